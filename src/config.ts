@@ -1,0 +1,98 @@
+/**
+ * The service's configuration: read from the environment (and an optional .env) and validated in one
+ * place. Nothing else reads process.env.
+ */
+import { existsSync } from "node:fs";
+import path from "node:path";
+import { z } from "zod";
+
+const intFrom = (min: number, fallback: number) => z.coerce.number().int().min(min).default(fallback);
+
+const envSchema = z.object({
+  NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+  HOST: z.string().min(1).default("0.0.0.0"),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  DATA_DIR: z.string().min(1).default("./data"),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, "must start with postgres:// or postgresql://")
+    .optional(),
+  PUBLIC_URL: z.url().optional(),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  TRUST_PROXY: z.stringbool().default(false),
+  SMTP_URL: z
+    .string()
+    .regex(/^smtps?:\/\//, "must start with smtp:// or smtps://")
+    .optional(),
+  SMTP_FROM: z.string().min(3).default("PostPilot <postpilot@localhost>"),
+  SMTP_TIMEOUT_MS: intFrom(100, 15_000),
+  SEND_CONCURRENCY: intFrom(1, 8),
+  SEND_RATE: z.coerce.number().min(0).default(0),
+  SEND_BATCH_SIZE: intFrom(1, 200),
+  SEND_MAX_TRIES: intFrom(1, 6),
+  SEND_RETRY_BASE_MS: intFrom(1, 30_000),
+  SEND_MAX_AGE_MS: intFrom(1000, 24 * 3600_000),
+  SEND_LEASE_MS: intFrom(1000, 5 * 60_000),
+  SCHEDULER_INTERVAL_MS: intFrom(50, 5_000),
+});
+
+export type Config = {
+  env: "development" | "production" | "test";
+  host: string;
+  port: number;
+  dataDir: string;
+  databaseUrl: string | undefined;
+  publicUrl: string | undefined;
+  logLevel: string;
+  trustProxy: boolean;
+  smtp: { url: string | undefined; from: string; timeoutMs: number };
+  send: {
+    concurrency: number;
+    rate: number;
+    batchSize: number;
+    maxTries: number;
+    retryBaseMs: number;
+    maxAgeMs: number;
+    leaseMs: number;
+    schedulerIntervalMs: number;
+  };
+};
+
+export class ConfigError extends Error {}
+
+/** Parses an environment into a Config; throws a ConfigError that names every bad variable. */
+export function parseConfig(env: Record<string, string | undefined>): Config {
+  const result = envSchema.safeParse(env);
+  if (!result.success) {
+    const lines = result.error.issues.map((issue) => `  ${issue.path.join(".")}: ${issue.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join("\n")}`);
+  }
+  const e = result.data;
+  return {
+    env: e.NODE_ENV,
+    host: e.HOST,
+    port: e.PORT,
+    dataDir: path.resolve(e.DATA_DIR),
+    databaseUrl: e.DATABASE_URL,
+    publicUrl: e.PUBLIC_URL,
+    logLevel: e.LOG_LEVEL,
+    trustProxy: e.TRUST_PROXY,
+    smtp: { url: e.SMTP_URL, from: e.SMTP_FROM, timeoutMs: e.SMTP_TIMEOUT_MS },
+    send: {
+      concurrency: e.SEND_CONCURRENCY,
+      rate: e.SEND_RATE,
+      batchSize: e.SEND_BATCH_SIZE,
+      maxTries: e.SEND_MAX_TRIES,
+      retryBaseMs: e.SEND_RETRY_BASE_MS,
+      maxAgeMs: e.SEND_MAX_AGE_MS,
+      leaseMs: e.SEND_LEASE_MS,
+      schedulerIntervalMs: e.SCHEDULER_INTERVAL_MS,
+    },
+  };
+}
+
+/** Loads ./.env (when present, without overriding the real environment) and parses process.env. */
+export function loadConfig(): Config {
+  if (existsSync(".env")) process.loadEnvFile(".env");
+  return parseConfig(process.env);
+}

@@ -1,0 +1,103 @@
+/**
+ * Opens the database: SQLite (the embedded default, or in memory for tests) or PostgreSQL, both behind
+ * one Kysely instance typed by the table types, with migrations applied by migrateToLatest().
+ */
+import { mkdirSync } from "node:fs";
+import path from "node:path";
+import SQLite from "better-sqlite3";
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type Transaction } from "kysely";
+import pg from "pg";
+import { type Dialect, StaticMigrationProvider } from "./migrations/index.js";
+import type { Tables } from "./schema.js";
+
+export type Db = Kysely<Tables>;
+export type Tx = Transaction<Tables>;
+/** Either the database or an open transaction: repositories accept both. */
+export type Executor = Db | Tx;
+
+// COUNT(*) and BIGINT come back from pg as strings; our counts fit comfortably in a double.
+pg.types.setTypeParser(20, (value) => Number(value));
+
+export class Database {
+  private constructor(
+    readonly db: Db,
+    readonly dialect: Dialect,
+  ) {}
+
+  static sqlite(file: string): Database {
+    mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+    return Database.fromSqlite(new SQLite(file));
+  }
+
+  static memory(): Database {
+    return Database.fromSqlite(new SQLite(":memory:"));
+  }
+
+  static postgres(url: string, options: { max?: number } = {}): Database {
+    const pool = new pg.Pool({
+      connectionString: url,
+      max: options.max ?? 10,
+      connectionTimeoutMillis: 10_000,
+      idleTimeoutMillis: 30_000,
+      statement_timeout: 60_000,
+    });
+    return new Database(new Kysely<Tables>({ dialect: new PostgresDialect({ pool }) }), "postgres");
+  }
+
+  /** DATABASE_URL when given, otherwise the SQLite file under the data folder. */
+  static open(options: { databaseUrl: string | undefined; dataDir: string }): Database {
+    return options.databaseUrl
+      ? Database.postgres(options.databaseUrl)
+      : Database.sqlite(path.join(options.dataDir, "postpilot.sqlite"));
+  }
+
+  private static fromSqlite(connection: SQLite.Database): Database {
+    connection.pragma("journal_mode = WAL");
+    connection.pragma("synchronous = NORMAL");
+    connection.pragma("foreign_keys = ON");
+    connection.pragma("busy_timeout = 5000");
+    return new Database(
+      new Kysely<Tables>({ dialect: new SqliteDialect({ database: connection }) }),
+      "sqlite",
+    );
+  }
+
+  async migrateToLatest(): Promise<string[]> {
+    const migrator = new Migrator({ db: this.db, provider: new StaticMigrationProvider(this.dialect) });
+    const { error, results } = await migrator.migrateToLatest();
+    if (error) throw error instanceof Error ? error : new Error(String(error));
+    return (results ?? []).filter((r) => r.status === "Success").map((r) => r.migrationName);
+  }
+
+  /** Empties every table (tests on a shared PostgreSQL database). */
+  async truncateAll(): Promise<void> {
+    const tables = await this.db.introspection.getTables();
+    const names = tables.map((t) => t.name).filter((n) => !n.startsWith("kysely_"));
+    if (names.length === 0) return;
+    if (this.dialect === "postgres") {
+      await sql`truncate ${sql.join(names.map((n) => sql.table(n)))} restart identity cascade`.execute(
+        this.db,
+      );
+    } else {
+      for (const name of names) await sql`delete from ${sql.table(name)}`.execute(this.db);
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.db.destroy();
+  }
+}
+
+/** Whether an error is a unique-constraint violation (both dialects). */
+export function isUniqueViolation(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const code = (error as { code?: string }).code;
+  return code === "23505" || code === "SQLITE_CONSTRAINT_UNIQUE" || code === "SQLITE_CONSTRAINT_PRIMARYKEY";
+}
+
+/** Whether an error is a foreign-key violation (both dialects). */
+export function isForeignKeyViolation(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const code = (error as { code?: string }).code;
+  return code === "23503" || code === "SQLITE_CONSTRAINT_FOREIGNKEY";
+}

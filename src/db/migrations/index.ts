@@ -1,0 +1,18 @@
+/**
+ * The migration list, shared by SQLite and PostgreSQL. Migrations are keyed by a date-prefixed name and
+ * receive the dialect so they can branch only where the two truly differ.
+ */
+import type { Migration, MigrationProvider } from "kysely";
+import { foundation } from "./2026-11-24-001-foundation.js";
+
+export type Dialect = "sqlite" | "postgres";
+
+export class StaticMigrationProvider implements MigrationProvider {
+  constructor(private readonly dialect: Dialect) {}
+
+  async getMigrations(): Promise<Record<string, Migration>> {
+    return {
+      "2026-11-24-001-foundation": foundation(this.dialect),
+    };
+  }
+}

@@ -1,0 +1,86 @@
+/**
+ * Field schemas shared by every feature's input schemas. Limits are part of the contract: forms, API and
+ * CLI reject longer input with the same message.
+ */
+import { z } from "zod";
+
+export const LIMITS = {
+  email: 254,
+  name: 200,
+  comment: 2000,
+  subject: 200,
+  body: 100_000,
+  search: 200,
+  password: { min: 8, max: 200 },
+} as const;
+
+// HTML forms send "" for an empty field; treat absent and "" alike.
+const text = (label: string, max: number) =>
+  z
+    .string({ error: `${label} is required.` })
+    .trim()
+    .max(max, `${label} must be at most ${max} characters.`);
+
+export const requiredText = (label: string, max: number) => text(label, max).min(1, `${label} is required.`);
+
+export const optionalText = (label: string, max: number) =>
+  z.preprocess((v) => (v === undefined || v === null ? "" : v), text(label, max));
+
+/** One line: carriage returns and line feeds are rejected (they would break mail headers). */
+export const singleLine = (label: string, max: number) =>
+  requiredText(label, max).refine((v) => !/[\r\n]/.test(v), `${label} must be a single line.`);
+
+// A practical address check: one @, no spaces or control characters, a dot in the domain.
+const EMAIL = /^[^\s@<>()[\],;:"\\]+@[^\s@<>()[\],;:"\\]+\.[^\s@<>()[\],;:"\\]+$/;
+
+export const email = (label = "Email") =>
+  requiredText(label, LIMITS.email).refine(
+    (v) => EMAIL.test(v),
+    "Enter a valid email address, like name@example.com.",
+  );
+
+export const password = (label = "Password") =>
+  z
+    .string({ error: `${label} is required.` })
+    .min(LIMITS.password.min, `${label} must be at least ${LIMITS.password.min} characters.`)
+    .max(LIMITS.password.max, `${label} must be at most ${LIMITS.password.max} characters.`);
+
+export const timeZone = (label = "Time zone") =>
+  z
+    .string({ error: `${label} is required.` })
+    .trim()
+    .refine(isTimeZone, `${label} must be a time zone such as Europe/Berlin.`);
+
+export function isTimeZone(value: string): boolean {
+  if (!value || value.length > 64) return false;
+  try {
+    new Intl.DateTimeFormat("en-US", { timeZone: value });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export function timeZones(): string[] {
+  const zones = Intl.supportedValuesOf("timeZone");
+  return zones.includes("UTC") ? zones : ["UTC", ...zones];
+}
+
+/** A positive integer id from a URL or form; anything else is "not found", not a 500. */
+export const id = z.coerce.number().int().positive().max(2_147_483_647);
+
+/** List queries: search text, page, sort column and direction. */
+export function listQuery<S extends readonly [string, ...string[]]>(sorts: S, defaultSort: S[number]) {
+  return z.object({
+    q: optionalText("Search", LIMITS.search).catch(""),
+    page: z.coerce.number().int().min(1).max(1_000_000).catch(1),
+    sort: z.enum(sorts).catch(defaultSort),
+    dir: z.enum(["asc", "desc"]).catch(defaultSort === "created_at" ? "desc" : "asc"),
+  });
+}
+
+export type ListQuery<S extends string = string> = { q: string; page: number; sort: S; dir: "asc" | "desc" };
+
+export function normalizeEmail(value: string): string {
+  return value.trim().toLowerCase();
+}

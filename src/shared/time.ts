@@ -1,0 +1,33 @@
+/** Time helpers: timestamps are ISO-8601 UTC strings; a Clock is injected where tests need to move time. */
+import { DateTime } from "luxon";
+
+export interface Clock {
+  now(): Date;
+}
+
+export const systemClock: Clock = { now: () => new Date() };
+
+export function iso(date: Date): string {
+  return date.toISOString();
+}
+
+/** Formats a UTC timestamp for people, in the given zone: "24 Nov 2026, 14:05". */
+export function formatInZone(value: string | null | undefined, zone: string): string {
+  if (!value) return "—";
+  const dt = DateTime.fromISO(value, { zone: "utc" }).setZone(zone);
+  return dt.isValid ? dt.toFormat("d LLL yyyy, HH:mm") : "—";
+}
+
+/** A UTC timestamp as the value of an <input type="datetime-local"> in the given zone. */
+export function toLocalInput(value: string | null | undefined, zone: string): string {
+  if (!value) return "";
+  const dt = DateTime.fromISO(value, { zone: "utc" }).setZone(zone);
+  return dt.isValid ? dt.toFormat("yyyy-LL-dd'T'HH:mm") : "";
+}
+
+/** Parses a datetime-local value as wall-clock time in a zone; null when it is not a date. */
+export function fromLocalInput(value: string, zone: string): Date | null {
+  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?$/.test(value)) return null;
+  const dt = DateTime.fromISO(value, { zone });
+  return dt.isValid ? dt.toUTC().toJSDate() : null;
+}
