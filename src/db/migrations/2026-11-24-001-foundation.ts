@@ -88,7 +88,9 @@ export function foundation(dialect: Dialect) {
         .addColumn("name", "text", (c) => c.notNull())
         // A message in use cannot be deleted (the UI says which mailings use it). NO ACTION, not RESTRICT:
         // it is checked at the end of the statement, so deleting a user cascades through both tables.
-        .addColumn("message_id", "integer", (c) => c.notNull().references("messages.id").onDelete("no action"))
+        .addColumn("message_id", "integer", (c) =>
+          c.notNull().references("messages.id").onDelete("no action"),
+        )
         .addColumn("first_send_at", ts, (c) => c.notNull())
         .addColumn("end_at", ts, (c) => c.notNull())
         .addColumn("periodicity", "text", (c) => c.notNull())

@@ -1,0 +1,50 @@
+/** Input schemas for accounts, shared by the HTML forms, the API and the CLI. */
+import { z } from "zod";
+import { email, LIMITS, optionalText, password, timeZone } from "../shared/fields.js";
+
+export const loginSchema = z.object({
+  email: email(),
+  password: z
+    .string({ error: "Password is required." })
+    .min(1, "Password is required.")
+    .max(LIMITS.password.max),
+});
+
+export const registerSchema = z
+  .object({
+    email: email(),
+    name: optionalText("Name", 100),
+    password: password(),
+    password_confirm: z.string().optional(),
+  })
+  .refine((v) => v.password_confirm === undefined || v.password === v.password_confirm, {
+    message: "The two passwords do not match.",
+    path: ["password_confirm"],
+  });
+
+export const profileSchema = z.object({
+  name: optionalText("Name", 100),
+  time_zone: timeZone(),
+});
+
+export const changePasswordSchema = z
+  .object({
+    current_password: z
+      .string({ error: "Current password is required." })
+      .min(1, "Current password is required."),
+    new_password: password("New password"),
+    new_password_confirm: z.string({ error: "Repeat the new password." }),
+  })
+  .refine((v) => v.new_password === v.new_password_confirm, {
+    message: "The two passwords do not match.",
+    path: ["new_password_confirm"],
+  });
+
+export const deleteAccountSchema = z.object({
+  password: z.string({ error: "Enter your password to confirm." }).min(1, "Enter your password to confirm."),
+});
+
+export type LoginInput = z.output<typeof loginSchema>;
+export type RegisterInput = z.output<typeof registerSchema>;
+export type ProfileInput = z.output<typeof profileSchema>;
+export type ChangePasswordInput = z.output<typeof changePasswordSchema>;

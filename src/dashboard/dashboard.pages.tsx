@@ -1,0 +1,100 @@
+/** The home page. */
+import type { FastifyInstance } from "fastify";
+import type { Services } from "../container.js";
+import { StatusBadge } from "../mailings/mailings.pages.js";
+import { PERIODICITY_LABELS } from "../mailings/mailings.schemas.js";
+import { formatInZone } from "../shared/time.js";
+import { EmptyState, PageHeader } from "../web/components.js";
+import { requireUser, sendPage, viewContext } from "../web/context.js";
+import { renderPage } from "../web/layout.js";
+
+function Stat({
+  label,
+  value,
+  icon,
+  testId,
+}: {
+  label: string;
+  value: number;
+  icon: string;
+  testId: string;
+}) {
+  return (
+    <div class="col-sm-4">
+      <div class="card stat-card h-100">
+        <div class="card-body d-flex align-items-center gap-3">
+          <i class={`bi ${icon} fs-1 text-primary`} aria-hidden="true" />
+          <div>
+            <div class="display-6 fw-semibold" data-testid={testId}>
+              {value.toLocaleString("en-US")}
+            </div>
+            <div class="text-body-secondary">{label}</div>
+          </div>
+        </div>
+      </div>
+    </div>
+  );
+}
+
+export function dashboardRoutes(app: FastifyInstance, services: Services): void {
+  app.get("/", async (req, reply) => {
+    const user = requireUser(req);
+    const [figures, latest] = await Promise.all([
+      services.dashboard.figures(user),
+      services.mailings.latest(user, 5),
+    ]);
+    const ctx = viewContext(req, reply);
+    const body = (
+      <>
+        <PageHeader title="Dashboard">
+          <a class="btn btn-primary" href="/mailings/new">
+            <i class="bi bi-plus-lg" aria-hidden="true" /> New mailing
+          </a>
+        </PageHeader>
+        {figures.scope === "all" && <p class="text-body-secondary">Figures across all users.</p>}
+        <section class="row g-3 mb-4" aria-label="Figures">
+          <Stat label="Mailings" value={figures.mailings} icon="bi-send" testId="stat-mailings" />
+          <Stat
+            label="Active mailings"
+            value={figures.activeMailings}
+            icon="bi-arrow-repeat"
+            testId="stat-active"
+          />
+          <Stat
+            label="Unique recipients"
+            value={figures.uniqueRecipients}
+            icon="bi-people"
+            testId="stat-recipients"
+          />
+        </section>
+        <h2 class="h5">Your latest mailings</h2>
+        {latest.length === 0 ? (
+          <EmptyState icon="bi-send" title="No mailings yet">
+            Add <a href="/recipients/new">recipients</a>, write a <a href="/messages/new">message</a>, then{" "}
+            <a href="/mailings/new">create a mailing</a>.
+          </EmptyState>
+        ) : (
+          <div class="list-group">
+            {latest.map((m) => (
+              <a
+                class="list-group-item list-group-item-action d-flex justify-content-between align-items-center gap-2 flex-wrap"
+                href={`/mailings/${m.id}`}
+              >
+                <span>
+                  <span class="fw-semibold">{m.name}</span>
+                  <span class="text-body-secondary small d-block">
+                    {PERIODICITY_LABELS[m.periodicity]} · first send{" "}
+                    {formatInZone(m.first_send_at, m.time_zone)} · {m.recipient_count.toLocaleString("en-US")}{" "}
+                    recipients
+                  </span>
+                </span>
+                <StatusBadge mailing={m} />
+              </a>
+            ))}
+          </div>
+        )}
+      </>
+    );
+    return sendPage(reply, renderPage(ctx, "Dashboard", body));
+  });
+}

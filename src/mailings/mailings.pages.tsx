@@ -1,0 +1,650 @@
+/** Mailing pages: list, detail with planned sends, create, edit, delete, and the recipients picker. */
+import type { FastifyInstance } from "fastify";
+import type { ComponentChildren } from "preact";
+import type { Services } from "../container.js";
+import type { Mailing, MailingStatus } from "../db/schema.js";
+import { ValidationError } from "../shared/errors.js";
+import { id, LIMITS, timeZones } from "../shared/fields.js";
+import { formatInZone, toLocalInput } from "../shared/time.js";
+import {
+  ConfirmForm,
+  CsrfField,
+  DefinitionList,
+  EmptyState,
+  Field,
+  FormAlert,
+  type FormState,
+  PageHeader,
+  Pager,
+  SearchForm,
+  Select,
+  SortHeader,
+  withQuery,
+} from "../web/components.js";
+import { redirectWith, requireUser, sendPage, type ViewContext, viewContext } from "../web/context.js";
+import { formBody, handleForm } from "../web/forms.js";
+import { renderPage } from "../web/layout.js";
+import type { MailingRow } from "./mailings.repository.js";
+import { PERIODICITIES, PERIODICITY_LABELS } from "./mailings.schemas.js";
+
+type ListResult = Awaited<ReturnType<Services["mailings"]["list"]>>;
+type MembersResult = Awaited<ReturnType<Services["mailings"]["members"]>>;
+
+const STATUS_BADGES: Record<MailingStatus, { label: string; cls: string; icon: string }> = {
+  created: { label: "Created", cls: "text-bg-secondary", icon: "bi-hourglass" },
+  running: { label: "Running", cls: "text-bg-primary", icon: "bi-arrow-repeat" },
+  completed: { label: "Completed", cls: "text-bg-success", icon: "bi-check2-circle" },
+};
+
+export function StatusBadge({ mailing }: { mailing: Pick<Mailing, "status" | "disabled_at"> }) {
+  const badge = STATUS_BADGES[mailing.status];
+  return (
+    <>
+      <span class={`badge ${badge.cls}`}>
+        <i class={`bi ${badge.icon}`} aria-hidden="true" /> {badge.label}
+      </span>
+      {mailing.disabled_at && (
+        <span class="badge text-bg-warning ms-1">
+          <i class="bi bi-pause-circle" aria-hidden="true" /> Disabled
+        </span>
+      )}
+    </>
+  );
+}
+
+function listPage(ctx: ViewContext, result: ListResult) {
+  const { query } = result;
+  return renderPage(
+    ctx,
+    "Mailings",
+    <>
+      <PageHeader title="Mailings">
+        <a class="btn btn-primary" href="/mailings/new">
+          <i class="bi bi-plus-lg" aria-hidden="true" /> New mailing
+        </a>
+      </PageHeader>
+      <SearchForm path="/mailings" query={query} label="Search by name or subject" />
+      {result.total === 0 ? (
+        query.q ? (
+          <EmptyState icon="bi-search" title="No mailings match your search">
+            Try another search, or <a href="/mailings">show all mailings</a>.
+          </EmptyState>
+        ) : (
+          <EmptyState icon="bi-send" title="No mailings yet">
+            A mailing sends one of your messages to your recipients, once or on a schedule.{" "}
+            <a href="/mailings/new">Create your first mailing</a>.
+          </EmptyState>
+        )
+      ) : (
+        <>
+          <div class="table-responsive bg-body rounded-3 border mb-3">
+            <table class="table table-hover mb-0">
+              <thead>
+                <tr>
+                  <SortHeader label="Name" column="name" path="/mailings" query={query} />
+                  <th scope="col">Message</th>
+                  <SortHeader label="Status" column="status" path="/mailings" query={query} />
+                  <SortHeader label="First send" column="first_send_at" path="/mailings" query={query} />
+                  <th scope="col">Repeats</th>
+                  <th scope="col" class="text-end">
+                    Recipients
+                  </th>
+                </tr>
+              </thead>
+              <tbody>
+                {result.items.map((m) => (
+                  <tr>
+                    <td>
+                      <a href={`/mailings/${m.id}`}>{m.name}</a>
+                    </td>
+                    <td class="text-truncate-cell">{m.message_subject}</td>
+                    <td>
+                      <StatusBadge mailing={m} />
+                    </td>
+                    <td class="text-nowrap">{formatInZone(m.first_send_at, m.time_zone)}</td>
+                    <td>{PERIODICITY_LABELS[m.periodicity]}</td>
+                    <td class="text-end">{m.recipient_count.toLocaleString("en-US")}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+          <Pager page={result} path="/mailings" params={{ q: query.q, sort: query.sort, dir: query.dir }} />
+        </>
+      )}
+    </>,
+  );
+}
+
+function Radio({
+  form,
+  name,
+  value,
+  label,
+  children,
+}: {
+  form: FormState;
+  name: string;
+  value: string;
+  label: string;
+  children?: ComponentChildren;
+}) {
+  const fieldId = `f-${name}-${value}`;
+  return (
+    <div class="form-check">
+      <input
+        class="form-check-input"
+        type="radio"
+        name={name}
+        id={fieldId}
+        value={value}
+        checked={(form.values[name] ?? "all") === value}
+      />
+      <label class="form-check-label" for={fieldId}>
+        {label}
+      </label>
+      {children}
+    </div>
+  );
+}
+
+function formPage(
+  ctx: ViewContext,
+  form: FormState,
+  messages: { id: number; subject: string }[],
+  recipientTotal: number,
+  mailing?: MailingRow,
+) {
+  const title = mailing ? `Edit ${mailing.name}` : "New mailing";
+  const zone = form.values.time_zone ?? ctx.user?.time_zone ?? "UTC";
+  return renderPage(
+    ctx,
+    title,
+    <>
+      <PageHeader title={title} />
+      {messages.length === 0 && (
+        <div class="alert alert-info">
+          A mailing sends a message, and you have none yet. <a href="/messages/new">Write a message first</a>.
+        </div>
+      )}
+      <div class="card">
+        <div class="card-body">
+          <FormAlert form={form} />
+          <form method="post" action={mailing ? `/mailings/${mailing.id}/edit` : "/mailings/new"} novalidate>
+            <CsrfField token={ctx.csrfToken} />
+            <Field
+              form={form}
+              name="name"
+              label="Name"
+              required
+              maxLength={LIMITS.name}
+              help="For you; recipients do not see it."
+            />
+            <Select
+              form={form}
+              name="message_id"
+              label="Message"
+              required
+              options={[
+                { value: "", label: "Choose a message…" },
+                ...messages.map((m) => ({ value: String(m.id), label: m.subject })),
+              ]}
+            />
+            <div class="row">
+              <div class="col-md-4">
+                <Select
+                  form={form}
+                  name="periodicity"
+                  label="Repeats"
+                  required
+                  options={PERIODICITIES.map((p) => ({ value: p, label: PERIODICITY_LABELS[p] }))}
+                />
+              </div>
+              <div class="col-md-8">
+                <Select
+                  form={form}
+                  name="time_zone"
+                  label="Time zone"
+                  required
+                  options={timeZones().map((z) => ({ value: z, label: z.replaceAll("_", " ") }))}
+                  help="Repeats keep this zone's local time, also across daylight saving changes."
+                />
+              </div>
+            </div>
+            <div class="row">
+              <div class="col-md-6">
+                <Field
+                  form={form}
+                  name="first_send_at"
+                  label="First send"
+                  type="datetime-local"
+                  required
+                  help={`In ${zone}. If it is now or earlier, the mailing is sent right away.`}
+                />
+              </div>
+              <div class="col-md-6">
+                <Field
+                  form={form}
+                  name="end_at"
+                  label="End"
+                  type="datetime-local"
+                  required
+                  help="No sends at or after this time; the mailing is then Completed."
+                />
+              </div>
+            </div>
+            {!mailing && (
+              <fieldset class="mb-3">
+                <legend class="form-label fs-6">Recipients</legend>
+                <Radio
+                  form={form}
+                  name="recipient_mode"
+                  value="all"
+                  label={`All my recipients (${recipientTotal.toLocaleString("en-US")})`}
+                />
+                <Radio
+                  form={form}
+                  name="recipient_mode"
+                  value="matching"
+                  label="Those whose email or name contains:"
+                >
+                  <label class="visually-hidden" for="f-recipient_q">
+                    Recipient search
+                  </label>
+                  <input
+                    id="f-recipient_q"
+                    name="recipient_q"
+                    class={`form-control mt-1${form.errors.recipient_q ? " is-invalid" : ""}`}
+                    maxLength={LIMITS.search}
+                    value={form.values.recipient_q ?? ""}
+                    placeholder="e.g. @example.com"
+                  />
+                  {form.errors.recipient_q && <div class="invalid-feedback">{form.errors.recipient_q}</div>}
+                </Radio>
+                <Radio
+                  form={form}
+                  name="recipient_mode"
+                  value="none"
+                  label="None yet — I will pick them one by one after saving"
+                />
+                <div class="form-text">
+                  You can add and remove recipients on the mailing's page at any time.
+                </div>
+              </fieldset>
+            )}
+            <div class="d-flex gap-2">
+              <button type="submit" class="btn btn-primary">
+                {mailing ? "Save changes" : "Create mailing"}
+              </button>
+              <a class="btn btn-outline-secondary" href={mailing ? `/mailings/${mailing.id}` : "/mailings"}>
+                Cancel
+              </a>
+            </div>
+          </form>
+        </div>
+      </div>
+    </>,
+  );
+}
+
+function detailPage(ctx: ViewContext, m: MailingRow, upcoming: Date[]) {
+  const zone = m.time_zone;
+  return renderPage(
+    ctx,
+    m.name,
+    <>
+      <PageHeader title={m.name}>
+        <a class="btn btn-outline-primary" href={`/mailings/${m.id}/recipients`}>
+          <i class="bi bi-people" aria-hidden="true" /> Recipients
+        </a>
+        <a class="btn btn-outline-primary" href={`/mailings/${m.id}/edit`}>
+          <i class="bi bi-pencil" aria-hidden="true" /> Edit
+        </a>
+        <a class="btn btn-outline-danger" href={`/mailings/${m.id}/delete`}>
+          <i class="bi bi-trash" aria-hidden="true" /> Delete
+        </a>
+      </PageHeader>
+      {m.recipient_count === 0 && (
+        <div class="alert alert-warning">
+          This mailing has no recipients, so nothing will be sent.{" "}
+          <a href={`/mailings/${m.id}/recipients`}>Add recipients</a>.
+        </div>
+      )}
+      <div class="row g-4">
+        <div class="col-lg-7">
+          <div class="card">
+            <div class="card-body">
+              <DefinitionList
+                items={[
+                  ["Status", <StatusBadge mailing={m} />],
+                  ["Message", <a href={`/messages/${m.message_id}`}>{m.message_subject}</a>],
+                  [
+                    "Recipients",
+                    <a href={`/mailings/${m.id}/recipients?show=in`}>
+                      {m.recipient_count.toLocaleString("en-US")}
+                    </a>,
+                  ],
+                  ["Repeats", PERIODICITY_LABELS[m.periodicity]],
+                  ["First send", formatInZone(m.first_send_at, zone)],
+                  ["End", formatInZone(m.end_at, zone)],
+                  ["Time zone", zone],
+                  ["Last sent", formatInZone(m.last_run_at, zone)],
+                  ["Created", formatInZone(m.created_at, zone)],
+                ]}
+              />
+            </div>
+          </div>
+        </div>
+        <div class="col-lg-5">
+          <div class="card">
+            <div class="card-body">
+              <h2 class="h6">Next planned sends</h2>
+              {upcoming.length === 0 ? (
+                <p class="text-body-secondary mb-0">
+                  {m.disabled_at
+                    ? "None: the mailing is disabled."
+                    : m.status === "completed"
+                      ? "None: the mailing is completed."
+                      : "None planned."}
+                </p>
+              ) : (
+                <ol class="mb-0">
+                  {upcoming.map((d) => (
+                    <li>
+                      <time datetime={d.toISOString()}>{formatInZone(d.toISOString(), zone)}</time>
+                      {d.getTime() <= Date.now() && <span class="badge text-bg-info ms-2">due now</span>}
+                    </li>
+                  ))}
+                </ol>
+              )}
+            </div>
+          </div>
+        </div>
+      </div>
+      <p class="mt-3">
+        <a href="/mailings">
+          <i class="bi bi-arrow-left" aria-hidden="true" /> All mailings
+        </a>
+      </p>
+    </>,
+  );
+}
+
+function deletePage(ctx: ViewContext, m: MailingRow) {
+  return renderPage(
+    ctx,
+    `Delete ${m.name}`,
+    <>
+      <PageHeader title={`Delete ${m.name}?`} />
+      <ConfirmForm
+        csrfToken={ctx.csrfToken}
+        action={`/mailings/${m.id}/delete`}
+        cancelHref={`/mailings/${m.id}`}
+        button="Delete mailing"
+      >
+        <p class="mb-0">
+          The mailing, its planned sends and its send history are deleted. Its message and recipients are
+          kept.
+        </p>
+      </ConfirmForm>
+    </>,
+  );
+}
+
+function membersPage(ctx: ViewContext, m: MailingRow, result: MembersResult, error?: string) {
+  const { query } = result;
+  const path = `/mailings/${m.id}/recipients`;
+  const tabs: { show: "all" | "in" | "out"; label: string }[] = [
+    { show: "all", label: "All my recipients" },
+    { show: "in", label: "In this mailing" },
+    { show: "out", label: "Not in this mailing" },
+  ];
+  return renderPage(
+    ctx,
+    `Recipients of ${m.name}`,
+    <>
+      <PageHeader title={`Recipients of ${m.name}`}>
+        <a class="btn btn-outline-secondary" href={`/mailings/${m.id}`}>
+          <i class="bi bi-arrow-left" aria-hidden="true" /> Back to the mailing
+        </a>
+      </PageHeader>
+      <p>
+        <strong>{m.recipient_count.toLocaleString("en-US")}</strong> recipients are in this mailing.
+      </p>
+      {error && (
+        <div class="alert alert-danger" role="alert">
+          {error}
+        </div>
+      )}
+      <ul class="nav nav-tabs mb-3">
+        {tabs.map((t) => (
+          <li class="nav-item">
+            <a
+              class={`nav-link${query.show === t.show ? " active" : ""}`}
+              aria-current={query.show === t.show ? "page" : undefined}
+              href={withQuery(path, { show: t.show, q: query.q })}
+            >
+              {t.label}
+            </a>
+          </li>
+        ))}
+      </ul>
+      <form method="get" action={path} class="d-flex gap-2 mb-3" role="search">
+        <input type="hidden" name="show" value={query.show} />
+        <label class="visually-hidden" for="q">
+          Search recipients
+        </label>
+        <input
+          id="q"
+          type="search"
+          name="q"
+          class="form-control"
+          placeholder="Search by email or name"
+          value={query.q}
+          maxLength={200}
+        />
+        <button type="submit" class="btn btn-outline-secondary">
+          <i class="bi bi-search" aria-hidden="true" /> Search
+        </button>
+      </form>
+      <form method="post" action={withQuery(path, { show: query.show, q: query.q, page: query.page })}>
+        <CsrfField token={ctx.csrfToken} />
+        <input type="hidden" name="q" value={query.q} />
+        <div class="d-flex flex-wrap gap-2 mb-2">
+          <button class="btn btn-sm btn-primary" type="submit" name="action" value="add">
+            <i class="bi bi-plus" aria-hidden="true" /> Add ticked
+          </button>
+          <button class="btn btn-sm btn-outline-danger" type="submit" name="action" value="remove">
+            <i class="bi bi-dash" aria-hidden="true" /> Remove ticked
+          </button>
+          <span class="vr" />
+          <button class="btn btn-sm btn-outline-primary" type="submit" name="action" value="add_matching">
+            Add all {result.total.toLocaleString("en-US")} {query.q ? "matching" : ""}
+          </button>
+          <button class="btn btn-sm btn-outline-danger" type="submit" name="action" value="remove_matching">
+            Remove all {query.q ? "matching" : ""}
+          </button>
+        </div>
+        {result.total === 0 ? (
+          <EmptyState icon="bi-people" title="No recipients here">
+            {query.q ? "Nothing matches your search." : <a href="/recipients/new">Add recipients</a>}
+          </EmptyState>
+        ) : (
+          <div class="table-responsive bg-body rounded-3 border mb-3">
+            <table class="table table-sm table-hover mb-0" id="member-table">
+              <thead>
+                <tr>
+                  <th scope="col">
+                    <input
+                      class="form-check-input"
+                      type="checkbox"
+                      data-check-all="#member-table tbody"
+                      aria-label="Tick all on this page"
+                    />
+                  </th>
+                  <th scope="col">Email</th>
+                  <th scope="col">Name</th>
+                  <th scope="col">In mailing</th>
+                </tr>
+              </thead>
+              <tbody>
+                {result.items.map((r) => (
+                  <tr>
+                    <td>
+                      <input
+                        class="form-check-input"
+                        type="checkbox"
+                        name="ids"
+                        value={String(r.id)}
+                        id={`r-${r.id}`}
+                        aria-label={`Tick ${r.email}`}
+                      />
+                    </td>
+                    <td>
+                      <label for={`r-${r.id}`}>{r.email}</label>
+                    </td>
+                    <td>{r.full_name}</td>
+                    <td>
+                      {r.member ? (
+                        <span class="badge text-bg-success">In</span>
+                      ) : (
+                        <span class="badge text-bg-light border">Out</span>
+                      )}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </form>
+      <Pager page={result} path={path} params={{ q: query.q, show: query.show }} />
+    </>,
+  );
+}
+
+function valuesOf(m: Mailing): FormState {
+  return {
+    values: {
+      name: m.name,
+      message_id: String(m.message_id),
+      periodicity: m.periodicity,
+      time_zone: m.time_zone,
+      first_send_at: toLocalInput(m.first_send_at, m.time_zone),
+      end_at: toLocalInput(m.end_at, m.time_zone),
+    },
+    errors: {},
+  };
+}
+
+function defaults(zone: string): FormState {
+  const start = new Date(Math.ceil(Date.now() / 300_000) * 300_000);
+  const end = new Date(start.getTime() + 30 * 86_400_000);
+  return {
+    values: {
+      periodicity: "once",
+      time_zone: zone,
+      first_send_at: toLocalInput(start.toISOString(), zone),
+      end_at: toLocalInput(end.toISOString(), zone),
+      recipient_mode: "all",
+    },
+    errors: {},
+  };
+}
+
+export function mailingRoutes(app: FastifyInstance, services: Services): void {
+  const { mailings, messages, recipients } = services;
+  const idOf = (params: unknown) => id.catch(0).parse((params as { id?: string }).id);
+
+  const renderForm = async (ctx: ViewContext, form: FormState, mailing?: MailingRow) => {
+    const user = ctx.user!;
+    const [messageList, recipientTotal] = await Promise.all([messages.listAll(user), recipients.count(user)]);
+    return formPage(ctx, form, messageList, recipientTotal, mailing);
+  };
+
+  app.get("/mailings", async (req, reply) => {
+    const user = requireUser(req);
+    return sendPage(reply, listPage(viewContext(req, reply), await mailings.list(user, req.query)));
+  });
+
+  app.get("/mailings/new", async (req, reply) => {
+    const user = requireUser(req);
+    return sendPage(reply, await renderForm(viewContext(req, reply), defaults(user.time_zone)));
+  });
+
+  app.post("/mailings/new", async (req, reply) => {
+    const user = requireUser(req);
+    return handleForm(
+      req,
+      reply,
+      async () => {
+        const m = await mailings.create(user, formBody(req));
+        return redirectWith(reply, `/mailings/${m.id}`, "success", `Mailing “${m.name}” created.`);
+      },
+      (form) => renderForm(viewContext(req, reply), form),
+    );
+  });
+
+  app.get("/mailings/:id", async (req, reply) => {
+    const user = requireUser(req);
+    const m = await mailings.get(user, idOf(req.params));
+    return sendPage(reply, detailPage(viewContext(req, reply), m, mailings.upcoming(m)));
+  });
+
+  app.get("/mailings/:id/edit", async (req, reply) => {
+    const user = requireUser(req);
+    const m = await mailings.get(user, idOf(req.params));
+    return sendPage(reply, await renderForm(viewContext(req, reply), valuesOf(m), m));
+  });
+
+  app.post("/mailings/:id/edit", async (req, reply) => {
+    const user = requireUser(req);
+    const m = await mailings.get(user, idOf(req.params));
+    return handleForm(
+      req,
+      reply,
+      async () => {
+        await mailings.update(user, m.id, formBody(req));
+        return redirectWith(reply, `/mailings/${m.id}`, "success", "Mailing saved.");
+      },
+      (form) => renderForm(viewContext(req, reply), form, m),
+    );
+  });
+
+  app.get("/mailings/:id/delete", async (req, reply) => {
+    const user = requireUser(req);
+    const m = await mailings.get(user, idOf(req.params));
+    return sendPage(reply, deletePage(viewContext(req, reply), m));
+  });
+
+  app.post("/mailings/:id/delete", async (req, reply) => {
+    const user = requireUser(req);
+    const m = await mailings.get(user, idOf(req.params));
+    await mailings.delete(user, m.id);
+    return redirectWith(reply, "/mailings", "success", `Mailing “${m.name}” deleted.`);
+  });
+
+  app.get("/mailings/:id/recipients", async (req, reply) => {
+    const user = requireUser(req);
+    const m = await mailings.get(user, idOf(req.params));
+    return sendPage(
+      reply,
+      membersPage(viewContext(req, reply), m, await mailings.members(user, m.id, req.query)),
+    );
+  });
+
+  app.post("/mailings/:id/recipients", async (req, reply) => {
+    const user = requireUser(req);
+    const m = await mailings.get(user, idOf(req.params));
+    const back = withQuery(`/mailings/${m.id}/recipients`, req.query as Record<string, string>);
+    try {
+      const message = await mailings.changeMembers(user, m.id, formBody(req));
+      return redirectWith(reply, back, "success", message);
+    } catch (error) {
+      if (!(error instanceof ValidationError)) throw error;
+      const result = await mailings.members(user, m.id, req.query);
+      const text = Object.values(error.fieldErrors).join(" ");
+      return sendPage(reply, membersPage(viewContext(req, reply), m, result, text), 422);
+    }
+  });
+}

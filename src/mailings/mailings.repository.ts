@@ -1,0 +1,209 @@
+/** SQL for mailings and their recipients. Every method takes the acting user. */
+import { sql } from "kysely";
+import type { Executor } from "../db/database.js";
+import type { Mailing, MailingUpdate, NewMailing, Recipient } from "../db/schema.js";
+import type { Actor } from "../shared/actor.js";
+import { likePattern, PAGE_SIZE } from "../shared/pagination.js";
+import type { MailingListQuery, MemberQuery } from "./mailings.schemas.js";
+
+export type MailingRow = Mailing & { message_subject: string; recipient_count: number };
+export type MemberRow = Pick<Recipient, "id" | "email" | "full_name"> & { member: boolean };
+
+const MEMBER_CHUNK = 500;
+
+export class MailingsRepository {
+  constructor(private readonly db: Executor) {}
+
+  private withDetails(actor: Actor) {
+    return this.db
+      .selectFrom("mailings")
+      .innerJoin("messages", "messages.id", "mailings.message_id")
+      .where("mailings.owner_id", "=", actor.id)
+      .selectAll("mailings")
+      .select("messages.subject as message_subject")
+      .select((eb) =>
+        eb
+          .selectFrom("mailing_recipients")
+          .whereRef("mailing_recipients.mailing_id", "=", "mailings.id")
+          .select((e) => e.fn.countAll<number>().as("n"))
+          .as("recipient_count"),
+      );
+  }
+
+  async list(actor: Actor, query: MailingListQuery): Promise<{ items: MailingRow[]; total: number }> {
+    const filter = (q: string) =>
+      sql<boolean>`(lower(mailings.name) like ${likePattern(q)} escape '\\' or lower(messages.subject) like ${likePattern(q)} escape '\\')`;
+    const items = await this.withDetails(actor)
+      .$if(query.q !== "", (qb) => qb.where(filter(query.q)))
+      .orderBy(
+        query.sort === "name" ? sql`lower(mailings.name)` : sql.ref(`mailings.${query.sort}`),
+        query.dir,
+      )
+      .orderBy("mailings.id", query.dir)
+      .limit(PAGE_SIZE)
+      .offset((query.page - 1) * PAGE_SIZE)
+      .execute();
+    const total = await this.db
+      .selectFrom("mailings")
+      .innerJoin("messages", "messages.id", "mailings.message_id")
+      .where("mailings.owner_id", "=", actor.id)
+      .$if(query.q !== "", (qb) => qb.where(filter(query.q)))
+      .select((eb) => eb.fn.countAll<number>().as("n"))
+      .executeTakeFirstOrThrow();
+    return { items: items.map(numberCounts), total: Number(total.n) };
+  }
+
+  async latest(actor: Actor, limit: number): Promise<MailingRow[]> {
+    const rows = await this.withDetails(actor)
+      .orderBy("mailings.created_at", "desc")
+      .orderBy("mailings.id", "desc")
+      .limit(limit)
+      .execute();
+    return rows.map(numberCounts);
+  }
+
+  async findById(actor: Actor, id: number): Promise<MailingRow | undefined> {
+    const row = await this.withDetails(actor).where("mailings.id", "=", id).executeTakeFirst();
+    return row ? numberCounts(row) : undefined;
+  }
+
+  insert(actor: Actor, mailing: Omit<NewMailing, "owner_id">): Promise<Mailing> {
+    return this.db
+      .insertInto("mailings")
+      .values({ ...mailing, owner_id: actor.id })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+  }
+
+  update(
+    actor: Actor,
+    id: number,
+    changes: Omit<MailingUpdate, "owner_id" | "id">,
+  ): Promise<Mailing | undefined> {
+    return this.db
+      .updateTable("mailings")
+      .set(changes)
+      .where("id", "=", id)
+      .where("owner_id", "=", actor.id)
+      .returningAll()
+      .executeTakeFirst();
+  }
+
+  async delete(actor: Actor, id: number): Promise<boolean> {
+    const result = await this.db
+      .deleteFrom("mailings")
+      .where("id", "=", id)
+      .where("owner_id", "=", actor.id)
+      .executeTakeFirst();
+    return Number(result.numDeletedRows) > 0;
+  }
+
+  /** Adds the actor's recipients matching a search (all when q is empty) in one INSERT … SELECT. */
+  async addMatching(actor: Actor, mailingId: number, q: string): Promise<void> {
+    await this.db
+      .insertInto("mailing_recipients")
+      .columns(["mailing_id", "recipient_id"])
+      .expression(
+        this.searchRecipients(actor, q)
+          .select([sql<number>`${mailingId}`.as("mailing_id"), "recipients.id as recipient_id"])
+          .where(({ not, exists, selectFrom }) =>
+            not(
+              exists(
+                selectFrom("mailing_recipients as mr")
+                  .select("mr.recipient_id")
+                  .whereRef("mr.recipient_id", "=", "recipients.id")
+                  .where("mr.mailing_id", "=", mailingId),
+              ),
+            ),
+          ),
+      )
+      .execute();
+  }
+
+  async removeMatching(actor: Actor, mailingId: number, q: string): Promise<void> {
+    await this.db
+      .deleteFrom("mailing_recipients")
+      .where("mailing_id", "=", mailingId)
+      .where("recipient_id", "in", this.searchRecipients(actor, q).select("recipients.id"))
+      .execute();
+  }
+
+  /** Adds recipients by id; the caller has checked that they belong to the actor. */
+  async addIds(mailingId: number, recipientIds: number[]): Promise<void> {
+    for (let i = 0; i < recipientIds.length; i += MEMBER_CHUNK) {
+      const rows = recipientIds
+        .slice(i, i + MEMBER_CHUNK)
+        .map((recipient_id) => ({ mailing_id: mailingId, recipient_id }));
+      await this.db
+        .insertInto("mailing_recipients")
+        .values(rows)
+        .onConflict((oc) => oc.columns(["mailing_id", "recipient_id"]).doNothing())
+        .execute();
+    }
+  }
+
+  async removeIds(mailingId: number, recipientIds: number[]): Promise<void> {
+    for (let i = 0; i < recipientIds.length; i += MEMBER_CHUNK) {
+      await this.db
+        .deleteFrom("mailing_recipients")
+        .where("mailing_id", "=", mailingId)
+        .where("recipient_id", "in", recipientIds.slice(i, i + MEMBER_CHUNK))
+        .execute();
+    }
+  }
+
+  private searchRecipients(actor: Actor, q: string) {
+    return this.db
+      .selectFrom("recipients")
+      .where("recipients.owner_id", "=", actor.id)
+      .$if(q !== "", (qb) =>
+        qb.where(
+          sql<boolean>`(lower(recipients.email) like ${likePattern(q)} escape '\\' or lower(recipients.full_name) like ${likePattern(q)} escape '\\')`,
+        ),
+      );
+  }
+
+  /** A page of the actor's recipients with whether each is in the mailing. */
+  async members(
+    actor: Actor,
+    mailingId: number,
+    query: MemberQuery,
+  ): Promise<{ items: MemberRow[]; total: number }> {
+    const inMailing = (qb: ReturnType<MailingsRepository["searchRecipients"]>) =>
+      qb.where(({ exists, not, selectFrom }) => {
+        const member = exists(
+          selectFrom("mailing_recipients as mr")
+            .select("mr.recipient_id")
+            .whereRef("mr.recipient_id", "=", "recipients.id")
+            .where("mr.mailing_id", "=", mailingId),
+        );
+        return query.show === "in" ? member : not(member);
+      });
+    const base = this.searchRecipients(actor, query.q).$if(query.show !== "all", inMailing);
+    const [rows, total] = await Promise.all([
+      base
+        .select(["recipients.id", "recipients.email", "recipients.full_name"])
+        .select((eb) =>
+          eb
+            .exists(
+              eb
+                .selectFrom("mailing_recipients as mr")
+                .select("mr.recipient_id")
+                .whereRef("mr.recipient_id", "=", "recipients.id")
+                .where("mr.mailing_id", "=", mailingId),
+            )
+            .as("member"),
+        )
+        .orderBy("recipients.email_normalized")
+        .limit(PAGE_SIZE)
+        .offset((query.page - 1) * PAGE_SIZE)
+        .execute(),
+      base.select((eb) => eb.fn.countAll<number>().as("n")).executeTakeFirstOrThrow(),
+    ]);
+    return { items: rows.map((r) => ({ ...r, member: Boolean(r.member) })), total: Number(total.n) };
+  }
+}
+
+function numberCounts<T extends { recipient_count: unknown }>(row: T): T & { recipient_count: number } {
+  return { ...row, recipient_count: Number(row.recipient_count ?? 0) };
+}

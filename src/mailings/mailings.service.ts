@@ -1,0 +1,189 @@
+/**
+ * Mailings: a message sent to a set of recipients once or repeatedly between a first send and an end.
+ * This service keeps the row consistent (owned message, status, next planned run); the scheduler in
+ * delivery/ does the sending.
+ */
+import type { Database } from "../db/database.js";
+import type { Mailing } from "../db/schema.js";
+import { initialNextRun, nextOccurrences } from "../delivery/schedule.js";
+import { MessagesRepository } from "../messages/messages.repository.js";
+import { RecipientsRepository } from "../recipients/recipients.repository.js";
+import type { Actor } from "../shared/actor.js";
+import { NotFoundError, ValidationError } from "../shared/errors.js";
+import { type Page, pageOf } from "../shared/pagination.js";
+import { type Clock, iso, systemClock } from "../shared/time.js";
+import { parseInput } from "../shared/validation.js";
+import { statusFor } from "./mailing-status.js";
+import { type MailingRow, MailingsRepository, type MemberRow } from "./mailings.repository.js";
+import {
+  initialRecipientsSchema,
+  type MailingInput,
+  type MailingListQuery,
+  type MemberQuery,
+  mailingListQuery,
+  mailingSchema,
+  memberChangeSchema,
+  memberQuery,
+} from "./mailings.schemas.js";
+
+/** Told when a mailing's schedule or recipients change, so an in-process scheduler can look at once. */
+export type MailingsChanged = () => void;
+
+export class MailingsService {
+  private readonly mailings: MailingsRepository;
+
+  constructor(
+    private readonly database: Database,
+    private readonly clock: Clock = systemClock,
+    private readonly changed: MailingsChanged = () => {},
+  ) {
+    this.mailings = new MailingsRepository(database.db);
+  }
+
+  async list(actor: Actor, rawQuery: unknown): Promise<Page<MailingRow> & { query: MailingListQuery }> {
+    const query = mailingListQuery.parse(rawQuery ?? {});
+    const { items, total } = await this.mailings.list(actor, query);
+    return { ...pageOf(items, total, query.page), query };
+  }
+
+  latest(actor: Actor, limit = 5): Promise<MailingRow[]> {
+    return this.mailings.latest(actor, limit);
+  }
+
+  async get(actor: Actor, id: number): Promise<MailingRow> {
+    const mailing = await this.mailings.findById(actor, id);
+    if (!mailing) throw new NotFoundError("Mailing not found");
+    return mailing;
+  }
+
+  /** The next planned send times (none when disabled or over). */
+  upcoming(mailing: Mailing, count = 5): Date[] {
+    if (mailing.disabled_at || mailing.status === "completed" || !mailing.next_run_at) return [];
+    const from = new Date(Math.min(Date.parse(mailing.next_run_at), this.clock.now().getTime()));
+    return nextOccurrences(mailing, from, count).filter(
+      (d) => d.getTime() >= Date.parse(mailing.next_run_at!),
+    );
+  }
+
+  /** Creates a mailing with its first recipients (all, those matching a search, or none yet). */
+  async create(actor: Actor, input: unknown): Promise<Mailing> {
+    const data = this.parseSchedule(input);
+    const initial = parseInput(initialRecipientsSchema, input);
+    if (initial.recipient_mode === "matching" && initial.recipient_q === "") {
+      throw new ValidationError({ recipient_q: "Enter the text recipients must match." });
+    }
+    const now = this.clock.now();
+    const mailing = await this.database.db.transaction().execute(async (tx) => {
+      await this.assertOwnMessage(new MessagesRepository(tx), actor, data.message_id);
+      const nextRunAt = initialNextRun(data, now, null);
+      const row = await new MailingsRepository(tx).insert(actor, {
+        ...data,
+        status: statusFor({ ...data, last_run_at: null }, nextRunAt, now),
+        disabled_at: null,
+        next_run_at: nextRunAt,
+        last_run_at: null,
+        created_at: iso(now),
+        updated_at: iso(now),
+      });
+      if (initial.recipient_mode !== "none") {
+        await new MailingsRepository(tx).addMatching(
+          actor,
+          row.id,
+          initial.recipient_mode === "all" ? "" : initial.recipient_q,
+        );
+      }
+      return row;
+    });
+    this.changed();
+    return mailing;
+  }
+
+  /** Changes a mailing; a new schedule is planned afresh (a due occurrence not yet sent goes out now). */
+  async update(actor: Actor, id: number, input: unknown): Promise<Mailing> {
+    const existing = await this.get(actor, id);
+    const data = this.parseSchedule(input, existing.end_at);
+    const now = this.clock.now();
+    const updated = await this.database.db.transaction().execute(async (tx) => {
+      await this.assertOwnMessage(new MessagesRepository(tx), actor, data.message_id);
+      const nextRunAt = initialNextRun(data, now, existing.last_run_at);
+      const row = await new MailingsRepository(tx).update(actor, id, {
+        ...data,
+        next_run_at: nextRunAt,
+        status: statusFor({ ...data, last_run_at: existing.last_run_at }, nextRunAt, now),
+        updated_at: iso(now),
+      });
+      if (!row) throw new NotFoundError("Mailing not found");
+      return row;
+    });
+    this.changed();
+    return updated;
+  }
+
+  async delete(actor: Actor, id: number): Promise<void> {
+    if (!(await this.mailings.delete(actor, id))) throw new NotFoundError("Mailing not found");
+  }
+
+  async members(
+    actor: Actor,
+    id: number,
+    rawQuery: unknown,
+  ): Promise<Page<MemberRow> & { query: MemberQuery }> {
+    await this.get(actor, id);
+    const query = memberQuery.parse(rawQuery ?? {});
+    const { items, total } = await this.mailings.members(actor, id, query);
+    return { ...pageOf(items, total, query.page), query };
+  }
+
+  /** Adds or removes recipients: the checked ones, or all of the owner's recipients matching a search. */
+  async changeMembers(actor: Actor, id: number, input: unknown): Promise<string> {
+    await this.get(actor, id);
+    const change = parseInput(memberChangeSchema, input);
+    const recipients = new RecipientsRepository(this.database.db);
+    let message: string;
+    switch (change.action) {
+      case "add":
+      case "remove": {
+        const ids = await recipients.ownedIds(actor, change.ids);
+        if (ids.length === 0) throw new ValidationError({ ids: "Tick at least one recipient first." });
+        if (change.action === "add") await this.mailings.addIds(id, ids);
+        else await this.mailings.removeIds(id, ids);
+        message = `${ids.length} recipient${ids.length === 1 ? "" : "s"} ${change.action === "add" ? "added" : "removed"}.`;
+        break;
+      }
+      case "add_matching":
+      case "remove_matching": {
+        const count = await recipients.countMatching(actor, change.q);
+        if (change.action === "add_matching") await this.mailings.addMatching(actor, id, change.q);
+        else await this.mailings.removeMatching(actor, id, change.q);
+        const which = change.q ? `matching “${change.q}”` : "";
+        message =
+          `All ${count} recipients ${which} ${change.action === "add_matching" ? "are now in" : "are now out of"} this mailing.`.replace(
+            /\s+/g,
+            " ",
+          );
+        break;
+      }
+    }
+    this.changed();
+    return message;
+  }
+
+  /** Parses the form; a new or changed end must lie in the future (an unchanged past end may stay). */
+  private parseSchedule(input: unknown, currentEndAt?: string): MailingInput {
+    const data = parseInput(mailingSchema, input);
+    if (data.end_at !== currentEndAt && Date.parse(data.end_at) <= this.clock.now().getTime()) {
+      throw new ValidationError({ end_at: "End is in the past: the mailing would never send." });
+    }
+    return data;
+  }
+
+  private async assertOwnMessage(
+    messages: MessagesRepository,
+    actor: Actor,
+    messageId: number,
+  ): Promise<void> {
+    if (!(await messages.findById(actor, messageId))) {
+      throw new ValidationError({ message_id: "Choose one of your messages." });
+    }
+  }
+}

@@ -1,0 +1,92 @@
+/** SQL for messages. Every method takes the acting user. */
+import { sql } from "kysely";
+import type { Executor } from "../db/database.js";
+import type { Message, MessageUpdate, NewMessage } from "../db/schema.js";
+import type { Actor } from "../shared/actor.js";
+import { likePattern, PAGE_SIZE } from "../shared/pagination.js";
+import type { MessageListQuery } from "./messages.schemas.js";
+
+export class MessagesRepository {
+  constructor(private readonly db: Executor) {}
+
+  private owned(actor: Actor) {
+    return this.db.selectFrom("messages").where("messages.owner_id", "=", actor.id);
+  }
+
+  async list(actor: Actor, query: MessageListQuery): Promise<{ items: Message[]; total: number }> {
+    const base = this.owned(actor).$if(query.q !== "", (qb) =>
+      qb.where((eb) =>
+        eb.or([
+          eb(sql`lower(subject)`, "like", sql`${likePattern(query.q)} escape '\\'`),
+          eb(sql`lower(body)`, "like", sql`${likePattern(query.q)} escape '\\'`),
+        ]),
+      ),
+    );
+    const [items, total] = await Promise.all([
+      base
+        .selectAll()
+        .orderBy(query.sort === "subject" ? sql`lower(subject)` : "created_at", query.dir)
+        .orderBy("id", query.dir)
+        .limit(PAGE_SIZE)
+        .offset((query.page - 1) * PAGE_SIZE)
+        .execute(),
+      base.select((eb) => eb.fn.countAll<number>().as("n")).executeTakeFirstOrThrow(),
+    ]);
+    return { items, total: Number(total.n) };
+  }
+
+  /** All of the actor's messages, newest first, for the mailing form's picker. */
+  listAll(actor: Actor): Promise<Pick<Message, "id" | "subject">[]> {
+    return this.owned(actor)
+      .select(["id", "subject"])
+      .orderBy("created_at", "desc")
+      .orderBy("id", "desc")
+      .execute();
+  }
+
+  findById(actor: Actor, id: number): Promise<Message | undefined> {
+    return this.owned(actor).selectAll().where("id", "=", id).executeTakeFirst();
+  }
+
+  insert(actor: Actor, message: Omit<NewMessage, "owner_id">): Promise<Message> {
+    return this.db
+      .insertInto("messages")
+      .values({ ...message, owner_id: actor.id })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+  }
+
+  update(
+    actor: Actor,
+    id: number,
+    changes: Omit<MessageUpdate, "owner_id" | "id">,
+  ): Promise<Message | undefined> {
+    return this.db
+      .updateTable("messages")
+      .set(changes)
+      .where("id", "=", id)
+      .where("owner_id", "=", actor.id)
+      .returningAll()
+      .executeTakeFirst();
+  }
+
+  async delete(actor: Actor, id: number): Promise<boolean> {
+    const result = await this.db
+      .deleteFrom("messages")
+      .where("id", "=", id)
+      .where("owner_id", "=", actor.id)
+      .executeTakeFirst();
+    return Number(result.numDeletedRows) > 0;
+  }
+
+  /** Mailings that send this message; while there are any, the message cannot be deleted. */
+  mailingsUsing(actor: Actor, messageId: number): Promise<{ id: number; name: string }[]> {
+    return this.db
+      .selectFrom("mailings")
+      .select(["id", "name"])
+      .where("message_id", "=", messageId)
+      .where("owner_id", "=", actor.id)
+      .orderBy("name")
+      .execute();
+  }
+}

@@ -1,0 +1,96 @@
+/** Recipients: the people a user's mailings go to. Email is unique per owner, ignoring case and spaces. */
+import type { Database } from "../db/database.js";
+import { isUniqueViolation } from "../db/database.js";
+import type { Recipient } from "../db/schema.js";
+import type { Actor } from "../shared/actor.js";
+import { ConflictError, NotFoundError } from "../shared/errors.js";
+import { normalizeEmail } from "../shared/fields.js";
+import { type Page, pageOf } from "../shared/pagination.js";
+import { type Clock, iso, systemClock } from "../shared/time.js";
+import { parseInput } from "../shared/validation.js";
+import { RecipientsRepository } from "./recipients.repository.js";
+import { recipientListQuery, recipientSchema } from "./recipients.schemas.js";
+
+export class RecipientsService {
+  private readonly recipients: RecipientsRepository;
+
+  constructor(
+    database: Database,
+    private readonly clock: Clock = systemClock,
+  ) {
+    this.recipients = new RecipientsRepository(database.db);
+  }
+
+  async list(
+    actor: Actor,
+    rawQuery: unknown,
+  ): Promise<Page<Recipient> & { query: ReturnType<typeof recipientListQuery.parse> }> {
+    const query = recipientListQuery.parse(rawQuery ?? {});
+    const { items, total } = await this.recipients.list(actor, query);
+    return { ...pageOf(items, total, query.page), query };
+  }
+
+  count(actor: Actor): Promise<number> {
+    return this.recipients.countMatching(actor, "");
+  }
+
+  async get(actor: Actor, id: number): Promise<Recipient> {
+    const recipient = await this.recipients.findById(actor, id);
+    if (!recipient) throw new NotFoundError("Recipient not found");
+    return recipient;
+  }
+
+  async create(actor: Actor, input: unknown): Promise<Recipient> {
+    const data = parseInput(recipientSchema, input);
+    const now = iso(this.clock.now());
+    try {
+      return await this.recipients.insert(actor, {
+        email: data.email,
+        email_normalized: normalizeEmail(data.email),
+        full_name: data.full_name,
+        comment: data.comment,
+        created_at: now,
+        updated_at: now,
+      });
+    } catch (error) {
+      throw await this.duplicateOr(actor, data.email, error);
+    }
+  }
+
+  async update(actor: Actor, id: number, input: unknown): Promise<Recipient> {
+    await this.get(actor, id);
+    const data = parseInput(recipientSchema, input);
+    try {
+      const updated = await this.recipients.update(actor, id, {
+        email: data.email,
+        email_normalized: normalizeEmail(data.email),
+        full_name: data.full_name,
+        comment: data.comment,
+        updated_at: iso(this.clock.now()),
+      });
+      if (!updated) throw new NotFoundError("Recipient not found");
+      return updated;
+    } catch (error) {
+      throw await this.duplicateOr(actor, data.email, error);
+    }
+  }
+
+  /** The database's unique index decides; this only turns its error into a message with a link. */
+  private async duplicateOr(actor: Actor, email: string, error: unknown): Promise<unknown> {
+    if (!isUniqueViolation(error)) return error;
+    const existing = await this.recipients.findByEmail(actor, normalizeEmail(email));
+    return new ConflictError(
+      "You already have a recipient with this email.",
+      "email",
+      existing ? { href: `/recipients/${existing.id}`, text: `Open ${existing.email}` } : undefined,
+    );
+  }
+
+  async delete(actor: Actor, id: number): Promise<void> {
+    if (!(await this.recipients.delete(actor, id))) throw new NotFoundError("Recipient not found");
+  }
+
+  mailingsOf(actor: Actor, id: number): Promise<{ id: number; name: string }[]> {
+    return this.recipients.mailingsOf(actor, id);
+  }
+}

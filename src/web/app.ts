@@ -1,0 +1,124 @@
+/**
+ * The web app as a Fastify instance: plugins (security headers, cookies, CSRF, rate limits, static files),
+ * the session hook, the first-run setup redirect, and every feature's routes. server.ts only listens.
+ */
+import { createRequire } from "node:module";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import fastifyCookie from "@fastify/cookie";
+import fastifyCsrf from "@fastify/csrf-protection";
+import fastifyFormbody from "@fastify/formbody";
+import fastifyHelmet from "@fastify/helmet";
+import fastifyRateLimit from "@fastify/rate-limit";
+import fastifyStatic from "@fastify/static";
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
+import { accountRoutes } from "../accounts/accounts.pages.js";
+import { adminRoutes } from "../admin/admin.pages.js";
+import type { Services } from "../container.js";
+import { dashboardRoutes } from "../dashboard/dashboard.pages.js";
+import { mailingRoutes } from "../mailings/mailings.pages.js";
+import { messageRoutes } from "../messages/messages.pages.js";
+import { recipientRoutes } from "../recipients/recipients.pages.js";
+import { SESSION_COOKIE, takeFlashes } from "./context.js";
+import { registerErrorHandlers } from "./errors.js";
+
+export interface AppOptions {
+  services: Services;
+  sessionSecret: string;
+  loggerInstance?: FastifyBaseLogger;
+  trustProxy?: boolean;
+  /** Whether the public address is https (turns on HSTS and upgrade-insecure-requests). */
+  https?: boolean;
+  /** Notices shown on every page, e.g. that mail goes to the local outbox. */
+  notices?: () => string[];
+}
+
+const require = createRequire(import.meta.url);
+const moduleDir = (pkg: string) => path.dirname(require.resolve(`${pkg}/package.json`));
+const publicDir = fileURLToPath(new URL("../../public", import.meta.url));
+
+const UNSAFE_METHODS = new Set(["POST", "PUT", "PATCH", "DELETE"]);
+
+export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    ...(options.loggerInstance ? { loggerInstance: options.loggerInstance } : { logger: false }),
+    trustProxy: options.trustProxy ?? false,
+    bodyLimit: 2 * 1024 * 1024,
+    routerOptions: { ignoreTrailingSlash: true },
+  });
+  const { services } = options;
+
+  await app.register(fastifyHelmet, {
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'"],
+        imgSrc: ["'self'", "data:"],
+        fontSrc: ["'self'"],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+        objectSrc: ["'none'"],
+        upgradeInsecureRequests: options.https ? [] : null,
+      },
+    },
+    strictTransportSecurity: options.https ? undefined : false,
+  });
+  await app.register(fastifyCookie, { secret: options.sessionSecret });
+  await app.register(fastifyFormbody);
+  await app.register(fastifyCsrf, {
+    cookieOpts: { signed: true, httpOnly: true, sameSite: "lax", path: "/", secure: "auto" },
+  });
+  await app.register(fastifyRateLimit, { global: false });
+
+  const assets = [
+    { root: path.join(moduleDir("bootstrap"), "dist"), prefix: "/assets/bootstrap/" },
+    { root: path.join(moduleDir("bootstrap-icons"), "font"), prefix: "/assets/icons/" },
+    { root: publicDir, prefix: "/assets/app/" },
+  ];
+  for (const [index, asset] of assets.entries()) {
+    await app.register(fastifyStatic, { ...asset, decorateReply: index === 0, maxAge: "1d", etag: true });
+  }
+
+  app.decorateRequest("user", null);
+  app.decorateRequest("sessionIdHash", null);
+  app.decorateRequest("flashes");
+  app.decorateRequest("notices");
+  const notices = options.notices ?? (() => []);
+
+  app.addHook("onRequest", async (req, reply) => {
+    req.flashes = [];
+    req.notices = notices();
+    if (req.url.startsWith("/assets/")) return;
+    const raw = req.cookies[SESSION_COOKIE];
+    const unsigned = raw ? req.unsignCookie(raw) : undefined;
+    if (unsigned?.valid && unsigned.value) {
+      const found = await services.accounts.authenticate(unsigned.value);
+      if (found) {
+        req.user = found.user;
+        req.sessionIdHash = found.idHash;
+      }
+    }
+    if (req.method === "GET") req.flashes = takeFlashes(req, reply);
+    // Until the first admin exists, every page leads to /setup.
+    if (!req.url.startsWith("/setup") && (await services.accounts.needsSetup())) {
+      return reply.redirect("/setup", 303);
+    }
+  });
+
+  // Every state-changing form carries a CSRF token.
+  app.addHook("preHandler", (req, reply, done) => {
+    if (UNSAFE_METHODS.has(req.method)) return app.csrfProtection(req, reply, done);
+    done();
+  });
+
+  registerErrorHandlers(app);
+  await app.register(async (scope) => accountRoutes(scope, services));
+  await app.register(async (scope) => dashboardRoutes(scope, services));
+  await app.register(async (scope) => recipientRoutes(scope, services));
+  await app.register(async (scope) => messageRoutes(scope, services));
+  await app.register(async (scope) => mailingRoutes(scope, services));
+  await app.register(async (scope) => adminRoutes(scope, services));
+  app.get("/healthz", async () => ({ ok: true }));
+  return app;
+}

@@ -1,0 +1,381 @@
+/** Small view pieces shared by every feature's pages: form fields, pager, sort headers, empty states. */
+import type { ComponentChildren } from "preact";
+import type { FieldErrors } from "../shared/errors.js";
+import type { Page } from "../shared/pagination.js";
+
+export type FormValues = Record<string, string | undefined>;
+
+export interface FormState {
+  values: FormValues;
+  errors: FieldErrors;
+  /** Where a conflict points, e.g. the existing recipient with the same email. */
+  conflictLink?: { href: string; text: string };
+}
+
+export const emptyForm: FormState = { values: {}, errors: {} };
+
+export function CsrfField({ token }: { token: string }) {
+  return <input type="hidden" name="_csrf" value={token} />;
+}
+
+interface FieldProps {
+  form: FormState;
+  name: string;
+  label: string;
+  type?: string;
+  required?: boolean;
+  maxLength?: number;
+  help?: ComponentChildren;
+  autoComplete?: string;
+}
+
+export function Field({
+  form,
+  name,
+  label,
+  type = "text",
+  required,
+  maxLength,
+  help,
+  autoComplete,
+}: FieldProps) {
+  const error = form.errors[name];
+  const fieldId = `f-${name}`;
+  const link = error && form.conflictLink;
+  return (
+    <div class="mb-3">
+      <label class="form-label" for={fieldId}>
+        {label}
+        {required && (
+          <span class="text-danger ms-1" aria-hidden="true">
+            *
+          </span>
+        )}
+      </label>
+      <input
+        id={fieldId}
+        name={name}
+        type={type}
+        class={`form-control${error ? " is-invalid" : ""}`}
+        value={type === "password" ? "" : (form.values[name] ?? "")}
+        required={required}
+        maxLength={maxLength}
+        autoComplete={autoComplete}
+        aria-invalid={error ? "true" : undefined}
+        aria-describedby={error ? `${fieldId}-error` : help ? `${fieldId}-help` : undefined}
+      />
+      {error && (
+        <div id={`${fieldId}-error`} class="invalid-feedback">
+          {error}
+          {link && (
+            <>
+              {" "}
+              <a href={link.href}>{link.text}</a>
+            </>
+          )}
+        </div>
+      )}
+      {help && !error && (
+        <div id={`${fieldId}-help`} class="form-text">
+          {help}
+        </div>
+      )}
+    </div>
+  );
+}
+
+export function TextArea({
+  form,
+  name,
+  label,
+  required,
+  maxLength,
+  rows = 6,
+  help,
+}: FieldProps & { rows?: number }) {
+  const error = form.errors[name];
+  const fieldId = `f-${name}`;
+  return (
+    <div class="mb-3">
+      <label class="form-label" for={fieldId}>
+        {label}
+        {required && (
+          <span class="text-danger ms-1" aria-hidden="true">
+            *
+          </span>
+        )}
+      </label>
+      <textarea
+        id={fieldId}
+        name={name}
+        rows={rows}
+        class={`form-control${error ? " is-invalid" : ""}`}
+        required={required}
+        maxLength={maxLength}
+        aria-invalid={error ? "true" : undefined}
+        aria-describedby={error ? `${fieldId}-error` : undefined}
+      >
+        {form.values[name] ?? ""}
+      </textarea>
+      {error && (
+        <div id={`${fieldId}-error`} class="invalid-feedback">
+          {error}
+        </div>
+      )}
+      {help && !error && <div class="form-text">{help}</div>}
+    </div>
+  );
+}
+
+export function Select({
+  form,
+  name,
+  label,
+  options,
+  required,
+  help,
+}: {
+  form: FormState;
+  name: string;
+  label: string;
+  options: { value: string; label: string }[];
+  required?: boolean;
+  help?: ComponentChildren;
+}) {
+  const error = form.errors[name];
+  const fieldId = `f-${name}`;
+  const current = form.values[name] ?? "";
+  return (
+    <div class="mb-3">
+      <label class="form-label" for={fieldId}>
+        {label}
+        {required && (
+          <span class="text-danger ms-1" aria-hidden="true">
+            *
+          </span>
+        )}
+      </label>
+      <select
+        id={fieldId}
+        name={name}
+        class={`form-select${error ? " is-invalid" : ""}`}
+        required={required}
+        aria-invalid={error ? "true" : undefined}
+        aria-describedby={error ? `${fieldId}-error` : undefined}
+      >
+        {options.map((o) => (
+          <option value={o.value} selected={o.value === current}>
+            {o.label}
+          </option>
+        ))}
+      </select>
+      {error && (
+        <div id={`${fieldId}-error`} class="invalid-feedback">
+          {error}
+        </div>
+      )}
+      {help && !error && <div class="form-text">{help}</div>}
+    </div>
+  );
+}
+
+/** The form-wide error (for example a duplicate), shown above the fields. */
+export function FormAlert({ form, children }: { form: FormState; children?: ComponentChildren }) {
+  const message = form.errors._form;
+  if (!message && !children) return null;
+  return (
+    <div class="alert alert-danger" role="alert">
+      {message}
+      {message && form.conflictLink && (
+        <>
+          {" "}
+          <a href={form.conflictLink.href}>{form.conflictLink.text}</a>
+        </>
+      )}
+      {children}
+    </div>
+  );
+}
+
+export function withQuery(path: string, params: Record<string, string | number | undefined>): string {
+  const search = new URLSearchParams();
+  for (const [key, value] of Object.entries(params)) {
+    if (value !== undefined && value !== "") search.set(key, String(value));
+  }
+  const query = search.toString();
+  return query ? `${path}?${query}` : path;
+}
+
+export function Pager({
+  page,
+  path,
+  params,
+}: {
+  page: Page<unknown>;
+  path: string;
+  params: Record<string, string>;
+}) {
+  if (page.pages <= 1) return null;
+  const link = (n: number) => withQuery(path, { ...params, page: n });
+  return (
+    <nav aria-label="Pages" class="d-flex align-items-center gap-3 flex-wrap">
+      <ul class="pagination mb-0">
+        <li class={`page-item${page.page <= 1 ? " disabled" : ""}`}>
+          <a class="page-link" href={link(page.page - 1)} aria-label="Previous page">
+            <i class="bi bi-chevron-left" aria-hidden="true" /> Previous
+          </a>
+        </li>
+        <li class="page-item active" aria-current="page">
+          <span class="page-link">
+            {page.page} / {page.pages}
+          </span>
+        </li>
+        <li class={`page-item${page.page >= page.pages ? " disabled" : ""}`}>
+          <a class="page-link" href={link(page.page + 1)} aria-label="Next page">
+            Next <i class="bi bi-chevron-right" aria-hidden="true" />
+          </a>
+        </li>
+      </ul>
+      <span class="text-body-secondary small">{page.total.toLocaleString("en-US")} in all</span>
+    </nav>
+  );
+}
+
+export function SortHeader({
+  label,
+  column,
+  path,
+  query,
+}: {
+  label: string;
+  column: string;
+  path: string;
+  query: { q: string; sort: string; dir: "asc" | "desc" };
+}) {
+  const active = query.sort === column;
+  const dir = active && query.dir === "asc" ? "desc" : "asc";
+  const icon = active
+    ? query.dir === "asc"
+      ? "bi-sort-up"
+      : "bi-sort-down"
+    : "bi-arrow-down-up text-body-tertiary";
+  return (
+    <th scope="col" aria-sort={active ? (query.dir === "asc" ? "ascending" : "descending") : undefined}>
+      <a
+        class="link-body-emphasis text-decoration-none"
+        href={withQuery(path, { q: query.q, sort: column, dir })}
+      >
+        {label} <i class={`bi ${icon}`} aria-hidden="true" />
+      </a>
+    </th>
+  );
+}
+
+export function SearchForm({
+  path,
+  query,
+  label,
+}: {
+  path: string;
+  query: { q: string; sort: string; dir: string };
+  label: string;
+}) {
+  return (
+    <form method="get" action={path} class="d-flex gap-2 mb-3" role="search">
+      <input type="hidden" name="sort" value={query.sort} />
+      <input type="hidden" name="dir" value={query.dir} />
+      <label class="visually-hidden" for="q">
+        {label}
+      </label>
+      <input
+        id="q"
+        type="search"
+        name="q"
+        class="form-control"
+        placeholder={label}
+        value={query.q}
+        maxLength={200}
+      />
+      <button type="submit" class="btn btn-outline-secondary">
+        <i class="bi bi-search" aria-hidden="true" /> Search
+      </button>
+      {query.q && (
+        <a class="btn btn-link" href={path}>
+          Clear
+        </a>
+      )}
+    </form>
+  );
+}
+
+export function EmptyState({
+  icon,
+  title,
+  children,
+}: {
+  icon: string;
+  title: string;
+  children?: ComponentChildren;
+}) {
+  return (
+    <div class="text-center py-5 border rounded-3 bg-body-tertiary">
+      <i class={`bi ${icon} display-5 text-body-secondary`} aria-hidden="true" />
+      <h2 class="h5 mt-3">{title}</h2>
+      <div class="text-body-secondary">{children}</div>
+    </div>
+  );
+}
+
+export function PageHeader({ title, children }: { title: string; children?: ComponentChildren }) {
+  return (
+    <div class="d-flex flex-wrap justify-content-between align-items-center gap-2 mb-3">
+      <h1 class="h3 mb-0">{title}</h1>
+      <div class="d-flex gap-2 flex-wrap">{children}</div>
+    </div>
+  );
+}
+
+/** A confirmation page for a destructive action: says what will happen and posts on confirm. */
+export function ConfirmForm({
+  csrfToken,
+  action,
+  cancelHref,
+  button,
+  children,
+}: {
+  csrfToken: string;
+  action: string;
+  cancelHref: string;
+  button: string;
+  children: ComponentChildren;
+}) {
+  return (
+    <div class="card border-danger">
+      <div class="card-body">
+        {children}
+        <form method="post" action={action} class="d-flex gap-2 mt-3">
+          <CsrfField token={csrfToken} />
+          <button type="submit" class="btn btn-danger">
+            <i class="bi bi-trash" aria-hidden="true" /> {button}
+          </button>
+          <a class="btn btn-outline-secondary" href={cancelHref}>
+            Cancel
+          </a>
+        </form>
+      </div>
+    </div>
+  );
+}
+
+export function DefinitionList({ items }: { items: [string, ComponentChildren][] }) {
+  return (
+    <dl class="row mb-0">
+      {items.map(([term, value]) => (
+        <>
+          <dt class="col-sm-3">{term}</dt>
+          <dd class="col-sm-9 pre-wrap">{value}</dd>
+        </>
+      ))}
+    </dl>
+  );
+}

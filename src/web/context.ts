@@ -1,0 +1,92 @@
+/**
+ * What every page knows about the request: the signed-in user, the CSRF token, flash messages. Route
+ * handlers build a ViewContext with viewContext(req, reply) and pass it to the layout.
+ */
+import type {} from "@fastify/cookie";
+import type {} from "@fastify/csrf-protection";
+import type { FastifyReply, FastifyRequest } from "fastify";
+import type { User } from "../db/schema.js";
+import { UnauthorizedError } from "../shared/errors.js";
+
+export type FlashKind = "success" | "danger" | "warning" | "info";
+export interface Flash {
+  kind: FlashKind;
+  text: string;
+}
+
+declare module "fastify" {
+  interface FastifyRequest {
+    user: User | null;
+    sessionIdHash: string | null;
+    flashes: Flash[];
+    notices: string[];
+  }
+}
+
+export interface ViewContext {
+  user: User | null;
+  csrfToken: string;
+  flashes: Flash[];
+  path: string;
+  /** Shown in the navigation bar when mail is not leaving the machine. */
+  notices: string[];
+}
+
+const FLASH_COOKIE = "pp_flash";
+export const SESSION_COOKIE = "pp_session";
+
+export function viewContext(req: FastifyRequest, reply: FastifyReply): ViewContext {
+  return {
+    user: req.user,
+    csrfToken: reply.generateCsrf(),
+    flashes: req.flashes,
+    path: req.url.split("?")[0] ?? "/",
+    notices: req.user ? req.notices : [],
+  };
+}
+
+/** The signed-in user, or an UnauthorizedError (which the error handler turns into the login page). */
+export function requireUser(req: FastifyRequest): User {
+  if (!req.user) throw new UnauthorizedError();
+  return req.user;
+}
+
+/** Only a relative path on this site is a safe place to go after login. */
+export function safeNext(value: unknown): string {
+  return typeof value === "string" && /^\/(?![/\\])/.test(value) ? value : "/";
+}
+
+/** Reads and clears the flash cookie (set by redirectWith on the previous response). */
+export function takeFlashes(req: FastifyRequest, reply: FastifyReply): Flash[] {
+  const raw = req.cookies[FLASH_COOKIE];
+  if (!raw) return [];
+  reply.clearCookie(FLASH_COOKIE, { path: "/" });
+  const unsigned = req.unsignCookie(raw);
+  if (!unsigned.valid || !unsigned.value) return [];
+  try {
+    const parsed = JSON.parse(unsigned.value) as Flash[];
+    return Array.isArray(parsed) ? parsed.slice(0, 5) : [];
+  } catch {
+    return [];
+  }
+}
+
+/** Redirects (303, so a POST becomes a GET) with a message shown on the next page. */
+export function redirectWith(
+  reply: FastifyReply,
+  location: string,
+  kind: FlashKind,
+  text: string,
+): FastifyReply {
+  reply.setCookie(FLASH_COOKIE, JSON.stringify([{ kind, text }]), {
+    path: "/",
+    httpOnly: true,
+    sameSite: "lax",
+    signed: true,
+  });
+  return reply.redirect(location, 303);
+}
+
+export function sendPage(reply: FastifyReply, html: string, status = 200): FastifyReply {
+  return reply.code(status).type("text/html; charset=utf-8").header("cache-control", "no-store").send(html);
+}

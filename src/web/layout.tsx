@@ -1,0 +1,146 @@
+/** The page frame: head, navigation bar, flash messages, main content. */
+import type { ComponentChildren } from "preact";
+import { renderToString } from "preact-render-to-string";
+import { CsrfField } from "./components.js";
+import type { ViewContext } from "./context.js";
+
+const NAV = [
+  { href: "/", label: "Dashboard", icon: "bi-speedometer2" },
+  { href: "/recipients", label: "Recipients", icon: "bi-people" },
+  { href: "/messages", label: "Messages", icon: "bi-envelope-paper" },
+  { href: "/mailings", label: "Mailings", icon: "bi-send" },
+];
+
+function isActive(path: string, href: string): boolean {
+  return href === "/" ? path === "/" : path === href || path.startsWith(`${href}/`);
+}
+
+function NavBar({ ctx }: { ctx: ViewContext }) {
+  const user = ctx.user;
+  return (
+    <nav class="navbar navbar-expand-md bg-body border-bottom mb-4" aria-label="Main">
+      <div class="container">
+        <a class="navbar-brand fw-semibold" href="/">
+          <i class="bi bi-send-check text-primary" aria-hidden="true" /> PostPilot
+        </a>
+        {user && (
+          <>
+            <button
+              class="navbar-toggler"
+              type="button"
+              data-bs-toggle="collapse"
+              data-bs-target="#main-nav"
+              aria-controls="main-nav"
+              aria-expanded="false"
+              aria-label="Toggle navigation"
+            >
+              <span class="navbar-toggler-icon" />
+            </button>
+            <div class="collapse navbar-collapse" id="main-nav">
+              <ul class="navbar-nav me-auto">
+                {NAV.map((item) => (
+                  <li class="nav-item">
+                    <a
+                      class={`nav-link${isActive(ctx.path, item.href) ? " active" : ""}`}
+                      aria-current={isActive(ctx.path, item.href) ? "page" : undefined}
+                      href={item.href}
+                    >
+                      <i class={`bi ${item.icon}`} aria-hidden="true" /> {item.label}
+                    </a>
+                  </li>
+                ))}
+                {user.role === "admin" && (
+                  <li class="nav-item">
+                    <a class={`nav-link${isActive(ctx.path, "/admin") ? " active" : ""}`} href="/admin/users">
+                      <i class="bi bi-shield-lock" aria-hidden="true" /> Users
+                    </a>
+                  </li>
+                )}
+              </ul>
+              <ul class="navbar-nav align-items-md-center gap-md-2">
+                <li class="nav-item">
+                  <a class={`nav-link${isActive(ctx.path, "/profile") ? " active" : ""}`} href="/profile">
+                    <i class="bi bi-person-circle" aria-hidden="true" /> {user.name || user.email}
+                  </a>
+                </li>
+                <li class="nav-item">
+                  <form method="post" action="/logout" class="d-inline">
+                    <CsrfField token={ctx.csrfToken} />
+                    <button type="submit" class="btn btn-sm btn-outline-secondary">
+                      <i class="bi bi-box-arrow-right" aria-hidden="true" /> Log out
+                    </button>
+                  </form>
+                </li>
+              </ul>
+            </div>
+          </>
+        )}
+      </div>
+    </nav>
+  );
+}
+
+const FLASH_ICONS = {
+  success: "bi-check-circle",
+  danger: "bi-exclamation-octagon",
+  warning: "bi-exclamation-triangle",
+  info: "bi-info-circle",
+};
+
+export function Layout({
+  ctx,
+  title,
+  children,
+}: {
+  ctx: ViewContext;
+  title: string;
+  children: ComponentChildren;
+}) {
+  return (
+    <html lang="en">
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <title>{`${title} · PostPilot`}</title>
+        <link rel="stylesheet" href="/assets/bootstrap/css/bootstrap.min.css" />
+        <link rel="stylesheet" href="/assets/icons/bootstrap-icons.min.css" />
+        <link rel="stylesheet" href="/assets/app/app.css" />
+        <link rel="icon" href="/assets/app/favicon.svg" type="image/svg+xml" />
+      </head>
+      <body class="bg-body-tertiary d-flex flex-column min-vh-100">
+        <a class="visually-hidden-focusable" href="#main">
+          Skip to content
+        </a>
+        <NavBar ctx={ctx} />
+        <main id="main" class="container flex-grow-1 pb-5">
+          {ctx.notices.map((notice) => (
+            <div class="alert alert-warning d-flex gap-2 align-items-center" role="status">
+              <i class="bi bi-exclamation-triangle" aria-hidden="true" /> <span>{notice}</span>
+            </div>
+          ))}
+          {ctx.flashes.map((flash) => (
+            <div class={`alert alert-${flash.kind} alert-dismissible fade show`} role="alert">
+              <i class={`bi ${FLASH_ICONS[flash.kind]} me-2`} aria-hidden="true" />
+              {flash.text}
+              <button type="button" class="btn-close" data-bs-dismiss="alert" aria-label="Close" />
+            </div>
+          ))}
+          {children}
+        </main>
+        <footer class="container py-3 text-body-secondary small border-top">
+          PostPilot — self-hosted mailings
+        </footer>
+        <script src="/assets/bootstrap/js/bootstrap.bundle.min.js" defer />
+        <script src="/assets/app/app.js" defer />
+      </body>
+    </html>
+  );
+}
+
+export function renderPage(ctx: ViewContext, title: string, body: ComponentChildren): string {
+  return `<!doctype html>${renderToString(
+    <Layout ctx={ctx} title={title}>
+      {body}
+    </Layout>,
+  )}`;
+}

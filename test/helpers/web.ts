@@ -1,0 +1,129 @@
+/**
+ * Web tests through app.inject: build() gives a fresh app on a fresh database, and Client keeps cookies and
+ * fills in the CSRF token like a browser would.
+ */
+import type { FastifyInstance, LightMyRequestResponse } from "fastify";
+import { afterEach } from "vitest";
+import { createServices, type Services } from "../../src/container.js";
+import type { Database } from "../../src/db/database.js";
+import type { Clock } from "../../src/shared/time.js";
+import { buildApp } from "../../src/web/app.js";
+import { testDatabase } from "./db.js";
+
+export interface TestApp {
+  app: FastifyInstance;
+  database: Database;
+  services: Services;
+}
+
+const open: TestApp[] = [];
+
+afterEach(async () => {
+  for (const t of open.splice(0)) {
+    await t.app.close();
+    await t.database.close();
+  }
+});
+
+export async function build(options: { clock?: Clock } = {}): Promise<TestApp> {
+  const database = await testDatabase();
+  const services = createServices(database, { clock: options.clock });
+  const app = await buildApp({ services, sessionSecret: "test-secret-".repeat(4) });
+  const t = { app, database, services };
+  open.push(t);
+  return t;
+}
+
+export type Form = Record<string, string | string[]>;
+
+function encode(form: Form): string {
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(form)) {
+    for (const v of Array.isArray(value) ? value : [value]) params.append(key, v);
+  }
+  return params.toString();
+}
+
+export class Client {
+  private readonly cookies = new Map<string, string>();
+
+  constructor(private readonly app: FastifyInstance) {}
+
+  private cookieHeader(): string {
+    return [...this.cookies].map(([k, v]) => `${k}=${v}`).join("; ");
+  }
+
+  private remember(res: LightMyRequestResponse): LightMyRequestResponse {
+    for (const c of res.cookies as { name: string; value: string; maxAge?: number; expires?: Date }[]) {
+      const expired = c.maxAge === 0 || (c.expires && c.expires.getTime() < Date.now()) || c.value === "";
+      if (expired) this.cookies.delete(c.name);
+      else this.cookies.set(c.name, c.value);
+    }
+    return res;
+  }
+
+  async get(url: string): Promise<LightMyRequestResponse> {
+    return this.remember(
+      await this.app.inject({ method: "GET", url, headers: { cookie: this.cookieHeader() } }),
+    );
+  }
+
+  /** Posts a form; the CSRF token is taken from `from` (default: the same URL) as a browser's page would have it. */
+  async post(
+    url: string,
+    form: Form = {},
+    options: { from?: string; csrf?: boolean } = {},
+  ): Promise<LightMyRequestResponse> {
+    const body = { ...form };
+    if (options.csrf !== false && body._csrf === undefined)
+      body._csrf = await this.csrfToken(options.from ?? "/login");
+    return this.remember(
+      await this.app.inject({
+        method: "POST",
+        url,
+        headers: { cookie: this.cookieHeader(), "content-type": "application/x-www-form-urlencoded" },
+        payload: encode(body),
+      }),
+    );
+  }
+
+  async csrfToken(from: string): Promise<string> {
+    const page = await this.get(from);
+    const match = /name="_csrf" value="([^"]+)"/.exec(page.body);
+    if (!match) throw new Error(`no CSRF token on ${from} (status ${page.statusCode})`);
+    return match[1]!;
+  }
+
+  hasCookie(name: string): boolean {
+    return this.cookies.has(name);
+  }
+}
+
+export const PASSWORD = "correct horse battery";
+
+/** Creates the first admin through /setup and returns a logged-in client. */
+export async function setupAdmin(app: FastifyInstance, email = "admin@example.com"): Promise<Client> {
+  const client = new Client(app);
+  const res = await client.post("/setup", { email, password: PASSWORD, name: "Admin" }, { from: "/setup" });
+  if (res.statusCode !== 303) throw new Error(`setup failed: ${res.statusCode}\n${res.body.slice(0, 500)}`);
+  return client;
+}
+
+/** Registers a user (the first admin must exist) and returns a logged-in client. */
+export async function registerUser(app: FastifyInstance, email: string, name = ""): Promise<Client> {
+  const client = new Client(app);
+  const res = await client.post("/register", { email, password: PASSWORD, name }, { from: "/register" });
+  if (res.statusCode !== 303)
+    throw new Error(`register failed: ${res.statusCode}\n${res.body.slice(0, 500)}`);
+  return client;
+}
+
+/** The id at the end of a redirect such as /recipients/12. */
+export function idFromLocation(res: LightMyRequestResponse): number {
+  const match = /\/(\d+)(?:[/?]|$)/.exec(String(res.headers.location ?? ""));
+  if (!match)
+    throw new Error(
+      `no id in location ${res.headers.location} (status ${res.statusCode})\n${res.body.slice(0, 300)}`,
+    );
+  return Number(match[1]);
+}
