@@ -75,6 +75,70 @@ export interface MailingRecipientTable {
   recipient_id: number;
 }
 
+export type RunTrigger = "schedule" | "web" | "cli" | "api";
+export type RunStatus = "sending" | "success" | "failure";
+export type DeliveryStatus = "pending" | "sending" | "sent" | "failed";
+
+export interface RunTable {
+  id: Generated<number>;
+  mailing_id: number;
+  trigger: RunTrigger;
+  actor_user_id: number | null;
+  status: RunStatus;
+  /** The planned occurrence this run serves (manual runs: when they were asked for). Unique per mailing. */
+  scheduled_for: string;
+  subject: string;
+  body: string;
+  total_count: number;
+  sent_count: number;
+  failed_count: number;
+  /** JSON RunResponse (see delivery/summary.ts), written when the run finishes. */
+  response: string | null;
+  started_at: string;
+  finished_at: string | null;
+  created_at: string;
+}
+
+export interface DeliveryTable {
+  id: Generated<number>;
+  run_id: number;
+  recipient_id: number | null;
+  email: string;
+  status: DeliveryStatus;
+  tries: number;
+  next_attempt_at: string;
+  lease_owner: string | null;
+  lease_expires_at: string | null;
+  last_code: number | null;
+  last_enhanced: string | null;
+  last_text: string | null;
+  message_id: string | null;
+  created_at: string;
+  sent_at: string | null;
+  updated_at: string;
+}
+
+export interface OutboxMessageTable {
+  id: Generated<number>;
+  delivery_id: number | null;
+  from_address: string;
+  to_address: string;
+  subject: string;
+  raw: string;
+  created_at: string;
+}
+
+export interface DeliveryWorkerTable {
+  worker_id: string;
+  host: string;
+  pid: number;
+  state: string;
+  reason: string | null;
+  paused_until: string | null;
+  started_at: string;
+  heartbeat_at: string;
+}
+
 export interface Tables {
   users: UserTable;
   sessions: SessionTable;
@@ -82,6 +146,10 @@ export interface Tables {
   messages: MessageTable;
   mailings: MailingTable;
   mailing_recipients: MailingRecipientTable;
+  runs: RunTable;
+  deliveries: DeliveryTable;
+  outbox_messages: OutboxMessageTable;
+  delivery_workers: DeliveryWorkerTable;
 }
 
 export type User = Selectable<UserTable>;
@@ -97,3 +165,9 @@ export type MessageUpdate = Updateable<MessageTable>;
 export type Mailing = Selectable<MailingTable>;
 export type NewMailing = Insertable<MailingTable>;
 export type MailingUpdate = Updateable<MailingTable>;
+export type Run = Selectable<RunTable>;
+export type NewRun = Insertable<RunTable>;
+export type Delivery = Selectable<DeliveryTable>;
+export type NewDelivery = Insertable<DeliveryTable>;
+export type OutboxMessage = Selectable<OutboxMessageTable>;
+export type DeliveryWorker = Selectable<DeliveryWorkerTable>;

@@ -4,6 +4,7 @@
  */
 import type { Migration, MigrationProvider } from "kysely";
 import { foundation } from "./2026-11-24-001-foundation.js";
+import { delivery } from "./2026-11-24-002-delivery.js";
 
 export type Dialect = "sqlite" | "postgres";
 
@@ -13,6 +14,7 @@ export class StaticMigrationProvider implements MigrationProvider {
   async getMigrations(): Promise<Record<string, Migration>> {
     return {
       "2026-11-24-001-foundation": foundation(this.dialect),
+      "2026-11-24-002-delivery": delivery(this.dialect),
     };
   }
 }

@@ -1,0 +1,322 @@
+/**
+ * The worker's side of the database: claiming deliveries under a lease, recording results in batches,
+ * and finishing runs. With src/db, the only place with dialect branches: PostgreSQL claims with
+ * SELECT … FOR UPDATE SKIP LOCKED plus an UPDATE in one transaction; SQLite (one writer at a time) claims
+ * with a single UPDATE … WHERE status = 'pending' … RETURNING compare-and-set.
+ */
+import { sql } from "kysely";
+import type { Database, Db } from "../db/database.js";
+import type { Dialect } from "../db/migrations/index.js";
+import type {
+  ClaimedDelivery,
+  DeliveryResult,
+  RunContent,
+  RunState,
+  WorkerHeartbeat,
+  WorkerStore,
+} from "./ports.js";
+import { summarize, TOP_FAILURES } from "./summary.js";
+
+const CLAIMED = ["id", "run_id", "email", "tries", "created_at"] as const;
+
+export class KyselyDeliveryStore implements WorkerStore {
+  private readonly db: Db;
+  private readonly dialect: Dialect;
+
+  constructor(database: Pick<Database, "db" | "dialect">) {
+    this.db = database.db;
+    this.dialect = database.dialect;
+  }
+
+  async claim(workerId: string, limit: number, now: Date, leaseUntil: Date): Promise<ClaimedDelivery[]> {
+    const nowIso = now.toISOString();
+    const lease = {
+      status: "sending",
+      lease_owner: workerId,
+      lease_expires_at: leaseUntil.toISOString(),
+      updated_at: nowIso,
+    } as const;
+    const rows =
+      this.dialect === "postgres"
+        ? await this.db.transaction().execute(async (tx) => {
+            const due = await tx
+              .selectFrom("deliveries")
+              .select("id")
+              .where("status", "=", "pending")
+              .where("next_attempt_at", "<=", nowIso)
+              .orderBy("next_attempt_at")
+              .orderBy("id")
+              .limit(limit)
+              .forUpdate()
+              .skipLocked()
+              .execute();
+            if (due.length === 0) return [];
+            return tx
+              .updateTable("deliveries")
+              .set(lease)
+              .where(
+                "id",
+                "in",
+                due.map((d) => d.id),
+              )
+              .returning(CLAIMED)
+              .execute();
+          })
+        : await this.db
+            .updateTable("deliveries")
+            .set(lease)
+            .where("id", "in", (eb) =>
+              eb
+                .selectFrom("deliveries")
+                .select("id")
+                .where("status", "=", "pending")
+                .where("next_attempt_at", "<=", nowIso)
+                .orderBy("next_attempt_at")
+                .orderBy("id")
+                .limit(limit),
+            )
+            .where("status", "=", "pending")
+            .returning(CLAIMED)
+            .execute();
+    return rows
+      .map((r) => ({ id: r.id, runId: r.run_id, email: r.email, tries: r.tries, createdAt: r.created_at }))
+      .sort((a, b) => a.id - b.id);
+  }
+
+  async record(workerId: string, results: DeliveryResult[], now: Date): Promise<void> {
+    if (results.length === 0) return;
+    const nowIso = now.toISOString();
+    // One UPDATE … FROM (VALUES …) for the whole batch: the per-recipient record costs a few microseconds.
+    const values = sql.join(
+      results.map(
+        (r) =>
+          sql`(cast(${r.id} as integer), cast(${r.status} as text), cast(${r.triesIncrement} as integer), cast(${r.nextAttemptAt} as text), cast(${r.code} as integer), cast(${r.enhanced} as text), cast(${r.text} as text), cast(${r.messageId} as text), cast(${r.sentAt} as text))`,
+      ),
+    );
+    await sql`
+      with v(id, status, tries_inc, next_attempt_at, code, enhanced, text, message_id, sent_at) as (values ${values})
+      update deliveries set
+        status = v.status,
+        tries = deliveries.tries + v.tries_inc,
+        next_attempt_at = coalesce(v.next_attempt_at, deliveries.next_attempt_at),
+        last_code = v.code,
+        last_enhanced = v.enhanced,
+        last_text = v.text,
+        message_id = coalesce(v.message_id, deliveries.message_id),
+        sent_at = coalesce(v.sent_at, deliveries.sent_at),
+        lease_owner = null,
+        lease_expires_at = null,
+        updated_at = ${nowIso}
+      from v
+      where deliveries.id = v.id and deliveries.lease_owner = ${workerId} and deliveries.status = 'sending'
+    `.execute(this.db);
+  }
+
+  async release(workerId: string, ids: number[], now: Date, nextAttemptAt: Date): Promise<void> {
+    if (ids.length === 0) return;
+    await this.db
+      .updateTable("deliveries")
+      .set({
+        status: "pending",
+        lease_owner: null,
+        lease_expires_at: null,
+        next_attempt_at: nextAttemptAt.toISOString(),
+        updated_at: now.toISOString(),
+      })
+      .where("id", "in", ids)
+      .where("lease_owner", "=", workerId)
+      .where("status", "=", "sending")
+      .execute();
+  }
+
+  async renewLeases(workerId: string, until: Date, now: Date): Promise<void> {
+    await this.db
+      .updateTable("deliveries")
+      .set({ lease_expires_at: until.toISOString(), updated_at: now.toISOString() })
+      .where("status", "=", "sending")
+      .where("lease_owner", "=", workerId)
+      .execute();
+  }
+
+  async reclaimExpired(now: Date): Promise<number> {
+    const nowIso = now.toISOString();
+    const result = await this.db
+      .updateTable("deliveries")
+      .set({
+        status: "pending",
+        lease_owner: null,
+        lease_expires_at: null,
+        next_attempt_at: nowIso,
+        updated_at: nowIso,
+      })
+      .where("status", "=", "sending")
+      .where("lease_expires_at", "<", nowIso)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows);
+  }
+
+  async runStates(runIds: number[]): Promise<RunState[]> {
+    if (runIds.length === 0) return [];
+    const rows = await this.db
+      .selectFrom("runs")
+      .innerJoin("mailings", "mailings.id", "runs.mailing_id")
+      .innerJoin("users", "users.id", "mailings.owner_id")
+      .where("runs.id", "in", runIds)
+      .select(["runs.id", "mailings.disabled_at", "users.blocked_at"])
+      .execute();
+    return rows.map((r) => ({
+      runId: r.id,
+      heldBecause: r.disabled_at
+        ? "The mailing is disabled."
+        : r.blocked_at
+          ? "The mailing's owner is blocked."
+          : null,
+    }));
+  }
+
+  runContent(runId: number): Promise<RunContent | undefined> {
+    return this.db.selectFrom("runs").select(["subject", "body"]).where("id", "=", runId).executeTakeFirst();
+  }
+
+  async holdRun(runId: number, until: Date, now: Date): Promise<void> {
+    await this.db
+      .updateTable("deliveries")
+      .set({ next_attempt_at: until.toISOString(), updated_at: now.toISOString() })
+      .where("run_id", "=", runId)
+      .where("status", "=", "pending")
+      .where("next_attempt_at", "<", until.toISOString())
+      .execute();
+  }
+
+  async finishRunsIfDone(runIds: number[], now: Date): Promise<number[]> {
+    const finished: number[] = [];
+    for (const runId of new Set(runIds)) if (await this.finishRun(runId, now)) finished.push(runId);
+    return finished;
+  }
+
+  /** Runs still sending with nothing open: a worker died between its last write and the finish. */
+  async finishStaleRuns(now: Date): Promise<number[]> {
+    const rows = await this.db
+      .selectFrom("runs")
+      .select("id")
+      .where("status", "=", "sending")
+      .where((eb) =>
+        eb.not(
+          eb.exists(
+            eb
+              .selectFrom("deliveries")
+              .select("deliveries.id")
+              .whereRef("deliveries.run_id", "=", "runs.id")
+              .where("deliveries.status", "in", ["pending", "sending"]),
+          ),
+        ),
+      )
+      .execute();
+    return this.finishRunsIfDone(
+      rows.map((r) => r.id),
+      now,
+    );
+  }
+
+  private async finishRun(runId: number, now: Date): Promise<boolean> {
+    const open = await this.db
+      .selectFrom("deliveries")
+      .select("id")
+      .where("run_id", "=", runId)
+      .where("status", "in", ["pending", "sending"])
+      .limit(1)
+      .executeTakeFirst();
+    if (open) return false;
+    return this.db.transaction().execute(async (tx) => {
+      // Writing the run row first takes its lock (PostgreSQL) or the write lock (SQLite), so a concurrent
+      // finish or "retry failed" of the same run waits for this one.
+      const locked = await tx
+        .updateTable("runs")
+        .set((eb) => ({ finished_at: eb.ref("finished_at") }))
+        .where("id", "=", runId)
+        .where("status", "=", "sending")
+        .returning("mailing_id")
+        .executeTakeFirst();
+      if (!locked) return false;
+      const byStatus = await tx
+        .selectFrom("deliveries")
+        .select((eb) => ["status", eb.fn.countAll<number>().as("n")])
+        .where("run_id", "=", runId)
+        .groupBy("status")
+        .execute();
+      const count = (s: string) => Number(byStatus.find((r) => r.status === s)?.n ?? 0);
+      if (count("pending") + count("sending") > 0) return false;
+      const codes = await tx
+        .selectFrom("deliveries")
+        .select((eb) => ["last_code", eb.fn.countAll<number>().as("n")])
+        .where("run_id", "=", runId)
+        .groupBy("last_code")
+        .execute();
+      const failures = await tx
+        .selectFrom("deliveries")
+        .select((eb) => ["last_text", eb.fn.countAll<number>().as("n")])
+        .where("run_id", "=", runId)
+        .where("status", "=", "failed")
+        .groupBy("last_text")
+        .orderBy((eb) => eb.fn.countAll(), "desc")
+        .limit(TOP_FAILURES)
+        .execute();
+      const response = summarize(
+        codes.map((r) => ({ code: r.last_code, count: r.n })),
+        failures.map((r) => ({ text: r.last_text, count: r.n })),
+      );
+      const failed = count("failed");
+      const nowIso = now.toISOString();
+      await tx
+        .updateTable("runs")
+        .set({
+          status: failed === 0 ? "success" : "failure",
+          finished_at: nowIso,
+          sent_count: count("sent"),
+          failed_count: failed,
+          response: JSON.stringify(response),
+        })
+        .where("id", "=", runId)
+        .execute();
+      // A one-off mailing, or one whose end has passed, with nothing more planned is now Completed.
+      await tx
+        .updateTable("mailings")
+        .set({ status: "completed" })
+        .where("id", "=", locked.mailing_id)
+        .where("status", "!=", "completed")
+        .where("next_run_at", "is", null)
+        .where((eb) => eb.or([eb("periodicity", "=", "once"), eb("end_at", "<=", nowIso)]))
+        .execute();
+      return true;
+    });
+  }
+
+  async heartbeat(beat: WorkerHeartbeat): Promise<void> {
+    const row = {
+      worker_id: beat.workerId,
+      host: beat.host,
+      pid: beat.pid,
+      state: beat.state,
+      reason: beat.reason,
+      paused_until: beat.pausedUntil,
+      started_at: beat.startedAt,
+      heartbeat_at: beat.now,
+    };
+    await this.db
+      .insertInto("delivery_workers")
+      .values(row)
+      .onConflict((oc) =>
+        oc.column("worker_id").doUpdateSet({
+          state: row.state,
+          reason: row.reason,
+          paused_until: row.paused_until,
+          heartbeat_at: row.heartbeat_at,
+        }),
+      )
+      .execute();
+  }
+
+  async removeWorker(workerId: string): Promise<void> {
+    await this.db.deleteFrom("delivery_workers").where("worker_id", "=", workerId).execute();
+  }
+}

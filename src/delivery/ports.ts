@@ -1,0 +1,142 @@
+/**
+ * The engine's two interfaces — the store (what the worker and scheduler need from the database) and the
+ * mailer (how one message leaves) — and the engine's Config. The engine knows nothing of HTTP or SQL.
+ */
+import type { Run, RunTrigger } from "../db/schema.js";
+import type { BreakerPolicy } from "./breaker.js";
+import type { SendOutcome } from "./classify.js";
+import type { Schedule } from "./schedule.js";
+
+export interface EngineConfig {
+  /** Deliveries claimed (and results recorded) per round trip to the database. */
+  batchSize: number;
+  /** Messages in flight at once (and SMTP pool connections). */
+  concurrency: number;
+  /** Messages per second per worker; 0 = unlimited. */
+  rate: number;
+  maxTries: number;
+  retryBaseMs: number;
+  maxAgeMs: number;
+  leaseMs: number;
+  /** How long an idle worker waits before looking for due deliveries again. */
+  idlePollMs: number;
+  /** Results wait at most this long before they are written. */
+  flushMs: number;
+  breaker: BreakerPolicy;
+}
+
+export interface ClaimedDelivery {
+  id: number;
+  runId: number;
+  email: string;
+  tries: number;
+  createdAt: string;
+}
+
+/** One delivery's outcome, as the worker records it. */
+export interface DeliveryResult {
+  id: number;
+  runId: number;
+  status: "sent" | "failed" | "pending";
+  /** 1 when the server answered this try (it counts against SEND_MAX_TRIES), 0 when it never got there. */
+  triesIncrement: 0 | 1;
+  nextAttemptAt: string | null;
+  code: number | null;
+  enhanced: string | null;
+  text: string;
+  messageId: string | null;
+  sentAt: string | null;
+}
+
+/** Whether a run may send right now. */
+export interface RunState {
+  runId: number;
+  /** Why the run's mailing may not send now (disabled by a manager, owner blocked), or null. */
+  heldBecause: string | null;
+}
+
+/** The message a run sends, as it was when the run was created. */
+export interface RunContent {
+  subject: string;
+  body: string;
+}
+
+export interface WorkerHeartbeat {
+  workerId: string;
+  host: string;
+  pid: number;
+  state: "running" | "paused" | "stopping";
+  reason: string | null;
+  pausedUntil: string | null;
+  startedAt: string;
+  now: string;
+}
+
+export interface WorkerStore {
+  /** Claims up to `limit` due pending deliveries for this worker, leased until `leaseUntil`. */
+  claim(workerId: string, limit: number, now: Date, leaseUntil: Date): Promise<ClaimedDelivery[]>;
+  /** Records results in one statement; only rows this worker still holds are changed. */
+  record(workerId: string, results: DeliveryResult[], now: Date): Promise<void>;
+  /** Gives claimed deliveries back untried (shutdown, pause). */
+  release(workerId: string, ids: number[], now: Date, nextAttemptAt: Date): Promise<void>;
+  renewLeases(workerId: string, until: Date, now: Date): Promise<void>;
+  /** Puts deliveries whose lease expired (their worker died) back to pending; returns how many. */
+  reclaimExpired(now: Date): Promise<number>;
+  runStates(runIds: number[]): Promise<RunState[]>;
+  runContent(runId: number): Promise<RunContent | undefined>;
+  /** Defers a held run's pending deliveries until `until`, so they are not claimed over and over. */
+  holdRun(runId: number, until: Date, now: Date): Promise<void>;
+  /** Finishes those of the runs that have no pending or sending delivery left; returns them. */
+  finishRunsIfDone(runIds: number[], now: Date): Promise<number[]>;
+  heartbeat(beat: WorkerHeartbeat): Promise<void>;
+  removeWorker(workerId: string): Promise<void>;
+}
+
+export interface DueMailing extends Schedule {
+  id: number;
+  next_run_at: string;
+}
+
+export type CreateRunInput = {
+  mailingId: number;
+  trigger: RunTrigger;
+  actorUserId: number | null;
+  scheduledFor: string;
+  now: Date;
+  /** Scheduled runs: the next_run_at read when the mailing was found due (compare-and-set) and the next. */
+  schedule?: { expected: string; next: string | null };
+};
+
+export type CreateRunResult =
+  | { run: Run }
+  | { skipped: "gone" | "disabled" | "busy" | "empty" | "duplicate" | "completed" };
+
+export interface SchedulerStore {
+  dueMailings(now: Date, limit: number, graceMs: number): Promise<DueMailing[]>;
+  /** In one transaction: the run, one delivery per current recipient, and the mailing's bookkeeping. */
+  createRun(input: CreateRunInput): Promise<CreateRunResult>;
+  /** Moves next_run_at on without a run (the occurrence was already served). */
+  advance(mailingId: number, expected: string, next: string | null): Promise<void>;
+  /** Marks mailings whose end has passed (and that have no run sending) Completed; returns how many. */
+  completeEnded(now: Date, graceMs: number): Promise<number>;
+  /** Finishes runs left sending with nothing open (a worker died between its last write and the finish). */
+  finishStaleRuns(now: Date): Promise<number[]>;
+}
+
+export interface OutgoingMail {
+  deliveryId: number;
+  /** Envelope sender (bare address). */
+  from: string;
+  /** From header value, for the outbox listing. */
+  fromHeader: string;
+  to: string;
+  subject: string;
+  raw: Buffer;
+}
+
+export interface Mailer {
+  readonly kind: "smtp" | "outbox";
+  /** Sends one message; never throws: failures come back as an outcome to classify. */
+  send(mail: OutgoingMail): Promise<SendOutcome>;
+  close(): Promise<void>;
+}

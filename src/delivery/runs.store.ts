@@ -1,0 +1,228 @@
+/**
+ * The scheduler's side of the database: which mailings are due, and creating a run with one delivery per
+ * recipient in one transaction. Two schedulers cannot create the same run: the mailing's next_run_at is
+ * moved by compare-and-set in the same transaction, and (mailing_id, scheduled_for) is unique.
+ */
+import { sql } from "kysely";
+import type { Database, Db } from "../db/database.js";
+import { isUniqueViolation } from "../db/database.js";
+import { KyselyDeliveryStore } from "./delivery.store.js";
+import type { CreateRunInput, CreateRunResult, DueMailing, SchedulerStore } from "./ports.js";
+
+class Skip extends Error {
+  constructor(readonly reason: Exclude<CreateRunResult, { run: unknown }>["skipped"]) {
+    super(reason);
+  }
+}
+
+export class KyselyRunsStore implements SchedulerStore {
+  private readonly db: Db;
+  private readonly deliveries: KyselyDeliveryStore;
+
+  constructor(database: Pick<Database, "db" | "dialect">) {
+    this.db = database.db;
+    this.deliveries = new KyselyDeliveryStore(database);
+  }
+
+  async dueMailings(now: Date, limit: number, graceMs: number): Promise<DueMailing[]> {
+    const nowIso = now.toISOString();
+    const graceIso = new Date(now.getTime() - graceMs).toISOString();
+    const rows = await this.db
+      .selectFrom("mailings")
+      .innerJoin("users", "users.id", "mailings.owner_id")
+      .select([
+        "mailings.id",
+        "mailings.next_run_at",
+        "mailings.first_send_at",
+        "mailings.end_at",
+        "mailings.periodicity",
+        "mailings.time_zone",
+      ])
+      .where("mailings.next_run_at", "<=", nowIso)
+      .where("mailings.disabled_at", "is", null)
+      .where("mailings.status", "!=", "completed")
+      .where("users.blocked_at", "is", null)
+      // Past its end, a mailing only gets an occurrence it missed by a little (the scheduler was late).
+      .where((eb) => eb.or([eb("mailings.end_at", ">", nowIso), eb("mailings.next_run_at", ">", graceIso)]))
+      .where((eb) =>
+        eb.exists(
+          eb
+            .selectFrom("mailing_recipients")
+            .select("mailing_recipients.recipient_id")
+            .whereRef("mailing_recipients.mailing_id", "=", "mailings.id"),
+        ),
+      )
+      .where((eb) =>
+        eb.not(
+          eb.exists(
+            eb
+              .selectFrom("runs")
+              .select("runs.id")
+              .whereRef("runs.mailing_id", "=", "mailings.id")
+              .where("runs.status", "=", "sending"),
+          ),
+        ),
+      )
+      .orderBy("mailings.next_run_at")
+      .limit(limit)
+      .execute();
+    return rows.map((r) => ({ ...r, next_run_at: r.next_run_at! }));
+  }
+
+  async createRun(input: CreateRunInput): Promise<CreateRunResult> {
+    const nowIso = input.now.toISOString();
+    try {
+      const run = await this.db.transaction().execute(async (tx) => {
+        // The first statement writes the mailing row: it takes the row lock (PostgreSQL) or the write lock
+        // (SQLite), so a concurrent scheduler or "send now" for this mailing waits here, then sees our run.
+        const mailing = await tx
+          .updateTable("mailings")
+          .set((eb) => ({
+            last_run_at: nowIso,
+            status: sql<
+              "running" | "completed"
+            >`case when ${eb.ref("status")} = 'created' then 'running' else ${eb.ref("status")} end`,
+            ...(input.schedule ? { next_run_at: input.schedule.next } : {}),
+          }))
+          .where("id", "=", input.mailingId)
+          .$if(input.schedule !== undefined, (qb) =>
+            qb
+              .where("next_run_at", "=", input.schedule!.expected)
+              .where("disabled_at", "is", null)
+              .where("status", "!=", "completed"),
+          )
+          .returning(["message_id", "disabled_at"])
+          .executeTakeFirst();
+        if (!mailing) throw new Skip("gone");
+        if (mailing.disabled_at) throw new Skip("disabled");
+        const sending = await tx
+          .selectFrom("runs")
+          .select("id")
+          .where("mailing_id", "=", input.mailingId)
+          .where("status", "=", "sending")
+          .executeTakeFirst();
+        if (sending) throw new Skip("busy");
+        const message = await tx
+          .selectFrom("messages")
+          .select(["subject", "body"])
+          .where("id", "=", mailing.message_id)
+          .executeTakeFirstOrThrow();
+        const run = await tx
+          .insertInto("runs")
+          .values({
+            mailing_id: input.mailingId,
+            trigger: input.trigger,
+            actor_user_id: input.actorUserId,
+            status: "sending",
+            scheduled_for: input.scheduledFor,
+            subject: message.subject,
+            body: message.body,
+            total_count: 0,
+            sent_count: 0,
+            failed_count: 0,
+            response: null,
+            started_at: nowIso,
+            finished_at: null,
+            created_at: nowIso,
+          })
+          .returningAll()
+          .executeTakeFirstOrThrow();
+        const inserted = await tx
+          .insertInto("deliveries")
+          .columns([
+            "run_id",
+            "recipient_id",
+            "email",
+            "status",
+            "tries",
+            "next_attempt_at",
+            "created_at",
+            "updated_at",
+          ])
+          .expression((eb) =>
+            eb
+              .selectFrom("mailing_recipients")
+              .innerJoin("recipients", "recipients.id", "mailing_recipients.recipient_id")
+              .where("mailing_recipients.mailing_id", "=", input.mailingId)
+              .select([
+                sql.lit(run.id).as("run_id"),
+                "recipients.id",
+                "recipients.email",
+                sql.lit("pending").as("status"),
+                sql.lit(0).as("tries"),
+                sql.val(nowIso).as("next_attempt_at"),
+                sql.val(nowIso).as("created_at"),
+                sql.val(nowIso).as("updated_at"),
+              ])
+              .orderBy("recipients.id"),
+          )
+          .executeTakeFirst();
+        const total = Number(inserted.numInsertedOrUpdatedRows ?? 0);
+        if (total === 0) throw new Skip("empty");
+        return tx
+          .updateTable("runs")
+          .set({ total_count: total })
+          .where("id", "=", run.id)
+          .returningAll()
+          .executeTakeFirstOrThrow();
+      });
+      return { run };
+    } catch (error) {
+      if (error instanceof Skip) return { skipped: error.reason };
+      if (isUniqueViolation(error)) return { skipped: "duplicate" };
+      throw error;
+    }
+  }
+
+  async advance(mailingId: number, expected: string, next: string | null): Promise<void> {
+    await this.db
+      .updateTable("mailings")
+      .set({ next_run_at: next })
+      .where("id", "=", mailingId)
+      .where("next_run_at", "=", expected)
+      .execute();
+  }
+
+  async completeEnded(now: Date, graceMs: number): Promise<number> {
+    const nowIso = now.toISOString();
+    const graceIso = new Date(now.getTime() - graceMs).toISOString();
+    const result = await this.db
+      .updateTable("mailings")
+      .set({ status: "completed", next_run_at: null })
+      .where("status", "!=", "completed")
+      .where("end_at", "<=", nowIso)
+      // An occurrence missed by a little is still sent first (see dueMailings).
+      .where((eb) =>
+        eb.or([
+          eb("next_run_at", "is", null),
+          eb("next_run_at", "<=", graceIso),
+          eb("disabled_at", "is not", null),
+          eb.not(
+            eb.exists(
+              eb
+                .selectFrom("mailing_recipients")
+                .select("mailing_recipients.recipient_id")
+                .whereRef("mailing_recipients.mailing_id", "=", "mailings.id"),
+            ),
+          ),
+        ]),
+      )
+      .where((eb) =>
+        eb.not(
+          eb.exists(
+            eb
+              .selectFrom("runs")
+              .select("runs.id")
+              .whereRef("runs.mailing_id", "=", "mailings.id")
+              .where("runs.status", "=", "sending"),
+          ),
+        ),
+      )
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows);
+  }
+
+  finishStaleRuns(now: Date): Promise<number[]> {
+    return this.deliveries.finishStaleRuns(now);
+  }
+}

@@ -1,0 +1,100 @@
+/** Shared pieces of the delivery tests: a fast engine config, a poll helper, and a worker on a database. */
+import type { Database } from "../../src/db/database.js";
+import { KyselyDeliveryStore } from "../../src/delivery/delivery.store.js";
+import type { EngineConfig, Mailer } from "../../src/delivery/ports.js";
+import { KyselyRunsStore } from "../../src/delivery/runs.store.js";
+import { Scheduler } from "../../src/delivery/scheduler.js";
+import { SmtpMailer } from "../../src/delivery/smtp.mailer.js";
+import { DeliveryWorker } from "../../src/delivery/worker.js";
+import type { Clock } from "../../src/shared/time.js";
+
+export const FROM = "PostPilot Tests <sender@postpilot.test>";
+
+export function fastConfig(overrides: Partial<EngineConfig> = {}): EngineConfig {
+  return {
+    batchSize: 20,
+    concurrency: 4,
+    rate: 0,
+    maxTries: 5,
+    retryBaseMs: 10,
+    maxAgeMs: 10 * 60_000,
+    leaseMs: 5_000,
+    idlePollMs: 20,
+    flushMs: 20,
+    breaker: { threshold: 3, baseMs: 50, maxMs: 400 },
+    ...overrides,
+  };
+}
+
+/** Polls until `check` returns something truthy (or throws the last assertion error after the timeout). */
+export async function eventually<T>(
+  check: () => Promise<T> | T,
+  { timeoutMs = 20_000, intervalMs = 20 }: { timeoutMs?: number; intervalMs?: number } = {},
+): Promise<NonNullable<T>> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown = new Error("condition never held");
+  for (;;) {
+    try {
+      const value = await check();
+      if (value) return value as NonNullable<T>;
+    } catch (error) {
+      lastError = error;
+    }
+    if (Date.now() > deadline) throw lastError;
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}
+
+export function smtpMailer(url: string, config = fastConfig(), timeoutMs = 2_000): SmtpMailer {
+  return new SmtpMailer({ url, timeoutMs, concurrency: config.concurrency });
+}
+
+export function makeWorker(
+  database: Database,
+  mailer: Mailer,
+  config = fastConfig(),
+  extra: { clock?: Clock; workerId?: string } = {},
+): DeliveryWorker {
+  return new DeliveryWorker({
+    store: new KyselyDeliveryStore(database),
+    mailer,
+    config,
+    from: FROM,
+    ...extra,
+  });
+}
+
+export function makeScheduler(database: Database, clock?: Clock): Scheduler {
+  return new Scheduler({ store: new KyselyRunsStore(database), intervalMs: 50, ...(clock ? { clock } : {}) });
+}
+
+export async function runRow(database: Database, runId: number) {
+  return database.db.selectFrom("runs").selectAll().where("id", "=", runId).executeTakeFirstOrThrow();
+}
+
+export async function finishedRun(database: Database, runId: number, timeoutMs = 20_000) {
+  return eventually(
+    async () => {
+      const run = await runRow(database, runId);
+      return run.status !== "sending" ? run : undefined;
+    },
+    { timeoutMs },
+  );
+}
+
+export async function deliveriesOf(database: Database, runId: number) {
+  return database.db.selectFrom("deliveries").selectAll().where("run_id", "=", runId).orderBy("id").execute();
+}
+
+export class FakeClock implements Clock {
+  constructor(private t: number) {}
+  now(): Date {
+    return new Date(this.t);
+  }
+  set(iso: string): void {
+    this.t = Date.parse(iso);
+  }
+  advance(ms: number): void {
+    this.t += ms;
+  }
+}
