@@ -1,0 +1,72 @@
+import { describe, expect, it } from "vitest";
+import { mailingSchema, memberChangeSchema, parseTime } from "../../src/mailings/mailings.schemas.js";
+
+const input = (overrides: Record<string, unknown> = {}) => ({
+  name: "Spring news",
+  message_id: "3",
+  first_send_at: "2027-03-01T09:00",
+  end_at: "2027-04-01T09:00",
+  periodicity: "weekly",
+  time_zone: "Europe/Berlin",
+  ...overrides,
+});
+
+const issues = (value: unknown) => {
+  const result = mailingSchema.safeParse(value);
+  if (result.success) return {};
+  return Object.fromEntries(result.error.issues.map((i) => [i.path.join("."), i.message]));
+};
+
+describe("mailingSchema", () => {
+  it("stores times entered in the mailing's zone as UTC, in winter and in summer", () => {
+    const winter = mailingSchema.parse(input());
+    expect(winter.first_send_at).toBe("2027-03-01T08:00:00.000Z");
+    expect(winter.end_at).toBe("2027-04-01T07:00:00.000Z");
+    expect(winter.message_id).toBe(3);
+    const summer = mailingSchema.parse(
+      input({ first_send_at: "2027-07-01T09:00", end_at: "2027-08-01T09:00" }),
+    );
+    expect(summer.first_send_at).toBe("2027-07-01T07:00:00.000Z");
+    const newYork = mailingSchema.parse(input({ time_zone: "America/New_York" }));
+    expect(newYork.first_send_at).toBe("2027-03-01T14:00:00.000Z");
+  });
+
+  it("takes an instant with an offset as that instant, whatever the zone", () => {
+    expect(parseTime("2027-03-01T09:00:00Z", "Europe/Berlin")?.toISOString()).toBe(
+      "2027-03-01T09:00:00.000Z",
+    );
+    expect(parseTime("2027-03-01T09:00:00+02:00", "UTC")?.toISOString()).toBe("2027-03-01T07:00:00.000Z");
+    expect(parseTime("zzz", "UTC")).toBeNull();
+  });
+
+  it("puts end before or equal to the first send on the end field", () => {
+    expect(issues(input({ end_at: "2027-03-01T08:59" }))).toEqual({
+      end_at: "End must be after the first send.",
+    });
+    expect(issues(input({ end_at: "2027-03-01T09:00" }))).toEqual({
+      end_at: "End must be after the first send.",
+    });
+  });
+
+  it("names each field that is missing or not a date", () => {
+    expect(issues(input({ first_send_at: "soon", end_at: "later" }))).toEqual({
+      first_send_at: "First send is not a date and time.",
+      end_at: "End is not a date and time.",
+    });
+    expect(issues(input({ end_at: "" }))).toEqual({ end_at: "End is required." });
+    expect(issues(input({ message_id: "" }))).toEqual({ message_id: "Choose a message." });
+    expect(issues(input({ periodicity: "hourly" }))).toHaveProperty("periodicity");
+    expect(issues(input({ time_zone: "Mars/Olympus" }))).toHaveProperty("time_zone");
+    expect(issues(input({ name: "Two\nlines" }))).toEqual({ name: "Name must be a single line." });
+  });
+});
+
+describe("memberChangeSchema", () => {
+  it("accepts one ticked id or many, and none", () => {
+    expect(memberChangeSchema.parse({ action: "add", ids: "4" }).ids).toEqual([4]);
+    expect(memberChangeSchema.parse({ action: "add", ids: ["4", "5"] }).ids).toEqual([4, 5]);
+    expect(memberChangeSchema.parse({ action: "remove_matching" }).ids).toEqual([]);
+    expect(memberChangeSchema.safeParse({ action: "add", ids: ["4", "x"] }).success).toBe(false);
+    expect(memberChangeSchema.safeParse({ action: "drop_table" }).success).toBe(false);
+  });
+});
