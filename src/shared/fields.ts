@@ -67,7 +67,12 @@ export function timeZones(): string[] {
 }
 
 /** A positive integer id from a URL or form; anything else is "not found", not a 500. */
-export const id = z.coerce.number().int().positive().max(2_147_483_647);
+const NOT_AN_ID = "Choose one from the list.";
+export const id = z.coerce
+  .number({ error: NOT_AN_ID })
+  .int(NOT_AN_ID)
+  .positive(NOT_AN_ID)
+  .max(2_147_483_647, NOT_AN_ID);
 
 /** List queries: search text, page, sort column and direction. */
 export function listQuery<S extends readonly [string, ...string[]]>(sorts: S, defaultSort: S[number]) {
