@@ -1,0 +1,212 @@
+/** SQL behind DeliveryService's reads and the "retry failed" write. */
+import { sql } from "kysely";
+import type { Db, Executor } from "../db/database.js";
+import type { DeliveryStatus, Run } from "../db/schema.js";
+
+export type StatusCounts = Record<DeliveryStatus, number>;
+
+export const emptyCounts = (): StatusCounts => ({ pending: 0, sending: 0, sent: 0, failed: 0 });
+
+export class DeliveryRepository {
+  constructor(private readonly db: Db) {}
+
+  findMailing(id: number, db: Executor = this.db) {
+    return db
+      .selectFrom("mailings")
+      .select([
+        "id",
+        "owner_id",
+        "name",
+        "status",
+        "disabled_at",
+        "next_run_at",
+        "first_send_at",
+        "end_at",
+        "periodicity",
+        "time_zone",
+      ])
+      .where("id", "=", id)
+      .executeTakeFirst();
+  }
+
+  findRun(id: number, db: Executor = this.db) {
+    return db
+      .selectFrom("runs")
+      .innerJoin("mailings", "mailings.id", "runs.mailing_id")
+      .selectAll("runs")
+      .select(["mailings.owner_id", "mailings.name as mailing_name"])
+      .where("runs.id", "=", id)
+      .executeTakeFirst();
+  }
+
+  async runsOfMailing(
+    mailingId: number,
+    limit: number,
+    offset: number,
+  ): Promise<{ items: Run[]; total: number }> {
+    const items = await this.db
+      .selectFrom("runs")
+      .selectAll()
+      .where("mailing_id", "=", mailingId)
+      .orderBy("started_at", "desc")
+      .orderBy("id", "desc")
+      .limit(limit)
+      .offset(offset)
+      .execute();
+    const total = await this.db
+      .selectFrom("runs")
+      .select((eb) => eb.fn.countAll<number>().as("n"))
+      .where("mailing_id", "=", mailingId)
+      .executeTakeFirstOrThrow();
+    return { items, total: Number(total.n) };
+  }
+
+  /** Live delivery counts by status for the given runs. */
+  async countsByRun(runIds: number[]): Promise<Map<number, StatusCounts>> {
+    const result = new Map<number, StatusCounts>();
+    if (runIds.length === 0) return result;
+    const rows = await this.db
+      .selectFrom("deliveries")
+      .select((eb) => ["run_id", "status", eb.fn.countAll<number>().as("n")])
+      .where("run_id", "in", runIds)
+      .groupBy(["run_id", "status"])
+      .execute();
+    for (const row of rows) {
+      const counts = result.get(row.run_id) ?? emptyCounts();
+      counts[row.status] = Number(row.n);
+      result.set(row.run_id, counts);
+    }
+    return result;
+  }
+
+  async deliveries(runId: number, status: DeliveryStatus | undefined, limit: number, offset: number) {
+    const items = await this.db
+      .selectFrom("deliveries")
+      .selectAll()
+      .where("run_id", "=", runId)
+      .$if(status !== undefined, (qb) => qb.where("status", "=", status!))
+      .orderBy("id")
+      .limit(limit)
+      .offset(offset)
+      .execute();
+    const total = await this.db
+      .selectFrom("deliveries")
+      .select((eb) => eb.fn.countAll<number>().as("n"))
+      .where("run_id", "=", runId)
+      .$if(status !== undefined, (qb) => qb.where("status", "=", status!))
+      .executeTakeFirstOrThrow();
+    return { items, total: Number(total.n) };
+  }
+
+  /** Runs per month (UTC) with their outcomes; one owner's mailings, or everyone's when ownerId is null. */
+  monthly(ownerId: number | null, since: string) {
+    const month = sql<string>`substr(runs.started_at, 1, 7)`;
+    return this.db
+      .selectFrom("runs")
+      .innerJoin("mailings", "mailings.id", "runs.mailing_id")
+      .where("runs.started_at", ">=", since)
+      .$if(ownerId !== null, (qb) => qb.where("mailings.owner_id", "=", ownerId!))
+      .select((eb) => [
+        month.as("month"),
+        eb.fn.countAll<number>().as("runs"),
+        eb.fn.sum<number>(sql`case when runs.status = 'success' then 1 else 0 end`).as("success_runs"),
+        eb.fn.sum<number>(sql`case when runs.status = 'failure' then 1 else 0 end`).as("failure_runs"),
+        eb.fn.sum<number>("runs.sent_count").as("sent"),
+        eb.fn.sum<number>("runs.failed_count").as("failed"),
+      ])
+      .groupBy(month)
+      .orderBy(month)
+      .execute();
+  }
+
+  async outbox(limit: number, offset: number) {
+    const items = await this.db
+      .selectFrom("outbox_messages")
+      .select(["id", "delivery_id", "from_address", "to_address", "subject", "created_at"])
+      .orderBy("id", "desc")
+      .limit(limit)
+      .offset(offset)
+      .execute();
+    const total = await this.db
+      .selectFrom("outbox_messages")
+      .select((eb) => eb.fn.countAll<number>().as("n"))
+      .executeTakeFirstOrThrow();
+    return { items, total: Number(total.n) };
+  }
+
+  outboxMessage(id: number) {
+    return this.db.selectFrom("outbox_messages").selectAll().where("id", "=", id).executeTakeFirst();
+  }
+
+  liveWorkers(since: string) {
+    return this.db.selectFrom("delivery_workers").selectAll().where("heartbeat_at", ">=", since).execute();
+  }
+
+  /**
+   * Puts a finished run's failed deliveries (of recipients that still exist) back to pending, in one
+   * transaction; returns how many, or a reason it could not.
+   */
+  retryFailed(
+    runId: number,
+    now: string,
+  ): Promise<{ retried: number } | { refused: "gone" | "sending" | "busy" | "disabled" | "none" }> {
+    return this.db
+      .transaction()
+      .execute(async (tx) => {
+        const run = await tx
+          .selectFrom("runs")
+          .select(["mailing_id"])
+          .where("id", "=", runId)
+          .executeTakeFirst();
+        if (!run) throw new Refused("gone");
+        // Lock the mailing row first, as run creation does, so a new run and a retry cannot overlap.
+        const mailing = await tx
+          .updateTable("mailings")
+          .set((eb) => ({ last_run_at: eb.ref("last_run_at") }))
+          .where("id", "=", run.mailing_id)
+          .returning(["disabled_at"])
+          .executeTakeFirst();
+        if (!mailing) throw new Refused("gone");
+        if (mailing.disabled_at) throw new Refused("disabled");
+        const busy = await tx
+          .selectFrom("runs")
+          .select("id")
+          .where("mailing_id", "=", run.mailing_id)
+          .where("status", "=", "sending")
+          .executeTakeFirst();
+        if (busy) throw new Refused(busy.id === runId ? "sending" : "busy");
+        const reset = await tx
+          .updateTable("deliveries")
+          .set({
+            status: "pending",
+            tries: 0,
+            next_attempt_at: now,
+            lease_owner: null,
+            lease_expires_at: null,
+            updated_at: now,
+          })
+          .where("run_id", "=", runId)
+          .where("status", "=", "failed")
+          .where("recipient_id", "is not", null)
+          .executeTakeFirst();
+        const retried = Number(reset.numUpdatedRows);
+        if (retried === 0) throw new Refused("none");
+        await tx
+          .updateTable("runs")
+          .set({ status: "sending", finished_at: null, response: null })
+          .where("id", "=", runId)
+          .execute();
+        return { retried };
+      })
+      .catch((error) => {
+        if (error instanceof Refused) return { refused: error.reason };
+        throw error;
+      });
+  }
+}
+
+class Refused extends Error {
+  constructor(readonly reason: "gone" | "sending" | "busy" | "disabled" | "none") {
+    super(reason);
+  }
+}

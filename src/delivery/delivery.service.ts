@@ -1,0 +1,259 @@
+/**
+ * What the web UI, the JSON API and the CLI call about sending: manual runs, "retry failed", run and
+ * delivery pages, progress, reports, the local outbox, sending's state and the next planned sends.
+ * Sending itself happens in the worker, never here.
+ */
+import type { Database } from "../db/database.js";
+import type { Delivery, DeliveryStatus, OutboxMessage, Role, Run, RunTrigger } from "../db/schema.js";
+import { ConflictError, ForbiddenError, NotFoundError } from "../shared/errors.js";
+import { PAGE_SIZE, type Page, pageOf } from "../shared/pagination.js";
+import { type Clock, systemClock } from "../shared/time.js";
+import { DeliveryRepository, emptyCounts, type StatusCounts } from "./delivery.repository.js";
+import { KyselyRunsStore } from "./runs.store.js";
+import { occurrenceAfter } from "./schedule.js";
+import { parseResponse, type RunResponse } from "./summary.js";
+
+/** Who is asking: a user (structurally the app's Actor), or null for the system (the CLI). */
+export type DeliveryActor = { id: number; role: Role } | null;
+
+export interface Progress extends StatusCounts {
+  total: number;
+  /** Every delivery is sent or failed. */
+  done: boolean;
+}
+
+export type RunView = Run & { progress: Progress; summary: RunResponse | null };
+export type RunDetails = RunView & { mailing_name: string; owner_id: number };
+
+export interface MonthReport {
+  /** "2026-11" (UTC). */
+  month: string;
+  runs: number;
+  successRuns: number;
+  failureRuns: number;
+  sent: number;
+  failed: number;
+}
+
+export interface SendingStatus {
+  /** "outbox": SMTP_URL is not set and mail does not leave the machine. */
+  mode: "smtp" | "outbox";
+  /** Workers that beat their heartbeat recently. */
+  workers: number;
+  paused: boolean;
+  /** Why sending is paused (the mail server's last error), or null. */
+  reason: string | null;
+  resumesAt: string | null;
+}
+
+export type OutboxListItem = Omit<OutboxMessage, "raw">;
+
+export interface DeliveryServiceOptions {
+  mode: "smtp" | "outbox";
+  clock?: Clock;
+  /** A worker whose heartbeat is older than this is considered gone. */
+  heartbeatStaleMs?: number;
+}
+
+export class DeliveryService {
+  private readonly repo: DeliveryRepository;
+  private readonly runs: KyselyRunsStore;
+  private readonly clock: Clock;
+
+  constructor(
+    database: Pick<Database, "db" | "dialect">,
+    private readonly options: DeliveryServiceOptions,
+  ) {
+    this.repo = new DeliveryRepository(database.db);
+    this.runs = new KyselyRunsStore(database);
+    this.clock = options.clock ?? systemClock;
+  }
+
+  /** Creates a run of the mailing now (the worker sends it). */
+  async sendNow(
+    actor: DeliveryActor,
+    mailingId: number,
+    trigger: Exclude<RunTrigger, "schedule">,
+  ): Promise<Run> {
+    const mailing = await this.repo.findMailing(mailingId);
+    if (!mailing || !canView(actor, mailing.owner_id)) throw new NotFoundError("Mailing not found");
+    if (!canSend(actor, mailing.owner_id)) throw new ForbiddenError("Only the mailing's owner can send it.");
+    if (mailing.disabled_at)
+      throw new ConflictError("This mailing is disabled by a manager and cannot be sent.");
+    const now = this.clock.now();
+    const result = await this.runs.createRun({
+      mailingId,
+      trigger,
+      actorUserId: actor?.id ?? null,
+      scheduledFor: now.toISOString(),
+      now,
+    });
+    if ("run" in result) return result.run;
+    switch (result.skipped) {
+      case "busy":
+      case "duplicate":
+        throw new ConflictError("A run of this mailing is still sending; wait for it to finish.");
+      case "empty":
+        throw new ConflictError("This mailing has no recipients yet.");
+      case "disabled":
+        throw new ConflictError("This mailing is disabled by a manager and cannot be sent.");
+      default:
+        throw new NotFoundError("Mailing not found");
+    }
+  }
+
+  /** Sends a finished run's failed deliveries again (recipients deleted since are skipped). */
+  async retryFailed(actor: DeliveryActor, runId: number): Promise<RunDetails> {
+    const run = await this.visibleRun(actor, runId);
+    if (!canSend(actor, run.owner_id))
+      throw new ForbiddenError("Only the mailing's owner can retry its runs.");
+    const result = await this.repo.retryFailed(runId, this.clock.now().toISOString());
+    if ("refused" in result) {
+      const messages = {
+        gone: "Run not found",
+        sending: "This run is still sending.",
+        busy: "Another run of this mailing is sending; wait for it to finish.",
+        disabled: "This mailing is disabled by a manager and cannot be sent.",
+        none: "This run has no failed deliveries to retry.",
+      } as const;
+      if (result.refused === "gone") throw new NotFoundError(messages.gone);
+      throw new ConflictError(messages[result.refused]);
+    }
+    return this.getRun(actor, runId);
+  }
+
+  async getRun(actor: DeliveryActor, runId: number): Promise<RunDetails> {
+    const run = await this.visibleRun(actor, runId);
+    const [view] = await this.withProgress([run]);
+    return { ...view!, mailing_name: run.mailing_name, owner_id: run.owner_id };
+  }
+
+  async progress(actor: DeliveryActor, runId: number): Promise<Progress> {
+    return (await this.getRun(actor, runId)).progress;
+  }
+
+  async listRuns(actor: DeliveryActor, mailingId: number, page = 1): Promise<Page<RunView>> {
+    const mailing = await this.repo.findMailing(mailingId);
+    if (!mailing || !canView(actor, mailing.owner_id)) throw new NotFoundError("Mailing not found");
+    const { items, total } = await this.repo.runsOfMailing(mailingId, PAGE_SIZE, (page - 1) * PAGE_SIZE);
+    return pageOf(await this.withProgress(items), total, page);
+  }
+
+  async listDeliveries(
+    actor: DeliveryActor,
+    runId: number,
+    query: { status?: DeliveryStatus | undefined; page?: number } = {},
+  ): Promise<Page<Delivery>> {
+    await this.visibleRun(actor, runId);
+    const page = query.page ?? 1;
+    const { items, total } = await this.repo.deliveries(
+      runId,
+      query.status,
+      PAGE_SIZE,
+      (page - 1) * PAGE_SIZE,
+    );
+    return pageOf(items, total, page);
+  }
+
+  /**
+   * Runs and messages per month (UTC) over the last `months` months: the actor's own mailings, or for
+   * managers and admins those of `ownerId` (all users when it is null).
+   */
+  async report(
+    actor: DeliveryActor,
+    options: { ownerId?: number | null; months?: number } = {},
+  ): Promise<MonthReport[]> {
+    const staff = actor === null || actor.role !== "user";
+    const ownerId = staff ? (options.ownerId ?? null) : actor.id;
+    const now = this.clock.now();
+    const since = new Date(
+      Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - ((options.months ?? 12) - 1), 1),
+    );
+    const rows = await this.repo.monthly(ownerId, since.toISOString());
+    return rows.map((r) => ({
+      month: r.month,
+      runs: Number(r.runs),
+      successRuns: Number(r.success_runs ?? 0),
+      failureRuns: Number(r.failure_runs ?? 0),
+      sent: Number(r.sent ?? 0),
+      failed: Number(r.failed ?? 0),
+    }));
+  }
+
+  async listOutbox(actor: DeliveryActor, page = 1): Promise<Page<OutboxListItem>> {
+    requireAdmin(actor);
+    const { items, total } = await this.repo.outbox(PAGE_SIZE, (page - 1) * PAGE_SIZE);
+    return pageOf(items, total, page);
+  }
+
+  async getOutboxMessage(actor: DeliveryActor, id: number): Promise<OutboxMessage> {
+    requireAdmin(actor);
+    const message = await this.repo.outboxMessage(id);
+    if (!message) throw new NotFoundError("Message not found");
+    return message;
+  }
+
+  /** Whether sending is paused and why, from the workers' heartbeats (works across processes). */
+  async status(): Promise<SendingStatus> {
+    const now = this.clock.now().getTime();
+    const since = new Date(now - (this.options.heartbeatStaleMs ?? 30_000)).toISOString();
+    const workers = await this.repo.liveWorkers(since);
+    const paused = workers.filter((w) => w.state === "paused");
+    const anyRunning = workers.some((w) => w.state === "running");
+    const first = paused.sort((a, b) => (a.paused_until ?? "").localeCompare(b.paused_until ?? ""))[0];
+    return {
+      mode: this.options.mode,
+      workers: workers.length,
+      paused: paused.length > 0 && !anyRunning,
+      reason: paused.length > 0 && !anyRunning ? (first?.reason ?? null) : null,
+      resumesAt: paused.length > 0 && !anyRunning ? (first?.paused_until ?? null) : null,
+    };
+  }
+
+  /** The next planned sends of a mailing (what the scheduler will do), at most `count`. */
+  async upcoming(actor: DeliveryActor, mailingId: number, count = 5): Promise<Date[]> {
+    const mailing = await this.repo.findMailing(mailingId);
+    if (!mailing || !canView(actor, mailing.owner_id)) throw new NotFoundError("Mailing not found");
+    if (mailing.status === "completed" || mailing.disabled_at || !mailing.next_run_at) return [];
+    const result = [new Date(mailing.next_run_at)];
+    let cursor = new Date(Math.max(this.clock.now().getTime(), Date.parse(mailing.next_run_at)));
+    while (result.length < count) {
+      const next = occurrenceAfter(mailing, cursor);
+      if (!next) break;
+      result.push(next);
+      cursor = next;
+    }
+    return result;
+  }
+
+  private async visibleRun(actor: DeliveryActor, runId: number) {
+    const run = await this.repo.findRun(runId);
+    if (!run || !canView(actor, run.owner_id)) throw new NotFoundError("Run not found");
+    return run;
+  }
+
+  private async withProgress(runs: Run[]): Promise<RunView[]> {
+    const live = await this.repo.countsByRun(runs.filter((r) => r.status === "sending").map((r) => r.id));
+    return runs.map(({ ...run }) => {
+      const counts =
+        run.status === "sending"
+          ? (live.get(run.id) ?? emptyCounts())
+          : { ...emptyCounts(), sent: run.sent_count, failed: run.failed_count };
+      const progress = { ...counts, total: run.total_count, done: run.status !== "sending" };
+      return { ...run, progress, summary: parseResponse(run.response) };
+    });
+  }
+}
+
+function canView(actor: DeliveryActor, ownerId: number): boolean {
+  return actor === null || actor.role !== "user" || actor.id === ownerId;
+}
+
+/** Managers see everyone's mailings but act only on their own. */
+function canSend(actor: DeliveryActor, ownerId: number): boolean {
+  return actor === null || actor.role === "admin" || actor.id === ownerId;
+}
+
+function requireAdmin(actor: DeliveryActor): void {
+  if (actor !== null && actor.role !== "admin") throw new ForbiddenError("Only admins can read the outbox.");
+}

@@ -1,0 +1,100 @@
+/**
+ * Builds the delivery engine from the app's Config: the mailer (SMTP pool, or the local outbox when
+ * SMTP_URL is not set), the worker, the scheduler and the service. The composition root calls this once
+ * and starts the parts the chosen command runs.
+ */
+import type { Config } from "../config.js";
+import type { Database } from "../db/database.js";
+import { type Clock, systemClock } from "../shared/time.js";
+import { DeliveryService } from "./delivery.service.js";
+import { KyselyDeliveryStore } from "./delivery.store.js";
+import { OutboxMailer } from "./outbox.mailer.js";
+import type { EngineConfig, Mailer } from "./ports.js";
+import { KyselyRunsStore } from "./runs.store.js";
+import { Scheduler } from "./scheduler.js";
+import { SmtpMailer } from "./smtp.mailer.js";
+import { type DeliveryLogger, DeliveryWorker, silentLogger } from "./worker.js";
+
+export function engineConfig(config: Config): EngineConfig {
+  const s = config.send;
+  return {
+    batchSize: s.batchSize,
+    concurrency: s.concurrency,
+    rate: s.rate,
+    maxTries: s.maxTries,
+    retryBaseMs: s.retryBaseMs,
+    maxAgeMs: s.maxAgeMs,
+    leaseMs: s.leaseMs,
+    idlePollMs: Math.min(1_000, s.schedulerIntervalMs),
+    flushMs: 100,
+    breaker: { threshold: 5, baseMs: 1_000, maxMs: 60_000 },
+  };
+}
+
+export interface DeliveryRuntime {
+  service: DeliveryService;
+  worker: DeliveryWorker;
+  scheduler: Scheduler;
+  mailer: Mailer;
+  /** Starts the worker and/or the scheduler (both by default). */
+  start(parts?: { worker?: boolean; scheduler?: boolean }): void;
+  /** Stops the scheduler, then the worker (two-phase), then closes the mailer's pool. */
+  stop(): Promise<void>;
+}
+
+export interface DeliveryRuntimeDeps {
+  database: Database;
+  config: Config;
+  logger?: DeliveryLogger;
+  clock?: Clock;
+  /** Overrides the mailer chosen from SMTP_URL (tests, benches). */
+  mailer?: Mailer;
+}
+
+export function createDeliveryRuntime(deps: DeliveryRuntimeDeps): DeliveryRuntime {
+  const { database, config } = deps;
+  const clock = deps.clock ?? systemClock;
+  const logger = deps.logger ?? silentLogger;
+  const engine = engineConfig(config);
+  const mailer =
+    deps.mailer ??
+    (config.smtp.url
+      ? new SmtpMailer({
+          url: config.smtp.url,
+          timeoutMs: config.smtp.timeoutMs,
+          concurrency: engine.concurrency,
+        })
+      : new OutboxMailer(database.db, () => clock.now()));
+  const worker = new DeliveryWorker({
+    store: new KyselyDeliveryStore(database),
+    mailer,
+    config: engine,
+    from: config.smtp.from,
+    clock,
+    logger,
+  });
+  const scheduler = new Scheduler({
+    store: new KyselyRunsStore(database),
+    clock,
+    logger,
+    intervalMs: config.send.schedulerIntervalMs,
+  });
+  const service = new DeliveryService(database, { mode: mailer.kind, clock });
+  let started = { worker: false, scheduler: false };
+  return {
+    service,
+    worker,
+    scheduler,
+    mailer,
+    start(parts = {}) {
+      started = { worker: parts.worker ?? true, scheduler: parts.scheduler ?? true };
+      if (started.scheduler) scheduler.start();
+      if (started.worker) worker.start();
+    },
+    async stop() {
+      await scheduler.stop();
+      await worker.stop();
+      await mailer.close();
+    },
+  };
+}
