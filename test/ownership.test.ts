@@ -1,0 +1,174 @@
+/**
+ * Every route that takes an id, tried with another user's ids and with ids that are not ids. The routes come
+ * from the app itself, so a new route with :id fails this test until it is added to ID_ROUTES.
+ */
+import type { FastifyInstance } from "fastify";
+import { describe, expect, it } from "vitest";
+import type { Database } from "../src/db/database.js";
+import { build, type Client, type Form, idFromLocation, registerUser, setupAdmin } from "./helpers/web.js";
+
+type Fixture = { recipient: number; message: number; mailing: number };
+
+/** What a request to each route would change if it were let through. */
+const ID_ROUTES: Record<string, (f: Fixture) => Form> = {
+  "GET /recipients/:id": () => ({}),
+  "GET /recipients/:id/edit": () => ({}),
+  "POST /recipients/:id/edit": () => ({ email: "stolen@example.com", full_name: "Stolen", comment: "" }),
+  "GET /recipients/:id/delete": () => ({}),
+  "POST /recipients/:id/delete": () => ({}),
+  "GET /messages/:id": () => ({}),
+  "GET /messages/:id/edit": () => ({}),
+  "POST /messages/:id/edit": () => ({ subject: "Stolen", body: "Stolen" }),
+  "GET /messages/:id/delete": () => ({}),
+  "POST /messages/:id/delete": () => ({}),
+  "GET /mailings/:id": () => ({}),
+  "GET /mailings/:id/edit": () => ({}),
+  "POST /mailings/:id/edit": (f) => ({
+    name: "Stolen",
+    message_id: String(f.message),
+    first_send_at: "2099-01-01T09:00",
+    end_at: "2099-02-01T09:00",
+    periodicity: "daily",
+    time_zone: "UTC",
+  }),
+  "GET /mailings/:id/delete": () => ({}),
+  "POST /mailings/:id/delete": () => ({}),
+  "GET /mailings/:id/recipients": () => ({}),
+  "POST /mailings/:id/recipients": () => ({ action: "remove_matching", q: "" }),
+};
+
+/** Every METHOD /path with a parameter, read from Fastify's route tree (HEAD left out: it mirrors GET). */
+function idRoutes(app: FastifyInstance): string[] {
+  const routes: string[] = [];
+  const stack: string[] = [];
+  for (const line of app.printRoutes({ commonPrefix: false }).split("\n")) {
+    const match = /^(.*?)[├└]── (.+) \(([^)]+)\)$/.exec(line);
+    if (!match) continue;
+    const depth = match[1]!.length / 4;
+    stack[depth] = (depth > 0 ? stack[depth - 1]! : "") + match[2]!;
+    const path = stack[depth]!.replace(/^\/\//, "/");
+    if (!path.includes(":")) continue;
+    for (const method of match[3]!.split(", ")) if (method !== "HEAD") routes.push(`${method} ${path}`);
+  }
+  return routes.sort();
+}
+
+async function snapshot(database: Database) {
+  const db = database.db;
+  return {
+    recipients: await db.selectFrom("recipients").selectAll().orderBy("id").execute(),
+    messages: await db.selectFrom("messages").selectAll().orderBy("id").execute(),
+    mailings: await db.selectFrom("mailings").selectAll().orderBy("id").execute(),
+    members: await db
+      .selectFrom("mailing_recipients")
+      .selectAll()
+      .orderBy("mailing_id")
+      .orderBy("recipient_id")
+      .execute(),
+  };
+}
+
+async function ownerWithData(client: Client, who = "Owned"): Promise<Fixture> {
+  const recipient = idFromLocation(
+    await client.post(
+      "/recipients/new",
+      { email: `${who.toLowerCase()}@example.com`, full_name: `${who} Person` },
+      { from: "/recipients/new" },
+    ),
+  );
+  const message = idFromLocation(
+    await client.post(
+      "/messages/new",
+      { subject: `${who} subject`, body: `${who} body` },
+      { from: "/messages/new" },
+    ),
+  );
+  const mailing = idFromLocation(
+    await client.post(
+      "/mailings/new",
+      {
+        name: `${who} mailing`,
+        message_id: String(message),
+        first_send_at: "2099-01-01T09:00",
+        end_at: "2099-02-01T09:00",
+        periodicity: "once",
+        time_zone: "UTC",
+        recipient_mode: "all",
+      },
+      { from: "/mailings/new" },
+    ),
+  );
+  return { recipient, message, mailing };
+}
+
+const fill = (route: string, f: Fixture, id?: string) => {
+  const path = route.split(" ")[1]!;
+  const own = path.startsWith("/recipients")
+    ? f.recipient
+    : path.startsWith("/messages")
+      ? f.message
+      : f.mailing;
+  return path.replace(":id", id ?? String(own));
+};
+
+describe("ownership", () => {
+  it("tests every route that takes an id", async () => {
+    const { app } = await build();
+    expect(idRoutes(app)).toEqual(Object.keys(ID_ROUTES).sort());
+  });
+
+  it("gives another user's ids a 404 on every route and changes nothing", async () => {
+    const { app, database } = await build();
+    const owner = await setupAdmin(app);
+    const fixture = await ownerWithData(owner);
+    const intruder = await registerUser(app, "intruder@example.com");
+    // The intruder has data of their own, so a bug that mixes owners up has something to touch.
+    const own = await ownerWithData(intruder, "Mine");
+    const before = await snapshot(database);
+
+    for (const route of Object.keys(ID_ROUTES)) {
+      const url = fill(route, fixture);
+      const res = route.startsWith("GET")
+        ? await intruder.get(url)
+        : await intruder.post(url, ID_ROUTES[route]!(own), { from: "/recipients/new" });
+      expect(res.statusCode, route).toBe(404);
+      expect(res.body, route).not.toMatch(
+        /owned@example\.com|Owned Person|Owned subject|Owned body|Owned mailing/,
+      );
+    }
+    expect(await snapshot(database)).toEqual(before);
+
+    // The owner still reaches everything.
+    for (const route of Object.keys(ID_ROUTES).filter((r) => r.startsWith("GET"))) {
+      expect((await owner.get(fill(route, fixture))).statusCode, route).toBe(200);
+    }
+  });
+
+  it("answers ids that are not ids with a 404, never a 500", async () => {
+    const { app, database } = await build();
+    const owner = await setupAdmin(app);
+    const fixture = await ownerWithData(owner);
+    const before = await snapshot(database);
+    const bad = [
+      "abc",
+      "0",
+      "-1",
+      "1.5",
+      "1e3",
+      "99999999999999999999",
+      "2147483648",
+      "%27%20or%201%3D1",
+      "%00",
+    ];
+    for (const route of Object.keys(ID_ROUTES)) {
+      for (const id of bad) {
+        const url = fill(route, fixture, id);
+        const res = route.startsWith("GET")
+          ? await owner.get(url)
+          : await owner.post(url, ID_ROUTES[route]!(fixture), { from: "/recipients/new" });
+        expect(res.statusCode, `${route} ${id}`).toBe(404);
+      }
+    }
+    expect(await snapshot(database)).toEqual(before);
+  });
+});
