@@ -14,9 +14,9 @@ export async function serve(config: Config): Promise<void> {
     trustProxy: config.trustProxy,
     https: config.publicUrl?.startsWith("https://") ?? false,
   });
-  await app.listen({ host: config.host, port: config.port });
+  const address = await app.listen({ host: config.host, port: config.port });
   const where = config.databaseUrl ? "PostgreSQL" : `SQLite in ${config.dataDir}`;
-  logger.info(`PostPilot is listening on http://localhost:${config.port} (database: ${where})`);
+  logger.info(`PostPilot is listening on ${address.replace("0.0.0.0", "localhost")} (database: ${where})`);
 
   let closing = false;
   const shutdown = async (signal: string) => {

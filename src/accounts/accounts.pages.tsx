@@ -49,7 +49,7 @@ function setupPage(ctx: ViewContext, form: FormState) {
     "Set up PostPilot",
     <AuthCard title="Set up PostPilot">
       <p class="text-body-secondary">
-        Create the first administrator account. You can invite other users afterwards.
+        Create the first administrator account. Other people can then register their own accounts.
       </p>
       <FormAlert form={form} />
       <form method="post" action="/setup" novalidate>

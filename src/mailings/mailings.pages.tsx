@@ -1,5 +1,6 @@
 /** Mailing pages: list, detail with planned sends, create, edit, delete, and the recipients picker. */
 import type { FastifyInstance } from "fastify";
+import { DateTime } from "luxon";
 import type { ComponentChildren } from "preact";
 import type { Services } from "../container.js";
 import type { Mailing, MailingStatus } from "../db/schema.js";
@@ -537,15 +538,19 @@ function valuesOf(m: Mailing): FormState {
   };
 }
 
+/** A new mailing starts tomorrow at 09:00 in the user's zone: nothing goes out by accident. */
 function defaults(zone: string): FormState {
-  const start = new Date(Math.ceil(Date.now() / 300_000) * 300_000);
-  const end = new Date(start.getTime() + 30 * 86_400_000);
+  const start = DateTime.now()
+    .setZone(zone)
+    .plus({ days: 1 })
+    .set({ hour: 9, minute: 0, second: 0, millisecond: 0 });
+  const end = start.plus({ days: 30 });
   return {
     values: {
       periodicity: "once",
       time_zone: zone,
-      first_send_at: toLocalInput(start.toISOString(), zone),
-      end_at: toLocalInput(end.toISOString(), zone),
+      first_send_at: start.toFormat("yyyy-LL-dd'T'HH:mm"),
+      end_at: end.toFormat("yyyy-LL-dd'T'HH:mm"),
       recipient_mode: "all",
     },
     errors: {},

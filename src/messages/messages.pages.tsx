@@ -68,7 +68,13 @@ function listPage(ctx: ViewContext, result: ListResult, zone: string) {
               <thead>
                 <tr>
                   <SortHeader label="Subject" column="subject" path="/messages" query={query} />
-                  <SortHeader label="Created" column="created_at" path="/messages" query={query} />
+                  <SortHeader
+                    label="Created"
+                    column="created_at"
+                    path="/messages"
+                    query={query}
+                    class="d-none d-sm-table-cell"
+                  />
                   <th scope="col" class="text-end">
                     <span class="visually-hidden">Actions</span>
                   </th>
@@ -80,7 +86,7 @@ function listPage(ctx: ViewContext, result: ListResult, zone: string) {
                     <td class="text-truncate-cell">
                       <a href={`/messages/${m.id}`}>{m.subject}</a>
                     </td>
-                    <td class="text-nowrap">{formatInZone(m.created_at, zone)}</td>
+                    <td class="text-nowrap d-none d-sm-table-cell">{formatInZone(m.created_at, zone)}</td>
                     <td class="text-end text-nowrap">
                       <a class="btn btn-sm btn-outline-secondary" href={`/messages/${m.id}/edit`}>
                         <i class="bi bi-pencil" aria-hidden="true" />

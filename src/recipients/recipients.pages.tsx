@@ -57,7 +57,13 @@ function listPage(ctx: ViewContext, result: ListResult, zone: string) {
                 <tr>
                   <SortHeader label="Name" column="full_name" path="/recipients" query={query} />
                   <SortHeader label="Email" column="email" path="/recipients" query={query} />
-                  <SortHeader label="Added" column="created_at" path="/recipients" query={query} />
+                  <SortHeader
+                    label="Added"
+                    column="created_at"
+                    path="/recipients"
+                    query={query}
+                    class="d-none d-sm-table-cell"
+                  />
                   <th scope="col" class="text-end">
                     <span class="visually-hidden">Actions</span>
                   </th>
@@ -70,7 +76,7 @@ function listPage(ctx: ViewContext, result: ListResult, zone: string) {
                     <td>
                       <a href={`/recipients/${r.id}`}>{r.email}</a>
                     </td>
-                    <td class="text-nowrap">{formatInZone(r.created_at, zone)}</td>
+                    <td class="text-nowrap d-none d-sm-table-cell">{formatInZone(r.created_at, zone)}</td>
                     <td class="text-end text-nowrap">
                       <a class="btn btn-sm btn-outline-secondary" href={`/recipients/${r.id}/edit`}>
                         <i class="bi bi-pencil" aria-hidden="true" />

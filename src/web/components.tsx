@@ -246,11 +246,13 @@ export function SortHeader({
   column,
   path,
   query,
+  class: className,
 }: {
   label: string;
   column: string;
   path: string;
   query: { q: string; sort: string; dir: "asc" | "desc" };
+  class?: string;
 }) {
   const active = query.sort === column;
   const dir = active && query.dir === "asc" ? "desc" : "asc";
@@ -260,7 +262,11 @@ export function SortHeader({
       : "bi-sort-down"
     : "bi-arrow-down-up text-body-tertiary";
   return (
-    <th scope="col" aria-sort={active ? (query.dir === "asc" ? "ascending" : "descending") : undefined}>
+    <th
+      scope="col"
+      class={className}
+      aria-sort={active ? (query.dir === "asc" ? "ascending" : "descending") : undefined}
+    >
       <a
         class="link-body-emphasis text-decoration-none"
         href={withQuery(path, { q: query.q, sort: column, dir })}

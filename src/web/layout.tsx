@@ -118,13 +118,20 @@ export function Layout({
               <i class="bi bi-exclamation-triangle" aria-hidden="true" /> <span>{notice}</span>
             </div>
           ))}
-          {ctx.flashes.map((flash) => (
-            <div class={`alert alert-${flash.kind} alert-dismissible fade show`} role="alert">
-              <i class={`bi ${FLASH_ICONS[flash.kind]} me-2`} aria-hidden="true" />
-              {flash.text}
-              <button type="button" class="btn-close" data-bs-dismiss="alert" aria-label="Close" />
+          {ctx.flashes.length > 0 && (
+            // Signed out, pages are a narrow card: messages line up with it.
+            <div class={ctx.user ? "" : "row justify-content-center"}>
+              <div class={ctx.user ? "" : "col-sm-10 col-md-7 col-lg-5"}>
+                {ctx.flashes.map((flash) => (
+                  <div class={`alert alert-${flash.kind} alert-dismissible fade show`} role="alert">
+                    <i class={`bi ${FLASH_ICONS[flash.kind]} me-2`} aria-hidden="true" />
+                    {flash.text}
+                    <button type="button" class="btn-close" data-bs-dismiss="alert" aria-label="Close" />
+                  </div>
+                ))}
+              </div>
             </div>
-          ))}
+          )}
           {children}
         </main>
         <footer class="container py-3 text-body-secondary small border-top">
