@@ -14,12 +14,14 @@ export const LIMITS = {
   password: { min: 8, max: 200 },
 } as const;
 
-// HTML forms send "" for an empty field; treat absent and "" alike.
+// HTML forms send "" for an empty field; treat absent and "" alike. PostgreSQL text cannot hold NUL, so
+// it is refused here rather than failing the insert with a 500.
 const text = (label: string, max: number) =>
   z
     .string({ error: `${label} is required.` })
     .trim()
-    .max(max, `${label} must be at most ${max} characters.`);
+    .max(max, `${label} must be at most ${max} characters.`)
+    .refine((v) => !v.includes("\u0000"), `${label} contains a character that is not allowed.`);
 
 export const requiredText = (label: string, max: number) => text(label, max).min(1, `${label} is required.`);
 

@@ -105,9 +105,7 @@ describe("mailing pages", () => {
     expect(detail.body).toContain("Mailing “Spring news” created.");
     expect(detail.body).toContain("1 Mar 2027, 09:00");
     const edit = await admin.get(`/mailings/${id}/edit`);
-    expect(edit.body).toContain(
-      'name="first_send_at" type="datetime-local" class="form-control" value="2027-03-01T09:00"',
-    );
+    expect(edit.body).toMatch(/name="first_send_at"[^>]*value="2027-03-01T09:00"/);
     expect(edit.body).toContain('value="2027-04-01T09:00"');
     expect(edit.body).toMatch(/<option value="Europe\/Berlin" selected/);
 
@@ -395,6 +393,7 @@ describe("mailing recipients page", () => {
       { action: "add", ids: "1.5" },
       { action: "add", ids: "99999999999" },
       { action: "add_matching", q: "q".repeat(LIMITS.search + 1) },
+      { action: "add_matching", q: "\u0000" },
     ] as Form[]) {
       const res = await change(form);
       expect(res.statusCode, JSON.stringify(form)).toBe(422);
@@ -413,6 +412,7 @@ describe("mailing pages with bad input", () => {
       [{ name: "" }, "name", "Name is required."],
       [{ name: "n".repeat(LIMITS.name + 1) }, "name", `Name must be at most ${LIMITS.name} characters.`],
       [{ name: "Two\nlines" }, "name", "Name must be a single line."],
+      [{ name: "nul\u0000" }, "name", "Name contains a character that is not allowed."],
       [{ message_id: "" }, "message_id", "Choose a message."],
       [{ message_id: "abc" }, "message_id", "Choose one from the list."],
       [{ message_id: "99999999999" }, "message_id", "Choose one from the list."],

@@ -255,6 +255,16 @@ describe("recipient pages with bad input", () => {
         "Email is required.",
         "a@example.com",
       ],
+      [
+        { email: "a\u0000@example.com", full_name: "Kept Name" },
+        "Email contains a character that is not allowed.",
+        'value="Kept Name"',
+      ],
+      [
+        { email: "a@example.com", full_name: "nul\u0000", comment: "x\u0000" },
+        "Full name contains a character that is not allowed.",
+        "Comment contains a character that is not allowed.",
+      ],
     ];
     for (const [form, error, kept] of cases) {
       const res = await addRecipient(admin, form);
@@ -273,6 +283,7 @@ describe("recipient pages with bad input", () => {
     expect(bad.body).toContain('value="New name"');
     expect((await admin.get(`/recipients/${id}`)).body).toContain("Okay");
     expect(listedEmails((await admin.get("/recipients")).body)).toEqual(["ok@example.com"]);
+    expect((await admin.get("/recipients?q=%00")).statusCode).toBe(200);
   });
 
   it("renders an XSS payload in every field as text on the list, detail, edit and error pages", async () => {

@@ -56,6 +56,15 @@ describe("fields", () => {
     expect(errorOf(email(), `x${address}`)).toBe(`Email must be at most ${LIMITS.email} characters.`);
   });
 
+  it("refuses NUL characters, which PostgreSQL cannot store", () => {
+    expect(errorOf(optionalText("Comment", 10), "a\u0000b")).toBe(
+      "Comment contains a character that is not allowed.",
+    );
+    expect(errorOf(email(), "a\u0000@example.com")).toBe("Email contains a character that is not allowed.");
+    const search = listQuery(["name"] as const, "name");
+    expect(search.parse({ q: "\u0000" }).q).toBe("");
+  });
+
   it("treats a missing optional field as empty and a blank required one as missing", () => {
     expect(optionalText("Comment", 10).parse(undefined)).toBe("");
     expect(optionalText("Comment", 10).parse(null)).toBe("");
