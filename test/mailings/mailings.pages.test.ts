@@ -289,6 +289,92 @@ describe("mailing pages", () => {
     expect(members.body).toContain("stays@example.com");
     expect(members.body).not.toContain("gone@example.com");
   });
+  it("keeps send records when a recipient is deleted and drops them with the mailing", async () => {
+    const { app, database } = await build({ clock });
+    const admin = await setupAdmin(app);
+    const user = await userNamed(database, "admin@example.com");
+    const [recipient] = await seedRecipients(database, user, ["sent@example.com"]);
+    const id = idFromLocation(await postMailing(admin, mailingForm(await addMessage(admin))));
+    const at = NOW.toISOString();
+    const run = await database.db
+      .insertInto("runs")
+      .values({
+        mailing_id: id,
+        trigger: "web",
+        actor_user_id: user.id,
+        status: "success",
+        scheduled_for: at,
+        subject: "Hello",
+        body: "Body",
+        total_count: 1,
+        sent_count: 1,
+        failed_count: 0,
+        response: null,
+        started_at: at,
+        finished_at: at,
+        created_at: at,
+      })
+      .returning("id")
+      .executeTakeFirstOrThrow();
+    await database.db
+      .insertInto("deliveries")
+      .values({
+        run_id: run.id,
+        recipient_id: recipient!,
+        email: "sent@example.com",
+        status: "sent",
+        tries: 1,
+        next_attempt_at: at,
+        lease_owner: null,
+        lease_expires_at: null,
+        last_code: 250,
+        last_enhanced: null,
+        last_text: "OK",
+        message_id: null,
+        created_at: at,
+        sent_at: at,
+        updated_at: at,
+      })
+      .execute();
+
+    const gone = await admin.post(`/recipients/${recipient}/delete`, {}, { from: "/recipients" });
+    expect(gone.statusCode).toBe(303);
+    const kept = await database.db.selectFrom("deliveries").selectAll().executeTakeFirstOrThrow();
+    expect(kept.email).toBe("sent@example.com");
+    expect(kept.recipient_id).toBeNull();
+    expect((await admin.get(`/mailings/${id}`)).statusCode).toBe(200);
+
+    expect((await admin.post(`/mailings/${id}/delete`, {}, { from: "/mailings" })).statusCode).toBe(303);
+    expect(await database.db.selectFrom("runs").selectAll().execute()).toEqual([]);
+    expect(await database.db.selectFrom("deliveries").selectAll().execute()).toEqual([]);
+  });
+
+  it("sorts the list by every column in both directions", async () => {
+    const { app } = await build({ clock });
+    const admin = await setupAdmin(app);
+    const messageId = await addMessage(admin);
+    for (const [name, first] of [
+      ["beta", "2027-03-02T09:00"],
+      ["Alpha", "2027-03-03T09:00"],
+      ["gamma", "2027-03-01T09:00"],
+    ] as const) {
+      await postMailing(admin, mailingForm(messageId, { name, first_send_at: first }));
+    }
+    const names = async (query: string) => {
+      const res = await admin.get(`/mailings?${query}`);
+      expect(res.statusCode, query).toBe(200);
+      return [...res.body.matchAll(/<a href="\/mailings\/\d+">([^<]+)<\/a>/g)].map((m) => m[1]);
+    };
+    expect(await names("sort=name&dir=asc")).toEqual(["Alpha", "beta", "gamma"]);
+    expect(await names("sort=name&dir=desc")).toEqual(["gamma", "beta", "Alpha"]);
+    expect(await names("sort=first_send_at&dir=asc")).toEqual(["gamma", "beta", "Alpha"]);
+    expect(await names("sort=first_send_at&dir=desc")).toEqual(["Alpha", "beta", "gamma"]);
+    expect(await names("sort=created_at&dir=asc")).toEqual(["beta", "Alpha", "gamma"]);
+    expect(await names("sort=created_at&dir=desc")).toEqual(["gamma", "Alpha", "beta"]);
+    expect(await names("sort=status&dir=desc")).toHaveLength(3);
+    expect(await names("q=ALP")).toEqual(["Alpha"]);
+    expect(await names("q=hello")).toHaveLength(3);
+  });
 });
 
 describe("mailing recipients page", () => {
