@@ -18,3 +18,39 @@ document.addEventListener("change", (event) => {
   if (event.target.name === "recipient_mode") syncRecipientSearch();
 });
 document.addEventListener("DOMContentLoaded", syncRecipientSearch);
+
+// Bar widths come from data-width (percent): the CSP allows no inline styles.
+function applyWidths(root) {
+  for (const bar of root.querySelectorAll("[data-width]")) bar.style.width = `${bar.getAttribute("data-width")}%`;
+}
+document.addEventListener("DOMContentLoaded", () => applyWidths(document));
+
+// Live progress of runs that are still sending: poll their JSON until done, then reload the page once.
+function pollProgress(box) {
+  const url = box.getAttribute("data-progress-url");
+  const tick = async () => {
+    let progress;
+    try {
+      const response = await fetch(url, { headers: { accept: "application/json" } });
+      if (!response.ok) return;
+      progress = await response.json();
+    } catch {
+      return setTimeout(tick, 5000);
+    }
+    const pct = (n) => (progress.total === 0 ? 0 : Math.round((n / progress.total) * 100));
+    for (const name of ["sent", "failed"]) {
+      const bar = box.querySelector(`[data-bar="${name}"]`);
+      if (bar) bar.style.width = `${pct(progress[name])}%`;
+      const count = box.querySelector(`[data-count="${name}"]`);
+      if (count) count.textContent = String(progress[name]);
+    }
+    const pending = box.querySelector('[data-count="pending"]');
+    if (pending) pending.textContent = String(progress.pending + progress.sending);
+    if (progress.done) window.location.reload();
+    else setTimeout(tick, 1500);
+  };
+  setTimeout(tick, 1000);
+}
+document.addEventListener("DOMContentLoaded", () => {
+  for (const box of document.querySelectorAll("[data-progress-url]")) pollProgress(box);
+});

@@ -1,9 +1,12 @@
 /** The `postpilot` command line. Each command validates config, then calls services through the container. */
 import { createInterface } from "node:readline/promises";
 import { Command, Option } from "commander";
-import { ConfigError, loadConfig } from "./config.js";
+import { sendCommand } from "./cli/send.js";
+import { type Config, ConfigError, loadConfig } from "./config.js";
 import { createLogger, createServices, openDatabase } from "./container.js";
-import { serve } from "./server.js";
+import { createDeliveryRuntime } from "./delivery/runtime.js";
+import type { MailingRow } from "./mailings/mailings.repository.js";
+import { onShutdown, serve } from "./server.js";
 import { DomainError, ValidationError } from "./shared/errors.js";
 
 function config() {
@@ -44,6 +47,41 @@ function fail(error: unknown): never {
   throw error;
 }
 
+async function runDeliveryPart(cfg: Config, parts: { scheduler: boolean; worker: boolean }): Promise<void> {
+  const logger = createLogger(cfg);
+  const database = await openDatabase(cfg, logger);
+  const runtime = createDeliveryRuntime({ database, config: cfg, logger });
+  runtime.start(parts);
+  logger.info(`PostPilot ${parts.worker ? "worker" : "scheduler"} started`);
+  onShutdown(logger, async () => {
+    await runtime.stop();
+    await database.close();
+  });
+}
+
+function mailingRow(m: MailingRow & { owner_email: string }): Record<string, string> {
+  return {
+    id: String(m.id),
+    name: m.name,
+    owner: m.owner_email,
+    status: m.disabled_at ? `${m.status} (disabled)` : m.status,
+    repeats: m.periodicity,
+    recipients: String(m.recipient_count),
+    "next run (UTC)": m.next_run_at ? m.next_run_at.slice(0, 16).replace("T", " ") : "-",
+  };
+}
+
+export function formatTable(rows: Record<string, string>[]): string {
+  const columns = Object.keys(rows[0] ?? {});
+  const width = (c: string) => Math.max(c.length, ...rows.map((r) => (r[c] ?? "").length));
+  const line = (cells: string[]) =>
+    cells
+      .map((cell, i) => cell.padEnd(width(columns[i]!)))
+      .join("  ")
+      .trimEnd();
+  return [line(columns), ...rows.map((r) => line(columns.map((c) => r[c] ?? "")))].join("\n");
+}
+
 export function buildCli(): Command {
   const program = new Command("postpilot")
     .description("PostPilot: self-hosted email mailings")
@@ -51,9 +89,58 @@ export function buildCli(): Command {
 
   program
     .command("serve")
-    .description("run the web app (on PORT, default 3000); migrates the database first")
-    .action(async () => {
-      await serve(config());
+    .description("run the web app (on PORT, default 3000) with the scheduler and a worker; migrates first")
+    .option("--no-worker", "do not send in this process (run `postpilot worker` separately)")
+    .option(
+      "--no-scheduler",
+      "do not start due mailings in this process (run `postpilot scheduler` separately)",
+    )
+    .action(async (options: { worker: boolean; scheduler: boolean }) => {
+      await serve(config(), options);
+    });
+
+  program
+    .command("scheduler")
+    .description("run only the scheduler: creates the runs of due mailings and completes ended ones")
+    .action(async () => runDeliveryPart(config(), { scheduler: true, worker: false }));
+
+  program
+    .command("worker")
+    .description("run only a worker: claims due deliveries, sends them and records the replies")
+    .action(async () => runDeliveryPart(config(), { scheduler: false, worker: true }));
+
+  program
+    .command("send")
+    .description("send a mailing now; shows progress, prints a summary, exits 1 if any delivery failed")
+    .argument("<mailing-id>", "the mailing's id (see `postpilot mailings`)")
+    .option("--no-worker", "only start the run; let the workers of other processes send it")
+    .action(async (mailingId: string, options: { worker: boolean }) => {
+      const idNumber = Number(mailingId);
+      if (!Number.isInteger(idNumber) || idNumber <= 0) {
+        console.error(`"${mailingId}" is not a mailing id (see \`postpilot mailings\`).`);
+        process.exit(2);
+      }
+      try {
+        process.exitCode = await sendCommand(config(), idNumber, options);
+      } catch (error) {
+        fail(error);
+      }
+    });
+
+  program
+    .command("mailings")
+    .description("list mailings with their status and next planned run")
+    .option("--owner <email>", "only this user's mailings")
+    .action(async (options: { owner?: string }) => {
+      const cfg = config();
+      const database = await openDatabase(cfg);
+      try {
+        const rows = await createServices(database).mailings.listForOperator(options.owner);
+        if (rows.length === 0) console.log("No mailings.");
+        else console.log(formatTable(rows.map(mailingRow)));
+      } finally {
+        await database.close();
+      }
     });
 
   program

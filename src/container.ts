@@ -10,6 +10,7 @@ import { AccountsService } from "./accounts/accounts.service.js";
 import type { Config } from "./config.js";
 import { DashboardService } from "./dashboard/dashboard.service.js";
 import { Database } from "./db/database.js";
+import { DeliveryService } from "./delivery/delivery.service.js";
 import { MailingsService } from "./mailings/mailings.service.js";
 import { MessagesService } from "./messages/messages.service.js";
 import { RecipientsService } from "./recipients/recipients.service.js";
@@ -21,12 +22,15 @@ export interface Services {
   messages: MessagesService;
   mailings: MailingsService;
   dashboard: DashboardService;
+  delivery: DeliveryService;
 }
 
 export interface ServiceOptions {
   clock?: Clock;
   /** Called when a mailing's schedule or recipients change (wakes an in-process scheduler). */
   mailingsChanged?: () => void;
+  /** Where mail goes: a real SMTP server, or the local outbox (the UI says so). */
+  sendMode?: "smtp" | "outbox";
 }
 
 export function createServices(database: Database, options: ServiceOptions = {}): Services {
@@ -37,6 +41,7 @@ export function createServices(database: Database, options: ServiceOptions = {})
     messages: new MessagesService(database, clock),
     mailings: new MailingsService(database, clock, options.mailingsChanged),
     dashboard: new DashboardService(database),
+    delivery: new DeliveryService(database, { mode: options.sendMode ?? "outbox", clock }),
   };
 }
 

@@ -1,12 +1,28 @@
-/** `postpilot serve`: the web app (and, later, the scheduler and worker) with a two-phase shutdown. */
+/**
+ * `postpilot serve`: the web app, plus the scheduler and the worker unless told otherwise, with a two-phase
+ * shutdown (stop taking requests and claiming work, finish what is in flight, then close the database).
+ */
 import type { Config } from "./config.js";
 import { createLogger, createServices, openDatabase, sessionSecret } from "./container.js";
+import { createDeliveryRuntime } from "./delivery/runtime.js";
 import { buildApp } from "./web/app.js";
 
-export async function serve(config: Config): Promise<void> {
+export interface ServeOptions {
+  worker: boolean;
+  scheduler: boolean;
+}
+
+export async function serve(
+  config: Config,
+  options: ServeOptions = { worker: true, scheduler: true },
+): Promise<void> {
   const logger = createLogger(config);
   const database = await openDatabase(config, logger);
-  const services = createServices(database);
+  const runtime = createDeliveryRuntime({ database, config, logger: logger.child({ part: "delivery" }) });
+  const services = createServices(database, {
+    sendMode: runtime.mailer.kind,
+    mailingsChanged: () => runtime.scheduler.wake(),
+  });
   const app = await buildApp({
     services,
     sessionSecret: sessionSecret(config.dataDir),
@@ -15,18 +31,32 @@ export async function serve(config: Config): Promise<void> {
     https: config.publicUrl?.startsWith("https://") ?? false,
   });
   const address = await app.listen({ host: config.host, port: config.port });
+  runtime.start(options);
   const where = config.databaseUrl ? "PostgreSQL" : `SQLite in ${config.dataDir}`;
-  logger.info(`PostPilot is listening on ${address.replace("0.0.0.0", "localhost")} (database: ${where})`);
+  const mail = config.smtp.url ? "SMTP" : "the local outbox (no SMTP_URL)";
+  logger.info(
+    `PostPilot is listening on ${address.replace("0.0.0.0", "localhost")} (database: ${where}; mail: ${mail})`,
+  );
 
+  onShutdown(logger, async () => {
+    await app.close();
+    await runtime.stop();
+    await database.close();
+  });
+}
+
+/** Runs `close` once on SIGTERM or SIGINT, then exits; a second signal or 30 s forces the exit. */
+export function onShutdown(
+  logger: { info(obj: object, msg?: string): void },
+  close: () => Promise<void>,
+): void {
   let closing = false;
   const shutdown = async (signal: string) => {
-    if (closing) return;
+    if (closing) process.exit(1);
     closing = true;
     logger.info({ signal }, "shutting down");
-    const force = setTimeout(() => process.exit(1), 30_000);
-    force.unref();
-    await app.close();
-    await database.close();
+    setTimeout(() => process.exit(1), 30_000).unref();
+    await close();
     process.exit(0);
   };
   process.on("SIGTERM", () => void shutdown("SIGTERM"));

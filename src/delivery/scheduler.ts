@@ -77,13 +77,22 @@ export class Scheduler {
   start(): void {
     if (!this.stopped) return;
     this.stopped = false;
-    const loop = async () => {
-      this.current = this.tick().catch((err) => this.logger.error({ err }, "scheduler tick failed"));
-      await this.current;
-      this.current = null;
-      if (!this.stopped) this.timer = setTimeout(loop, this.deps.intervalMs);
-    };
-    void loop();
+    void this.loop();
+  }
+
+  private readonly loop = async (): Promise<void> => {
+    this.current = this.tick().catch((err) => this.logger.error({ err }, "scheduler tick failed"));
+    await this.current;
+    this.current = null;
+    if (!this.stopped) this.timer = setTimeout(this.loop, this.deps.intervalMs);
+  };
+
+  /** Looks for due mailings now instead of at the next interval (a mailing was created or edited). */
+  wake(): void {
+    if (this.stopped || !this.timer) return;
+    clearTimeout(this.timer);
+    this.timer = null;
+    void this.loop();
   }
 
   async stop(): Promise<void> {

@@ -4,8 +4,11 @@ import { DateTime } from "luxon";
 import type { ComponentChildren } from "preact";
 import type { Services } from "../container.js";
 import type { Mailing, MailingStatus } from "../db/schema.js";
+import { RunsTable } from "../delivery/delivery.pages.js";
+import type { RunView } from "../delivery/delivery.service.js";
 import { ValidationError } from "../shared/errors.js";
 import { id, LIMITS, timeZones } from "../shared/fields.js";
+import type { Page } from "../shared/pagination.js";
 import { formatInZone, toLocalInput } from "../shared/time.js";
 import {
   ConfirmForm,
@@ -288,13 +291,18 @@ function formPage(
   );
 }
 
-function detailPage(ctx: ViewContext, m: MailingRow, upcoming: Date[]) {
+function detailPage(ctx: ViewContext, m: MailingRow, upcoming: Date[], runs: Page<RunView>, now: Date) {
   const zone = m.time_zone;
   return renderPage(
     ctx,
     m.name,
     <>
       <PageHeader title={m.name}>
+        {!m.disabled_at && m.recipient_count > 0 && (
+          <a class="btn btn-primary" href={`/mailings/${m.id}/send`}>
+            <i class="bi bi-send" aria-hidden="true" /> Send now
+          </a>
+        )}
         <a class="btn btn-outline-primary" href={`/mailings/${m.id}/recipients`}>
           <i class="bi bi-people" aria-hidden="true" /> Recipients
         </a>
@@ -353,7 +361,7 @@ function detailPage(ctx: ViewContext, m: MailingRow, upcoming: Date[]) {
                   {upcoming.map((d) => (
                     <li>
                       <time datetime={d.toISOString()}>{formatInZone(d.toISOString(), zone)}</time>
-                      {d.getTime() <= Date.now() && <span class="badge text-bg-info ms-2">due now</span>}
+                      {d.getTime() <= now.getTime() && <span class="badge text-bg-info ms-2">due now</span>}
                     </li>
                   ))}
                 </ol>
@@ -362,6 +370,9 @@ function detailPage(ctx: ViewContext, m: MailingRow, upcoming: Date[]) {
           </div>
         </div>
       </div>
+      <h2 class="h5 mt-4">Runs</h2>
+      <RunsTable runs={runs} zone={zone} />
+      <Pager page={runs} path={`/mailings/${m.id}`} params={{}} />
       <p class="mt-3">
         <a href="/mailings">
           <i class="bi bi-arrow-left" aria-hidden="true" /> All mailings
@@ -558,7 +569,7 @@ function defaults(zone: string): FormState {
 }
 
 export function mailingRoutes(app: FastifyInstance, services: Services): void {
-  const { mailings, messages, recipients } = services;
+  const { mailings, messages, recipients, delivery } = services;
   const idOf = (params: unknown) => id.catch(0).parse((params as { id?: string }).id);
 
   const renderForm = async (ctx: ViewContext, form: FormState, mailing?: MailingRow) => {
@@ -593,7 +604,12 @@ export function mailingRoutes(app: FastifyInstance, services: Services): void {
   app.get("/mailings/:id", async (req, reply) => {
     const user = requireUser(req);
     const m = await mailings.get(user, idOf(req.params));
-    return sendPage(reply, detailPage(viewContext(req, reply), m, mailings.upcoming(m)));
+    const page = Math.max(1, Math.min(1_000_000, Number((req.query as { page?: string }).page) || 1));
+    const [upcoming, runs] = await Promise.all([
+      delivery.upcoming(user, m.id),
+      delivery.listRuns(user, m.id, page),
+    ]);
+    return sendPage(reply, detailPage(viewContext(req, reply), m, upcoming, runs, new Date()));
   });
 
   app.get("/mailings/:id/edit", async (req, reply) => {

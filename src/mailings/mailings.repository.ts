@@ -53,6 +53,27 @@ export class MailingsRepository {
     return { items: items.map(numberCounts), total: Number(total.n) };
   }
 
+  /** Every user's mailings with the owner's email: for the operator's command line only. */
+  async listForOperator(ownerEmail: string | null): Promise<(MailingRow & { owner_email: string })[]> {
+    const rows = await this.db
+      .selectFrom("mailings")
+      .innerJoin("messages", "messages.id", "mailings.message_id")
+      .innerJoin("users", "users.id", "mailings.owner_id")
+      .$if(ownerEmail !== null, (qb) => qb.where("users.email_normalized", "=", ownerEmail!))
+      .selectAll("mailings")
+      .select(["messages.subject as message_subject", "users.email as owner_email"])
+      .select((eb) =>
+        eb
+          .selectFrom("mailing_recipients")
+          .whereRef("mailing_recipients.mailing_id", "=", "mailings.id")
+          .select((e) => e.fn.countAll<number>().as("n"))
+          .as("recipient_count"),
+      )
+      .orderBy("mailings.id")
+      .execute();
+    return rows.map(numberCounts);
+  }
+
   async latest(actor: Actor, limit: number): Promise<MailingRow[]> {
     const rows = await this.withDetails(actor)
       .orderBy("mailings.created_at", "desc")

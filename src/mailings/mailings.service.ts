@@ -5,11 +5,12 @@
  */
 import type { Database } from "../db/database.js";
 import type { Mailing } from "../db/schema.js";
-import { initialNextRun, nextOccurrences } from "../delivery/schedule.js";
+import { initialNextRun } from "../delivery/schedule.js";
 import { MessagesRepository } from "../messages/messages.repository.js";
 import { RecipientsRepository } from "../recipients/recipients.repository.js";
 import type { Actor } from "../shared/actor.js";
 import { NotFoundError, ValidationError } from "../shared/errors.js";
+import { normalizeEmail } from "../shared/fields.js";
 import { type Page, pageOf } from "../shared/pagination.js";
 import { type Clock, iso, systemClock } from "../shared/time.js";
 import { parseInput } from "../shared/validation.js";
@@ -46,6 +47,11 @@ export class MailingsService {
     return { ...pageOf(items, total, query.page), query };
   }
 
+  /** All mailings (optionally one owner's), for `postpilot mailings`: the operator acts for everyone. */
+  listForOperator(ownerEmail?: string): Promise<(MailingRow & { owner_email: string })[]> {
+    return this.mailings.listForOperator(ownerEmail ? normalizeEmail(ownerEmail) : null);
+  }
+
   latest(actor: Actor, limit = 5): Promise<MailingRow[]> {
     return this.mailings.latest(actor, limit);
   }
@@ -54,15 +60,6 @@ export class MailingsService {
     const mailing = await this.mailings.findById(actor, id);
     if (!mailing) throw new NotFoundError("Mailing not found");
     return mailing;
-  }
-
-  /** The next planned send times (none when disabled or over). */
-  upcoming(mailing: Mailing, count = 5): Date[] {
-    if (mailing.disabled_at || mailing.status === "completed" || !mailing.next_run_at) return [];
-    const from = new Date(Math.min(Date.parse(mailing.next_run_at), this.clock.now().getTime()));
-    return nextOccurrences(mailing, from, count).filter(
-      (d) => d.getTime() >= Date.parse(mailing.next_run_at!),
-    );
   }
 
   /** Creates a mailing with its first recipients (all, those matching a search, or none yet). */

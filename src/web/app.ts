@@ -16,10 +16,12 @@ import { accountRoutes } from "../accounts/accounts.pages.js";
 import { adminRoutes } from "../admin/admin.pages.js";
 import type { Services } from "../container.js";
 import { dashboardRoutes } from "../dashboard/dashboard.pages.js";
+import type { User } from "../db/schema.js";
+import { deliveryRoutes } from "../delivery/delivery.pages.js";
 import { mailingRoutes } from "../mailings/mailings.pages.js";
 import { messageRoutes } from "../messages/messages.pages.js";
 import { recipientRoutes } from "../recipients/recipients.pages.js";
-import { SESSION_COOKIE, takeFlashes } from "./context.js";
+import { type Notice, SESSION_COOKIE, takeFlashes } from "./context.js";
 import { registerErrorHandlers } from "./errors.js";
 
 export interface AppOptions {
@@ -29,8 +31,8 @@ export interface AppOptions {
   trustProxy?: boolean;
   /** Whether the public address is https (turns on HSTS and upgrade-insecure-requests). */
   https?: boolean;
-  /** Notices shown on every page, e.g. that mail goes to the local outbox. */
-  notices?: () => string[];
+  /** Notices shown on every signed-in page: mail going to the local outbox, sending paused. */
+  notices?: (user: User) => Promise<Notice[]>;
 }
 
 const require = createRequire(import.meta.url);
@@ -84,11 +86,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.decorateRequest("sessionIdHash", null);
   app.decorateRequest("flashes");
   app.decorateRequest("notices");
-  const notices = options.notices ?? (() => []);
+  const notices = options.notices ?? sendingNotices(services);
 
   app.addHook("onRequest", async (req, reply) => {
     req.flashes = [];
-    req.notices = notices();
+    req.notices = [];
     if (req.url.startsWith("/assets/")) return;
     const raw = req.cookies[SESSION_COOKIE];
     const unsigned = raw ? req.unsignCookie(raw) : undefined;
@@ -97,6 +99,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       if (found) {
         req.user = found.user;
         req.sessionIdHash = found.idHash;
+        if (req.method === "GET") req.notices = await notices(found.user);
       }
     }
     if (req.method === "GET") req.flashes = takeFlashes(req, reply);
@@ -118,7 +121,37 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(async (scope) => recipientRoutes(scope, services));
   await app.register(async (scope) => messageRoutes(scope, services));
   await app.register(async (scope) => mailingRoutes(scope, services));
+  await app.register(async (scope) => deliveryRoutes(scope, services));
   await app.register(async (scope) => adminRoutes(scope, services));
   app.get("/healthz", async () => ({ ok: true }));
   return app;
+}
+
+/**
+ * The banner notices: mail going to the local outbox, or sending paused because the mail server is down.
+ * The status is read at most every 2 seconds, so pages stay fast while the server is down.
+ */
+function sendingNotices(services: Services): (user: User) => Promise<Notice[]> {
+  let cached: { at: number; status: Awaited<ReturnType<Services["delivery"]["status"]>> } | null = null;
+  return async (user) => {
+    if (!cached || Date.now() - cached.at > 2_000)
+      cached = { at: Date.now(), status: await services.delivery.status() };
+    const { status } = cached;
+    const notices: Notice[] = [];
+    if (status.mode === "outbox") {
+      notices.push({
+        text: "Mail is not leaving this machine: no mail server is set (SMTP_URL), so messages go to the local outbox.",
+        link: user.role === "admin" ? { href: "/admin/outbox", text: "Open the outbox" } : undefined,
+      });
+    }
+    if (status.paused) {
+      const resumes = status.resumesAt
+        ? ` It resumes by itself at ${status.resumesAt.slice(11, 19)} UTC.`
+        : "";
+      notices.push({
+        text: `Sending is paused: ${status.reason ?? "the mail server is not answering"}.${resumes}`,
+      });
+    }
+    return notices;
+  };
 }

@@ -9,6 +9,11 @@ import type { User } from "../db/schema.js";
 import { UnauthorizedError } from "../shared/errors.js";
 
 export type FlashKind = "success" | "danger" | "warning" | "info";
+export interface Notice {
+  text: string;
+  link?: { href: string; text: string } | undefined;
+}
+
 export interface Flash {
   kind: FlashKind;
   text: string;
@@ -19,7 +24,7 @@ declare module "fastify" {
     user: User | null;
     sessionIdHash: string | null;
     flashes: Flash[];
-    notices: string[];
+    notices: Notice[];
   }
 }
 
@@ -28,8 +33,8 @@ export interface ViewContext {
   csrfToken: string;
   flashes: Flash[];
   path: string;
-  /** Shown in the navigation bar when mail is not leaving the machine. */
-  notices: string[];
+  /** Shown on every page: mail not leaving the machine, sending paused. */
+  notices: Notice[];
 }
 
 const FLASH_COOKIE = "pp_flash";

@@ -9,6 +9,7 @@ const NAV = [
   { href: "/recipients", label: "Recipients", icon: "bi-people" },
   { href: "/messages", label: "Messages", icon: "bi-envelope-paper" },
   { href: "/mailings", label: "Mailings", icon: "bi-send" },
+  { href: "/reports", label: "Reports", icon: "bi-bar-chart" },
 ];
 
 function isActive(path: string, href: string): boolean {
@@ -114,8 +115,17 @@ export function Layout({
         <NavBar ctx={ctx} />
         <main id="main" class="container flex-grow-1 pb-5">
           {ctx.notices.map((notice) => (
-            <div class="alert alert-warning d-flex gap-2 align-items-center" role="status">
-              <i class="bi bi-exclamation-triangle" aria-hidden="true" /> <span>{notice}</span>
+            <div class="alert alert-warning d-flex gap-2 align-items-center py-2" role="status">
+              <i class="bi bi-exclamation-triangle" aria-hidden="true" />
+              <span>
+                {notice.text}
+                {notice.link && (
+                  <>
+                    {" "}
+                    <a href={notice.link.href}>{notice.link.text}</a>
+                  </>
+                )}
+              </span>
             </div>
           ))}
           {ctx.flashes.length > 0 && (

@@ -1,0 +1,59 @@
+/** `postpilot send <mailing-id>`: starts a run, shows a progress bar until every delivery is done, prints a summary. */
+import type { Config } from "../config.js";
+import { createLogger, createServices, openDatabase } from "../container.js";
+import type { Progress } from "../delivery/delivery.service.js";
+import { createDeliveryRuntime } from "../delivery/runtime.js";
+
+const BAR_WIDTH = 30;
+
+export function progressLine(p: Progress): string {
+  const done = p.sent + p.failed;
+  const filled = p.total === 0 ? BAR_WIDTH : Math.round((done / p.total) * BAR_WIDTH);
+  const bar = `${"#".repeat(filled)}${"-".repeat(BAR_WIDTH - filled)}`;
+  return `[${bar}] ${done}/${p.total}  sent ${p.sent}  failed ${p.failed}  pending ${p.pending + p.sending}`;
+}
+
+/** Returns the process exit code: 0 when every delivery was sent, 1 otherwise. */
+export async function sendCommand(
+  config: Config,
+  mailingId: number,
+  options: { worker: boolean; pollMs?: number },
+): Promise<number> {
+  const logger = createLogger({ ...config, logLevel: config.logLevel === "info" ? "warn" : config.logLevel });
+  const database = await openDatabase(config);
+  const runtime = createDeliveryRuntime({ database, config, logger });
+  const services = createServices(database, { sendMode: runtime.mailer.kind });
+  const tty = process.stdout.isTTY;
+  try {
+    const run = await services.delivery.sendNow(null, mailingId, "cli");
+    console.log(`Run ${run.id} of mailing ${mailingId}: ${run.total_count} recipients.`);
+    // Sending happens in a worker: this process runs one too, unless --no-worker (another process sends).
+    if (options.worker) runtime.start({ worker: true, scheduler: false });
+    let last = "";
+    let lastPrint = 0;
+    for (;;) {
+      const details = await services.delivery.getRun(null, run.id);
+      const line = progressLine(details.progress);
+      if (tty) process.stdout.write(`\r${line}`);
+      else if (line !== last && Date.now() - lastPrint > 5_000) {
+        console.log(line);
+        lastPrint = Date.now();
+      }
+      last = line;
+      if (details.status !== "sending") {
+        if (tty) process.stdout.write("\n");
+        else console.log(line);
+        console.log(
+          `Finished: ${details.status}. Sent ${details.progress.sent}, failed ${details.progress.failed}.`,
+        );
+        for (const failure of details.summary?.failures ?? [])
+          console.log(`  ${failure.count} × ${failure.text}`);
+        return details.progress.failed > 0 ? 1 : 0;
+      }
+      await new Promise((resolve) => setTimeout(resolve, options.pollMs ?? 250));
+    }
+  } finally {
+    await runtime.stop();
+    await database.close();
+  }
+}
