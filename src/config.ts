@@ -6,12 +6,22 @@ import { existsSync } from "node:fs";
 import path from "node:path";
 import { z } from "zod";
 
-const intFrom = (min: number, fallback: number) => z.coerce.number().int().min(min).default(fallback);
+const intFrom = (min: number, fallback: number) =>
+  z.coerce
+    .number({ error: `must be a whole number of at least ${min}` })
+    .int(`must be a whole number of at least ${min}`)
+    .min(min, `must be a whole number of at least ${min}`)
+    .default(fallback);
 
 const envSchema = z.object({
   NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
   HOST: z.string().min(1).default("0.0.0.0"),
-  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  PORT: z.coerce
+    .number({ error: "must be a port number (0-65535)" })
+    .int("must be a port number (0-65535)")
+    .min(0, "must be a port number (0-65535)")
+    .max(65535, "must be a port number (0-65535)")
+    .default(3000),
   DATA_DIR: z.string().min(1).default("./data"),
   DATABASE_URL: z
     .string()
@@ -19,7 +29,7 @@ const envSchema = z.object({
     .optional(),
   PUBLIC_URL: z.url().optional(),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
-  TRUST_PROXY: z.stringbool().default(false),
+  TRUST_PROXY: z.stringbool({ error: "must be true or false" }).default(false),
   SMTP_URL: z
     .string()
     .regex(/^smtps?:\/\//, "must start with smtp:// or smtps://")
@@ -27,7 +37,10 @@ const envSchema = z.object({
   SMTP_FROM: z.string().min(3).default("PostPilot <postpilot@localhost>"),
   SMTP_TIMEOUT_MS: intFrom(100, 15_000),
   SEND_CONCURRENCY: intFrom(1, 8),
-  SEND_RATE: z.coerce.number().min(0).default(0),
+  SEND_RATE: z.coerce
+    .number({ error: "must be a number (0 = unlimited)" })
+    .min(0, "must be 0 or more")
+    .default(0),
   SEND_BATCH_SIZE: intFrom(1, 200),
   SEND_MAX_TRIES: intFrom(1, 6),
   SEND_RETRY_BASE_MS: intFrom(1, 30_000),
