@@ -25,19 +25,24 @@ export function parseTime(value: string, zone: string): Date | null {
   return fromLocalInput(value, zone);
 }
 
+// A time parses on its own (in UTC) so a malformed one is reported with the other fields' errors; the
+// zone-aware conversion and "end after first send" run once every field is valid.
 const timeField = (label: string) =>
   z
     .string({ error: `${label} is required.` })
     .trim()
     .min(1, `${label} is required.`)
-    .max(40, `${label} is not a date and time.`);
+    .max(40, `${label} is not a date and time.`)
+    .refine((v) => v === "" || parseTime(v, "UTC") !== null, `${label} is not a date and time.`);
 
 export const RECIPIENT_MODES = ["all", "matching", "none"] as const;
 
 export const mailingSchema = z
   .object({
     name: singleLine("Name", LIMITS.name),
-    message_id: z.preprocess((v) => (v === "" ? undefined : v), id.optional()),
+    message_id: z
+      .preprocess((v) => (v === "" || v === undefined ? null : v), id.nullable())
+      .refine((v) => v !== null, "Choose a message."),
     first_send_at: timeField("First send"),
     end_at: timeField("End"),
     periodicity: z.enum(PERIODICITIES, { error: "Choose how often to send." }),
@@ -46,20 +51,11 @@ export const mailingSchema = z
   .transform((v, ctx) => {
     const firstSendAt = parseTime(v.first_send_at, v.time_zone);
     const endAt = parseTime(v.end_at, v.time_zone);
-    if (v.message_id === undefined)
-      ctx.addIssue({ code: "custom", path: ["message_id"], message: "Choose a message." });
-    if (!firstSendAt) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["first_send_at"],
-        message: "First send is not a date and time.",
-      });
-    }
-    if (!endAt) ctx.addIssue({ code: "custom", path: ["end_at"], message: "End is not a date and time." });
-    if (firstSendAt && endAt && endAt.getTime() <= firstSendAt.getTime()) {
+    if (!firstSendAt || !endAt || v.message_id === null) return z.NEVER;
+    if (endAt.getTime() <= firstSendAt.getTime()) {
       ctx.addIssue({ code: "custom", path: ["end_at"], message: "End must be after the first send." });
+      return z.NEVER;
     }
-    if (!firstSendAt || !endAt || v.message_id === undefined) return z.NEVER;
     return {
       name: v.name,
       message_id: v.message_id,

@@ -1,10 +1,10 @@
 /** Input schemas for messages, shared by the HTML forms, the API and the CLI. */
 import { z } from "zod";
-import { LIMITS, listQuery, requiredText, singleLine } from "../shared/fields.js";
+import { bodyText, LIMITS, listQuery, singleLine } from "../shared/fields.js";
 
 export const messageSchema = z.object({
   subject: singleLine("Subject", LIMITS.subject),
-  body: requiredText("Body", LIMITS.body),
+  body: bodyText("Body", LIMITS.body),
 });
 
 export const MESSAGE_SORTS = ["subject", "created_at"] as const;

@@ -1,10 +1,10 @@
 /** Input schemas for recipients, shared by the HTML forms, the API and the CLI. */
 import { z } from "zod";
-import { email, LIMITS, listQuery, optionalText } from "../shared/fields.js";
+import { email, LIMITS, listQuery, optionalSingleLine, optionalText } from "../shared/fields.js";
 
 export const recipientSchema = z.object({
   email: email(),
-  full_name: optionalText("Full name", LIMITS.name),
+  full_name: optionalSingleLine("Full name", LIMITS.name),
   comment: optionalText("Comment", LIMITS.comment),
 });
 

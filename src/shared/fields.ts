@@ -28,9 +28,26 @@ export const requiredText = (label: string, max: number) => text(label, max).min
 export const optionalText = (label: string, max: number) =>
   z.preprocess((v) => (v === undefined || v === null ? "" : v), text(label, max));
 
+const oneLine = (v: string) => !/[\r\n]/.test(v);
+
 /** One line: carriage returns and line feeds are rejected (they would break mail headers). */
 export const singleLine = (label: string, max: number) =>
-  requiredText(label, max).refine((v) => !/[\r\n]/.test(v), `${label} must be a single line.`);
+  requiredText(label, max).refine(oneLine, `${label} must be a single line.`);
+
+/** An optional single line (a recipient's name can end up in a To header). */
+export const optionalSingleLine = (label: string, max: number) =>
+  z.preprocess(
+    (v) => (v === undefined || v === null ? "" : v),
+    text(label, max).refine(oneLine, `${label} must be a single line.`),
+  );
+
+/** Free text kept exactly as typed (a plain-text body's leading indentation matters); must not be blank. */
+export const bodyText = (label: string, max: number) =>
+  z
+    .string({ error: `${label} is required.` })
+    .max(max, `${label} must be at most ${max} characters.`)
+    .refine((v) => v.trim() !== "", `${label} is required.`)
+    .refine((v) => !v.includes("\u0000"), `${label} contains a character that is not allowed.`);
 
 // A practical address check: one @, no spaces or control characters, a dot in the domain.
 const EMAIL = /^[^\s@<>()[\],;:"\\]+@[^\s@<>()[\],;:"\\]+\.[^\s@<>()[\],;:"\\]+$/;

@@ -128,3 +128,16 @@ describe("pagination", () => {
     expect(pageOf([], 26, 2).pages).toBe(2);
   });
 });
+
+describe("bodyText and optionalSingleLine", () => {
+  it("keeps a body exactly as typed, leading indentation included, but refuses a blank one", async () => {
+    const { bodyText, optionalSingleLine } = await import("../../src/shared/fields.js");
+    const body = bodyText("Body", 100);
+    expect(body.parse("  indented\nline\n")).toBe("  indented\nline\n");
+    expect(body.safeParse("   \n ").success).toBe(false);
+    const name = optionalSingleLine("Full name", 10);
+    expect(name.parse(undefined)).toBe("");
+    expect(name.parse(" Ann ")).toBe("Ann");
+    expect(name.safeParse("Ann\r\nBcc: x@y.z").success).toBe(false);
+  });
+});

@@ -61,6 +61,15 @@ describe("mailingSchema", () => {
   });
 });
 
+describe("mailingSchema, all at once", () => {
+  it("reports every bad field in one go, not one batch at a time", () => {
+    const found = issues(input({ name: "", message_id: "", first_send_at: "soon", periodicity: "hourly" }));
+    expect(Object.keys(found).sort()).toEqual(["first_send_at", "message_id", "name", "periodicity"]);
+    expect(found.first_send_at).toBe("First send is not a date and time.");
+    expect(found.message_id).toBe("Choose a message.");
+  });
+});
+
 describe("memberChangeSchema", () => {
   it("accepts one ticked id or many, and none", () => {
     expect(memberChangeSchema.parse({ action: "add", ids: "4" }).ids).toEqual([4]);
