@@ -87,10 +87,12 @@ export class KyselyDeliveryStore implements WorkerStore {
     if (results.length === 0) return;
     const nowIso = now.toISOString();
     // One UPDATE … FROM (VALUES …) for the whole batch: the per-recipient record costs a few microseconds.
+    // Only the first row carries casts: they type the VALUES columns for PostgreSQL, and keep the SQL short.
     const values = sql.join(
-      results.map(
-        (r) =>
-          sql`(cast(${r.id} as integer), cast(${r.status} as text), cast(${r.triesIncrement} as integer), cast(${r.nextAttemptAt} as text), cast(${r.code} as integer), cast(${r.enhanced} as text), cast(${r.text} as text), cast(${r.messageId} as text), cast(${r.sentAt} as text))`,
+      results.map((r, i) =>
+        i === 0
+          ? sql`(cast(${r.id} as integer), cast(${r.status} as text), cast(${r.triesIncrement} as integer), cast(${r.nextAttemptAt} as text), cast(${r.code} as integer), cast(${r.enhanced} as text), cast(${r.text} as text), cast(${r.messageId} as text), cast(${r.sentAt} as text))`
+          : sql`(${r.id}, ${r.status}, ${r.triesIncrement}, ${r.nextAttemptAt}, ${r.code}, ${r.enhanced}, ${r.text}, ${r.messageId}, ${r.sentAt})`,
       ),
     );
     await sql`
