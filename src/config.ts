@@ -30,13 +30,17 @@ const envSchema = z.object({
   PUBLIC_URL: z.url().optional(),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   TRUST_PROXY: z.stringbool({ error: "must be true or false" }).default(false),
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, "must start with redis:// or rediss://")
+    .optional(),
   SMTP_URL: z
     .string()
     .regex(/^smtps?:\/\//, "must start with smtp:// or smtps://")
     .optional(),
   SMTP_FROM: z.string().min(3).default("PostPilot <postpilot@localhost>"),
   SMTP_TIMEOUT_MS: intFrom(100, 15_000),
-  SEND_CONCURRENCY: intFrom(1, 8),
+  SEND_CONCURRENCY: intFrom(1, 16),
   SEND_RATE: z.coerce
     .number({ error: "must be a number (0 = unlimited)" })
     .min(0, "must be 0 or more")
@@ -58,6 +62,8 @@ export type Config = {
   publicUrl: string | undefined;
   logLevel: string;
   trustProxy: boolean;
+  /** When set, the cache is shared by every instance through this Redis; otherwise it is in-process. */
+  redisUrl: string | undefined;
   smtp: { url: string | undefined; from: string; timeoutMs: number };
   send: {
     concurrency: number;
@@ -90,6 +96,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     publicUrl: e.PUBLIC_URL,
     logLevel: e.LOG_LEVEL,
     trustProxy: e.TRUST_PROXY,
+    redisUrl: e.REDIS_URL,
     smtp: { url: e.SMTP_URL, from: e.SMTP_FROM, timeoutMs: e.SMTP_TIMEOUT_MS },
     send: {
       concurrency: e.SEND_CONCURRENCY,
