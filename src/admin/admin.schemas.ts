@@ -1,0 +1,41 @@
+/** Input schemas for user management and the audit log, shared by the admin pages, the API and the CLI. */
+import { z } from "zod";
+import type { AuditAction, Role } from "../db/schema.js";
+import { email, LIMITS, optionalText, password, timeZone } from "../shared/fields.js";
+
+export const ROLES = ["user", "manager", "admin"] as const satisfies readonly Role[];
+
+export const createUserSchema = z.object({
+  email: email(),
+  name: optionalText("Name", 100),
+  password: password(),
+  role: z.enum(ROLES, { error: "Choose a role." }),
+});
+
+export const updateUserSchema = z.object({
+  name: optionalText("Name", 100),
+  time_zone: timeZone(),
+  role: z.enum(ROLES, { error: "Choose a role." }),
+});
+
+export const AUDIT_ACTIONS = [
+  "block",
+  "unblock",
+  "disable_mailing",
+  "enable_mailing",
+  "role_change",
+  "create_user",
+  "update_user",
+  "delete_user",
+] as const satisfies readonly AuditAction[];
+
+export const auditQuery = z.object({
+  action: z.enum([...AUDIT_ACTIONS, ""]).catch(""),
+  q: optionalText("Search", LIMITS.search).catch(""),
+  page: z.coerce.number().int().min(1).max(1_000_000).catch(1),
+});
+
+export const userListQuery = z.object({
+  q: optionalText("Search", LIMITS.search).catch(""),
+  page: z.coerce.number().int().min(1).max(1_000_000).catch(1),
+});
