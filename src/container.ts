@@ -6,6 +6,7 @@ import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import pino, { type Logger } from "pino";
+import { AccountLinksService } from "./accounts/account-links.service.js";
 import { AccountsService } from "./accounts/accounts.service.js";
 import type { Config } from "./config.js";
 import { DashboardService } from "./dashboard/dashboard.service.js";
@@ -18,6 +19,7 @@ import { type Clock, systemClock } from "./shared/time.js";
 
 export interface Services {
   accounts: AccountsService;
+  accountLinks: AccountLinksService;
   recipients: RecipientsService;
   messages: MessagesService;
   mailings: MailingsService;
@@ -31,12 +33,15 @@ export interface ServiceOptions {
   mailingsChanged?: () => void;
   /** Where mail goes: a real SMTP server, or the local outbox (the UI says so). */
   sendMode?: "smtp" | "outbox";
+  /** PUBLIC_URL: the base of links in account emails (otherwise the request's origin). */
+  publicUrl?: string | undefined;
 }
 
 export function createServices(database: Database, options: ServiceOptions = {}): Services {
   const clock = options.clock ?? systemClock;
   return {
     accounts: new AccountsService(database, clock),
+    accountLinks: new AccountLinksService(database, { clock, publicUrl: options.publicUrl }),
     recipients: new RecipientsService(database, clock),
     messages: new MessagesService(database, clock),
     mailings: new MailingsService(database, clock, options.mailingsChanged),

@@ -21,6 +21,7 @@ export async function serve(
   const runtime = createDeliveryRuntime({ database, config, logger: logger.child({ part: "delivery" }) });
   const services = createServices(database, {
     sendMode: runtime.mailer.kind,
+    publicUrl: config.publicUrl,
     mailingsChanged: () => runtime.scheduler.wake(),
   });
   const app = await buildApp({

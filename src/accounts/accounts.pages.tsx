@@ -25,10 +25,12 @@ import {
 } from "../web/context.js";
 import { formBody, handleForm } from "../web/forms.js";
 import { renderPage } from "../web/layout.js";
+import { perAccountLimit, requestOrigin } from "./auth-requests.js";
 
-const AUTH_RATE_LIMIT = { rateLimit: { max: 10, timeWindow: "1 minute" } };
+/** Per IP address; auth-requests.ts adds the per-account limits. */
+export const AUTH_RATE_LIMIT = { rateLimit: { max: 10, timeWindow: "1 minute" } };
 
-function AuthCard({ title, children }: { title: string; children: ComponentChildren }) {
+export function AuthCard({ title, children }: { title: string; children: ComponentChildren }) {
   return (
     <div class="row justify-content-center">
       <div class="col-sm-10 col-md-7 col-lg-5">
@@ -87,6 +89,15 @@ function loginPage(ctx: ViewContext, form: FormState, next: string) {
     "Log in",
     <AuthCard title="Log in">
       <FormAlert form={form} />
+      {form.errors._confirm && (
+        <form method="post" action="/confirm/resend" class="mb-3">
+          <CsrfField token={ctx.csrfToken} />
+          <input type="hidden" name="email" value={form.values.email ?? ""} />
+          <button class="btn btn-outline-primary w-100" type="submit">
+            Send the confirmation link again
+          </button>
+        </form>
+      )}
       <form method="post" action={`/login?next=${encodeURIComponent(next)}`} novalidate>
         <CsrfField token={ctx.csrfToken} />
         <Field form={form} name="email" label="Email" type="email" required autoComplete="email" />
@@ -103,6 +114,9 @@ function loginPage(ctx: ViewContext, form: FormState, next: string) {
         </button>
       </form>
       <p class="mt-3 mb-0 text-center">
+        <a href="/forgot">Forgot your password?</a>
+      </p>
+      <p class="mt-2 mb-0 text-center">
         New here? <a href="/register">Create an account</a>
       </p>
     </AuthCard>,
@@ -142,6 +156,23 @@ function registerPage(ctx: ViewContext, form: FormState) {
       </form>
       <p class="mt-3 mb-0 text-center">
         Already have an account? <a href="/login">Log in</a>
+      </p>
+    </AuthCard>,
+  );
+}
+
+/** The answer to every registration, new address or not: nothing here says whether it had an account. */
+function checkEmailPage(ctx: ViewContext) {
+  return renderPage(
+    ctx,
+    "Check your email",
+    <AuthCard title="Check your email">
+      <p>
+        We have sent a message to the address you entered. Open the link in it within 24 hours to confirm your
+        address and log in.
+      </p>
+      <p class="text-body-secondary mb-0">
+        Nothing arrived? Look in your spam folder, or <a href="/confirm/resend">get a new link</a>.
       </p>
     </AuthCard>,
   );
@@ -276,7 +307,7 @@ function deleteAccountPage(ctx: ViewContext, form: FormState) {
   );
 }
 
-function startSession(reply: FastifyReply, token: string): void {
+export function startSession(reply: FastifyReply, token: string): void {
   reply.setCookie(SESSION_COOKIE, token, {
     path: "/",
     httpOnly: true,
@@ -315,7 +346,8 @@ export function accountRoutes(app: FastifyInstance, services: Services): void {
     return sendPage(reply, loginPage(viewContext(req, reply), emptyForm, safeNext(req.query.next)));
   });
 
-  app.post<{ Querystring: { next?: string } }>("/login", { config: AUTH_RATE_LIMIT }, async (req, reply) => {
+  const loginLimits = { config: AUTH_RATE_LIMIT, preHandler: perAccountLimit(app, "login") };
+  app.post<{ Querystring: { next?: string } }>("/login", loginLimits, async (req, reply) => {
     const next = safeNext(req.query.next);
     return handleForm(
       req,
@@ -340,16 +372,15 @@ export function accountRoutes(app: FastifyInstance, services: Services): void {
     return sendPage(reply, registerPage(viewContext(req, reply), emptyForm));
   });
 
-  app.post("/register", { config: AUTH_RATE_LIMIT }, async (req, reply) =>
+  const registerLimits = { config: AUTH_RATE_LIMIT, preHandler: perAccountLimit(app, "register") };
+  app.post("/register", registerLimits, async (req, reply) =>
     handleForm(
       req,
       reply,
       async () => {
-        const user = await accounts.register(formBody(req));
-        const session = await accounts.openSession(user);
-        await accounts.logout(req.sessionIdHash);
-        startSession(reply, session.token);
-        return redirectWith(reply, "/", "success", "Your account is ready. Start by adding recipients.");
+        // Not logged in until the emailed link is opened; the same page whether or not the address was known.
+        await services.accountLinks.register(formBody(req), requestOrigin(req));
+        return sendPage(reply, checkEmailPage(viewContext(req, reply)));
       },
       (form) => registerPage(viewContext(req, reply), form),
     ),

@@ -15,6 +15,7 @@ import { normalizeEmail } from "../shared/fields.js";
 import { type Page, pageOf } from "../shared/pagination.js";
 import { type Clock, iso, systemClock } from "../shared/time.js";
 import { parseInput } from "../shared/validation.js";
+import { EmailNotConfirmedError } from "./account-links.errors.js";
 import {
   changePasswordSchema,
   deleteAccountSchema,
@@ -73,12 +74,6 @@ export class AccountsService {
     return user;
   }
 
-  async register(input: unknown): Promise<User> {
-    const data = parseInput(registerSchema, input);
-    const passwordHash = await hashPassword(data.password);
-    return this.insertUser(this.users, { email: data.email, name: data.name, passwordHash, role: "user" });
-  }
-
   /** For the CLI: creates an admin, or refuses when the email is taken. */
   async createAdmin(input: { email: string; password: string; name?: string }): Promise<User> {
     const data = parseInput(registerSchema, {
@@ -132,6 +127,8 @@ export class AccountsService {
       throw new ValidationError({ _form: "Wrong email or password." }, "Wrong email or password.");
     if (user.blocked_at)
       throw new ValidationError({ _form: "This account is blocked. Contact an administrator." });
+    // Only said once the password was right, so it tells a stranger nothing.
+    if (!user.email_confirmed_at) throw new EmailNotConfirmedError();
     return this.openSession(user);
   }
 

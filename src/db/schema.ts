@@ -139,6 +139,35 @@ export interface DeliveryWorkerTable {
   heartbeat_at: string;
 }
 
+/** A confirmation or password-reset token: only its SHA-256 is stored; single use, with an expiry. */
+export interface AccountTokenTable {
+  id: Generated<number>;
+  user_id: number;
+  purpose: AccountTokenPurpose;
+  token_hash: string;
+  created_at: string;
+  expires_at: string;
+  used_at: string | null;
+}
+
+export type AccountTokenPurpose = "confirm" | "reset";
+export type AccountEmailStatus = "pending" | "sent" | "failed";
+
+/** The queue of account emails (confirmation, reset, notices), sent by the account-mail sender loop. */
+export interface AccountEmailTable {
+  id: Generated<number>;
+  user_id: number | null;
+  to_address: string;
+  subject: string;
+  body: string;
+  status: Generated<AccountEmailStatus>;
+  tries: Generated<number>;
+  next_attempt_at: string;
+  last_error: string | null;
+  created_at: string;
+  sent_at: string | null;
+}
+
 export interface Tables {
   users: UserTable;
   sessions: SessionTable;
@@ -150,6 +179,8 @@ export interface Tables {
   deliveries: DeliveryTable;
   outbox_messages: OutboxMessageTable;
   delivery_workers: DeliveryWorkerTable;
+  account_tokens: AccountTokenTable;
+  account_emails: AccountEmailTable;
 }
 
 export type User = Selectable<UserTable>;
@@ -171,3 +202,6 @@ export type Delivery = Selectable<DeliveryTable>;
 export type NewDelivery = Insertable<DeliveryTable>;
 export type OutboxMessage = Selectable<OutboxMessageTable>;
 export type DeliveryWorker = Selectable<DeliveryWorkerTable>;
+export type AccountToken = Selectable<AccountTokenTable>;
+export type AccountEmail = Selectable<AccountEmailTable>;
+export type NewAccountEmail = Insertable<AccountEmailTable>;

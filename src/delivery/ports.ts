@@ -124,7 +124,8 @@ export interface SchedulerStore {
 }
 
 export interface OutgoingMail {
-  deliveryId: number;
+  /** The mailing delivery this is, or null for an account email (confirmation, reset). */
+  deliveryId: number | null;
   /** Envelope sender (bare address). */
   from: string;
   /** From header value, for the outbox listing. */

@@ -3,6 +3,7 @@
  * SMTP_URL is not set), the worker, the scheduler and the service. The composition root calls this once
  * and starts the parts the chosen command runs.
  */
+import { AccountMailSender } from "../accounts/account-mail.sender.js";
 import type { Config } from "../config.js";
 import type { Database } from "../db/database.js";
 import { type Clock, systemClock } from "../shared/time.js";
@@ -35,6 +36,8 @@ export interface DeliveryRuntime {
   service: DeliveryService;
   worker: DeliveryWorker;
   scheduler: Scheduler;
+  /** Sends queued account emails (confirmation, reset); runs wherever the worker runs. */
+  accountMail: AccountMailSender;
   mailer: Mailer;
   /** Starts the worker and/or the scheduler (both by default). */
   start(parts?: { worker?: boolean; scheduler?: boolean }): void;
@@ -80,20 +83,32 @@ export function createDeliveryRuntime(deps: DeliveryRuntimeDeps): DeliveryRuntim
     intervalMs: config.send.schedulerIntervalMs,
   });
   const service = new DeliveryService(database, { mode: mailer.kind, clock });
+  const accountMail = new AccountMailSender({
+    db: database.db,
+    mailer,
+    from: config.smtp.from,
+    clock,
+    logger,
+    policy: { baseMs: engine.retryBaseMs, maxTries: engine.maxTries, maxAgeMs: engine.maxAgeMs },
+    pollMs: engine.idlePollMs,
+  });
   let started = { worker: false, scheduler: false };
   return {
     service,
     worker,
     scheduler,
+    accountMail,
     mailer,
     start(parts = {}) {
       started = { worker: parts.worker ?? true, scheduler: parts.scheduler ?? true };
       if (started.scheduler) scheduler.start();
       if (started.worker) worker.start();
+      if (started.worker) accountMail.start();
     },
     async stop() {
       await scheduler.stop();
       await worker.stop();
+      await accountMail.stop();
       await mailer.close();
     },
   };

@@ -12,6 +12,7 @@ import fastifyHelmet from "@fastify/helmet";
 import fastifyRateLimit from "@fastify/rate-limit";
 import fastifyStatic from "@fastify/static";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
+import { accountLinkRoutes } from "../accounts/account-links.pages.js";
 import { accountRoutes } from "../accounts/accounts.pages.js";
 import { adminRoutes } from "../admin/admin.pages.js";
 import type { Services } from "../container.js";
@@ -117,6 +118,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
   registerErrorHandlers(app);
   await app.register(async (scope) => accountRoutes(scope, services));
+  await app.register(async (scope) => accountLinkRoutes(scope, services));
   await app.register(async (scope) => dashboardRoutes(scope, services));
   await app.register(async (scope) => recipientRoutes(scope, services));
   await app.register(async (scope) => messageRoutes(scope, services));

@@ -1,6 +1,7 @@
 /**
- * The foundation walk-through in a real browser: first-run setup, a second user, recipients (with a
- * rejected duplicate), a message, a mailing, the dashboard's figures, and a phone-sized layout.
+ * The foundation walk-through in a real browser: first-run setup, a second user who confirms the address
+ * through the link in the admin's local outbox, recipients (with a rejected duplicate), a message, a
+ * mailing, the dashboard's figures, and a phone-sized layout.
  *
  * It spawns the built CLI (`node bin/postpilot.js serve`) rather than calling buildApp in-process: that is
  * what users run, so it also covers config parsing, migrate-on-start, the generated session secret and the
@@ -135,14 +136,50 @@ describe("walk-through in Chromium", () => {
     await screenshot(page, "logged-out");
   });
 
-  it("registers a second user", async () => {
+  it("registers a second user, who is not logged in until the emailed link is opened", async () => {
     await page.getByRole("link", { name: "Create an account" }).click();
     await shows(heading("Create an account"));
     await fill({ "Your name": USER.name, Email: USER.email, Password: PASSWORD });
     await screenshot(page, "register");
     await button("Create account").click();
+    await shows(heading("Check your email"));
+    await screenshot(page, "register-check-email");
+
+    // An unconfirmed account cannot log in yet; the login page says why and offers a new link.
+    await page.goto("/login");
+    await fill({ Email: USER.email, Password: PASSWORD });
+    watcher.expectStatus("422 POST /login");
+    await button("Log in").click();
+    await shows(page.getByText("Your email address is not confirmed yet."));
+    await shows(button("Send the confirmation link again"));
+    await screenshot(page, "login-unconfirmed");
+  });
+
+  it("confirms the address through the link in the admin's outbox, which logs the user in", async () => {
+    await page.goto("/login");
+    await fill({ Email: ADMIN.email, Password: PASSWORD });
+    await button("Log in").click();
     await page.waitForURL("/");
-    await shows(flash("Your account is ready."));
+    // No SMTP_URL: the server's sender loop puts the email in the local outbox within a second or so.
+    const confirmation = page.getByRole("link", { name: "Confirm your email address for PostPilot" });
+    await expect
+      .poll(async () => {
+        await page.goto("/admin/outbox");
+        return confirmation.count();
+      })
+      .toBe(1);
+    await screenshot(page, "outbox");
+    await confirmation.click();
+    await shows(heading("Confirm your email address for PostPilot"));
+    const raw = (await page.locator("pre").textContent()) ?? "";
+    expect(raw).toContain(`To: ${USER.email}`);
+    const link = /https?:\/\/\S+\/confirm\?token=[\w-]+/.exec(raw)?.[0];
+    expect(link, raw).toBeDefined();
+    await screenshot(page, "outbox-confirmation");
+
+    await page.goto(link!);
+    await page.waitForURL("/");
+    await shows(flash("Your email address is confirmed."));
     await shows(page.getByRole("link", { name: USER.name }));
     expect(await page.getByRole("link", { name: "Users" }).count()).toBe(0);
     await screenshot(page, "user-dashboard-empty");

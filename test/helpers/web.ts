@@ -109,12 +109,27 @@ export async function setupAdmin(app: FastifyInstance, email = "admin@example.co
   return client;
 }
 
-/** Registers a user (the first admin must exist) and returns a logged-in client. */
+/**
+ * Registers a user (the first admin must exist), confirms the address through the link in the queued
+ * confirmation email, and returns the client, logged in by that link.
+ */
 export async function registerUser(app: FastifyInstance, email: string, name = ""): Promise<Client> {
   const client = new Client(app);
   const res = await client.post("/register", { email, password: PASSWORD, name }, { from: "/register" });
-  if (res.statusCode !== 303)
+  if (res.statusCode !== 200)
     throw new Error(`register failed: ${res.statusCode}\n${res.body.slice(0, 500)}`);
+  const database = open.find((t) => t.app === app)?.database;
+  if (!database) throw new Error("registerUser needs an app made by build()");
+  const mail = await database.db
+    .selectFrom("account_emails")
+    .select("body")
+    .where("to_address", "=", email)
+    .orderBy("id", "desc")
+    .executeTakeFirst();
+  const link = /\/confirm\?token=[\w-]+/.exec(mail?.body ?? "")?.[0];
+  if (!link) throw new Error(`no confirmation email for ${email}`);
+  const confirmed = await client.get(link);
+  if (confirmed.statusCode !== 303) throw new Error(`confirm failed: ${confirmed.statusCode}`);
   return client;
 }
 

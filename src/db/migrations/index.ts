@@ -5,6 +5,7 @@
 import type { Migration, MigrationProvider } from "kysely";
 import { foundation } from "./2026-11-24-001-foundation.js";
 import { delivery } from "./2026-11-24-002-delivery.js";
+import { accountEmails } from "./2026-11-24-005-account-emails.js";
 
 export type Dialect = "sqlite" | "postgres";
 
@@ -15,6 +16,7 @@ export class StaticMigrationProvider implements MigrationProvider {
     return {
       "2026-11-24-001-foundation": foundation(this.dialect),
       "2026-11-24-002-delivery": delivery(this.dialect),
+      "2026-11-24-005-account-emails": accountEmails(this.dialect),
     };
   }
 }
