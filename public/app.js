@@ -54,3 +54,46 @@ function pollProgress(box) {
 document.addEventListener("DOMContentLoaded", () => {
   for (const box of document.querySelectorAll("[data-progress-url]")) pollProgress(box);
 });
+
+// Recipient import: the upload is imported while it streams in, so the form's page stays up until it is
+// done; meanwhile show the import's progress (polled by the form's key). The result page of an import
+// that is still running polls the same way and reloads when it is done.
+function pollImport(box, reloadWhenDone) {
+  const url = box.getAttribute("data-import-progress");
+  const tick = async () => {
+    let progress;
+    try {
+      const response = await fetch(url, { headers: { accept: "application/json" } });
+      if (!response.ok) return;
+      progress = await response.json();
+    } catch {
+      return setTimeout(tick, 3000);
+    }
+    if (progress.started) {
+      for (const name of ["rows", "added", "updated", "skipped", "invalid"]) {
+        const count = box.querySelector(`[data-count="${name}"]`);
+        if (count) count.textContent = progress[name].toLocaleString("en-US");
+      }
+      const bar = box.querySelector('[data-bar="read"]');
+      if (bar && progress.percent !== null) bar.style.width = `${progress.percent}%`;
+      if (progress.done) {
+        if (reloadWhenDone) window.location.reload();
+        return;
+      }
+    }
+    setTimeout(tick, 1000);
+  };
+  setTimeout(tick, 500);
+}
+document.addEventListener("submit", (event) => {
+  const form = event.target.closest("[data-import-form]");
+  const box = document.getElementById("import-progress");
+  if (!form || !box || !form.querySelector('input[type="file"]').value) return;
+  box.hidden = false;
+  for (const button of form.querySelectorAll('button[type="submit"]')) button.disabled = true;
+  pollImport(box, false);
+});
+document.addEventListener("DOMContentLoaded", () => {
+  const box = document.getElementById("import-progress");
+  if (box && !box.hidden && box.hasAttribute("data-import-progress")) pollImport(box, true);
+});

@@ -1,7 +1,12 @@
 /** The `postpilot` command line. Each command validates config, then calls services through the container. */
 import { createInterface } from "node:readline/promises";
 import { Command, Option } from "commander";
+import { registerDemoCommands } from "./cli/demo.js";
+import { registerRecipientCommands } from "./cli/recipients.js";
 import { sendCommand } from "./cli/send.js";
+import { formatTable } from "./cli/table.js";
+import { registerTokenCommands } from "./cli/tokens.js";
+import { registerUserCommands } from "./cli/users.js";
 import { type Config, ConfigError, loadConfig } from "./config.js";
 import { createLogger, createServices, openDatabase } from "./container.js";
 import { createDeliveryRuntime } from "./delivery/runtime.js";
@@ -69,17 +74,6 @@ function mailingRow(m: MailingRow & { owner_email: string }): Record<string, str
     recipients: String(m.recipient_count),
     "next run (UTC)": m.next_run_at ? m.next_run_at.slice(0, 16).replace("T", " ") : "-",
   };
-}
-
-export function formatTable(rows: Record<string, string>[]): string {
-  const columns = Object.keys(rows[0] ?? {});
-  const width = (c: string) => Math.max(c.length, ...rows.map((r) => (r[c] ?? "").length));
-  const line = (cells: string[]) =>
-    cells
-      .map((cell, i) => cell.padEnd(width(columns[i]!)))
-      .join("  ")
-      .trimEnd();
-  return [line(columns), ...rows.map((r) => line(columns.map((c) => r[c] ?? "")))].join("\n");
 }
 
 export function buildCli(): Command {
@@ -180,6 +174,10 @@ export function buildCli(): Command {
       }
     });
 
+  registerTokenCommands(program);
+  registerUserCommands(program, config, fail);
+  registerDemoCommands(program);
+  registerRecipientCommands(program);
   return program;
 }
 

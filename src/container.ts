@@ -4,27 +4,43 @@
  */
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import pino, { type Logger } from "pino";
 import { AccountLinksService } from "./accounts/account-links.service.js";
 import { AccountsService } from "./accounts/accounts.service.js";
+import { TokensService } from "./accounts/tokens.service.js";
+import { AdminService } from "./admin/admin.service.js";
+import { BlogService } from "./blog/blog.service.js";
+import { FileImageStore } from "./blog/images.js";
+import type { Cache } from "./cache/cache.js";
+import { MemoryCache } from "./cache/memory.cache.js";
 import type { Config } from "./config.js";
 import { DashboardService } from "./dashboard/dashboard.service.js";
 import { Database } from "./db/database.js";
 import { DeliveryService } from "./delivery/delivery.service.js";
+import { DemoService } from "./demo/demo.service.js";
 import { MailingsService } from "./mailings/mailings.service.js";
 import { MessagesService } from "./messages/messages.service.js";
+import { RecipientExportService } from "./recipients/export.js";
+import { RecipientImportService } from "./recipients/import/import.service.js";
 import { RecipientsService } from "./recipients/recipients.service.js";
 import { type Clock, systemClock } from "./shared/time.js";
 
 export interface Services {
   accounts: AccountsService;
   accountLinks: AccountLinksService;
+  tokens: TokensService;
   recipients: RecipientsService;
+  recipientImport: RecipientImportService;
+  recipientExport: RecipientExportService;
   messages: MessagesService;
   mailings: MailingsService;
   dashboard: DashboardService;
   delivery: DeliveryService;
+  blog: BlogService;
+  demo: DemoService;
+  admin: AdminService;
 }
 
 export interface ServiceOptions {
@@ -35,19 +51,42 @@ export interface ServiceOptions {
   sendMode?: "smtp" | "outbox";
   /** PUBLIC_URL: the base of links in account emails (otherwise the request's origin). */
   publicUrl?: string | undefined;
+  /** The cache of figures and blog pages (default: in-process; see createCache for Redis). */
+  cache?: Cache;
+  /** Where uploaded blog images are kept (default: a folder under the system's temp folder). */
+  uploadsDir?: string;
 }
 
 export function createServices(database: Database, options: ServiceOptions = {}): Services {
   const clock = options.clock ?? systemClock;
+  const cache = options.cache ?? new MemoryCache();
+  const dashboard = new DashboardService(database, cache);
+  const figuresChanged = (ownerId: number) => dashboard.changed(ownerId);
+  const images = new FileImageStore(options.uploadsDir ?? path.join(tmpdir(), "postpilot-uploads"));
+  const blog = new BlogService(database, { cache, images, clock });
   return {
     accounts: new AccountsService(database, clock),
     accountLinks: new AccountLinksService(database, { clock, publicUrl: options.publicUrl }),
-    recipients: new RecipientsService(database, clock),
+    tokens: new TokensService(database, clock),
+    recipients: new RecipientsService(database, clock, figuresChanged),
+    recipientImport: new RecipientImportService(database, clock, figuresChanged),
+    recipientExport: new RecipientExportService(database),
     messages: new MessagesService(database, clock),
-    mailings: new MailingsService(database, clock, options.mailingsChanged),
-    dashboard: new DashboardService(database),
+    mailings: new MailingsService(database, clock, async (ownerId) => {
+      options.mailingsChanged?.();
+      await figuresChanged(ownerId);
+    }),
+    dashboard,
     delivery: new DeliveryService(database, { mode: options.sendMode ?? "outbox", clock }),
+    blog,
+    demo: new DemoService(database, { blog, clock }),
+    admin: new AdminService(database, clock, () => options.mailingsChanged?.()),
   };
+}
+
+/** Uploaded files (blog images) live in the data folder. */
+export function uploadsDir(dataDir: string): string {
+  return path.join(dataDir, "uploads");
 }
 
 export function createLogger(config: Config): Logger {

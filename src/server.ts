@@ -2,8 +2,9 @@
  * `postpilot serve`: the web app, plus the scheduler and the worker unless told otherwise, with a two-phase
  * shutdown (stop taking requests and claiming work, finish what is in flight, then close the database).
  */
+import { createCache } from "./cache/index.js";
 import type { Config } from "./config.js";
-import { createLogger, createServices, openDatabase, sessionSecret } from "./container.js";
+import { createLogger, createServices, openDatabase, sessionSecret, uploadsDir } from "./container.js";
 import { createDeliveryRuntime } from "./delivery/runtime.js";
 import { buildApp } from "./web/app.js";
 
@@ -19,9 +20,12 @@ export async function serve(
   const logger = createLogger(config);
   const database = await openDatabase(config, logger);
   const runtime = createDeliveryRuntime({ database, config, logger: logger.child({ part: "delivery" }) });
+  const cache = createCache(config);
   const services = createServices(database, {
     sendMode: runtime.mailer.kind,
     publicUrl: config.publicUrl,
+    cache,
+    uploadsDir: uploadsDir(config.dataDir),
     mailingsChanged: () => runtime.scheduler.wake(),
   });
   const app = await buildApp({
@@ -42,6 +46,7 @@ export async function serve(
   onShutdown(logger, async () => {
     await app.close();
     await runtime.stop();
+    await cache.close();
     await database.close();
   });
 }

@@ -26,6 +26,7 @@ import {
 import { formBody, handleForm } from "../web/forms.js";
 import { renderPage } from "../web/layout.js";
 import { perAccountLimit, requestOrigin } from "./auth-requests.js";
+import { TokensCard, type TokensView, tokenRoutes } from "./tokens.pages.js";
 
 /** Per IP address; auth-requests.ts adds the per-account limits. */
 export const AUTH_RATE_LIMIT = { rateLimit: { max: 10, timeWindow: "1 minute" } };
@@ -180,7 +181,13 @@ function checkEmailPage(ctx: ViewContext) {
 
 const zoneOptions = () => timeZones().map((z) => ({ value: z, label: z.replaceAll("_", " ") }));
 
-function profilePage(ctx: ViewContext, user: User, profile: FormState, passwordForm: FormState) {
+function profilePage(
+  ctx: ViewContext,
+  user: User,
+  profile: FormState,
+  passwordForm: FormState,
+  tokens: TokensView,
+) {
   return renderPage(
     ctx,
     "Your profile",
@@ -262,6 +269,9 @@ function profilePage(ctx: ViewContext, user: User, profile: FormState, passwordF
               </a>
             </div>
           </div>
+        </div>
+        <div class="col-12">
+          <TokensCard ctx={ctx} user={user} tokens={tokens} />
         </div>
       </div>
     </>,
@@ -396,7 +406,8 @@ export function accountRoutes(app: FastifyInstance, services: Services): void {
   app.get("/profile", async (req, reply) => {
     const user = requireUser(req);
     const form = { values: { name: user.name, time_zone: user.time_zone }, errors: {} };
-    return sendPage(reply, profilePage(viewContext(req, reply), user, form, emptyForm));
+    const tokens = { items: await services.tokens.list(user) };
+    return sendPage(reply, profilePage(viewContext(req, reply), user, form, emptyForm, tokens));
   });
 
   app.post("/profile", async (req, reply) => {
@@ -408,7 +419,10 @@ export function accountRoutes(app: FastifyInstance, services: Services): void {
         await accounts.updateProfile(user, formBody(req));
         return redirectWith(reply, "/profile", "success", "Profile saved.");
       },
-      (form) => profilePage(viewContext(req, reply), user, form, emptyForm),
+      async (form) =>
+        profilePage(viewContext(req, reply), user, form, emptyForm, {
+          items: await services.tokens.list(user),
+        }),
     );
   });
 
@@ -426,15 +440,26 @@ export function accountRoutes(app: FastifyInstance, services: Services): void {
           "Password changed. Your other sessions were logged out.",
         );
       },
-      (form) =>
+      async (form) =>
         profilePage(
           viewContext(req, reply),
           user,
           { values: { name: user.name, time_zone: user.time_zone }, errors: {} },
           form,
+          { items: await services.tokens.list(user) },
         ),
     );
   });
+
+  tokenRoutes(app, services, (req, reply, user, tokens) =>
+    profilePage(
+      viewContext(req, reply),
+      user,
+      { values: { name: user.name, time_zone: user.time_zone }, errors: {} },
+      emptyForm,
+      tokens,
+    ),
+  );
 
   app.get("/profile/delete", async (req, reply) => {
     requireUser(req);

@@ -129,6 +129,8 @@ export class AccountsService {
       throw new ValidationError({ _form: "This account is blocked. Contact an administrator." });
     // Only said once the password was right, so it tells a stranger nothing.
     if (!user.email_confirmed_at) throw new EmailNotConfirmedError();
+    // Only said once the password was right, so it tells a stranger nothing.
+    if (!user.email_confirmed_at) throw new EmailNotConfirmedError();
     return this.openSession(user);
   }
 

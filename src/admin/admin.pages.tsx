@@ -1,18 +1,35 @@
-/** Admin pages: the user list. (User management beyond the list belongs to the accounts issue.) */
-import type { FastifyInstance } from "fastify";
-import { z } from "zod";
+/**
+ * Staff pages. Managers and admins: the user list, a user's page (their mailings and recipients, read-only),
+ * block and unblock, disable and enable mailings. Admins also: create, edit, delete users and change roles,
+ * and read the audit log.
+ */
+import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { Services } from "../container.js";
-import { NotFoundError } from "../shared/errors.js";
-import { LIMITS, optionalText } from "../shared/fields.js";
+import type { AuditEntry, User } from "../db/schema.js";
+import { StatusBadge } from "../mailings/mailings.pages.js";
+import { ConflictError, ForbiddenError, NotFoundError } from "../shared/errors.js";
+import { id, LIMITS, timeZones } from "../shared/fields.js";
+import { isAdmin, isStaff } from "../shared/roles.js";
 import { formatInZone } from "../shared/time.js";
-import { PageHeader, Pager, SearchForm } from "../web/components.js";
-import { requireUser, sendPage, viewContext } from "../web/context.js";
+import {
+  ConfirmForm,
+  CsrfField,
+  DefinitionList,
+  EmptyState,
+  Field,
+  FormAlert,
+  type FormState,
+  PageHeader,
+  Pager,
+  SearchForm,
+  Select,
+  withQuery,
+} from "../web/components.js";
+import { redirectWith, requireUser, sendPage, type ViewContext, viewContext } from "../web/context.js";
+import { formBody, handleForm } from "../web/forms.js";
 import { renderPage } from "../web/layout.js";
-
-const userListQuery = z.object({
-  q: optionalText("Search", LIMITS.search).catch(""),
-  page: z.coerce.number().int().min(1).max(1_000_000).catch(1),
-});
+import { AUDIT_ACTIONS, ROLES } from "./admin.schemas.js";
+import type { StaffActor } from "./admin.service.js";
 
 const ROLE_BADGES = {
   admin: "text-bg-danger",
@@ -20,48 +37,573 @@ const ROLE_BADGES = {
   user: "text-bg-secondary",
 } as const;
 
-export function adminRoutes(app: FastifyInstance, services: Services): void {
-  app.get("/admin/users", async (req, reply) => {
-    const user = requireUser(req);
-    if (user.role !== "admin") throw new NotFoundError();
-    const query = userListQuery.parse(req.query ?? {});
-    const page = await services.accounts.listUsers(user, query);
-    const ctx = viewContext(req, reply);
-    const body = (
-      <>
-        <PageHeader title="Users" />
-        <SearchForm
-          path="/admin/users"
-          query={{ q: query.q, sort: "created_at", dir: "asc" }}
-          label="Search by email or name"
-        />
-        <div class="table-responsive bg-body rounded-3 border mb-3">
+function UserState({ user }: { user: User }) {
+  if (user.blocked_at) return <span class="badge text-bg-dark">Blocked</span>;
+  if (!user.email_confirmed_at) return <span class="badge text-bg-light border">Unconfirmed</span>;
+  return <span class="badge text-bg-success">Active</span>;
+}
+
+function staffOf(req: FastifyRequest): User & { email: string } {
+  const user = requireUser(req);
+  if (!isStaff(user)) throw new NotFoundError();
+  return user;
+}
+
+const actor = (user: User): StaffActor => ({ id: user.id, role: user.role, email: user.email });
+
+type UserList = Awaited<ReturnType<Services["admin"]["listUsers"]>>;
+
+function usersPage(ctx: ViewContext, page: UserList, viewer: User) {
+  return renderPage(
+    ctx,
+    "Users",
+    <>
+      <PageHeader title="Users">
+        {isAdmin(viewer) && (
+          <>
+            <a class="btn btn-outline-secondary" href="/admin/audit">
+              <i class="bi bi-journal-text" aria-hidden="true" /> Audit log
+            </a>
+            <a class="btn btn-outline-secondary" href="/reports?user=all">
+              <i class="bi bi-bar-chart" aria-hidden="true" /> All users' reports
+            </a>
+            <a class="btn btn-primary" href="/admin/users/new">
+              <i class="bi bi-person-plus" aria-hidden="true" /> New user
+            </a>
+          </>
+        )}
+        {!isAdmin(viewer) && (
+          <a class="btn btn-outline-secondary" href="/reports?user=all">
+            <i class="bi bi-bar-chart" aria-hidden="true" /> All users' reports
+          </a>
+        )}
+      </PageHeader>
+      <SearchForm
+        path="/admin/users"
+        query={{ q: page.query.q, sort: "created_at", dir: "asc" }}
+        label="Search by email or name"
+      />
+      <div class="table-responsive bg-body rounded-3 border mb-3">
+        <table class="table table-hover mb-0">
+          <thead>
+            <tr>
+              <th scope="col">Email</th>
+              <th scope="col">Name</th>
+              <th scope="col">Role</th>
+              <th scope="col">State</th>
+              <th scope="col" class="d-none d-sm-table-cell">
+                Joined
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {page.items.map((u) => (
+              <tr>
+                <td>
+                  <a href={`/admin/users/${u.id}`}>{u.email}</a>
+                </td>
+                <td>{u.name}</td>
+                <td>
+                  <span class={`badge ${ROLE_BADGES[u.role]}`}>{u.role}</span>
+                </td>
+                <td>
+                  <UserState user={u} />
+                </td>
+                <td class="d-none d-sm-table-cell">{formatInZone(u.created_at, viewer.time_zone)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+      <Pager page={page} path="/admin/users" params={{ q: page.query.q }} />
+    </>,
+  );
+}
+
+const roleOptions = ROLES.map((r) => ({ value: r, label: r[0]!.toUpperCase() + r.slice(1) }));
+
+function newUserPage(ctx: ViewContext, form: FormState) {
+  return renderPage(
+    ctx,
+    "New user",
+    <>
+      <PageHeader title="New user" />
+      <div class="card">
+        <div class="card-body">
+          <FormAlert form={form} />
+          <form method="post" action="/admin/users/new" novalidate>
+            <CsrfField token={ctx.csrfToken} />
+            <Field form={form} name="email" label="Email" type="email" required maxLength={LIMITS.email} />
+            <Field form={form} name="name" label="Name" maxLength={100} />
+            <Field
+              form={form}
+              name="password"
+              label="Password"
+              type="password"
+              required
+              autoComplete="new-password"
+              help={`At least ${LIMITS.password.min} characters. The account is confirmed at once.`}
+            />
+            <Select form={form} name="role" label="Role" options={roleOptions} required />
+            <div class="d-flex gap-2">
+              <button type="submit" class="btn btn-primary">
+                Create user
+              </button>
+              <a class="btn btn-outline-secondary" href="/admin/users">
+                Cancel
+              </a>
+            </div>
+          </form>
+        </div>
+      </div>
+    </>,
+  );
+}
+
+type UserData = Awaited<ReturnType<Services["admin"]["userData"]>>;
+
+function userPage(ctx: ViewContext, viewer: User, user: User, data: UserData, form: FormState) {
+  const zone = viewer.time_zone;
+  const self = viewer.id === user.id;
+  const canBlock = !self && (isAdmin(viewer) || user.role === "user");
+  return renderPage(
+    ctx,
+    user.email,
+    <>
+      <PageHeader title={user.name || user.email}>
+        {canBlock && (
+          <form method="post" action={`/admin/users/${user.id}/${user.blocked_at ? "unblock" : "block"}`}>
+            <CsrfField token={ctx.csrfToken} />
+            <button
+              type="submit"
+              class={`btn ${user.blocked_at ? "btn-outline-success" : "btn-outline-danger"}`}
+            >
+              <i class={`bi ${user.blocked_at ? "bi-unlock" : "bi-slash-circle"}`} aria-hidden="true" />{" "}
+              {user.blocked_at ? "Unblock" : "Block"}
+            </button>
+          </form>
+        )}
+        <a class="btn btn-outline-secondary" href={`/reports?user=${user.id}`}>
+          <i class="bi bi-bar-chart" aria-hidden="true" /> Reports
+        </a>
+        {isAdmin(viewer) && !self && (
+          <a class="btn btn-outline-danger" href={`/admin/users/${user.id}/delete`}>
+            <i class="bi bi-trash" aria-hidden="true" /> Delete
+          </a>
+        )}
+      </PageHeader>
+      {user.blocked_at && (
+        <div class="alert alert-dark">
+          Blocked since {formatInZone(user.blocked_at, zone)}: they cannot log in, their API tokens are
+          refused and their mailings do not send.
+        </div>
+      )}
+      <div class="row g-4 mb-4">
+        <div class="col-lg-6">
+          <div class="card h-100">
+            <div class="card-body">
+              <DefinitionList
+                items={[
+                  ["Email", user.email],
+                  ["Name", user.name || "—"],
+                  ["Role", <span class={`badge ${ROLE_BADGES[user.role]}`}>{user.role}</span>],
+                  ["State", <UserState user={user} />],
+                  ["Time zone", user.time_zone],
+                  ["Joined", formatInZone(user.created_at, zone)],
+                ]}
+              />
+            </div>
+          </div>
+        </div>
+        {isAdmin(viewer) && (
+          <div class="col-lg-6">
+            <div class="card h-100">
+              <div class="card-body">
+                <h2 class="h6">Edit</h2>
+                <FormAlert form={form} />
+                <form method="post" action={`/admin/users/${user.id}/edit`} novalidate>
+                  <CsrfField token={ctx.csrfToken} />
+                  <Field form={form} name="name" label="Name" maxLength={100} />
+                  <Select
+                    form={form}
+                    name="time_zone"
+                    label="Time zone"
+                    options={timeZones().map((z) => ({ value: z, label: z.replaceAll("_", " ") }))}
+                    required
+                  />
+                  <Select
+                    form={form}
+                    name="role"
+                    label="Role"
+                    options={roleOptions}
+                    required
+                    help="Changing the role logs the user out everywhere."
+                  />
+                  <button type="submit" class="btn btn-primary">
+                    Save
+                  </button>
+                </form>
+              </div>
+            </div>
+          </div>
+        )}
+      </div>
+      <h2 class="h5">Mailings</h2>
+      {data.mailings.length === 0 ? (
+        <p class="text-body-secondary">No mailings.</p>
+      ) : (
+        <div class="table-responsive bg-body rounded-3 border mb-4">
           <table class="table mb-0">
             <thead>
               <tr>
-                <th scope="col">Email</th>
                 <th scope="col">Name</th>
-                <th scope="col">Role</th>
-                <th scope="col">Joined</th>
+                <th scope="col">Status</th>
+                <th scope="col" class="text-end">
+                  Recipients
+                </th>
+                <th scope="col" class="text-end">
+                  <span class="visually-hidden">Actions</span>
+                </th>
               </tr>
             </thead>
             <tbody>
-              {page.items.map((u) => (
+              {data.mailings.map((m) => (
                 <tr>
-                  <td>{u.email}</td>
-                  <td>{u.name}</td>
                   <td>
-                    <span class={`badge ${ROLE_BADGES[u.role]}`}>{u.role}</span>
+                    <a href={`/mailings/${m.id}`}>{m.name}</a>
                   </td>
-                  <td>{formatInZone(u.created_at, user.time_zone)}</td>
+                  <td>
+                    <StatusBadge mailing={m} />
+                  </td>
+                  <td class="text-end">{m.recipient_count.toLocaleString("en-US")}</td>
+                  <td class="text-end">
+                    <MailingToggle ctx={ctx} mailing={m} back={`/admin/users/${user.id}`} />
+                  </td>
                 </tr>
               ))}
             </tbody>
           </table>
         </div>
-        <Pager page={page} path="/admin/users" params={{ q: query.q }} />
-      </>
+      )}
+      <h2 class="h5">Recipients</h2>
+      {data.recipients.total === 0 ? (
+        <p class="text-body-secondary">No recipients.</p>
+      ) : (
+        <>
+          <div class="table-responsive bg-body rounded-3 border mb-3">
+            <table class="table table-sm mb-0">
+              <thead>
+                <tr>
+                  <th scope="col">Email</th>
+                  <th scope="col">Name</th>
+                  <th scope="col" class="d-none d-sm-table-cell">
+                    Added
+                  </th>
+                </tr>
+              </thead>
+              <tbody>
+                {data.recipients.items.map((r) => (
+                  <tr>
+                    <td>{r.email}</td>
+                    <td>{r.full_name}</td>
+                    <td class="d-none d-sm-table-cell">{formatInZone(r.created_at, zone)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+          <Pager page={data.recipients} path={`/admin/users/${user.id}`} params={{}} />
+        </>
+      )}
+    </>,
+  );
+}
+
+/** Disable / enable buttons for managers and admins. */
+export function MailingToggle({
+  ctx,
+  mailing,
+  back,
+}: {
+  ctx: ViewContext;
+  mailing: { id: number; disabled_at: string | null };
+  back: string;
+}) {
+  const action = mailing.disabled_at ? "enable" : "disable";
+  return (
+    <form method="post" action={withQuery(`/mailings/${mailing.id}/${action}`, { back })} class="d-inline">
+      <CsrfField token={ctx.csrfToken} />
+      <button
+        type="submit"
+        class={`btn btn-sm ${mailing.disabled_at ? "btn-outline-success" : "btn-outline-warning"}`}
+      >
+        <i class={`bi ${mailing.disabled_at ? "bi-play-circle" : "bi-pause-circle"}`} aria-hidden="true" />{" "}
+        {mailing.disabled_at ? "Enable" : "Disable"}
+      </button>
+    </form>
+  );
+}
+
+function deleteUserPage(ctx: ViewContext, user: User) {
+  return renderPage(
+    ctx,
+    `Delete ${user.email}`,
+    <>
+      <PageHeader title={`Delete ${user.email}?`} />
+      <ConfirmForm
+        csrfToken={ctx.csrfToken}
+        action={`/admin/users/${user.id}/delete`}
+        cancelHref={`/admin/users/${user.id}`}
+        button="Delete user"
+      >
+        <p class="mb-0">
+          The account is deleted with all its recipients, messages, mailings and send history. This cannot be
+          undone.
+        </p>
+      </ConfirmForm>
+    </>,
+  );
+}
+
+const ACTION_LABELS: Record<(typeof AUDIT_ACTIONS)[number], string> = {
+  block: "Blocked user",
+  unblock: "Unblocked user",
+  disable_mailing: "Disabled mailing",
+  enable_mailing: "Enabled mailing",
+  role_change: "Changed role",
+  create_user: "Created user",
+  update_user: "Edited user",
+  delete_user: "Deleted user",
+};
+
+function targetLink(entry: AuditEntry) {
+  if (entry.action === "delete_user") return entry.target_label;
+  const href =
+    entry.target_type === "user" ? `/admin/users/${entry.target_id}` : `/mailings/${entry.target_id}`;
+  return <a href={href}>{entry.target_label}</a>;
+}
+
+function details(entry: AuditEntry): string {
+  if (!entry.details) return "";
+  try {
+    const parsed = JSON.parse(entry.details) as Record<string, string>;
+    return parsed.from && parsed.to ? `${parsed.from} → ${parsed.to}` : Object.values(parsed).join(", ");
+  } catch {
+    return "";
+  }
+}
+
+function auditPage(ctx: ViewContext, viewer: User, page: Awaited<ReturnType<Services["admin"]["auditLog"]>>) {
+  const { query } = page;
+  return renderPage(
+    ctx,
+    "Audit log",
+    <>
+      <PageHeader title="Audit log" />
+      <form method="get" action="/admin/audit" class="row g-2 mb-3" role="search">
+        <div class="col-sm-4">
+          <label class="visually-hidden" for="action">
+            Action
+          </label>
+          <select id="action" name="action" class="form-select">
+            <option value="">All actions</option>
+            {AUDIT_ACTIONS.map((a) => (
+              <option value={a} selected={query.action === a}>
+                {ACTION_LABELS[a]}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div class="col-sm-6">
+          <label class="visually-hidden" for="q">
+            Who or what
+          </label>
+          <input
+            id="q"
+            type="search"
+            name="q"
+            class="form-control"
+            placeholder="Who or what (email, mailing name)"
+            value={query.q}
+            maxLength={200}
+          />
+        </div>
+        <div class="col-sm-2">
+          <button type="submit" class="btn btn-outline-secondary w-100">
+            Filter
+          </button>
+        </div>
+      </form>
+      {page.total === 0 ? (
+        <EmptyState icon="bi-journal-text" title="Nothing recorded">
+          {query.action || query.q
+            ? "Nothing matches the filter."
+            : "Actions of managers and admins on other people's accounts and data appear here."}
+        </EmptyState>
+      ) : (
+        <div class="table-responsive bg-body rounded-3 border mb-3">
+          <table class="table mb-0">
+            <thead>
+              <tr>
+                <th scope="col">When</th>
+                <th scope="col">Who</th>
+                <th scope="col">Action</th>
+                <th scope="col">Target</th>
+                <th scope="col">Details</th>
+              </tr>
+            </thead>
+            <tbody>
+              {page.items.map((e) => (
+                <tr>
+                  <td class="text-nowrap">{formatInZone(e.created_at, viewer.time_zone)}</td>
+                  <td>{e.actor_email}</td>
+                  <td>{ACTION_LABELS[e.action]}</td>
+                  <td>{targetLink(e)}</td>
+                  <td>{details(e)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      <Pager page={page} path="/admin/audit" params={{ action: query.action, q: query.q }} />
+    </>,
+  );
+}
+
+const userForm = (u: User): FormState => ({
+  values: { name: u.name, time_zone: u.time_zone, role: u.role },
+  errors: {},
+});
+
+/** Only a path inside the app is a place to go back to. */
+const backTo = (query: unknown, fallback: string) => {
+  const back = (query as { back?: string }).back;
+  return typeof back === "string" && /^\/(?![/\\])/.test(back) ? back : fallback;
+};
+
+export function adminRoutes(app: FastifyInstance, services: Services): void {
+  const { admin } = services;
+  const idOf = (params: unknown) => id.catch(0).parse((params as { id?: string }).id);
+
+  app.get("/admin/users", async (req, reply) => {
+    const viewer = staffOf(req);
+    const page = await admin.listUsers(actor(viewer), req.query);
+    return sendPage(reply, usersPage(viewContext(req, reply), page, viewer));
+  });
+
+  app.get("/admin/users/new", async (req, reply) => {
+    const viewer = staffOf(req);
+    if (!isAdmin(viewer)) throw new NotFoundError();
+    return sendPage(reply, newUserPage(viewContext(req, reply), { values: { role: "user" }, errors: {} }));
+  });
+
+  app.post("/admin/users/new", async (req, reply) => {
+    const viewer = staffOf(req);
+    if (!isAdmin(viewer)) throw new NotFoundError();
+    return handleForm(
+      req,
+      reply,
+      async () => {
+        const user = await admin.createUser(actor(viewer), formBody(req));
+        return redirectWith(reply, `/admin/users/${user.id}`, "success", `User ${user.email} created.`);
+      },
+      (form) => newUserPage(viewContext(req, reply), form),
     );
-    return sendPage(reply, renderPage(ctx, "Users", body));
+  });
+
+  app.get("/admin/users/:id", async (req, reply) => {
+    const viewer = staffOf(req);
+    const user = await admin.getUser(actor(viewer), idOf(req.params));
+    const data = await admin.userData(actor(viewer), user.id, req.query);
+    return sendPage(reply, userPage(viewContext(req, reply), viewer, user, data, userForm(user)));
+  });
+
+  app.post("/admin/users/:id/edit", async (req, reply) => {
+    const viewer = staffOf(req);
+    if (!isAdmin(viewer)) throw new NotFoundError();
+    const user = await admin.getUser(actor(viewer), idOf(req.params));
+    return handleForm(
+      req,
+      reply,
+      async () => {
+        await admin.updateUser(actor(viewer), user.id, formBody(req));
+        return redirectWith(reply, `/admin/users/${user.id}`, "success", `${user.email} saved.`);
+      },
+      async (form) =>
+        userPage(
+          viewContext(req, reply),
+          viewer,
+          user,
+          await admin.userData(actor(viewer), user.id, {}),
+          form,
+        ),
+    );
+  });
+
+  for (const [path, blocked] of [
+    ["block", true],
+    ["unblock", false],
+  ] as const) {
+    app.post(`/admin/users/:id/${path}`, async (req, reply) => {
+      const viewer = staffOf(req);
+      const user = await admin.getUser(actor(viewer), idOf(req.params));
+      try {
+        await admin.setBlocked(actor(viewer), user.id, blocked);
+      } catch (error) {
+        if (error instanceof ConflictError || error instanceof ForbiddenError) {
+          return redirectWith(reply, `/admin/users/${user.id}`, "danger", error.message);
+        }
+        throw error;
+      }
+      const text = blocked
+        ? `${user.email} is blocked and logged out everywhere.`
+        : `${user.email} is unblocked.`;
+      return redirectWith(reply, `/admin/users/${user.id}`, "success", text);
+    });
+  }
+
+  app.get("/admin/users/:id/delete", async (req, reply) => {
+    const viewer = staffOf(req);
+    if (!isAdmin(viewer)) throw new NotFoundError();
+    const user = await admin.getUser(actor(viewer), idOf(req.params));
+    return sendPage(reply, deleteUserPage(viewContext(req, reply), user));
+  });
+
+  app.post("/admin/users/:id/delete", async (req, reply) => {
+    const viewer = staffOf(req);
+    if (!isAdmin(viewer)) throw new NotFoundError();
+    const user = await admin.getUser(actor(viewer), idOf(req.params));
+    try {
+      await admin.deleteUser(actor(viewer), user.id);
+    } catch (error) {
+      if (error instanceof ConflictError)
+        return redirectWith(reply, `/admin/users/${user.id}`, "danger", error.message);
+      throw error;
+    }
+    return redirectWith(reply, "/admin/users", "success", `${user.email} and all their data were deleted.`);
+  });
+
+  for (const [path, disabled] of [
+    ["disable", true],
+    ["enable", false],
+  ] as const) {
+    app.post(`/mailings/:id/${path}`, async (req, reply) => {
+      const viewer = staffOf(req);
+      const mailing = await admin.setMailingDisabled(actor(viewer), idOf(req.params), disabled);
+      const text = disabled
+        ? `“${mailing.name}” is disabled: it will not send.`
+        : `“${mailing.name}” is enabled again.`;
+      return redirectWith(reply, backTo(req.query, `/mailings/${mailing.id}`), "success", text);
+    });
+  }
+
+  app.get("/admin/audit", async (req, reply) => {
+    const viewer = staffOf(req);
+    if (!isAdmin(viewer)) throw new NotFoundError();
+    return sendPage(
+      reply,
+      auditPage(viewContext(req, reply), viewer, await admin.auditLog(actor(viewer), req.query)),
+    );
   });
 }

@@ -1,5 +1,6 @@
 /** The home page. */
 import type { FastifyInstance } from "fastify";
+import { PostCards } from "../blog/blog.pages.js";
 import type { Services } from "../container.js";
 import { StatusBadge } from "../mailings/mailings.pages.js";
 import { PERIODICITY_LABELS } from "../mailings/mailings.schemas.js";
@@ -39,9 +40,10 @@ function Stat({
 export function dashboardRoutes(app: FastifyInstance, services: Services): void {
   app.get("/", async (req, reply) => {
     const user = requireUser(req);
-    const [figures, latest] = await Promise.all([
+    const [figures, latest, posts] = await Promise.all([
       services.dashboard.figures(user),
       services.mailings.latest(user, 5),
+      services.blog.random(3),
     ]);
     const ctx = viewContext(req, reply);
     const body = (
@@ -92,6 +94,14 @@ export function dashboardRoutes(app: FastifyInstance, services: Services): void 
               </a>
             ))}
           </div>
+        )}
+        {posts.length > 0 && (
+          <section class="mt-4" aria-labelledby="from-the-blog">
+            <h2 class="h5" id="from-the-blog">
+              From the <a href="/blog">blog</a>
+            </h2>
+            <PostCards posts={posts} />
+          </section>
         )}
       </>
     );

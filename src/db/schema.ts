@@ -29,6 +29,16 @@ export interface SessionTable {
   last_seen_at: string;
 }
 
+/** A personal API token: only the SHA-256 of the token is kept; it is shown once, when created. */
+export interface ApiTokenTable {
+  id: Generated<number>;
+  user_id: number;
+  name: string;
+  token_hash: string;
+  created_at: string;
+  last_used_at: string | null;
+}
+
 export interface RecipientTable {
   id: Generated<number>;
   owner_id: number;
@@ -38,6 +48,31 @@ export interface RecipientTable {
   comment: string;
   created_at: string;
   updated_at: string;
+}
+
+export type RecipientImportStatus = "running" | "done" | "failed";
+
+/** One CSV upload of recipients; its counts grow as batches commit. */
+export interface RecipientImportTable {
+  id: Generated<number>;
+  owner_id: number;
+  key: string;
+  file_name: string;
+  update_existing: number;
+  status: RecipientImportStatus;
+  bytes_total: number | null;
+  bytes_read: Generated<number>;
+  rows: Generated<number>;
+  added: Generated<number>;
+  updated: Generated<number>;
+  skipped: Generated<number>;
+  invalid: Generated<number>;
+  /** JSON ImportProblem[] (see recipients/import/import.service.ts), capped. */
+  problems: Generated<string>;
+  error: string | null;
+  created_at: string;
+  updated_at: string;
+  finished_at: string | null;
 }
 
 export interface MessageTable {
@@ -169,9 +204,12 @@ export interface AccountEmailTable {
 }
 
 export interface Tables {
+  audit_log: AuditLogTable;
   users: UserTable;
   sessions: SessionTable;
+  api_tokens: ApiTokenTable;
   recipients: RecipientTable;
+  recipient_imports: RecipientImportTable;
   messages: MessageTable;
   mailings: MailingTable;
   mailing_recipients: MailingRecipientTable;
@@ -179,17 +217,45 @@ export interface Tables {
   deliveries: DeliveryTable;
   outbox_messages: OutboxMessageTable;
   delivery_workers: DeliveryWorkerTable;
+  posts: PostTable;
   account_tokens: AccountTokenTable;
   account_emails: AccountEmailTable;
 }
+
+export type AuditAction =
+  | "block"
+  | "unblock"
+  | "disable_mailing"
+  | "enable_mailing"
+  | "role_change"
+  | "create_user"
+  | "update_user"
+  | "delete_user";
+
+export interface AuditLogTable {
+  id: Generated<number>;
+  actor_id: number | null;
+  actor_email: string;
+  action: AuditAction;
+  target_type: "user" | "mailing";
+  target_id: number;
+  target_label: string;
+  details: string;
+  created_at: string;
+}
+
+export type AuditEntry = Selectable<AuditLogTable>;
 
 export type User = Selectable<UserTable>;
 export type NewUser = Insertable<UserTable>;
 export type UserUpdate = Updateable<UserTable>;
 export type Session = Selectable<SessionTable>;
+export type ApiToken = Selectable<ApiTokenTable>;
+export type NewApiToken = Insertable<ApiTokenTable>;
 export type Recipient = Selectable<RecipientTable>;
 export type NewRecipient = Insertable<RecipientTable>;
 export type RecipientUpdate = Updateable<RecipientTable>;
+export type RecipientImport = Selectable<RecipientImportTable>;
 export type Message = Selectable<MessageTable>;
 export type NewMessage = Insertable<MessageTable>;
 export type MessageUpdate = Updateable<MessageTable>;
@@ -202,6 +268,25 @@ export type Delivery = Selectable<DeliveryTable>;
 export type NewDelivery = Insertable<DeliveryTable>;
 export type OutboxMessage = Selectable<OutboxMessageTable>;
 export type DeliveryWorker = Selectable<DeliveryWorkerTable>;
+
+export interface PostTable {
+  id: Generated<number>;
+  author_id: number | null;
+  title: string;
+  slug: string;
+  body_markdown: string;
+  /** The stored image's file name under DATA_DIR/uploads, or null. */
+  image_path: string | null;
+  /** When it was published (UTC), or null for a draft. */
+  published_at: string | null;
+  view_count: Generated<number>;
+  created_at: string;
+  updated_at: string;
+}
+
+export type Post = Selectable<PostTable>;
+export type NewPost = Insertable<PostTable>;
+export type PostUpdate = Updateable<PostTable>;
 export type AccountToken = Selectable<AccountTokenTable>;
 export type AccountEmail = Selectable<AccountEmailTable>;
 export type NewAccountEmail = Insertable<AccountEmailTable>;

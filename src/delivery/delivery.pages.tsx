@@ -8,6 +8,7 @@ import type { Delivery, DeliveryStatus, RunStatus, RunTrigger } from "../db/sche
 import { ConflictError, ForbiddenError, NotFoundError } from "../shared/errors.js";
 import { id } from "../shared/fields.js";
 import type { Page } from "../shared/pagination.js";
+import { isAdmin, isStaff } from "../shared/roles.js";
 import { formatInZone } from "../shared/time.js";
 import { CsrfField, DefinitionList, EmptyState, PageHeader, Pager, withQuery } from "../web/components.js";
 import { redirectWith, requireUser, sendPage, type ViewContext, viewContext } from "../web/context.js";
@@ -184,14 +185,16 @@ function runPage(
         <a class="btn btn-outline-secondary" href={`/mailings/${run.mailing_id}`}>
           <i class="bi bi-arrow-left" aria-hidden="true" /> Back to the mailing
         </a>
-        {run.status !== "sending" && run.progress.failed > 0 && (
-          <form method="post" action={`${path}/retry-failed`}>
-            <CsrfField token={ctx.csrfToken} />
-            <button type="submit" class="btn btn-warning">
-              <i class="bi bi-arrow-clockwise" aria-hidden="true" /> Retry failed deliveries
-            </button>
-          </form>
-        )}
+        {run.status !== "sending" &&
+          run.progress.failed > 0 &&
+          (run.owner_id === ctx.user?.id || isAdmin(ctx.user)) && (
+            <form method="post" action={`${path}/retry-failed`}>
+              <CsrfField token={ctx.csrfToken} />
+              <button type="submit" class="btn btn-warning">
+                <i class="bi bi-arrow-clockwise" aria-hidden="true" /> Retry failed deliveries
+              </button>
+            </form>
+          )}
       </PageHeader>
       <div class="row g-4 mb-4">
         <div class="col-lg-7">
@@ -291,7 +294,11 @@ function runPage(
   );
 }
 
-function reportsPage(ctx: ViewContext, months: Awaited<ReturnType<Services["delivery"]["report"]>>) {
+function reportsPage(
+  ctx: ViewContext,
+  months: Awaited<ReturnType<Services["delivery"]["report"]>>,
+  whose: string,
+) {
   const total = months.reduce(
     (acc, m) => ({
       runs: acc.runs + m.runs,
@@ -309,7 +316,14 @@ function reportsPage(ctx: ViewContext, months: Awaited<ReturnType<Services["deli
     <>
       <PageHeader title="Reports" />
       <p class="text-body-secondary">
-        Your mailings' runs and messages over the last 12 months (months in UTC).
+        {whose} runs and messages over the last 12 months (months in UTC).
+        {isStaff(ctx.user) && (
+          <>
+            {" "}
+            <a href="/reports">Mine</a> · <a href="/reports?user=all">All users</a> · pick a user on{" "}
+            <a href="/admin/users">Users</a>.
+          </>
+        )}
       </p>
       <section class="row g-3 mb-4" aria-label="Totals">
         {[
@@ -537,10 +551,18 @@ export function deliveryRoutes(app: FastifyInstance, services: Services): void {
     }
   });
 
+  // Everyone sees their own reports; managers and admins may pick any user (?user=<id>) or all (?user=all).
   app.get("/reports", async (req, reply) => {
     const user = requireUser(req);
-    const months = await delivery.report(user, { ownerId: user.id });
-    return sendPage(reply, reportsPage(viewContext(req, reply), months));
+    const wanted = (req.query as { user?: string }).user;
+    let scope: { ownerId: number | null; label: string } = { ownerId: user.id, label: "Your mailings'" };
+    if (isStaff(user) && wanted === "all") scope = { ownerId: null, label: "All users' mailings'" };
+    else if (isStaff(user) && wanted && wanted !== String(user.id)) {
+      const other = await services.admin.getUser({ ...user }, id.catch(0).parse(wanted));
+      scope = { ownerId: other.id, label: `${other.email}'s mailings'` };
+    }
+    const months = await delivery.report(user, { ownerId: scope.ownerId });
+    return sendPage(reply, reportsPage(viewContext(req, reply), months, scope.label));
   });
 
   app.get("/admin/outbox", async (req, reply) => {

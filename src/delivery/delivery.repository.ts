@@ -13,19 +13,22 @@ export class DeliveryRepository {
   findMailing(id: number, db: Executor = this.db) {
     return db
       .selectFrom("mailings")
+      .innerJoin("users", "users.id", "mailings.owner_id")
       .select([
-        "id",
-        "owner_id",
-        "name",
-        "status",
-        "disabled_at",
-        "next_run_at",
-        "first_send_at",
-        "end_at",
-        "periodicity",
-        "time_zone",
+        "mailings.id",
+        "mailings.owner_id",
+        "mailings.name",
+        "mailings.status",
+        "mailings.disabled_at",
+        "mailings.next_run_at",
+        "mailings.first_send_at",
+        "mailings.end_at",
+        "mailings.periodicity",
+        "mailings.time_zone",
+        "users.blocked_at as owner_blocked_at",
+        "users.email_confirmed_at as owner_confirmed_at",
       ])
-      .where("id", "=", id)
+      .where("mailings.id", "=", id)
       .executeTakeFirst();
   }
 

@@ -80,6 +80,12 @@ export class DeliveryService {
     if (!canSend(actor, mailing.owner_id)) throw new ForbiddenError("Only the mailing's owner can send it.");
     if (mailing.disabled_at)
       throw new ConflictError("This mailing is disabled by a manager and cannot be sent.");
+    // Also on the command line, which acts for nobody in particular: never send for a refused account.
+    if (mailing.owner_blocked_at)
+      throw new ConflictError("The mailing's owner is blocked; it cannot be sent.");
+    if (!mailing.owner_confirmed_at) {
+      throw new ConflictError("The mailing's owner has not confirmed their email; it cannot be sent.");
+    }
     const now = this.clock.now();
     const result = await this.runs.createRun({
       mailingId,

@@ -2,6 +2,7 @@
 import type { FastifyInstance } from "fastify";
 import { DateTime } from "luxon";
 import type { ComponentChildren } from "preact";
+import { MailingToggle } from "../admin/admin.pages.js";
 import type { Services } from "../container.js";
 import type { Mailing, MailingStatus } from "../db/schema.js";
 import { RunsTable } from "../delivery/delivery.pages.js";
@@ -9,6 +10,7 @@ import type { RunView } from "../delivery/delivery.service.js";
 import { ValidationError } from "../shared/errors.js";
 import { id, LIMITS, timeZones } from "../shared/fields.js";
 import type { Page } from "../shared/pagination.js";
+import { isStaff } from "../shared/roles.js";
 import { formatInZone, toLocalInput } from "../shared/time.js";
 import {
   ConfirmForm,
@@ -291,28 +293,52 @@ function formPage(
   );
 }
 
-function detailPage(ctx: ViewContext, m: MailingRow, upcoming: Date[], runs: Page<RunView>, now: Date) {
+function detailPage(
+  ctx: ViewContext,
+  m: MailingRow & { owner_email?: string | undefined },
+  upcoming: Date[],
+  runs: Page<RunView>,
+  now: Date,
+) {
   const zone = m.time_zone;
+  // Someone else's mailing (a manager or admin looking): read-only, with disable/enable.
+  const foreign = m.owner_email !== undefined;
   return renderPage(
     ctx,
     m.name,
     <>
       <PageHeader title={m.name}>
-        {!m.disabled_at && m.recipient_count > 0 && (
+        {!foreign && !m.disabled_at && m.recipient_count > 0 && (
           <a class="btn btn-primary" href={`/mailings/${m.id}/send`}>
             <i class="bi bi-send" aria-hidden="true" /> Send now
           </a>
         )}
-        <a class="btn btn-outline-primary" href={`/mailings/${m.id}/recipients`}>
-          <i class="bi bi-people" aria-hidden="true" /> Recipients
-        </a>
-        <a class="btn btn-outline-primary" href={`/mailings/${m.id}/edit`}>
-          <i class="bi bi-pencil" aria-hidden="true" /> Edit
-        </a>
-        <a class="btn btn-outline-danger" href={`/mailings/${m.id}/delete`}>
-          <i class="bi bi-trash" aria-hidden="true" /> Delete
-        </a>
+        {!foreign && (
+          <>
+            <a class="btn btn-outline-primary" href={`/mailings/${m.id}/recipients`}>
+              <i class="bi bi-people" aria-hidden="true" /> Recipients
+            </a>
+            <a class="btn btn-outline-primary" href={`/mailings/${m.id}/edit`}>
+              <i class="bi bi-pencil" aria-hidden="true" /> Edit
+            </a>
+            <a class="btn btn-outline-danger" href={`/mailings/${m.id}/delete`}>
+              <i class="bi bi-trash" aria-hidden="true" /> Delete
+            </a>
+          </>
+        )}
+        {isStaff(ctx.user) && <MailingToggle ctx={ctx} mailing={m} back={`/mailings/${m.id}`} />}
       </PageHeader>
+      {foreign && (
+        <div class="alert alert-info">
+          You are looking at a mailing of <a href={`/admin/users/${m.owner_id}`}>{m.owner_email}</a>:
+          read-only.
+        </div>
+      )}
+      {m.disabled_at && (
+        <div class="alert alert-warning">
+          This mailing is disabled by a manager: it does not send until it is enabled again.
+        </div>
+      )}
       {m.recipient_count === 0 && (
         <div class="alert alert-warning">
           This mailing has no recipients, so nothing will be sent.{" "}
@@ -326,12 +352,23 @@ function detailPage(ctx: ViewContext, m: MailingRow, upcoming: Date[], runs: Pag
               <DefinitionList
                 items={[
                   ["Status", <StatusBadge mailing={m} />],
-                  ["Message", <a href={`/messages/${m.message_id}`}>{m.message_subject}</a>],
+                  [
+                    "Message",
+                    foreign ? (
+                      m.message_subject
+                    ) : (
+                      <a href={`/messages/${m.message_id}`}>{m.message_subject}</a>
+                    ),
+                  ],
                   [
                     "Recipients",
-                    <a href={`/mailings/${m.id}/recipients?show=in`}>
-                      {m.recipient_count.toLocaleString("en-US")}
-                    </a>,
+                    foreign ? (
+                      m.recipient_count.toLocaleString("en-US")
+                    ) : (
+                      <a href={`/mailings/${m.id}/recipients?show=in`}>
+                        {m.recipient_count.toLocaleString("en-US")}
+                      </a>
+                    ),
                   ],
                   ["Repeats", PERIODICITY_LABELS[m.periodicity]],
                   ["First send", formatInZone(m.first_send_at, zone)],
@@ -603,7 +640,7 @@ export function mailingRoutes(app: FastifyInstance, services: Services): void {
 
   app.get("/mailings/:id", async (req, reply) => {
     const user = requireUser(req);
-    const m = await mailings.get(user, idOf(req.params));
+    const m = await mailings.view(user, idOf(req.params));
     const page = Math.max(1, Math.min(1_000_000, Number((req.query as { page?: string }).page) || 1));
     const [upcoming, runs] = await Promise.all([
       delivery.upcoming(user, m.id),

@@ -53,13 +53,12 @@ export class MailingsRepository {
     return { items: items.map(numberCounts), total: Number(total.n) };
   }
 
-  /** Every user's mailings with the owner's email: for the operator's command line only. */
-  async listForOperator(ownerEmail: string | null): Promise<(MailingRow & { owner_email: string })[]> {
-    const rows = await this.db
+  /** Every user's mailings with their owner's email (no owner filter): only for staff and the operator. */
+  private withOwner() {
+    return this.db
       .selectFrom("mailings")
       .innerJoin("messages", "messages.id", "mailings.message_id")
       .innerJoin("users", "users.id", "mailings.owner_id")
-      .$if(ownerEmail !== null, (qb) => qb.where("users.email_normalized", "=", ownerEmail!))
       .selectAll("mailings")
       .select(["messages.subject as message_subject", "users.email as owner_email"])
       .select((eb) =>
@@ -68,7 +67,13 @@ export class MailingsRepository {
           .whereRef("mailing_recipients.mailing_id", "=", "mailings.id")
           .select((e) => e.fn.countAll<number>().as("n"))
           .as("recipient_count"),
-      )
+      );
+  }
+
+  /** For the operator's command line (`postpilot mailings`). */
+  async listForOperator(ownerEmail: string | null): Promise<(MailingRow & { owner_email: string })[]> {
+    const rows = await this.withOwner()
+      .$if(ownerEmail !== null, (qb) => qb.where("users.email_normalized", "=", ownerEmail!))
       .orderBy("mailings.id")
       .execute();
     return rows.map(numberCounts);
@@ -81,6 +86,12 @@ export class MailingsRepository {
       .limit(limit)
       .execute();
     return rows.map(numberCounts);
+  }
+
+  /** Any user's mailing with its owner's email: for managers' and admins' read-only view. */
+  async findAnyById(id: number): Promise<(MailingRow & { owner_email: string }) | undefined> {
+    const row = await this.withOwner().where("mailings.id", "=", id).executeTakeFirst();
+    return row ? numberCounts(row) : undefined;
   }
 
   async findById(actor: Actor, id: number): Promise<MailingRow | undefined> {

@@ -12,6 +12,7 @@ import type { Actor } from "../shared/actor.js";
 import { NotFoundError, ValidationError } from "../shared/errors.js";
 import { normalizeEmail } from "../shared/fields.js";
 import { type Page, pageOf } from "../shared/pagination.js";
+import { isStaff } from "../shared/roles.js";
 import { type Clock, iso, systemClock } from "../shared/time.js";
 import { parseInput } from "../shared/validation.js";
 import { statusFor } from "./mailing-status.js";
@@ -27,8 +28,11 @@ import {
   memberQuery,
 } from "./mailings.schemas.js";
 
-/** Told when a mailing's schedule or recipients change, so an in-process scheduler can look at once. */
-export type MailingsChanged = () => void;
+/**
+ * Told (and awaited) after an owner's mailing is created, changed or deleted: an in-process scheduler looks
+ * at once, and the home page figures are invalidated.
+ */
+export type MailingsChanged = (ownerId: number) => void | Promise<void>;
 
 export class MailingsService {
   private readonly mailings: MailingsRepository;
@@ -62,6 +66,17 @@ export class MailingsService {
     return mailing;
   }
 
+  /**
+   * A mailing to look at: the owner's own, or (for managers and admins) anyone's, read-only. owner_email is
+   * set when the viewer is not the owner.
+   */
+  async view(actor: Actor, id: number): Promise<MailingRow & { owner_email?: string }> {
+    if (!isStaff(actor)) return this.get(actor, id);
+    const mailing = await this.mailings.findAnyById(id);
+    if (!mailing) throw new NotFoundError("Mailing not found");
+    return mailing.owner_id === actor.id ? { ...mailing, owner_email: undefined } : mailing;
+  }
+
   /** Creates a mailing with its first recipients (all, those matching a search, or none yet). */
   async create(actor: Actor, input: unknown): Promise<Mailing> {
     const data = this.parseSchedule(input);
@@ -91,7 +106,7 @@ export class MailingsService {
       }
       return row;
     });
-    this.changed();
+    await this.changed(actor.id);
     return mailing;
   }
 
@@ -112,12 +127,13 @@ export class MailingsService {
       if (!row) throw new NotFoundError("Mailing not found");
       return row;
     });
-    this.changed();
+    await this.changed(actor.id);
     return updated;
   }
 
   async delete(actor: Actor, id: number): Promise<void> {
     if (!(await this.mailings.delete(actor, id))) throw new NotFoundError("Mailing not found");
+    await this.changed(actor.id);
   }
 
   async members(
@@ -161,7 +177,7 @@ export class MailingsService {
         break;
       }
     }
-    this.changed();
+    await this.changed(actor.id);
     return message;
   }
 

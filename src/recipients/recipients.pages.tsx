@@ -33,6 +33,12 @@ function listPage(ctx: ViewContext, result: ListResult, zone: string) {
     "Recipients",
     <>
       <PageHeader title="Recipients">
+        <a class="btn btn-outline-secondary" href="/recipients/import">
+          <i class="bi bi-upload" aria-hidden="true" /> Import CSV
+        </a>
+        <a class="btn btn-outline-secondary" href="/recipients/export.csv" download>
+          <i class="bi bi-download" aria-hidden="true" /> Export CSV
+        </a>
         <a class="btn btn-primary" href="/recipients/new">
           <i class="bi bi-person-plus" aria-hidden="true" /> New recipient
         </a>

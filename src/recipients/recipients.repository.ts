@@ -66,6 +66,11 @@ export class RecipientsRepository {
     return found;
   }
 
+  /** The next page of the actor's recipients by id (keyset paging: export reads them all, a page at a time). */
+  listAfter(actor: Actor, afterId: number, limit: number): Promise<Recipient[]> {
+    return this.owned(actor).selectAll().where("id", ">", afterId).orderBy("id").limit(limit).execute();
+  }
+
   findById(actor: Actor, id: number): Promise<Recipient | undefined> {
     return this.owned(actor).selectAll().where("id", "=", id).executeTakeFirst();
   }

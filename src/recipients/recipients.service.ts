@@ -11,12 +11,16 @@ import { parseInput } from "../shared/validation.js";
 import { RecipientsRepository } from "./recipients.repository.js";
 import { recipientListQuery, recipientSchema } from "./recipients.schemas.js";
 
+/** Told (and awaited) after an owner's recipients change: the home page figures are invalidated. */
+export type RecipientsChanged = (ownerId: number) => void | Promise<void>;
+
 export class RecipientsService {
   private readonly recipients: RecipientsRepository;
 
   constructor(
     database: Database,
     private readonly clock: Clock = systemClock,
+    private readonly changed: RecipientsChanged = () => {},
   ) {
     this.recipients = new RecipientsRepository(database.db);
   }
@@ -43,8 +47,9 @@ export class RecipientsService {
   async create(actor: Actor, input: unknown): Promise<Recipient> {
     const data = parseInput(recipientSchema, input);
     const now = iso(this.clock.now());
+    let created: Recipient;
     try {
-      return await this.recipients.insert(actor, {
+      created = await this.recipients.insert(actor, {
         email: data.email,
         email_normalized: normalizeEmail(data.email),
         full_name: data.full_name,
@@ -55,6 +60,8 @@ export class RecipientsService {
     } catch (error) {
       throw await this.duplicateOr(actor, data.email, error);
     }
+    await this.changed(actor.id);
+    return created;
   }
 
   async update(actor: Actor, id: number, input: unknown): Promise<Recipient> {
@@ -69,6 +76,7 @@ export class RecipientsService {
         updated_at: iso(this.clock.now()),
       });
       if (!updated) throw new NotFoundError("Recipient not found");
+      await this.changed(actor.id);
       return updated;
     } catch (error) {
       throw await this.duplicateOr(actor, data.email, error);
@@ -88,6 +96,7 @@ export class RecipientsService {
 
   async delete(actor: Actor, id: number): Promise<void> {
     if (!(await this.recipients.delete(actor, id))) throw new NotFoundError("Recipient not found");
+    await this.changed(actor.id);
   }
 
   mailingsOf(actor: Actor, id: number): Promise<{ id: number; name: string }[]> {

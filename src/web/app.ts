@@ -9,18 +9,22 @@ import fastifyCookie from "@fastify/cookie";
 import fastifyCsrf from "@fastify/csrf-protection";
 import fastifyFormbody from "@fastify/formbody";
 import fastifyHelmet from "@fastify/helmet";
+import fastifyMultipart from "@fastify/multipart";
 import fastifyRateLimit from "@fastify/rate-limit";
 import fastifyStatic from "@fastify/static";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import { accountLinkRoutes } from "../accounts/account-links.pages.js";
 import { accountRoutes } from "../accounts/accounts.pages.js";
 import { adminRoutes } from "../admin/admin.pages.js";
+import { blogAdminRoutes } from "../blog/blog.admin.pages.js";
+import { blogRoutes } from "../blog/blog.pages.js";
 import type { Services } from "../container.js";
 import { dashboardRoutes } from "../dashboard/dashboard.pages.js";
 import type { User } from "../db/schema.js";
 import { deliveryRoutes } from "../delivery/delivery.pages.js";
 import { mailingRoutes } from "../mailings/mailings.pages.js";
 import { messageRoutes } from "../messages/messages.pages.js";
+import { recipientImportRoutes } from "../recipients/recipients.import.pages.js";
 import { recipientRoutes } from "../recipients/recipients.pages.js";
 import { type Notice, SESSION_COOKIE, takeFlashes } from "./context.js";
 import { registerErrorHandlers } from "./errors.js";
@@ -73,6 +77,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     cookieOpts: { signed: true, httpOnly: true, sameSite: "lax", path: "/", secure: "auto" },
   });
   await app.register(fastifyRateLimit, { global: false });
+  // One registration for every upload form (blog images, recipient CSV): each route reads its parts
+  // with its own size limit.
+  await app.register(fastifyMultipart, { limits: { files: 1, fields: 50, parts: 60 } });
 
   const assets = [
     { root: path.join(moduleDir("bootstrap"), "dist"), prefix: "/assets/bootstrap/" },
@@ -121,10 +128,13 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(async (scope) => accountLinkRoutes(scope, services));
   await app.register(async (scope) => dashboardRoutes(scope, services));
   await app.register(async (scope) => recipientRoutes(scope, services));
+  await app.register(async (scope) => recipientImportRoutes(scope, services));
   await app.register(async (scope) => messageRoutes(scope, services));
   await app.register(async (scope) => mailingRoutes(scope, services));
   await app.register(async (scope) => deliveryRoutes(scope, services));
   await app.register(async (scope) => adminRoutes(scope, services));
+  await app.register(async (scope) => blogRoutes(scope, services));
+  await app.register(async (scope) => blogAdminRoutes(scope, services));
   app.get("/healthz", async () => ({ ok: true }));
   return app;
 }

@@ -10,6 +10,7 @@ const NAV = [
   { href: "/messages", label: "Messages", icon: "bi-envelope-paper" },
   { href: "/mailings", label: "Mailings", icon: "bi-send" },
   { href: "/reports", label: "Reports", icon: "bi-bar-chart" },
+  { href: "/blog", label: "Blog", icon: "bi-journal-text" },
 ];
 
 function isActive(path: string, href: string): boolean {
@@ -50,7 +51,7 @@ function NavBar({ ctx }: { ctx: ViewContext }) {
                     </a>
                   </li>
                 ))}
-                {user.role === "admin" && (
+                {(user.role === "admin" || user.role === "manager") && (
                   <li class="nav-item">
                     <a class={`nav-link${isActive(ctx.path, "/admin") ? " active" : ""}`} href="/admin/users">
                       <i class="bi bi-shield-lock" aria-hidden="true" /> Users

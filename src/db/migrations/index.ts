@@ -5,7 +5,11 @@
 import type { Migration, MigrationProvider } from "kysely";
 import { foundation } from "./2026-11-24-001-foundation.js";
 import { delivery } from "./2026-11-24-002-delivery.js";
+import { apiTokens } from "./2026-11-24-003-api-tokens.js";
+import { blog } from "./2026-11-24-004-blog.js";
 import { accountEmails } from "./2026-11-24-005-account-emails.js";
+import { auditLog } from "./2026-11-24-006-audit-log.js";
+import { recipientImports } from "./2026-11-25-001-recipient-imports.js";
 
 export type Dialect = "sqlite" | "postgres";
 
@@ -16,7 +20,11 @@ export class StaticMigrationProvider implements MigrationProvider {
     return {
       "2026-11-24-001-foundation": foundation(this.dialect),
       "2026-11-24-002-delivery": delivery(this.dialect),
+      "2026-11-24-003-api-tokens": apiTokens(this.dialect),
+      "2026-11-24-004-blog": blog(this.dialect),
       "2026-11-24-005-account-emails": accountEmails(this.dialect),
+      "2026-11-24-006-audit-log": auditLog(this.dialect),
+      "2026-11-25-001-recipient-imports": recipientImports(this.dialect),
     };
   }
 }

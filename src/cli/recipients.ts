@@ -1,0 +1,99 @@
+/**
+ * `postpilot import-recipients` and `postpilot export-recipients`: a user's recipients from and to CSV,
+ * run by the operator on that user's behalf.
+ */
+import { createReadStream, createWriteStream } from "node:fs";
+import { pipeline } from "node:stream/promises";
+import type { Command } from "commander";
+import { ConfigError, loadConfig } from "../config.js";
+import { createServices, openDatabase, type Services } from "../container.js";
+import type { ImportSummary } from "../recipients/import/import.service.js";
+import { DomainError } from "../shared/errors.js";
+
+/** Opens the database, runs one action with the services; a domain error is printed (exit 1). */
+async function withServices(action: (services: Services) => Promise<number>): Promise<void> {
+  let config: ReturnType<typeof loadConfig>;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    console.error(error.message);
+    process.exit(2);
+  }
+  const database = await openDatabase(config);
+  try {
+    process.exitCode = await action(createServices(database));
+  } catch (error) {
+    if (!(error instanceof DomainError)) throw error;
+    console.error(error.message);
+    process.exitCode = 1;
+  } finally {
+    await database.close();
+  }
+}
+
+const n = (value: number) => value.toLocaleString("en-US");
+
+export function progressLine(s: ImportSummary): string {
+  return `${n(s.rows)} rows read: ${n(s.added)} added, ${n(s.updated)} updated, ${n(s.skipped)} skipped, ${n(s.invalid)} invalid`;
+}
+
+export function summaryLines(s: ImportSummary): string[] {
+  const lines = [`Imported. ${progressLine(s)}.`];
+  if (s.error) lines.unshift(`Stopped: ${s.error}`);
+  for (const p of s.problems) lines.push(`  line ${p.line}: ${p.email || "(no email)"}: ${p.reason}`);
+  const more = s.skipped + s.invalid - s.problems.length;
+  if (more > 0) lines.push(`  … and ${n(more)} more.`);
+  return lines;
+}
+
+export function registerRecipientCommands(program: Command): void {
+  program
+    .command("import-recipients")
+    .description(
+      "import a user's recipients from a CSV file (header row naming email, full name, comment); exits 1 if any row was invalid",
+    )
+    .requiredOption("--owner <email>", "the user whose recipients these are")
+    .option("--update", "update recipients that already exist (default: skip them)")
+    .argument("<file>", "the CSV file (UTF-8, comma or semicolon separated), or - for standard input")
+    .action(async (file: string, options: { owner: string; update?: boolean }) =>
+      withServices(async (services) => {
+        const owner = await services.recipientImport.ownerByEmail(options.owner);
+        const input = file === "-" ? process.stdin : createReadStream(file);
+        const tty = process.stderr.isTTY;
+        let lastPrint = Date.now();
+        const summary = await services.recipientImport.importCsv(owner, input, {
+          updateExisting: options.update ?? false,
+          onProgress: (s) => {
+            if (tty) process.stderr.write(`\r${progressLine(s)}`);
+            else if (Date.now() - lastPrint > 5_000) {
+              console.error(progressLine(s));
+              lastPrint = Date.now();
+            }
+          },
+        });
+        if (tty) process.stderr.write("\n");
+        for (const line of summaryLines(summary)) console.log(line);
+        return summary.invalid > 0 || summary.error ? 1 : 0;
+      }),
+    );
+
+  program
+    .command("export-recipients")
+    .description("export a user's recipients as CSV (email, full_name, comment)")
+    .requiredOption("--owner <email>", "the user whose recipients to export")
+    .option("--bom", "start with a UTF-8 byte order mark (helps some spreadsheets)")
+    .argument("[file]", "where to write the CSV, or - for standard output", "-")
+    .action(async (file: string, options: { owner: string; bom?: boolean }) =>
+      withServices(async (services) => {
+        const owner = await services.recipientImport.ownerByEmail(options.owner);
+        const csv = services.recipientExport.stream(owner, { bom: options.bom ?? false });
+        if (file === "-") await pipeline(csv, process.stdout, { end: false });
+        else {
+          await pipeline(csv, createWriteStream(file));
+          console.error(`Exported ${n(await services.recipients.count(owner))} recipients to ${file}.`);
+        }
+        return 0;
+      }),
+    );
+}

@@ -1,0 +1,336 @@
+/**
+ * Recipient import from CSV: reads the stream record by record, checks each row with the same schema as the
+ * form, and writes a batch at a time in its own transaction. Duplicates (in the file or among the owner's
+ * recipients) and invalid rows are counted and the first of them reported with their line numbers.
+ */
+import { randomBytes } from "node:crypto";
+import { z } from "zod";
+import { UsersRepository } from "../../accounts/users.repository.js";
+import type { Database } from "../../db/database.js";
+import { isUniqueViolation } from "../../db/database.js";
+import type { RecipientImport } from "../../db/schema.js";
+import type { Actor } from "../../shared/actor.js";
+import { ConflictError, NotFoundError } from "../../shared/errors.js";
+import { normalizeEmail } from "../../shared/fields.js";
+import { type Clock, iso, systemClock } from "../../shared/time.js";
+import { fieldErrorsOf, parseInput } from "../../shared/validation.js";
+import { recipientSchema } from "../recipients.schemas.js";
+import { type ColumnMap, mapColumns, unescapeFormula } from "./columns.js";
+import { CsvError, type CsvSource, readCsv } from "./csv.js";
+import { type ImportRow, RecipientImportRepository } from "./import.repository.js";
+
+export interface ImportProblem {
+  line: number;
+  email: string;
+  reason: string;
+}
+
+export interface ImportSummary {
+  /** Data rows read (blank lines and the header not counted). */
+  rows: number;
+  added: number;
+  updated: number;
+  /** Duplicates: of an earlier line, or (without "update existing") of a recipient the owner has. */
+  skipped: number;
+  invalid: number;
+  /** The first problems in line order; skipped + invalid is how many there were. */
+  problems: ImportProblem[];
+  /** Why the import stopped early, or null when it read the whole file. Batches before it stay imported. */
+  error: string | null;
+  bytesRead: number;
+}
+
+export interface ImportOptions {
+  updateExisting?: boolean;
+  batchSize?: number;
+  maxProblems?: number;
+  /** Called after each batch commits (and once at the end), e.g. to show progress. */
+  onProgress?: (summary: ImportSummary) => void | Promise<void>;
+}
+
+export const IMPORT_BATCH_SIZE = 1_000;
+export const MAX_PROBLEMS = 100;
+/** A running import whose row has not moved for this long died with its process. */
+const STALE_MS = 2 * 60_000;
+
+const uploadSchema = z.object({
+  key: z.string().regex(/^[A-Za-z0-9_-]{16,64}$/, "The upload form expired: reload the page and try again."),
+  fileName: z.string().max(255).catch(""),
+  updateExisting: z.boolean(),
+  bytesTotal: z.number().int().nonnegative().nullable(),
+});
+
+type Pending = { line: number; row: ImportRow };
+
+/** Marks errors thrown by the input stream (an upload cut off, a read error), not by the database. */
+class InputError extends Error {}
+
+async function* counted(input: CsvSource, summary: ImportSummary) {
+  try {
+    for await (const chunk of input) {
+      summary.bytesRead += typeof chunk === "string" ? Buffer.byteLength(chunk) : chunk.byteLength;
+      yield chunk;
+    }
+  } catch (error) {
+    throw new InputError(error instanceof Error ? error.message : String(error));
+  }
+}
+
+export class RecipientImportService {
+  constructor(
+    private readonly database: Database,
+    private readonly clock: Clock = systemClock,
+    /** Told after an import wrote rows (the home page figures count recipients). */
+    private readonly changed: (ownerId: number) => void | Promise<void> = () => {},
+  ) {}
+
+  /** The user an operator's command names by email (the CLI imports and exports on their behalf). */
+  async ownerByEmail(email: string): Promise<Actor> {
+    const user = await new UsersRepository(this.database.db).findByEmail(normalizeEmail(email));
+    if (!user) throw new NotFoundError(`There is no user with the email ${email}.`);
+    return { id: user.id, role: user.role };
+  }
+
+  /** A fresh key for an upload form; the page polls the import's progress by it. */
+  newKey(): string {
+    return randomBytes(18).toString("base64url");
+  }
+
+  /** Imports a CSV stream into the actor's recipients. Never throws for bad input: the summary says. */
+  async importCsv(actor: Actor, input: CsvSource, options: ImportOptions = {}): Promise<ImportSummary> {
+    const batchSize = options.batchSize ?? IMPORT_BATCH_SIZE;
+    const maxProblems = options.maxProblems ?? MAX_PROBLEMS;
+    const summary: ImportSummary = {
+      rows: 0,
+      added: 0,
+      updated: 0,
+      skipped: 0,
+      invalid: 0,
+      problems: [],
+      error: null,
+      bytesRead: 0,
+    };
+    const firstLineOf = new Map<string, number>();
+    let columns: ColumnMap | null = null;
+    let batch: Pending[] = [];
+    let problems: ImportProblem[] = [];
+    let flushedAt = 0;
+    let lastLine = 1;
+
+    // While one batch is being written, the next one is read: one write in flight at a time, in order.
+    let writing: Promise<void> = Promise.resolve();
+    const flush = async () => {
+      await writing;
+      const rows = batch;
+      const found = problems;
+      batch = [];
+      problems = [];
+      const update = options.updateExisting ?? false;
+      flushedAt = summary.rows;
+      writing = this.writeBatch(actor, rows, columns!, update, summary, found).then(async () => {
+        // Problems found while reading this batch, merged with its existing-recipient duplicates in line order.
+        found.sort((a, b) => a.line - b.line);
+        for (const p of found) if (summary.problems.length < maxProblems) summary.problems.push(p);
+        await options.onProgress?.(summary);
+      });
+      writing.catch(() => {}); // awaited at the next flush or at the end
+    };
+    const finish = async () => {
+      await flush();
+      await writing;
+    };
+
+    try {
+      for await (const record of readCsv(counted(input, summary))) {
+        lastLine = record.line;
+        if (!columns) {
+          columns = mapColumns(record.fields);
+          if (!columns)
+            throw new CsvError(
+              `Line ${record.line}: the header row must name an email column (it has: ${record.fields.join(", ").slice(0, 200) || "nothing"}).`,
+              record.line,
+            );
+          continue;
+        }
+        if (record.fields.every((f) => f.trim() === "")) continue;
+        summary.rows++;
+        const cell = (index: number | undefined) =>
+          index === undefined ? "" : unescapeFormula(record.fields[index] ?? "");
+        const raw = {
+          email: cell(columns.email),
+          full_name: cell(columns.full_name),
+          comment: cell(columns.comment),
+        };
+        const parsed = recipientSchema.safeParse(raw);
+        if (!parsed.success) {
+          summary.invalid++;
+          const reason = Object.values(fieldErrorsOf(parsed.error)).join(" ");
+          problems.push({ line: record.line, email: raw.email.trim().slice(0, 254), reason });
+        } else {
+          const emailNormalized = normalizeEmail(parsed.data.email);
+          const first = firstLineOf.get(emailNormalized);
+          if (first !== undefined) {
+            summary.skipped++;
+            problems.push({
+              line: record.line,
+              email: parsed.data.email,
+              reason: `Same email as line ${first}.`,
+            });
+          } else {
+            firstLineOf.set(emailNormalized, record.line);
+            batch.push({
+              line: record.line,
+              row: { ...parsed.data, email_normalized: emailNormalized },
+            });
+          }
+        }
+        // Every batchSize rows, valid or not, so a file of mostly bad rows still shows progress.
+        if (summary.rows - flushedAt >= batchSize) await flush();
+      }
+      if (!columns) throw new CsvError("The file is empty: it needs a header row naming an email column.", 1);
+      await finish();
+    } catch (error) {
+      if (error instanceof CsvError) {
+        await finish();
+        summary.error = `${error.message} The import stopped there; rows before it were imported.`;
+      } else if (error instanceof InputError) {
+        await finish();
+        summary.error = `Reading the file failed after line ${lastLine} (${error.message}). The import stopped there; rows before it were imported.`;
+      } else throw error;
+    }
+    return summary;
+  }
+
+  /** One batch in one transaction: existing emails are looked up first, so added and updated are exact. */
+  private async writeBatch(
+    actor: Actor,
+    batch: Pending[],
+    columns: ColumnMap,
+    updateExisting: boolean,
+    summary: ImportSummary,
+    problems: ImportProblem[],
+  ): Promise<void> {
+    if (batch.length === 0) return;
+    const now = iso(this.clock.now());
+    const existing = await this.database.db.transaction().execute(async (tx) => {
+      const repo = new RecipientImportRepository(tx);
+      const found = await repo.existingEmails(
+        actor,
+        batch.map((b) => b.row.email_normalized),
+      );
+      const rows = updateExisting ? batch : batch.filter((b) => !found.has(b.row.email_normalized));
+      const update = updateExisting
+        ? { full_name: columns.full_name !== undefined, comment: columns.comment !== undefined }
+        : null;
+      await repo.insertMany(
+        actor,
+        rows.map((b) => b.row),
+        now,
+        update,
+      );
+      return found;
+    });
+    await this.changed(actor.id);
+    summary.added += batch.length - existing.size;
+    if (updateExisting) summary.updated += existing.size;
+    else {
+      summary.skipped += existing.size;
+      for (const b of batch)
+        if (existing.has(b.row.email_normalized))
+          problems.push({
+            line: b.line,
+            email: b.row.email,
+            reason: "Already in your recipients: left as it is.",
+          });
+    }
+  }
+
+  /**
+   * An upload from the web page: the import's row is created first (so the page can poll it by key), updated
+   * as batches commit, and holds the summary at the end.
+   */
+  async importUpload(
+    actor: Actor,
+    upload: { key: string; fileName: string; updateExisting: boolean; bytesTotal: number | null },
+    input: CsvSource,
+  ): Promise<RecipientImport> {
+    const data = parseInput(uploadSchema, upload);
+    const repo = new RecipientImportRepository(this.database.db);
+    let job: RecipientImport;
+    try {
+      job = await repo.createJob(actor, {
+        key: data.key,
+        file_name: data.fileName,
+        update_existing: data.updateExisting ? 1 : 0,
+        bytes_total: data.bytesTotal,
+        created_at: iso(this.clock.now()),
+      });
+    } catch (error) {
+      if (isUniqueViolation(error)) throw new ConflictError("This upload was already sent.");
+      throw error;
+    }
+    const progress = (s: ImportSummary) => ({
+      bytes_read: s.bytesRead,
+      rows: s.rows,
+      added: s.added,
+      updated: s.updated,
+      skipped: s.skipped,
+      invalid: s.invalid,
+      problems: JSON.stringify(s.problems),
+    });
+    try {
+      const summary = await this.importCsv(actor, input, {
+        updateExisting: data.updateExisting,
+        onProgress: (s) => repo.updateJob(actor, job.id, progress(s), iso(this.clock.now())),
+      });
+      const now = iso(this.clock.now());
+      const status = summary.error ? "failed" : "done";
+      await repo.updateJob(
+        actor,
+        job.id,
+        { ...progress(summary), status, error: summary.error, finished_at: now },
+        now,
+      );
+    } catch (error) {
+      const now = iso(this.clock.now());
+      const message = "The import stopped because of an unexpected error; rows before it were imported.";
+      await repo.updateJob(actor, job.id, { status: "failed", error: message, finished_at: now }, now);
+      throw error;
+    }
+    return this.get(actor, data.key);
+  }
+
+  /** The actor's import with this key. */
+  async get(actor: Actor, key: string): Promise<RecipientImport> {
+    const job = await this.find(actor, key);
+    if (!job) throw new NotFoundError("Import not found");
+    return job;
+  }
+
+  /** The actor's import with this key, if any; a running one that stopped moving is reported as interrupted. */
+  async find(actor: Actor, key: string): Promise<RecipientImport | undefined> {
+    const job = await new RecipientImportRepository(this.database.db).findJob(actor, key);
+    if (job?.status !== "running") return job;
+    const stale = Date.parse(job.updated_at) < this.clock.now().getTime() - STALE_MS;
+    return stale
+      ? {
+          ...job,
+          status: "failed",
+          error: "The import was interrupted (the server stopped). Rows imported before that stay.",
+        }
+      : job;
+  }
+
+  recent(actor: Actor, limit = 5): Promise<RecipientImport[]> {
+    return new RecipientImportRepository(this.database.db).recentJobs(actor, limit);
+  }
+
+  problemsOf(job: RecipientImport): ImportProblem[] {
+    try {
+      const parsed: unknown = JSON.parse(job.problems);
+      return Array.isArray(parsed) ? (parsed as ImportProblem[]) : [];
+    } catch {
+      return [];
+    }
+  }
+}

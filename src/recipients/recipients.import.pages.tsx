@@ -1,0 +1,403 @@
+/**
+ * Recipient import and export pages: the CSV upload form, the import's progress (JSON polled by app.js) and
+ * result, and the CSV download. The upload is imported while it streams in, inside the request (it sends no
+ * mail); the import's row, updated as batches commit, is what the progress and result pages show.
+ */
+import type { MultipartFile } from "@fastify/multipart";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { Services } from "../container.js";
+import type { RecipientImport } from "../db/schema.js";
+import { formatInZone } from "../shared/time.js";
+import { CsrfField, DefinitionList, type FormState, PageHeader, withQuery } from "../web/components.js";
+import { requireUser, sendPage, type ViewContext, viewContext } from "../web/context.js";
+import { renderPage } from "../web/layout.js";
+import type { ImportProblem } from "./import/import.service.js";
+
+export const MAX_IMPORT_BYTES = 50 * 1024 * 1024;
+const MB = MAX_IMPORT_BYTES / 1024 / 1024;
+
+type ImportService = Services["recipientImport"];
+
+/** The upload's file part, found by reading the form's fields up to it (see readUpload). */
+const uploads = new WeakMap<FastifyRequest, MultipartFile | undefined>();
+
+/**
+ * Reads the form's fields, which come before the file, into req.body (so the CSRF check sees _csrf), and
+ * keeps the file part unread: the handler streams it into the import only after the CSRF check passed.
+ */
+async function readUpload(req: FastifyRequest): Promise<void> {
+  requireUser(req);
+  if (!req.isMultipart()) return;
+  const file = await req.file({
+    limits: { fileSize: MAX_IMPORT_BYTES, files: 1, fields: 10, fieldSize: 1024 },
+  });
+  const body: Record<string, string> = {};
+  for (const [name, part] of Object.entries(file?.fields ?? {})) {
+    const first = Array.isArray(part) ? part[0] : part;
+    if (first?.type === "field") body[name] = String(first.value);
+  }
+  req.body = body;
+  uploads.set(req, file);
+}
+
+/** The file's bytes; an upload over the limit ends with a message people understand. */
+async function* fileBytes(file: MultipartFile): AsyncGenerator<Buffer> {
+  try {
+    for await (const chunk of file.file) yield chunk as Buffer;
+  } catch (error) {
+    if ((error as { code?: string }).code === "FST_REQ_FILE_TOO_LARGE")
+      throw new Error(`the file is larger than ${MB} MB`);
+    throw error;
+  }
+}
+
+const n = (value: number) => value.toLocaleString("en-US");
+
+function statusBadge(job: RecipientImport) {
+  const [label, style] =
+    job.status === "done"
+      ? ["Done", "success"]
+      : job.status === "failed"
+        ? ["Stopped", "danger"]
+        : ["Importing", "info"];
+  return <span class={`badge text-bg-${style}`}>{label}</span>;
+}
+
+function ProgressBox({ job, pollKey }: { job?: RecipientImport; pollKey?: string }) {
+  const pct = job?.bytes_total
+    ? Math.min(100, Math.round((Number(job.bytes_read) / job.bytes_total) * 100))
+    : 0;
+  return (
+    <div
+      id="import-progress"
+      class="card mt-3"
+      hidden={!job}
+      data-import-progress={pollKey ? withQuery("/recipients/import/progress", { key: pollKey }) : undefined}
+      aria-live="polite"
+    >
+      <div class="card-body">
+        <p class="mb-2">
+          <span class="spinner-border spinner-border-sm me-2" aria-hidden="true" />
+          Importing… large files take a minute; keep this page open.
+        </p>
+        <div class="progress mb-2" role="progressbar" aria-label="Import progress">
+          <div class="progress-bar" data-bar="read" data-width={String(pct)} />
+        </div>
+        <div class="small text-body-secondary">
+          <span data-count="rows">{n(job?.rows ?? 0)}</span> rows read ·{" "}
+          <span data-count="added">{n(job?.added ?? 0)}</span> added ·{" "}
+          <span data-count="updated">{n(job?.updated ?? 0)}</span> updated ·{" "}
+          <span data-count="skipped">{n(job?.skipped ?? 0)}</span> skipped ·{" "}
+          <span data-count="invalid">{n(job?.invalid ?? 0)}</span> invalid
+        </div>
+      </div>
+    </div>
+  );
+}
+
+function formPage(ctx: ViewContext, form: FormState, key: string, recent: RecipientImport[], zone: string) {
+  const error = form.errors.file;
+  return renderPage(
+    ctx,
+    "Import recipients",
+    <>
+      <PageHeader title="Import recipients">
+        <a class="btn btn-outline-secondary" href="/recipients/export.csv">
+          <i class="bi bi-download" aria-hidden="true" /> Export CSV
+        </a>
+      </PageHeader>
+      <div class="card">
+        <div class="card-body">
+          <p>
+            Upload a CSV file (UTF-8, comma or semicolon separated, at most {MB} MB) whose first row names the
+            columns: <code>email</code> (required), <code>full name</code> and <code>comment</code>, in any
+            order. Other columns are ignored. Spreadsheets save this as “CSV UTF-8”.
+          </p>
+          {form.errors._form && (
+            <div class="alert alert-danger" role="alert">
+              {form.errors._form}
+            </div>
+          )}
+          <form
+            method="post"
+            action="/recipients/import"
+            enctype="multipart/form-data"
+            data-import-form
+            novalidate
+          >
+            {/* The fields come before the file: the server reads them first, then streams the file. */}
+            <CsrfField token={ctx.csrfToken} />
+            <input type="hidden" name="key" value={key} />
+            <div class="form-check mb-3">
+              <input
+                class="form-check-input"
+                type="checkbox"
+                name="update_existing"
+                id="f-update_existing"
+                checked={form.values.update_existing === "on"}
+              />
+              <label class="form-check-label" for="f-update_existing">
+                Update recipients that already exist
+              </label>
+              <div class="form-text">
+                Their name and comment are replaced by the file's (only for the columns the file has). Without
+                this, rows whose email you already have are skipped.
+              </div>
+            </div>
+            <div class="mb-3">
+              <label class="form-label" for="f-file">
+                CSV file
+                <span class="text-danger ms-1" aria-hidden="true">
+                  *
+                </span>
+              </label>
+              <input
+                id="f-file"
+                name="file"
+                type="file"
+                accept=".csv,text/csv"
+                required
+                class={`form-control${error ? " is-invalid" : ""}`}
+                aria-invalid={error ? "true" : undefined}
+                aria-describedby={error ? "f-file-error" : undefined}
+              />
+              {error && (
+                <div id="f-file-error" class="invalid-feedback">
+                  {error}
+                </div>
+              )}
+            </div>
+            <div class="d-flex gap-2">
+              <button type="submit" class="btn btn-primary">
+                <i class="bi bi-upload" aria-hidden="true" /> Import
+              </button>
+              <a class="btn btn-outline-secondary" href="/recipients">
+                Cancel
+              </a>
+            </div>
+          </form>
+          <ProgressBox pollKey={key} />
+        </div>
+      </div>
+      {recent.length > 0 && (
+        <>
+          <h2 class="h5 mt-4">Recent imports</h2>
+          <div class="table-responsive bg-body rounded-3 border">
+            <table class="table mb-0">
+              <thead>
+                <tr>
+                  <th scope="col">Started</th>
+                  <th scope="col">File</th>
+                  <th scope="col">Status</th>
+                  <th scope="col" class="text-end">
+                    Added
+                  </th>
+                  <th scope="col" class="text-end">
+                    Updated
+                  </th>
+                  <th scope="col" class="text-end">
+                    Skipped
+                  </th>
+                  <th scope="col" class="text-end">
+                    Invalid
+                  </th>
+                </tr>
+              </thead>
+              <tbody>
+                {recent.map((job) => (
+                  <tr>
+                    <td class="text-nowrap">
+                      <a href={withQuery("/recipients/import/result", { key: job.key })}>
+                        {formatInZone(job.created_at, zone)}
+                      </a>
+                    </td>
+                    <td>{job.file_name || "—"}</td>
+                    <td>{statusBadge(job)}</td>
+                    <td class="text-end">{n(job.added)}</td>
+                    <td class="text-end">{n(job.updated)}</td>
+                    <td class="text-end">{n(job.skipped)}</td>
+                    <td class="text-end">{n(job.invalid)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        </>
+      )}
+    </>,
+  );
+}
+
+function resultPage(ctx: ViewContext, job: RecipientImport, problems: ImportProblem[], zone: string) {
+  const title = `Import of ${job.file_name || "a CSV file"}`;
+  const problemCount = job.skipped + job.invalid;
+  return renderPage(
+    ctx,
+    title,
+    <>
+      <PageHeader title={title}>
+        <a class="btn btn-outline-primary" href="/recipients/import">
+          <i class="bi bi-upload" aria-hidden="true" /> Import another file
+        </a>
+      </PageHeader>
+      {job.status === "running" && <ProgressBox job={job} pollKey={job.key} />}
+      {job.status === "done" && (
+        <div class="alert alert-success" role="status">
+          The import is complete: {n(job.added)} added, {n(job.updated)} updated, {n(job.skipped)} skipped,{" "}
+          {n(job.invalid)} invalid.
+        </div>
+      )}
+      {job.status === "failed" && (
+        <div class="alert alert-danger" role="alert">
+          {job.error}
+        </div>
+      )}
+      <div class="card my-3">
+        <div class="card-body">
+          <DefinitionList
+            items={[
+              ["Status", statusBadge(job)],
+              ["Started", formatInZone(job.created_at, zone)],
+              ["Existing recipients", job.update_existing ? "Updated from the file" : "Left as they are"],
+              ["Rows read", n(job.rows)],
+              ["Added", n(job.added)],
+              ["Updated", n(job.updated)],
+              ["Skipped (duplicates)", n(job.skipped)],
+              ["Invalid", n(job.invalid)],
+            ]}
+          />
+        </div>
+      </div>
+      {problems.length > 0 && (
+        <>
+          <h2 class="h5">Rows not imported</h2>
+          <p class="text-body-secondary">
+            {problems.length < problemCount
+              ? `The first ${n(problems.length)} of ${n(problemCount)}, by line number in the file (line 1 is the header).`
+              : "By line number in the file (line 1 is the header)."}
+          </p>
+          <div class="table-responsive bg-body rounded-3 border mb-3">
+            <table class="table table-sm mb-0">
+              <thead>
+                <tr>
+                  <th scope="col" class="text-end">
+                    Line
+                  </th>
+                  <th scope="col">Email</th>
+                  <th scope="col">Problem</th>
+                </tr>
+              </thead>
+              <tbody>
+                {problems.map((p) => (
+                  <tr>
+                    <td class="text-end">{p.line}</td>
+                    <td class="text-break">{p.email || <span class="text-body-secondary">—</span>}</td>
+                    <td>{p.reason}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        </>
+      )}
+      <a href="/recipients">
+        <i class="bi bi-arrow-left" aria-hidden="true" /> All recipients
+      </a>
+    </>,
+  );
+}
+
+async function showForm(
+  req: FastifyRequest,
+  reply: FastifyReply,
+  imports: ImportService,
+  form: FormState,
+  status = 200,
+): Promise<FastifyReply> {
+  const user = requireUser(req);
+  const recent = await imports.recent(user);
+  return sendPage(
+    reply,
+    formPage(viewContext(req, reply), form, imports.newKey(), recent, user.time_zone),
+    status,
+  );
+}
+
+const keyOf = (query: unknown) => {
+  const key = (query as { key?: unknown }).key;
+  return typeof key === "string" ? key : "";
+};
+
+export function recipientImportRoutes(app: FastifyInstance, services: Services): void {
+  const imports = services.recipientImport;
+
+  app.get("/recipients/import", async (req, reply) =>
+    showForm(req, reply, imports, { values: {}, errors: {} }),
+  );
+
+  app.post("/recipients/import", { preValidation: readUpload }, async (req, reply) => {
+    const user = requireUser(req);
+    const body = (req.body ?? {}) as Record<string, string>;
+    const values = { update_existing: body.update_existing };
+    const file = uploads.get(req);
+    if (!file?.filename) {
+      file?.file.resume();
+      return showForm(req, reply, imports, { values, errors: { file: "Choose a CSV file to import." } }, 422);
+    }
+    const length = Number(req.headers["content-length"]);
+    if (length > MAX_IMPORT_BYTES + 64 * 1024) {
+      file.file.resume();
+      const errors = { file: `The file is larger than ${MB} MB. Split it into smaller files.` };
+      return showForm(req, reply, imports, { values, errors }, 413);
+    }
+    const job = await imports.importUpload(
+      user,
+      {
+        key: body.key ?? "",
+        fileName: file.filename.slice(0, 255),
+        updateExisting: body.update_existing === "on",
+        bytesTotal: Number.isFinite(length) && length > 0 ? length : null,
+      },
+      fileBytes(file),
+    );
+    return reply.redirect(withQuery("/recipients/import/result", { key: job.key }), 303);
+  });
+
+  app.get("/recipients/import/progress", async (req, reply) => {
+    const user = requireUser(req);
+    const key = keyOf(req.query);
+    const job = key ? await imports.find(user, key) : undefined;
+    reply.header("cache-control", "no-store");
+    if (!job) return { started: false };
+    return {
+      started: true,
+      done: job.status !== "running",
+      status: job.status,
+      rows: job.rows,
+      added: job.added,
+      updated: job.updated,
+      skipped: job.skipped,
+      invalid: job.invalid,
+      percent: job.bytes_total
+        ? Math.min(100, Math.round((Number(job.bytes_read) / job.bytes_total) * 100))
+        : null,
+      result: withQuery("/recipients/import/result", { key: job.key }),
+    };
+  });
+
+  app.get("/recipients/import/result", async (req, reply) => {
+    const user = requireUser(req);
+    const job = await imports.get(user, keyOf(req.query));
+    return sendPage(reply, resultPage(viewContext(req, reply), job, imports.problemsOf(job), user.time_zone));
+  });
+
+  app.get("/recipients/export.csv", async (req, reply) => {
+    const user = requireUser(req);
+    const date = new Date().toISOString().slice(0, 10);
+    return reply
+      .type("text/csv; charset=utf-8")
+      .header("content-disposition", `attachment; filename="recipients-${date}.csv"`)
+      .header("cache-control", "no-store")
+      .send(services.recipientExport.stream(user, { bom: true }));
+  });
+}
