@@ -2,6 +2,8 @@
  * A small streaming CSV reader (RFC 4180): UTF-8 with or without a BOM, comma, semicolon or tab separated
  * (decided from the header line), quoted fields with separators, doubled quotes and line breaks inside.
  * It holds one record at a time, never the file, and numbers every record by the physical line it starts on.
+ * Hand-written rather than csv-parse: it is small, the separator has to be chosen from the header line before
+ * parsing starts, and the import's messages need the physical line of each record.
  */
 
 export interface CsvRecord {
