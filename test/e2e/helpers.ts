@@ -149,11 +149,13 @@ export class PageWatcher {
       this.problems.push(`console error on ${page.url()}: ${msg.text()}`);
     });
     page.on("pageerror", (error) => this.problems.push(`uncaught exception on ${page.url()}: ${error}`));
-    page.on("requestfailed", (request) =>
+    page.on("requestfailed", (request) => {
+      // The browser cancels what is still loading (the favicon, say) when a click navigates away: not a fault.
+      if (request.failure()?.errorText === "net::ERR_ABORTED") return;
       this.problems.push(
         `request failed: ${request.method()} ${request.url()} (${request.failure()?.errorText})`,
-      ),
-    );
+      );
+    });
     page.on("response", (response) => {
       if (response.status() < 400) return;
       const key = `${response.status()} ${response.request().method()} ${new URL(response.url()).pathname}`;

@@ -24,6 +24,7 @@ import {
 const PASSWORD = "correct horse battery";
 const ADMIN = { name: "Ada Admin", email: "admin@example.com" };
 const USER = { name: "Uma User", email: "uma@example.com" };
+const MANAGER = { name: "Max Manager", email: "max@example.com" };
 const RECIPIENTS = [
   { email: "alice@example.com", name: "Alice Archer", comment: "Met at the fair" },
   { email: "bob@example.com", name: "Bob Baker", comment: "" },
@@ -312,6 +313,51 @@ describe("walk-through in Chromium", () => {
     await screenshot(page, "phone-mailing-form");
     await widthOk();
     await phone.close();
+  });
+
+  it("lets a manager block the user, whose next page view is the login page", async () => {
+    const userPage = await context.newPage();
+    watcher.watch(userPage);
+    await userPage.goto("/mailings");
+    await userPage.getByRole("heading", { level: 1, name: "Mailings", exact: true }).waitFor();
+
+    const staff = await browser.newContext({
+      baseURL: server.baseUrl,
+      viewport: { width: 1280, height: 800 },
+    });
+    staff.setDefaultTimeout(10_000);
+    page = await staff.newPage();
+    watcher.watch(page);
+    // The admin creates a manager…
+    await page.goto("/login");
+    await fill({ Email: ADMIN.email, Password: PASSWORD });
+    await button("Log in").click();
+    await page.waitForURL("/");
+    await page.goto("/admin/users/new");
+    await fill({ Email: MANAGER.email, Name: MANAGER.name, Password: PASSWORD });
+    await field("Role").selectOption("manager");
+    await button("Create user").click();
+    await shows(flash(`User ${MANAGER.email} created.`));
+    await button("Log out").click();
+    await page.waitForURL("/login");
+
+    // …who blocks the user.
+    await fill({ Email: MANAGER.email, Password: PASSWORD });
+    await button("Log in").click();
+    await page.waitForURL("/");
+    await navTo("Users");
+    await page.getByRole("link", { name: USER.email, exact: true }).click();
+    await shows(page.getByRole("heading", { level: 1, name: USER.name, exact: true }));
+    await button("Block").click();
+    await shows(flash(`${USER.email} is blocked and logged out everywhere.`));
+    await screenshot(page, "manager-blocked-user");
+
+    // The user's very next page view is the login page.
+    await userPage.goto("/mailings");
+    await userPage.waitForURL(/\/login/);
+    await userPage.getByRole("heading", { level: 1, name: "Log in", exact: true }).waitFor();
+    await screenshot(userPage, "blocked-user-next-page");
+    await staff.close();
   });
 
   it("saw no console error, failed request or server error", () => {
