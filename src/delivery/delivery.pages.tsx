@@ -275,7 +275,11 @@ function runPage(
               {deliveries.items.map((d) => (
                 <tr>
                   <td>
-                    {d.recipient_id ? <a href={`/recipients/${d.recipient_id}`}>{d.email}</a> : d.email}
+                    {d.recipient_id && run.owner_id === ctx.user?.id ? (
+                      <a href={`/recipients/${d.recipient_id}`}>{d.email}</a>
+                    ) : (
+                      d.email
+                    )}
                   </td>
                   <td>
                     <span class={`badge ${DELIVERY_BADGES[d.status]}`}>{d.status}</span>
@@ -316,7 +320,7 @@ function reportsPage(
     <>
       <PageHeader title="Reports" />
       <p class="text-body-secondary">
-        {whose} runs and messages over the last 12 months (months in UTC).
+        Runs and messages of {whose} over the last 12 months (months in UTC).
         {isStaff(ctx.user) && (
           <>
             {" "}
@@ -555,11 +559,11 @@ export function deliveryRoutes(app: FastifyInstance, services: Services): void {
   app.get("/reports", async (req, reply) => {
     const user = requireUser(req);
     const wanted = (req.query as { user?: string }).user;
-    let scope: { ownerId: number | null; label: string } = { ownerId: user.id, label: "Your mailings'" };
-    if (isStaff(user) && wanted === "all") scope = { ownerId: null, label: "All users' mailings'" };
+    let scope: { ownerId: number | null; label: string } = { ownerId: user.id, label: "your mailings" };
+    if (isStaff(user) && wanted === "all") scope = { ownerId: null, label: "all users' mailings" };
     else if (isStaff(user) && wanted && wanted !== String(user.id)) {
       const other = await services.admin.getUser({ ...user }, id.catch(0).parse(wanted));
-      scope = { ownerId: other.id, label: `${other.email}'s mailings'` };
+      scope = { ownerId: other.id, label: `${other.email}'s mailings` };
     }
     const months = await delivery.report(user, { ownerId: scope.ownerId });
     return sendPage(reply, reportsPage(viewContext(req, reply), months, scope.label));

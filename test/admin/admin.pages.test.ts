@@ -97,10 +97,10 @@ describe("managers", () => {
 
     const reports = await manager.get(`/reports?user=${ownerId}`);
     expect(reports.statusCode).toBe(200);
-    expect(reports.body).toContain("owner@example.com's mailings'");
-    expect((await manager.get("/reports?user=all")).body).toContain("All users' mailings'");
+    expect(reports.body).toContain("of owner@example.com's mailings");
+    expect((await manager.get("/reports?user=all")).body).toContain("of all users' mailings");
     // A plain user asking for someone else's reports gets their own.
-    expect((await owner.get("/reports?user=all")).body).toContain("Your mailings'");
+    expect((await owner.get("/reports?user=all")).body).toContain("of your mailings");
   });
 
   it("cannot create, edit, delete or send other people's recipients, messages or mailings", async () => {
