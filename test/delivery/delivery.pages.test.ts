@@ -121,6 +121,29 @@ describe("sending pages", () => {
     }
   });
 
+  it("shows on every page that sending is paused and why while the mail server is down", async () => {
+    const { app, database } = await build();
+    const admin = await setupAdmin(app);
+    const now = new Date().toISOString();
+    await database.db
+      .insertInto("delivery_workers")
+      .values({
+        worker_id: "w1",
+        host: "h",
+        pid: 1,
+        state: "paused",
+        reason: "connect ECONNREFUSED 127.0.0.1:25",
+        paused_until: new Date(Date.now() + 60_000).toISOString(),
+        started_at: now,
+        heartbeat_at: now,
+      })
+      .execute();
+    const page = await admin.get("/recipients");
+    expect(page.statusCode).toBe(200);
+    expect(page.body).toContain("Sending is paused: connect ECONNREFUSED 127.0.0.1:25.");
+    expect(page.body).toContain("It resumes by itself");
+  });
+
   it("says on every page that mail stays on the machine without SMTP_URL", async () => {
     const { app } = await build();
     const admin = await setupAdmin(app);
