@@ -1,6 +1,7 @@
 /** `postpilot seed-demo`, `dump-fixtures <file>` and `load-fixtures <file>`: demo data and fixtures. */
 import { readFile, writeFile } from "node:fs/promises";
 import type { Command } from "commander";
+import { createCache } from "../cache/index.js";
 import { type Config, ConfigError, loadConfig } from "../config.js";
 import { createServices, openDatabase, type Services, uploadsDir } from "../container.js";
 import { DomainError, ValidationError } from "../shared/errors.js";
@@ -17,8 +18,10 @@ async function withServices<T>(run: (services: Services, config: Config) => Prom
     throw error;
   }
   const database = await openDatabase(config);
+  // With REDIS_URL the running servers share this cache, so a fixtures load shows on their blog at once.
+  const cache = createCache(config);
   try {
-    return await run(createServices(database, { uploadsDir: uploadsDir(config.dataDir) }), config);
+    return await run(createServices(database, { cache, uploadsDir: uploadsDir(config.dataDir) }), config);
   } catch (error) {
     if (error instanceof ValidationError) {
       console.error(error.message);
@@ -32,6 +35,7 @@ async function withServices<T>(run: (services: Services, config: Config) => Prom
     }
     throw error;
   } finally {
+    await cache.close();
     await database.close();
   }
 }
