@@ -5,6 +5,7 @@
 import type { FastifyInstance } from "fastify";
 import { describe, expect, it } from "vitest";
 import type { Database } from "../src/db/database.js";
+import { allRoutes } from "./helpers/routes.js";
 import { build, type Client, type Form, idFromLocation, registerUser, setupAdmin } from "./helpers/web.js";
 
 type Fixture = { recipient: number; message: number; mailing: number; run: number };
@@ -49,22 +50,9 @@ const ID_ROUTES: Record<string, (f: Fixture) => Form> = {
 // get 404 there. Public blog pages take a slug, not an owned id.
 const NOT_OWNED = /^(GET|POST) \/(admin\/(users|blog)|blog)\//;
 
-/** Every METHOD /path with a parameter, read from Fastify's route tree (HEAD left out: it mirrors GET). */
+/** Every route with a parameter that holds someone's own data. */
 function idRoutes(app: FastifyInstance): string[] {
-  const routes: string[] = [];
-  const stack: string[] = [];
-  for (const line of app.printRoutes({ commonPrefix: false }).split("\n")) {
-    const match = /^(.*?)[├└]── (.+) \(([^)]+)\)$/.exec(line);
-    if (!match) continue;
-    const depth = match[1]!.length / 4;
-    stack[depth] = (depth > 0 ? stack[depth - 1]! : "") + match[2]!;
-    const path = stack[depth]!.replace(/^\/\//, "/");
-    if (!path.includes(":")) continue;
-    for (const method of match[3]!.split(", ")) {
-      if (method !== "HEAD" && !NOT_OWNED.test(`${method} ${path}`)) routes.push(`${method} ${path}`);
-    }
-  }
-  return routes.sort();
+  return allRoutes(app).filter((route) => route.includes(":") && !NOT_OWNED.test(route));
 }
 
 async function snapshot(database: Database) {
