@@ -64,11 +64,11 @@ export class TokensService {
     if (!(await this.tokens.delete(id, actor.id))) throw new NotFoundError("Token not found");
   }
 
-  /** The user behind an API token, or null (unknown, revoked, or the user is blocked). */
+  /** The user behind an API token, or null (unknown, revoked, or the user is blocked or unconfirmed). */
   async authenticate(token: string): Promise<{ user: User; tokenId: number } | null> {
     if (!token.startsWith(TOKEN_PREFIX) || token.length > 100) return null;
     const found = await this.tokens.findWithUser(hashToken(token));
-    if (!found || found.user.blocked_at) return null;
+    if (!found || found.user.blocked_at || !found.user.email_confirmed_at) return null;
     const now = this.clock.now();
     const last = found.token.last_used_at;
     if (!last || now.getTime() - Date.parse(last) > TOUCH_MS)
