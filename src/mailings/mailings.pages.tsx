@@ -22,7 +22,7 @@ import {
   type FormState,
   PageHeader,
   Pager,
-  SearchForm,
+  SearchableList,
   Select,
   SortHeader,
   withQuery,
@@ -69,55 +69,46 @@ function listPage(ctx: ViewContext, result: ListResult) {
           <i class="bi bi-plus-lg" aria-hidden="true" /> New mailing
         </a>
       </PageHeader>
-      <SearchForm path="/mailings" query={query} label="Search by name or subject" />
-      {result.total === 0 ? (
-        query.q ? (
-          <EmptyState icon="bi-search" title="No mailings match your search">
-            Try another search, or <a href="/mailings">show all mailings</a>.
-          </EmptyState>
-        ) : (
+      <SearchableList
+        path="/mailings"
+        query={query}
+        page={result}
+        searchLabel="Search by name or subject"
+        noMatch="No mailings match your search"
+        empty={
           <EmptyState icon="bi-send" title="No mailings yet">
             A mailing sends one of your messages to your recipients, once or on a schedule.{" "}
             <a href="/mailings/new">Create your first mailing</a>.
           </EmptyState>
-        )
-      ) : (
-        <>
-          <div class="table-responsive bg-body rounded-3 border mb-3">
-            <table class="table table-hover mb-0">
-              <thead>
-                <tr>
-                  <SortHeader label="Name" column="name" path="/mailings" query={query} />
-                  <th scope="col">Message</th>
-                  <SortHeader label="Status" column="status" path="/mailings" query={query} />
-                  <SortHeader label="First send" column="first_send_at" path="/mailings" query={query} />
-                  <th scope="col">Repeats</th>
-                  <th scope="col" class="text-end">
-                    Recipients
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {result.items.map((m) => (
-                  <tr>
-                    <td>
-                      <a href={`/mailings/${m.id}`}>{m.name}</a>
-                    </td>
-                    <td class="text-truncate-cell">{m.message_subject}</td>
-                    <td>
-                      <StatusBadge mailing={m} />
-                    </td>
-                    <td class="text-nowrap">{formatInZone(m.first_send_at, m.time_zone)}</td>
-                    <td>{PERIODICITY_LABELS[m.periodicity]}</td>
-                    <td class="text-end">{m.recipient_count.toLocaleString("en-US")}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-          <Pager page={result} path="/mailings" params={{ q: query.q, sort: query.sort, dir: query.dir }} />
-        </>
-      )}
+        }
+        head={
+          <>
+            <SortHeader label="Name" column="name" path="/mailings" query={query} />
+            <th scope="col">Message</th>
+            <SortHeader label="Status" column="status" path="/mailings" query={query} />
+            <SortHeader label="First send" column="first_send_at" path="/mailings" query={query} />
+            <th scope="col">Repeats</th>
+            <th scope="col" class="text-end">
+              Recipients
+            </th>
+          </>
+        }
+      >
+        {result.items.map((m) => (
+          <tr>
+            <td>
+              <a href={`/mailings/${m.id}`}>{m.name}</a>
+            </td>
+            <td class="text-truncate-cell">{m.message_subject}</td>
+            <td>
+              <StatusBadge mailing={m} />
+            </td>
+            <td class="text-nowrap">{formatInZone(m.first_send_at, m.time_zone)}</td>
+            <td>{PERIODICITY_LABELS[m.periodicity]}</td>
+            <td class="text-end">{m.recipient_count.toLocaleString("en-US")}</td>
+          </tr>
+        ))}
+      </SearchableList>
     </>,
   );
 }

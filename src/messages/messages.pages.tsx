@@ -6,6 +6,7 @@ import { ConflictError } from "../shared/errors.js";
 import { id, LIMITS } from "../shared/fields.js";
 import { formatInZone } from "../shared/time.js";
 import {
+  ActionsHeader,
   ConfirmForm,
   CsrfField,
   EmptyState,
@@ -14,8 +15,8 @@ import {
   FormAlert,
   type FormState,
   PageHeader,
-  Pager,
-  SearchForm,
+  RowActions,
+  SearchableList,
   SortHeader,
   TextArea,
 } from "../web/components.js";
@@ -49,62 +50,42 @@ function listPage(ctx: ViewContext, result: ListResult, zone: string) {
           <i class="bi bi-plus-lg" aria-hidden="true" /> New message
         </a>
       </PageHeader>
-      <SearchForm path="/messages" query={query} label="Search by subject or text" />
-      {result.total === 0 ? (
-        query.q ? (
-          <EmptyState icon="bi-search" title="No messages match your search">
-            Try another search, or <a href="/messages">show all messages</a>.
-          </EmptyState>
-        ) : (
+      <SearchableList
+        path="/messages"
+        query={query}
+        page={result}
+        searchLabel="Search by subject or text"
+        noMatch="No messages match your search"
+        empty={
           <EmptyState icon="bi-envelope-paper" title="No messages yet">
             A message is the subject and text a mailing sends.{" "}
             <a href="/messages/new">Write your first message</a>.
           </EmptyState>
-        )
-      ) : (
-        <>
-          <div class="table-responsive bg-body rounded-3 border mb-3">
-            <table class="table table-hover mb-0">
-              <thead>
-                <tr>
-                  <SortHeader label="Subject" column="subject" path="/messages" query={query} />
-                  <SortHeader
-                    label="Created"
-                    column="created_at"
-                    path="/messages"
-                    query={query}
-                    class="d-none d-sm-table-cell"
-                  />
-                  <th scope="col" class="text-end">
-                    <span class="visually-hidden">Actions</span>
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {result.items.map((m) => (
-                  <tr>
-                    <td class="text-truncate-cell">
-                      <a href={`/messages/${m.id}`}>{m.subject}</a>
-                    </td>
-                    <td class="text-nowrap d-none d-sm-table-cell">{formatInZone(m.created_at, zone)}</td>
-                    <td class="text-end text-nowrap">
-                      <a class="btn btn-sm btn-outline-secondary" href={`/messages/${m.id}/edit`}>
-                        <i class="bi bi-pencil" aria-hidden="true" />
-                        <span class="visually-hidden">Edit {m.subject}</span>
-                      </a>{" "}
-                      <a class="btn btn-sm btn-outline-danger" href={`/messages/${m.id}/delete`}>
-                        <i class="bi bi-trash" aria-hidden="true" />
-                        <span class="visually-hidden">Delete {m.subject}</span>
-                      </a>
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-          <Pager page={result} path="/messages" params={{ q: query.q, sort: query.sort, dir: query.dir }} />
-        </>
-      )}
+        }
+        head={
+          <>
+            <SortHeader label="Subject" column="subject" path="/messages" query={query} />
+            <SortHeader
+              label="Created"
+              column="created_at"
+              path="/messages"
+              query={query}
+              class="d-none d-sm-table-cell"
+            />
+            <ActionsHeader />
+          </>
+        }
+      >
+        {result.items.map((m) => (
+          <tr>
+            <td class="text-truncate-cell">
+              <a href={`/messages/${m.id}`}>{m.subject}</a>
+            </td>
+            <td class="text-nowrap d-none d-sm-table-cell">{formatInZone(m.created_at, zone)}</td>
+            <RowActions base={`/messages/${m.id}`} label={m.subject} />
+          </tr>
+        ))}
+      </SearchableList>
     </>,
   );
 }

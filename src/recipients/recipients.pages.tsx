@@ -5,6 +5,7 @@ import type { Recipient } from "../db/schema.js";
 import { id, LIMITS } from "../shared/fields.js";
 import { formatInZone } from "../shared/time.js";
 import {
+  ActionsHeader,
   ConfirmForm,
   CsrfField,
   DefinitionList,
@@ -14,8 +15,8 @@ import {
   FormAlert,
   type FormState,
   PageHeader,
-  Pager,
-  SearchForm,
+  RowActions,
+  SearchableList,
   SortHeader,
   TextArea,
 } from "../web/components.js";
@@ -27,7 +28,6 @@ type ListResult = Awaited<ReturnType<Services["recipients"]["list"]>>;
 
 function listPage(ctx: ViewContext, result: ListResult, zone: string) {
   const { query } = result;
-  const params = { q: query.q, sort: query.sort, dir: query.dir };
   return renderPage(
     ctx,
     "Recipients",
@@ -43,64 +43,45 @@ function listPage(ctx: ViewContext, result: ListResult, zone: string) {
           <i class="bi bi-person-plus" aria-hidden="true" /> New recipient
         </a>
       </PageHeader>
-      <SearchForm path="/recipients" query={query} label="Search by email or name" />
-      {result.total === 0 ? (
-        query.q ? (
-          <EmptyState icon="bi-search" title="No recipients match your search">
-            Try another search, or <a href="/recipients">show all recipients</a>.
-          </EmptyState>
-        ) : (
+      <SearchableList
+        path="/recipients"
+        query={query}
+        page={result}
+        searchLabel="Search by email or name"
+        noMatch="No recipients match your search"
+        empty={
           <EmptyState icon="bi-people" title="No recipients yet">
             Recipients are the people your mailings go to.{" "}
-            <a href="/recipients/new">Add your first recipient</a>.
+            <a href="/recipients/new">Add your first recipient</a> or{" "}
+            <a href="/recipients/import">import a CSV file</a>.
           </EmptyState>
-        )
-      ) : (
-        <>
-          <div class="table-responsive bg-body rounded-3 border mb-3">
-            <table class="table table-hover mb-0">
-              <thead>
-                <tr>
-                  <SortHeader label="Name" column="full_name" path="/recipients" query={query} />
-                  <SortHeader label="Email" column="email" path="/recipients" query={query} />
-                  <SortHeader
-                    label="Added"
-                    column="created_at"
-                    path="/recipients"
-                    query={query}
-                    class="d-none d-sm-table-cell"
-                  />
-                  <th scope="col" class="text-end">
-                    <span class="visually-hidden">Actions</span>
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {result.items.map((r) => (
-                  <tr>
-                    <td>{r.full_name || <span class="text-body-secondary">—</span>}</td>
-                    <td>
-                      <a href={`/recipients/${r.id}`}>{r.email}</a>
-                    </td>
-                    <td class="text-nowrap d-none d-sm-table-cell">{formatInZone(r.created_at, zone)}</td>
-                    <td class="text-end text-nowrap">
-                      <a class="btn btn-sm btn-outline-secondary" href={`/recipients/${r.id}/edit`}>
-                        <i class="bi bi-pencil" aria-hidden="true" />
-                        <span class="visually-hidden">Edit {r.email}</span>
-                      </a>{" "}
-                      <a class="btn btn-sm btn-outline-danger" href={`/recipients/${r.id}/delete`}>
-                        <i class="bi bi-trash" aria-hidden="true" />
-                        <span class="visually-hidden">Delete {r.email}</span>
-                      </a>
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-          <Pager page={result} path="/recipients" params={params} />
-        </>
-      )}
+        }
+        head={
+          <>
+            <SortHeader label="Name" column="full_name" path="/recipients" query={query} />
+            <SortHeader label="Email" column="email" path="/recipients" query={query} />
+            <SortHeader
+              label="Added"
+              column="created_at"
+              path="/recipients"
+              query={query}
+              class="d-none d-sm-table-cell"
+            />
+            <ActionsHeader />
+          </>
+        }
+      >
+        {result.items.map((r) => (
+          <tr>
+            <td>{r.full_name || <span class="text-body-secondary">—</span>}</td>
+            <td>
+              <a href={`/recipients/${r.id}`}>{r.email}</a>
+            </td>
+            <td class="text-nowrap d-none d-sm-table-cell">{formatInZone(r.created_at, zone)}</td>
+            <RowActions base={`/recipients/${r.id}`} label={r.email} />
+          </tr>
+        ))}
+      </SearchableList>
     </>,
   );
 }

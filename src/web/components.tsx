@@ -385,3 +385,78 @@ export function DefinitionList({ items }: { items: [string, ComponentChildren][]
     </dl>
   );
 }
+
+/**
+ * The body of a searchable, sortable list page: the search box, then either an empty state (a different one
+ * when a search found nothing) or the table and its pager.
+ */
+export function SearchableList({
+  path,
+  query,
+  page,
+  searchLabel,
+  noMatch,
+  empty,
+  head,
+  children,
+}: {
+  path: string;
+  query: { q: string; sort: string; dir: "asc" | "desc" };
+  page: Page<unknown>;
+  searchLabel: string;
+  /** What to say when a search found nothing, e.g. "No recipients match your search". */
+  noMatch: string;
+  /** The empty state when there is nothing at all yet. */
+  empty: ComponentChildren;
+  /** The header cells. */
+  head: ComponentChildren;
+  /** The rows. */
+  children: ComponentChildren;
+}) {
+  return (
+    <>
+      <SearchForm path={path} query={query} label={searchLabel} />
+      {page.total === 0 && query.q ? (
+        <EmptyState icon="bi-search" title={noMatch}>
+          Try another search, or <a href={path}>show them all</a>.
+        </EmptyState>
+      ) : page.total === 0 ? (
+        empty
+      ) : (
+        <>
+          <div class="table-responsive bg-body rounded-3 border mb-3">
+            <table class="table table-hover mb-0">
+              <thead>
+                <tr>{head}</tr>
+              </thead>
+              <tbody>{children}</tbody>
+            </table>
+          </div>
+          <Pager page={page} path={path} params={{ q: query.q, sort: query.sort, dir: query.dir }} />
+        </>
+      )}
+    </>
+  );
+}
+
+/** Edit and delete buttons at the end of a list row; `label` names the row for screen readers. */
+export function RowActions({ base, label }: { base: string; label: string }) {
+  return (
+    <td class="text-end text-nowrap">
+      <a class="btn btn-sm btn-outline-secondary" href={`${base}/edit`}>
+        <i class="bi bi-pencil" aria-hidden="true" />
+        <span class="visually-hidden">Edit {label}</span>
+      </a>{" "}
+      <a class="btn btn-sm btn-outline-danger" href={`${base}/delete`}>
+        <i class="bi bi-trash" aria-hidden="true" />
+        <span class="visually-hidden">Delete {label}</span>
+      </a>
+    </td>
+  );
+}
+
+export const ActionsHeader = () => (
+  <th scope="col" class="text-end">
+    <span class="visually-hidden">Actions</span>
+  </th>
+);
