@@ -138,27 +138,28 @@ export class DeliveryService {
     return (await this.getRun(actor, runId)).progress;
   }
 
-  async listRuns(actor: DeliveryActor, mailingId: number, page = 1): Promise<Page<RunView>> {
+  async listRuns(
+    actor: DeliveryActor,
+    mailingId: number,
+    page = 1,
+    pageSize = PAGE_SIZE,
+  ): Promise<Page<RunView>> {
     const mailing = await this.repo.findMailing(mailingId);
     if (!mailing || !canView(actor, mailing.owner_id)) throw new NotFoundError("Mailing not found");
-    const { items, total } = await this.repo.runsOfMailing(mailingId, PAGE_SIZE, (page - 1) * PAGE_SIZE);
-    return pageOf(await this.withProgress(items), total, page);
+    const { items, total } = await this.repo.runsOfMailing(mailingId, pageSize, (page - 1) * pageSize);
+    return pageOf(await this.withProgress(items), total, page, pageSize);
   }
 
   async listDeliveries(
     actor: DeliveryActor,
     runId: number,
-    query: { status?: DeliveryStatus | undefined; page?: number } = {},
+    query: { status?: DeliveryStatus | undefined; page?: number; pageSize?: number } = {},
   ): Promise<Page<Delivery>> {
     await this.visibleRun(actor, runId);
     const page = query.page ?? 1;
-    const { items, total } = await this.repo.deliveries(
-      runId,
-      query.status,
-      PAGE_SIZE,
-      (page - 1) * PAGE_SIZE,
-    );
-    return pageOf(items, total, page);
+    const pageSize = query.pageSize ?? PAGE_SIZE;
+    const { items, total } = await this.repo.deliveries(runId, query.status, pageSize, (page - 1) * pageSize);
+    return pageOf(items, total, page, pageSize);
   }
 
   /**

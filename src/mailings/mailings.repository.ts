@@ -40,8 +40,8 @@ export class MailingsRepository {
         query.dir,
       )
       .orderBy("mailings.id", query.dir)
-      .limit(PAGE_SIZE)
-      .offset((query.page - 1) * PAGE_SIZE)
+      .limit(query.limit)
+      .offset((query.page - 1) * query.limit)
       .execute();
     const total = await this.db
       .selectFrom("mailings")

@@ -48,7 +48,7 @@ export class MailingsService {
   async list(actor: Actor, rawQuery: unknown): Promise<Page<MailingRow> & { query: MailingListQuery }> {
     const query = mailingListQuery.parse(rawQuery ?? {});
     const { items, total } = await this.mailings.list(actor, query);
-    return { ...pageOf(items, total, query.page), query };
+    return { ...pageOf(items, total, query.page, query.limit), query };
   }
 
   /** All mailings (optionally one owner's), for `postpilot mailings`: the operator acts for everyone. */

@@ -3,7 +3,7 @@ import { sql } from "kysely";
 import type { Executor } from "../db/database.js";
 import type { Message, MessageUpdate, NewMessage } from "../db/schema.js";
 import type { Actor } from "../shared/actor.js";
-import { likePattern, PAGE_SIZE } from "../shared/pagination.js";
+import { likePattern } from "../shared/pagination.js";
 import type { MessageListQuery } from "./messages.schemas.js";
 
 export class MessagesRepository {
@@ -27,8 +27,8 @@ export class MessagesRepository {
         .selectAll()
         .orderBy(query.sort === "subject" ? sql`lower(subject)` : "created_at", query.dir)
         .orderBy("id", query.dir)
-        .limit(PAGE_SIZE)
-        .offset((query.page - 1) * PAGE_SIZE)
+        .limit(query.limit)
+        .offset((query.page - 1) * query.limit)
         .execute(),
       base.select((eb) => eb.fn.countAll<number>().as("n")).executeTakeFirstOrThrow(),
     ]);

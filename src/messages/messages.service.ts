@@ -23,7 +23,7 @@ export class MessagesService {
   async list(actor: Actor, rawQuery: unknown): Promise<Page<Message> & { query: MessageListQuery }> {
     const query = messageListQuery.parse(rawQuery ?? {});
     const { items, total } = await this.messages.list(actor, query);
-    return { ...pageOf(items, total, query.page), query };
+    return { ...pageOf(items, total, query.page, query.limit), query };
   }
 
   listAll(actor: Actor): Promise<Pick<Message, "id" | "subject">[]> {

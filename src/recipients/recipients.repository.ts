@@ -3,7 +3,7 @@ import { sql } from "kysely";
 import type { Executor } from "../db/database.js";
 import type { NewRecipient, Recipient, RecipientUpdate } from "../db/schema.js";
 import type { Actor } from "../shared/actor.js";
-import { likePattern, PAGE_SIZE } from "../shared/pagination.js";
+import { likePattern } from "../shared/pagination.js";
 import type { RecipientListQuery } from "./recipients.schemas.js";
 
 export class RecipientsRepository {
@@ -31,8 +31,8 @@ export class RecipientsRepository {
         .selectAll()
         .orderBy(column === "full_name" ? sql`lower(full_name)` : column, query.dir)
         .orderBy("id", query.dir)
-        .limit(PAGE_SIZE)
-        .offset((query.page - 1) * PAGE_SIZE)
+        .limit(query.limit)
+        .offset((query.page - 1) * query.limit)
         .execute(),
       this.countMatching(actor, query.q),
     ]);

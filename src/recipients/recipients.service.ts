@@ -31,7 +31,7 @@ export class RecipientsService {
   ): Promise<Page<Recipient> & { query: ReturnType<typeof recipientListQuery.parse> }> {
     const query = recipientListQuery.parse(rawQuery ?? {});
     const { items, total } = await this.recipients.list(actor, query);
-    return { ...pageOf(items, total, query.page), query };
+    return { ...pageOf(items, total, query.page, query.limit), query };
   }
 
   count(actor: Actor): Promise<number> {
@@ -91,6 +91,7 @@ export class RecipientsService {
       "You already have a recipient with this email.",
       "email",
       existing ? { href: `/recipients/${existing.id}`, text: `Open ${existing.email}` } : undefined,
+      existing?.id,
     );
   }
 

@@ -29,6 +29,8 @@ export class ConflictError extends DomainError {
     message: string,
     readonly field?: string,
     readonly link?: { href: string; text: string },
+    /** The existing row the change collides with (the API names it). */
+    readonly existingId?: number,
   ) {
     super(message);
   }

@@ -3,6 +3,7 @@
  * CLI reject longer input with the same message.
  */
 import { z } from "zod";
+import { PAGE_SIZE } from "./pagination.js";
 
 export const LIMITS = {
   email: 254,
@@ -93,17 +94,27 @@ export const id = z.coerce
   .positive(NOT_AN_ID)
   .max(2_147_483_647, NOT_AN_ID);
 
-/** List queries: search text, page, sort column and direction. */
+/** How many rows a list page may ask for (the API's `limit`; pages show PAGE_SIZE). */
+export const MAX_PAGE_SIZE = 100;
+
+/** List queries: search text, page, page size, sort column and direction. */
 export function listQuery<S extends readonly [string, ...string[]]>(sorts: S, defaultSort: S[number]) {
   return z.object({
     q: optionalText("Search", LIMITS.search).catch(""),
     page: z.coerce.number().int().min(1).max(1_000_000).catch(1),
+    limit: z.coerce.number().int().min(1).max(MAX_PAGE_SIZE).catch(PAGE_SIZE),
     sort: z.enum(sorts).catch(defaultSort),
     dir: z.enum(["asc", "desc"]).catch(defaultSort === "created_at" ? "desc" : "asc"),
   });
 }
 
-export type ListQuery<S extends string = string> = { q: string; page: number; sort: S; dir: "asc" | "desc" };
+export type ListQuery<S extends string = string> = {
+  q: string;
+  page: number;
+  limit: number;
+  sort: S;
+  dir: "asc" | "desc";
+};
 
 export function normalizeEmail(value: string): string {
   return value.trim().toLowerCase();

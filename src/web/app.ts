@@ -16,6 +16,8 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import { accountLinkRoutes } from "../accounts/account-links.pages.js";
 import { accountRoutes } from "../accounts/accounts.pages.js";
 import { adminRoutes } from "../admin/admin.pages.js";
+import { isBearerApiRequest } from "../api/auth.js";
+import { apiPlugin } from "../api/index.js";
 import { blogAdminRoutes } from "../blog/blog.admin.pages.js";
 import { blogRoutes } from "../blog/blog.pages.js";
 import type { Services } from "../container.js";
@@ -117,9 +119,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     }
   });
 
-  // Every state-changing form carries a CSRF token.
+  // Every state-changing form carries a CSRF token. The API reads no cookies (bearer tokens only): no CSRF there.
   app.addHook("preHandler", (req, reply, done) => {
-    if (UNSAFE_METHODS.has(req.method)) return app.csrfProtection(req, reply, done);
+    if (UNSAFE_METHODS.has(req.method) && !isBearerApiRequest(req))
+      return app.csrfProtection(req, reply, done);
     done();
   });
 
@@ -135,6 +138,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(async (scope) => adminRoutes(scope, services));
   await app.register(async (scope) => blogRoutes(scope, services));
   await app.register(async (scope) => blogAdminRoutes(scope, services));
+  await app.register(async (scope) => apiPlugin(scope, services), { prefix: "/api" });
   app.get("/healthz", async () => ({ ok: true }));
   return app;
 }

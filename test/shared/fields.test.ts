@@ -97,16 +97,20 @@ describe("fields", () => {
 
   it("falls back to defaults for list queries instead of failing", () => {
     const sut = listQuery(["name", "created_at"] as const, "created_at");
-    expect(sut.parse({})).toEqual({ q: "", page: 1, sort: "created_at", dir: "desc" });
-    expect(sut.parse({ q: ["a", "b"], page: "-3", sort: "password", dir: "sideways" })).toEqual({
-      q: "",
-      page: 1,
-      sort: "created_at",
-      dir: "desc",
-    });
-    expect(sut.parse({ q: " ann ", page: "3", sort: "name", dir: "asc" })).toEqual({
+    expect(sut.parse({})).toEqual({ q: "", page: 1, limit: 25, sort: "created_at", dir: "desc" });
+    expect(sut.parse({ q: ["a", "b"], page: "-3", limit: "500", sort: "password", dir: "sideways" })).toEqual(
+      {
+        q: "",
+        page: 1,
+        limit: 25,
+        sort: "created_at",
+        dir: "desc",
+      },
+    );
+    expect(sut.parse({ q: " ann ", page: "3", limit: "10", sort: "name", dir: "asc" })).toEqual({
       q: "ann",
       page: 3,
+      limit: 10,
       sort: "name",
       dir: "asc",
     });

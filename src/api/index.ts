@@ -1,0 +1,49 @@
+/**
+ * The JSON API under /api/v1 (bearer tokens, per-token rate limit, problem+json errors) and its OpenAPI
+ * document and docs page. Registered by web/app.ts with the prefix /api, in its own encapsulated scope.
+ */
+import type {} from "@fastify/rate-limit";
+import type { FastifyInstance } from "fastify";
+import type { Services } from "../container.js";
+import { accountApi } from "./account.api.js";
+import { bearerAuth } from "./auth.js";
+import { mailingsApi } from "./mailings.api.js";
+import { messagesApi } from "./messages.api.js";
+import { docsRoutes } from "./openapi.js";
+import { registerProblemHandlers } from "./problem.js";
+import { recipientsApi } from "./recipients.api.js";
+import { ApiRouter, type Operation } from "./router.js";
+import { runsApi } from "./runs.api.js";
+
+export const API_VERSION = "1.0.0";
+
+/** Requests per token and minute. */
+export const API_RATE_LIMIT = 300;
+
+export async function apiPlugin(app: FastifyInstance, services: Services): Promise<void> {
+  registerProblemHandlers(app);
+  const operations: Operation[] = [];
+  await app.register(
+    async (v1) => {
+      v1.decorateRequest("apiUser", null);
+      v1.decorateRequest("apiTokenId", null);
+      v1.addHook("onRequest", bearerAuth(services));
+      v1.addHook(
+        "preHandler",
+        v1.rateLimit({
+          max: API_RATE_LIMIT,
+          timeWindow: "1 minute",
+          keyGenerator: (req) => `api-token-${req.apiTokenId}`,
+        }),
+      );
+      const api = new ApiRouter(v1, operations);
+      recipientsApi(api, services);
+      messagesApi(api, services);
+      mailingsApi(api, services);
+      runsApi(api, services);
+      accountApi(api, services);
+    },
+    { prefix: "/v1" },
+  );
+  await docsRoutes(app, operations, API_VERSION);
+}

@@ -1,0 +1,108 @@
+/** /api/v1/mailings: the same services and schemas as the mailing pages, plus "send now" and its runs. */
+import type { Services } from "../container.js";
+import { MAILING_SORTS } from "../mailings/mailings.schemas.js";
+import { PAGE_SIZE } from "../shared/pagination.js";
+import { type ApiRouter, patched } from "./router.js";
+import {
+  listOf,
+  listQueryFor,
+  mailingListOut,
+  mailingOut,
+  pagingQuery,
+  runDetailsOut,
+  runListOut,
+} from "./schemas.js";
+
+export function mailingsApi(api: ApiRouter, { mailings, delivery }: Services): void {
+  const tag = "Mailings";
+  api.route({
+    method: "GET",
+    path: "/mailings",
+    tag,
+    summary: "List mailings",
+    query: listQueryFor(MAILING_SORTS),
+    status: 200,
+    response: mailingListOut,
+    problems: [422],
+    handler: async ({ user, query }) => listOf(await mailings.list(user, query)),
+  });
+  api.route({
+    method: "POST",
+    path: "/mailings",
+    tag,
+    summary: "Create a mailing",
+    description:
+      "Times without an offset are wall-clock times in `time_zone`. The mailing starts with all your recipients, those matching `recipient_q`, or none (`recipient_mode`). If its first send time has passed, it is sent at once.",
+    body: "MailingInput",
+    status: 201,
+    response: mailingOut,
+    problems: [422],
+    handler: async ({ user, body }) => mailings.get(user, (await mailings.create(user, body)).id),
+  });
+  api.route({
+    method: "GET",
+    path: "/mailings/:id",
+    tag,
+    summary: "Get a mailing",
+    status: 200,
+    response: mailingOut,
+    problems: [404],
+    handler: ({ user, id }) => mailings.get(user, id),
+  });
+  api.route({
+    method: "PATCH",
+    path: "/mailings/:id",
+    tag,
+    summary: "Change a mailing's schedule, message or name (only the fields sent)",
+    body: "MailingPatch",
+    status: 200,
+    response: mailingOut,
+    problems: [404, 422],
+    handler: async ({ user, id, body }) => {
+      const m = await mailings.get(user, id);
+      const stored = {
+        name: m.name,
+        message_id: m.message_id,
+        first_send_at: m.first_send_at,
+        end_at: m.end_at,
+        periodicity: m.periodicity,
+        time_zone: m.time_zone,
+      };
+      await mailings.update(user, id, patched(stored, body));
+      return mailings.get(user, id);
+    },
+  });
+  api.route({
+    method: "DELETE",
+    path: "/mailings/:id",
+    tag,
+    summary: "Delete a mailing with its runs",
+    status: 204,
+    problems: [404],
+    handler: ({ user, id }) => mailings.delete(user, id),
+  });
+  api.route({
+    method: "POST",
+    path: "/mailings/:id/send",
+    tag,
+    summary: "Send a mailing now",
+    description:
+      "Starts a run and answers at once; workers send it. Follow it with GET /runs/{id}. 409 while another run of the mailing is sending, when it has no recipients, or when a manager disabled it.",
+    status: 202,
+    response: runDetailsOut,
+    problems: [404, 409],
+    handler: async ({ user, id }) => delivery.getRun(user, (await delivery.sendNow(user, id, "api")).id),
+  });
+  api.route({
+    method: "GET",
+    path: "/mailings/:id/runs",
+    tag,
+    summary: "List a mailing's runs, newest first",
+    query: pagingQuery,
+    status: 200,
+    response: runListOut,
+    problems: [404, 422],
+    handler: async ({ user, id, query }) =>
+      listOf(await delivery.listRuns(user, id, query.page ?? 1, query.limit ?? PAGE_SIZE)),
+  });
+}

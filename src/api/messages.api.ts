@@ -1,0 +1,65 @@
+/** /api/v1/messages: the same service and schemas as the message pages. */
+import type { Services } from "../container.js";
+import { MESSAGE_SORTS } from "../messages/messages.schemas.js";
+import { type ApiRouter, patched } from "./router.js";
+import { listOf, listQueryFor, messageListOut, messageOut } from "./schemas.js";
+
+export function messagesApi(api: ApiRouter, { messages }: Services): void {
+  const tag = "Messages";
+  api.route({
+    method: "GET",
+    path: "/messages",
+    tag,
+    summary: "List messages (search subject and body)",
+    query: listQueryFor(MESSAGE_SORTS),
+    status: 200,
+    response: messageListOut,
+    problems: [422],
+    handler: async ({ user, query }) => listOf(await messages.list(user, query)),
+  });
+  api.route({
+    method: "POST",
+    path: "/messages",
+    tag,
+    summary: "Write a message",
+    body: "MessageInput",
+    status: 201,
+    response: messageOut,
+    problems: [422],
+    handler: ({ user, body }) => messages.create(user, body),
+  });
+  api.route({
+    method: "GET",
+    path: "/messages/:id",
+    tag,
+    summary: "Get a message",
+    status: 200,
+    response: messageOut,
+    problems: [404],
+    handler: ({ user, id }) => messages.get(user, id),
+  });
+  api.route({
+    method: "PATCH",
+    path: "/messages/:id",
+    tag,
+    summary: "Change a message (only the fields sent)",
+    body: "MessagePatch",
+    status: 200,
+    response: messageOut,
+    problems: [404, 422],
+    handler: async ({ user, id, body }) => {
+      const { subject, body: text } = await messages.get(user, id);
+      return messages.update(user, id, patched({ subject, body: text }, body));
+    },
+  });
+  api.route({
+    method: "DELETE",
+    path: "/messages/:id",
+    tag,
+    summary: "Delete a message",
+    description: "A message that a mailing uses cannot be deleted (409) until the mailing is.",
+    status: 204,
+    problems: [404, 409],
+    handler: ({ user, id }) => messages.delete(user, id),
+  });
+}

@@ -1,0 +1,226 @@
+/**
+ * The OpenAPI 3.1 document, generated from the routes the API registered and the zod schemas they use,
+ * served at /api/openapi.json; and /api/docs, Swagger UI served from node_modules (no CDN).
+ */
+import { createRequire } from "node:module";
+import path from "node:path";
+import fastifyStatic from "@fastify/static";
+import type { FastifyInstance } from "fastify";
+import { z } from "zod";
+import { initialRecipientsSchema, mailingSchema } from "../mailings/mailings.schemas.js";
+import { messageSchema } from "../messages/messages.schemas.js";
+import { recipientSchema } from "../recipients/recipients.schemas.js";
+import type { Operation } from "./router.js";
+import * as s from "./schemas.js";
+
+type JsonSchema = Record<string, unknown>;
+
+const outputs = z.registry<{ id: string }>();
+const named: [string, z.ZodType][] = [
+  ["Recipient", s.recipientOut],
+  ["RecipientList", s.recipientListOut],
+  ["Message", s.messageOut],
+  ["MessageList", s.messageListOut],
+  ["Mailing", s.mailingOut],
+  ["MailingList", s.mailingListOut],
+  ["Run", s.runOut],
+  ["RunDetails", s.runDetailsOut],
+  ["RunList", s.runListOut],
+  ["Delivery", s.deliveryOut],
+  ["DeliveryList", s.deliveryListOut],
+  ["Stats", s.statsOut],
+  ["Me", s.meOut],
+  ["Problem", s.problemOut],
+];
+for (const [id, schema] of named) outputs.add(schema, { id });
+
+// Request bodies are the forms' schemas. Their JSON Schema comes from zod; which fields are required is
+// stated here, because fields that default to "" (or to "all") look required to the converter.
+const inputs: [string, z.ZodType, string[]][] = [
+  ["RecipientInput", recipientSchema, ["email"]],
+  ["MessageInput", messageSchema, ["subject", "body"]],
+  [
+    "MailingInput",
+    z.object({ ...mailingSchema.in.shape, ...initialRecipientsSchema.shape }),
+    ["name", "message_id", "first_send_at", "end_at", "periodicity", "time_zone"],
+  ],
+];
+const PATCH_OF: Record<string, string> = {
+  RecipientPatch: "RecipientInput",
+  MessagePatch: "MessageInput",
+  MailingPatch: "MailingInput",
+};
+const INPUT_NOTES: Record<string, Record<string, string>> = {
+  MailingInput: {
+    first_send_at: "2026-12-01T09:00 (in time_zone) or an instant with an offset.",
+    end_at: "After first_send_at, in the future.",
+    time_zone: "An IANA time zone such as Europe/Berlin.",
+    recipient_mode: "Which of your recipients the new mailing starts with (default all).",
+    recipient_q: "With recipient_mode matching: the search text.",
+  },
+};
+
+function bare(schema: JsonSchema): JsonSchema {
+  const { $schema: _, $id: __, ...rest } = schema;
+  return rest;
+}
+
+function componentSchemas(): Record<string, JsonSchema> {
+  const uri = (id: string) => `#/components/schemas/${id}`;
+  const out = z.toJSONSchema(outputs, { io: "output", uri, unrepresentable: "any" }).schemas;
+  const schemas: Record<string, JsonSchema> = {};
+  for (const [id, schema] of Object.entries(out)) schemas[id] = bare(schema as JsonSchema);
+  for (const [id, schema, required] of inputs) {
+    const json = bare(z.toJSONSchema(schema, { io: "input", unrepresentable: "any" }) as JsonSchema);
+    const properties = json.properties as Record<string, JsonSchema>;
+    for (const [field, note] of Object.entries(INPUT_NOTES[id] ?? {})) {
+      if (properties[field]) properties[field].description = note;
+    }
+    schemas[id] = { ...json, required };
+  }
+  for (const [patch, input] of Object.entries(PATCH_OF)) {
+    const { required: _, ...rest } = schemas[input]!;
+    schemas[patch] = rest;
+  }
+  return schemas;
+}
+
+const PROBLEMS: Record<number, [string, string]> = {
+  401: ["Unauthorized", "No token, a malformed or revoked token, or its user is blocked."],
+  404: ["NotFound", "Not found, or it belongs to someone else."],
+  409: ["Conflict", "Conflicts with existing data (a duplicate, a row in use, a run still sending)."],
+  422: ["Invalid", "Invalid input: `errors` lists each field with its message."],
+  429: ["TooManyRequests", "Too many requests with this token: wait Retry-After seconds."],
+  500: ["ServerError", "An unexpected error (logged; no details are shown)."],
+};
+
+const problemRef = (status: number) => ({ $ref: `#/components/responses/${PROBLEMS[status]![0]}` });
+
+function responses(): Record<string, JsonSchema> {
+  const result: Record<string, JsonSchema> = {};
+  for (const [status, [name, description]] of Object.entries(PROBLEMS)) {
+    result[name] = {
+      description,
+      content: { "application/problem+json": { schema: { $ref: "#/components/schemas/Problem" } } },
+      ...(status === "429"
+        ? { headers: { "Retry-After": { description: "Seconds to wait.", schema: { type: "integer" } } } }
+        : {}),
+    };
+  }
+  return result;
+}
+
+function queryParameters(query: z.ZodObject | undefined): JsonSchema[] {
+  if (!query) return [];
+  const json = z.toJSONSchema(query, { io: "output", unrepresentable: "any" }) as JsonSchema;
+  return Object.entries(json.properties as Record<string, JsonSchema>).map(([name, schema]) => {
+    const { description, ...rest } = schema;
+    return { name, in: "query", required: false, schema: rest, ...(description ? { description } : {}) };
+  });
+}
+
+function operationObject(op: Operation): JsonSchema {
+  const id = outputs.get(op.response ?? z.never())?.id;
+  if (op.response && !id) throw new Error(`${op.method} ${op.path}: its response schema has no name`);
+  const success = op.response
+    ? {
+        description: "OK",
+        content: { "application/json": { schema: { $ref: `#/components/schemas/${id}` } } },
+      }
+    : { description: "Done; no content." };
+  const problems = [...new Set([...op.problems, 401, 429, 500])].sort();
+  return {
+    operationId: `${op.method.toLowerCase()}${op.path.replace(/\/:id/g, "ById").replace(/(?:^|[/-])(\w)/g, (_, c: string) => c.toUpperCase())}`,
+    summary: op.summary,
+    ...(op.description ? { description: op.description } : {}),
+    tags: [op.tag],
+    parameters: [
+      ...(op.path.includes(":id")
+        ? [{ name: "id", in: "path", required: true, schema: { type: "integer", minimum: 1 } }]
+        : []),
+      ...queryParameters(op.query),
+    ],
+    ...(op.body
+      ? {
+          requestBody: {
+            required: true,
+            content: { "application/json": { schema: { $ref: `#/components/schemas/${op.body}` } } },
+          },
+        }
+      : {}),
+    responses: {
+      [String(op.status)]: success,
+      ...Object.fromEntries(problems.map((status) => [String(status), problemRef(status)])),
+    },
+  };
+}
+
+export function openApiDocument(operations: Operation[], version: string): JsonSchema {
+  const paths: Record<string, Record<string, JsonSchema>> = {};
+  for (const op of operations) {
+    const key = op.path.replace(/:(\w+)/g, "{$1}");
+    paths[key] ??= {};
+    paths[key][op.method.toLowerCase()] = operationObject(op);
+  }
+  return {
+    openapi: "3.1.0",
+    info: {
+      title: "PostPilot API",
+      version,
+      description:
+        "Recipients, messages, mailings and their runs, as in the web app. Authenticate with a personal API token from your profile page: `Authorization: Bearer <token>`. Errors are RFC 9457 problem details.",
+    },
+    servers: [{ url: "/api/v1" }],
+    security: [{ bearerAuth: [] }],
+    tags: ["Recipients", "Messages", "Mailings", "Runs", "Account"].map((name) => ({ name })),
+    paths,
+    components: {
+      securitySchemes: {
+        bearerAuth: { type: "http", scheme: "bearer", description: "A personal API token (pp_…)." },
+      },
+      schemas: componentSchemas(),
+      responses: responses(),
+    },
+  };
+}
+
+const require = createRequire(import.meta.url);
+const SWAGGER_FILES = new Set(["/swagger-ui.css", "/swagger-ui-bundle.js"]);
+
+const DOCS_PAGE = `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>PostPilot API</title>
+<link rel="icon" href="/assets/app/favicon.svg">
+<link rel="stylesheet" href="/api/docs/assets/swagger-ui.css">
+</head>
+<body>
+<div id="swagger-ui"></div>
+<script src="/api/docs/assets/swagger-ui-bundle.js"></script>
+<script src="/assets/app/api-docs.js"></script>
+</body>
+</html>
+`;
+
+/** /api/openapi.json and /api/docs (no token needed: the document holds no data). */
+export async function docsRoutes(
+  app: FastifyInstance,
+  operations: Operation[],
+  version: string,
+): Promise<void> {
+  await app.register(fastifyStatic, {
+    root: path.dirname(require.resolve("swagger-ui-dist/package.json")),
+    prefix: "/docs/assets/",
+    decorateReply: false,
+    allowedPath: (pathName) => SWAGGER_FILES.has(pathName),
+    maxAge: "1d",
+  });
+  let document: JsonSchema | null = null;
+  app.get("/openapi.json", async () => {
+    document ??= openApiDocument(operations, version);
+    return document;
+  });
+  app.get("/docs", async (_req, reply) => reply.type("text/html; charset=utf-8").send(DOCS_PAGE));
+}

@@ -1,0 +1,65 @@
+/** /api/v1/recipients: the same service and schemas as the recipient pages. */
+import type { Services } from "../container.js";
+import { RECIPIENT_SORTS } from "../recipients/recipients.schemas.js";
+import { type ApiRouter, patched } from "./router.js";
+import { listOf, listQueryFor, recipientListOut, recipientOut } from "./schemas.js";
+
+export function recipientsApi(api: ApiRouter, { recipients }: Services): void {
+  const tag = "Recipients";
+  api.route({
+    method: "GET",
+    path: "/recipients",
+    tag,
+    summary: "List recipients (search by email or name)",
+    query: listQueryFor(RECIPIENT_SORTS),
+    status: 200,
+    response: recipientListOut,
+    problems: [422],
+    handler: async ({ user, query }) => listOf(await recipients.list(user, query)),
+  });
+  api.route({
+    method: "POST",
+    path: "/recipients",
+    tag,
+    summary: "Add a recipient",
+    description: "The email is unique per user, ignoring case and spaces: a duplicate is a 409 naming it.",
+    body: "RecipientInput",
+    status: 201,
+    response: recipientOut,
+    problems: [409, 422],
+    handler: ({ user, body }) => recipients.create(user, body),
+  });
+  api.route({
+    method: "GET",
+    path: "/recipients/:id",
+    tag,
+    summary: "Get a recipient",
+    status: 200,
+    response: recipientOut,
+    problems: [404],
+    handler: ({ user, id }) => recipients.get(user, id),
+  });
+  api.route({
+    method: "PATCH",
+    path: "/recipients/:id",
+    tag,
+    summary: "Change a recipient (only the fields sent)",
+    body: "RecipientPatch",
+    status: 200,
+    response: recipientOut,
+    problems: [404, 409, 422],
+    handler: async ({ user, id, body }) => {
+      const { email, full_name, comment } = await recipients.get(user, id);
+      return recipients.update(user, id, patched({ email, full_name, comment }, body));
+    },
+  });
+  api.route({
+    method: "DELETE",
+    path: "/recipients/:id",
+    tag,
+    summary: "Delete a recipient (it leaves every mailing; past deliveries keep the address)",
+    status: 204,
+    problems: [404],
+    handler: ({ user, id }) => recipients.delete(user, id),
+  });
+}

@@ -1,0 +1,79 @@
+/**
+ * Declares API routes and remembers them, so the OpenAPI document lists exactly the routes that exist.
+ * Each route parses its id and query, calls one service method and shapes the result with its response
+ * schema (which also drops columns the API does not show, such as owner ids).
+ */
+import type { FastifyInstance } from "fastify";
+import type { z } from "zod";
+import type { User } from "../db/schema.js";
+import { NotFoundError, UnauthorizedError, ValidationError } from "../shared/errors.js";
+import { id as idSchema } from "../shared/fields.js";
+import { parseInput } from "../shared/validation.js";
+
+export type Method = "GET" | "POST" | "PATCH" | "DELETE";
+
+export interface Operation {
+  method: Method;
+  /** Under /api/v1, with ":id" for the one path parameter. */
+  path: string;
+  summary: string;
+  tag: string;
+  description?: string;
+  query?: z.ZodObject;
+  /** The request body's component name (see openapi.ts). */
+  body?: string;
+  status: 200 | 201 | 202 | 204;
+  /** Absent for 204. */
+  response?: z.ZodType;
+  /** Problem statuses this route can answer besides 401, 429 and 500. */
+  problems: number[];
+}
+
+export interface HandlerInput<Q> {
+  user: User;
+  id: number;
+  query: Q;
+  body: unknown;
+}
+
+export class ApiRouter {
+  constructor(
+    private readonly app: FastifyInstance,
+    readonly operations: Operation[],
+  ) {}
+
+  route<Q extends z.ZodObject = z.ZodObject>(
+    op: Omit<Operation, "query"> & {
+      query?: Q;
+      handler: (input: HandlerInput<z.output<Q>>) => Promise<unknown>;
+    },
+  ): void {
+    const { handler, ...operation } = op;
+    this.operations.push(operation);
+    this.app.route<{ Params: { id?: string } }>({
+      method: op.method,
+      url: op.path,
+      handler: async (req, reply) => {
+        if (!req.apiUser) throw new UnauthorizedError();
+        let id = 0;
+        if (op.path.includes(":id")) {
+          const parsed = idSchema.safeParse(req.params.id);
+          if (!parsed.success) throw new NotFoundError();
+          id = parsed.data;
+        }
+        const query = (op.query ? parseInput(op.query, req.query ?? {}) : {}) as z.output<Q>;
+        const result = await handler({ user: req.apiUser, id, query, body: req.body });
+        reply.code(op.status).header("cache-control", "no-store");
+        return op.response ? reply.send(op.response.parse(result)) : reply.send();
+      },
+    });
+  }
+}
+
+/** PATCH: the stored fields with the body's on top, for a service's update that takes the whole object. */
+export function patched(stored: Record<string, unknown>, body: unknown): Record<string, unknown> {
+  if (typeof body !== "object" || body === null || Array.isArray(body)) {
+    throw new ValidationError({ _form: "Send a JSON object with the fields to change." });
+  }
+  return { ...stored, ...body };
+}

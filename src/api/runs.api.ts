@@ -1,0 +1,47 @@
+/** /api/v1/runs: one send of a mailing, its progress by status, its deliveries, and "retry failed". */
+import type { Services } from "../container.js";
+import type { ApiRouter } from "./router.js";
+import { deliveriesQuery, deliveryListOut, listOf, runDetailsOut } from "./schemas.js";
+
+export function runsApi(api: ApiRouter, { delivery }: Services): void {
+  const tag = "Runs";
+  api.route({
+    method: "GET",
+    path: "/runs/:id",
+    tag,
+    summary: "Get a run with its deliveries counted by status",
+    status: 200,
+    response: runDetailsOut,
+    problems: [404],
+    handler: ({ user, id }) => delivery.getRun(user, id),
+  });
+  api.route({
+    method: "GET",
+    path: "/runs/:id/deliveries",
+    tag,
+    summary: "List a run's deliveries (one per recipient), optionally by status",
+    query: deliveriesQuery,
+    status: 200,
+    response: deliveryListOut,
+    problems: [404, 422],
+    handler: async ({ user, id, query }) =>
+      listOf(
+        await delivery.listDeliveries(user, id, {
+          status: query.status,
+          page: query.page,
+          pageSize: query.limit,
+        }),
+      ),
+  });
+  api.route({
+    method: "POST",
+    path: "/runs/:id/retry-failed",
+    tag,
+    summary: "Send a finished run's failed deliveries again",
+    description: "409 while the run is still sending or when nothing failed.",
+    status: 202,
+    response: runDetailsOut,
+    problems: [404, 409],
+    handler: ({ user, id }) => delivery.retryFailed(user, id),
+  });
+}

@@ -1,0 +1,159 @@
+/**
+ * The API's response and query schemas (zod), and the named schemas of the OpenAPI document. Request bodies
+ * are the features' own input schemas; the handlers pass bodies to the same services the forms use.
+ */
+import { z } from "zod";
+import { PERIODICITIES } from "../mailings/mailings.schemas.js";
+import { LIMITS, MAX_PAGE_SIZE } from "../shared/fields.js";
+
+const int = z.number().int();
+const time = z.string().describe("UTC, ISO 8601 (2026-11-24T12:00:00.000Z)");
+const nullableTime = time.nullable();
+
+export const recipientOut = z.object({
+  id: int,
+  email: z.string(),
+  full_name: z.string(),
+  comment: z.string(),
+  created_at: time,
+  updated_at: time,
+});
+
+export const messageOut = z.object({
+  id: int,
+  subject: z.string(),
+  body: z.string(),
+  created_at: time,
+  updated_at: time,
+});
+
+export const mailingOut = z.object({
+  id: int,
+  name: z.string(),
+  message_id: int,
+  message_subject: z.string(),
+  first_send_at: time,
+  end_at: time,
+  periodicity: z.enum(PERIODICITIES),
+  time_zone: z.string(),
+  status: z.enum(["created", "running", "completed"]),
+  disabled_at: nullableTime.describe("Set when a manager disabled the mailing: it is not sent."),
+  next_run_at: nullableTime,
+  last_run_at: nullableTime,
+  recipient_count: int,
+  created_at: time,
+  updated_at: time,
+});
+
+const progress = z.object({
+  pending: int,
+  sending: int,
+  sent: int,
+  failed: int,
+  total: int,
+  done: z.boolean().describe("Every delivery is sent or failed."),
+});
+
+export const runOut = z.object({
+  id: int,
+  mailing_id: int,
+  trigger: z.enum(["schedule", "web", "cli", "api"]),
+  status: z.enum(["sending", "success", "failure"]),
+  scheduled_for: time,
+  subject: z.string().describe("The message's subject when the run started."),
+  total_count: int,
+  sent_count: int,
+  failed_count: int,
+  started_at: time,
+  finished_at: nullableTime,
+  progress: progress.describe("Deliveries by status."),
+  summary: z
+    .object({
+      codes: z.record(z.string(), int).describe("Deliveries by the mail server's last reply code."),
+      failures: z.array(z.object({ text: z.string(), count: int })),
+    })
+    .nullable()
+    .describe("The mail server's responses, once the run has finished."),
+});
+
+export const runDetailsOut = runOut.extend({ mailing_name: z.string() });
+
+export const DELIVERY_STATUSES = ["pending", "sending", "sent", "failed"] as const;
+
+export const deliveryOut = z.object({
+  id: int,
+  run_id: int,
+  recipient_id: int.nullable().describe("Null when the recipient was deleted since."),
+  email: z.string(),
+  status: z.enum(DELIVERY_STATUSES),
+  tries: int,
+  next_attempt_at: time,
+  last_code: int.nullable(),
+  last_enhanced: z.string().nullable(),
+  last_text: z.string().nullable(),
+  message_id: z.string().nullable(),
+  created_at: time,
+  sent_at: nullableTime,
+  updated_at: time,
+});
+
+export const statsOut = z.object({
+  mailings: int,
+  active_mailings: int.describe("Mailings with status running."),
+  unique_recipients: int,
+  scope: z.enum(["own", "all"]).describe("Admins see figures across all users."),
+});
+
+export const meOut = z.object({
+  id: int,
+  email: z.string(),
+  name: z.string(),
+  role: z.enum(["user", "manager", "admin"]),
+  time_zone: z.string(),
+  created_at: time,
+});
+
+export const problemOut = z.object({
+  type: z.string(),
+  title: z.string(),
+  status: int,
+  detail: z.string(),
+  instance: z.string(),
+  errors: z
+    .array(z.object({ field: z.string(), message: z.string() }))
+    .optional()
+    .describe("422: each invalid field (`_form` for the body as a whole)."),
+  existing_id: int.optional().describe("409 on a duplicate recipient: the existing recipient's id."),
+});
+
+export const pageOut = <T extends z.ZodType>(item: T) =>
+  z.object({ items: z.array(item), total: int, page: int, limit: int, pages: int });
+
+// Query parameters: checked strictly here (422 on a bad one); the services apply the defaults.
+const page = z.coerce.number().int().min(1).max(1_000_000).optional();
+const limit = z.coerce.number().int().min(1).max(MAX_PAGE_SIZE).optional().describe("Default 25.");
+export const pagingQuery = z.object({ page, limit });
+export const listQueryFor = <S extends readonly [string, ...string[]]>(sorts: S) =>
+  pagingQuery.extend({
+    q: z.string().max(LIMITS.search).optional().describe("Search text."),
+    sort: z.enum(sorts).optional(),
+    dir: z.enum(["asc", "desc"]).optional(),
+  });
+export const deliveriesQuery = pagingQuery.extend({ status: z.enum(DELIVERY_STATUSES).optional() });
+
+/** A service's Page as the API's list: `pageSize` is called `limit` here, as in the query. */
+export function listOf<T>(page: {
+  items: T[];
+  total: number;
+  page: number;
+  pageSize: number;
+  pages: number;
+}) {
+  return { items: page.items, total: page.total, page: page.page, limit: page.pageSize, pages: page.pages };
+}
+
+export const recipientListOut = pageOut(recipientOut);
+export const messageListOut = pageOut(messageOut);
+export const mailingListOut = pageOut(mailingOut);
+export const runListOut = pageOut(runOut);
+export const deliveryListOut = pageOut(deliveryOut);
