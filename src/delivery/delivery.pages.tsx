@@ -1,19 +1,19 @@
 /**
  * Sending pages: "send now" with confirmation, a run with every delivery and the server's replies,
- * "retry failed", live progress (JSON polled by app.js), the reports page and the admin's local outbox.
+ * "retry failed", and live progress (JSON polled by app.js). Reports and the outbox have their own files.
  */
 import type { FastifyInstance } from "fastify";
 import type { Services } from "../container.js";
 import type { Delivery, DeliveryStatus, RunStatus, RunTrigger } from "../db/schema.js";
-import { ConflictError, ForbiddenError, NotFoundError } from "../shared/errors.js";
+import { ConflictError, ForbiddenError } from "../shared/errors.js";
 import { id } from "../shared/fields.js";
 import type { Page } from "../shared/pagination.js";
-import { isAdmin, isStaff } from "../shared/roles.js";
+import { isAdmin } from "../shared/roles.js";
 import { formatInZone } from "../shared/time.js";
 import { CsrfField, DefinitionList, EmptyState, PageHeader, Pager, withQuery } from "../web/components.js";
 import { redirectWith, requireUser, sendPage, type ViewContext, viewContext } from "../web/context.js";
 import { renderPage } from "../web/layout.js";
-import type { OutboxListItem, Progress, RunDetails, RunView } from "./delivery.service.js";
+import type { Progress, RunDetails, RunView } from "./delivery.service.js";
 
 const RUN_BADGES: Record<RunStatus, { label: string; cls: string }> = {
   sending: { label: "Sending", cls: "text-bg-info" },
@@ -298,190 +298,6 @@ function runPage(
   );
 }
 
-function reportsPage(
-  ctx: ViewContext,
-  months: Awaited<ReturnType<Services["delivery"]["report"]>>,
-  whose: string,
-) {
-  const total = months.reduce(
-    (acc, m) => ({
-      runs: acc.runs + m.runs,
-      success: acc.success + m.successRuns,
-      failure: acc.failure + m.failureRuns,
-      sent: acc.sent + m.sent,
-      failed: acc.failed + m.failed,
-    }),
-    { runs: 0, success: 0, failure: 0, sent: 0, failed: 0 },
-  );
-  const max = Math.max(1, ...months.map((m) => m.sent + m.failed));
-  return renderPage(
-    ctx,
-    "Reports",
-    <>
-      <PageHeader title="Reports" />
-      <p class="text-body-secondary">
-        Runs and messages of {whose} over the last 12 months (months in UTC).
-        {isStaff(ctx.user) && (
-          <>
-            {" "}
-            <a href="/reports">Mine</a> · <a href="/reports?user=all">All users</a> · pick a user on{" "}
-            <a href="/admin/users">Users</a>.
-          </>
-        )}
-      </p>
-      <section class="row g-3 mb-4" aria-label="Totals">
-        {[
-          ["Runs", total.runs, "bi-collection"],
-          ["Successful runs", total.success, "bi-check2-circle"],
-          ["Failed runs", total.failure, "bi-x-circle"],
-          ["Messages sent", total.sent, "bi-envelope-check"],
-          ["Deliveries failed", total.failed, "bi-envelope-x"],
-        ].map(([label, value, icon]) => (
-          <div class="col-6 col-lg">
-            <div class="card stat-card h-100">
-              <div class="card-body">
-                <i class={`bi ${icon} text-primary`} aria-hidden="true" />
-                <div class="fs-3 fw-semibold">{Number(value).toLocaleString("en-US")}</div>
-                <div class="text-body-secondary small">{label}</div>
-              </div>
-            </div>
-          </div>
-        ))}
-      </section>
-      {months.length === 0 ? (
-        <EmptyState icon="bi-bar-chart" title="Nothing sent yet">
-          Reports fill in as your mailings are sent. <a href="/mailings">Go to your mailings</a>.
-        </EmptyState>
-      ) : (
-        <div class="table-responsive bg-body rounded-3 border">
-          <table class="table mb-0">
-            <thead>
-              <tr>
-                <th scope="col">Month</th>
-                <th scope="col" class="text-end">
-                  Runs
-                </th>
-                <th scope="col" class="text-end">
-                  Successful
-                </th>
-                <th scope="col" class="text-end">
-                  Failed
-                </th>
-                <th scope="col" class="text-end">
-                  Sent
-                </th>
-                <th scope="col" class="text-end">
-                  Failed deliveries
-                </th>
-                <th scope="col" class="w-25">
-                  <span class="visually-hidden">Chart</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {months.map((m) => (
-                <tr>
-                  <td>{m.month}</td>
-                  <td class="text-end">{m.runs}</td>
-                  <td class="text-end">{m.successRuns}</td>
-                  <td class="text-end">{m.failureRuns}</td>
-                  <td class="text-end">{m.sent.toLocaleString("en-US")}</td>
-                  <td class="text-end">{m.failed.toLocaleString("en-US")}</td>
-                  <td>
-                    <div class="progress" role="presentation">
-                      <div
-                        class="progress-bar bg-success"
-                        data-width={String(Math.round((m.sent / max) * 100))}
-                      />
-                      <div
-                        class="progress-bar bg-danger"
-                        data-width={String(Math.round((m.failed / max) * 100))}
-                      />
-                    </div>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
-    </>,
-  );
-}
-
-function outboxPage(ctx: ViewContext, page: Page<OutboxListItem>, zone: string) {
-  return renderPage(
-    ctx,
-    "Outbox",
-    <>
-      <PageHeader title="Local outbox" />
-      <p class="text-body-secondary">
-        No mail server is set (<code>SMTP_URL</code>), so PostPilot keeps every message here instead of
-        sending it. Nothing leaves this machine.
-      </p>
-      {page.total === 0 ? (
-        <EmptyState icon="bi-inbox" title="The outbox is empty" />
-      ) : (
-        <div class="table-responsive bg-body rounded-3 border mb-3">
-          <table class="table table-hover mb-0">
-            <thead>
-              <tr>
-                <th scope="col">To</th>
-                <th scope="col">Subject</th>
-                <th scope="col">Stored</th>
-              </tr>
-            </thead>
-            <tbody>
-              {page.items.map((m) => (
-                <tr>
-                  <td>{m.to_address}</td>
-                  <td class="text-truncate-cell">
-                    <a href={`/admin/outbox/${m.id}`}>{m.subject}</a>
-                  </td>
-                  <td class="text-nowrap">{formatInZone(m.created_at, zone)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
-      <Pager page={page} path="/admin/outbox" params={{}} />
-    </>,
-  );
-}
-
-function outboxMessagePage(
-  ctx: ViewContext,
-  m: Awaited<ReturnType<Services["delivery"]["getOutboxMessage"]>>,
-  zone: string,
-) {
-  return renderPage(
-    ctx,
-    m.subject,
-    <>
-      <PageHeader title={m.subject}>
-        <a class="btn btn-outline-secondary" href="/admin/outbox">
-          <i class="bi bi-arrow-left" aria-hidden="true" /> Outbox
-        </a>
-      </PageHeader>
-      <div class="card mb-3">
-        <div class="card-body">
-          <DefinitionList
-            items={[
-              ["From", m.from_address],
-              ["To", m.to_address],
-              ["Subject", m.subject],
-              ["Stored", formatInZone(m.created_at, zone)],
-            ]}
-          />
-        </div>
-      </div>
-      <h2 class="h6">The message as it would be sent</h2>
-      <pre class="bg-body border rounded-3 p-3 small pre-wrap">{m.raw}</pre>
-    </>,
-  );
-}
-
 const runQuery = (query: unknown) => {
   const q = (query ?? {}) as { status?: string; page?: string };
   const statuses: DeliveryStatus[] = ["pending", "sending", "sent", "failed"];
@@ -493,11 +309,6 @@ const runQuery = (query: unknown) => {
 export function deliveryRoutes(app: FastifyInstance, services: Services): void {
   const { delivery, mailings } = services;
   const idOf = (params: unknown) => id.catch(0).parse((params as { id?: string }).id);
-  const requireAdmin = (req: Parameters<typeof requireUser>[0]) => {
-    const user = requireUser(req);
-    if (user.role !== "admin") throw new NotFoundError();
-    return user;
-  };
 
   app.get("/mailings/:id/send", async (req, reply) => {
     const user = requireUser(req);
@@ -553,31 +364,5 @@ export function deliveryRoutes(app: FastifyInstance, services: Services): void {
       }
       throw error;
     }
-  });
-
-  // Everyone sees their own reports; managers and admins may pick any user (?user=<id>) or all (?user=all).
-  app.get("/reports", async (req, reply) => {
-    const user = requireUser(req);
-    const wanted = (req.query as { user?: string }).user;
-    let scope: { ownerId: number | null; label: string } = { ownerId: user.id, label: "your mailings" };
-    if (isStaff(user) && wanted === "all") scope = { ownerId: null, label: "all users' mailings" };
-    else if (isStaff(user) && wanted && wanted !== String(user.id)) {
-      const other = await services.admin.getUser({ ...user }, id.catch(0).parse(wanted));
-      scope = { ownerId: other.id, label: `${other.email}'s mailings` };
-    }
-    const months = await delivery.report(user, { ownerId: scope.ownerId });
-    return sendPage(reply, reportsPage(viewContext(req, reply), months, scope.label));
-  });
-
-  app.get("/admin/outbox", async (req, reply) => {
-    const user = requireAdmin(req);
-    const page = await delivery.listOutbox(user, runQuery(req.query).page);
-    return sendPage(reply, outboxPage(viewContext(req, reply), page, user.time_zone));
-  });
-
-  app.get("/admin/outbox/:id", async (req, reply) => {
-    const user = requireAdmin(req);
-    const message = await delivery.getOutboxMessage(user, idOf(req.params));
-    return sendPage(reply, outboxMessagePage(viewContext(req, reply), message, user.time_zone));
   });
 }

@@ -1,4 +1,4 @@
-/** Mailing pages: list, detail with planned sends, create, edit, delete, and the recipients picker. */
+/** Mailing pages: list, detail with planned sends and runs, create, edit, delete. */
 import type { FastifyInstance } from "fastify";
 import { DateTime } from "luxon";
 import type { ComponentChildren } from "preact";
@@ -7,7 +7,6 @@ import type { Services } from "../container.js";
 import type { Mailing, MailingStatus } from "../db/schema.js";
 import { RunsTable } from "../delivery/delivery.pages.js";
 import type { RunView } from "../delivery/delivery.service.js";
-import { ValidationError } from "../shared/errors.js";
 import { id, LIMITS, timeZones } from "../shared/fields.js";
 import type { Page } from "../shared/pagination.js";
 import { isStaff } from "../shared/roles.js";
@@ -25,7 +24,6 @@ import {
   SearchableList,
   Select,
   SortHeader,
-  withQuery,
 } from "../web/components.js";
 import { redirectWith, requireUser, sendPage, type ViewContext, viewContext } from "../web/context.js";
 import { formBody, handleForm } from "../web/forms.js";
@@ -34,7 +32,6 @@ import type { MailingRow } from "./mailings.repository.js";
 import { PERIODICITIES, PERIODICITY_LABELS } from "./mailings.schemas.js";
 
 type ListResult = Awaited<ReturnType<Services["mailings"]["list"]>>;
-type MembersResult = Awaited<ReturnType<Services["mailings"]["members"]>>;
 
 const STATUS_BADGES: Record<MailingStatus, { label: string; cls: string; icon: string }> = {
   created: { label: "Created", cls: "text-bg-secondary", icon: "bi-hourglass" },
@@ -431,138 +428,6 @@ function deletePage(ctx: ViewContext, m: MailingRow) {
   );
 }
 
-function membersPage(ctx: ViewContext, m: MailingRow, result: MembersResult, error?: string) {
-  const { query } = result;
-  const path = `/mailings/${m.id}/recipients`;
-  const tabs: { show: "all" | "in" | "out"; label: string }[] = [
-    { show: "all", label: "All my recipients" },
-    { show: "in", label: "In this mailing" },
-    { show: "out", label: "Not in this mailing" },
-  ];
-  return renderPage(
-    ctx,
-    `Recipients of ${m.name}`,
-    <>
-      <PageHeader title={`Recipients of ${m.name}`}>
-        <a class="btn btn-outline-secondary" href={`/mailings/${m.id}`}>
-          <i class="bi bi-arrow-left" aria-hidden="true" /> Back to the mailing
-        </a>
-      </PageHeader>
-      <p>
-        <strong>{m.recipient_count.toLocaleString("en-US")}</strong> recipients are in this mailing.
-      </p>
-      {error && (
-        <div class="alert alert-danger" role="alert">
-          {error}
-        </div>
-      )}
-      <ul class="nav nav-tabs mb-3">
-        {tabs.map((t) => (
-          <li class="nav-item">
-            <a
-              class={`nav-link${query.show === t.show ? " active" : ""}`}
-              aria-current={query.show === t.show ? "page" : undefined}
-              href={withQuery(path, { show: t.show, q: query.q })}
-            >
-              {t.label}
-            </a>
-          </li>
-        ))}
-      </ul>
-      <form method="get" action={path} class="d-flex gap-2 mb-3" role="search">
-        <input type="hidden" name="show" value={query.show} />
-        <label class="visually-hidden" for="q">
-          Search recipients
-        </label>
-        <input
-          id="q"
-          type="search"
-          name="q"
-          class="form-control"
-          placeholder="Search by email or name"
-          value={query.q}
-          maxLength={200}
-        />
-        <button type="submit" class="btn btn-outline-secondary">
-          <i class="bi bi-search" aria-hidden="true" /> Search
-        </button>
-      </form>
-      <form method="post" action={withQuery(path, { show: query.show, q: query.q, page: query.page })}>
-        <CsrfField token={ctx.csrfToken} />
-        <input type="hidden" name="q" value={query.q} />
-        <div class="d-flex flex-wrap gap-2 mb-2">
-          <button class="btn btn-sm btn-primary" type="submit" name="action" value="add">
-            <i class="bi bi-plus" aria-hidden="true" /> Add ticked
-          </button>
-          <button class="btn btn-sm btn-outline-danger" type="submit" name="action" value="remove">
-            <i class="bi bi-dash" aria-hidden="true" /> Remove ticked
-          </button>
-          <span class="vr" />
-          <button class="btn btn-sm btn-outline-primary" type="submit" name="action" value="add_matching">
-            Add all {result.total.toLocaleString("en-US")} {query.q ? "matching" : ""}
-          </button>
-          <button class="btn btn-sm btn-outline-danger" type="submit" name="action" value="remove_matching">
-            Remove all {query.q ? "matching" : ""}
-          </button>
-        </div>
-        {result.total === 0 ? (
-          <EmptyState icon="bi-people" title="No recipients here">
-            {query.q ? "Nothing matches your search." : <a href="/recipients/new">Add recipients</a>}
-          </EmptyState>
-        ) : (
-          <div class="table-responsive bg-body rounded-3 border mb-3">
-            <table class="table table-sm table-hover mb-0" id="member-table">
-              <thead>
-                <tr>
-                  <th scope="col">
-                    <input
-                      class="form-check-input"
-                      type="checkbox"
-                      data-check-all="#member-table tbody"
-                      aria-label="Tick all on this page"
-                    />
-                  </th>
-                  <th scope="col">Email</th>
-                  <th scope="col">Name</th>
-                  <th scope="col">In mailing</th>
-                </tr>
-              </thead>
-              <tbody>
-                {result.items.map((r) => (
-                  <tr>
-                    <td>
-                      <input
-                        class="form-check-input"
-                        type="checkbox"
-                        name="ids"
-                        value={String(r.id)}
-                        id={`r-${r.id}`}
-                        aria-label={`Tick ${r.email}`}
-                      />
-                    </td>
-                    <td>
-                      <label for={`r-${r.id}`}>{r.email}</label>
-                    </td>
-                    <td>{r.full_name}</td>
-                    <td>
-                      {r.member ? (
-                        <span class="badge text-bg-success">In</span>
-                      ) : (
-                        <span class="badge text-bg-light border">Out</span>
-                      )}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-        )}
-      </form>
-      <Pager page={result} path={path} params={{ q: query.q, show: query.show }} />
-    </>,
-  );
-}
-
 function valuesOf(m: Mailing): FormState {
   return {
     values: {
@@ -671,29 +536,5 @@ export function mailingRoutes(app: FastifyInstance, services: Services): void {
     const m = await mailings.get(user, idOf(req.params));
     await mailings.delete(user, m.id);
     return redirectWith(reply, "/mailings", "success", `Mailing “${m.name}” deleted.`);
-  });
-
-  app.get("/mailings/:id/recipients", async (req, reply) => {
-    const user = requireUser(req);
-    const m = await mailings.get(user, idOf(req.params));
-    return sendPage(
-      reply,
-      membersPage(viewContext(req, reply), m, await mailings.members(user, m.id, req.query)),
-    );
-  });
-
-  app.post("/mailings/:id/recipients", async (req, reply) => {
-    const user = requireUser(req);
-    const m = await mailings.get(user, idOf(req.params));
-    const back = withQuery(`/mailings/${m.id}/recipients`, req.query as Record<string, string>);
-    try {
-      const message = await mailings.changeMembers(user, m.id, formBody(req));
-      return redirectWith(reply, back, "success", message);
-    } catch (error) {
-      if (!(error instanceof ValidationError)) throw error;
-      const result = await mailings.members(user, m.id, req.query);
-      const text = Object.values(error.fieldErrors).join(" ");
-      return sendPage(reply, membersPage(viewContext(req, reply), m, result, text), 422);
-    }
   });
 }

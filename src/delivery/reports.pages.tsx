@@ -1,0 +1,137 @@
+/** The reports page: runs, successful and failed runs and deliveries, messages sent, per month. */
+import type { FastifyInstance } from "fastify";
+import type { Services } from "../container.js";
+import { id } from "../shared/fields.js";
+import { isStaff } from "../shared/roles.js";
+import { EmptyState, PageHeader } from "../web/components.js";
+import { requireUser, sendPage, type ViewContext, viewContext } from "../web/context.js";
+import { renderPage } from "../web/layout.js";
+
+function reportsPage(
+  ctx: ViewContext,
+  months: Awaited<ReturnType<Services["delivery"]["report"]>>,
+  whose: string,
+) {
+  const total = months.reduce(
+    (acc, m) => ({
+      runs: acc.runs + m.runs,
+      success: acc.success + m.successRuns,
+      failure: acc.failure + m.failureRuns,
+      sent: acc.sent + m.sent,
+      failed: acc.failed + m.failed,
+    }),
+    { runs: 0, success: 0, failure: 0, sent: 0, failed: 0 },
+  );
+  const max = Math.max(1, ...months.map((m) => m.sent + m.failed));
+  return renderPage(
+    ctx,
+    "Reports",
+    <>
+      <PageHeader title="Reports" />
+      <p class="text-body-secondary">
+        Runs and messages of {whose} over the last 12 months (months in UTC).
+        {isStaff(ctx.user) && (
+          <>
+            {" "}
+            <a href="/reports">Mine</a> · <a href="/reports?user=all">All users</a> · pick a user on{" "}
+            <a href="/admin/users">Users</a>.
+          </>
+        )}
+      </p>
+      <section class="row g-3 mb-4" aria-label="Totals">
+        {[
+          ["Runs", total.runs, "bi-collection"],
+          ["Successful runs", total.success, "bi-check2-circle"],
+          ["Failed runs", total.failure, "bi-x-circle"],
+          ["Messages sent", total.sent, "bi-envelope-check"],
+          ["Deliveries failed", total.failed, "bi-envelope-x"],
+        ].map(([label, value, icon]) => (
+          <div class="col-6 col-lg">
+            <div class="card stat-card h-100">
+              <div class="card-body">
+                <i class={`bi ${icon} text-primary`} aria-hidden="true" />
+                <div class="fs-3 fw-semibold">{Number(value).toLocaleString("en-US")}</div>
+                <div class="text-body-secondary small">{label}</div>
+              </div>
+            </div>
+          </div>
+        ))}
+      </section>
+      {months.length === 0 ? (
+        <EmptyState icon="bi-bar-chart" title="Nothing sent yet">
+          Reports fill in as your mailings are sent. <a href="/mailings">Go to your mailings</a>.
+        </EmptyState>
+      ) : (
+        <div class="table-responsive bg-body rounded-3 border">
+          <table class="table mb-0">
+            <thead>
+              <tr>
+                <th scope="col">Month</th>
+                <th scope="col" class="text-end">
+                  Runs
+                </th>
+                <th scope="col" class="text-end">
+                  Successful
+                </th>
+                <th scope="col" class="text-end">
+                  Failed
+                </th>
+                <th scope="col" class="text-end">
+                  Sent
+                </th>
+                <th scope="col" class="text-end">
+                  Failed deliveries
+                </th>
+                <th scope="col" class="w-25">
+                  <span class="visually-hidden">Chart</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {months.map((m) => (
+                <tr>
+                  <td>{m.month}</td>
+                  <td class="text-end">{m.runs}</td>
+                  <td class="text-end">{m.successRuns}</td>
+                  <td class="text-end">{m.failureRuns}</td>
+                  <td class="text-end">{m.sent.toLocaleString("en-US")}</td>
+                  <td class="text-end">{m.failed.toLocaleString("en-US")}</td>
+                  <td>
+                    <div class="progress" role="presentation">
+                      <div
+                        class="progress-bar bg-success"
+                        data-width={String(Math.round((m.sent / max) * 100))}
+                      />
+                      <div
+                        class="progress-bar bg-danger"
+                        data-width={String(Math.round((m.failed / max) * 100))}
+                      />
+                    </div>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </>,
+  );
+}
+
+export function reportRoutes(app: FastifyInstance, services: Services): void {
+  const { delivery } = services;
+
+  // Everyone sees their own reports; managers and admins may pick any user (?user=<id>) or all (?user=all).
+  app.get("/reports", async (req, reply) => {
+    const user = requireUser(req);
+    const wanted = (req.query as { user?: string }).user;
+    let scope: { ownerId: number | null; label: string } = { ownerId: user.id, label: "your mailings" };
+    if (isStaff(user) && wanted === "all") scope = { ownerId: null, label: "all users' mailings" };
+    else if (isStaff(user) && wanted && wanted !== String(user.id)) {
+      const other = await services.admin.getUser({ ...user }, id.catch(0).parse(wanted));
+      scope = { ownerId: other.id, label: `${other.email}'s mailings` };
+    }
+    const months = await delivery.report(user, { ownerId: scope.ownerId });
+    return sendPage(reply, reportsPage(viewContext(req, reply), months, scope.label));
+  });
+}
