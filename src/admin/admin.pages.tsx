@@ -5,7 +5,7 @@
  */
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { Services } from "../container.js";
-import type { AuditEntry, User } from "../db/schema.js";
+import type { User } from "../db/schema.js";
 import { StatusBadge } from "../mailings/mailings.pages.js";
 import { ConflictError, ForbiddenError, NotFoundError } from "../shared/errors.js";
 import { id, LIMITS, timeZones } from "../shared/fields.js";
@@ -15,7 +15,6 @@ import {
   ConfirmForm,
   CsrfField,
   DefinitionList,
-  EmptyState,
   Field,
   FormAlert,
   type FormState,
@@ -28,7 +27,7 @@ import {
 import { redirectWith, requireUser, sendPage, type ViewContext, viewContext } from "../web/context.js";
 import { formBody, handleForm } from "../web/forms.js";
 import { renderPage } from "../web/layout.js";
-import { AUDIT_ACTIONS, ROLES } from "./admin.schemas.js";
+import { ROLES } from "./admin.schemas.js";
 import type { StaffActor } from "./admin.service.js";
 
 const ROLE_BADGES = {
@@ -43,13 +42,13 @@ function UserState({ user }: { user: User }) {
   return <span class="badge text-bg-success">Active</span>;
 }
 
-function staffOf(req: FastifyRequest): User & { email: string } {
+export function staffOf(req: FastifyRequest): User & { email: string } {
   const user = requireUser(req);
   if (!isStaff(user)) throw new NotFoundError();
   return user;
 }
 
-const actor = (user: User): StaffActor => ({ id: user.id, role: user.role, email: user.email });
+export const actor = (user: User): StaffActor => ({ id: user.id, role: user.role, email: user.email });
 
 type UserList = Awaited<ReturnType<Services["admin"]["listUsers"]>>;
 
@@ -365,112 +364,6 @@ function deleteUserPage(ctx: ViewContext, user: User) {
   );
 }
 
-const ACTION_LABELS: Record<(typeof AUDIT_ACTIONS)[number], string> = {
-  block: "Blocked user",
-  unblock: "Unblocked user",
-  disable_mailing: "Disabled mailing",
-  enable_mailing: "Enabled mailing",
-  role_change: "Changed role",
-  create_user: "Created user",
-  update_user: "Edited user",
-  delete_user: "Deleted user",
-};
-
-function targetLink(entry: AuditEntry) {
-  if (entry.action === "delete_user") return entry.target_label;
-  const href =
-    entry.target_type === "user" ? `/admin/users/${entry.target_id}` : `/mailings/${entry.target_id}`;
-  return <a href={href}>{entry.target_label}</a>;
-}
-
-function details(entry: AuditEntry): string {
-  if (!entry.details) return "";
-  try {
-    const parsed = JSON.parse(entry.details) as Record<string, string>;
-    return parsed.from && parsed.to ? `${parsed.from} → ${parsed.to}` : Object.values(parsed).join(", ");
-  } catch {
-    return "";
-  }
-}
-
-function auditPage(ctx: ViewContext, viewer: User, page: Awaited<ReturnType<Services["admin"]["auditLog"]>>) {
-  const { query } = page;
-  return renderPage(
-    ctx,
-    "Audit log",
-    <>
-      <PageHeader title="Audit log" />
-      <form method="get" action="/admin/audit" class="row g-2 mb-3" role="search">
-        <div class="col-sm-4">
-          <label class="visually-hidden" for="action">
-            Action
-          </label>
-          <select id="action" name="action" class="form-select">
-            <option value="">All actions</option>
-            {AUDIT_ACTIONS.map((a) => (
-              <option value={a} selected={query.action === a}>
-                {ACTION_LABELS[a]}
-              </option>
-            ))}
-          </select>
-        </div>
-        <div class="col-sm-6">
-          <label class="visually-hidden" for="q">
-            Who or what
-          </label>
-          <input
-            id="q"
-            type="search"
-            name="q"
-            class="form-control"
-            placeholder="Who or what (email, mailing name)"
-            value={query.q}
-            maxLength={200}
-          />
-        </div>
-        <div class="col-sm-2">
-          <button type="submit" class="btn btn-outline-secondary w-100">
-            Filter
-          </button>
-        </div>
-      </form>
-      {page.total === 0 ? (
-        <EmptyState icon="bi-journal-text" title="Nothing recorded">
-          {query.action || query.q
-            ? "Nothing matches the filter."
-            : "Actions of managers and admins on other people's accounts and data appear here."}
-        </EmptyState>
-      ) : (
-        <div class="table-responsive bg-body rounded-3 border mb-3">
-          <table class="table mb-0">
-            <thead>
-              <tr>
-                <th scope="col">When</th>
-                <th scope="col">Who</th>
-                <th scope="col">Action</th>
-                <th scope="col">Target</th>
-                <th scope="col">Details</th>
-              </tr>
-            </thead>
-            <tbody>
-              {page.items.map((e) => (
-                <tr>
-                  <td class="text-nowrap">{formatInZone(e.created_at, viewer.time_zone)}</td>
-                  <td>{e.actor_email}</td>
-                  <td>{ACTION_LABELS[e.action]}</td>
-                  <td>{targetLink(e)}</td>
-                  <td>{details(e)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
-      <Pager page={page} path="/admin/audit" params={{ action: query.action, q: query.q }} />
-    </>,
-  );
-}
-
 const userForm = (u: User): FormState => ({
   values: { name: u.name, time_zone: u.time_zone, role: u.role },
   errors: {},
@@ -597,13 +490,4 @@ export function adminRoutes(app: FastifyInstance, services: Services): void {
       return redirectWith(reply, backTo(req.query, `/mailings/${mailing.id}`), "success", text);
     });
   }
-
-  app.get("/admin/audit", async (req, reply) => {
-    const viewer = staffOf(req);
-    if (!isAdmin(viewer)) throw new NotFoundError();
-    return sendPage(
-      reply,
-      auditPage(viewContext(req, reply), viewer, await admin.auditLog(actor(viewer), req.query)),
-    );
-  });
 }

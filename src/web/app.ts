@@ -16,6 +16,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import { accountLinkRoutes } from "../accounts/account-links.pages.js";
 import { accountRoutes } from "../accounts/accounts.pages.js";
 import { adminRoutes } from "../admin/admin.pages.js";
+import { auditRoutes } from "../admin/audit.pages.js";
 import { isBearerApiRequest } from "../api/auth.js";
 import { apiPlugin } from "../api/index.js";
 import { blogAdminRoutes } from "../blog/blog.admin.pages.js";
@@ -142,6 +143,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(async (scope) => reportRoutes(scope, services));
   await app.register(async (scope) => outboxRoutes(scope, services));
   await app.register(async (scope) => adminRoutes(scope, services));
+  await app.register(async (scope) => auditRoutes(scope, services));
   await app.register(async (scope) => blogRoutes(scope, services));
   await app.register(async (scope) => blogAdminRoutes(scope, services));
   await app.register(async (scope) => apiPlugin(scope, services), { prefix: "/api" });
