@@ -14,6 +14,7 @@ import { registerProblemHandlers } from "./problem.js";
 import { recipientsApi } from "./recipients.api.js";
 import { ApiRouter, type Operation } from "./router.js";
 import { runsApi } from "./runs.api.js";
+import { staffApi } from "./staff.api.js";
 
 export const API_VERSION = "1.0.0";
 
@@ -42,6 +43,7 @@ export async function apiPlugin(app: FastifyInstance, services: Services): Promi
       mailingsApi(api, services);
       runsApi(api, services);
       accountApi(api, services);
+      staffApi(api, services);
     },
     { prefix: "/v1" },
   );

@@ -90,7 +90,7 @@ export function mailingsApi(api: ApiRouter, { mailings, delivery }: Services): v
       "Starts a run and answers at once; workers send it. Follow it with GET /runs/{id}. 409 while another run of the mailing is sending, when it has no recipients, or when a manager disabled it.",
     status: 202,
     response: runDetailsOut,
-    problems: [404, 409],
+    problems: [403, 404, 409],
     handler: async ({ user, id }) => delivery.getRun(user, (await delivery.sendNow(user, id, "api")).id),
   });
   api.route({

@@ -30,6 +30,8 @@ const named: [string, z.ZodType][] = [
   ["DeliveryList", s.deliveryListOut],
   ["Stats", s.statsOut],
   ["Me", s.meOut],
+  ["User", s.userOut],
+  ["UserList", s.userListOut],
   ["Problem", s.problemOut],
 ];
 for (const [id, schema] of named) outputs.add(schema, { id });
@@ -87,6 +89,7 @@ function componentSchemas(): Record<string, JsonSchema> {
 
 const PROBLEMS: Record<number, [string, string]> = {
   401: ["Unauthorized", "No token, a malformed or revoked token, or its user is blocked."],
+  403: ["Forbidden", "Not allowed for your role (a manager blocking an admin, say)."],
   404: ["NotFound", "Not found, or it belongs to someone else."],
   409: ["Conflict", "Conflicts with existing data (a duplicate, a row in use, a run still sending)."],
   422: ["Invalid", "Invalid input: `errors` lists each field with its message."],

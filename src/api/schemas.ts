@@ -113,6 +113,11 @@ export const meOut = z.object({
   created_at: time,
 });
 
+export const userOut = meOut.extend({
+  email_confirmed_at: nullableTime,
+  blocked_at: nullableTime.describe("Set while the user is blocked: no login, no API, no sending."),
+});
+
 export const problemOut = z.object({
   type: z.string(),
   title: z.string(),
@@ -157,3 +162,8 @@ export const messageListOut = pageOut(messageOut);
 export const mailingListOut = pageOut(mailingOut);
 export const runListOut = pageOut(runOut);
 export const deliveryListOut = pageOut(deliveryOut);
+export const userListOut = pageOut(userOut);
+export const userListQuery = z.object({
+  page,
+  q: z.string().max(LIMITS.search).optional().describe("Search text (email or name)."),
+});
