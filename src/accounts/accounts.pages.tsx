@@ -46,6 +46,33 @@ export function AuthCard({ title, children }: { title: string; children: Compone
   );
 }
 
+/** Name, email and password of a new account (first admin and registration). */
+function NewAccountFields({ form }: { form: FormState }) {
+  return (
+    <>
+      <Field form={form} name="name" label="Your name" maxLength={100} autoComplete="name" />
+      <Field
+        form={form}
+        name="email"
+        label="Email"
+        type="email"
+        required
+        maxLength={LIMITS.email}
+        autoComplete="email"
+      />
+      <Field
+        form={form}
+        name="password"
+        label="Password"
+        type="password"
+        required
+        autoComplete="new-password"
+        help={`At least ${LIMITS.password.min} characters.`}
+      />
+    </>
+  );
+}
+
 function setupPage(ctx: ViewContext, form: FormState) {
   return renderPage(
     ctx,
@@ -57,25 +84,7 @@ function setupPage(ctx: ViewContext, form: FormState) {
       <FormAlert form={form} />
       <form method="post" action="/setup" novalidate>
         <CsrfField token={ctx.csrfToken} />
-        <Field form={form} name="name" label="Your name" maxLength={100} autoComplete="name" />
-        <Field
-          form={form}
-          name="email"
-          label="Email"
-          type="email"
-          required
-          maxLength={LIMITS.email}
-          autoComplete="email"
-        />
-        <Field
-          form={form}
-          name="password"
-          label="Password"
-          type="password"
-          required
-          autoComplete="new-password"
-          help={`At least ${LIMITS.password.min} characters.`}
-        />
+        <NewAccountFields form={form} />
         <button class="btn btn-primary w-100" type="submit">
           Create admin account
         </button>
@@ -132,25 +141,7 @@ function registerPage(ctx: ViewContext, form: FormState) {
       <FormAlert form={form} />
       <form method="post" action="/register" novalidate>
         <CsrfField token={ctx.csrfToken} />
-        <Field form={form} name="name" label="Your name" maxLength={100} autoComplete="name" />
-        <Field
-          form={form}
-          name="email"
-          label="Email"
-          type="email"
-          required
-          maxLength={LIMITS.email}
-          autoComplete="email"
-        />
-        <Field
-          form={form}
-          name="password"
-          label="Password"
-          type="password"
-          required
-          autoComplete="new-password"
-          help={`At least ${LIMITS.password.min} characters.`}
-        />
+        <NewAccountFields form={form} />
         <button class="btn btn-primary w-100" type="submit">
           Create account
         </button>

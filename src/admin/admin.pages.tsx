@@ -8,7 +8,7 @@ import type { Services } from "../container.js";
 import type { User } from "../db/schema.js";
 import { StatusBadge } from "../mailings/mailings.pages.js";
 import { ConflictError, ForbiddenError, NotFoundError } from "../shared/errors.js";
-import { id, LIMITS, timeZones } from "../shared/fields.js";
+import { LIMITS, timeZones } from "../shared/fields.js";
 import { isAdmin, isStaff } from "../shared/roles.js";
 import { formatInZone } from "../shared/time.js";
 import {
@@ -24,7 +24,14 @@ import {
   Select,
   withQuery,
 } from "../web/components.js";
-import { redirectWith, requireUser, sendPage, type ViewContext, viewContext } from "../web/context.js";
+import {
+  idParam,
+  redirectWith,
+  requireUser,
+  sendPage,
+  type ViewContext,
+  viewContext,
+} from "../web/context.js";
 import { formBody, handleForm } from "../web/forms.js";
 import { renderPage } from "../web/layout.js";
 import { ROLES } from "./admin.schemas.js";
@@ -377,7 +384,6 @@ const backTo = (query: unknown, fallback: string) => {
 
 export function adminRoutes(app: FastifyInstance, services: Services): void {
   const { admin } = services;
-  const idOf = (params: unknown) => id.catch(0).parse((params as { id?: string }).id);
 
   app.get("/admin/users", async (req, reply) => {
     const viewer = staffOf(req);
@@ -407,7 +413,7 @@ export function adminRoutes(app: FastifyInstance, services: Services): void {
 
   app.get("/admin/users/:id", async (req, reply) => {
     const viewer = staffOf(req);
-    const user = await admin.getUser(actor(viewer), idOf(req.params));
+    const user = await admin.getUser(actor(viewer), idParam(req.params));
     const data = await admin.userData(actor(viewer), user.id, req.query);
     return sendPage(reply, userPage(viewContext(req, reply), viewer, user, data, userForm(user)));
   });
@@ -415,7 +421,7 @@ export function adminRoutes(app: FastifyInstance, services: Services): void {
   app.post("/admin/users/:id/edit", async (req, reply) => {
     const viewer = staffOf(req);
     if (!isAdmin(viewer)) throw new NotFoundError();
-    const user = await admin.getUser(actor(viewer), idOf(req.params));
+    const user = await admin.getUser(actor(viewer), idParam(req.params));
     return handleForm(
       req,
       reply,
@@ -440,7 +446,7 @@ export function adminRoutes(app: FastifyInstance, services: Services): void {
   ] as const) {
     app.post(`/admin/users/:id/${path}`, async (req, reply) => {
       const viewer = staffOf(req);
-      const user = await admin.getUser(actor(viewer), idOf(req.params));
+      const user = await admin.getUser(actor(viewer), idParam(req.params));
       try {
         await admin.setBlocked(actor(viewer), user.id, blocked);
       } catch (error) {
@@ -459,14 +465,14 @@ export function adminRoutes(app: FastifyInstance, services: Services): void {
   app.get("/admin/users/:id/delete", async (req, reply) => {
     const viewer = staffOf(req);
     if (!isAdmin(viewer)) throw new NotFoundError();
-    const user = await admin.getUser(actor(viewer), idOf(req.params));
+    const user = await admin.getUser(actor(viewer), idParam(req.params));
     return sendPage(reply, deleteUserPage(viewContext(req, reply), user));
   });
 
   app.post("/admin/users/:id/delete", async (req, reply) => {
     const viewer = staffOf(req);
     if (!isAdmin(viewer)) throw new NotFoundError();
-    const user = await admin.getUser(actor(viewer), idOf(req.params));
+    const user = await admin.getUser(actor(viewer), idParam(req.params));
     try {
       await admin.deleteUser(actor(viewer), user.id);
     } catch (error) {
@@ -483,7 +489,7 @@ export function adminRoutes(app: FastifyInstance, services: Services): void {
   ] as const) {
     app.post(`/mailings/:id/${path}`, async (req, reply) => {
       const viewer = staffOf(req);
-      const mailing = await admin.setMailingDisabled(actor(viewer), idOf(req.params), disabled);
+      const mailing = await admin.setMailingDisabled(actor(viewer), idParam(req.params), disabled);
       const text = disabled
         ? `“${mailing.name}” is disabled: it will not send.`
         : `“${mailing.name}” is enabled again.`;

@@ -6,12 +6,18 @@ import type { FastifyInstance } from "fastify";
 import type { Services } from "../container.js";
 import type { Delivery, DeliveryStatus, RunStatus, RunTrigger } from "../db/schema.js";
 import { ConflictError, ForbiddenError } from "../shared/errors.js";
-import { id } from "../shared/fields.js";
 import type { Page } from "../shared/pagination.js";
 import { isAdmin } from "../shared/roles.js";
 import { formatInZone } from "../shared/time.js";
 import { CsrfField, DefinitionList, EmptyState, PageHeader, Pager, withQuery } from "../web/components.js";
-import { redirectWith, requireUser, sendPage, type ViewContext, viewContext } from "../web/context.js";
+import {
+  idParam,
+  redirectWith,
+  requireUser,
+  sendPage,
+  type ViewContext,
+  viewContext,
+} from "../web/context.js";
 import { renderPage } from "../web/layout.js";
 import type { Progress, RunDetails, RunView } from "./delivery.service.js";
 
@@ -308,17 +314,16 @@ const runQuery = (query: unknown) => {
 
 export function deliveryRoutes(app: FastifyInstance, services: Services): void {
   const { delivery, mailings } = services;
-  const idOf = (params: unknown) => id.catch(0).parse((params as { id?: string }).id);
 
   app.get("/mailings/:id/send", async (req, reply) => {
     const user = requireUser(req);
-    const mailing = await mailings.get(user, idOf(req.params));
+    const mailing = await mailings.get(user, idParam(req.params));
     return sendPage(reply, sendConfirmPage(viewContext(req, reply), mailing));
   });
 
   app.post("/mailings/:id/send", async (req, reply) => {
     const user = requireUser(req);
-    const mailing = await mailings.get(user, idOf(req.params));
+    const mailing = await mailings.get(user, idParam(req.params));
     try {
       const run = await delivery.sendNow(user, mailing.id, "web");
       return redirectWith(
@@ -337,7 +342,7 @@ export function deliveryRoutes(app: FastifyInstance, services: Services): void {
 
   app.get("/runs/:id", async (req, reply) => {
     const user = requireUser(req);
-    const run = await delivery.getRun(user, idOf(req.params));
+    const run = await delivery.getRun(user, idParam(req.params));
     const query = runQuery(req.query);
     const deliveries = await delivery.listDeliveries(user, run.id, {
       status: query.status === "" ? undefined : query.status,
@@ -348,13 +353,13 @@ export function deliveryRoutes(app: FastifyInstance, services: Services): void {
 
   app.get("/runs/:id/progress", async (req, reply) => {
     const user = requireUser(req);
-    const progress = await delivery.progress(user, idOf(req.params));
+    const progress = await delivery.progress(user, idParam(req.params));
     return reply.header("cache-control", "no-store").send(progress);
   });
 
   app.post("/runs/:id/retry-failed", async (req, reply) => {
     const user = requireUser(req);
-    const runId = idOf(req.params);
+    const runId = idParam(req.params);
     try {
       const run = await delivery.retryFailed(user, runId);
       return redirectWith(reply, `/runs/${run.id}`, "success", "The failed deliveries are being sent again.");

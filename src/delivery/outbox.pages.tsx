@@ -2,11 +2,10 @@
 import type { FastifyInstance } from "fastify";
 import type { Services } from "../container.js";
 import { NotFoundError } from "../shared/errors.js";
-import { id } from "../shared/fields.js";
 import type { Page } from "../shared/pagination.js";
 import { formatInZone } from "../shared/time.js";
 import { DefinitionList, EmptyState, PageHeader, Pager } from "../web/components.js";
-import { requireUser, sendPage, type ViewContext, viewContext } from "../web/context.js";
+import { idParam, requireUser, sendPage, type ViewContext, viewContext } from "../web/context.js";
 import { renderPage } from "../web/layout.js";
 import type { OutboxListItem } from "./delivery.service.js";
 
@@ -85,7 +84,6 @@ function outboxMessagePage(
 
 export function outboxRoutes(app: FastifyInstance, services: Services): void {
   const { delivery } = services;
-  const idOf = (params: unknown) => id.catch(0).parse((params as { id?: string }).id);
   const pageOf = (query: unknown) =>
     Math.max(1, Math.min(1_000_000, Number.parseInt((query as { page?: string }).page ?? "1", 10) || 1));
   const requireAdmin = (req: Parameters<typeof requireUser>[0]) => {
@@ -102,7 +100,7 @@ export function outboxRoutes(app: FastifyInstance, services: Services): void {
 
   app.get("/admin/outbox/:id", async (req, reply) => {
     const user = requireAdmin(req);
-    const message = await delivery.getOutboxMessage(user, idOf(req.params));
+    const message = await delivery.getOutboxMessage(user, idParam(req.params));
     return sendPage(reply, outboxMessagePage(viewContext(req, reply), message, user.time_zone));
   });
 }

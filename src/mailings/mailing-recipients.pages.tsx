@@ -5,9 +5,15 @@
 import type { FastifyInstance } from "fastify";
 import type { Services } from "../container.js";
 import { ValidationError } from "../shared/errors.js";
-import { id } from "../shared/fields.js";
 import { CsrfField, EmptyState, PageHeader, Pager, withQuery } from "../web/components.js";
-import { redirectWith, requireUser, sendPage, type ViewContext, viewContext } from "../web/context.js";
+import {
+  idParam,
+  redirectWith,
+  requireUser,
+  sendPage,
+  type ViewContext,
+  viewContext,
+} from "../web/context.js";
 import { formBody } from "../web/forms.js";
 import { renderPage } from "../web/layout.js";
 import type { MailingRow } from "./mailings.repository.js";
@@ -148,11 +154,10 @@ function membersPage(ctx: ViewContext, m: MailingRow, result: MembersResult, err
 
 export function mailingRecipientRoutes(app: FastifyInstance, services: Services): void {
   const { mailings } = services;
-  const idOf = (params: unknown) => id.catch(0).parse((params as { id?: string }).id);
 
   app.get("/mailings/:id/recipients", async (req, reply) => {
     const user = requireUser(req);
-    const m = await mailings.get(user, idOf(req.params));
+    const m = await mailings.get(user, idParam(req.params));
     return sendPage(
       reply,
       membersPage(viewContext(req, reply), m, await mailings.members(user, m.id, req.query)),
@@ -161,7 +166,7 @@ export function mailingRecipientRoutes(app: FastifyInstance, services: Services)
 
   app.post("/mailings/:id/recipients", async (req, reply) => {
     const user = requireUser(req);
-    const m = await mailings.get(user, idOf(req.params));
+    const m = await mailings.get(user, idParam(req.params));
     const back = withQuery(`/mailings/${m.id}/recipients`, req.query as Record<string, string>);
     try {
       const message = await mailings.changeMembers(user, m.id, formBody(req));

@@ -7,7 +7,7 @@ import type { Services } from "../container.js";
 import type { Mailing, MailingStatus } from "../db/schema.js";
 import { RunsTable } from "../delivery/delivery.pages.js";
 import type { RunView } from "../delivery/delivery.service.js";
-import { id, LIMITS, timeZones } from "../shared/fields.js";
+import { LIMITS, timeZones } from "../shared/fields.js";
 import type { Page } from "../shared/pagination.js";
 import { isStaff } from "../shared/roles.js";
 import { formatInZone, toLocalInput } from "../shared/time.js";
@@ -25,7 +25,14 @@ import {
   Select,
   SortHeader,
 } from "../web/components.js";
-import { redirectWith, requireUser, sendPage, type ViewContext, viewContext } from "../web/context.js";
+import {
+  idParam,
+  redirectWith,
+  requireUser,
+  sendPage,
+  type ViewContext,
+  viewContext,
+} from "../web/context.js";
 import { formBody, handleForm } from "../web/forms.js";
 import { renderPage } from "../web/layout.js";
 import type { MailingRow } from "./mailings.repository.js";
@@ -463,7 +470,6 @@ function defaults(zone: string): FormState {
 
 export function mailingRoutes(app: FastifyInstance, services: Services): void {
   const { mailings, messages, recipients, delivery } = services;
-  const idOf = (params: unknown) => id.catch(0).parse((params as { id?: string }).id);
 
   const renderForm = async (ctx: ViewContext, form: FormState, mailing?: MailingRow) => {
     const user = ctx.user!;
@@ -496,7 +502,7 @@ export function mailingRoutes(app: FastifyInstance, services: Services): void {
 
   app.get("/mailings/:id", async (req, reply) => {
     const user = requireUser(req);
-    const m = await mailings.view(user, idOf(req.params));
+    const m = await mailings.view(user, idParam(req.params));
     const page = Math.max(1, Math.min(1_000_000, Number((req.query as { page?: string }).page) || 1));
     const [upcoming, runs] = await Promise.all([
       delivery.upcoming(user, m.id),
@@ -507,13 +513,13 @@ export function mailingRoutes(app: FastifyInstance, services: Services): void {
 
   app.get("/mailings/:id/edit", async (req, reply) => {
     const user = requireUser(req);
-    const m = await mailings.get(user, idOf(req.params));
+    const m = await mailings.get(user, idParam(req.params));
     return sendPage(reply, await renderForm(viewContext(req, reply), valuesOf(m), m));
   });
 
   app.post("/mailings/:id/edit", async (req, reply) => {
     const user = requireUser(req);
-    const m = await mailings.get(user, idOf(req.params));
+    const m = await mailings.get(user, idParam(req.params));
     return handleForm(
       req,
       reply,
@@ -527,13 +533,13 @@ export function mailingRoutes(app: FastifyInstance, services: Services): void {
 
   app.get("/mailings/:id/delete", async (req, reply) => {
     const user = requireUser(req);
-    const m = await mailings.get(user, idOf(req.params));
+    const m = await mailings.get(user, idParam(req.params));
     return sendPage(reply, deletePage(viewContext(req, reply), m));
   });
 
   app.post("/mailings/:id/delete", async (req, reply) => {
     const user = requireUser(req);
-    const m = await mailings.get(user, idOf(req.params));
+    const m = await mailings.get(user, idParam(req.params));
     await mailings.delete(user, m.id);
     return redirectWith(reply, "/mailings", "success", `Mailing “${m.name}” deleted.`);
   });

@@ -3,7 +3,7 @@ import type { FastifyInstance } from "fastify";
 import type { Services } from "../container.js";
 import type { Message } from "../db/schema.js";
 import { ConflictError } from "../shared/errors.js";
-import { id, LIMITS } from "../shared/fields.js";
+import { LIMITS } from "../shared/fields.js";
 import { formatInZone } from "../shared/time.js";
 import {
   ActionsHeader,
@@ -20,7 +20,14 @@ import {
   SortHeader,
   TextArea,
 } from "../web/components.js";
-import { redirectWith, requireUser, sendPage, type ViewContext, viewContext } from "../web/context.js";
+import {
+  idParam,
+  redirectWith,
+  requireUser,
+  sendPage,
+  type ViewContext,
+  viewContext,
+} from "../web/context.js";
 import { formBody, handleForm } from "../web/forms.js";
 import { renderPage } from "../web/layout.js";
 
@@ -208,7 +215,6 @@ function deletePage(ctx: ViewContext, m: Message, mailings: MailingRef[], error?
 
 export function messageRoutes(app: FastifyInstance, services: Services): void {
   const { messages } = services;
-  const idOf = (params: unknown) => id.catch(0).parse((params as { id?: string }).id);
 
   app.get("/messages", async (req, reply) => {
     const user = requireUser(req);
@@ -236,14 +242,14 @@ export function messageRoutes(app: FastifyInstance, services: Services): void {
 
   app.get("/messages/:id", async (req, reply) => {
     const user = requireUser(req);
-    const m = await messages.get(user, idOf(req.params));
+    const m = await messages.get(user, idParam(req.params));
     const mailings = await messages.mailingsUsing(user, m.id);
     return sendPage(reply, detailPage(viewContext(req, reply), m, mailings, user.time_zone));
   });
 
   app.get("/messages/:id/edit", async (req, reply) => {
     const user = requireUser(req);
-    const m = await messages.get(user, idOf(req.params));
+    const m = await messages.get(user, idParam(req.params));
     return sendPage(
       reply,
       formPage(viewContext(req, reply), { values: { subject: m.subject, body: m.body }, errors: {} }, m),
@@ -252,7 +258,7 @@ export function messageRoutes(app: FastifyInstance, services: Services): void {
 
   app.post("/messages/:id/edit", async (req, reply) => {
     const user = requireUser(req);
-    const m = await messages.get(user, idOf(req.params));
+    const m = await messages.get(user, idParam(req.params));
     return handleForm(
       req,
       reply,
@@ -266,14 +272,14 @@ export function messageRoutes(app: FastifyInstance, services: Services): void {
 
   app.get("/messages/:id/delete", async (req, reply) => {
     const user = requireUser(req);
-    const m = await messages.get(user, idOf(req.params));
+    const m = await messages.get(user, idParam(req.params));
     const mailings = await messages.mailingsUsing(user, m.id);
     return sendPage(reply, deletePage(viewContext(req, reply), m, mailings));
   });
 
   app.post("/messages/:id/delete", async (req, reply) => {
     const user = requireUser(req);
-    const m = await messages.get(user, idOf(req.params));
+    const m = await messages.get(user, idParam(req.params));
     try {
       await messages.delete(user, m.id);
     } catch (error) {

@@ -2,7 +2,7 @@
 import type { FastifyInstance } from "fastify";
 import type { Services } from "../container.js";
 import type { Recipient } from "../db/schema.js";
-import { id, LIMITS } from "../shared/fields.js";
+import { LIMITS } from "../shared/fields.js";
 import { formatInZone } from "../shared/time.js";
 import {
   ActionsHeader,
@@ -20,7 +20,14 @@ import {
   SortHeader,
   TextArea,
 } from "../web/components.js";
-import { redirectWith, requireUser, sendPage, type ViewContext, viewContext } from "../web/context.js";
+import {
+  idParam,
+  redirectWith,
+  requireUser,
+  sendPage,
+  type ViewContext,
+  viewContext,
+} from "../web/context.js";
 import { formBody, handleForm } from "../web/forms.js";
 import { renderPage } from "../web/layout.js";
 
@@ -206,7 +213,6 @@ const recipientForm = (r: Recipient): FormState => ({
 
 export function recipientRoutes(app: FastifyInstance, services: Services): void {
   const { recipients } = services;
-  const idOf = (params: unknown) => id.catch(0).parse((params as { id?: string }).id);
 
   app.get("/recipients", async (req, reply) => {
     const user = requireUser(req);
@@ -234,20 +240,20 @@ export function recipientRoutes(app: FastifyInstance, services: Services): void 
 
   app.get("/recipients/:id", async (req, reply) => {
     const user = requireUser(req);
-    const r = await recipients.get(user, idOf(req.params));
+    const r = await recipients.get(user, idParam(req.params));
     const mailings = await recipients.mailingsOf(user, r.id);
     return sendPage(reply, detailPage(viewContext(req, reply), r, mailings, user.time_zone));
   });
 
   app.get("/recipients/:id/edit", async (req, reply) => {
     const user = requireUser(req);
-    const r = await recipients.get(user, idOf(req.params));
+    const r = await recipients.get(user, idParam(req.params));
     return sendPage(reply, formPage(viewContext(req, reply), recipientForm(r), r));
   });
 
   app.post("/recipients/:id/edit", async (req, reply) => {
     const user = requireUser(req);
-    const r = await recipients.get(user, idOf(req.params));
+    const r = await recipients.get(user, idParam(req.params));
     return handleForm(
       req,
       reply,
@@ -261,14 +267,14 @@ export function recipientRoutes(app: FastifyInstance, services: Services): void 
 
   app.get("/recipients/:id/delete", async (req, reply) => {
     const user = requireUser(req);
-    const r = await recipients.get(user, idOf(req.params));
+    const r = await recipients.get(user, idParam(req.params));
     const mailings = await recipients.mailingsOf(user, r.id);
     return sendPage(reply, deletePage(viewContext(req, reply), r, mailings));
   });
 
   app.post("/recipients/:id/delete", async (req, reply) => {
     const user = requireUser(req);
-    const r = await recipients.get(user, idOf(req.params));
+    const r = await recipients.get(user, idParam(req.params));
     await recipients.delete(user, r.id);
     return redirectWith(reply, "/recipients", "success", `Recipient ${r.email} deleted.`);
   });

@@ -7,6 +7,7 @@ import type {} from "@fastify/csrf-protection";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { User } from "../db/schema.js";
 import { UnauthorizedError } from "../shared/errors.js";
+import { id } from "../shared/fields.js";
 
 export type FlashKind = "success" | "danger" | "warning" | "info";
 export interface Notice {
@@ -54,6 +55,11 @@ export function viewContext(req: FastifyRequest, reply: FastifyReply): ViewConte
 export function requireUser(req: FastifyRequest): User {
   if (!req.user) throw new UnauthorizedError();
   return req.user;
+}
+
+/** The :id of a route as a positive integer; anything else is 0, which no row has (so: a 404, never a 500). */
+export function idParam(params: unknown): number {
+  return id.catch(0).parse((params as { id?: string }).id);
 }
 
 /** Only a relative path on this site is a safe place to go after login. */
