@@ -113,7 +113,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       if (found) {
         req.user = found.user;
         req.sessionIdHash = found.idHash;
-        if (req.method === "GET") req.notices = await notices(found.user);
+        // Also on posts: a form shown again with its errors keeps the banners (the status is cached).
+        req.notices = await notices(found.user);
       }
     }
     if (req.method === "GET") req.flashes = takeFlashes(req, reply);
