@@ -151,7 +151,11 @@ describe("sending pages", () => {
     expect(page.body).toContain("Mail is not leaving this machine");
     expect(page.body).toContain('href="/admin/outbox"');
     // Also on a form shown again with its errors.
-    const invalid = await admin.post("/recipients/new", { email: "not an email" }, { from: "/recipients/new" });
+    const invalid = await admin.post(
+      "/recipients/new",
+      { email: "not an email" },
+      { from: "/recipients/new" },
+    );
     expect(invalid.statusCode).toBe(422);
     expect(invalid.body).toContain("Mail is not leaving this machine");
   });
