@@ -9,7 +9,7 @@ import { apiTokens } from "./2026-11-24-003-api-tokens.js";
 import { blog } from "./2026-11-24-004-blog.js";
 import { accountEmails } from "./2026-11-24-005-account-emails.js";
 import { auditLog } from "./2026-11-24-006-audit-log.js";
-import { recipientImports } from "./2026-11-25-001-recipient-imports.js";
+import { recipientImports } from "./2026-11-24-007-recipient-imports.js";
 
 export type Dialect = "sqlite" | "postgres";
 
@@ -24,7 +24,7 @@ export class StaticMigrationProvider implements MigrationProvider {
       "2026-11-24-004-blog": blog(this.dialect),
       "2026-11-24-005-account-emails": accountEmails(this.dialect),
       "2026-11-24-006-audit-log": auditLog(this.dialect),
-      "2026-11-25-001-recipient-imports": recipientImports(this.dialect),
+      "2026-11-24-007-recipient-imports": recipientImports(this.dialect),
     };
   }
 }
