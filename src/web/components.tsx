@@ -29,16 +29,25 @@ interface FieldProps {
   autoComplete?: string;
 }
 
-export function Field({
+/**
+ * What every form field shares: the label (with the required marker), then the control, then its error
+ * (with a conflict's link, such as the existing recipient) or its help text.
+ */
+function FieldFrame({
   form,
   name,
   label,
-  type = "text",
   required,
-  maxLength,
   help,
-  autoComplete,
-}: FieldProps) {
+  children,
+}: {
+  form: FormState;
+  name: string;
+  label: string;
+  required?: boolean | undefined;
+  help?: ComponentChildren;
+  children: ComponentChildren;
+}) {
   const error = form.errors[name];
   const fieldId = `f-${name}`;
   const link = error && form.conflictLink;
@@ -52,18 +61,7 @@ export function Field({
           </span>
         )}
       </label>
-      <input
-        id={fieldId}
-        name={name}
-        type={type}
-        class={`form-control${error ? " is-invalid" : ""}`}
-        value={type === "password" ? "" : (form.values[name] ?? "")}
-        required={required}
-        maxLength={maxLength}
-        autoComplete={autoComplete}
-        aria-invalid={error ? "true" : undefined}
-        aria-describedby={error ? `${fieldId}-error` : help ? `${fieldId}-help` : undefined}
-      />
+      {children}
       {error && (
         <div id={`${fieldId}-error`} class="invalid-feedback">
           {error}
@@ -84,6 +82,43 @@ export function Field({
   );
 }
 
+/** The id, name, validity class and ARIA links a control inside a FieldFrame needs. */
+function controlProps(form: FormState, name: string, baseClass: string, help: ComponentChildren) {
+  const error = form.errors[name];
+  const fieldId = `f-${name}`;
+  return {
+    id: fieldId,
+    name,
+    class: `${baseClass}${error ? " is-invalid" : ""}`,
+    "aria-invalid": error ? ("true" as const) : undefined,
+    "aria-describedby": error ? `${fieldId}-error` : help ? `${fieldId}-help` : undefined,
+  };
+}
+
+export function Field({
+  form,
+  name,
+  label,
+  type = "text",
+  required,
+  maxLength,
+  help,
+  autoComplete,
+}: FieldProps) {
+  return (
+    <FieldFrame form={form} name={name} label={label} required={required} help={help}>
+      <input
+        {...controlProps(form, name, "form-control", help)}
+        type={type}
+        value={type === "password" ? "" : (form.values[name] ?? "")}
+        required={required}
+        maxLength={maxLength}
+        autoComplete={autoComplete}
+      />
+    </FieldFrame>
+  );
+}
+
 export function TextArea({
   form,
   name,
@@ -93,37 +128,17 @@ export function TextArea({
   rows = 6,
   help,
 }: FieldProps & { rows?: number }) {
-  const error = form.errors[name];
-  const fieldId = `f-${name}`;
   return (
-    <div class="mb-3">
-      <label class="form-label" for={fieldId}>
-        {label}
-        {required && (
-          <span class="text-danger ms-1" aria-hidden="true">
-            *
-          </span>
-        )}
-      </label>
+    <FieldFrame form={form} name={name} label={label} required={required} help={help}>
       <textarea
-        id={fieldId}
-        name={name}
+        {...controlProps(form, name, "form-control", help)}
         rows={rows}
-        class={`form-control${error ? " is-invalid" : ""}`}
         required={required}
         maxLength={maxLength}
-        aria-invalid={error ? "true" : undefined}
-        aria-describedby={error ? `${fieldId}-error` : undefined}
       >
         {form.values[name] ?? ""}
       </textarea>
-      {error && (
-        <div id={`${fieldId}-error`} class="invalid-feedback">
-          {error}
-        </div>
-      )}
-      {help && !error && <div class="form-text">{help}</div>}
-    </div>
+    </FieldFrame>
   );
 }
 
@@ -142,40 +157,17 @@ export function Select({
   required?: boolean;
   help?: ComponentChildren;
 }) {
-  const error = form.errors[name];
-  const fieldId = `f-${name}`;
   const current = form.values[name] ?? "";
   return (
-    <div class="mb-3">
-      <label class="form-label" for={fieldId}>
-        {label}
-        {required && (
-          <span class="text-danger ms-1" aria-hidden="true">
-            *
-          </span>
-        )}
-      </label>
-      <select
-        id={fieldId}
-        name={name}
-        class={`form-select${error ? " is-invalid" : ""}`}
-        required={required}
-        aria-invalid={error ? "true" : undefined}
-        aria-describedby={error ? `${fieldId}-error` : undefined}
-      >
+    <FieldFrame form={form} name={name} label={label} required={required} help={help}>
+      <select {...controlProps(form, name, "form-select", help)} required={required}>
         {options.map((o) => (
           <option value={o.value} selected={o.value === current}>
             {o.label}
           </option>
         ))}
       </select>
-      {error && (
-        <div id={`${fieldId}-error`} class="invalid-feedback">
-          {error}
-        </div>
-      )}
-      {help && !error && <div class="form-text">{help}</div>}
-    </div>
+    </FieldFrame>
   );
 }
 
