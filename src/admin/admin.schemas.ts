@@ -1,7 +1,7 @@
 /** Input schemas for user management and the audit log, shared by the admin pages, the API and the CLI. */
 import { z } from "zod";
 import type { AuditAction, Role } from "../db/schema.js";
-import { email, LIMITS, optionalText, password, timeZone } from "../shared/fields.js";
+import { email, LIMITS, optionalText, pageNumber, password, timeZone } from "../shared/fields.js";
 
 export const ROLES = ["user", "manager", "admin"] as const satisfies readonly Role[];
 
@@ -32,10 +32,10 @@ export const AUDIT_ACTIONS = [
 export const auditQuery = z.object({
   action: z.enum([...AUDIT_ACTIONS, ""]).catch(""),
   q: optionalText("Search", LIMITS.search).catch(""),
-  page: z.coerce.number().int().min(1).max(1_000_000).catch(1),
+  page: pageNumber,
 });
 
 export const userListQuery = z.object({
   q: optionalText("Search", LIMITS.search).catch(""),
-  page: z.coerce.number().int().min(1).max(1_000_000).catch(1),
+  page: pageNumber,
 });

@@ -6,6 +6,7 @@ import type { FastifyInstance } from "fastify";
 import type { Services } from "../container.js";
 import type { Delivery, DeliveryStatus, RunStatus, RunTrigger } from "../db/schema.js";
 import { ConflictError, ForbiddenError } from "../shared/errors.js";
+import { pageNumber } from "../shared/fields.js";
 import type { Page } from "../shared/pagination.js";
 import { isAdmin } from "../shared/roles.js";
 import { formatInZone } from "../shared/time.js";
@@ -308,7 +309,7 @@ const runQuery = (query: unknown) => {
   const q = (query ?? {}) as { status?: string; page?: string };
   const statuses: DeliveryStatus[] = ["pending", "sending", "sent", "failed"];
   const status: DeliveryStatus | "" = statuses.find((s) => s === q.status) ?? "";
-  const page = Math.max(1, Math.min(1_000_000, Number.parseInt(q.page ?? "1", 10) || 1));
+  const page = pageNumber.parse(q.page);
   return { status, page };
 };
 

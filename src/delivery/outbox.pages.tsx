@@ -2,6 +2,7 @@
 import type { FastifyInstance } from "fastify";
 import type { Services } from "../container.js";
 import { NotFoundError } from "../shared/errors.js";
+import { pageNumber } from "../shared/fields.js";
 import type { Page } from "../shared/pagination.js";
 import { formatInZone } from "../shared/time.js";
 import { DefinitionList, EmptyState, PageHeader, Pager } from "../web/components.js";
@@ -84,8 +85,6 @@ function outboxMessagePage(
 
 export function outboxRoutes(app: FastifyInstance, services: Services): void {
   const { delivery } = services;
-  const pageOf = (query: unknown) =>
-    Math.max(1, Math.min(1_000_000, Number.parseInt((query as { page?: string }).page ?? "1", 10) || 1));
   const requireAdmin = (req: Parameters<typeof requireUser>[0]) => {
     const user = requireUser(req);
     if (user.role !== "admin") throw new NotFoundError();
@@ -94,7 +93,7 @@ export function outboxRoutes(app: FastifyInstance, services: Services): void {
 
   app.get("/admin/outbox", async (req, reply) => {
     const user = requireAdmin(req);
-    const page = await delivery.listOutbox(user, pageOf(req.query));
+    const page = await delivery.listOutbox(user, pageNumber.parse((req.query as { page?: string }).page));
     return sendPage(reply, outboxPage(viewContext(req, reply), page, user.time_zone));
   });
 

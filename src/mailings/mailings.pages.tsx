@@ -7,7 +7,7 @@ import type { Services } from "../container.js";
 import type { Mailing, MailingStatus } from "../db/schema.js";
 import { RunsTable } from "../delivery/delivery.pages.js";
 import type { RunView } from "../delivery/delivery.service.js";
-import { LIMITS, timeZones } from "../shared/fields.js";
+import { LIMITS, pageNumber, timeZones } from "../shared/fields.js";
 import type { Page } from "../shared/pagination.js";
 import { isStaff } from "../shared/roles.js";
 import { formatInZone, toLocalInput } from "../shared/time.js";
@@ -503,7 +503,7 @@ export function mailingRoutes(app: FastifyInstance, services: Services): void {
   app.get("/mailings/:id", async (req, reply) => {
     const user = requireUser(req);
     const m = await mailings.view(user, idParam(req.params));
-    const page = Math.max(1, Math.min(1_000_000, Number((req.query as { page?: string }).page) || 1));
+    const page = pageNumber.parse((req.query as { page?: string }).page);
     const [upcoming, runs] = await Promise.all([
       delivery.upcoming(user, m.id),
       delivery.listRuns(user, m.id, page),

@@ -5,7 +5,7 @@
 import { DateTime } from "luxon";
 import { z } from "zod";
 import type { Periodicity } from "../db/schema.js";
-import { id, LIMITS, listQuery, optionalText, singleLine, timeZone } from "../shared/fields.js";
+import { id, LIMITS, listQuery, optionalText, pageNumber, singleLine, timeZone } from "../shared/fields.js";
 import { fromLocalInput } from "../shared/time.js";
 
 export const PERIODICITIES = ["once", "daily", "weekly", "monthly"] as const satisfies readonly Periodicity[];
@@ -78,7 +78,7 @@ export const mailingListQuery = listQuery(MAILING_SORTS, "created_at");
 /** The recipients page of a mailing: search, page, and which to show. */
 export const memberQuery = z.object({
   q: optionalText("Search", LIMITS.search).catch(""),
-  page: z.coerce.number().int().min(1).max(1_000_000).catch(1),
+  page: pageNumber,
   show: z.enum(["all", "in", "out"]).catch("all"),
 });
 

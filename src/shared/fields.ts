@@ -97,11 +97,14 @@ export const id = z.coerce
 /** How many rows a list page may ask for (the API's `limit`; pages show PAGE_SIZE). */
 export const MAX_PAGE_SIZE = 100;
 
+/** A page number from a query string: anything that is not one is page 1. */
+export const pageNumber = z.coerce.number().int().min(1).max(1_000_000).catch(1);
+
 /** List queries: search text, page, page size, sort column and direction. */
 export function listQuery<S extends readonly [string, ...string[]]>(sorts: S, defaultSort: S[number]) {
   return z.object({
     q: optionalText("Search", LIMITS.search).catch(""),
-    page: z.coerce.number().int().min(1).max(1_000_000).catch(1),
+    page: pageNumber,
     limit: z.coerce.number().int().min(1).max(MAX_PAGE_SIZE).catch(PAGE_SIZE),
     sort: z.enum(sorts).catch(defaultSort),
     dir: z.enum(["asc", "desc"]).catch(defaultSort === "created_at" ? "desc" : "asc"),
