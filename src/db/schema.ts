@@ -153,6 +153,35 @@ export interface DeliveryTable {
   updated_at: string;
 }
 
+/** Where in the SMTP exchange a try ended; "local" is the outbox or a message that could not be built. */
+export type AttemptStage =
+  | "connect"
+  | "greeting"
+  | "ehlo"
+  | "starttls"
+  | "auth"
+  | "mail"
+  | "rcpt"
+  | "data"
+  | "local";
+
+/** What a try meant: sent, retried later (a try used), failed for good, or the relay's problem (no try used). */
+export type AttemptOutcome = "sent" | "retry" | "failed" | "relay";
+
+/** One try of one delivery. Append-only. */
+export interface DeliveryAttemptTable {
+  id: Generated<number>;
+  delivery_id: number;
+  run_id: number;
+  attempted_at: string;
+  stage: AttemptStage;
+  outcome: AttemptOutcome;
+  code: number | null;
+  enhanced: string | null;
+  text: string;
+  relay: string | null;
+}
+
 export interface OutboxMessageTable {
   id: Generated<number>;
   delivery_id: number | null;
@@ -215,6 +244,7 @@ export interface Tables {
   mailing_recipients: MailingRecipientTable;
   runs: RunTable;
   deliveries: DeliveryTable;
+  delivery_attempts: DeliveryAttemptTable;
   outbox_messages: OutboxMessageTable;
   delivery_workers: DeliveryWorkerTable;
   posts: PostTable;
@@ -266,6 +296,7 @@ export type Run = Selectable<RunTable>;
 export type NewRun = Insertable<RunTable>;
 export type Delivery = Selectable<DeliveryTable>;
 export type NewDelivery = Insertable<DeliveryTable>;
+export type DeliveryAttempt = Selectable<DeliveryAttemptTable>;
 export type OutboxMessage = Selectable<OutboxMessageTable>;
 export type DeliveryWorker = Selectable<DeliveryWorkerTable>;
 

@@ -3,9 +3,22 @@
  * or failed for good, and whether the failure says the server itself is unreachable. Pure.
  */
 
+import type { AttemptStage } from "../db/schema.js";
+
+export type { AttemptStage };
+
 /** What a mailer reports for one message: the server's reply, or the error it threw. */
 export interface SendOutcome {
   ok: boolean;
+  /**
+   * The SMTP stage that produced the reply or the error: connect, greeting, ehlo, starttls, auth and mail
+   * are about the relay or the configuration; only rcpt and data judge the recipient. "local": the outbox.
+   */
+  stage: AttemptStage;
+  /** The message body had started to go out (DATA was accepted) when the connection was lost. */
+  dataStarted?: boolean | undefined;
+  /** Which relay answered: host:port, or "outbox". */
+  relay?: string | undefined;
   /** The full SMTP reply line(s) when there was one ("250 2.0.0 Ok: queued as 12AB"). */
   response?: string | undefined;
   /** The SMTP reply code when there was one. */

@@ -28,9 +28,20 @@ export class OutboxMailer implements Mailer {
         })
         .returning("id")
         .executeTakeFirstOrThrow();
-      return { ok: true, response: `250 2.0.0 Stored in the local outbox as #${row.id}` };
+      return {
+        ok: true,
+        stage: "local",
+        relay: "outbox",
+        response: `250 2.0.0 Stored in the local outbox as #${row.id}`,
+      };
     } catch (error) {
-      return { ok: false, errorCode: "EOUTBOX", message: `Local outbox: ${(error as Error).message}` };
+      return {
+        ok: false,
+        stage: "local",
+        relay: "outbox",
+        errorCode: "EOUTBOX",
+        message: `Local outbox: ${(error as Error).message}`,
+      };
     }
   }
 

@@ -3,7 +3,7 @@
  * prebuilt raw messages. Never throws: errors come back as outcomes for classify().
  */
 import nodemailer from "nodemailer";
-import type { SendOutcome } from "./classify.js";
+import type { AttemptStage, SendOutcome } from "./classify.js";
 import type { Mailer, OutgoingMail } from "./ports.js";
 
 export interface SmtpMailerOptions {
@@ -14,7 +14,18 @@ export interface SmtpMailerOptions {
   concurrency: number;
 }
 
-type SmtpError = Error & { code?: string; response?: string; responseCode?: number };
+type SmtpError = Error & { code?: string; response?: string; responseCode?: number; command?: string };
+
+function stageOf(command: string | undefined): AttemptStage {
+  if (!command) return "connect";
+  if (command.startsWith("AUTH")) return "auth";
+  if (command === "MAIL FROM") return "mail";
+  if (command === "RCPT TO") return "rcpt";
+  if (command === "DATA") return "data";
+  if (command === "EHLO" || command === "HELO" || command === "LHLO") return "ehlo";
+  if (command === "STARTTLS") return "starttls";
+  return "connect";
+}
 
 export function smtpTransportOptions(options: SmtpMailerOptions) {
   return {
@@ -46,11 +57,12 @@ export class SmtpMailer implements Mailer {
         envelope: { from: mail.from, to: [mail.to] },
         raw: mail.raw,
       });
-      return { ok: true, response: info.response };
+      return { ok: true, stage: "data", response: info.response };
     } catch (error) {
       const e = error as SmtpError;
       return {
         ok: false,
+        stage: stageOf(e.command),
         response: e.response,
         responseCode: e.responseCode,
         errorCode: e.code,

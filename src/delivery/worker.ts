@@ -214,7 +214,12 @@ export class DeliveryWorker {
         raw = null;
       }
       if (!prepared || !raw) {
-        verdict = classify({ ok: false, responseCode: 553, response: "553 5.1.3 Invalid recipient address" });
+        verdict = classify({
+          ok: false,
+          stage: "local",
+          responseCode: 553,
+          response: "553 5.1.3 Invalid recipient address",
+        });
       } else {
         const outcome = await this.mailer.send({
           deliveryId: delivery.id,

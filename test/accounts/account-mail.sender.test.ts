@@ -13,7 +13,7 @@ function fakeMailer(...outcomes: SendOutcome[]) {
     kind: "smtp",
     async send(mail) {
       sent.push(mail);
-      return outcomes.shift() ?? { ok: true, response: "250 OK" };
+      return outcomes.shift() ?? { ok: true, stage: "data", response: "250 OK" };
     },
     async close() {},
   };
@@ -56,7 +56,9 @@ async function setUp(outcomes: SendOutcome[]) {
 
 describe(AccountMailSender.name, () => {
   it("retries a temporary failure later, with backoff, and then sends", async () => {
-    const t = await setUp([{ ok: false, response: "451 4.3.0 Try again later", responseCode: 451 }]);
+    const t = await setUp([
+      { ok: false, stage: "rcpt", response: "451 4.3.0 Try again later", responseCode: 451 },
+    ]);
     expect(await t.sut.runOnce()).toBe(1);
     const retry = await t.row();
     expect(retry).toMatchObject({ status: "pending", tries: 1, last_error: "451 4.3.0 Try again later" });
@@ -76,7 +78,9 @@ describe(AccountMailSender.name, () => {
   });
 
   it("stops after a permanent failure", async () => {
-    const t = await setUp([{ ok: false, response: "550 5.1.1 No such user", responseCode: 550 }]);
+    const t = await setUp([
+      { ok: false, stage: "rcpt", response: "550 5.1.1 No such user", responseCode: 550 },
+    ]);
     await t.sut.runOnce();
     expect(await t.row()).toMatchObject({ status: "failed", tries: 1, last_error: "550 5.1.1 No such user" });
     t.advance(24 * 3600_000);
@@ -85,9 +89,9 @@ describe(AccountMailSender.name, () => {
   });
 
   it("gives up after its tries; a server that is down does not use them up", async () => {
-    const busy = { ok: false, response: "450 Mailbox busy", responseCode: 450 };
+    const busy = { ok: false, stage: "rcpt" as const, response: "450 Mailbox busy", responseCode: 450 };
     const t = await setUp([
-      { ok: false, errorCode: "ECONNREFUSED", message: "connect ECONNREFUSED" },
+      { ok: false, stage: "connect", errorCode: "ECONNREFUSED", message: "connect ECONNREFUSED" },
       busy,
       busy,
       busy,
