@@ -98,7 +98,7 @@ export class AccountMailSender {
     });
     const result = classify(outcome);
     const now = this.clock.now();
-    const tries = mail.tries + (result.serverDown ? 0 : 1);
+    const tries = mail.tries + (result.usesTry ? 1 : 0);
     if (result.verdict === "sent") {
       await this.repo.markSent(mail.id, mail.tries + 1, iso(now));
       this.logger.info({ accountEmailId: mail.id }, "account email sent");
@@ -113,12 +113,12 @@ export class AccountMailSender {
       tries,
       createdAt: new Date(mail.created_at),
       now,
-      serverDown: result.serverDown,
+      usesTry: result.usesTry,
       random: (this.deps.random ?? Math.random)(),
     });
     if (decision.retry) {
       // A server that is down is not asked again at once (the delivery worker's breaker does not cover this loop).
-      const at = result.serverDown ? new Date(now.getTime() + policy.baseMs) : decision.at;
+      const at = result.usesTry ? decision.at : new Date(now.getTime() + policy.baseMs);
       await this.repo.retryAt(mail.id, tries, iso(at), result.text);
     } else {
       await this.repo.markFailed(mail.id, tries, `${result.text} (${decision.reason})`);

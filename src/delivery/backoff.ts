@@ -26,20 +26,21 @@ export function retryDelayMs(policy: RetryPolicy, tries: number, random: number)
 export type RetryDecision = { retry: true; at: Date } | { retry: false; reason: string };
 
 /**
- * Whether to try again after a temporary failure. `tries` counts this failed try. Failures that say the
- * server is down (serverDown) do not use up the recipient's tries, only its age: an outage of the
- * relay says nothing about the address.
+ * Whether to try again after a failure that was not final. `tries` counts the tries used so far, this one
+ * included. A failure that used no try (the relay was down or misconfigured, a 421, a per-session limit) is
+ * retried at once (the circuit breaker paces those) and never gives up: it says nothing about the
+ * recipient, and the delivery goes out once the relay is fixed.
  */
 export function decideRetry(
   policy: RetryPolicy,
-  input: { tries: number; createdAt: Date; now: Date; serverDown: boolean; random: number },
+  input: { tries: number; createdAt: Date; now: Date; usesTry: boolean; random: number },
 ): RetryDecision {
-  const { tries, createdAt, now, serverDown, random } = input;
-  if (!serverDown && tries >= policy.maxTries) {
+  const { tries, createdAt, now, usesTry, random } = input;
+  if (!usesTry) return { retry: true, at: now };
+  if (tries >= policy.maxTries) {
     return { retry: false, reason: `gave up after ${tries} ${tries === 1 ? "try" : "tries"}` };
   }
-  const delay = serverDown ? 0 : retryDelayMs(policy, tries, random);
-  const at = new Date(now.getTime() + delay);
+  const at = new Date(now.getTime() + retryDelayMs(policy, tries, random));
   if (at.getTime() - createdAt.getTime() > policy.maxAgeMs) {
     return { retry: false, reason: `gave up after ${Math.round(policy.maxAgeMs / 60_000)} minutes` };
   }

@@ -1,7 +1,9 @@
 /**
  * The circuit breaker: after several consecutive "server down" failures, sending pauses as a whole and
- * resumes by itself — first one probe message, then everything once the probe gets through. Pure state
- * machine: time is passed in.
+ * resumes by itself — first one probe message, then everything once the probe gets through. A "suspect"
+ * failure (a connection lost mid-DATA, a per-session limit) counts once per delivery: one message the
+ * server chokes on, retried alone, never pauses everyone; unrelated deliveries failing the same way do.
+ * Pure state machine: time is passed in.
  */
 
 export interface BreakerPolicy {
@@ -31,6 +33,8 @@ export class CircuitBreaker {
   private until = 0;
   private reason: string | null = null;
   private probing = false;
+  /** The deliveries whose suspect failures are in the current streak. */
+  private readonly suspects = new Set<number>();
 
   constructor(private readonly policy: BreakerPolicy) {}
 
@@ -47,19 +51,27 @@ export class CircuitBreaker {
     return { go: true, probe: true };
   }
 
-  /** Records a send's result; returns true when this result opened the breaker. */
-  record(now: Date, result: { serverDown: boolean; text: string }): boolean {
-    if (!result.serverDown) {
+  /**
+   * Records a send's result; returns true when this result opened the breaker. `key` identifies the
+   * delivery of a "suspect" failure.
+   */
+  record(now: Date, result: { server: "trip" | "suspect" | "clear"; text: string; key?: number }): boolean {
+    if (result.server === "clear") {
       this.state = "closed";
       this.failures = 0;
       this.opens = 0;
       this.reason = null;
       this.probing = false;
+      this.suspects.clear();
       return false;
+    }
+    const probeFailed = this.state === "half-open" && this.probing;
+    if (result.server === "suspect" && result.key !== undefined) {
+      if (this.suspects.has(result.key) && !probeFailed) return false;
+      this.suspects.add(result.key);
     }
     this.failures++;
     this.reason = result.text;
-    const probeFailed = this.state === "half-open";
     if (probeFailed || (this.state === "closed" && this.failures >= this.policy.threshold)) {
       this.opens++;
       const pause = Math.min(this.policy.maxMs, this.policy.baseMs * 2 ** Math.min(this.opens - 1, 30));

@@ -29,64 +29,80 @@ export interface SendOutcome {
   message?: string | undefined;
 }
 
-export type Verdict = "sent" | "temporary" | "permanent";
+/**
+ * sent; temporary (a recipient's try used, tried again later); permanent (failed for good); relay (the
+ * relay's or the configuration's problem, found before the recipient was judged: no try used, never fails).
+ */
+export type Verdict = "sent" | "temporary" | "permanent" | "relay";
+
+/**
+ * What the reply says about the server as a whole, for the circuit breaker: "trip" (it is down or refusing
+ * service: counts every time), "suspect" (it choked on this message or this session: counts once per
+ * delivery, so one bad message retried alone never pauses everyone), "clear" (it is working).
+ */
+export type ServerSignal = "trip" | "suspect" | "clear";
 
 export interface Classified {
   verdict: Verdict;
+  stage: AttemptStage;
   code: number | null;
   /** RFC 3463 enhanced status code, "5.1.1", when the reply carried one. */
   enhanced: string | null;
   text: string;
-  /**
-   * The server as a whole is unreachable or refusing service (connection errors, timeouts, 421, failed
-   * login): the circuit breaker counts these, and they do not use up a recipient's tries.
-   */
-  serverDown: boolean;
+  /** Whether this try counts against SEND_MAX_TRIES (only replies that judged the recipient do). */
+  usesTry: boolean;
+  server: ServerSignal;
+  relay: string | null;
 }
 
-const MAX_TEXT = 500;
+/** The longest reply text kept; longer ones are cut with an ellipsis. */
+export const MAX_REPLY_TEXT = 500;
 
-/** Errors about the connection, not about one message: the server is down, slow or misconfigured. */
-const CONNECTION_ERRORS = new Set([
-  "ECONNECTION",
-  "ETIMEDOUT",
-  "ESOCKET",
-  "EDNS",
-  "ETLS",
-  "EAUTH",
-  "ENOAUTH",
-  "EPROXY",
-  "ECONNREFUSED",
-  "ECONNRESET",
-  "EPIPE",
-  "EHOSTUNREACH",
-  "ENETUNREACH",
-  "ENOTFOUND",
-  "EAI_AGAIN",
-]);
+/** Stages before the recipient is judged: whatever goes wrong there is about the relay or the config. */
+const RELAY_STAGES = new Set<AttemptStage>(["connect", "greeting", "ehlo", "starttls", "auth", "mail"]);
 
 const REPLY = /^([2-5]\d\d)[ -](?:([2-5]\.\d{1,3}\.\d{1,3})\s)?/;
 
 export function classify(outcome: SendOutcome): Classified {
-  const response = clean(outcome.response);
+  const response = cleanReplyText(outcome.response);
   const parsed = REPLY.exec(response);
   const code = outcome.responseCode ?? (parsed ? Number(parsed[1]) : null);
   const enhanced = parsed?.[2] ?? null;
-  const text = response || clean(outcome.message) || outcome.errorCode || "Unknown error";
+  const text = response || cleanReplyText(outcome.message) || outcome.errorCode || "Unknown error";
+  const base = { stage: outcome.stage, code, enhanced, text, relay: outcome.relay ?? null };
 
-  if (outcome.ok)
-    return { verdict: "sent", code: code ?? 250, enhanced, text: text || "250 OK", serverDown: false };
-  if (code !== null && code >= 500) return { verdict: "permanent", code, enhanced, text, serverDown: false };
-  // 421: "service not available, closing channel" — the server is shedding load or going down.
-  if (code === 421) return { verdict: "temporary", code, enhanced, text, serverDown: true };
-  if (code !== null && code >= 400) return { verdict: "temporary", code, enhanced, text, serverDown: false };
-  const serverDown = outcome.errorCode !== undefined && CONNECTION_ERRORS.has(outcome.errorCode);
-  // No reply at all (timeout, dropped connection, garbage): retry; nothing says the address is bad.
-  return { verdict: "temporary", code, enhanced, text, serverDown };
+  if (outcome.ok) return { ...base, verdict: "sent", code: code ?? 250, usesTry: true, server: "clear" };
+  // The local outbox could not store the message: the database's problem, not the recipient's.
+  if (outcome.stage === "local" && code === null)
+    return { ...base, verdict: "relay", usesTry: false, server: "trip" };
+  if (RELAY_STAGES.has(outcome.stage)) return { ...base, verdict: "relay", usesTry: false, server: "trip" };
+  // 421: "service not available, closing channel": the server is shedding load; the retry costs no try.
+  if (code === 421) return { ...base, verdict: "temporary", usesTry: false, server: "trip" };
+  // 452 4.5.3 "too many recipients": a per-session limit. A fresh connection will take it; no try used.
+  if (code === 452 && (enhanced === "4.5.3" || /too many recipients/i.test(text)))
+    return { ...base, verdict: "temporary", usesTry: false, server: "suspect" };
+  if (code !== null && code >= 500) return { ...base, verdict: "permanent", usesTry: true, server: "clear" };
+  if (code !== null && code >= 400) return { ...base, verdict: "temporary", usesTry: true, server: "clear" };
+  // No reply at all. Once the body had started to go out, the server may be choking on this message:
+  // that is a try (a message it can never take must end failed), and only "suspect" for the breaker.
+  if (outcome.dataStarted) return { ...base, verdict: "temporary", usesTry: true, server: "suspect" };
+  // Lost before the message was handed over (or a timeout waiting for RCPT's reply): the relay's problem.
+  return { ...base, verdict: "relay", usesTry: false, server: "trip" };
 }
 
-function clean(value: string | undefined): string {
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
+/**
+ * Makes a reply safe to store and show: one line, control characters (NUL included, which PostgreSQL
+ * refuses in text) replaced, lone surrogates replaced, and at most MAX_REPLY_TEXT characters.
+ */
+export function cleanReplyText(value: string | undefined | null): string {
   if (!value) return "";
-  const oneLine = value.replace(/\s+/g, " ").trim();
-  return oneLine.length > MAX_TEXT ? `${oneLine.slice(0, MAX_TEXT - 1)}…` : oneLine;
+  const oneLine = value
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: replacing control characters is the point
+    .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/g, "\ufffd")
+    .replace(LONE_SURROGATE, "\ufffd")
+    .replace(/\s+/g, " ")
+    .trim();
+  return oneLine.length > MAX_REPLY_TEXT ? `${oneLine.slice(0, MAX_REPLY_TEXT - 1)}…` : oneLine;
 }

@@ -7,6 +7,7 @@
 import { sql } from "kysely";
 import type { Database, Db } from "../db/database.js";
 import type { Dialect } from "../db/migrations/index.js";
+import { cleanReplyText } from "./classify.js";
 import type {
   ClaimedDelivery,
   DeliveryResult,
@@ -86,32 +87,55 @@ export class KyselyDeliveryStore implements WorkerStore {
   async record(workerId: string, results: DeliveryResult[], now: Date): Promise<void> {
     if (results.length === 0) return;
     const nowIso = now.toISOString();
-    // One UPDATE … FROM (VALUES …) for the whole batch: the per-recipient record costs a few microseconds.
-    // Only the first row carries casts: they type the VALUES columns for PostgreSQL, and keep the SQL short.
+    // One UPDATE … FROM (VALUES …) for the whole batch, and one INSERT of its tries, in one transaction: the
+    // per-recipient record costs a few microseconds. Only the first row carries casts: they type the VALUES
+    // columns for PostgreSQL, and keep the SQL short. Texts are cleaned again here (NUL, length), whoever
+    // produced them, so that no reply can make the database refuse a batch.
     const values = sql.join(
-      results.map((r, i) =>
-        i === 0
-          ? sql`(cast(${r.id} as integer), cast(${r.status} as text), cast(${r.triesIncrement} as integer), cast(${r.nextAttemptAt} as text), cast(${r.code} as integer), cast(${r.enhanced} as text), cast(${r.text} as text), cast(${r.messageId} as text), cast(${r.sentAt} as text))`
-          : sql`(${r.id}, ${r.status}, ${r.triesIncrement}, ${r.nextAttemptAt}, ${r.code}, ${r.enhanced}, ${r.text}, ${r.messageId}, ${r.sentAt})`,
-      ),
+      results.map((r, i) => {
+        const text = cleanReplyText(r.text) || "No reply";
+        return i === 0
+          ? sql`(cast(${r.id} as integer), cast(${r.status} as text), cast(${r.triesIncrement} as integer), cast(${r.nextAttemptAt} as text), cast(${r.code} as integer), cast(${r.enhanced} as text), cast(${text} as text), cast(${r.messageId} as text), cast(${r.sentAt} as text))`
+          : sql`(${r.id}, ${r.status}, ${r.triesIncrement}, ${r.nextAttemptAt}, ${r.code}, ${r.enhanced}, ${text}, ${r.messageId}, ${r.sentAt})`;
+      }),
     );
-    await sql`
-      with v(id, status, tries_inc, next_attempt_at, code, enhanced, text, message_id, sent_at) as (values ${values})
-      update deliveries set
-        status = v.status,
-        tries = deliveries.tries + v.tries_inc,
-        next_attempt_at = coalesce(v.next_attempt_at, deliveries.next_attempt_at),
-        last_code = v.code,
-        last_enhanced = v.enhanced,
-        last_text = v.text,
-        message_id = coalesce(v.message_id, deliveries.message_id),
-        sent_at = coalesce(v.sent_at, deliveries.sent_at),
-        lease_owner = null,
-        lease_expires_at = null,
-        updated_at = ${nowIso}
-      from v
-      where deliveries.id = v.id and deliveries.lease_owner = ${workerId} and deliveries.status = 'sending'
-    `.execute(this.db);
+    await this.db.transaction().execute(async (tx) => {
+      const updated = await sql<{ id: number }>`
+        with v(id, status, tries_inc, next_attempt_at, code, enhanced, text, message_id, sent_at) as (values ${values})
+        update deliveries set
+          status = v.status,
+          tries = deliveries.tries + v.tries_inc,
+          next_attempt_at = coalesce(v.next_attempt_at, deliveries.next_attempt_at),
+          last_code = v.code,
+          last_enhanced = v.enhanced,
+          last_text = v.text,
+          message_id = coalesce(v.message_id, deliveries.message_id),
+          sent_at = coalesce(v.sent_at, deliveries.sent_at),
+          lease_owner = null,
+          lease_expires_at = null,
+          updated_at = ${nowIso}
+        from v
+        where deliveries.id = v.id and deliveries.lease_owner = ${workerId} and deliveries.status = 'sending'
+        returning deliveries.id
+      `.execute(tx);
+      // The tries of rows this worker no longer held (taken back, or deleted with their mailing) are not
+      // this worker's to record: the delivery's history stays the history of its owner's tries.
+      const held = new Set(updated.rows.map((r) => r.id));
+      const attempts = results
+        .filter((r) => held.has(r.id))
+        .map((r) => ({
+          delivery_id: r.id,
+          run_id: r.runId,
+          attempted_at: r.attempt.at,
+          stage: r.attempt.stage,
+          outcome: r.attempt.outcome,
+          code: r.code,
+          enhanced: r.enhanced,
+          text: cleanReplyText(r.text) || "No reply",
+          relay: r.attempt.relay,
+        }));
+      if (attempts.length > 0) await tx.insertInto("delivery_attempts").values(attempts).execute();
+    });
   }
 
   async release(workerId: string, ids: number[], now: Date, nextAttemptAt: Date): Promise<void> {
@@ -155,6 +179,50 @@ export class KyselyDeliveryStore implements WorkerStore {
       .where("lease_expires_at", "<", nowIso)
       .executeTakeFirst();
     return Number(result.numUpdatedRows);
+  }
+
+  async reclaimFromDeadWorkers(input: {
+    deadWorkerIds: string[];
+    staleBefore: Date | null;
+    now: Date;
+  }): Promise<number> {
+    const { deadWorkerIds, staleBefore, now } = input;
+    const nowIso = now.toISOString();
+    return this.db.transaction().execute(async (tx) => {
+      const stale = staleBefore
+        ? await tx
+            .selectFrom("delivery_workers")
+            .select("worker_id")
+            .where("heartbeat_at", "<", staleBefore.toISOString())
+            .execute()
+        : [];
+      const dead = [...new Set([...deadWorkerIds, ...stale.map((w) => w.worker_id)])];
+      if (dead.length === 0) return 0;
+      const result = await tx
+        .updateTable("deliveries")
+        .set({
+          status: "pending",
+          lease_owner: null,
+          lease_expires_at: null,
+          next_attempt_at: nowIso,
+          updated_at: nowIso,
+        })
+        // deliveries_lease_idx: (status, lease_expires_at), then the few rows of those workers.
+        .where("status", "=", "sending")
+        .where("lease_owner", "in", dead)
+        .executeTakeFirst();
+      await tx.deleteFrom("delivery_workers").where("worker_id", "in", dead).execute();
+      return Number(result.numUpdatedRows);
+    });
+  }
+
+  async workersOnHost(host: string): Promise<{ workerId: string; pid: number }[]> {
+    const rows = await this.db
+      .selectFrom("delivery_workers")
+      .select(["worker_id", "pid"])
+      .where("host", "=", host)
+      .execute();
+    return rows.map((r) => ({ workerId: r.worker_id, pid: r.pid }));
   }
 
   async runStates(runIds: number[]): Promise<RunState[]> {

@@ -2,7 +2,7 @@
  * The engine's two interfaces — the store (what the worker and scheduler need from the database) and the
  * mailer (how one message leaves) — and the engine's Config. The engine knows nothing of HTTP or SQL.
  */
-import type { Run, RunTrigger } from "../db/schema.js";
+import type { AttemptOutcome, AttemptStage, Run, RunTrigger } from "../db/schema.js";
 import type { BreakerPolicy } from "./breaker.js";
 import type { SendOutcome } from "./classify.js";
 import type { Schedule } from "./schedule.js";
@@ -17,7 +17,15 @@ export interface EngineConfig {
   maxTries: number;
   retryBaseMs: number;
   maxAgeMs: number;
+  /**
+   * How long a claim lasts without renewal: the last line of defence. Normally a dead worker's claims are
+   * taken back as soon as its heartbeat is stale (staleAfterMs), or at once by its restarted successor.
+   */
   leaseMs: number;
+  /** How often the worker beats its heartbeat and renews its leases. */
+  heartbeatMs: number;
+  /** A worker whose heartbeat is older than this is dead: its claims are taken back. */
+  staleAfterMs: number;
   /** How long an idle worker waits before looking for due deliveries again. */
   idlePollMs: number;
   /** Results wait at most this long before they are written. */
@@ -46,6 +54,13 @@ export interface DeliveryResult {
   text: string;
   messageId: string | null;
   sentAt: string | null;
+  /** The try, for the delivery's history (delivery_attempts). */
+  attempt: {
+    at: string;
+    stage: AttemptStage;
+    outcome: AttemptOutcome;
+    relay: string | null;
+  };
 }
 
 /** Whether a run may send right now. */
@@ -75,13 +90,27 @@ export interface WorkerHeartbeat {
 export interface WorkerStore {
   /** Claims up to `limit` due pending deliveries for this worker, leased until `leaseUntil`. */
   claim(workerId: string, limit: number, now: Date, leaseUntil: Date): Promise<ClaimedDelivery[]>;
-  /** Records results in one statement; only rows this worker still holds are changed. */
+  /**
+   * Records results and their tries in one transaction; only rows this worker still holds are changed.
+   * Throws when the database refuses the write (the worker keeps the results and tries again).
+   */
   record(workerId: string, results: DeliveryResult[], now: Date): Promise<void>;
   /** Gives claimed deliveries back untried (shutdown, pause). */
   release(workerId: string, ids: number[], now: Date, nextAttemptAt: Date): Promise<void>;
   renewLeases(workerId: string, until: Date, now: Date): Promise<void>;
   /** Puts deliveries whose lease expired (their worker died) back to pending; returns how many. */
   reclaimExpired(now: Date): Promise<number>;
+  /**
+   * Takes back the claims of dead workers and removes their heartbeat rows: those named, and (when
+   * staleBefore is given) those whose heartbeat is older than it. Returns how many deliveries went back.
+   */
+  reclaimFromDeadWorkers(input: {
+    deadWorkerIds: string[];
+    staleBefore: Date | null;
+    now: Date;
+  }): Promise<number>;
+  /** The workers whose heartbeat rows say they run on this host (to find a dead predecessor). */
+  workersOnHost(host: string): Promise<{ workerId: string; pid: number }[]>;
   runStates(runIds: number[]): Promise<RunState[]>;
   runContent(runId: number): Promise<RunContent | undefined>;
   /** Defers a held run's pending deliveries until `until`, so they are not claimed over and over. */

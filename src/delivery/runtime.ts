@@ -26,6 +26,8 @@ export function engineConfig(config: Config): EngineConfig {
     retryBaseMs: s.retryBaseMs,
     maxAgeMs: s.maxAgeMs,
     leaseMs: s.leaseMs,
+    heartbeatMs: Math.max(100, Math.min(5_000, Math.floor(s.leaseMs / 3))),
+    staleAfterMs: Math.max(1_000, Math.min(15_000, s.leaseMs)),
     idlePollMs: Math.min(1_000, s.schedulerIntervalMs),
     flushMs: 100,
     breaker: { threshold: 5, baseMs: 1_000, maxMs: 60_000 },

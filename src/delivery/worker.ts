@@ -1,8 +1,10 @@
 /**
- * The worker: claims due deliveries in batches under a lease, sends them with bounded concurrency and an
- * optional rate limit, and records results in batches. A circuit breaker pauses all sending while the
- * mail server is down. stop() is two-phase: stop claiming, finish what is in flight, record it, release
- * the rest. Knows nothing of SQL or SMTP: it talks to a WorkerStore and a Mailer.
+ * The worker: claims due deliveries in batches under a lease tied to its heartbeat, sends them with bounded
+ * concurrency and an optional rate limit, and records results (and each try's history) in batches. A
+ * circuit breaker pauses all sending while the relay is down or misconfigured. While results cannot be
+ * written, it sends nothing more and keeps its leases alive, so what was sent is never sent again.
+ * stop() is two-phase: stop claiming, finish what is in flight, record it, release the rest. Knows nothing
+ * of SQL or SMTP: it talks to a WorkerStore and a Mailer.
  */
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
@@ -36,6 +38,25 @@ export interface WorkerDeps {
 /** A held run (disabled mailing, blocked owner) is looked at again after this long. */
 const HOLD_MS = 60_000;
 const PREPARED_CACHE = 16;
+/** A result that fails to be written alone this many times is written with a placeholder text instead. */
+const SOLO_FAILURES_BEFORE_PLACEHOLDER = 3;
+/** With this many results refused one by one, the database is refusing more than bad rows: sending waits. */
+const STUCK_LIMIT = 10;
+/** On stop, how long to keep trying to record what was sent before giving up (the leases then expire). */
+const STOP_RECORD_MS = 10_000;
+
+/** The workers alive in this process (a dead predecessor may have had the same pid, e.g. pid 1 in Docker). */
+const liveInProcess = new Set<string>();
+
+/** Whether a process with this pid exists on this host. */
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
 
 export class DeliveryWorker {
   readonly id: string;
@@ -52,6 +73,12 @@ export class DeliveryWorker {
 
   private queue: ClaimedDelivery[] = [];
   private results: DeliveryResult[] = [];
+  /** Results the database refused when written alone, with how often; retried alone on each flush. */
+  private readonly stuck = new Map<number, { result: DeliveryResult; failures: number }>();
+  /** True while results cannot be written: nothing more is sent or claimed until a write succeeds. */
+  private blocked = false;
+  /** Since when every heartbeat has been written (null while they fail). */
+  private healthySince: number | null = null;
   private readonly prepared = new Map<number, { message: PreparedMessage; subject: string }>();
   private inFlight = 0;
   private stopping = false;
@@ -85,8 +112,11 @@ export class DeliveryWorker {
     if (this.running) return;
     this.stopping = false;
     this.startedAt = this.clock.now();
+    liveInProcess.add(this.id);
     const lanes = Array.from({ length: this.config.concurrency }, () => this.lane());
-    this.running = Promise.all([...lanes, this.ticker()]).then(() => undefined);
+    this.running = Promise.all([...lanes, this.ticker(), this.takeOverDeadPredecessors()]).then(
+      () => undefined,
+    );
   }
 
   /** Two-phase shutdown: stop claiming, let in-flight sends finish and be recorded, release the rest. */
@@ -99,8 +129,22 @@ export class DeliveryWorker {
     const now = this.clock.now();
     const unsent = this.queue.splice(0).map((d) => d.id);
     await this.guard("release", () => this.store.release(this.id, unsent, now, now));
+    // What was sent must be recorded, or it will be sent again: keep trying for a while.
+    const deadline = Date.now() + STOP_RECORD_MS;
     await this.flush();
-    await this.guard("heartbeat", () => this.store.removeWorker(this.id));
+    while (this.unrecorded() > 0 && Date.now() < deadline) {
+      await this.sleep(Math.min(250, this.config.flushMs * 5), true);
+      await this.flush();
+    }
+    if (this.unrecorded() > 0) {
+      this.logger.error(
+        { unrecorded: this.unrecorded() },
+        "stopping with results the database would not take: those deliveries may be sent again",
+      );
+    } else {
+      await this.guard("heartbeat", () => this.store.removeWorker(this.id));
+    }
+    liveInProcess.delete(this.id);
     this.running = null;
   }
 
@@ -121,6 +165,11 @@ export class DeliveryWorker {
   private async next(): Promise<{ delivery: ClaimedDelivery; probe: boolean } | null> {
     for (;;) {
       if (this.stopping) return null;
+      if (this.held()) {
+        // Results cannot be written: sending more would only add to what could be sent twice.
+        await this.sleep(this.config.flushMs);
+        continue;
+      }
       const gate = this.breaker.gate(this.clock.now());
       if (!gate.go) {
         await this.releaseQueued();
@@ -160,7 +209,8 @@ export class DeliveryWorker {
   }
 
   private async claim(): Promise<void> {
-    if (this.stopping) return;
+    // No claims before the heartbeat is on record: other workers tell a live worker by its heartbeat.
+    if (this.stopping || this.held() || this.healthySince === null) return;
     const want = this.claimSize() - this.queue.length;
     if (want <= 0) return;
     const now = this.clock.now();
@@ -232,10 +282,10 @@ export class DeliveryWorker {
         verdict = classify(outcome);
       }
       const now = this.clock.now();
-      if (this.breaker.record(now, verdict)) {
+      if (this.breaker.record(now, { server: verdict.server, text: verdict.text, key: delivery.id })) {
         this.logger.warn(
-          { reason: verdict.text, resumesAt: this.breaker.snapshot().resumesAt, probe },
-          "mail server unreachable: sending paused",
+          { reason: verdict.text, stage: verdict.stage, resumesAt: this.breaker.snapshot().resumesAt, probe },
+          "mail server unreachable or refusing: sending paused",
         );
         void this.beat();
       }
@@ -247,126 +297,248 @@ export class DeliveryWorker {
   }
 
   private resultOf(delivery: ClaimedDelivery, c: Classified, now: Date, messageId: string): DeliveryResult {
-    const base = { id: delivery.id, runId: delivery.runId, code: c.code, enhanced: c.enhanced, messageId };
     const nowIso = now.toISOString();
+    const base = {
+      id: delivery.id,
+      runId: delivery.runId,
+      code: c.code,
+      enhanced: c.enhanced,
+      text: c.text,
+      messageId,
+      triesIncrement: c.usesTry ? (1 as const) : (0 as const),
+      nextAttemptAt: null,
+      sentAt: null,
+    };
+    const attempt = (outcome: DeliveryResult["attempt"]["outcome"]) => ({
+      at: nowIso,
+      stage: c.stage,
+      outcome,
+      relay: c.relay,
+    });
     if (c.verdict === "sent") {
-      return {
-        ...base,
-        status: "sent",
-        triesIncrement: 1,
-        nextAttemptAt: null,
-        text: c.text,
-        sentAt: nowIso,
-      };
+      return { ...base, status: "sent", sentAt: nowIso, attempt: attempt("sent") };
     }
-    if (c.verdict === "permanent") {
+    if (c.verdict === "permanent") return { ...base, status: "failed", attempt: attempt("failed") };
+    const decision = decideRetry(this.policy, {
+      tries: delivery.tries + base.triesIncrement,
+      createdAt: new Date(delivery.createdAt),
+      now,
+      usesTry: c.usesTry,
+      random: this.random(),
+    });
+    if (!decision.retry) {
       return {
         ...base,
         status: "failed",
-        triesIncrement: 1,
-        nextAttemptAt: null,
-        text: c.text,
-        sentAt: null,
+        text: `${c.text} (${decision.reason})`,
+        attempt: attempt("failed"),
       };
     }
-    const triesIncrement = c.serverDown ? 0 : 1;
-    const decision = decideRetry(this.policy, {
-      tries: delivery.tries + triesIncrement,
-      createdAt: new Date(delivery.createdAt),
-      now,
-      serverDown: c.serverDown,
-      random: this.random(),
-    });
-    return decision.retry
-      ? {
-          ...base,
-          status: "pending",
-          triesIncrement,
-          nextAttemptAt: decision.at.toISOString(),
-          text: c.text,
-          sentAt: null,
-        }
-      : {
-          ...base,
-          status: "failed",
-          triesIncrement,
-          nextAttemptAt: null,
-          text: `${c.text} (${decision.reason})`,
-          sentAt: null,
-        };
+    return {
+      ...base,
+      status: "pending",
+      nextAttemptAt: decision.at.toISOString(),
+      attempt: attempt(c.usesTry ? "retry" : "relay"),
+    };
   }
 
-  /** Writes buffered results (one statement) and finishes the runs they completed. */
+  /** Whether sending waits because results are not being written. */
+  private held(): boolean {
+    return this.blocked || this.stuck.size >= STUCK_LIMIT;
+  }
+
+  /** Results sent (or tried) but not yet on record. */
+  private unrecorded(): number {
+    return this.results.length + this.stuck.size;
+  }
+
+  /**
+   * Writes buffered results (one statement for the batch) and finishes the runs they completed. A batch
+   * the database refuses is retried row by row, so one bad row never blocks the others: the rows refused
+   * alone are kept aside ("stuck") and retried alone. When no row at all can be written, the database is
+   * refusing writes (down, locked, full): the worker is blocked, it sends and claims nothing, and keeps its
+   * leases, until a later flush gets the results written.
+   */
   private flush(): Promise<void> {
     this.flushing ??= (async () => {
+      await this.flushStuck();
       while (this.results.length > 0) {
-        const batch = this.results.splice(0);
+        const batch = this.results.splice(0, this.config.batchSize);
         const now = this.clock.now();
-        const ok = await this.guard("record", async () => {
-          await this.store.record(this.id, batch, now);
-          return true;
-        });
-        if (!ok) {
-          // The database is unreachable: keep the results and try again on the next tick.
+        const error = await this.tryRecord(batch, now);
+        if (!error) {
+          await this.finishRuns(batch, now);
+          continue;
+        }
+        const { written, refused } =
+          batch.length > 1 ? await this.recordOneByOne(batch, now) : { written: [], refused: batch };
+        if (written.length === 0) {
           this.results.unshift(...batch);
+          this.block(error);
           return;
         }
-        const done = [...new Set(batch.filter((r) => r.status !== "pending").map((r) => r.runId))];
-        if (done.length > 0) {
-          const finished = await this.guard("finish", () => this.store.finishRunsIfDone(done, now));
-          for (const runId of finished ?? []) {
-            this.prepared.delete(runId);
-            this.logger.info({ runId }, "run finished");
-          }
+        for (const result of refused) {
+          this.stuck.set(result.id, { result, failures: 1 });
+          this.logger.error(
+            { err: error, deliveryId: result.id },
+            "a delivery's result could not be written",
+          );
         }
+        await this.finishRuns(written, now);
       }
+      if (this.blocked) this.unblock();
     })().finally(() => {
       this.flushing = null;
     });
     return this.flushing;
   }
 
-  /** Flushes results every flushMs; renews leases, reclaims expired ones and beats the heartbeat. */
+  /** Writes a refused batch row by row. Two refusals before any success mean every row would be refused. */
+  private async recordOneByOne(
+    batch: DeliveryResult[],
+    now: Date,
+  ): Promise<{ written: DeliveryResult[]; refused: DeliveryResult[] }> {
+    const written: DeliveryResult[] = [];
+    const refused: DeliveryResult[] = [];
+    for (const [i, result] of batch.entries()) {
+      if (written.length === 0 && refused.length >= 2) return { written, refused: batch.slice(i - 2) };
+      if (await this.tryRecord([result], now)) refused.push(result);
+      else written.push(result);
+    }
+    return { written, refused };
+  }
+
+  /** Stuck results are retried alone; after a few refusals, with a placeholder instead of the reply text. */
+  private async flushStuck(): Promise<void> {
+    for (const [id, entry] of [...this.stuck]) {
+      const now = this.clock.now();
+      const result =
+        entry.failures >= SOLO_FAILURES_BEFORE_PLACEHOLDER
+          ? { ...entry.result, text: `${entry.result.code ?? "No"} reply (its text could not be stored)` }
+          : entry.result;
+      if (await this.tryRecord([result], now)) {
+        entry.failures++;
+        continue;
+      }
+      this.stuck.delete(id);
+      await this.finishRuns([result], now);
+    }
+  }
+
+  private async tryRecord(batch: DeliveryResult[], now: Date): Promise<Error | null> {
+    try {
+      await this.store.record(this.id, batch, now);
+      return null;
+    } catch (error) {
+      return error instanceof Error ? error : new Error(String(error));
+    }
+  }
+
+  private async finishRuns(batch: DeliveryResult[], now: Date): Promise<void> {
+    const done = [...new Set(batch.filter((r) => r.status !== "pending").map((r) => r.runId))];
+    if (done.length === 0) return;
+    const finished = await this.guard("finish", () => this.store.finishRunsIfDone(done, now));
+    for (const runId of finished ?? []) {
+      this.prepared.delete(runId);
+      this.logger.info({ runId }, "run finished");
+    }
+  }
+
+  private block(error: Error): void {
+    if (!this.blocked) {
+      this.logger.error(
+        { err: error, unrecorded: this.unrecorded() },
+        "results cannot be written: sending stops until the database takes them; leases are kept",
+      );
+    }
+    this.blocked = true;
+  }
+
+  private unblock(): void {
+    this.blocked = false;
+    this.logger.info({}, "results are being written again: sending resumes");
+  }
+
+  /** Flushes results every flushMs; beats the heartbeat, renews leases and reclaims dead workers' claims. */
   private async ticker(): Promise<void> {
-    const maintenanceMs = Math.max(100, Math.min(5_000, Math.floor(this.config.leaseMs / 3)));
+    await this.maintain();
     while (!this.stopping) {
       await this.sleep(this.config.flushMs);
       await this.flush();
       const t = Date.now();
-      if (t - this.lastMaintenance >= maintenanceMs) {
-        this.lastMaintenance = t;
-        await this.maintain();
-      }
+      // While results cannot be written, leases are renewed on every tick.
+      if (t - this.lastMaintenance >= this.config.heartbeatMs || this.held()) await this.maintain();
     }
   }
 
   private async maintain(): Promise<void> {
+    this.lastMaintenance = Date.now();
     const now = this.clock.now();
-    if (this.queue.length > 0 || this.inFlight > 0) {
+    // Leases first: while results cannot be written, they are what keeps the sent from being sent again.
+    if (this.queue.length > 0 || this.inFlight > 0 || this.unrecorded() > 0 || this.claiming) {
       await this.guard("lease", () =>
         this.store.renewLeases(this.id, new Date(now.getTime() + this.config.leaseMs), now),
       );
     }
-    const reclaimed = await this.guard("lease", () => this.store.reclaimExpired(now));
-    if (reclaimed) this.logger.warn({ reclaimed }, "reclaimed deliveries whose worker's lease expired");
-    await this.beat();
+    const beaten = await this.beat();
+    if (!beaten) {
+      this.healthySince = null;
+      return;
+    }
+    this.healthySince ??= Date.now();
+    // Only a worker that has itself been beating for a whole stale period judges others dead: after an
+    // outage of the database every heartbeat is old, and the others get that long to beat again.
+    if (Date.now() - this.healthySince >= this.config.staleAfterMs) {
+      const staleBefore = new Date(now.getTime() - this.config.staleAfterMs);
+      const reclaimed = await this.guard("lease", () =>
+        this.store.reclaimFromDeadWorkers({ deadWorkerIds: [], staleBefore, now }),
+      );
+      if (reclaimed)
+        this.logger.warn({ reclaimed }, "took back the claims of a worker whose heartbeat stopped");
+    }
+    const expired = await this.guard("lease", () => this.store.reclaimExpired(now));
+    if (expired)
+      this.logger.warn({ reclaimed: expired }, "reclaimed deliveries whose worker's lease expired");
   }
 
-  private async beat(): Promise<void> {
+  /**
+   * A worker that died on this host (kill -9, power loss) left its heartbeat row and its claims: its
+   * restarted successor takes them back at once instead of waiting for the heartbeat to go stale.
+   */
+  private async takeOverDeadPredecessors(): Promise<void> {
+    const host = hostname();
+    const workers = (await this.guard("heartbeat", () => this.store.workersOnHost(host))) ?? [];
+    const dead = workers
+      .filter((w) => w.workerId !== this.id && !liveInProcess.has(w.workerId))
+      .filter((w) => w.pid === process.pid || !processAlive(w.pid))
+      .map((w) => w.workerId);
+    if (dead.length === 0) return;
+    const now = this.clock.now();
+    const reclaimed = await this.guard("lease", () =>
+      this.store.reclaimFromDeadWorkers({ deadWorkerIds: dead, staleBefore: null, now }),
+    );
+    this.logger.warn({ dead, reclaimed }, "took back the claims of a dead worker on this host");
+  }
+
+  /** Writes the heartbeat row; false when the database refused it. */
+  private async beat(): Promise<boolean> {
     const snap = this.breaker.snapshot();
     const now = this.clock.now();
-    await this.guard("heartbeat", () =>
-      this.store.heartbeat({
+    const blocked = this.held() ? "Results cannot be written to the database; sending waits." : null;
+    const ok = await this.guard("heartbeat", async () => {
+      await this.store.heartbeat({
         workerId: this.id,
         host: hostname(),
         pid: process.pid,
-        state: this.stopping ? "stopping" : snap.state === "closed" ? "running" : "paused",
-        reason: snap.reason,
+        state: this.stopping ? "stopping" : snap.state === "closed" && !blocked ? "running" : "paused",
+        reason: blocked ?? snap.reason,
         pausedUntil: snap.resumesAt?.toISOString() ?? null,
         startedAt: this.startedAt.toISOString(),
         now: now.toISOString(),
-      }),
-    );
+      });
+      return true;
+    });
+    return ok === true;
   }
 
   /** While paused, claimed deliveries go back, so another worker (or this one, later) can send them. */

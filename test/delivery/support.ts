@@ -19,6 +19,8 @@ export function fastConfig(overrides: Partial<EngineConfig> = {}): EngineConfig 
     retryBaseMs: 10,
     maxAgeMs: 10 * 60_000,
     leaseMs: 5_000,
+    heartbeatMs: 200,
+    staleAfterMs: 2_000,
     idlePollMs: 20,
     flushMs: 20,
     breaker: { threshold: 3, baseMs: 50, maxMs: 400 },
