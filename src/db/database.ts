@@ -5,10 +5,11 @@
 import { mkdirSync } from "node:fs";
 import path from "node:path";
 import SQLite from "better-sqlite3";
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type Transaction } from "kysely";
+import { Kysely, Migrator, PostgresDialect, sql, type Transaction } from "kysely";
 import pg from "pg";
 import { type Dialect, StaticMigrationProvider } from "./migrations/index.js";
 import type { Tables } from "./schema.js";
+import { BUSY_WAIT_MS, BusyRetryingSqliteDialect } from "./sqlite-busy.js";
 
 export type Db = Kysely<Tables>;
 export type Tx = Transaction<Tables>;
@@ -55,9 +56,10 @@ export class Database {
     connection.pragma("journal_mode = WAL");
     connection.pragma("synchronous = NORMAL");
     connection.pragma("foreign_keys = ON");
-    connection.pragma("busy_timeout = 5000");
+    // Short: a longer wait would block the event loop; the dialect retries busy statements asynchronously.
+    connection.pragma(`busy_timeout = ${BUSY_WAIT_MS}`);
     return new Database(
-      new Kysely<Tables>({ dialect: new SqliteDialect({ database: connection }) }),
+      new Kysely<Tables>({ dialect: new BusyRetryingSqliteDialect({ database: connection }) }),
       "sqlite",
     );
   }

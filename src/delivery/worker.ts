@@ -79,8 +79,12 @@ export class DeliveryWorker {
   private blocked = false;
   /** Since when every heartbeat has been written (null while they fail). */
   private healthySince: number | null = null;
+  private firstBeat: Promise<void> | null = null;
   private readonly prepared = new Map<number, { message: PreparedMessage; subject: string }>();
+  /** Deliveries between "taken by a lane" and "result on record (or kept aside)". */
   private inFlight = 0;
+  /** Lanes waiting for their result to be written, by delivery id. */
+  private readonly waiters = new Map<number, () => void>();
   private stopping = false;
   private running: Promise<void> | null = null;
   private claiming: Promise<void> | null = null;
@@ -113,6 +117,7 @@ export class DeliveryWorker {
     this.stopping = false;
     this.startedAt = this.clock.now();
     liveInProcess.add(this.id);
+    this.firstBeat = null;
     const lanes = Array.from({ length: this.config.concurrency }, () => this.lane());
     this.running = Promise.all([...lanes, this.ticker(), this.takeOverDeadPredecessors()]).then(
       () => undefined,
@@ -165,7 +170,9 @@ export class DeliveryWorker {
   private async next(): Promise<{ delivery: ClaimedDelivery; probe: boolean } | null> {
     for (;;) {
       if (this.stopping) return null;
-      if (this.held()) {
+      // A lane waits for its own result to be written, so in flight + unrecorded stays within
+      // SEND_CONCURRENCY; results kept aside (stuck) take a lane's place until they are written.
+      if (this.held() || this.inFlight + this.stuck.size >= this.config.concurrency) {
         // Results cannot be written: sending more would only add to what could be sent twice.
         await this.sleep(this.config.flushMs);
         continue;
@@ -210,6 +217,7 @@ export class DeliveryWorker {
 
   private async claim(): Promise<void> {
     // No claims before the heartbeat is on record: other workers tell a live worker by its heartbeat.
+    if (this.healthySince === null) await (this.firstBeat ??= this.maintain());
     if (this.stopping || this.held() || this.healthySince === null) return;
     const want = this.claimSize() - this.queue.length;
     if (want <= 0) return;
@@ -289,8 +297,14 @@ export class DeliveryWorker {
         );
         void this.beat();
       }
-      this.results.push(this.resultOf(delivery, verdict, now, messageId));
-      if (this.results.length >= this.config.batchSize) void this.flush();
+      // The lane waits until its result is on record (group commit: whatever the lanes have finished is
+      // written in one statement as soon as the previous write is done). So a hard crash can only send
+      // again what was in flight: at most SEND_CONCURRENCY deliveries.
+      const result = this.resultOf(delivery, verdict, now, messageId);
+      const recorded = new Promise<void>((resolve) => this.waiters.set(result.id, resolve));
+      this.results.push(result);
+      void this.flush();
+      if (!process.env.PP_NO_WAIT) await recorded;
     } finally {
       this.inFlight--;
     }
@@ -367,6 +381,7 @@ export class DeliveryWorker {
         const now = this.clock.now();
         const error = await this.tryRecord(batch, now);
         if (!error) {
+          this.wakeLanes(batch);
           await this.finishRuns(batch, now);
           continue;
         }
@@ -375,6 +390,7 @@ export class DeliveryWorker {
         if (written.length === 0) {
           this.results.unshift(...batch);
           this.block(error);
+          this.wakeLanes(batch);
           return;
         }
         for (const result of refused) {
@@ -384,13 +400,24 @@ export class DeliveryWorker {
             "a delivery's result could not be written",
           );
         }
+        this.wakeLanes(batch);
         await this.finishRuns(written, now);
       }
       if (this.blocked) this.unblock();
     })().finally(() => {
       this.flushing = null;
+      // A result pushed while this flush was finishing is written now, not on the next tick.
+      if (this.results.length > 0 && !this.blocked) void this.flush();
     });
     return this.flushing;
+  }
+
+  /** Lets the lanes waiting for these results go on (written, kept aside, or kept while blocked). */
+  private wakeLanes(batch: DeliveryResult[]): void {
+    for (const result of batch) {
+      this.waiters.get(result.id)?.();
+      this.waiters.delete(result.id);
+    }
   }
 
   /** Writes a refused batch row by row. Two refusals before any success mean every row would be refused. */
@@ -461,7 +488,7 @@ export class DeliveryWorker {
 
   /** Flushes results every flushMs; beats the heartbeat, renews leases and reclaims dead workers' claims. */
   private async ticker(): Promise<void> {
-    await this.maintain();
+    await (this.firstBeat ??= this.maintain());
     while (!this.stopping) {
       await this.sleep(this.config.flushMs);
       await this.flush();
