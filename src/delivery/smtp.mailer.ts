@@ -19,7 +19,10 @@ export interface SmtpMailerOptions {
   concurrency: number;
   /** A connection is replaced after this many messages (default 1000). */
   maxMessages?: number;
-  /** An idle connection is closed after about this long (default 30 s). */
+  /**
+   * An idle connection is closed (QUIT) after about this long (default 30 s). The socket timeout (timeoutMs)
+   * also ends one that has been idle that long, so the shorter of the two applies.
+   */
   idleTimeoutMs?: number;
   /** EHLO name (default os.hostname()). */
   name?: string;
@@ -186,8 +189,8 @@ export class SmtpMailer implements Mailer {
     }
 
     const heardNothing = smtp.lastServerResponse === false && err.responseCode === undefined;
-    if (reused && !retried && heardNothing && !body.started) {
-      // An idle connection the server had already dropped: nothing of this message reached it.
+    if (reused && !retried && heardNothing && !body.started && err.code !== "ETIMEDOUT") {
+      // An idle connection the server had just dropped: nothing of this message reached it, try once more.
       this.retire(conn);
       return this.dispatch(mail, true);
     }
