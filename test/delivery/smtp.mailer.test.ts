@@ -108,6 +108,43 @@ describe(SmtpMailer.name, () => {
     }
   });
 
+  it("upgrades with STARTTLS when offered, and reports an untrusted certificate at the starttls stage", async () => {
+    const tls = await TestSmtpServer.start({ hideSTARTTLS: false });
+    try {
+      const refused = await mailer({ url: tls.url }).send(mail("r1@example.test"));
+      expect(refused).toMatchObject({ ok: false, stage: "starttls" });
+      expect(refused.message).toMatch(/certificate/i);
+      await sut!.close();
+
+      const url = `${tls.url}/?tls.rejectUnauthorized=false`;
+      expect(await mailer({ url }).send(mail("r1@example.test"))).toMatchObject({ ok: true });
+      expect(tls.received).toHaveLength(1);
+    } finally {
+      await sut?.close();
+      sut = undefined;
+      await tls.close();
+    }
+  });
+
+  it("speaks TLS from the start on smtps://, and reports a failed handshake at the connect stage", async () => {
+    const tls = await TestSmtpServer.start({ secure: true });
+    try {
+      const url = `smtps://127.0.0.1:${tls.port}`;
+      const refused = await mailer({ url }).send(mail("r1@example.test"));
+      expect(refused).toMatchObject({ ok: false, stage: "connect", relay: `127.0.0.1:${tls.port}` });
+      await sut!.close();
+
+      expect(
+        await mailer({ url: `${url}/?tls.rejectUnauthorized=false` }).send(mail("r1@example.test")),
+      ).toMatchObject({ ok: true });
+      expect(tls.received).toHaveLength(1);
+    } finally {
+      await sut?.close();
+      sut = undefined;
+      await tls.close();
+    }
+  });
+
   it("reports a 530 to MAIL FROM at the mail stage, pipelined or not", async () => {
     smtp.mailFromReply = { code: 530, message: "5.7.0 Authentication required" };
     const outcome = await mailer().send(mail("r1@example.test"));
@@ -214,6 +251,24 @@ describe(SmtpMailer.name, () => {
 
     expect(await sut.send(mail("r2@example.test"))).toMatchObject({ ok: true });
     expect(smtp.connections).toBe(2);
+  });
+
+  it("sends again on a new connection when a reused one is cut before the server answered anything", async () => {
+    const sut = mailer();
+    expect(await sut.send(mail("r1@example.test"))).toMatchObject({ ok: true });
+    smtp.dropAtMailFrom = 1;
+
+    expect(await sut.send(mail("r2@example.test"))).toMatchObject({ ok: true });
+    expect(smtp.connections).toBe(2);
+    expect(smtp.counts().get("r2@example.test")).toBe(1);
+  });
+
+  it("reports a new connection cut before MAIL FROM was answered at the mail stage", async () => {
+    smtp.dropAtMailFrom = 1;
+    const outcome = await mailer().send(mail("r1@example.test"));
+    expect(outcome).toMatchObject({ ok: false, stage: "mail", dataStarted: false });
+    expect(outcome.responseCode).toBeUndefined();
+    expect(smtp.connections).toBe(1);
   });
 
   it("replaces a connection after maxMessages messages", async () => {

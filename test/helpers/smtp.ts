@@ -9,6 +9,8 @@
  * - `credentials`: the one user/password AUTH accepts (default postpilot / secret); any other login, and
  *   every login while `refuseAuth` is on, gets `535 5.7.8 Authentication credentials invalid`.
  * - `mailFromReply`: reply this to every MAIL FROM (`421 …`, `530 5.7.0 Authentication required`…).
+ * - `dropAtMailFrom`: cut the connection instead of answering the next this many MAIL FROMs (as if the
+ *   server had dropped the connection just before it was used).
  * - `tooManyRecipientsAfter`: after this many accepted RCPTs on one connection, every further RCPT TO on
  *   it gets `452 4.5.3 Too many recipients`; a fresh connection starts from 0.
  * - `rcptReplies`: per address, reply this to every RCPT TO (550, 554…).
@@ -60,6 +62,8 @@ export class TestSmtpServer {
   refuseAuth = false;
   /** Reply to every MAIL FROM with this (e.g. 421: the server is shedding load). */
   mailFromReply: Reply | null = null;
+  /** Cut the connection instead of answering the next this many MAIL FROMs. */
+  dropAtMailFrom = 0;
   /** After this many accepted RCPTs on one connection, 452 4.5.3 to every further RCPT on it. */
   tooManyRecipientsAfter: number | null = null;
   /** Permanent per-address replies to RCPT TO (550, 554…). */
@@ -114,8 +118,14 @@ export class TestSmtpServer {
           return callback(smtpError(AUTH_INVALID));
         callback(null, { user: auth.username });
       },
-      onMailFrom(_address, _session, callback) {
-        const reply = self?.mailFromReply;
+      onMailFrom(_address, session, callback) {
+        const s = self!;
+        if (s.dropAtMailFrom > 0) {
+          s.dropAtMailFrom--;
+          s.socketOf(session.id)?.destroy();
+          return;
+        }
+        const reply = s.mailFromReply;
         callback(reply ? smtpError(reply) : undefined);
       },
       async onRcptTo(address, session, callback) {
