@@ -72,6 +72,7 @@ class Body extends Readable {
 
 interface Waiter {
   mail: OutgoingMail;
+  retried: boolean;
   resolve: (outcome: SendOutcome) => void;
 }
 
@@ -124,15 +125,18 @@ export class SmtpMailer implements Mailer {
     for (const conn of this.idle.splice(0)) this.retire(conn);
   }
 
+  /** Sends on an idle connection, or a new one while there is room, or waits for one. A retry opens a new one. */
   private dispatch(mail: OutgoingMail, retried: boolean): Promise<SendOutcome> {
     if (this.closed) return Promise.resolve(this.closedOutcome());
-    const conn = this.idle.pop();
+    const conn = retried ? undefined : this.idle.pop();
     if (conn) return this.transmit(conn, mail, retried);
+    // The longest idle connection is the likeliest to be stale as well.
+    if (retried && this.open >= this.concurrency && this.idle[0]) this.retire(this.idle[0]);
     if (this.open < this.concurrency) {
       this.open++;
       return this.connectAndSend(mail, retried);
     }
-    return new Promise((resolve) => this.waiters.push({ mail, resolve }));
+    return new Promise((resolve) => this.waiters.push({ mail, retried, resolve }));
   }
 
   private async connectAndSend(mail: OutgoingMail, retried: boolean): Promise<SendOutcome> {
@@ -249,7 +253,7 @@ export class SmtpMailer implements Mailer {
     }
     const waiter = this.waiters.shift();
     if (waiter) {
-      this.transmit(conn, waiter.mail, false).then(waiter.resolve);
+      this.transmit(conn, waiter.mail, waiter.retried).then(waiter.resolve);
       return;
     }
     conn.idleSince = Date.now();
@@ -288,7 +292,7 @@ export class SmtpMailer implements Mailer {
     while (this.waiters.length > 0 && this.open < this.concurrency && !this.closed) {
       const waiter = this.waiters.shift()!;
       this.open++;
-      this.connectAndSend(waiter.mail, false).then(waiter.resolve);
+      this.connectAndSend(waiter.mail, waiter.retried).then(waiter.resolve);
     }
   }
 
