@@ -65,7 +65,7 @@ describe("sending pages", () => {
       await worker.stop();
     }
     const done = await admin.get(`/runs/${runId}`);
-    expect(done.body).toContain("Success");
+    expect(done.body).toContain('<span class="badge text-bg-success">Sent</span>');
     expect(done.body).toContain("ann@example.com");
     expect(done.body).toContain("Stored in the local outbox");
     expect(done.body).not.toContain("data-progress-url");
