@@ -87,7 +87,7 @@ export function RunsTable({ runs, zone }: { runs: Page<RunView>; zone: string })
   }
   return (
     <div class="table-responsive bg-body rounded-3 border mb-3">
-      <table class="table table-hover mb-0">
+      <table class="table table-hover mb-0 table-stack">
         <thead>
           <tr>
             <th scope="col">Started</th>
@@ -104,11 +104,11 @@ export function RunsTable({ runs, zone }: { runs: Page<RunView>; zone: string })
               <td class="text-nowrap">
                 <a href={`/runs/${run.id}`}>{formatInZone(run.started_at, zone)}</a>
               </td>
-              <td>{TRIGGERS[run.trigger]}</td>
+              <td data-label="Trigger">{TRIGGERS[run.trigger]}</td>
               <td class="text-nowrap">
                 <RunBadge run={run} />
               </td>
-              <td>
+              <td class="stack-full">
                 <RunProgress runId={run.id} progress={run.progress} />
               </td>
             </tr>
@@ -333,7 +333,7 @@ export function runPage(
         <EmptyState icon="bi-envelope" title="No deliveries here" />
       ) : (
         <div class="table-responsive bg-body rounded-3 border mb-3">
-          <table class="table table-sm mb-0 deliveries">
+          <table class="table table-sm mb-0 deliveries table-stack">
             <thead>
               <tr>
                 <th scope="col">Recipient</th>
@@ -356,12 +356,18 @@ export function runPage(
                   <td>
                     <span class={`badge ${DELIVERY_BADGES[d.status]}`}>{d.status}</span>
                   </td>
-                  <td>{d.tries}</td>
-                  <td class="small">
+                  <td data-label="Tries">{d.tries}</td>
+                  <td class="small stack-full">
                     <LastReply delivery={d} />
                     <Attempts delivery={d} zone={zone} />
                   </td>
-                  <td class="text-nowrap small">{d.sent_at ? formatInZone(d.sent_at, zone) : "—"}</td>
+                  {d.sent_at ? (
+                    <td class="text-nowrap small" data-label="Sent">
+                      {formatInZone(d.sent_at, zone)}
+                    </td>
+                  ) : (
+                    <td class="text-nowrap small d-none d-md-table-cell">—</td>
+                  )}
                 </tr>
               ))}
             </tbody>
