@@ -1,6 +1,7 @@
 /**
  * What the web UI, the JSON API and the CLI call about sending: manual runs, "retry failed", run and
- * delivery pages, progress, reports, the local outbox, sending's state and the next planned sends.
+ * delivery pages (with each delivery's tries), progress, reports, the local outbox, sending's state and
+ * the next planned sends.
  * Sending itself happens in the worker, never here.
  */
 import type { Database } from "../db/database.js";
@@ -47,8 +48,8 @@ export type RunDetails = RunView & {
   mailing_name: string;
   owner_id: number;
   /**
-   * While the run sends and its open deliveries all wait for a retry: when the next one is due. Null
-   * otherwise (finished, or something is due or being sent right now).
+   * While the run sends and none of its pending deliveries is due yet (they wait for a retry): when the
+   * first one is due. Null otherwise (finished, nothing pending, or something is due right now).
    */
   next_retry_at: string | null;
 };
