@@ -26,6 +26,7 @@ const named: [string, z.ZodType][] = [
   ["Run", s.runOut],
   ["RunDetails", s.runDetailsOut],
   ["RunList", s.runListOut],
+  ["Attempt", s.attemptOut],
   ["Delivery", s.deliveryOut],
   ["DeliveryList", s.deliveryListOut],
   ["Stats", s.statsOut],

@@ -1,4 +1,4 @@
-/** /api/v1/runs: one send of a mailing, its progress by status, its deliveries, and "retry failed". */
+/** /api/v1/runs: one send of a mailing, its progress by status, its deliveries and their tries, and "retry failed". */
 import type { Services } from "../container.js";
 import type { ApiRouter } from "./router.js";
 import { deliveriesQuery, deliveryListOut, listOf, runDetailsOut } from "./schemas.js";
@@ -19,7 +19,7 @@ export function runsApi(api: ApiRouter, { delivery }: Services): void {
     method: "GET",
     path: "/runs/:id/deliveries",
     tag,
-    summary: "List a run's deliveries (one per recipient), optionally by status",
+    summary: "List a run's deliveries (one per recipient) with their tries, optionally by status",
     query: deliveriesQuery,
     status: 200,
     response: deliveryListOut,
@@ -37,8 +37,9 @@ export function runsApi(api: ApiRouter, { delivery }: Services): void {
     method: "POST",
     path: "/runs/:id/retry-failed",
     tag,
-    summary: "Send a finished run's failed deliveries again",
-    description: "409 while the run is still sending or when nothing failed.",
+    summary: "Send a run's failed deliveries again, now",
+    description:
+      "A finished run goes back to sending; a run still sending (others waiting for a retry, see next_retry_at) keeps sending. Earlier tries stay in each delivery's attempts. 409 when nothing failed, while another run of the mailing is sending, or when a manager disabled the mailing.",
     status: 202,
     response: runDetailsOut,
     problems: [404, 409],

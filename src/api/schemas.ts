@@ -3,6 +3,9 @@
  * are the features' own input schemas; the handlers pass bodies to the same services the forms use.
  */
 import { z } from "zod";
+import { ATTEMPT_OUTCOMES, ATTEMPT_STAGES } from "../delivery/attempt-words.js";
+import { ATTEMPTS_SHOWN } from "../delivery/delivery.service.js";
+import { RUN_OUTCOMES } from "../delivery/run-outcome.js";
 import { PERIODICITIES } from "../mailings/mailings.schemas.js";
 import { LIMITS, MAX_PAGE_SIZE } from "../shared/fields.js";
 
@@ -59,6 +62,11 @@ export const runOut = z.object({
   mailing_id: int,
   trigger: z.enum(["schedule", "web", "cli", "api"]),
   status: z.enum(["sending", "success", "failure"]),
+  outcome: z
+    .enum(RUN_OUTCOMES)
+    .describe(
+      "What the status means: sending; sent (every delivery sent); partly_failed (some failed, see failed_count); failed (none sent).",
+    ),
   scheduled_for: time,
   subject: z.string().describe("The message's subject when the run started."),
   total_count: int,
@@ -70,15 +78,48 @@ export const runOut = z.object({
   summary: z
     .object({
       codes: z.record(z.string(), int).describe("Deliveries by the mail server's last reply code."),
-      failures: z.array(z.object({ text: z.string(), count: int })),
+      failures: z
+        .array(
+          z.object({
+            code: int.nullable().describe("Null when no reply came (timeout, dropped connection)."),
+            enhanced: z.string().nullable().describe("The enhanced status, such as 5.1.1."),
+            text: z.string().describe("One of the group's reply texts, email addresses masked as <…>."),
+            count: int,
+          }),
+        )
+        .describe(
+          "Failed deliveries grouped by reply code and enhanced status, largest first (at most 5). Runs finished before grouping have one entry per text, with null code and enhanced.",
+        ),
     })
     .nullable()
     .describe("The mail server's responses, once the run has finished."),
 });
 
-export const runDetailsOut = runOut.extend({ mailing_name: z.string() });
+export const runDetailsOut = runOut.extend({
+  mailing_name: z.string(),
+  next_retry_at: nullableTime.describe(
+    "While the run is sending and none of its pending deliveries is due yet: when the first one is. POST /runs/{id}/retry-failed sends the failed ones now.",
+  ),
+});
 
 export const DELIVERY_STATUSES = ["pending", "sending", "sent", "failed"] as const;
+
+export const attemptOut = z.object({
+  id: int,
+  attempted_at: time,
+  stage: z
+    .enum(ATTEMPT_STAGES)
+    .describe(
+      "Where in the SMTP exchange the try ended; local: the outbox, or a message that could not be built.",
+    ),
+  outcome: z
+    .enum(ATTEMPT_OUTCOMES)
+    .describe("retry: tried again later (a try used); relay: the relay's problem, no try used."),
+  code: int.nullable(),
+  enhanced: z.string().nullable(),
+  text: z.string(),
+  relay: z.string().nullable().describe("The relay that answered (host:port), or outbox."),
+});
 
 export const deliveryOut = z.object({
   id: int,
@@ -95,6 +136,8 @@ export const deliveryOut = z.object({
   created_at: time,
   sent_at: nullableTime,
   updated_at: time,
+  attempts: z.array(attemptOut).describe(`Its tries, oldest first: the last ${ATTEMPTS_SHOWN} at most.`),
+  earlier_attempts: int.describe("How many earlier tries are not in attempts."),
 });
 
 export const statsOut = z.object({

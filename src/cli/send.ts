@@ -3,6 +3,7 @@ import type { Config } from "../config.js";
 import { createLogger, createServices, openDatabase } from "../container.js";
 import type { Progress } from "../delivery/delivery.service.js";
 import { createDeliveryRuntime } from "../delivery/runtime.js";
+import { failureLine } from "../delivery/summary.js";
 
 const BAR_WIDTH = 30;
 
@@ -44,10 +45,9 @@ export async function sendCommand(
         if (tty) process.stdout.write("\n");
         else console.log(line);
         console.log(
-          `Finished: ${details.status}. Sent ${details.progress.sent}, failed ${details.progress.failed}.`,
+          `Finished: ${details.outcome_label}. Sent ${details.progress.sent}, failed ${details.progress.failed}.`,
         );
-        for (const failure of details.summary?.failures ?? [])
-          console.log(`  ${failure.count} × ${failure.text}`);
+        for (const failure of details.summary?.failures ?? []) console.log(`  ${failureLine(failure)}`);
         return details.progress.failed > 0 ? 1 : 0;
       }
       await new Promise((resolve) => setTimeout(resolve, options.pollMs ?? 250));

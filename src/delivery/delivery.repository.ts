@@ -146,23 +146,90 @@ export class DeliveryRepository {
   }
 
   /**
-   * Puts a finished run's failed deliveries (of recipients that still exist) back to pending, in one
-   * transaction; returns how many, or a reason it could not.
+   * The last `perDelivery` tries of each given delivery, oldest first, each with how many tries its delivery
+   * has in all. One query over delivery_attempts_delivery_idx (delivery_id, id); callers pass one page.
    */
-  retryFailed(
-    runId: number,
-    now: string,
-  ): Promise<{ retried: number } | { refused: "gone" | "sending" | "busy" | "disabled" | "none" }> {
+  async attemptsOf(deliveryIds: number[], perDelivery: number) {
+    if (deliveryIds.length === 0) return [];
+    return this.db
+      .selectFrom((eb) =>
+        eb
+          .selectFrom("delivery_attempts")
+          .select((eb) => [
+            "id",
+            "delivery_id",
+            "attempted_at",
+            "stage",
+            "outcome",
+            "code",
+            "enhanced",
+            "text",
+            "relay",
+            eb.fn
+              .agg<number>("row_number")
+              .over((ob) => ob.partitionBy("delivery_id").orderBy("id", "desc"))
+              .as("newest_rank"),
+            eb.fn
+              .countAll<number>()
+              .over((ob) => ob.partitionBy("delivery_id"))
+              .as("total"),
+          ])
+          .where("delivery_id", "in", deliveryIds)
+          .as("a"),
+      )
+      .selectAll()
+      .where("newest_rank", "<=", perDelivery)
+      .orderBy("delivery_id")
+      .orderBy("id")
+      .execute();
+  }
+
+  /** When the run's earliest pending delivery is due (null when none is pending); deliveries_run_status_idx. */
+  async earliestPending(runId: number): Promise<string | null> {
+    const row = await this.db
+      .selectFrom("deliveries")
+      .select((eb) => eb.fn.min("next_attempt_at").as("next"))
+      .where("run_id", "=", runId)
+      .where("status", "=", "pending")
+      .executeTakeFirst();
+    return row?.next ?? null;
+  }
+
+  /**
+   * Puts a run's failed deliveries (of recipients that still exist) back to pending, due now, in one
+   * transaction; returns how many, or a reason it could not. Their tries stay on record (delivery_attempts
+   * is never touched here). Two cases, each taking its locks in the order of the code it races with:
+   * - the run is still sending (others wait for a retry): lock the run row first, as finishRun does, so
+   *   the run cannot be finished from counts that miss the deliveries put back;
+   * - the run has finished: lock the mailing row first, as run creation does, so a new run and the
+   *   reopened one cannot both be sending; then the run goes back to sending.
+   */
+  retryFailed(runId: number, now: string): Promise<{ retried: number } | { refused: RetryRefusal }> {
     return this.db
       .transaction()
       .execute(async (tx) => {
+        const sending = await tx
+          .updateTable("runs")
+          .set((eb) => ({ status: eb.ref("status") }))
+          .where("id", "=", runId)
+          .where("status", "=", "sending")
+          .returning(["mailing_id"])
+          .executeTakeFirst();
+        if (sending) {
+          const mailing = await tx
+            .selectFrom("mailings")
+            .select("disabled_at")
+            .where("id", "=", sending.mailing_id)
+            .executeTakeFirst();
+          if (mailing?.disabled_at) throw new Refused("disabled");
+          return { retried: await this.resetFailed(tx, runId, now) };
+        }
         const run = await tx
           .selectFrom("runs")
           .select(["mailing_id"])
           .where("id", "=", runId)
           .executeTakeFirst();
         if (!run) throw new Refused("gone");
-        // Lock the mailing row first, as run creation does, so a new run and a retry cannot overlap.
         const mailing = await tx
           .updateTable("mailings")
           .set((eb) => ({ last_run_at: eb.ref("last_run_at") }))
@@ -177,23 +244,9 @@ export class DeliveryRepository {
           .where("mailing_id", "=", run.mailing_id)
           .where("status", "=", "sending")
           .executeTakeFirst();
-        if (busy) throw new Refused(busy.id === runId ? "sending" : "busy");
-        const reset = await tx
-          .updateTable("deliveries")
-          .set({
-            status: "pending",
-            tries: 0,
-            next_attempt_at: now,
-            lease_owner: null,
-            lease_expires_at: null,
-            updated_at: now,
-          })
-          .where("run_id", "=", runId)
-          .where("status", "=", "failed")
-          .where("recipient_id", "is not", null)
-          .executeTakeFirst();
-        const retried = Number(reset.numUpdatedRows);
-        if (retried === 0) throw new Refused("none");
+        // Our own run sending now means another retry reopened it since the first statement.
+        if (busy) throw new Refused(busy.id === runId ? "reopened" : "busy");
+        const retried = await this.resetFailed(tx, runId, now);
         await tx
           .updateTable("runs")
           .set({ status: "sending", finished_at: null, response: null })
@@ -206,10 +259,32 @@ export class DeliveryRepository {
         throw error;
       });
   }
+
+  private async resetFailed(tx: Executor, runId: number, now: string): Promise<number> {
+    const reset = await tx
+      .updateTable("deliveries")
+      .set({
+        status: "pending",
+        tries: 0,
+        next_attempt_at: now,
+        lease_owner: null,
+        lease_expires_at: null,
+        updated_at: now,
+      })
+      .where("run_id", "=", runId)
+      .where("status", "=", "failed")
+      .where("recipient_id", "is not", null)
+      .executeTakeFirst();
+    const retried = Number(reset.numUpdatedRows);
+    if (retried === 0) throw new Refused("none");
+    return retried;
+  }
 }
 
+export type RetryRefusal = "gone" | "reopened" | "busy" | "disabled" | "none";
+
 class Refused extends Error {
-  constructor(readonly reason: "gone" | "sending" | "busy" | "disabled" | "none") {
+  constructor(readonly reason: RetryRefusal) {
     super(reason);
   }
 }

@@ -1,14 +1,29 @@
 /**
  * What the web UI, the JSON API and the CLI call about sending: manual runs, "retry failed", run and
- * delivery pages, progress, reports, the local outbox, sending's state and the next planned sends.
+ * delivery pages (with each delivery's tries), progress, reports, the local outbox, sending's state and
+ * the next planned sends.
  * Sending itself happens in the worker, never here.
  */
 import type { Database } from "../db/database.js";
-import type { Delivery, DeliveryStatus, OutboxMessage, Role, Run, RunTrigger } from "../db/schema.js";
+import type {
+  Delivery,
+  DeliveryAttempt,
+  DeliveryStatus,
+  OutboxMessage,
+  Role,
+  Run,
+  RunTrigger,
+} from "../db/schema.js";
 import { ConflictError, ForbiddenError, NotFoundError } from "../shared/errors.js";
 import { PAGE_SIZE, type Page, pageOf } from "../shared/pagination.js";
 import { type Clock, systemClock } from "../shared/time.js";
-import { DeliveryRepository, emptyCounts, type StatusCounts } from "./delivery.repository.js";
+import {
+  DeliveryRepository,
+  emptyCounts,
+  type RetryRefusal,
+  type StatusCounts,
+} from "./delivery.repository.js";
+import { type RunOutcome, runOutcome } from "./run-outcome.js";
 import { KyselyRunsStore } from "./runs.store.js";
 import { occurrenceAfter } from "./schedule.js";
 import { parseResponse, type RunResponse } from "./summary.js";
@@ -22,8 +37,31 @@ export interface Progress extends StatusCounts {
   done: boolean;
 }
 
-export type RunView = Run & { progress: Progress; summary: RunResponse | null };
-export type RunDetails = RunView & { mailing_name: string; owner_id: number };
+export type RunView = Run & {
+  progress: Progress;
+  summary: RunResponse | null;
+  /** What the status means in words: Sending, Sent, Partly failed (N), Failed. */
+  outcome: RunOutcome;
+  outcome_label: string;
+};
+export type RunDetails = RunView & {
+  mailing_name: string;
+  owner_id: number;
+  /**
+   * While the run sends and none of its pending deliveries is due yet (they wait for a retry): when the
+   * first one is due. Null otherwise (finished, nothing pending, or something is due right now).
+   */
+  next_retry_at: string | null;
+};
+
+/** One try of a delivery, as the run page and the API show it. */
+export type AttemptView = Omit<DeliveryAttempt, "delivery_id" | "run_id">;
+
+/** A delivery with its last tries (oldest first) and how many earlier ones are not shown. */
+export type DeliveryWithAttempts = Delivery & { attempts: AttemptView[]; earlier_attempts: number };
+
+/** The most tries shown per delivery (the newest ones). */
+export const ATTEMPTS_SHOWN = 20;
 
 export interface MonthReport {
   /** "2026-11" (UTC). */
@@ -108,20 +146,24 @@ export class DeliveryService {
     }
   }
 
-  /** Sends a finished run's failed deliveries again (recipients deleted since are skipped). */
+  /**
+   * Sends a run's failed deliveries again, now (recipients deleted since are skipped): a finished run goes
+   * back to sending; a run still sending (others waiting for their retry) keeps sending. Their earlier
+   * tries stay on record.
+   */
   async retryFailed(actor: DeliveryActor, runId: number): Promise<RunDetails> {
     const run = await this.visibleRun(actor, runId);
     if (!canSend(actor, run.owner_id))
       throw new ForbiddenError("Only the mailing's owner can retry its runs.");
     const result = await this.repo.retryFailed(runId, this.clock.now().toISOString());
     if ("refused" in result) {
-      const messages = {
+      const messages: Record<RetryRefusal, string> = {
         gone: "Run not found",
-        sending: "This run is still sending.",
+        reopened: "This run's failed deliveries are already being sent again.",
         busy: "Another run of this mailing is sending; wait for it to finish.",
         disabled: "This mailing is disabled by a manager and cannot be sent.",
         none: "This run has no failed deliveries to retry.",
-      } as const;
+      };
       if (result.refused === "gone") throw new NotFoundError(messages.gone);
       throw new ConflictError(messages[result.refused]);
     }
@@ -131,7 +173,12 @@ export class DeliveryService {
   async getRun(actor: DeliveryActor, runId: number): Promise<RunDetails> {
     const run = await this.visibleRun(actor, runId);
     const [view] = await this.withProgress([run]);
-    return { ...view!, mailing_name: run.mailing_name, owner_id: run.owner_id };
+    return {
+      ...view!,
+      mailing_name: run.mailing_name,
+      owner_id: run.owner_id,
+      next_retry_at: await this.nextRetryAt(view!),
+    };
   }
 
   async progress(actor: DeliveryActor, runId: number): Promise<Progress> {
@@ -154,12 +201,27 @@ export class DeliveryService {
     actor: DeliveryActor,
     runId: number,
     query: { status?: DeliveryStatus | undefined; page?: number; pageSize?: number } = {},
-  ): Promise<Page<Delivery>> {
+  ): Promise<Page<DeliveryWithAttempts>> {
     await this.visibleRun(actor, runId);
     const page = query.page ?? 1;
     const pageSize = query.pageSize ?? PAGE_SIZE;
     const { items, total } = await this.repo.deliveries(runId, query.status, pageSize, (page - 1) * pageSize);
-    return pageOf(items, total, page, pageSize);
+    const rows = await this.repo.attemptsOf(
+      items.map((d) => d.id),
+      ATTEMPTS_SHOWN,
+    );
+    const byDelivery = new Map<number, { attempts: AttemptView[]; total: number }>();
+    for (const { delivery_id, newest_rank: _, total, ...attempt } of rows) {
+      const entry = byDelivery.get(delivery_id) ?? { attempts: [], total: Number(total) };
+      entry.attempts.push(attempt);
+      byDelivery.set(delivery_id, entry);
+    }
+    const withAttempts = items.map((d) => {
+      const entry = byDelivery.get(d.id);
+      const attempts = entry?.attempts ?? [];
+      return { ...d, attempts, earlier_attempts: (entry?.total ?? 0) - attempts.length };
+    });
+    return pageOf(withAttempts, total, page, pageSize);
   }
 
   /**
@@ -247,8 +309,15 @@ export class DeliveryService {
           ? (live.get(run.id) ?? emptyCounts())
           : { ...emptyCounts(), sent: run.sent_count, failed: run.failed_count };
       const progress = { ...counts, total: run.total_count, done: run.status !== "sending" };
-      return { ...run, progress, summary: parseResponse(run.response) };
+      const { outcome, label } = runOutcome(run.status, counts);
+      return { ...run, progress, summary: parseResponse(run.response), outcome, outcome_label: label };
     });
+  }
+
+  private async nextRetryAt(run: RunView): Promise<string | null> {
+    if (run.status !== "sending" || run.progress.pending === 0) return null;
+    const next = await this.repo.earliestPending(run.id);
+    return next && next > this.clock.now().toISOString() ? next : null;
   }
 }
 

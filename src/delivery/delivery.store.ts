@@ -16,7 +16,7 @@ import type {
   WorkerHeartbeat,
   WorkerStore,
 } from "./ports.js";
-import { summarize, TOP_FAILURES } from "./summary.js";
+import { runSummary } from "./run-summary.js";
 
 const CLAIMED = ["id", "run_id", "email", "tries", "created_at"] as const;
 
@@ -316,25 +316,7 @@ export class KyselyDeliveryStore implements WorkerStore {
         .execute();
       const count = (s: string) => Number(byStatus.find((r) => r.status === s)?.n ?? 0);
       if (count("pending") + count("sending") > 0) return false;
-      const codes = await tx
-        .selectFrom("deliveries")
-        .select((eb) => ["last_code", eb.fn.countAll<number>().as("n")])
-        .where("run_id", "=", runId)
-        .groupBy("last_code")
-        .execute();
-      const failures = await tx
-        .selectFrom("deliveries")
-        .select((eb) => ["last_text", eb.fn.countAll<number>().as("n")])
-        .where("run_id", "=", runId)
-        .where("status", "=", "failed")
-        .groupBy("last_text")
-        .orderBy((eb) => eb.fn.countAll(), "desc")
-        .limit(TOP_FAILURES)
-        .execute();
-      const response = summarize(
-        codes.map((r) => ({ code: r.last_code, count: r.n })),
-        failures.map((r) => ({ text: r.last_text, count: r.n })),
-      );
+      const response = await runSummary(tx, runId);
       const failed = count("failed");
       const nowIso = now.toISOString();
       await tx

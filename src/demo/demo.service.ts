@@ -246,11 +246,21 @@ export class DemoService {
     const failed = deliveries.filter((d) => d.status === "failed");
     const codes = new Map<number, number>();
     for (const d of deliveries) codes.set(d.last_code!, (codes.get(d.last_code!) ?? 0) + 1);
-    const texts = new Map<string, number>();
-    for (const d of failed) texts.set(d.last_text!, (texts.get(d.last_text!) ?? 0) + 1);
+    const groups = new Map<string, { code: number; enhanced: string; text: string; count: number }>();
+    for (const d of failed) {
+      const key = `${d.last_code} ${d.last_enhanced}`;
+      const group = groups.get(key) ?? {
+        code: d.last_code!,
+        enhanced: d.last_enhanced!,
+        text: d.last_text!,
+        count: 0,
+      };
+      group.count++;
+      groups.set(key, group);
+    }
     const response = summarize(
       [...codes].map(([code, count]) => ({ code, count })),
-      [...texts].map(([text, count]) => ({ text, count })),
+      [...groups.values()],
     );
     await repo.insertRun(
       {

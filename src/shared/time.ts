@@ -11,11 +11,15 @@ export function iso(date: Date): string {
   return date.toISOString();
 }
 
-/** Formats a UTC timestamp for people, in the given zone: "24 Nov 2026, 14:05". */
-export function formatInZone(value: string | null | undefined, zone: string): string {
+/** Formats a UTC timestamp for people, in the given zone: "24 Nov 2026, 14:05" (or "…, 14:05:09"). */
+export function formatInZone(
+  value: string | null | undefined,
+  zone: string,
+  options: { seconds?: boolean } = {},
+): string {
   if (!value) return "—";
   const dt = DateTime.fromISO(value, { zone: "utc" }).setZone(zone);
-  return dt.isValid ? dt.toFormat("d LLL yyyy, HH:mm") : "—";
+  return dt.isValid ? dt.toFormat(options.seconds ? "d LLL yyyy, HH:mm:ss" : "d LLL yyyy, HH:mm") : "—";
 }
 
 /** A UTC timestamp as the value of an <input type="datetime-local"> in the given zone. */

@@ -1,10 +1,16 @@
 /** The sending pages through the web app: send now, the run page, live progress, retry failed, outbox, reports. */
+import type { Insertable } from "kysely";
 import { describe, expect, it } from "vitest";
+import type { DeliveryAttemptTable } from "../../src/db/schema.js";
+import { ATTEMPTS_SHOWN } from "../../src/delivery/delivery.service.js";
 import { OutboxMailer } from "../../src/delivery/outbox.mailer.js";
 import type { Mailer } from "../../src/delivery/ports.js";
+import { formatInZone } from "../../src/shared/time.js";
 import { TestSmtpServer } from "../helpers/smtp.js";
 import { build, type Client, idFromLocation, setupAdmin } from "../helpers/web.js";
-import { fastConfig, finishedRun, makeWorker, smtpMailer } from "./support.js";
+import { deliveriesOf, fastConfig, finishedRun, makeWorker, smtpMailer } from "./support.js";
+
+type NewAttempt = Insertable<DeliveryAttemptTable>;
 
 async function mailingWith(client: Client, emails: string[]): Promise<number> {
   for (const email of emails) await client.post("/recipients/new", { email }, { from: "/recipients/new" });
@@ -65,7 +71,7 @@ describe("sending pages", () => {
       await worker.stop();
     }
     const done = await admin.get(`/runs/${runId}`);
-    expect(done.body).toContain("Success");
+    expect(done.body).toContain('<span class="badge text-bg-success">Sent</span>');
     expect(done.body).toContain("ann@example.com");
     expect(done.body).toContain("Stored in the local outbox");
     expect(done.body).not.toContain("data-progress-url");
@@ -119,6 +125,195 @@ describe("sending pages", () => {
     } finally {
       await smtp.close();
     }
+  });
+
+  it("shows each delivery's tries on the run page, escaped, and the run's status in words", async () => {
+    const { app, database } = await build();
+    const admin = await setupAdmin(app);
+    const mailing = await mailingWith(admin, ["ann@example.com", "bob@example.com"]);
+    const runId = idFromLocation(await admin.post(`/mailings/${mailing}/send`, {}, { from: "/" }));
+    const [ann, bob] = await deliveriesOf(database, runId);
+    const attempt = (deliveryId: number, at: string, fields: Partial<NewAttempt>): NewAttempt => ({
+      delivery_id: deliveryId,
+      run_id: runId,
+      attempted_at: at,
+      stage: "rcpt",
+      outcome: "retry",
+      code: 450,
+      enhanced: "4.2.1",
+      text: "450 4.2.1 Mailbox busy",
+      relay: "mx.example.test:25",
+      ...fields,
+    });
+    await database.db
+      .insertInto("delivery_attempts")
+      .values([
+        attempt(ann!.id, "2027-03-10T09:00:05.000Z", {
+          stage: "connect",
+          outcome: "relay",
+          code: null,
+          enhanced: null,
+          text: "connect ECONNREFUSED 127.0.0.1:25",
+        }),
+        attempt(ann!.id, "2027-03-10T09:01:00.000Z", {}),
+        attempt(ann!.id, "2027-03-10T09:03:00.000Z", {
+          stage: "data",
+          outcome: "sent",
+          code: 250,
+          enhanced: "2.0.0",
+          text: "250 2.0.0 Ok: queued",
+        }),
+        attempt(bob!.id, "2027-03-10T09:00:06.000Z", {
+          outcome: "failed",
+          code: 550,
+          enhanced: "5.1.1",
+          text: "550 5.1.1 <script>alert(1)</script> unknown",
+        }),
+      ])
+      .execute();
+    const sending = await admin.get(`/runs/${runId}`);
+    expect(sending.body).toContain('<span class="badge text-bg-info">Sending</span>');
+    const page = sending.body;
+    expect(page).toContain("History: 3 tries");
+    expect(page).toContain("History: 1 try");
+    // Oldest first, in the viewer's zone, with the stage and the outcome in words.
+    const ann1 = page.indexOf("10 Mar 2027, 09:00:05");
+    const ann2 = page.indexOf("10 Mar 2027, 09:01:00");
+    const ann3 = page.indexOf("10 Mar 2027, 09:03:00");
+    expect(ann1).toBeGreaterThan(0);
+    expect(ann1 < ann2 && ann2 < ann3).toBe(true);
+    for (const words of [
+      "connecting",
+      "relay problem — no try used",
+      "RCPT TO",
+      "will retry",
+      "DATA",
+      "via mx.example.test:25",
+    ])
+      expect(page).toContain(words);
+    expect(page).toContain("connect ECONNREFUSED 127.0.0.1:25");
+    expect(page).toContain(
+      '<code class="me-1">450</code><code class="me-1">4.2.1</code><span class="pre-wrap">Mailbox busy</span>',
+    );
+    // A hostile reply is text, never markup.
+    expect(page).toContain("&lt;script>alert(1)&lt;/script> unknown");
+    expect(page).not.toContain("<script>alert(1)");
+
+    // The status in words, on the run page and in the mailing's runs table.
+    const words = async (sent: number, failed: number) => {
+      await database.db
+        .updateTable("runs")
+        .set({
+          status: failed === 0 ? "success" : "failure",
+          sent_count: sent,
+          failed_count: failed,
+          finished_at: new Date().toISOString(),
+        })
+        .where("id", "=", runId)
+        .execute();
+      const [run, list] = [await admin.get(`/runs/${runId}`), await admin.get(`/mailings/${mailing}`)];
+      return [run.body, list.body].map(
+        (b) => /<span class="badge text-bg-\w+">(Sent|Partly failed \(\d+\)|Failed)<\/span>/.exec(b)?.[1],
+      );
+    };
+    expect(await words(2, 0)).toEqual(["Sent", "Sent"]);
+    expect(await words(1, 1)).toEqual(["Partly failed (1)", "Partly failed (1)"]);
+    expect(await words(0, 2)).toEqual(["Failed", "Failed"]);
+  });
+
+  it('says "and N earlier" when a delivery has more tries than shown', async () => {
+    const { app, database } = await build();
+    const admin = await setupAdmin(app);
+    const mailing = await mailingWith(admin, ["ann@example.com"]);
+    const runId = idFromLocation(await admin.post(`/mailings/${mailing}/send`, {}, { from: "/" }));
+    const [ann] = await deliveriesOf(database, runId);
+    await database.db
+      .insertInto("delivery_attempts")
+      .values(
+        Array.from({ length: ATTEMPTS_SHOWN + 3 }, (_, i) => ({
+          delivery_id: ann!.id,
+          run_id: runId,
+          attempted_at: new Date(Date.UTC(2027, 2, 10, 9, i)).toISOString(),
+          stage: "connect" as const,
+          outcome: "relay" as const,
+          code: null,
+          enhanced: null,
+          text: `connect ETIMEDOUT #${i + 1}`,
+          relay: "mx.example.test:25",
+        })),
+      )
+      .execute();
+    const page = (await admin.get(`/runs/${runId}`)).body;
+    expect(page).toContain(`History: ${ATTEMPTS_SHOWN + 3} tries`);
+    expect(page).toContain("… and 3 earlier tries");
+    expect(page).not.toContain("connect ETIMEDOUT #3<");
+    expect(page).toContain("connect ETIMEDOUT #4<");
+    expect(page).toContain(`connect ETIMEDOUT #${ATTEMPTS_SHOWN + 3}<`);
+  });
+
+  it('offers "Retry failed now" while others wait for a retry, and keeps the earlier tries', async () => {
+    const { app, database } = await build();
+    const admin = await setupAdmin(app);
+    const mailing = await mailingWith(admin, ["ann@example.com", "bob@example.com", "cy@example.com"]);
+    const runId = idFromLocation(await admin.post(`/mailings/${mailing}/send`, {}, { from: "/" }));
+    const [ann, bob, cy] = await deliveriesOf(database, runId);
+    const now = Date.now();
+    const retryAt = new Date(now + 10 * 60_000);
+    await database.db
+      .updateTable("deliveries")
+      .set({ status: "sent", last_code: 250 })
+      .where("id", "=", ann!.id)
+      .execute();
+    await database.db
+      .updateTable("deliveries")
+      .set({
+        status: "failed",
+        tries: 1,
+        last_code: 550,
+        last_enhanced: "5.1.1",
+        last_text: "550 5.1.1 unknown",
+      })
+      .where("id", "=", bob!.id)
+      .execute();
+    await database.db
+      .updateTable("deliveries")
+      .set({ tries: 1, next_attempt_at: retryAt.toISOString(), last_code: 451, last_text: "451 try later" })
+      .where("id", "=", cy!.id)
+      .execute();
+    await database.db
+      .insertInto("delivery_attempts")
+      .values({
+        delivery_id: bob!.id,
+        run_id: runId,
+        attempted_at: new Date(now).toISOString(),
+        stage: "rcpt",
+        outcome: "failed",
+        code: 550,
+        enhanced: "5.1.1",
+        text: "550 5.1.1 unknown",
+        relay: "mx.example.test:25",
+      })
+      .execute();
+
+    const page = (await admin.get(`/runs/${runId}`)).body;
+    expect(page).toContain(
+      `Next retry</dt><dd class="col-sm-9 pre-wrap">at ${formatInZone(retryAt.toISOString(), "UTC")} (1 delivery waiting)`,
+    );
+    expect(page).toContain("Retry failed now");
+    expect(page).not.toContain("Retry failed deliveries");
+
+    const retried = await admin.post(`/runs/${runId}/retry-failed`, {}, { from: `/runs/${runId}` });
+    expect(retried.statusCode).toBe(303);
+    expect(retried.headers.location).toBe(`/runs/${runId}`);
+    const after = await deliveriesOf(database, runId);
+    expect(after.map((d) => d.status)).toEqual(["sent", "pending", "pending"]);
+    expect(Date.parse(after[1]!.next_attempt_at)).toBeLessThanOrEqual(Date.now());
+    expect(after[2]!.next_attempt_at).toBe(retryAt.toISOString()); // the waiting one keeps its time
+    expect(await database.db.selectFrom("delivery_attempts").selectAll().execute()).toHaveLength(1);
+    const shown = (await admin.get(`/runs/${runId}`)).body;
+    expect(shown).toContain("The failed deliveries are being sent again now.");
+    expect(shown).toContain("History: 1 try");
+    expect(shown).not.toContain("Retry failed now"); // nothing failed now, and bob is due
   });
 
   it("shows on every page that sending is paused and why while the mail server is down", async () => {

@@ -1,0 +1,380 @@
+/**
+ * The sending views: a run's status badge and progress, a mailing's runs table, the "send now"
+ * confirmation, and the run page with every delivery, its tries and the server's replies.
+ */
+import type { AttemptOutcome, DeliveryStatus, RunTrigger } from "../db/schema.js";
+import type { Page } from "../shared/pagination.js";
+import { isAdmin } from "../shared/roles.js";
+import { formatInZone } from "../shared/time.js";
+import { CsrfField, DefinitionList, EmptyState, PageHeader, Pager, withQuery } from "../web/components.js";
+import type { ViewContext } from "../web/context.js";
+import { renderPage } from "../web/layout.js";
+import { OUTCOME_LABELS, STAGE_LABELS } from "./attempt-words.js";
+import type { AttemptView, DeliveryWithAttempts, Progress, RunDetails, RunView } from "./delivery.service.js";
+import type { RunOutcome } from "./run-outcome.js";
+import { type FailureGroup, type RunResponse, replyText } from "./summary.js";
+
+const RUN_BADGES: Record<RunOutcome, string> = {
+  sending: "text-bg-info",
+  sent: "text-bg-success",
+  partly_failed: "text-bg-warning",
+  failed: "text-bg-danger",
+};
+
+const DELIVERY_BADGES: Record<DeliveryStatus, string> = {
+  pending: "text-bg-light border",
+  sending: "text-bg-info",
+  sent: "text-bg-success",
+  failed: "text-bg-danger",
+};
+
+const ATTEMPT_BADGES: Record<AttemptOutcome, string> = {
+  sent: "text-bg-success",
+  retry: "text-bg-warning",
+  failed: "text-bg-danger",
+  relay: "text-bg-secondary",
+};
+
+const TRIGGERS: Record<RunTrigger, string> = {
+  schedule: "Schedule",
+  web: "Sent from the web",
+  cli: "Command line",
+  api: "API",
+};
+
+export function RunBadge({ run }: { run: Pick<RunView, "outcome" | "outcome_label"> }) {
+  return <span class={`badge ${RUN_BADGES[run.outcome]}`}>{run.outcome_label}</span>;
+}
+
+/** A progress bar that app.js keeps up to date while the run is sending. */
+export function RunProgress({ runId, progress }: { runId: number; progress: Progress }) {
+  const pct = (n: number) => (progress.total === 0 ? 0 : Math.round((n / progress.total) * 100));
+  const done = progress.sent + progress.failed;
+  return (
+    <div data-progress-url={progress.done ? undefined : `/runs/${runId}/progress`}>
+      <div
+        class="progress"
+        role="progressbar"
+        aria-label="Run progress"
+        aria-valuenow={pct(done)}
+        aria-valuemin={0}
+        aria-valuemax={100}
+      >
+        <div
+          class="progress-bar bg-success"
+          data-bar="sent"
+          data-width={String(Math.round(pct(progress.sent)))}
+        />
+        <div
+          class="progress-bar bg-danger"
+          data-bar="failed"
+          data-width={String(Math.round(pct(progress.failed)))}
+        />
+      </div>
+      <div class="small text-body-secondary mt-1">
+        <span data-count="sent">{progress.sent}</span> sent ·{" "}
+        <span data-count="failed">{progress.failed}</span> failed ·{" "}
+        <span data-count="pending">{progress.pending + progress.sending}</span> pending of {progress.total}
+      </div>
+    </div>
+  );
+}
+
+/** The runs table on a mailing's page. */
+export function RunsTable({ runs, zone }: { runs: Page<RunView>; zone: string }) {
+  if (runs.total === 0) {
+    return <p class="text-body-secondary">No runs yet. Each send of this mailing will be listed here.</p>;
+  }
+  return (
+    <div class="table-responsive bg-body rounded-3 border mb-3">
+      <table class="table table-hover mb-0 table-stack">
+        <thead>
+          <tr>
+            <th scope="col">Started</th>
+            <th scope="col">Trigger</th>
+            <th scope="col">Status</th>
+            <th scope="col" class="w-50">
+              Progress
+            </th>
+          </tr>
+        </thead>
+        <tbody>
+          {runs.items.map((run) => (
+            <tr>
+              <td class="text-nowrap">
+                <a href={`/runs/${run.id}`}>{formatInZone(run.started_at, zone)}</a>
+              </td>
+              <td data-label="Trigger">{TRIGGERS[run.trigger]}</td>
+              <td class="text-nowrap">
+                <RunBadge run={run} />
+              </td>
+              <td class="stack-full">
+                <RunProgress runId={run.id} progress={run.progress} />
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+export function sendConfirmPage(
+  ctx: ViewContext,
+  mailing: { id: number; name: string; recipient_count: number },
+) {
+  return renderPage(
+    ctx,
+    `Send ${mailing.name} now`,
+    <>
+      <PageHeader title={`Send “${mailing.name}” now?`} />
+      <div class="card border-primary">
+        <div class="card-body">
+          <p>
+            Every one of its <strong>{mailing.recipient_count.toLocaleString("en-US")}</strong> recipients
+            gets their own email now, in addition to the planned sends.
+          </p>
+          <form method="post" action={`/mailings/${mailing.id}/send`} class="d-flex gap-2">
+            <CsrfField token={ctx.csrfToken} />
+            <button type="submit" class="btn btn-primary">
+              <i class="bi bi-send" aria-hidden="true" /> Send now
+            </button>
+            <a class="btn btn-outline-secondary" href={`/mailings/${mailing.id}`}>
+              Cancel
+            </a>
+          </form>
+        </div>
+      </div>
+    </>,
+  );
+}
+
+const STATUS_FILTERS: { value: DeliveryStatus | ""; label: string }[] = [
+  { value: "", label: "All" },
+  { value: "pending", label: "Pending" },
+  { value: "sending", label: "Sending" },
+  { value: "sent", label: "Sent" },
+  { value: "failed", label: "Failed" },
+];
+
+/** A server reply: its code and enhanced status as code, then the rest of its text. */
+function Reply({ code, enhanced, text }: { code: number | null; enhanced: string | null; text: string }) {
+  return (
+    <>
+      {code !== null && <code class="me-1">{code}</code>}
+      {enhanced && <code class="me-1">{enhanced}</code>}
+      <span class="pre-wrap">{replyText(text, code, enhanced)}</span>
+    </>
+  );
+}
+
+const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+
+/** A delivery's tries, oldest first, behind a <details> (no script needed, nothing inline for the CSP). */
+function Attempts({ delivery, zone }: { delivery: DeliveryWithAttempts; zone: string }) {
+  const { attempts, earlier_attempts: earlier } = delivery;
+  if (attempts.length === 0) return null;
+  return (
+    <details class="attempts mt-1">
+      <summary class="small">History: {plural(attempts.length + earlier, "try", "tries")}</summary>
+      <ol class="attempts-list list-unstyled small mb-0 mt-1">
+        {earlier > 0 && (
+          <li class="text-body-secondary">… and {plural(earlier, "earlier try", "earlier tries")}</li>
+        )}
+        {attempts.map((a) => (
+          <Attempt attempt={a} zone={zone} />
+        ))}
+      </ol>
+    </details>
+  );
+}
+
+function Attempt({ attempt: a, zone }: { attempt: AttemptView; zone: string }) {
+  return (
+    <li class="attempt">
+      <div class="d-flex flex-wrap align-items-baseline column-gap-2">
+        <time class="text-nowrap" datetime={a.attempted_at}>
+          {formatInZone(a.attempted_at, zone, { seconds: true })}
+        </time>
+        <span class="text-body-secondary">{STAGE_LABELS[a.stage] ?? a.stage}</span>
+        <span class={`badge ${ATTEMPT_BADGES[a.outcome] ?? "text-bg-light border"}`}>
+          {OUTCOME_LABELS[a.outcome] ?? a.outcome}
+        </span>
+      </div>
+      <div>
+        <Reply code={a.code} enhanced={a.enhanced} text={a.text} />
+      </div>
+      {a.relay && <div class="text-body-secondary">via {a.relay}</div>}
+    </li>
+  );
+}
+
+function LastReply({ delivery: d }: { delivery: DeliveryWithAttempts }) {
+  if (d.last_code === null && !d.last_text) return <span class="text-body-secondary">—</span>;
+  return <Reply code={d.last_code} enhanced={d.last_enhanced} text={d.last_text ?? ""} />;
+}
+
+/** "501 × 550 5.1.1 user unknown" (runs finished before grouping: "2 × <their whole text>"). */
+function FailureLine({ failure: f }: { failure: FailureGroup }) {
+  return (
+    <li>
+      <span class="fw-semibold">{f.count} ×</span> <Reply code={f.code} enhanced={f.enhanced} text={f.text} />
+    </li>
+  );
+}
+
+function ResponseSummary({ summary }: { summary: RunResponse | null }) {
+  if (!summary) return <p class="text-body-secondary mb-0">Summarised when the run finishes.</p>;
+  return (
+    <>
+      <p class="mb-2">
+        {Object.entries(summary.codes).map(([code, count]) => (
+          <span class="badge text-bg-light border me-1">
+            {code === "none" ? "no reply" : code}: {count}
+          </span>
+        ))}
+      </p>
+      {summary.failures.length > 0 && (
+        <ul class="small mb-0">
+          {summary.failures.map((f) => (
+            <FailureLine failure={f} />
+          ))}
+        </ul>
+      )}
+    </>
+  );
+}
+
+function RetryButton({ path, csrfToken, label }: { path: string; csrfToken: string; label: string }) {
+  return (
+    <form method="post" action={`${path}/retry-failed`}>
+      <CsrfField token={csrfToken} />
+      <button type="submit" class="btn btn-warning">
+        <i class="bi bi-arrow-clockwise" aria-hidden="true" /> {label}
+      </button>
+    </form>
+  );
+}
+
+export function runPage(
+  ctx: ViewContext,
+  run: RunDetails,
+  deliveries: Page<DeliveryWithAttempts>,
+  filter: DeliveryStatus | "",
+  zone: string,
+) {
+  const path = `/runs/${run.id}`;
+  const canRetry = run.progress.failed > 0 && (run.owner_id === ctx.user?.id || isAdmin(ctx.user));
+  const waiting = run.next_retry_at !== null;
+  return renderPage(
+    ctx,
+    `Run of ${run.mailing_name}`,
+    <>
+      <PageHeader title={`Run of ${run.mailing_name}`}>
+        <a class="btn btn-outline-secondary" href={`/mailings/${run.mailing_id}`}>
+          <i class="bi bi-arrow-left" aria-hidden="true" /> Back to the mailing
+        </a>
+        {canRetry && run.status !== "sending" && (
+          <RetryButton path={path} csrfToken={ctx.csrfToken} label="Retry failed deliveries" />
+        )}
+        {canRetry && waiting && (
+          <RetryButton path={path} csrfToken={ctx.csrfToken} label="Retry failed now" />
+        )}
+      </PageHeader>
+      <div class="row g-4 mb-4">
+        <div class="col-lg-7">
+          <div class="card h-100">
+            <div class="card-body">
+              <DefinitionList
+                items={[
+                  ["Status", <RunBadge run={run} />],
+                  ["Trigger", TRIGGERS[run.trigger]],
+                  ["Subject", run.subject],
+                  ["Started", formatInZone(run.started_at, zone)],
+                  ["Finished", run.finished_at ? formatInZone(run.finished_at, zone) : "Still sending"],
+                  ...(waiting
+                    ? [
+                        [
+                          "Next retry",
+                          `at ${formatInZone(run.next_retry_at, zone)} (${plural(run.progress.pending, "delivery", "deliveries")} waiting)`,
+                        ] as [string, string],
+                      ]
+                    : []),
+                  ["Progress", <RunProgress runId={run.id} progress={run.progress} />],
+                ]}
+              />
+            </div>
+          </div>
+        </div>
+        <div class="col-lg-5">
+          <div class="card h-100">
+            <div class="card-body">
+              <h2 class="h6">Mail server response</h2>
+              <ResponseSummary summary={run.summary} />
+            </div>
+          </div>
+        </div>
+      </div>
+      <h2 class="h5">Deliveries</h2>
+      <ul class="nav nav-pills mb-3">
+        {STATUS_FILTERS.map((f) => (
+          <li class="nav-item">
+            <a
+              class={`nav-link${filter === f.value ? " active" : ""}`}
+              aria-current={filter === f.value ? "page" : undefined}
+              href={withQuery(path, { status: f.value })}
+            >
+              {f.label}
+            </a>
+          </li>
+        ))}
+      </ul>
+      {deliveries.total === 0 ? (
+        <EmptyState icon="bi-envelope" title="No deliveries here" />
+      ) : (
+        <div class="table-responsive bg-body rounded-3 border mb-3">
+          <table class="table table-sm mb-0 deliveries table-stack">
+            <thead>
+              <tr>
+                <th scope="col">Recipient</th>
+                <th scope="col">Status</th>
+                <th scope="col">Tries</th>
+                <th scope="col">Server reply</th>
+                <th scope="col">Sent</th>
+              </tr>
+            </thead>
+            <tbody>
+              {deliveries.items.map((d) => (
+                <tr>
+                  <td>
+                    {d.recipient_id && run.owner_id === ctx.user?.id ? (
+                      <a href={`/recipients/${d.recipient_id}`}>{d.email}</a>
+                    ) : (
+                      d.email
+                    )}
+                  </td>
+                  <td>
+                    <span class={`badge ${DELIVERY_BADGES[d.status]}`}>{d.status}</span>
+                  </td>
+                  <td data-label="Tries">{d.tries}</td>
+                  <td class="small stack-full">
+                    <LastReply delivery={d} />
+                    <Attempts delivery={d} zone={zone} />
+                  </td>
+                  {d.sent_at ? (
+                    <td class="text-nowrap small" data-label="Sent">
+                      {formatInZone(d.sent_at, zone)}
+                    </td>
+                  ) : (
+                    <td class="text-nowrap small d-none d-md-table-cell">—</td>
+                  )}
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      <Pager page={deliveries} path={path} params={{ status: filter }} />
+    </>,
+  );
+}
