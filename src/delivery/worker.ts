@@ -377,6 +377,11 @@ export class DeliveryWorker {
     this.flushing ??= (async () => {
       await this.flushStuck();
       while (this.results.length > 0) {
+        // Lanes still waiting for a reply are about to add theirs: one turn of the event loop lets them
+        // join this write instead of each paying for a transaction of its own.
+        if (this.results.length < this.config.concurrency / 2 && this.inFlight > this.waiters.size) {
+          await new Promise((resolve) => setImmediate(resolve));
+        }
         const batch = this.results.splice(0, this.config.batchSize);
         const now = this.clock.now();
         const error = await this.tryRecord(batch, now);
