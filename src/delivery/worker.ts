@@ -217,7 +217,7 @@ export class DeliveryWorker {
 
   private async claim(): Promise<void> {
     // No claims before the heartbeat is on record: other workers tell a live worker by its heartbeat.
-    if (this.healthySince === null) await (this.firstBeat ??= this.maintain());
+    if (this.healthySince === null) await this.firstHeartbeat();
     if (this.stopping || this.held() || this.healthySince === null) return;
     const want = this.claimSize() - this.queue.length;
     if (want <= 0) return;
@@ -491,9 +491,15 @@ export class DeliveryWorker {
     this.logger.info({}, "results are being written again: sending resumes");
   }
 
+  /** The first maintenance (heartbeat, takeovers), shared by the ticker and the first claims. */
+  private firstHeartbeat(): Promise<void> {
+    this.firstBeat ??= this.maintain();
+    return this.firstBeat;
+  }
+
   /** Flushes results every flushMs; beats the heartbeat, renews leases and reclaims dead workers' claims. */
   private async ticker(): Promise<void> {
-    await (this.firstBeat ??= this.maintain());
+    await this.firstHeartbeat();
     while (!this.stopping) {
       await this.sleep(this.config.flushMs);
       await this.flush();
