@@ -1,8 +1,9 @@
 /**
  * The circuit breaker: after several consecutive "server down" failures, sending pauses as a whole and
  * resumes by itself — first one probe message, then everything once the probe gets through. A "suspect"
- * failure (a connection lost mid-DATA, a per-session limit) counts once per delivery: one message the
- * server chokes on, retried alone, never pauses everyone; unrelated deliveries failing the same way do.
+ * failure (a connection lost mid-DATA, a per-session limit) counts once per key (the message, the
+ * delivery): one message the server chokes on, retried, never pauses everyone; unrelated ones failing the
+ * same way do.
  * Pure state machine: time is passed in.
  */
 
@@ -33,8 +34,8 @@ export class CircuitBreaker {
   private until = 0;
   private reason: string | null = null;
   private probing = false;
-  /** The deliveries whose suspect failures are in the current streak. */
-  private readonly suspects = new Set<number>();
+  /** What the suspect failures of the current streak were about (a run's message, a delivery). */
+  private readonly suspects = new Set<string>();
 
   constructor(private readonly policy: BreakerPolicy) {}
 
@@ -52,10 +53,10 @@ export class CircuitBreaker {
   }
 
   /**
-   * Records a send's result; returns true when this result opened the breaker. `key` identifies the
-   * delivery of a "suspect" failure.
+   * Records a send's result; returns true when this result opened the breaker. `key` says what a
+   * "suspect" failure was about: the same key counts once per streak.
    */
-  record(now: Date, result: { server: "trip" | "suspect" | "clear"; text: string; key?: number }): boolean {
+  record(now: Date, result: { server: "trip" | "suspect" | "clear"; text: string; key?: string }): boolean {
     if (result.server === "clear") {
       this.state = "closed";
       this.failures = 0;

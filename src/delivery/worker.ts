@@ -81,8 +81,13 @@ export class DeliveryWorker {
   private healthySince: number | null = null;
   private firstBeat: Promise<void> | null = null;
   private readonly prepared = new Map<number, { message: PreparedMessage; subject: string }>();
-  /** Deliveries between "taken by a lane" and "result on record (or kept aside)". */
-  private inFlight = 0;
+  /**
+   * Deliveries taken by a lane and not yet on record: being sent, or sent with the result still to be
+   * written. Never more than SEND_CONCURRENCY, so a hard crash re-sends at most that many.
+   */
+  private unsettled = 0;
+  /** Lanes with a send under way (their result not yet buffered). */
+  private sending = 0;
   /** Lanes waiting for their result to be written, by delivery id. */
   private readonly waiters = new Map<number, () => void>();
   private stopping = false;
@@ -170,9 +175,9 @@ export class DeliveryWorker {
   private async next(): Promise<{ delivery: ClaimedDelivery; probe: boolean } | null> {
     for (;;) {
       if (this.stopping) return null;
-      // A lane waits for its own result to be written, so in flight + unrecorded stays within
-      // SEND_CONCURRENCY; results kept aside (stuck) take a lane's place until they are written.
-      if (this.held() || this.inFlight + this.stuck.size >= this.config.concurrency) {
+      // A delivery counts until its result is written, so sent-but-unrecorded stays within
+      // SEND_CONCURRENCY; results kept aside (stuck, or while blocked) take a lane's place until then.
+      if (this.held() || this.unsettled >= this.config.concurrency) {
         // Results cannot be written: sending more would only add to what could be sent twice.
         await this.sleep(this.config.flushMs);
         continue;
@@ -190,6 +195,13 @@ export class DeliveryWorker {
         await this.sleep(this.config.idlePollMs);
         continue;
       }
+      if (this.unsettled >= this.config.concurrency) {
+        // Another lane took the last slot while this one waited for the queue.
+        this.queue.unshift(delivery);
+        if (gate.probe) this.breaker.cancelProbe();
+        continue;
+      }
+      this.unsettled++;
       // Claim the next batch while this one is being sent, so lanes never wait for the database.
       if (this.queue.length < this.lowWater()) void this.refill();
       return { delivery, probe: gate.probe };
@@ -258,8 +270,9 @@ export class DeliveryWorker {
     return true;
   }
 
+  /** Sends one delivery (its slot in `unsettled` already taken) and waits until its result is written. */
   private async sendOne(delivery: ClaimedDelivery, probe: boolean): Promise<void> {
-    this.inFlight++;
+    let pushed = false;
     try {
       await this.waitForRate();
       const prepared = this.prepared.get(delivery.runId);
@@ -279,18 +292,26 @@ export class DeliveryWorker {
           response: "553 5.1.3 Invalid recipient address",
         });
       } else {
-        const outcome = await this.mailer.send({
-          deliveryId: delivery.id,
-          from: this.envelopeFrom,
-          fromHeader: this.from,
-          to: delivery.email,
-          subject: prepared.subject,
-          raw,
-        });
+        this.sending++;
+        const outcome = await this.mailer
+          .send({
+            deliveryId: delivery.id,
+            from: this.envelopeFrom,
+            fromHeader: this.from,
+            to: delivery.email,
+            subject: prepared.subject,
+            raw,
+          })
+          .finally(() => {
+            this.sending--;
+          });
         verdict = classify(outcome);
       }
       const now = this.clock.now();
-      if (this.breaker.record(now, { server: verdict.server, text: verdict.text, key: delivery.id })) {
+      // A message the server chokes on (lost mid-DATA) is the run's message: its recipients count once.
+      const key =
+        verdict.verdict === "temporary" && verdict.usesTry ? `run:${delivery.runId}` : `d:${delivery.id}`;
+      if (this.breaker.record(now, { server: verdict.server, text: verdict.text, key })) {
         this.logger.warn(
           { reason: verdict.text, stage: verdict.stage, resumesAt: this.breaker.snapshot().resumesAt, probe },
           "mail server unreachable or refusing: sending paused",
@@ -303,10 +324,11 @@ export class DeliveryWorker {
       const result = this.resultOf(delivery, verdict, now, messageId);
       const recorded = new Promise<void>((resolve) => this.waiters.set(result.id, resolve));
       this.results.push(result);
+      pushed = true;
       void this.flush();
-      if (!process.env.PP_NO_WAIT) await recorded;
+      await recorded;
     } finally {
-      this.inFlight--;
+      if (!pushed) this.unsettled--;
     }
   }
 
@@ -379,13 +401,14 @@ export class DeliveryWorker {
       while (this.results.length > 0) {
         // Lanes still waiting for a reply are about to add theirs: one turn of the event loop lets them
         // join this write instead of each paying for a transaction of its own.
-        if (this.results.length < this.config.concurrency / 2 && this.inFlight > this.waiters.size) {
+        if (this.results.length < this.config.concurrency / 2 && this.sending > 0) {
           await new Promise((resolve) => setImmediate(resolve));
         }
         const batch = this.results.splice(0, this.config.batchSize);
         const now = this.clock.now();
         const error = await this.tryRecord(batch, now);
         if (!error) {
+          this.settle(batch.length);
           this.wakeLanes(batch);
           await this.finishRuns(batch, now);
           continue;
@@ -405,6 +428,7 @@ export class DeliveryWorker {
             "a delivery's result could not be written",
           );
         }
+        this.settle(written.length);
         this.wakeLanes(batch);
         await this.finishRuns(written, now);
       }
@@ -415,6 +439,11 @@ export class DeliveryWorker {
       if (this.results.length > 0 && !this.blocked) void this.flush();
     });
     return this.flushing;
+  }
+
+  /** Deliveries whose results are now on record. */
+  private settle(count: number): void {
+    this.unsettled -= count;
   }
 
   /** Lets the lanes waiting for these results go on (written, kept aside, or kept while blocked). */
@@ -453,6 +482,7 @@ export class DeliveryWorker {
         continue;
       }
       this.stuck.delete(id);
+      this.settle(1);
       await this.finishRuns([result], now);
     }
   }
@@ -513,7 +543,7 @@ export class DeliveryWorker {
     this.lastMaintenance = Date.now();
     const now = this.clock.now();
     // Leases first: while results cannot be written, they are what keeps the sent from being sent again.
-    if (this.queue.length > 0 || this.inFlight > 0 || this.unrecorded() > 0 || this.claiming) {
+    if (this.queue.length > 0 || this.unsettled > 0 || this.claiming) {
       await this.guard("lease", () =>
         this.store.renewLeases(this.id, new Date(now.getTime() + this.config.leaseMs), now),
       );

@@ -123,13 +123,13 @@ export async function createMailing(db: Db, f: MailingFixture): Promise<Mailing>
 /** A user with a message, `recipients` recipients and a mailing of them all. */
 export async function seedMailing(
   db: Db,
-  options: { recipients: string[] | number } & Partial<
+  options: { recipients: string[] | number; message?: Partial<Omit<Message, "id" | "owner_id">> } & Partial<
     Omit<MailingFixture, "ownerId" | "messageId" | "recipientIds">
   >,
 ) {
-  const { recipients: emails, ...mailingFields } = options;
+  const { recipients: emails, message: messageFields, ...mailingFields } = options;
   const user = await createUser(db);
-  const message = await createMessage(db, user.id);
+  const message = await createMessage(db, user.id, messageFields);
   const recipients = await createRecipients(db, user.id, emails);
   const mailing = await createMailing(db, {
     ownerId: user.id,
