@@ -27,6 +27,7 @@ export const AUDIT_ACTIONS = [
   "create_user",
   "update_user",
   "delete_user",
+  "remove_suppression",
 ] as const satisfies readonly AuditAction[];
 
 export const auditQuery = z.object({

@@ -20,10 +20,11 @@ const ACTION_LABELS: Record<(typeof AUDIT_ACTIONS)[number], string> = {
   create_user: "Created user",
   update_user: "Edited user",
   delete_user: "Deleted user",
+  remove_suppression: "Removed suppression",
 };
 
 function targetLink(entry: AuditEntry) {
-  if (entry.action === "delete_user") return entry.target_label;
+  if (entry.action === "delete_user" || entry.target_type === "suppression") return entry.target_label;
   const href =
     entry.target_type === "user" ? `/admin/users/${entry.target_id}` : `/mailings/${entry.target_id}`;
   return <a href={href}>{entry.target_label}</a>;

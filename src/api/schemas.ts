@@ -53,8 +53,9 @@ const progress = z.object({
   sending: int,
   sent: int,
   failed: int,
+  suppressed: int.describe("Not sent: the address is on the owner's suppression list."),
   total: int,
-  done: z.boolean().describe("Every delivery is sent or failed."),
+  done: z.boolean().describe("Every delivery is sent, failed or suppressed."),
 });
 
 export const runOut = z.object({
@@ -102,7 +103,7 @@ export const runDetailsOut = runOut.extend({
   ),
 });
 
-export const DELIVERY_STATUSES = ["pending", "sending", "sent", "failed"] as const;
+export const DELIVERY_STATUSES = ["pending", "sending", "sent", "failed", "suppressed"] as const;
 
 export const attemptOut = z.object({
   id: int,

@@ -112,7 +112,8 @@ export interface MailingRecipientTable {
 
 export type RunTrigger = "schedule" | "web" | "cli" | "api";
 export type RunStatus = "sending" | "success" | "failure";
-export type DeliveryStatus = "pending" | "sending" | "sent" | "failed";
+/** suppressed: the address was on the owner's suppression list (at run creation or when claimed); never sent. */
+export type DeliveryStatus = "pending" | "sending" | "sent" | "failed" | "suppressed";
 
 export interface RunTable {
   id: Generated<number>;
@@ -250,6 +251,47 @@ export interface Tables {
   posts: PostTable;
   account_tokens: AccountTokenTable;
   account_emails: AccountEmailTable;
+  suppressions: SuppressionTable;
+  unsubscribes: UnsubscribeTable;
+}
+
+export type SuppressionReason = "unsubscribed" | "hard_bounce" | "complaint" | "manual";
+export type SuppressionSource =
+  | "one-click"
+  | "page"
+  | "mailto"
+  | "bounce"
+  | "complaint"
+  | "manual"
+  | "api"
+  | "import"
+  | "cli";
+
+/** An owner's suppressed address: never mailed. Unique per (owner_id, email_normalized). */
+export interface SuppressionTable {
+  id: Generated<number>;
+  owner_id: number;
+  email: string;
+  email_normalized: string;
+  reason: SuppressionReason;
+  source: SuppressionSource;
+  delivery_id: number | null;
+  run_id: number | null;
+  mailing_id: number | null;
+  comment: string | null;
+  created_at: string;
+}
+
+/** Every unsubscribe, kept when its suppression is removed; one per delivery (a link works once). */
+export interface UnsubscribeTable {
+  id: Generated<number>;
+  owner_id: number;
+  email: string;
+  delivery_id: number | null;
+  run_id: number | null;
+  mailing_id: number | null;
+  source: SuppressionSource;
+  created_at: string;
 }
 
 export type AuditAction =
@@ -260,14 +302,15 @@ export type AuditAction =
   | "role_change"
   | "create_user"
   | "update_user"
-  | "delete_user";
+  | "delete_user"
+  | "remove_suppression";
 
 export interface AuditLogTable {
   id: Generated<number>;
   actor_id: number | null;
   actor_email: string;
   action: AuditAction;
-  target_type: "user" | "mailing";
+  target_type: "user" | "mailing" | "suppression";
   target_id: number;
   target_label: string;
   details: string;
@@ -275,6 +318,8 @@ export interface AuditLogTable {
 }
 
 export type AuditEntry = Selectable<AuditLogTable>;
+export type Suppression = Selectable<SuppressionTable>;
+export type NewSuppression = Insertable<SuppressionTable>;
 
 export type User = Selectable<UserTable>;
 export type NewUser = Insertable<UserTable>;

@@ -5,7 +5,13 @@ import type { DeliveryStatus, Run } from "../db/schema.js";
 
 export type StatusCounts = Record<DeliveryStatus, number>;
 
-export const emptyCounts = (): StatusCounts => ({ pending: 0, sending: 0, sent: 0, failed: 0 });
+export const emptyCounts = (): StatusCounts => ({
+  pending: 0,
+  sending: 0,
+  sent: 0,
+  failed: 0,
+  suppressed: 0,
+});
 
 export class DeliveryRepository {
   constructor(private readonly db: Db) {}

@@ -307,7 +307,13 @@ export class DeliveryService {
       const counts =
         run.status === "sending"
           ? (live.get(run.id) ?? emptyCounts())
-          : { ...emptyCounts(), sent: run.sent_count, failed: run.failed_count };
+          : {
+              ...emptyCounts(),
+              sent: run.sent_count,
+              failed: run.failed_count,
+              // A finished run has nothing open: what was neither sent nor failed was suppressed.
+              suppressed: Math.max(0, run.total_count - run.sent_count - run.failed_count),
+            };
       const progress = { ...counts, total: run.total_count, done: run.status !== "sending" };
       const { outcome, label } = runOutcome(run.status, counts);
       return { ...run, progress, summary: parseResponse(run.response), outcome, outcome_label: label };

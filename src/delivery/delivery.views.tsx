@@ -26,6 +26,7 @@ const DELIVERY_BADGES: Record<DeliveryStatus, string> = {
   sending: "text-bg-info",
   sent: "text-bg-success",
   failed: "text-bg-danger",
+  suppressed: "text-bg-secondary",
 };
 
 const ATTEMPT_BADGES: Record<AttemptOutcome, string> = {

@@ -1,0 +1,182 @@
+import { Migrator } from "kysely";
+import { afterEach, describe, expect, it } from "vitest";
+import { Database } from "../../src/db/database.js";
+import { StaticMigrationProvider } from "../../src/db/migrations/index.js";
+import { onPostgres, testDatabase } from "../helpers/db.js";
+
+const now = new Date().toISOString();
+
+async function seed(database: Database) {
+  const db = database.db;
+  const user = await db
+    .insertInto("users")
+    .values({
+      email: "a@example.com",
+      email_normalized: "a@example.com",
+      password_hash: "x",
+      name: "A",
+      time_zone: "UTC",
+      role: "user",
+      created_at: now,
+      updated_at: now,
+    })
+    .returning("id")
+    .executeTakeFirstOrThrow();
+  const message = await db
+    .insertInto("messages")
+    .values({ owner_id: user.id, subject: "S", body: "B", created_at: now, updated_at: now })
+    .returning("id")
+    .executeTakeFirstOrThrow();
+  const mailing = await db
+    .insertInto("mailings")
+    .values({
+      owner_id: user.id,
+      message_id: message.id,
+      name: "M",
+      first_send_at: now,
+      end_at: new Date(Date.now() + 3600_000).toISOString(),
+      periodicity: "once",
+      time_zone: "UTC",
+      status: "created",
+      next_run_at: null,
+      last_run_at: null,
+      created_at: now,
+      updated_at: now,
+    } as never)
+    .returning("id")
+    .executeTakeFirstOrThrow();
+  const run = await db
+    .insertInto("runs")
+    .values({
+      mailing_id: mailing.id,
+      trigger: "web",
+      actor_user_id: null,
+      status: "sending",
+      scheduled_for: now,
+      subject: "S",
+      body: "B",
+      total_count: 1,
+      sent_count: 0,
+      failed_count: 0,
+      response: null,
+      started_at: now,
+      finished_at: null,
+      created_at: now,
+    })
+    .returning("id")
+    .executeTakeFirstOrThrow();
+  const delivery = await db
+    .insertInto("deliveries")
+    .values({
+      run_id: run.id,
+      recipient_id: null,
+      email: "x@example.com",
+      status: "sent",
+      tries: 1,
+      next_attempt_at: now,
+      created_at: now,
+      updated_at: now,
+    } as never)
+    .returning("id")
+    .executeTakeFirstOrThrow();
+  await db
+    .insertInto("delivery_attempts")
+    .values({
+      delivery_id: delivery.id,
+      run_id: run.id,
+      attempted_at: now,
+      stage: "data",
+      outcome: "sent",
+      code: 250,
+      enhanced: null,
+      text: "ok",
+      relay: null,
+    })
+    .execute();
+  await db
+    .insertInto("outbox_messages")
+    .values({
+      delivery_id: delivery.id,
+      from_address: "a",
+      to_address: "b",
+      subject: "S",
+      raw: "r",
+      created_at: now,
+    })
+    .execute();
+  return { run: run.id, delivery: delivery.id };
+}
+
+describe("2026-12-01-009-suppression", () => {
+  let database: Database;
+  afterEach(async () => database?.close());
+
+  it.skipIf(onPostgres)(
+    "rebuilds deliveries on SQLite keeping rows, ids, indexes and foreign keys",
+    async () => {
+      database = Database.memory();
+      const migrator = new Migrator({ db: database.db, provider: new StaticMigrationProvider("sqlite") });
+      const before = await migrator.migrateTo("2026-12-01-008-delivery-attempts");
+      expect(before.error).toBeUndefined();
+      const ids = await seed(database);
+      const indexesBefore = await database.db
+        .selectFrom("sqlite_master" as never)
+        .select("name" as never)
+        .where("tbl_name" as never, "=", "deliveries" as never)
+        .where("type" as never, "=", "index" as never)
+        .execute();
+      await database.migrateToLatest();
+      const indexesAfter = await database.db
+        .selectFrom("sqlite_master" as never)
+        .select("name" as never)
+        .where("tbl_name" as never, "=", "deliveries" as never)
+        .where("type" as never, "=", "index" as never)
+        .execute();
+      expect(indexesAfter).toEqual(expect.arrayContaining(indexesBefore));
+      expect(indexesAfter.length).toBe(indexesBefore.length);
+      const row = await database.db.selectFrom("deliveries").selectAll().executeTakeFirstOrThrow();
+      expect(row).toMatchObject({ id: ids.delivery, status: "sent", email: "x@example.com" });
+      // The new status is allowed, others still are not.
+      await database.db.updateTable("deliveries").set({ status: "suppressed" }).execute();
+      await expect(
+        database.db
+          .updateTable("deliveries")
+          .set({ status: "bogus" as never })
+          .execute(),
+      ).rejects.toThrow();
+      // The foreign keys of delivery_attempts and outbox_messages point at the rebuilt table.
+      await database.db.deleteFrom("deliveries").execute();
+      expect(await database.db.selectFrom("delivery_attempts").selectAll().execute()).toEqual([]);
+      const outbox = await database.db.selectFrom("outbox_messages").selectAll().executeTakeFirstOrThrow();
+      expect(outbox.delivery_id).toBeNull();
+      // New ids continue after the old ones.
+      const next = await database.db
+        .insertInto("deliveries")
+        .values({
+          run_id: ids.run,
+          recipient_id: null,
+          email: "y@example.com",
+          status: "pending",
+          tries: 0,
+          next_attempt_at: now,
+          created_at: now,
+          updated_at: now,
+        } as never)
+        .returning("id")
+        .executeTakeFirstOrThrow();
+      expect(next.id).toBeGreaterThan(ids.delivery);
+    },
+  );
+
+  it("allows the suppressed status on either database", async () => {
+    database = await testDatabase();
+    await seed(database);
+    await database.db.updateTable("deliveries").set({ status: "suppressed" }).execute();
+    await expect(
+      database.db
+        .updateTable("deliveries")
+        .set({ status: "bogus" as never })
+        .execute(),
+    ).rejects.toThrow();
+  });
+});
