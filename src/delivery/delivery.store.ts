@@ -245,7 +245,11 @@ export class KyselyDeliveryStore implements WorkerStore {
   }
 
   runContent(runId: number): Promise<RunContent | undefined> {
-    return this.db.selectFrom("runs").select(["subject", "body"]).where("id", "=", runId).executeTakeFirst();
+    return this.db
+      .selectFrom("runs")
+      .select(["subject", "body", "mailing_id as mailingId"])
+      .where("id", "=", runId)
+      .executeTakeFirst();
   }
 
   async holdRun(runId: number, until: Date, now: Date): Promise<void> {

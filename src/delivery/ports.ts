@@ -74,6 +74,31 @@ export interface RunState {
 export interface RunContent {
   subject: string;
   body: string;
+  /** The run's mailing (its List-Id). */
+  mailingId: number;
+}
+
+/**
+ * How each copy offers unsubscribing (List-Unsubscribe, and the link in its body); built by suppression/
+ * and wired in runtime.ts. Without it (account emails, some tests) copies carry no link.
+ */
+export interface UnsubscribeLinks {
+  /** Appended to a message without {{unsubscribe_url}}; its own {{unsubscribe_url}} marks the link. */
+  readonly footer: string;
+  /** The one-click https URL of a delivery, and the mailto when an unsubscribe address is configured. */
+  linksFor(deliveryId: number): { url: string; mailto: string | null };
+}
+
+/**
+ * Suppressed addresses are never mailed. Run creation already marks them; the worker asks again when it
+ * claims, because an address may be suppressed while its run is sending. Built by suppression/.
+ */
+export interface SuppressionCheck {
+  /**
+   * Marks those of the claimed deliveries whose address is on their owner's suppression list `suppressed`
+   * (only rows this worker still holds), with the reason; returns their ids.
+   */
+  suppressClaimed(workerId: string, deliveries: ClaimedDelivery[], now: Date): Promise<number[]>;
 }
 
 export interface WorkerHeartbeat {

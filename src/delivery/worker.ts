@@ -12,8 +12,23 @@ import { type Clock, systemClock } from "../shared/time.js";
 import { decideRetry, type RetryPolicy } from "./backoff.js";
 import { type BreakerSnapshot, CircuitBreaker } from "./breaker.js";
 import { type Classified, classify } from "./classify.js";
-import { envelopeAddress, messageIdFor, type PreparedMessage, prepareMessage } from "./message.js";
-import type { ClaimedDelivery, DeliveryResult, EngineConfig, Mailer, WorkerStore } from "./ports.js";
+import {
+  envelopeAddress,
+  listHeaders,
+  messageIdFor,
+  type PreparedMessage,
+  prepareMessage,
+  unsubscribeExtras,
+} from "./message.js";
+import type {
+  ClaimedDelivery,
+  DeliveryResult,
+  EngineConfig,
+  Mailer,
+  SuppressionCheck,
+  UnsubscribeLinks,
+  WorkerStore,
+} from "./ports.js";
 
 export interface DeliveryLogger {
   info(obj: object, msg?: string): void;
@@ -33,6 +48,10 @@ export interface WorkerDeps {
   logger?: DeliveryLogger;
   workerId?: string;
   random?: () => number;
+  /** Each copy's List-Unsubscribe and body link; without it copies carry none. */
+  unsubscribe?: UnsubscribeLinks;
+  /** Re-checks claimed deliveries against the suppression list before they are sent. */
+  suppression?: SuppressionCheck;
 }
 
 /** A held run (disabled mailing, blocked owner) is looked at again after this long. */
@@ -70,6 +89,8 @@ export class DeliveryWorker {
   private readonly envelopeFrom: string;
   private readonly breaker: CircuitBreaker;
   private readonly policy: RetryPolicy;
+  private readonly unsubscribe: UnsubscribeLinks | undefined;
+  private readonly suppression: SuppressionCheck | undefined;
 
   private queue: ClaimedDelivery[] = [];
   private results: DeliveryResult[] = [];
@@ -110,6 +131,8 @@ export class DeliveryWorker {
     this.from = deps.from;
     this.envelopeFrom = envelopeAddress(deps.from);
     this.breaker = new CircuitBreaker(deps.config.breaker);
+    this.unsubscribe = deps.unsubscribe;
+    this.suppression = deps.suppression;
     this.policy = {
       baseMs: deps.config.retryBaseMs,
       maxTries: deps.config.maxTries,
@@ -234,10 +257,13 @@ export class DeliveryWorker {
     const want = this.claimSize() - this.queue.length;
     if (want <= 0) return;
     const now = this.clock.now();
-    const claimed = await this.guard("claim", () =>
+    let claimed = await this.guard("claim", () =>
       this.store.claim(this.id, want, now, new Date(now.getTime() + this.config.leaseMs)),
     );
     if (!claimed || claimed.length === 0) return;
+    const sendable = await this.withoutSuppressed(claimed, now);
+    if (!sendable || sendable.length === 0) return;
+    claimed = sendable;
     const runIds = [...new Set(claimed.map((d) => d.runId))];
     const states = (await this.guard("claim", () => this.store.runStates(runIds))) ?? [];
     const held = new Set<number>();
@@ -255,6 +281,28 @@ export class DeliveryWorker {
     this.queue.push(...ready);
   }
 
+  /**
+   * Claimed deliveries whose address was suppressed after their run was created are marked suppressed and
+   * dropped (their runs finished when nothing else is open). When the check itself fails, the whole batch
+   * goes back: a suppressed address is never mailed. Null then.
+   */
+  private async withoutSuppressed(claimed: ClaimedDelivery[], now: Date): Promise<ClaimedDelivery[] | null> {
+    if (!this.suppression) return claimed;
+    const check = this.suppression;
+    const ids = await this.guard("suppression", () => check.suppressClaimed(this.id, claimed, now));
+    if (!ids) {
+      const retryAt = new Date(now.getTime() + this.config.idlePollMs);
+      const all = claimed.map((d) => d.id);
+      await this.guard("release", () => this.store.release(this.id, all, now, retryAt));
+      return null;
+    }
+    if (ids.length === 0) return claimed;
+    const gone = new Set(ids);
+    const runIds = [...new Set(claimed.filter((d) => gone.has(d.id)).map((d) => d.runId))];
+    await this.guard("finish", () => this.store.finishRunsIfDone(runIds, now));
+    return claimed.filter((d) => !gone.has(d.id));
+  }
+
   private async ensurePrepared(runId: number): Promise<boolean> {
     if (this.prepared.has(runId)) return true;
     const content = await this.guard("run", () => this.store.runContent(runId));
@@ -264,6 +312,8 @@ export class DeliveryWorker {
       subject: content.subject,
       body: content.body,
       date: this.clock.now(),
+      headers: listHeaders(content.mailingId, this.from, this.unsubscribe !== undefined),
+      ...(this.unsubscribe ? { unsubscribeFooter: this.unsubscribe.footer } : {}),
     });
     if (this.prepared.size >= PREPARED_CACHE) this.prepared.delete(this.prepared.keys().next().value!);
     this.prepared.set(runId, { message, subject: content.subject });
@@ -280,7 +330,8 @@ export class DeliveryWorker {
       let verdict: Classified;
       let raw: Buffer | null = null;
       try {
-        raw = prepared ? prepared.message.forRecipient(delivery.email, messageId) : null;
+        const extras = this.unsubscribe && unsubscribeExtras(this.unsubscribe.linksFor(delivery.id));
+        raw = prepared ? prepared.message.forRecipient(delivery.email, messageId, extras) : null;
       } catch {
         raw = null;
       }
