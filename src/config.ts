@@ -39,6 +39,12 @@ const envSchema = z.object({
     .regex(/^smtps?:\/\//, "must start with smtp:// or smtps://")
     .optional(),
   SMTP_FROM: z.string().min(3).default("PostPilot <postpilot@localhost>"),
+  UNSUBSCRIBE_MAILTO: z.email("must be an email address").optional(),
+  UNSUBSCRIBE_FOOTER: z
+    .string()
+    .min(1)
+    .max(500)
+    .default("To stop receiving these emails, unsubscribe: {{unsubscribe_url}}"),
   SMTP_TIMEOUT_MS: intFrom(100, 15_000),
   SEND_CONCURRENCY: intFrom(1, 16),
   SEND_RATE: z.coerce
@@ -65,6 +71,11 @@ export type Config = {
   /** When set, the cache is shared by every instance through this Redis; otherwise it is in-process. */
   redisUrl: string | undefined;
   smtp: { url: string | undefined; from: string; timeoutMs: number };
+  /**
+   * Every mailing copy's unsubscribe link: the optional mailto for List-Unsubscribe, and the footer added to
+   * messages without {{unsubscribe_url}} (its own {{unsubscribe_url}} is the link).
+   */
+  unsubscribe: { mailto: string | undefined; footer: string };
   send: {
     concurrency: number;
     rate: number;
@@ -98,6 +109,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     trustProxy: e.TRUST_PROXY,
     redisUrl: e.REDIS_URL,
     smtp: { url: e.SMTP_URL, from: e.SMTP_FROM, timeoutMs: e.SMTP_TIMEOUT_MS },
+    unsubscribe: { mailto: e.UNSUBSCRIBE_MAILTO, footer: e.UNSUBSCRIBE_FOOTER },
     send: {
       concurrency: e.SEND_CONCURRENCY,
       rate: e.SEND_RATE,
@@ -109,6 +121,14 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       schedulerIntervalMs: e.SCHEDULER_INTERVAL_MS,
     },
   };
+}
+
+/**
+ * The base of links in mailings (unsubscribe): PUBLIC_URL, or http://localhost:PORT when it is unset, which
+ * only works on this machine: PUBLIC_URL must be set for real sending.
+ */
+export function publicBaseUrl(config: Pick<Config, "publicUrl" | "port">): string {
+  return (config.publicUrl ?? `http://localhost:${config.port}`).replace(/\/+$/, "");
 }
 
 /** Loads ./.env (when present, without overriding the real environment) and parses process.env. */

@@ -26,6 +26,9 @@ import { RecipientExportService } from "./recipients/export.js";
 import { RecipientImportService } from "./recipients/import/import.service.js";
 import { RecipientsService } from "./recipients/recipients.service.js";
 import { type Clock, systemClock } from "./shared/time.js";
+import { SuppressionService } from "./suppression/suppression.service.js";
+import { UnsubscribeService } from "./suppression/unsubscribe.service.js";
+import { UnsubscribeTokens } from "./suppression/unsubscribe-token.js";
 
 export interface Services {
   accounts: AccountsService;
@@ -41,6 +44,8 @@ export interface Services {
   blog: BlogService;
   demo: DemoService;
   admin: AdminService;
+  suppressions: SuppressionService;
+  unsubscribe: UnsubscribeService;
 }
 
 export interface ServiceOptions {
@@ -55,6 +60,11 @@ export interface ServiceOptions {
   cache?: Cache;
   /** Where uploaded blog images are kept (default: a folder under the system's temp folder). */
   uploadsDir?: string;
+  /**
+   * The key of unsubscribe links (unsubscribeSecret(DATA_DIR), which the workers read too). Default: a
+   * random key for this process (tests), whose links no worker elsewhere could have made.
+   */
+  unsubscribeSecret?: string;
 }
 
 export function createServices(database: Database, options: ServiceOptions = {}): Services {
@@ -81,6 +91,12 @@ export function createServices(database: Database, options: ServiceOptions = {})
     blog,
     demo: new DemoService(database, { blog, clock }),
     admin: new AdminService(database, clock, () => options.mailingsChanged?.()),
+    suppressions: new SuppressionService(database, clock),
+    unsubscribe: new UnsubscribeService(
+      database,
+      new UnsubscribeTokens(options.unsubscribeSecret ?? randomBytes(32).toString("base64url")),
+      clock,
+    ),
   };
 }
 

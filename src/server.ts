@@ -6,6 +6,7 @@ import { createCache } from "./cache/index.js";
 import type { Config } from "./config.js";
 import { createLogger, createServices, openDatabase, sessionSecret, uploadsDir } from "./container.js";
 import { createDeliveryRuntime } from "./delivery/runtime.js";
+import { unsubscribeSecret } from "./suppression/unsubscribe-token.js";
 import { buildApp } from "./web/app.js";
 
 export interface ServeOptions {
@@ -27,6 +28,7 @@ export async function serve(
     cache,
     uploadsDir: uploadsDir(config.dataDir),
     mailingsChanged: () => runtime.scheduler.wake(),
+    unsubscribeSecret: unsubscribeSecret(config.dataDir),
   });
   const app = await buildApp({
     services,

@@ -47,8 +47,9 @@ const ID_ROUTES: Record<string, (f: Fixture) => Form> = {
 };
 
 // Staff pages (users, blog posts) hold no one's own data: test/admin and test/blog check that plain users
-// get 404 there. Public blog pages take a slug, not an owned id.
-const NOT_OWNED = /^(GET|POST) \/(admin\/(users|blog)|blog)\//;
+// get 404 there. Public blog pages take a slug, not an owned id. The public unsubscribe link takes a signed
+// token, not an id (test/suppression/unsubscribe.test.ts checks forged ones).
+const NOT_OWNED = /^(GET|POST) \/(admin\/(users|blog)|blog|u)\//;
 
 /** Every route with a parameter that holds someone's own data. */
 function idRoutes(app: FastifyInstance): string[] {

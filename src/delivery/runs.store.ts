@@ -91,7 +91,7 @@ export class KyselyRunsStore implements SchedulerStore {
               .where("disabled_at", "is", null)
               .where("status", "!=", "completed"),
           )
-          .returning(["message_id", "disabled_at"])
+          .returning(["message_id", "disabled_at", "owner_id"])
           .executeTakeFirst();
         if (!mailing) throw new Skip("gone");
         if (mailing.disabled_at) throw new Skip("disabled");
@@ -134,6 +134,7 @@ export class KyselyRunsStore implements SchedulerStore {
             "recipient_id",
             "email",
             "status",
+            "last_text",
             "tries",
             "next_attempt_at",
             "created_at",
@@ -143,12 +144,26 @@ export class KyselyRunsStore implements SchedulerStore {
             eb
               .selectFrom("mailing_recipients")
               .innerJoin("recipients", "recipients.id", "mailing_recipients.recipient_id")
+              // Suppressed addresses get a delivery that is never sent, with the reason, so the run's
+              // report counts them (suppressions_owner_email_uq; the worker checks again when it claims).
+              .leftJoin("suppressions", (join) =>
+                join
+                  .on("suppressions.owner_id", "=", mailing.owner_id)
+                  .onRef("suppressions.email_normalized", "=", "recipients.email_normalized"),
+              )
               .where("mailing_recipients.mailing_id", "=", input.mailingId)
               .select([
                 sql.lit(run.id).as("run_id"),
                 "recipients.id",
                 "recipients.email",
-                sql.lit("pending").as("status"),
+                sql<string>`case when suppressions.id is null then 'pending' else 'suppressed' end`.as(
+                  "status",
+                ),
+                sql<
+                  string | null
+                >`case when suppressions.id is null then null else 'Suppressed: ' || suppressions.reason end`.as(
+                  "last_text",
+                ),
                 sql.lit(0).as("tries"),
                 sql.val(nowIso).as("next_attempt_at"),
                 sql.val(nowIso).as("created_at"),
@@ -166,6 +181,8 @@ export class KyselyRunsStore implements SchedulerStore {
           .returningAll()
           .executeTakeFirstOrThrow();
       });
+      // Every recipient suppressed: nothing for a worker to claim, so the run is finished here.
+      await this.deliveries.finishRunsIfDone([run.id], input.now);
       return { run };
     } catch (error) {
       if (error instanceof Skip) return { skipped: error.reason };

@@ -4,13 +4,16 @@
  * and starts the parts the chosen command runs.
  */
 import { AccountMailSender } from "../accounts/account-mail.sender.js";
-import type { Config } from "../config.js";
+import { type Config, publicBaseUrl } from "../config.js";
 import type { Database } from "../db/database.js";
 import { type Clock, systemClock } from "../shared/time.js";
+import { KyselySuppressionCheck } from "../suppression/suppression.check.js";
+import { unsubscribeLinks } from "../suppression/unsubscribe-links.js";
+import { unsubscribeSecret } from "../suppression/unsubscribe-token.js";
 import { DeliveryService } from "./delivery.service.js";
 import { KyselyDeliveryStore } from "./delivery.store.js";
 import { OutboxMailer } from "./outbox.mailer.js";
-import type { EngineConfig, Mailer } from "./ports.js";
+import type { EngineConfig, Mailer, UnsubscribeLinks } from "./ports.js";
 import { KyselyRunsStore } from "./runs.store.js";
 import { Scheduler } from "./scheduler.js";
 import { SmtpMailer } from "./smtp.mailer.js";
@@ -54,6 +57,8 @@ export interface DeliveryRuntimeDeps {
   clock?: Clock;
   /** Overrides the mailer chosen from SMTP_URL (tests, benches). */
   mailer?: Mailer;
+  /** Overrides the unsubscribe links built from the data folder's unsubscribe-secret and PUBLIC_URL. */
+  unsubscribe?: UnsubscribeLinks;
 }
 
 export function createDeliveryRuntime(deps: DeliveryRuntimeDeps): DeliveryRuntime {
@@ -77,6 +82,15 @@ export function createDeliveryRuntime(deps: DeliveryRuntimeDeps): DeliveryRuntim
     from: config.smtp.from,
     clock,
     logger,
+    unsubscribe:
+      deps.unsubscribe ??
+      unsubscribeLinks({
+        key: unsubscribeSecret(config.dataDir),
+        baseUrl: publicBaseUrl(config),
+        mailto: config.unsubscribe.mailto,
+        footer: config.unsubscribe.footer,
+      }),
+    suppression: new KyselySuppressionCheck(database.db),
   });
   const scheduler = new Scheduler({
     store: new KyselyRunsStore(database),

@@ -32,6 +32,7 @@ import { mailingRoutes } from "../mailings/mailings.pages.js";
 import { messageRoutes } from "../messages/messages.pages.js";
 import { recipientImportRoutes } from "../recipients/recipients.import.pages.js";
 import { recipientRoutes } from "../recipients/recipients.pages.js";
+import { ONE_CLICK_ROUTE, unsubscribeRoutes } from "../suppression/unsubscribe.pages.js";
 import { type Notice, SESSION_COOKIE, takeFlashes } from "./context.js";
 import { registerErrorHandlers } from "./errors.js";
 
@@ -125,8 +126,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
 
   // Every state-changing form carries a CSRF token. The API reads no cookies (bearer tokens only): no CSRF there.
+  // One exemption: the one-click unsubscribe POST (RFC 8058), which mail providers send without cookies or
+  // a CSRF token; the unguessable token in its URL is the proof, and it only ever unsubscribes.
   app.addHook("preHandler", (req, reply, done) => {
-    if (UNSAFE_METHODS.has(req.method) && !isBearerApiRequest(req))
+    const oneClick = req.method === "POST" && req.routeOptions.url === ONE_CLICK_ROUTE;
+    if (UNSAFE_METHODS.has(req.method) && !isBearerApiRequest(req) && !oneClick)
       return app.csrfProtection(req, reply, done);
     done();
   });
@@ -147,6 +151,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(async (scope) => auditRoutes(scope, services));
   await app.register(async (scope) => blogRoutes(scope, services));
   await app.register(async (scope) => blogAdminRoutes(scope, services));
+  await app.register(async (scope) => unsubscribeRoutes(scope, services));
   await app.register(async (scope) => apiPlugin(scope, services), { prefix: "/api" });
   app.get("/healthz", async () => ({ ok: true }));
   return app;

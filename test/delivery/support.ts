@@ -5,7 +5,7 @@ import type { EngineConfig, Mailer } from "../../src/delivery/ports.js";
 import { KyselyRunsStore } from "../../src/delivery/runs.store.js";
 import { Scheduler } from "../../src/delivery/scheduler.js";
 import { SmtpMailer } from "../../src/delivery/smtp.mailer.js";
-import { DeliveryWorker } from "../../src/delivery/worker.js";
+import { DeliveryWorker, type WorkerDeps } from "../../src/delivery/worker.js";
 import type { Clock } from "../../src/shared/time.js";
 
 export const FROM = "PostPilot Tests <sender@postpilot.test>";
@@ -55,7 +55,7 @@ export function makeWorker(
   database: Database,
   mailer: Mailer,
   config = fastConfig(),
-  extra: { clock?: Clock; workerId?: string } = {},
+  extra: Partial<Pick<WorkerDeps, "clock" | "workerId" | "unsubscribe" | "suppression">> = {},
 ): DeliveryWorker {
   return new DeliveryWorker({
     store: new KyselyDeliveryStore(database),

@@ -25,9 +25,15 @@ afterEach(async () => {
   }
 });
 
+/** The key of unsubscribe links in web tests (a worker in the test makes links the app accepts). */
+export const TEST_UNSUBSCRIBE_SECRET = "test-unsubscribe-secret-".repeat(2);
+
 export async function build(options: { clock?: Clock } = {}): Promise<TestApp> {
   const database = await testDatabase();
-  const services = createServices(database, { clock: options.clock });
+  const services = createServices(database, {
+    clock: options.clock,
+    unsubscribeSecret: TEST_UNSUBSCRIBE_SECRET,
+  });
   const app = await buildApp({ services, sessionSecret: "test-secret-".repeat(4) });
   const t = { app, database, services };
   open.push(t);

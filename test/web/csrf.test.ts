@@ -7,11 +7,28 @@ import { describe, expect, it } from "vitest";
 import { allRoutes } from "../helpers/routes.js";
 import { build, setupAdmin } from "../helpers/web.js";
 
+/**
+ * The one exemption: RFC 8058 one-click unsubscribe, posted by mail providers without cookies or a token.
+ * Its signed URL token is the proof (test/suppression/unsubscribe.test.ts).
+ */
+const CSRF_EXEMPT = ["POST /u/:token"];
+
 describe("CSRF", () => {
+  it("exempts only the one-click unsubscribe route, which changes nothing without a valid link", async () => {
+    const { app, database } = await build();
+    const admin = await setupAdmin(app);
+    for (const route of CSRF_EXEMPT) expect(allRoutes(app)).toContain(route);
+    const res = await admin.post("/u/1", { "List-Unsubscribe": "One-Click" }, { csrf: false });
+    expect(res.statusCode).toBe(404);
+    expect(await database.db.selectFrom("suppressions").selectAll().execute()).toEqual([]);
+  });
+
   it("refuses every POST without a token, and with a forged one, and changes nothing", async () => {
     const { app, database } = await build();
     const admin = await setupAdmin(app);
-    const posts = allRoutes(app).filter((r) => r.startsWith("POST ") && !r.startsWith("POST /api/"));
+    const posts = allRoutes(app).filter(
+      (r) => r.startsWith("POST ") && !r.startsWith("POST /api/") && !CSRF_EXEMPT.includes(r),
+    );
     expect(posts.length).toBeGreaterThan(20);
     const usersBefore = await database.db.selectFrom("users").selectAll().execute();
     for (const route of posts) {
