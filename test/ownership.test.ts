@@ -8,7 +8,7 @@ import type { Database } from "../src/db/database.js";
 import { allRoutes } from "./helpers/routes.js";
 import { build, type Client, type Form, idFromLocation, registerUser, setupAdmin } from "./helpers/web.js";
 
-type Fixture = { recipient: number; message: number; mailing: number; run: number };
+type Fixture = { recipient: number; message: number; mailing: number; run: number; suppression: number };
 
 /** What a request to each route would change if it were let through. */
 const ID_ROUTES: Record<string, (f: Fixture) => Form> = {
@@ -44,6 +44,8 @@ const ID_ROUTES: Record<string, (f: Fixture) => Form> = {
   "GET /admin/outbox/:id": () => ({}),
   "POST /mailings/:id/disable": () => ({}),
   "POST /mailings/:id/enable": () => ({}),
+  "GET /suppressions/:id/delete": () => ({}),
+  "POST /suppressions/:id/delete": () => ({}),
 };
 
 // Staff pages (users, blog posts) hold no one's own data: test/admin and test/blog check that plain users
@@ -73,6 +75,7 @@ async function snapshot(database: Database) {
       .execute(),
     runs: await db.selectFrom("runs").selectAll().orderBy("id").execute(),
     deliveries: await db.selectFrom("deliveries").selectAll().orderBy("id").execute(),
+    suppressions: await db.selectFrom("suppressions").selectAll().orderBy("id").execute(),
   };
 }
 
@@ -110,7 +113,14 @@ async function ownerWithData(client: Client, who = "Owned"): Promise<Fixture> {
   const run = idFromLocation(
     await client.post(`/mailings/${mailing}/send`, {}, { from: `/mailings/${mailing}` }),
   );
-  return { recipient, message, mailing, run };
+  await client.post(
+    "/suppressions/new",
+    { email: `${who.toLowerCase()}@example.com`, reason: "manual" },
+    { from: "/suppressions/new" },
+  );
+  const suppressions = await client.get(`/suppressions?q=${who.toLowerCase()}`);
+  const suppression = Number(/\/suppressions\/(\d+)\/delete/.exec(suppressions.body)?.[1]);
+  return { recipient, message, mailing, run, suppression };
 }
 
 const fill = (route: string, f: Fixture, id?: string) => {
@@ -121,7 +131,9 @@ const fill = (route: string, f: Fixture, id?: string) => {
       ? f.message
       : path.startsWith("/runs")
         ? f.run
-        : f.mailing;
+        : path.startsWith("/suppressions")
+          ? f.suppression
+          : f.mailing;
   return path.replace(":id", id ?? String(own));
 };
 

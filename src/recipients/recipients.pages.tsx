@@ -1,9 +1,10 @@
 /** Recipient pages: list (search, sort, pages), detail, create, edit, delete with confirmation. */
 import type { FastifyInstance } from "fastify";
 import type { Services } from "../container.js";
-import type { Recipient } from "../db/schema.js";
+import type { Recipient, Suppression } from "../db/schema.js";
 import { LIMITS } from "../shared/fields.js";
 import { formatInZone } from "../shared/time.js";
+import { REASON_LABELS, SOURCE_LABELS } from "../suppression/suppression.words.js";
 import {
   ActionsHeader,
   ConfirmForm,
@@ -134,7 +135,13 @@ function formPage(ctx: ViewContext, form: FormState, recipient?: Recipient) {
   );
 }
 
-function detailPage(ctx: ViewContext, r: Recipient, mailings: { id: number; name: string }[], zone: string) {
+function detailPage(
+  ctx: ViewContext,
+  r: Recipient,
+  mailings: { id: number; name: string }[],
+  zone: string,
+  suppression: Suppression | undefined,
+) {
   return renderPage(
     ctx,
     r.email,
@@ -154,6 +161,25 @@ function detailPage(ctx: ViewContext, r: Recipient, mailings: { id: number; name
               ["Email", r.email],
               ["Full name", r.full_name || "—"],
               ["Comment", r.comment || "—"],
+              [
+                "Suppressed",
+                suppression ? (
+                  <>
+                    <span class="badge text-bg-secondary">{REASON_LABELS[suppression.reason]}</span> since{" "}
+                    {formatInZone(suppression.created_at, zone)}, from the {SOURCE_LABELS[suppression.source]}
+                    {suppression.mailing_id !== null && (
+                      <>
+                        {" "}
+                        of <a href={`/mailings/${suppression.mailing_id}`}>a mailing</a>
+                      </>
+                    )}
+                    . Mailings do not send to this address.{" "}
+                    <a href={`/suppressions/${suppression.id}/delete`}>Remove the suppression</a>
+                  </>
+                ) : (
+                  "No: mailings send to this address."
+                ),
+              ],
               ["Added", formatInZone(r.created_at, zone)],
               ["Updated", formatInZone(r.updated_at, zone)],
               [
@@ -242,7 +268,8 @@ export function recipientRoutes(app: FastifyInstance, services: Services): void 
     const user = requireUser(req);
     const r = await recipients.get(user, idParam(req.params));
     const mailings = await recipients.mailingsOf(user, r.id);
-    return sendPage(reply, detailPage(viewContext(req, reply), r, mailings, user.time_zone));
+    const suppression = await services.suppressions.statusOf(user, r.email);
+    return sendPage(reply, detailPage(viewContext(req, reply), r, mailings, user.time_zone, suppression));
   });
 
   app.get("/recipients/:id/edit", async (req, reply) => {

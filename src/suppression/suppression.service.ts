@@ -6,6 +6,7 @@
 import { AuditRepository } from "../admin/audit.repository.js";
 import type { Database } from "../db/database.js";
 import type { Suppression, SuppressionSource } from "../db/schema.js";
+import { csvLine } from "../recipients/export.js";
 import type { Actor } from "../shared/actor.js";
 import { ConflictError, NotFoundError } from "../shared/errors.js";
 import { normalizeEmail } from "../shared/fields.js";
@@ -87,6 +88,21 @@ export class SuppressionService {
       });
       return removed;
     });
+  }
+
+  /** The owner's suppression list as CSV text chunks, formula-safe (recipients/export.ts). */
+  async *csv(actor: Actor): AsyncGenerator<string> {
+    yield `\uFEFF${csvLine(["email", "reason", "source", "created_at", "mailing_id", "comment"])}`;
+    for await (const s of this.all(actor)) {
+      yield csvLine([
+        s.email,
+        s.reason,
+        s.source,
+        s.created_at,
+        s.mailing_id === null ? "" : String(s.mailing_id),
+        s.comment ?? "",
+      ]);
+    }
   }
 
   /** Every suppression of the owner, a page at a time by id (for CSV export). */

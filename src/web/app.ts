@@ -32,6 +32,7 @@ import { mailingRoutes } from "../mailings/mailings.pages.js";
 import { messageRoutes } from "../messages/messages.pages.js";
 import { recipientImportRoutes } from "../recipients/recipients.import.pages.js";
 import { recipientRoutes } from "../recipients/recipients.pages.js";
+import { suppressionRoutes } from "../suppression/suppression.pages.js";
 import { ONE_CLICK_ROUTE, unsubscribeRoutes } from "../suppression/unsubscribe.pages.js";
 import { type Notice, SESSION_COOKIE, takeFlashes } from "./context.js";
 import { registerErrorHandlers } from "./errors.js";
@@ -151,6 +152,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(async (scope) => auditRoutes(scope, services));
   await app.register(async (scope) => blogRoutes(scope, services));
   await app.register(async (scope) => blogAdminRoutes(scope, services));
+  await app.register(async (scope) => suppressionRoutes(scope, services));
   await app.register(async (scope) => unsubscribeRoutes(scope, services));
   await app.register(async (scope) => apiPlugin(scope, services), { prefix: "/api" });
   app.get("/healthz", async () => ({ ok: true }));

@@ -10,6 +10,7 @@ const NAV = [
   { href: "/messages", label: "Messages", icon: "bi-envelope-paper" },
   { href: "/mailings", label: "Mailings", icon: "bi-send" },
   { href: "/reports", label: "Reports", icon: "bi-bar-chart" },
+  { href: "/suppressions", label: "Suppressions", icon: "bi-slash-circle" },
   { href: "/blog", label: "Blog", icon: "bi-journal-text" },
 ];
 

@@ -1,0 +1,64 @@
+import { describe, expect, it } from "vitest";
+import { build, idFromLocation, setupAdmin } from "../helpers/web.js";
+
+describe("suppression pages", () => {
+  it("adds, searches, exports and removes (audited) a suppression; the recipient page says why", async () => {
+    const { app, database } = await build();
+    const admin = await setupAdmin(app);
+    const recipient = idFromLocation(
+      await admin.post("/recipients/new", { email: "Ann@Example.com" }, { from: "/recipients/new" }),
+    );
+    expect((await admin.get(`/recipients/${recipient}`)).body).toContain(
+      "No: mailings send to this address.",
+    );
+
+    const added = await admin.post(
+      "/suppressions/new",
+      { email: " ann@example.com ", reason: "complaint", comment: "<b>angry</b>" },
+      { from: "/suppressions/new" },
+    );
+    expect(added.statusCode).toBe(303);
+    const list = await admin.get("/suppressions?q=ANN");
+    expect(list.body).toContain("ann@example.com");
+    expect(list.body).toContain("Complaint");
+    expect((await admin.get("/suppressions?q=nobody")).body).toContain("No suppressed address matches");
+
+    const duplicate = await admin.post(
+      "/suppressions/new",
+      { email: "ANN@example.com", reason: "manual" },
+      { from: "/suppressions/new" },
+    );
+    expect(duplicate.statusCode).toBe(409);
+    expect(duplicate.body).toContain("already suppressed");
+
+    const detail = await admin.get(`/recipients/${recipient}`);
+    expect(detail.body).toContain("Complaint");
+    expect(detail.body).toContain("Mailings do not send to this address.");
+
+    const csv = await admin.get("/suppressions/export.csv");
+    expect(csv.headers["content-type"]).toContain("text/csv");
+    expect(csv.body).toContain("email,reason,source,created_at,mailing_id,comment");
+    expect(csv.body).toContain("ann@example.com,complaint,manual,");
+
+    const [row] = await database.db.selectFrom("suppressions").selectAll().execute();
+    const confirm = await admin.get(`/suppressions/${row!.id}/delete`);
+    expect(confirm.body).toContain("Remove suppression");
+    const removed = await admin.post(
+      `/suppressions/${row!.id}/delete`,
+      {},
+      { from: `/suppressions/${row!.id}/delete` },
+    );
+    expect(removed.statusCode).toBe(303);
+    expect(await database.db.selectFrom("suppressions").selectAll().execute()).toEqual([]);
+    const audit = await database.db.selectFrom("audit_log").selectAll().execute();
+    expect(audit).toMatchObject([
+      {
+        action: "remove_suppression",
+        target_type: "suppression",
+        target_label: "ann@example.com",
+        actor_email: "admin@example.com",
+      },
+    ]);
+    expect((await admin.get("/admin/audit")).body).toContain("Removed suppression");
+  });
+});
