@@ -15,6 +15,7 @@ import { recipientsApi } from "./recipients.api.js";
 import { ApiRouter, type Operation } from "./router.js";
 import { runsApi } from "./runs.api.js";
 import { staffApi } from "./staff.api.js";
+import { suppressionsApi } from "./suppressions.api.js";
 
 export const API_VERSION = "1.0.0";
 
@@ -42,6 +43,7 @@ export async function apiPlugin(app: FastifyInstance, services: Services): Promi
       messagesApi(api, services);
       mailingsApi(api, services);
       runsApi(api, services);
+      suppressionsApi(api, services);
       accountApi(api, services);
       staffApi(api, services);
     },

@@ -10,6 +10,7 @@ import { z } from "zod";
 import { initialRecipientsSchema, mailingSchema } from "../mailings/mailings.schemas.js";
 import { messageSchema } from "../messages/messages.schemas.js";
 import { recipientSchema } from "../recipients/recipients.schemas.js";
+import { suppressionSchema } from "../suppression/suppression.schemas.js";
 import type { Operation } from "./router.js";
 import * as s from "./schemas.js";
 
@@ -33,6 +34,9 @@ const named: [string, z.ZodType][] = [
   ["Me", s.meOut],
   ["User", s.userOut],
   ["UserList", s.userListOut],
+  ["Suppression", s.suppressionOut],
+  ["SuppressionList", s.suppressionListOut],
+  ["SuppressionStatus", s.suppressionStatusOut],
   ["Problem", s.problemOut],
 ];
 for (const [id, schema] of named) outputs.add(schema, { id });
@@ -42,6 +46,7 @@ for (const [id, schema] of named) outputs.add(schema, { id });
 const inputs: [string, z.ZodType, string[]][] = [
   ["RecipientInput", recipientSchema, ["email"]],
   ["MessageInput", messageSchema, ["subject", "body"]],
+  ["SuppressionInput", suppressionSchema, ["email"]],
   [
     "MailingInput",
     z.object({ ...mailingSchema.in.shape, ...initialRecipientsSchema.shape }),

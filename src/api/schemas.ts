@@ -201,6 +201,25 @@ export function listOf<T>(page: {
   return { items: page.items, total: page.total, page: page.page, limit: page.pageSize, pages: page.pages };
 }
 
+export const suppressionOut = z.object({
+  id: int,
+  email: z.string(),
+  reason: z.enum(["unsubscribed", "hard_bounce", "complaint", "manual"]),
+  source: z
+    .enum(["one-click", "page", "mailto", "bounce", "complaint", "manual", "api", "import", "cli"])
+    .describe("Where it came from: the unsubscribe link (one-click, page), the web form (manual), the API…"),
+  delivery_id: int.nullable().describe("The delivery whose unsubscribe link was used."),
+  run_id: int.nullable(),
+  mailing_id: int.nullable(),
+  comment: z.string().nullable(),
+  created_at: time,
+});
+export const suppressionListOut = pageOut(suppressionOut);
+export const suppressionStatusOut = z.object({
+  suppressed: z.boolean().describe("Whether mailings skip this recipient's address."),
+  suppression: suppressionOut.nullable(),
+});
+
 export const recipientListOut = pageOut(recipientOut);
 export const messageListOut = pageOut(messageOut);
 export const mailingListOut = pageOut(mailingOut);

@@ -1,0 +1,57 @@
+/** /api/v1/suppressions and a recipient's suppression status: the same service and schemas as the pages. */
+import type { Services } from "../container.js";
+import type { ApiRouter } from "./router.js";
+import { listOf, listQueryFor, suppressionListOut, suppressionOut, suppressionStatusOut } from "./schemas.js";
+
+export function suppressionsApi(api: ApiRouter, { suppressions, recipients }: Services): void {
+  const tag = "Suppressions";
+  api.route({
+    method: "GET",
+    path: "/suppressions",
+    tag,
+    summary: "List suppressed addresses, newest first (search by email)",
+    query: listQueryFor(["created_at"] as const),
+    status: 200,
+    response: suppressionListOut,
+    problems: [422],
+    handler: async ({ user, query }) => listOf(await suppressions.list(user, query)),
+  });
+  api.route({
+    method: "POST",
+    path: "/suppressions",
+    tag,
+    summary: "Suppress an address (mailings never send to it)",
+    description:
+      "Unique per user, ignoring case and spaces: an address already suppressed is a 409 naming it.",
+    body: "SuppressionInput",
+    status: 201,
+    response: suppressionOut,
+    problems: [409, 422],
+    handler: ({ user, body }) => suppressions.add(user, body, "api"),
+  });
+  api.route({
+    method: "DELETE",
+    path: "/suppressions/:id",
+    tag,
+    summary: "Remove a suppression (the address may be mailed again; written to the audit log)",
+    status: 204,
+    problems: [404],
+    handler: async ({ user, id }) => {
+      await suppressions.remove(user, id);
+    },
+  });
+  api.route({
+    method: "GET",
+    path: "/recipients/:id/suppression",
+    tag,
+    summary: "Whether a recipient is suppressed (unsubscribed, bounced, complained, added by hand) and why",
+    status: 200,
+    response: suppressionStatusOut,
+    problems: [404],
+    handler: async ({ user, id }) => {
+      const recipient = await recipients.get(user, id);
+      const suppression = (await suppressions.statusOf(user, recipient.email)) ?? null;
+      return { suppressed: suppression !== null, suppression };
+    },
+  });
+}
