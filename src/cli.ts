@@ -4,6 +4,7 @@ import { Command, Option } from "commander";
 import { registerDemoCommands } from "./cli/demo.js";
 import { registerRecipientCommands } from "./cli/recipients.js";
 import { sendCommand } from "./cli/send.js";
+import { registerSuppressionCommands } from "./cli/suppressions.js";
 import { formatTable } from "./cli/table.js";
 import { registerTokenCommands } from "./cli/tokens.js";
 import { registerUserCommands } from "./cli/users.js";
@@ -178,6 +179,7 @@ export function buildCli(): Command {
   registerUserCommands(program, config, fail);
   registerDemoCommands(program);
   registerRecipientCommands(program);
+  registerSuppressionCommands(program);
   return program;
 }
 
