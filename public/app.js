@@ -38,7 +38,7 @@ function pollProgress(box) {
       return setTimeout(tick, 5000);
     }
     const pct = (n) => (progress.total === 0 ? 0 : Math.round((n / progress.total) * 100));
-    for (const name of ["sent", "failed"]) {
+    for (const name of ["sent", "failed", "suppressed"]) {
       const bar = box.querySelector(`[data-bar="${name}"]`);
       if (bar) bar.style.width = `${pct(progress[name])}%`;
       const count = box.querySelector(`[data-count="${name}"]`);

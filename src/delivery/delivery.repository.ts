@@ -122,6 +122,12 @@ export class DeliveryRepository {
         eb.fn.sum<number>(sql`case when runs.status = 'failure' then 1 else 0 end`).as("failure_runs"),
         eb.fn.sum<number>("runs.sent_count").as("sent"),
         eb.fn.sum<number>("runs.failed_count").as("failed"),
+        // A finished run has nothing open: what was neither sent nor failed was suppressed.
+        eb.fn
+          .sum<number>(
+            sql`case when runs.status = 'sending' then 0 else runs.total_count - runs.sent_count - runs.failed_count end`,
+          )
+          .as("suppressed"),
       ])
       .groupBy(month)
       .orderBy(month)

@@ -71,6 +71,8 @@ export interface MonthReport {
   failureRuns: number;
   sent: number;
   failed: number;
+  /** Deliveries of finished runs not sent because the address was suppressed. */
+  suppressed: number;
 }
 
 export interface SendingStatus {
@@ -246,6 +248,7 @@ export class DeliveryService {
       failureRuns: Number(r.failure_runs ?? 0),
       sent: Number(r.sent ?? 0),
       failed: Number(r.failed ?? 0),
+      suppressed: Number(r.suppressed ?? 0),
     }));
   }
 

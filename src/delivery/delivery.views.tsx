@@ -50,7 +50,7 @@ export function RunBadge({ run }: { run: Pick<RunView, "outcome" | "outcome_labe
 /** A progress bar that app.js keeps up to date while the run is sending. */
 export function RunProgress({ runId, progress }: { runId: number; progress: Progress }) {
   const pct = (n: number) => (progress.total === 0 ? 0 : Math.round((n / progress.total) * 100));
-  const done = progress.sent + progress.failed;
+  const done = progress.sent + progress.failed + progress.suppressed;
   return (
     <div data-progress-url={progress.done ? undefined : `/runs/${runId}/progress`}>
       <div
@@ -71,10 +71,16 @@ export function RunProgress({ runId, progress }: { runId: number; progress: Prog
           data-bar="failed"
           data-width={String(Math.round(pct(progress.failed)))}
         />
+        <div
+          class="progress-bar bg-secondary"
+          data-bar="suppressed"
+          data-width={String(Math.round(pct(progress.suppressed)))}
+        />
       </div>
       <div class="small text-body-secondary mt-1">
         <span data-count="sent">{progress.sent}</span> sent ·{" "}
         <span data-count="failed">{progress.failed}</span> failed ·{" "}
+        <span data-count="suppressed">{progress.suppressed}</span> suppressed ·{" "}
         <span data-count="pending">{progress.pending + progress.sending}</span> pending of {progress.total}
       </div>
     </div>

@@ -19,8 +19,9 @@ function reportsPage(
       failure: acc.failure + m.failureRuns,
       sent: acc.sent + m.sent,
       failed: acc.failed + m.failed,
+      suppressed: acc.suppressed + m.suppressed,
     }),
-    { runs: 0, success: 0, failure: 0, sent: 0, failed: 0 },
+    { runs: 0, success: 0, failure: 0, sent: 0, failed: 0, suppressed: 0 },
   );
   const max = Math.max(1, ...months.map((m) => m.sent + m.failed));
   return renderPage(
@@ -45,6 +46,7 @@ function reportsPage(
           ["Failed runs", total.failure, "bi-x-circle"],
           ["Messages sent", total.sent, "bi-envelope-check"],
           ["Deliveries failed", total.failed, "bi-envelope-x"],
+          ["Suppressed", total.suppressed, "bi-slash-circle"],
         ].map(([label, value, icon]) => (
           <div class="col-6 col-lg">
             <div class="card stat-card h-100">
@@ -82,6 +84,9 @@ function reportsPage(
                 <th scope="col" class="text-end">
                   Failed deliveries
                 </th>
+                <th scope="col" class="text-end">
+                  Suppressed
+                </th>
                 <th scope="col" class="w-25">
                   <span class="visually-hidden">Chart</span>
                 </th>
@@ -96,6 +101,7 @@ function reportsPage(
                   <td class="text-end">{m.failureRuns}</td>
                   <td class="text-end">{m.sent.toLocaleString("en-US")}</td>
                   <td class="text-end">{m.failed.toLocaleString("en-US")}</td>
+                  <td class="text-end">{m.suppressed.toLocaleString("en-US")}</td>
                   <td>
                     <div class="progress" role="presentation">
                       <div

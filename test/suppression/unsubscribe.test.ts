@@ -143,6 +143,8 @@ describe("Unsubscribe links", () => {
     const view = await t.services.delivery.getRun({ id: seeded.user.id, role: "user" }, second.id);
     expect(view.outcome_label).toBe("Sent");
     expect(view.progress.suppressed).toBe(1);
+    const [month] = await t.services.delivery.report({ id: seeded.user.id, role: "user" });
+    expect(month).toMatchObject({ runs: 2, sent: 3, failed: 0, suppressed: 1 });
   });
 
   it("a wrong or tampered token changes nothing and says so plainly", async () => {
