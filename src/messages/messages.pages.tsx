@@ -124,7 +124,12 @@ function formPage(ctx: ViewContext, form: FormState, message?: Message) {
               required
               maxLength={LIMITS.body}
               rows={12}
-              help="Plain text."
+              help={
+                <>
+                  Plain text. Write <code>{"{{unsubscribe_url}}"}</code> where each recipient's unsubscribe
+                  link should go; without it, a short unsubscribe line is added at the end.
+                </>
+              }
             />
             <div class="d-flex gap-2">
               <button type="submit" class="btn btn-primary">
