@@ -1,4 +1,4 @@
-import { Migrator } from "kysely";
+import { Migrator, sql } from "kysely";
 import { afterEach, describe, expect, it } from "vitest";
 import { Database } from "../../src/db/database.js";
 import { StaticMigrationProvider } from "../../src/db/migrations/index.js";
@@ -111,29 +111,42 @@ describe("2026-12-01-009-suppression", () => {
   let database: Database;
   afterEach(async () => database?.close());
 
-  it.skipIf(onPostgres)(
-    "rebuilds deliveries on SQLite keeping rows, ids, indexes and foreign keys",
-    async () => {
-      database = Database.memory();
-      const migrator = new Migrator({ db: database.db, provider: new StaticMigrationProvider("sqlite") });
+  it("migrates a database with deliveries keeping rows, ids, indexes and foreign keys", async () => {
+    const schema = `mig_${process.pid}_${Date.now()}`;
+    if (onPostgres) {
+      // A fresh schema of its own, so the migrations run from the start beside the test database.
+      const admin = await testDatabase();
+      await sql`create schema ${sql.id(schema)}`.execute(admin.db);
+      await admin.close();
+      const url = new URL(process.env.TEST_DATABASE_URL!);
+      url.searchParams.set("options", `-c search_path=${schema}`);
+      database = Database.postgres(url.toString(), { max: 1 });
+    } else database = Database.memory();
+    try {
+      const migrator = new Migrator({
+        db: database.db,
+        provider: new StaticMigrationProvider(database.dialect),
+        ...(onPostgres ? { migrationTableSchema: schema } : {}),
+      });
       const before = await migrator.migrateTo("2026-12-01-008-delivery-attempts");
       expect(before.error).toBeUndefined();
       const ids = await seed(database);
-      const indexesBefore = await database.db
-        .selectFrom("sqlite_master" as never)
-        .select("name" as never)
-        .where("tbl_name" as never, "=", "deliveries" as never)
-        .where("type" as never, "=", "index" as never)
-        .execute();
-      await database.migrateToLatest();
-      const indexesAfter = await database.db
-        .selectFrom("sqlite_master" as never)
-        .select("name" as never)
-        .where("tbl_name" as never, "=", "deliveries" as never)
-        .where("type" as never, "=", "index" as never)
-        .execute();
-      expect(indexesAfter).toEqual(expect.arrayContaining(indexesBefore));
-      expect(indexesAfter.length).toBe(indexesBefore.length);
+      const indexes = async () =>
+        database.dialect === "sqlite"
+          ? (
+              await sql<{ sql: string }>`select sql from sqlite_master
+                where tbl_name = 'deliveries' and type = 'index' order by name`.execute(database.db)
+            ).rows
+          : (
+              await sql<{ sql: string }>`select indexdef as sql from pg_indexes
+                where tablename = 'deliveries' and schemaname = ${schema} order by indexname`.execute(
+                database.db,
+              )
+            ).rows;
+      const indexesBefore = await indexes();
+      expect(indexesBefore.length).toBeGreaterThan(3);
+      expect((await migrator.migrateToLatest()).error).toBeUndefined();
+      expect(await indexes()).toEqual(indexesBefore);
       const row = await database.db.selectFrom("deliveries").selectAll().executeTakeFirstOrThrow();
       expect(row).toMatchObject({ id: ids.delivery, status: "sent", email: "x@example.com" });
       // The new status is allowed, others still are not.
@@ -144,7 +157,7 @@ describe("2026-12-01-009-suppression", () => {
           .set({ status: "bogus" as never })
           .execute(),
       ).rejects.toThrow();
-      // The foreign keys of delivery_attempts and outbox_messages point at the rebuilt table.
+      // The foreign keys of delivery_attempts and outbox_messages point at the (rebuilt) table.
       await database.db.deleteFrom("deliveries").execute();
       expect(await database.db.selectFrom("delivery_attempts").selectAll().execute()).toEqual([]);
       const outbox = await database.db.selectFrom("outbox_messages").selectAll().executeTakeFirstOrThrow();
@@ -165,8 +178,10 @@ describe("2026-12-01-009-suppression", () => {
         .returning("id")
         .executeTakeFirstOrThrow();
       expect(next.id).toBeGreaterThan(ids.delivery);
-    },
-  );
+    } finally {
+      if (onPostgres) await sql`drop schema ${sql.id(schema)} cascade`.execute(database.db);
+    }
+  });
 
   it("allows the suppressed status on either database", async () => {
     database = await testDatabase();
