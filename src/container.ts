@@ -26,6 +26,7 @@ import { RecipientExportService } from "./recipients/export.js";
 import { RecipientImportService } from "./recipients/import/import.service.js";
 import { RecipientsService } from "./recipients/recipients.service.js";
 import { type Clock, systemClock } from "./shared/time.js";
+import { SuppressionImportService } from "./suppression/suppression.import.js";
 import { SuppressionService } from "./suppression/suppression.service.js";
 import { UnsubscribeService } from "./suppression/unsubscribe.service.js";
 import { UnsubscribeTokens } from "./suppression/unsubscribe-token.js";
@@ -45,6 +46,7 @@ export interface Services {
   demo: DemoService;
   admin: AdminService;
   suppressions: SuppressionService;
+  suppressionImport: SuppressionImportService;
   unsubscribe: UnsubscribeService;
 }
 
@@ -92,6 +94,7 @@ export function createServices(database: Database, options: ServiceOptions = {})
     demo: new DemoService(database, { blog, clock }),
     admin: new AdminService(database, clock, () => options.mailingsChanged?.()),
     suppressions: new SuppressionService(database, clock),
+    suppressionImport: new SuppressionImportService(database, clock),
     unsubscribe: new UnsubscribeService(
       database,
       new UnsubscribeTokens(options.unsubscribeSecret ?? randomBytes(32).toString("base64url")),

@@ -3,6 +3,7 @@ import { Readable } from "node:stream";
 import type { FastifyInstance } from "fastify";
 import type { Services } from "../container.js";
 import type { Suppression } from "../db/schema.js";
+import { ValidationError } from "../shared/errors.js";
 import { LIMITS } from "../shared/fields.js";
 import { formatInZone } from "../shared/time.js";
 import {
@@ -29,6 +30,7 @@ import {
 } from "../web/context.js";
 import { formBody, handleForm } from "../web/forms.js";
 import { renderPage } from "../web/layout.js";
+import type { SuppressionImportSummary } from "./suppression.import.js";
 import { SUPPRESSION_REASONS } from "./suppression.schemas.js";
 import { REASON_LABELS, SOURCE_LABELS } from "./suppression.words.js";
 
@@ -40,6 +42,9 @@ function listPage(ctx: ViewContext, result: ListResult, zone: string) {
     "Suppressions",
     <>
       <PageHeader title="Suppressions">
+        <a class="btn btn-outline-secondary" href="/suppressions/import">
+          <i class="bi bi-upload" aria-hidden="true" /> Import CSV
+        </a>
         <a class="btn btn-outline-secondary" href="/suppressions/export.csv" download>
           <i class="bi bi-download" aria-hidden="true" /> Export CSV
         </a>
@@ -136,6 +141,56 @@ function formPage(ctx: ViewContext, form: FormState) {
   );
 }
 
+/** Up to 1 MB of CSV pasted into the form (the web app's body limit is 2 MB). */
+const MAX_IMPORT_CHARS = 1_000_000;
+
+function importPage(ctx: ViewContext, form: FormState, summary?: SuppressionImportSummary) {
+  return renderPage(
+    ctx,
+    "Import suppressions",
+    <>
+      <PageHeader title="Import suppressions" />
+      {summary && (
+        <div class="alert alert-info" role="status">
+          {summary.rows} rows read: {summary.added} added, {summary.existing} already suppressed,{" "}
+          {summary.invalid} invalid.
+          {summary.problems.length > 0 && (
+            <ul class="mb-0 mt-2">
+              {summary.problems.map((p) => (
+                <li>
+                  line {p.line}: {p.email || "(no email)"}: {p.reason}
+                </li>
+              ))}
+            </ul>
+          )}
+        </div>
+      )}
+      <div class="card">
+        <div class="card-body">
+          <p>
+            Paste CSV whose first line names the columns: <code>email</code> (required), <code>reason</code> (
+            {SUPPRESSION_REASONS.join(", ")}; otherwise manual) and <code>comment</code>, as the export writes
+            them. Addresses already suppressed stay as they are.
+          </p>
+          <FormAlert form={form} />
+          <form method="post" action="/suppressions/import" novalidate>
+            <CsrfField token={ctx.csrfToken} />
+            <TextArea form={form} name="csv" label="CSV" required maxLength={MAX_IMPORT_CHARS} rows={10} />
+            <div class="d-flex gap-2">
+              <button type="submit" class="btn btn-primary">
+                Import
+              </button>
+              <a class="btn btn-outline-secondary" href="/suppressions">
+                Back to the list
+              </a>
+            </div>
+          </form>
+        </div>
+      </div>
+    </>,
+  );
+}
+
 function deletePage(ctx: ViewContext, s: Suppression) {
   return renderPage(
     ctx,
@@ -187,6 +242,27 @@ export function suppressionRoutes(app: FastifyInstance, services: Services): voi
         return redirectWith(reply, "/suppressions", "success", `${s.email} is suppressed.`);
       },
       (form) => formPage(viewContext(req, reply), form),
+    );
+  });
+
+  app.get("/suppressions/import", async (req, reply) => {
+    requireUser(req);
+    return sendPage(reply, importPage(viewContext(req, reply), emptyForm));
+  });
+
+  app.post("/suppressions/import", async (req, reply) => {
+    const user = requireUser(req);
+    return handleForm(
+      req,
+      reply,
+      async () => {
+        const csv = String(formBody(req).csv ?? "");
+        if (csv.length > MAX_IMPORT_CHARS)
+          throw new ValidationError({ csv: "Paste at most 1 MB at a time." });
+        const summary = await services.suppressionImport.importCsv(user, [csv]);
+        return sendPage(reply, importPage(viewContext(req, reply), emptyForm, summary));
+      },
+      (form) => importPage(viewContext(req, reply), form),
     );
   });
 

@@ -62,3 +62,46 @@ describe("suppression pages", () => {
     expect((await admin.get("/admin/audit")).body).toContain("Removed suppression");
   });
 });
+
+describe("suppression import", () => {
+  it("imports pasted CSV (the export's format), keeps existing ones, and names bad lines", async () => {
+    const { app, database } = await build();
+    const admin = await setupAdmin(app);
+    await admin.post(
+      "/suppressions/new",
+      { email: "old@example.com", reason: "complaint" },
+      { from: "/suppressions/new" },
+    );
+    const csv = [
+      "email,reason,comment",
+      "new@example.com,hard_bounce,bounced",
+      "OLD@example.com,manual,",
+      "not-an-email,manual,",
+      "'=cmd@example.com,whatever,",
+      "",
+    ].join("\r\n");
+    const res = await admin.post("/suppressions/import", { csv }, { from: "/suppressions/import" });
+    expect(res.statusCode).toBe(200);
+    expect(res.body).toContain("4 rows read: 2 added, 1 already suppressed, 1 invalid.");
+    expect(res.body).toContain("line 4: not-an-email");
+    const rows = await database.db.selectFrom("suppressions").selectAll().orderBy("id").execute();
+    expect(rows.map((r) => [r.email, r.reason, r.source])).toEqual([
+      ["old@example.com", "complaint", "manual"],
+      ["new@example.com", "hard_bounce", "import"],
+      ["=cmd@example.com", "manual", "import"],
+    ]);
+    const bad = await admin.post(
+      "/suppressions/import",
+      { csv: "name\r\nx" },
+      { from: "/suppressions/import" },
+    );
+    expect(bad.statusCode).toBe(422);
+    expect(bad.body).toContain("with an email column");
+    const open = await admin.post(
+      "/suppressions/import",
+      { csv: 'email\r\n"a@example.com' },
+      { from: "/suppressions/import" },
+    );
+    expect(open.statusCode).toBe(422);
+  });
+});
