@@ -8,10 +8,10 @@ import { failureLine } from "../delivery/summary.js";
 const BAR_WIDTH = 30;
 
 export function progressLine(p: Progress): string {
-  const done = p.sent + p.failed;
+  const done = p.sent + p.failed + p.suppressed;
   const filled = p.total === 0 ? BAR_WIDTH : Math.round((done / p.total) * BAR_WIDTH);
   const bar = `${"#".repeat(filled)}${"-".repeat(BAR_WIDTH - filled)}`;
-  return `[${bar}] ${done}/${p.total}  sent ${p.sent}  failed ${p.failed}  pending ${p.pending + p.sending}`;
+  return `[${bar}] ${done}/${p.total}  sent ${p.sent}  failed ${p.failed}  suppressed ${p.suppressed}  pending ${p.pending + p.sending}`;
 }
 
 /** Returns the process exit code: 0 when every delivery was sent, 1 otherwise. */
@@ -45,7 +45,7 @@ export async function sendCommand(
         if (tty) process.stdout.write("\n");
         else console.log(line);
         console.log(
-          `Finished: ${details.outcome_label}. Sent ${details.progress.sent}, failed ${details.progress.failed}.`,
+          `Finished: ${details.outcome_label}. Sent ${details.progress.sent}, failed ${details.progress.failed}, suppressed ${details.progress.suppressed}.`,
         );
         for (const failure of details.summary?.failures ?? []) console.log(`  ${failureLine(failure)}`);
         return details.progress.failed > 0 ? 1 : 0;

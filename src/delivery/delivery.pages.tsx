@@ -13,7 +13,7 @@ import { runPage, sendConfirmPage } from "./delivery.views.js";
 
 const runQuery = (query: unknown) => {
   const q = (query ?? {}) as { status?: string; page?: string };
-  const statuses: DeliveryStatus[] = ["pending", "sending", "sent", "failed"];
+  const statuses: DeliveryStatus[] = ["pending", "sending", "sent", "failed", "suppressed"];
   const status: DeliveryStatus | "" = statuses.find((s) => s === q.status) ?? "";
   const page = pageNumber.parse(q.page);
   return { status, page };

@@ -162,6 +162,7 @@ const STATUS_FILTERS: { value: DeliveryStatus | ""; label: string }[] = [
   { value: "sending", label: "Sending" },
   { value: "sent", label: "Sent" },
   { value: "failed", label: "Failed" },
+  { value: "suppressed", label: "Suppressed" },
 ];
 
 /** A server reply: its code and enhanced status as code, then the rest of its text. */
