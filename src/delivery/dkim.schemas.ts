@@ -15,3 +15,6 @@ export const dkimSelectorSchema = z
   .trim()
   .toLowerCase()
   .regex(new RegExp(`^${LABEL}(?:\\.${LABEL})*$`), "must be letters, digits and hyphens, such as mail2026");
+
+/** `postpilot dkim-keygen --domain D --selector S`. */
+export const dkimKeygenSchema = z.object({ domain: dkimDomainSchema, selector: dkimSelectorSchema });
