@@ -6,7 +6,7 @@ import { AccountEmailsRepository } from "../../src/accounts/account-emails.repos
 import { dkimKeyPath, parseConfig } from "../../src/config.js";
 import type { Database } from "../../src/db/database.js";
 import type { SendOutcome } from "../../src/delivery/classify.js";
-import { dkimRecordName, dkimSigner, generateDkimKey } from "../../src/delivery/dkim.js";
+import { dkimRecordName, dkimSigner, generateDkimKey, SIGNED_HEADERS } from "../../src/delivery/dkim.js";
 import type { Mailer, OutgoingMail } from "../../src/delivery/ports.js";
 import { createDeliveryRuntime, type DeliveryRuntime } from "../../src/delivery/runtime.js";
 import { SigningMailer } from "../../src/delivery/signing.mailer.js";
@@ -20,6 +20,14 @@ const DOMAIN = "postpilot.test";
 const SELECTOR = "s1";
 const key = generateDkimKey();
 const records = { [dkimRecordName(DOMAIN, SELECTOR)]: key.txt };
+
+/** The header names of a message that SIGNED_HEADERS lists, lower case, sorted. */
+function signableHeadersOf(raw: string): string[] {
+  const wanted = new Set(SIGNED_HEADERS.toLowerCase().split(":"));
+  const head = raw.slice(0, raw.indexOf("\r\n\r\n")).split("\r\n");
+  const names = head.filter((l) => /^[^ \t]/.test(l)).map((l) => l.slice(0, l.indexOf(":")).toLowerCase());
+  return [...new Set(names.filter((n) => wanted.has(n)))].sort();
+}
 
 function recordingMailer() {
   const sent: OutgoingMail[] = [];
@@ -140,6 +148,8 @@ describe("DKIM through the delivery runtime", () => {
     for (const message of smtp.received) {
       expect(await verifyDkim(message.raw, records)).toEqual([{ status: "pass", domain: DOMAIN }]);
       expect(signedHeaders(message.raw)).toEqual(expect.arrayContaining(["to", "message-id", "subject"]));
+      // Whatever per-recipient headers a copy gains (List-Unsubscribe…), each one of SIGNED_HEADERS it has is signed.
+      expect(signedHeaders(message.raw).sort()).toEqual(signableHeadersOf(message.raw));
     }
     expect([...smtp.ehloNames]).toEqual(["mail.postpilot.test"]);
   });
