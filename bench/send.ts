@@ -6,6 +6,8 @@
  * pool with the same concurrency, and a naive loop opening one connection per message, one at a time.
  * Runs with every sink reply delayed by 5 ms, then by 0 ms. Prints one JSON line per latency; the 0 ms
  * line is last. Compiled by tsconfig.bench.json to dist/bench (Node 20 cannot run TypeScript).
+ * BENCH_DKIM=1 signs every message of the service run (a fresh key in its DATA_DIR) and also reports the
+ * signer's CPU cost per message (`dkimSignMs`); the bare and naive baselines never sign.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -14,8 +16,10 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { sql } from "kysely";
 import nodemailer from "nodemailer";
+import { writeDkimKey } from "../src/cli/dkim.js";
 import { parseConfig } from "../src/config.js";
 import { Database } from "../src/db/database.js";
+import { dkimSigner, generateDkimKey } from "../src/delivery/dkim.js";
 import { prepareMessage } from "../src/delivery/message.js";
 import { createDeliveryRuntime } from "../src/delivery/runtime.js";
 import { smtpTransportOptions } from "../src/delivery/smtp.mailer.js";
@@ -27,6 +31,9 @@ const NAIVE_MAX_MS = 15_000;
 const LATENCIES = (process.env.BENCH_LATENCIES ?? "5,0").split(",").map(Number);
 /** For profiling one part: BENCH_PARTS=service (default: service,bare,raw,naive). */
 const PARTS = new Set((process.env.BENCH_PARTS ?? "service,bare,raw,naive").split(","));
+const DKIM = process.env.BENCH_DKIM === "1";
+const DKIM_DOMAIN = "postpilot.test";
+const DKIM_SELECTOR = "bench";
 const FROM = "PostPilot Bench <bench@postpilot.test>";
 const SUBJECT = "PostPilot bench: what is new this month";
 const BODY = `Hello,\n\n${"This is a typical newsletter paragraph with some text in it. ".repeat(20)}\n\nBye\n`;
@@ -38,7 +45,7 @@ const here = path.dirname(fileURLToPath(import.meta.url));
  */
 const CONCURRENCY = process.env.SEND_CONCURRENCY ?? "16";
 
-function config(port: number, dataDir: string) {
+function config(port: number, dataDir: string, dkim = false) {
   return parseConfig({
     ...process.env,
     SMTP_URL: `smtp://127.0.0.1:${port}`,
@@ -46,7 +53,21 @@ function config(port: number, dataDir: string) {
     DATA_DIR: dataDir,
     SEND_CONCURRENCY: CONCURRENCY,
     SCHEDULER_INTERVAL_MS: "50",
+    ...(dkim ? { DKIM_DOMAIN, DKIM_SELECTOR } : {}),
   });
+}
+
+/** CPU time of one DKIM signature of the bench's message (the signer alone, one core). */
+async function dkimSignMs(): Promise<number> {
+  const sign = dkimSigner({ domain: DKIM_DOMAIN, selector: DKIM_SELECTOR, ...generateDkimKey() });
+  const prepared = await prepareMessage({ from: FROM, subject: SUBJECT, body: BODY, date: new Date() });
+  const copies = Array.from({ length: 2000 }, (_, i) =>
+    prepared.forRecipient(`r${i}@bench.test`, `b.${i}@x`),
+  );
+  for (const copy of copies.slice(0, 200)) sign(copy);
+  const started = performance.now();
+  for (const copy of copies) sign(copy);
+  return Math.round(((performance.now() - started) / copies.length) * 1000) / 1000;
 }
 
 async function startSink(delayMs: number): Promise<{ port: number; child: ChildProcess }> {
@@ -91,7 +112,8 @@ async function service(port: number) {
   const sampler = setInterval(() => {
     peak = Math.max(peak, rssMb());
   }, 50);
-  const runtime = createDeliveryRuntime({ database, config: config(port, dir) });
+  if (DKIM) writeDkimKey(dir, DKIM_DOMAIN, DKIM_SELECTOR);
+  const runtime = createDeliveryRuntime({ database, config: config(port, dir, DKIM) });
 
   const started = performance.now();
   await database.db.updateTable("mailings").set({ next_run_at: now }).where("id", "=", mailing.id).execute();
@@ -161,6 +183,7 @@ async function naive(port: number) {
   return { msgsPerSec: perSec(sent, ms), sent };
 }
 
+const signMs = DKIM ? await dkimSignMs() : undefined;
 for (const latencyMs of LATENCIES) {
   const sink = await startSink(latencyMs);
   try {
@@ -173,6 +196,8 @@ for (const latencyMs of LATENCIES) {
         n: N,
         latencyMs,
         concurrency: Number(CONCURRENCY),
+        dkim: DKIM,
+        ...(signMs === undefined ? {} : { dkimSignMs: signMs }),
         serviceMsgsPerSec: svc.msgsPerSec,
         bareMsgsPerSec,
         naiveMsgsPerSec: naiveResult.msgsPerSec,

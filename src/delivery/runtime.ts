@@ -9,10 +9,12 @@ import type { Database } from "../db/database.js";
 import { type Clock, systemClock } from "../shared/time.js";
 import { DeliveryService } from "./delivery.service.js";
 import { KyselyDeliveryStore } from "./delivery.store.js";
+import { dkimSigner } from "./dkim.js";
 import { OutboxMailer } from "./outbox.mailer.js";
 import type { EngineConfig, Mailer } from "./ports.js";
 import { KyselyRunsStore } from "./runs.store.js";
 import { Scheduler } from "./scheduler.js";
+import { SigningMailer } from "./signing.mailer.js";
 import { SmtpMailer } from "./smtp.mailer.js";
 import { type DeliveryLogger, DeliveryWorker, silentLogger } from "./worker.js";
 
@@ -52,7 +54,7 @@ export interface DeliveryRuntimeDeps {
   config: Config;
   logger?: DeliveryLogger;
   clock?: Clock;
-  /** Overrides the mailer chosen from SMTP_URL (tests, benches). */
+  /** Overrides the mailer chosen from SMTP_URL (tests, benches); it is still wrapped for DKIM signing. */
   mailer?: Mailer;
 }
 
@@ -61,15 +63,18 @@ export function createDeliveryRuntime(deps: DeliveryRuntimeDeps): DeliveryRuntim
   const clock = deps.clock ?? systemClock;
   const logger = deps.logger ?? silentLogger;
   const engine = engineConfig(config);
-  const mailer =
+  const transport =
     deps.mailer ??
     (config.smtp.url
       ? new SmtpMailer({
           url: config.smtp.url,
           timeoutMs: config.smtp.timeoutMs,
           concurrency: engine.concurrency,
+          name: config.smtp.name,
         })
       : new OutboxMailer(database.db, () => clock.now()));
+  // With DKIM configured, every message (mailings and account emails) is signed as it is handed over.
+  const mailer = config.dkim ? new SigningMailer(transport, dkimSigner(config.dkim)) : transport;
   const worker = new DeliveryWorker({
     store: new KyselyDeliveryStore(database),
     mailer,
