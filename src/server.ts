@@ -78,20 +78,33 @@ function partsOf(options: ServeOptions): string {
 
 type ShutdownLogger = { info(obj: object, msg?: string): void; error(obj: object, msg?: string): void };
 
+/** A repeat of the signal sooner than this is the same request delivered twice, not an impatient user. */
+const REPEAT_MS = 1_000;
+
 /**
  * Runs `close` once on SIGTERM or SIGINT (or when the returned function is called), then exits with 0, or
- * 1 when `close` failed or the shutdown was for a failure; a second signal or 30 s forces the exit.
+ * 1 when `close` failed or the shutdown was for a failure. A second signal, or 30 s, forces the exit; a
+ * repeat within a second does not: under `npm start` both npm (which forwards the signal to its child)
+ * and the sender (systemd signals the whole control group, a terminal's Ctrl-C the process group) signal
+ * node, and that must not cut the two-phase shutdown short.
  */
 export function onShutdown(
   logger: ShutdownLogger,
   close: () => Promise<void>,
 ): (reason: string, exitCode?: number) => void {
-  let closing = false;
+  let closingSince: number | null = null;
   const shutdown = async (reason: string, exitCode = 0) => {
-    if (closing) process.exit(1);
-    closing = true;
+    if (closingSince !== null) {
+      if (Date.now() - closingSince < REPEAT_MS) return;
+      logger.error({ reason }, "forced exit before the shutdown finished");
+      process.exit(1);
+    }
+    closingSince = Date.now();
     logger.info({ reason }, "shutting down");
-    setTimeout(() => process.exit(1), 30_000).unref();
+    setTimeout(() => {
+      logger.error({ reason }, "the shutdown took over 30 s; forced exit");
+      process.exit(1);
+    }, 30_000).unref();
     try {
       await close();
     } catch (error) {

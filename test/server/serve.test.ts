@@ -3,15 +3,23 @@
  * web's event loop stays free while the outbox fills; SIGTERM stops the web, then the engine (two-phase),
  * and frees the port.
  */
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { rmSync } from "node:fs";
 import path from "node:path";
-import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Database } from "../../src/db/database.js";
+import type { Database } from "../../src/db/database.js";
 import { eventually } from "../delivery/support.js";
-import { seedMailing } from "../helpers/fixtures.js";
-import { compileCli, freePort, healthz, ServeProcess } from "./support.js";
+import {
+  compileCli,
+  deliveryStatuses,
+  freePort,
+  healthz,
+  heartbeats,
+  makeDue,
+  outbox,
+  runStatus,
+  ServeProcess,
+  seededDataDir,
+} from "./support.js";
 
 const root = path.resolve(import.meta.dirname, "../..");
 /** Generous for a loaded 2-core machine; with the engine on the web's loop /healthz took over a second. */
@@ -34,19 +42,11 @@ describe("postpilot serve", () => {
     for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
   });
 
-  /** A data folder whose database holds a mailing of `recipients` recipients, not yet due. */
   async function dataDir(recipients: number) {
-    const dir = mkdtempSync(path.join(tmpdir(), "postpilot-serve-"));
-    dirs.push(dir);
-    const database = Database.sqlite(path.join(dir, "postpilot.sqlite"));
-    databases.push(database);
-    await database.migrateToLatest();
-    const { mailing } = await seedMailing(database.db, {
-      recipients,
-      first_send_at: new Date(Date.now() + 3_600_000).toISOString(),
-      next_run_at: null,
-    });
-    return { dir, database, mailingId: mailing.id };
+    const data = await seededDataDir(recipients);
+    dirs.push(data.dir);
+    databases.push(data.database);
+    return data;
   }
 
   async function serve(dir: string, port: number, env: Record<string, string> = {}) {
@@ -57,44 +57,6 @@ describe("postpilot serve", () => {
     });
     processes.push(child);
     return child;
-  }
-
-  /** Makes the mailing due: the scheduler in serve's engine thread creates the run and its worker sends it. */
-  async function makeDue(database: Database, mailingId: number) {
-    await database.db
-      .updateTable("mailings")
-      .set({ next_run_at: new Date().toISOString() })
-      .where("id", "=", mailingId)
-      .execute();
-  }
-
-  async function outbox(database: Database) {
-    return database.db
-      .selectFrom("outbox_messages")
-      .select([
-        sql<number>`count(*)`.as("messages"),
-        sql<number>`count(distinct delivery_id)`.as("deliveries"),
-        sql<number>`count(distinct to_address)`.as("addresses"),
-      ])
-      .executeTakeFirstOrThrow();
-  }
-
-  async function deliveryStatuses(database: Database): Promise<Record<string, number>> {
-    const rows = await database.db
-      .selectFrom("deliveries")
-      .select(["status", sql<number>`count(*)`.as("n")])
-      .groupBy("status")
-      .execute();
-    return Object.fromEntries(rows.map((r) => [r.status, r.n]));
-  }
-
-  async function runStatus(database: Database, mailingId: number) {
-    const run = await database.db
-      .selectFrom("runs")
-      .select("status")
-      .where("mailing_id", "=", mailingId)
-      .executeTakeFirst();
-    return run?.status;
   }
 
   it(`answers /healthz within ${HEALTHZ_BOUND_MS} ms while its engine thread sends 5,000 messages to the outbox`, async () => {
@@ -133,8 +95,7 @@ describe("postpilot serve", () => {
     const first = await serve(dir, port, { SEND_RATE: "400" });
     await makeDue(database, mailingId);
     await eventually(async () => (await outbox(database)).messages >= 200);
-    const workers = await database.db.selectFrom("delivery_workers").select("pid").execute();
-    expect(workers).toEqual([{ pid: first.child.pid }]); // the engine thread shares the process
+    expect(await heartbeats(database)).toEqual([{ pid: first.child.pid }]); // the engine thread shares the process
 
     const signalled = performance.now();
     first.kill("SIGTERM");
@@ -147,7 +108,7 @@ describe("postpilot serve", () => {
     expect(statuses.sending).toBeUndefined();
     expect(statuses.pending).toBeGreaterThan(0); // it really stopped in the middle of the run
     expect(statuses.sent).toBe((await outbox(database)).messages); // what went out was recorded
-    expect(await database.db.selectFrom("delivery_workers").selectAll().execute()).toEqual([]);
+    expect(await heartbeats(database)).toEqual([]);
 
     const restarted = performance.now();
     const second = await serve(dir, port); // the same port: the first process let go of it
@@ -160,6 +121,6 @@ describe("postpilot serve", () => {
 
     second.kill("SIGTERM");
     expect(await second.exited).toEqual({ code: 0, signal: null });
-    expect(await database.db.selectFrom("delivery_workers").selectAll().execute()).toEqual([]);
+    expect(await heartbeats(database)).toEqual([]);
   }, 180_000);
 });

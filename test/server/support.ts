@@ -1,10 +1,15 @@
 /**
  * `postpilot serve` as a real child process, compiled with tsconfig.bench.json: start it on a free port
- * with its own DATA_DIR, time /healthz, and stop it with a signal.
+ * with its own DATA_DIR (a SQLite file seeded here), time /healthz, and stop it with a signal.
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { mkdtempSync } from "node:fs";
 import { createServer } from "node:net";
+import { tmpdir } from "node:os";
 import path from "node:path";
+import { sql } from "kysely";
+import { Database } from "../../src/db/database.js";
+import { seedMailing } from "../helpers/fixtures.js";
 
 const root = path.resolve(import.meta.dirname, "../..");
 
@@ -35,7 +40,10 @@ export function freePort(): Promise<number> {
 export async function healthz(port: number): Promise<{ ok: boolean; ms: number }> {
   const started = performance.now();
   try {
-    const res = await fetch(`http://127.0.0.1:${port}/healthz`, { signal: AbortSignal.timeout(5_000) });
+    const res = await fetch(`http://127.0.0.1:${port}/healthz`, {
+      redirect: "manual",
+      signal: AbortSignal.timeout(5_000),
+    });
     await res.text();
     return { ok: res.status === 200, ms: performance.now() - started };
   } catch {
@@ -70,16 +78,23 @@ export class ServeProcess {
   }
 
   /** Spawns `node <cli> serve …args` and resolves once /healthz answers. */
-  static async start(
-    cli: string,
+  static start(cli: string, port: number, env: Record<string, string>, args: string[] = []) {
+    return ServeProcess.spawn(process.execPath, [cli, "serve", ...args], port, env);
+  }
+
+  /** Spawns any command that serves on `port`; `detached` gives it a process group of its own, like a service. */
+  static async spawn(
+    file: string,
+    args: string[],
     port: number,
     env: Record<string, string>,
-    args: string[] = [],
+    options: { detached?: boolean } = {},
   ): Promise<ServeProcess> {
-    const child = spawn(process.execPath, [cli, "serve", ...args], {
+    const child = spawn(file, args, {
       cwd: root,
       env: childEnv({ ...env, PORT: String(port) }),
       stdio: ["ignore", "pipe", "pipe"],
+      detached: options.detached ?? false,
     });
     const serve = new ServeProcess(child, port);
     const deadline = Date.now() + 20_000;
@@ -100,4 +115,59 @@ export class ServeProcess {
   kill(signal: NodeJS.Signals = "SIGTERM"): void {
     if (this.running) this.child.kill(signal);
   }
+}
+
+/** A data folder whose database holds a mailing of `recipients` recipients, not yet due. */
+export async function seededDataDir(recipients: number) {
+  const dir = mkdtempSync(path.join(tmpdir(), "postpilot-serve-"));
+  const database = Database.sqlite(path.join(dir, "postpilot.sqlite"));
+  await database.migrateToLatest();
+  const { mailing } = await seedMailing(database.db, {
+    recipients,
+    first_send_at: new Date(Date.now() + 3_600_000).toISOString(),
+    next_run_at: null,
+  });
+  return { dir, database, mailingId: mailing.id };
+}
+
+/** Makes the mailing due: the scheduler in serve's engine thread creates the run and its worker sends it. */
+export async function makeDue(database: Database, mailingId: number): Promise<void> {
+  await database.db
+    .updateTable("mailings")
+    .set({ next_run_at: new Date().toISOString() })
+    .where("id", "=", mailingId)
+    .execute();
+}
+
+export async function outbox(database: Database) {
+  return database.db
+    .selectFrom("outbox_messages")
+    .select([
+      sql<number>`count(*)`.as("messages"),
+      sql<number>`count(distinct delivery_id)`.as("deliveries"),
+      sql<number>`count(distinct to_address)`.as("addresses"),
+    ])
+    .executeTakeFirstOrThrow();
+}
+
+export async function deliveryStatuses(database: Database): Promise<Record<string, number>> {
+  const rows = await database.db
+    .selectFrom("deliveries")
+    .select(["status", sql<number>`count(*)`.as("n")])
+    .groupBy("status")
+    .execute();
+  return Object.fromEntries(rows.map((r) => [r.status, r.n]));
+}
+
+export async function runStatus(database: Database, mailingId: number): Promise<string | undefined> {
+  const run = await database.db
+    .selectFrom("runs")
+    .select("status")
+    .where("mailing_id", "=", mailingId)
+    .executeTakeFirst();
+  return run?.status;
+}
+
+export async function heartbeats(database: Database) {
+  return database.db.selectFrom("delivery_workers").select("pid").execute();
 }
