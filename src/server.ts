@@ -24,6 +24,7 @@ export async function serve(
   const database = await openDatabase(config, logger);
   const cache = createCache(config);
   let engine: EngineThread | null = null;
+  let engineStarting: Promise<unknown> = Promise.resolve();
   const services = createServices(database, {
     // The web only says where mail goes; the mailer itself lives in the engine thread.
     sendMode: config.smtp.url ? "smtp" : "outbox",
@@ -42,6 +43,7 @@ export async function serve(
   const address = await app.listen({ host: config.host, port: config.port });
   const shutdown = onShutdown(logger, async () => {
     await app.close();
+    await engineStarting; // a signal during the start still stops the engine in two phases
     await engine?.stop();
     await cache.close();
     await database.close();
@@ -55,12 +57,14 @@ export async function serve(
       );
       shutdown("delivery engine crashed", 1);
     };
-    try {
-      engine = await startEngineThread({ config, parts: options, onCrash: crashed });
-    } catch (error) {
-      crashed(error as Error);
-      return;
-    }
+    engineStarting = startEngineThread({ config, parts: options, onCrash: crashed }).then(
+      (started) => {
+        engine = started;
+      },
+      (error: Error) => crashed(error),
+    );
+    await engineStarting;
+    if (!engine) return; // it did not start: shutting down
   }
   const where = config.databaseUrl ? "PostgreSQL" : `SQLite in ${config.dataDir}`;
   const mail = config.smtp.url ? "SMTP" : "the local outbox (no SMTP_URL)";

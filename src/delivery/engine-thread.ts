@@ -33,9 +33,7 @@ export interface EngineThread {
 /** Starts the thread; resolves once the engine runs, rejects if the thread dies before that. */
 export function startEngineThread(options: EngineThreadOptions): Promise<EngineThread> {
   const data: EngineThreadData = { config: options.config, parts: options.parts };
-  const thread = new Worker(options.entry ?? new URL("./engine-thread.main.js", import.meta.url), {
-    workerData: data,
-  });
+  const thread = new Worker(options.entry ?? defaultEntry(), { workerData: data });
   const send = (request: EngineRequest) => thread.postMessage(request);
   let state: "starting" | "running" | "stopping" | "ended" = "starting";
   let started: { resolve: (engine: EngineThread) => void; reject: (error: Error) => void };
@@ -86,4 +84,14 @@ export function startEngineThread(options: EngineThreadOptions): Promise<EngineT
   return new Promise((resolve, reject) => {
     started = { resolve, reject };
   });
+}
+
+/**
+ * The compiled entry beside this file: dist/delivery/ for the app, dist/bench/src/delivery/ for tests and
+ * benches. Run from source by a TypeScript loader (tsx, which the thread inherits through execArgv), the
+ * .ts entry.
+ */
+function defaultEntry(): URL {
+  const source = import.meta.url.endsWith(".ts");
+  return new URL(source ? "./engine-thread.main.ts" : "./engine-thread.main.js", import.meta.url);
 }
