@@ -91,6 +91,8 @@ export interface DeliveryServiceOptions {
   clock?: Clock;
   /** A worker whose heartbeat is older than this is considered gone. */
   heartbeatStaleMs?: number;
+  /** Called when deliveries became due now (send now, retry failed): wakes an idle worker. */
+  deliveriesDue?: () => void;
 }
 
 export class DeliveryService {
@@ -132,7 +134,10 @@ export class DeliveryService {
       scheduledFor: now.toISOString(),
       now,
     });
-    if ("run" in result) return result.run;
+    if ("run" in result) {
+      this.options.deliveriesDue?.();
+      return result.run;
+    }
     switch (result.skipped) {
       case "busy":
       case "duplicate":
@@ -167,6 +172,7 @@ export class DeliveryService {
       if (result.refused === "gone") throw new NotFoundError(messages.gone);
       throw new ConflictError(messages[result.refused]);
     }
+    this.options.deliveriesDue?.();
     return this.getRun(actor, runId);
   }
 

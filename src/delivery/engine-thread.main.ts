@@ -14,7 +14,7 @@ export interface EngineThreadData {
   parts: { worker: boolean; scheduler: boolean };
 }
 
-/** From the web's thread: a mailing changed (look for due mailings now), or shut down. */
+/** From the web's thread: a mailing changed or deliveries became due (look now, not at the next poll), or shut down. */
 export type EngineRequest = { type: "wake" } | { type: "stop" };
 /** To the web's thread: running (with the worker's heartbeat id), or stopped with everything recorded. */
 export type EngineReport = { type: "started"; workerId: string | null } | { type: "stopped" };
@@ -42,8 +42,10 @@ async function stop(): Promise<void> {
 }
 
 port.on("message", (request: EngineRequest) => {
-  if (request.type === "wake") runtime.scheduler.wake();
-  else if (request.type === "stop" && !stopRequested) {
+  if (request.type === "wake") {
+    runtime.scheduler.wake();
+    runtime.worker.wake();
+  } else if (request.type === "stop" && !stopRequested) {
     stopRequested = true;
     // Thrown again as an uncaught error: it reaches the web's thread as this thread's "error" event.
     stop().catch((error: unknown) =>
