@@ -1,23 +1,31 @@
 /**
  * npm run bench:send [-- N]   (N: recipients, default 20000, or BENCH_N)
  *
- * Sends a mailing of N recipients through the real scheduler and worker (file SQLite under a temp dir)
- * into a raw-socket SMTP sink running in a child process, and in the same run measures a bare nodemailer
- * pool with the same concurrency, and a naive loop opening one connection per message, one at a time.
- * Runs with every sink reply delayed by 5 ms, then by 0 ms. Prints one JSON line per latency; the 0 ms
- * line is last. Compiled by tsconfig.bench.json to dist/bench (Node 20 cannot run TypeScript).
+ * Sends a mailing of N recipients through `postpilot serve` in a child process (the web, with the real
+ * scheduler and worker in its engine thread; file SQLite under a temp dir) into a raw-socket SMTP sink
+ * running in another child process. Meanwhile a signed-in user's home page is requested one request at a
+ * time, one every 20 ms (BENCH_WEB_EVERY_MS), and its p99 is compared with the same page idle before the
+ * run. In the same run it measures a bare nodemailer pool with the same concurrency, and a naive loop
+ * opening one connection per message, one at a time. Runs with every sink reply delayed by 5 ms, then by
+ * 0 ms. Prints one JSON line per latency; the 0 ms line is last. Compiled by tsconfig.bench.json to
+ * dist/bench (Node 20 cannot run TypeScript).
+ * BENCH_DKIM=1 signs every message of the service run (a fresh key in its DATA_DIR) and also reports the
+ * signer's CPU cost per message (`dkimSignMs`); the bare and naive baselines never sign.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { sql } from "kysely";
 import nodemailer from "nodemailer";
+import { hashPassword } from "../src/accounts/password.js";
+import { writeDkimKey } from "../src/cli/dkim.js";
 import { parseConfig } from "../src/config.js";
 import { Database } from "../src/db/database.js";
+import { dkimSigner, generateDkimKey } from "../src/delivery/dkim.js";
 import { prepareMessage } from "../src/delivery/message.js";
-import { createDeliveryRuntime } from "../src/delivery/runtime.js";
 import { smtpTransportOptions } from "../src/delivery/smtp.mailer.js";
 import { createMailing, createMessage, createUser } from "../test/helpers/fixtures.js";
 
@@ -28,9 +36,18 @@ const LATENCIES = (process.env.BENCH_LATENCIES ?? "5,0").split(",").map(Number);
 /** For profiling one part: BENCH_PARTS=service (default: service,bare,raw,naive). */
 const PARTS = new Set((process.env.BENCH_PARTS ?? "service,bare,raw,naive").split(","));
 const FROM = "PostPilot Bench <bench@postpilot.test>";
+const DKIM = process.env.BENCH_DKIM === "1";
+const DKIM_DOMAIN = "postpilot.test";
+const DKIM_SELECTOR = "bench";
 const SUBJECT = "PostPilot bench: what is new this month";
 const BODY = `Hello,\n\n${"This is a typical newsletter paragraph with some text in it. ".repeat(20)}\n\nBye\n`;
 const here = path.dirname(fileURLToPath(import.meta.url));
+const cli = path.join(here, "../src/cli.js");
+const PASSWORD = "bench password 123";
+/** The page timed during the run, and how often it is requested (one request at a time). */
+const WEB_PAGE = "/";
+const WEB_EVERY_MS = Number(process.env.BENCH_WEB_EVERY_MS ?? 20);
+const WEB_IDLE_SAMPLES = 250;
 
 /**
  * 16 connections unless SEND_CONCURRENCY says otherwise: with 8 (the product default) even the bare pool
@@ -49,6 +66,19 @@ function config(port: number, dataDir: string) {
   });
 }
 
+/** CPU time of one DKIM signature of the bench's message (the signer alone, one core). */
+async function dkimSignMs(): Promise<number> {
+  const sign = dkimSigner({ domain: DKIM_DOMAIN, selector: DKIM_SELECTOR, ...generateDkimKey() });
+  const prepared = await prepareMessage({ from: FROM, subject: SUBJECT, body: BODY, date: new Date() });
+  const copies = Array.from({ length: 2000 }, (_, i) =>
+    prepared.forRecipient(`r${i}@bench.test`, `b.${i}@x`),
+  );
+  for (const copy of copies.slice(0, 200)) sign(copy);
+  const started = performance.now();
+  for (const copy of copies) sign(copy);
+  return Math.round(((performance.now() - started) / copies.length) * 1000) / 1000;
+}
+
 async function startSink(delayMs: number): Promise<{ port: number; child: ChildProcess }> {
   const child = spawn(process.execPath, [path.join(here, "sink.js"), String(delayMs)], {
     stdio: ["ignore", "pipe", "inherit"],
@@ -60,15 +90,86 @@ async function startSink(delayMs: number): Promise<{ port: number; child: ChildP
   return { port, child };
 }
 
-const rssMb = () => Math.round((process.memoryUsage.rss() / 1024 / 1024) * 10) / 10;
 const perSec = (count: number, ms: number) => Math.round((count / ms) * 1000);
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** (a) The service end to end: from "send" (the mailing becomes due) to the last delivery recorded. */
-async function service(port: number) {
+function p99(samples: number[]): number {
+  const sorted = [...samples].sort((a, b) => a - b);
+  return Math.round((sorted[Math.max(0, Math.ceil(sorted.length * 0.99) - 1)] ?? 0) * 10) / 10;
+}
+
+/** A `done` for probe(): true after it has been asked `n` times. */
+function times(n: number): () => boolean {
+  let asked = 0;
+  return () => asked++ >= n;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer().once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === "object" && address ? address.port : 0));
+    });
+  });
+}
+
+/** The highest resident set size the process has had (Linux), in MB; null elsewhere. */
+function peakRssMb(pid: number): number | null {
+  try {
+    const kb = Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1]);
+    return Number.isFinite(kb) ? Math.round((kb / 1024) * 10) / 10 : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Signs in through /login like a browser; returns the session cookie. */
+async function signIn(base: string, email: string): Promise<string> {
+  const page = await fetch(`${base}/login`);
+  const cookies = page.headers
+    .getSetCookie()
+    .map((c) => c.split(";")[0])
+    .join("; ");
+  const csrf = /name="_csrf" value="([^"]+)"/.exec(await page.text())?.[1] ?? "";
+  const login = await fetch(`${base}/login`, {
+    method: "POST",
+    redirect: "manual",
+    headers: { cookie: cookies, "content-type": "application/x-www-form-urlencoded" },
+    body: new URLSearchParams({ email, password: PASSWORD, _csrf: csrf }).toString(),
+  });
+  const session = login.headers.getSetCookie().find((c) => c.startsWith("pp_session="));
+  if (!session) throw new Error(`login failed: ${login.status}`);
+  return session.split(";")[0]!;
+}
+
+/** Requests `url` one at a time, starting one every WEB_EVERY_MS, until `done()`; returns the latencies. */
+async function probe(url: string, cookie: string, done: () => boolean): Promise<number[]> {
+  const samples: number[] = [];
+  while (!done()) {
+    const started = performance.now();
+    const res = await fetch(url, { headers: { cookie }, redirect: "manual" });
+    await res.arrayBuffer();
+    if (res.status !== 200) throw new Error(`${url} answered ${res.status}`);
+    const ms = performance.now() - started;
+    samples.push(ms);
+    await sleep(Math.max(0, WEB_EVERY_MS - ms));
+  }
+  return samples;
+}
+
+/**
+ * (a) The service end to end, the way `postpilot serve` runs it: from "send" (the mailing becomes due) to
+ * the last delivery recorded, with the web's p99 during the run and idle before it.
+ */
+async function service(smtpPort: number) {
   const dir = mkdtempSync(path.join(tmpdir(), "postpilot-bench-"));
-  const database = Database.sqlite(path.join(dir, "bench.sqlite"));
+  const database = Database.sqlite(path.join(dir, "postpilot.sqlite"));
   await database.migrateToLatest();
-  const user = await createUser(database.db);
+  const user = await createUser(database.db, {
+    email: "user@bench.test",
+    password_hash: await hashPassword(PASSWORD),
+  });
   const message = await createMessage(database.db, user.id, { subject: SUBJECT, body: BODY });
   const now = new Date().toISOString();
   // Recipients are generated in SQL, so seeding N of them costs the bench process no memory.
@@ -86,34 +187,78 @@ async function service(port: number) {
   await sql`insert into mailing_recipients (mailing_id, recipient_id) select ${mailing.id}, id from recipients`.execute(
     database.db,
   );
-  global.gc?.();
-  let peak = rssMb();
-  const sampler = setInterval(() => {
-    peak = Math.max(peak, rssMb());
-  }, 50);
-  const runtime = createDeliveryRuntime({ database, config: config(port, dir) });
 
-  const started = performance.now();
-  await database.db.updateTable("mailings").set({ next_run_at: now }).where("id", "=", mailing.id).execute();
-  runtime.start();
-  let run: { status: string; sent_count: number } | undefined;
-  for (;;) {
-    run = await database.db
-      .selectFrom("runs")
-      .select(["status", "sent_count"])
-      .where("mailing_id", "=", mailing.id)
-      .executeTakeFirst();
-    if (run && run.status !== "sending") break;
-    await new Promise((r) => setTimeout(r, 20));
+  const webPort = await freePort();
+  if (DKIM) writeDkimKey(dir, DKIM_DOMAIN, DKIM_SELECTOR);
+  const serve = spawn(process.execPath, [cli, "serve"], {
+    env: {
+      ...process.env,
+      DATA_DIR: dir,
+      HOST: "127.0.0.1",
+      PORT: String(webPort),
+      LOG_LEVEL: "error",
+      SMTP_URL: `smtp://127.0.0.1:${smtpPort}`,
+      SMTP_FROM: FROM,
+      SEND_CONCURRENCY: CONCURRENCY,
+      SCHEDULER_INTERVAL_MS: "50",
+      ...(DKIM ? { DKIM_DOMAIN, DKIM_SELECTOR } : {}),
+    },
+    stdio: ["ignore", "inherit", "inherit"],
+  });
+  const exited = new Promise<number | null>((resolve) => serve.once("exit", resolve));
+  try {
+    const base = `http://127.0.0.1:${webPort}`;
+    for (;;) {
+      if (serve.exitCode !== null) throw new Error(`serve exited with ${serve.exitCode}`);
+      const up = await fetch(`${base}/healthz`).then(
+        (r) => r.ok,
+        () => false,
+      );
+      if (up) break;
+      await sleep(50);
+    }
+    const cookie = await signIn(base, user.email);
+    const url = base + WEB_PAGE;
+    await probe(url, cookie, times(20)); // warm-up
+    const idle = await probe(url, cookie, times(WEB_IDLE_SAMPLES));
+
+    const started = performance.now();
+    await database.db
+      .updateTable("mailings")
+      .set({ next_run_at: now })
+      .where("id", "=", mailing.id)
+      .execute();
+    let run: { status: string; sent_count: number } | undefined;
+    const during = probe(url, cookie, () => run !== undefined && run.status !== "sending");
+    for (;;) {
+      run = await database.db
+        .selectFrom("runs")
+        .select(["status", "sent_count"])
+        .where("mailing_id", "=", mailing.id)
+        .executeTakeFirst();
+      if (run && run.status !== "sending") break;
+      await sleep(20);
+    }
+    const ms = performance.now() - started;
+    const web = await during;
+    const peak = peakRssMb(serve.pid!);
+    if (run.sent_count !== N) throw new Error(`service sent ${run.sent_count} of ${N}`);
+    return {
+      msgsPerSec: perSec(N, ms),
+      seconds: Math.round(ms) / 1000,
+      peakRssMb: peak,
+      webP99Ms: p99(web),
+      webIdleP99Ms: p99(idle),
+      webMaxMs: Math.round(Math.max(...web) * 10) / 10,
+      webSamples: web.length,
+    };
+  } finally {
+    serve.kill("SIGTERM");
+    const code = await exited;
+    await database.close();
+    rmSync(dir, { recursive: true, force: true });
+    if (code !== 0) console.error(`serve exited with ${code}`);
   }
-  const ms = performance.now() - started;
-  clearInterval(sampler);
-  peak = Math.max(peak, rssMb());
-  await runtime.stop();
-  await database.close();
-  rmSync(dir, { recursive: true, force: true });
-  if (run.sent_count !== N) throw new Error(`service sent ${run.sent_count} of ${N}`);
-  return { msgsPerSec: perSec(N, ms), seconds: Math.round(ms) / 1000, peakRssMb: peak };
 }
 
 /** (b) A bare nodemailer pool, same concurrency: nodemailer builds each message (and, raw: prebuilt). */
@@ -161,10 +306,13 @@ async function naive(port: number) {
   return { msgsPerSec: perSec(sent, ms), sent };
 }
 
+const signMs = DKIM ? await dkimSignMs() : undefined;
 for (const latencyMs of LATENCIES) {
   const sink = await startSink(latencyMs);
   try {
-    const svc = PARTS.has("service") ? await service(sink.port) : { msgsPerSec: 0, seconds: 0, peakRssMb: 0 };
+    const svc = PARTS.has("service")
+      ? await service(sink.port)
+      : { msgsPerSec: 0, seconds: 0, peakRssMb: 0, webP99Ms: 0, webIdleP99Ms: 0, webMaxMs: 0, webSamples: 0 };
     const bareMsgsPerSec = PARTS.has("bare") ? await bare(sink.port, false) : 0;
     const bareRawMsgsPerSec = PARTS.has("raw") ? await bare(sink.port, true) : 0;
     const naiveResult = PARTS.has("naive") ? await naive(sink.port) : { msgsPerSec: 0, sent: 0 };
@@ -173,6 +321,8 @@ for (const latencyMs of LATENCIES) {
         n: N,
         latencyMs,
         concurrency: Number(CONCURRENCY),
+        dkim: DKIM,
+        ...(signMs === undefined ? {} : { dkimSignMs: signMs }),
         serviceMsgsPerSec: svc.msgsPerSec,
         bareMsgsPerSec,
         naiveMsgsPerSec: naiveResult.msgsPerSec,
@@ -182,6 +332,11 @@ for (const latencyMs of LATENCIES) {
         naiveN: naiveResult.sent,
         serviceVsBare: Math.round((svc.msgsPerSec / bareMsgsPerSec) * 100) / 100,
         serviceVsNaive: Math.round((svc.msgsPerSec / naiveResult.msgsPerSec) * 10) / 10,
+        webPage: WEB_PAGE,
+        webIdleP99Ms: svc.webIdleP99Ms,
+        webP99Ms: svc.webP99Ms,
+        webMaxMs: svc.webMaxMs,
+        webSamples: svc.webSamples,
       })}\n`,
     );
   } finally {

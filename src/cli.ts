@@ -2,22 +2,23 @@
 import { createInterface } from "node:readline/promises";
 import { Command, Option } from "commander";
 import { registerDemoCommands } from "./cli/demo.js";
+import { registerDkimCommands } from "./cli/dkim.js";
 import { registerRecipientCommands } from "./cli/recipients.js";
 import { sendCommand } from "./cli/send.js";
 import { registerSuppressionCommands } from "./cli/suppressions.js";
 import { formatTable } from "./cli/table.js";
 import { registerTokenCommands } from "./cli/tokens.js";
 import { registerUserCommands } from "./cli/users.js";
-import { type Config, ConfigError, loadConfig } from "./config.js";
+import { type Config, ConfigError, loadConfig, type ParseOptions } from "./config.js";
 import { createLogger, createServices, openDatabase } from "./container.js";
 import { createDeliveryRuntime } from "./delivery/runtime.js";
 import type { MailingRow } from "./mailings/mailings.repository.js";
 import { onShutdown, serve } from "./server.js";
 import { DomainError, ValidationError } from "./shared/errors.js";
 
-function config() {
+function config(options?: ParseOptions) {
   try {
-    return loadConfig();
+    return loadConfig(options);
   } catch (error) {
     if (error instanceof ConfigError) {
       console.error(error.message);
@@ -180,6 +181,7 @@ export function buildCli(): Command {
   registerDemoCommands(program);
   registerRecipientCommands(program);
   registerSuppressionCommands(program);
+  registerDkimCommands(program, () => config({ readDkimKey: false }));
   return program;
 }
 

@@ -2,9 +2,12 @@
  * The service's configuration: read from the environment (and an optional .env) and validated in one
  * place. Nothing else reads process.env.
  */
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { z } from "zod";
+import { privateKeyFrom } from "./delivery/dkim.js";
+import { dkimDomainSchema, dkimSelectorSchema } from "./delivery/dkim.schemas.js";
 
 const intFrom = (min: number, fallback: number) =>
   z.coerce
@@ -46,6 +49,16 @@ const envSchema = z.object({
     .max(500)
     .default("To stop receiving these emails, unsubscribe: {{unsubscribe_url}}"),
   SMTP_TIMEOUT_MS: intFrom(100, 15_000),
+  SMTP_NAME: z
+    .string()
+    .regex(
+      /^(?:\[[0-9a-fA-F:.]+\]|[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?)$/,
+      "must be a host name such as mail.example.com, or an address literal such as [192.0.2.1]",
+    )
+    .optional(),
+  DKIM_DOMAIN: dkimDomainSchema.optional(),
+  DKIM_SELECTOR: dkimSelectorSchema.optional(),
+  DKIM_PRIVATE_KEY_FILE: z.string().min(1).optional(),
   SEND_CONCURRENCY: intFrom(1, 16),
   SEND_RATE: z.coerce
     .number({ error: "must be a number (0 = unlimited)" })
@@ -70,12 +83,15 @@ export type Config = {
   trustProxy: boolean;
   /** When set, the cache is shared by every instance through this Redis; otherwise it is in-process. */
   redisUrl: string | undefined;
-  smtp: { url: string | undefined; from: string; timeoutMs: number };
+  /** name: the EHLO host name (SMTP_NAME, default os.hostname()). */
+  smtp: { url: string | undefined; from: string; timeoutMs: number; name: string };
   /**
    * Every mailing copy's unsubscribe link: the optional mailto for List-Unsubscribe, and the footer added to
    * messages without {{unsubscribe_url}} (its own {{unsubscribe_url}} is the link).
    */
   unsubscribe: { mailto: string | undefined; footer: string };
+  /** Set when DKIM_DOMAIN and DKIM_SELECTOR are: every message is signed with this key. */
+  dkim: { domain: string; selector: string; keyFile: string; privateKey: string } | undefined;
   send: {
     concurrency: number;
     rate: number;
@@ -90,12 +106,20 @@ export type Config = {
 
 export class ConfigError extends Error {}
 
+export interface ParseOptions {
+  /** false: do not read DKIM_PRIVATE_KEY_FILE (`dkim-keygen`, which writes it); `dkim` is then undefined. */
+  readDkimKey?: boolean;
+}
+
 /** Parses an environment into a Config; throws a ConfigError that names every bad variable. */
-export function parseConfig(env: Record<string, string | undefined>): Config {
+export function parseConfig(env: Record<string, string | undefined>, options: ParseOptions = {}): Config {
   const result = envSchema.safeParse(env);
-  if (!result.success) {
-    const lines = result.error.issues.map((issue) => `  ${issue.path.join(".")}: ${issue.message}`);
-    throw new ConfigError(`Invalid configuration:\n${lines.join("\n")}`);
+  const problems = result.success
+    ? []
+    : result.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`);
+  const dkim = result.success && options.readDkimKey !== false ? dkimFrom(result.data, problems) : undefined;
+  if (!result.success || problems.length > 0) {
+    throw new ConfigError(`Invalid configuration:\n${problems.map((p) => `  ${p}`).join("\n")}`);
   }
   const e = result.data;
   return {
@@ -108,8 +132,14 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     logLevel: e.LOG_LEVEL,
     trustProxy: e.TRUST_PROXY,
     redisUrl: e.REDIS_URL,
-    smtp: { url: e.SMTP_URL, from: e.SMTP_FROM, timeoutMs: e.SMTP_TIMEOUT_MS },
+    smtp: {
+      url: e.SMTP_URL,
+      from: e.SMTP_FROM,
+      timeoutMs: e.SMTP_TIMEOUT_MS,
+      name: e.SMTP_NAME ?? (os.hostname() || "localhost"),
+    },
     unsubscribe: { mailto: e.UNSUBSCRIBE_MAILTO, footer: e.UNSUBSCRIBE_FOOTER },
+    dkim,
     send: {
       concurrency: e.SEND_CONCURRENCY,
       rate: e.SEND_RATE,
@@ -131,8 +161,47 @@ export function publicBaseUrl(config: Pick<Config, "publicUrl" | "port">): strin
   return (config.publicUrl ?? `http://localhost:${config.port}`).replace(/\/+$/, "");
 }
 
+/** The default key file, where `postpilot dkim-keygen` writes it. */
+export function dkimKeyPath(dataDir: string, domain: string, selector: string): string {
+  return path.join(path.resolve(dataDir), "dkim", `${selector}.${domain}.pem`);
+}
+
+/** Both DKIM_DOMAIN and DKIM_SELECTOR, or neither; the key file must hold a PEM RSA private key. */
+function dkimFrom(e: z.infer<typeof envSchema>, problems: string[]): Config["dkim"] {
+  const { DKIM_DOMAIN: domain, DKIM_SELECTOR: selector } = e;
+  if (!domain || !selector) {
+    if (domain) problems.push("DKIM_SELECTOR: must be set when DKIM_DOMAIN is");
+    if (selector) problems.push("DKIM_DOMAIN: must be set when DKIM_SELECTOR is");
+    if (e.DKIM_PRIVATE_KEY_FILE && !domain && !selector)
+      problems.push("DKIM_PRIVATE_KEY_FILE: needs DKIM_DOMAIN and DKIM_SELECTOR");
+    return undefined;
+  }
+  const keyFile = e.DKIM_PRIVATE_KEY_FILE
+    ? path.resolve(e.DKIM_PRIVATE_KEY_FILE)
+    : dkimKeyPath(e.DATA_DIR, domain, selector);
+  let privateKey: string;
+  try {
+    privateKey = readFileSync(keyFile, "utf8");
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const why = code === "ENOENT" ? "does not exist" : `cannot be read (${code ?? String(error)})`;
+    const hint = e.DKIM_PRIVATE_KEY_FILE
+      ? ""
+      : ` (run \`postpilot dkim-keygen --domain ${domain} --selector ${selector}\`)`;
+    problems.push(`DKIM_PRIVATE_KEY_FILE: ${keyFile} ${why}${hint}`);
+    return undefined;
+  }
+  try {
+    privateKeyFrom(privateKey);
+  } catch (error) {
+    problems.push(`DKIM_PRIVATE_KEY_FILE: ${keyFile} ${(error as Error).message}`);
+    return undefined;
+  }
+  return { domain, selector, keyFile, privateKey };
+}
+
 /** Loads ./.env (when present, without overriding the real environment) and parses process.env. */
-export function loadConfig(): Config {
+export function loadConfig(options: ParseOptions = {}): Config {
   if (existsSync(".env")) process.loadEnvFile(".env");
-  return parseConfig(process.env);
+  return parseConfig(process.env, options);
 }

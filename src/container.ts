@@ -89,7 +89,11 @@ export function createServices(database: Database, options: ServiceOptions = {})
       await figuresChanged(ownerId);
     }),
     dashboard,
-    delivery: new DeliveryService(database, { mode: options.sendMode ?? "outbox", clock }),
+    delivery: new DeliveryService(database, {
+      mode: options.sendMode ?? "outbox",
+      clock,
+      deliveriesDue: () => options.mailingsChanged?.(),
+    }),
     blog,
     demo: new DemoService(database, { blog, clock }),
     admin: new AdminService(database, clock, () => options.mailingsChanged?.()),

@@ -1,11 +1,13 @@
 /**
- * `postpilot serve`: the web app, plus the scheduler and the worker unless told otherwise, with a two-phase
- * shutdown (stop taking requests and claiming work, finish what is in flight, then close the database).
+ * `postpilot serve`: the web app on this thread, and the scheduler and the worker (unless told otherwise)
+ * in the engine thread, off the web's event loop. Shutdown is two-phase: the web stops taking requests,
+ * the engine stops claiming, finishes and records what is in flight and releases the rest, then the
+ * database is closed. A crash of the engine thread stops the process with exit code 1.
  */
 import { createCache } from "./cache/index.js";
 import type { Config } from "./config.js";
 import { createLogger, createServices, openDatabase, sessionSecret, uploadsDir } from "./container.js";
-import { createDeliveryRuntime } from "./delivery/runtime.js";
+import { type EngineThread, startEngineThread } from "./delivery/engine-thread.js";
 import { unsubscribeSecret } from "./suppression/unsubscribe-token.js";
 import { buildApp } from "./web/app.js";
 
@@ -19,15 +21,18 @@ export async function serve(
   options: ServeOptions = { worker: true, scheduler: true },
 ): Promise<void> {
   const logger = createLogger(config);
+  // Migrates before the engine thread opens its own connection, so migrations never run twice at once.
   const database = await openDatabase(config, logger);
-  const runtime = createDeliveryRuntime({ database, config, logger: logger.child({ part: "delivery" }) });
   const cache = createCache(config);
+  let engine: EngineThread | null = null;
+  let engineStarting: Promise<unknown> = Promise.resolve();
   const services = createServices(database, {
-    sendMode: runtime.mailer.kind,
+    // The web only says where mail goes; the mailer itself lives in the engine thread.
+    sendMode: config.smtp.url ? "smtp" : "outbox",
     publicUrl: config.publicUrl,
     cache,
     uploadsDir: uploadsDir(config.dataDir),
-    mailingsChanged: () => runtime.scheduler.wake(),
+    mailingsChanged: () => engine?.wake(),
     unsubscribeSecret: unsubscribeSecret(config.dataDir),
   });
   const app = await buildApp({
@@ -38,35 +43,83 @@ export async function serve(
     https: config.publicUrl?.startsWith("https://") ?? false,
   });
   const address = await app.listen({ host: config.host, port: config.port });
-  runtime.start(options);
-  const where = config.databaseUrl ? "PostgreSQL" : `SQLite in ${config.dataDir}`;
-  const mail = config.smtp.url ? "SMTP" : "the local outbox (no SMTP_URL)";
-  logger.info(
-    `PostPilot is listening on ${address.replace("0.0.0.0", "localhost")} (database: ${where}; mail: ${mail})`,
-  );
-
-  onShutdown(logger, async () => {
+  const shutdown = onShutdown(logger, async () => {
     await app.close();
-    await runtime.stop();
+    await engineStarting; // a signal during the start still stops the engine in two phases
+    await engine?.stop();
     await cache.close();
     await database.close();
   });
+
+  if (options.worker || options.scheduler) {
+    const crashed = (error: Error) => {
+      logger.fatal(
+        { err: error },
+        "the delivery engine thread crashed: nothing is sent any more; exiting so that a supervisor restarts PostPilot",
+      );
+      shutdown("delivery engine crashed", 1);
+    };
+    engineStarting = startEngineThread({ config, parts: options, onCrash: crashed }).then(
+      (started) => {
+        engine = started;
+      },
+      (error: Error) => crashed(error),
+    );
+    await engineStarting;
+    if (!engine) return; // it did not start: shutting down
+  }
+  const where = config.databaseUrl ? "PostgreSQL" : `SQLite in ${config.dataDir}`;
+  const mail = config.smtp.url ? "SMTP" : "the local outbox (no SMTP_URL)";
+  const sending = !engine
+    ? "no sending in this process"
+    : `sending in the engine thread (${partsOf(options)})`;
+  logger.info(
+    `PostPilot is listening on ${address.replace("0.0.0.0", "localhost")} (database: ${where}; mail: ${mail}; ${sending})`,
+  );
 }
 
-/** Runs `close` once on SIGTERM or SIGINT, then exits; a second signal or 30 s forces the exit. */
+function partsOf(options: ServeOptions): string {
+  return [options.scheduler && "scheduler", options.worker && "worker"].filter(Boolean).join(" + ");
+}
+
+type ShutdownLogger = { info(obj: object, msg?: string): void; error(obj: object, msg?: string): void };
+
+/** A repeat of the signal sooner than this is the same request delivered twice, not an impatient user. */
+const REPEAT_MS = 1_000;
+
+/**
+ * Runs `close` once on SIGTERM or SIGINT (or when the returned function is called), then exits with 0, or
+ * 1 when `close` failed or the shutdown was for a failure. A second signal, or 30 s, forces the exit; a
+ * repeat within a second does not: under `npm start` both npm (which forwards the signal to its child)
+ * and the sender (systemd signals the whole control group, a terminal's Ctrl-C the process group) signal
+ * node, and that must not cut the two-phase shutdown short.
+ */
 export function onShutdown(
-  logger: { info(obj: object, msg?: string): void },
+  logger: ShutdownLogger,
   close: () => Promise<void>,
-): void {
-  let closing = false;
-  const shutdown = async (signal: string) => {
-    if (closing) process.exit(1);
-    closing = true;
-    logger.info({ signal }, "shutting down");
-    setTimeout(() => process.exit(1), 30_000).unref();
-    await close();
-    process.exit(0);
+): (reason: string, exitCode?: number) => void {
+  let closingSince: number | null = null;
+  const shutdown = async (reason: string, exitCode = 0) => {
+    if (closingSince !== null) {
+      if (Date.now() - closingSince < REPEAT_MS) return;
+      logger.error({ reason }, "forced exit before the shutdown finished");
+      process.exit(1);
+    }
+    closingSince = Date.now();
+    logger.info({ reason }, "shutting down");
+    setTimeout(() => {
+      logger.error({ reason }, "the shutdown took over 30 s; forced exit");
+      process.exit(1);
+    }, 30_000).unref();
+    try {
+      await close();
+    } catch (error) {
+      logger.error({ err: error }, "shutdown failed");
+      process.exit(1);
+    }
+    process.exit(exitCode);
   };
   process.on("SIGTERM", () => void shutdown("SIGTERM"));
   process.on("SIGINT", () => void shutdown("SIGINT"));
+  return (reason, exitCode) => void shutdown(reason, exitCode);
 }

@@ -93,6 +93,8 @@ export interface DeliveryServiceOptions {
   clock?: Clock;
   /** A worker whose heartbeat is older than this is considered gone. */
   heartbeatStaleMs?: number;
+  /** Called when deliveries became due now (send now, retry failed): wakes an idle worker. */
+  deliveriesDue?: () => void;
 }
 
 export class DeliveryService {
@@ -134,7 +136,10 @@ export class DeliveryService {
       scheduledFor: now.toISOString(),
       now,
     });
-    if ("run" in result) return result.run;
+    if ("run" in result) {
+      this.options.deliveriesDue?.();
+      return result.run;
+    }
     switch (result.skipped) {
       case "busy":
       case "duplicate":
@@ -169,6 +174,7 @@ export class DeliveryService {
       if (result.refused === "gone") throw new NotFoundError(messages.gone);
       throw new ConflictError(messages[result.refused]);
     }
+    this.options.deliveriesDue?.();
     return this.getRun(actor, runId);
   }
 

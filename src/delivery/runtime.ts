@@ -12,10 +12,12 @@ import { unsubscribeLinks } from "../suppression/unsubscribe-links.js";
 import { unsubscribeSecret } from "../suppression/unsubscribe-token.js";
 import { DeliveryService } from "./delivery.service.js";
 import { KyselyDeliveryStore } from "./delivery.store.js";
+import { dkimSigner } from "./dkim.js";
 import { OutboxMailer } from "./outbox.mailer.js";
 import type { EngineConfig, Mailer, UnsubscribeLinks } from "./ports.js";
 import { KyselyRunsStore } from "./runs.store.js";
 import { Scheduler } from "./scheduler.js";
+import { SigningMailer } from "./signing.mailer.js";
 import { SmtpMailer } from "./smtp.mailer.js";
 import { type DeliveryLogger, DeliveryWorker, silentLogger } from "./worker.js";
 
@@ -55,7 +57,7 @@ export interface DeliveryRuntimeDeps {
   config: Config;
   logger?: DeliveryLogger;
   clock?: Clock;
-  /** Overrides the mailer chosen from SMTP_URL (tests, benches). */
+  /** Overrides the mailer chosen from SMTP_URL (tests, benches); it is still wrapped for DKIM signing. */
   mailer?: Mailer;
   /** Overrides the unsubscribe links built from the data folder's unsubscribe-secret and PUBLIC_URL. */
   unsubscribe?: UnsubscribeLinks;
@@ -66,15 +68,18 @@ export function createDeliveryRuntime(deps: DeliveryRuntimeDeps): DeliveryRuntim
   const clock = deps.clock ?? systemClock;
   const logger = deps.logger ?? silentLogger;
   const engine = engineConfig(config);
-  const mailer =
+  const transport =
     deps.mailer ??
     (config.smtp.url
       ? new SmtpMailer({
           url: config.smtp.url,
           timeoutMs: config.smtp.timeoutMs,
           concurrency: engine.concurrency,
+          name: config.smtp.name,
         })
       : new OutboxMailer(database.db, () => clock.now()));
+  // With DKIM configured, every message (mailings and account emails) is signed as it is handed over.
+  const mailer = config.dkim ? new SigningMailer(transport, dkimSigner(config.dkim)) : transport;
   const worker = new DeliveryWorker({
     store: new KyselyDeliveryStore(database),
     mailer,

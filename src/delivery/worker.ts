@@ -181,6 +181,11 @@ export class DeliveryWorker {
     this.running = null;
   }
 
+  /** Deliveries became due (send now, retry): idle lanes look at once instead of at their next poll. */
+  wake(): void {
+    if (this.running && !this.stopping) this.wakeAll();
+  }
+
   /** The circuit breaker's state: whether sending is paused, why, and until when. */
   status(): BreakerSnapshot {
     return this.breaker.snapshot();

@@ -1,5 +1,10 @@
-import { describe, expect, it } from "vitest";
-import { ConfigError, parseConfig } from "../../src/config.js";
+import { generateKeyPairSync } from "node:crypto";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { hostname, tmpdir } from "node:os";
+import path from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { ConfigError, dkimKeyPath, parseConfig } from "../../src/config.js";
+import { generateDkimKey } from "../../src/delivery/dkim.js";
 
 describe(parseConfig.name, () => {
   it("has defaults that run the embedded service", () => {
@@ -39,5 +44,80 @@ describe(parseConfig.name, () => {
     expect(config.smtp.url).toBe("smtps://u:p@mail:465");
     expect(config.send.rate).toBe(12.5);
     expect(config.trustProxy).toBe(true);
+  });
+});
+
+describe("DKIM and SMTP_NAME configuration", () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(path.join(tmpdir(), "postpilot-config-"));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  const messageOf = (env: Record<string, string>) => {
+    try {
+      parseConfig({ DATA_DIR: dir, ...env });
+    } catch (error) {
+      expect(error).toBeInstanceOf(ConfigError);
+      return (error as Error).message;
+    }
+    throw new Error("expected a ConfigError");
+  };
+
+  it("is off by default, and the EHLO name defaults to the host name", () => {
+    const config = parseConfig({ DATA_DIR: dir });
+    expect(config.dkim).toBeUndefined();
+    expect(config.smtp.name).toBe(hostname() || "localhost");
+    expect(parseConfig({ SMTP_NAME: "mail.example.com" }).smtp.name).toBe("mail.example.com");
+    expect(parseConfig({ SMTP_NAME: "[192.0.2.1]" }).smtp.name).toBe("[192.0.2.1]");
+    expect(messageOf({ SMTP_NAME: "bad name" })).toContain("SMTP_NAME: must be a host name");
+  });
+
+  it("reads the key from DATA_DIR/dkim/<selector>.<domain>.pem by default", () => {
+    const file = dkimKeyPath(dir, "example.com", "s1");
+    mkdirSync(path.dirname(file), { recursive: true });
+    const { privateKey } = generateDkimKey();
+    writeFileSync(file, privateKey);
+    const config = parseConfig({ DATA_DIR: dir, DKIM_DOMAIN: "Example.com", DKIM_SELECTOR: "s1" });
+    expect(config.dkim).toEqual({ domain: "example.com", selector: "s1", keyFile: file, privateKey });
+  });
+
+  it("names the variable when only one of domain and selector is set", () => {
+    expect(messageOf({ DKIM_DOMAIN: "example.com" })).toContain(
+      "DKIM_SELECTOR: must be set when DKIM_DOMAIN is",
+    );
+    expect(messageOf({ DKIM_SELECTOR: "s1" })).toContain("DKIM_DOMAIN: must be set when DKIM_SELECTOR is");
+    expect(messageOf({ DKIM_DOMAIN: "not a domain", DKIM_SELECTOR: "s1" })).toContain(
+      "DKIM_DOMAIN: must be a domain name",
+    );
+  });
+
+  it("names DKIM_PRIVATE_KEY_FILE when the key is missing, unreadable or not a PEM private key", () => {
+    const dkim = { DKIM_DOMAIN: "example.com", DKIM_SELECTOR: "s1" };
+    expect(messageOf(dkim)).toMatch(
+      /DKIM_PRIVATE_KEY_FILE: .*s1\.example\.com\.pem does not exist \(run `postpilot dkim-keygen/,
+    );
+    expect(messageOf({ ...dkim, DKIM_PRIVATE_KEY_FILE: dir })).toMatch(
+      /DKIM_PRIVATE_KEY_FILE: .* cannot be read \(EISDIR\)/,
+    );
+    const junk = path.join(dir, "junk.pem");
+    writeFileSync(junk, "-----BEGIN PRIVATE KEY-----\nnope\n-----END PRIVATE KEY-----\n");
+    expect(messageOf({ ...dkim, DKIM_PRIVATE_KEY_FILE: junk })).toContain(
+      "junk.pem is not a PEM private key",
+    );
+    const ed = path.join(dir, "ed.pem");
+    const { privateKey } = generateKeyPairSync("ed25519");
+    writeFileSync(ed, privateKey.export({ type: "pkcs8", format: "pem" }));
+    expect(messageOf({ ...dkim, DKIM_PRIVATE_KEY_FILE: ed })).toContain(
+      "is a ed25519 key; DKIM here needs RSA",
+    );
+  });
+
+  it("does not read the key when asked not to (dkim-keygen)", () => {
+    const config = parseConfig(
+      { DATA_DIR: dir, DKIM_DOMAIN: "example.com", DKIM_SELECTOR: "s1" },
+      { readDkimKey: false },
+    );
+    expect(config.dkim).toBeUndefined();
   });
 });

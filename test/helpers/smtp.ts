@@ -79,6 +79,8 @@ export class TestSmtpServer {
   /** Every RCPT TO attempt, accepted or not. */
   readonly attempts: string[] = [];
   authAttempts = 0;
+  /** The EHLO/HELO names clients gave, as of their first MAIL FROM. */
+  readonly ehloNames = new Set<string>();
   /** Connections opened so far. */
   connections = 0;
   openConnections = 0;
@@ -120,6 +122,7 @@ export class TestSmtpServer {
       },
       onMailFrom(_address, session, callback) {
         const s = self!;
+        s.ehloNames.add(session.hostNameAppearsAs);
         if (s.dropAtMailFrom > 0) {
           s.dropAtMailFrom--;
           s.socketOf(session.id)?.destroy();
