@@ -5,32 +5,8 @@
 import { createReadStream, createWriteStream } from "node:fs";
 import { pipeline } from "node:stream/promises";
 import type { Command } from "commander";
-import { ConfigError, loadConfig } from "../config.js";
-import { createServices, openDatabase, type Services } from "../container.js";
 import type { ImportSummary } from "../recipients/import/import.service.js";
-import { DomainError } from "../shared/errors.js";
-
-/** Opens the database, runs one action with the services; a domain error is printed (exit 1). */
-async function withServices(action: (services: Services) => Promise<number>): Promise<void> {
-  let config: ReturnType<typeof loadConfig>;
-  try {
-    config = loadConfig();
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    console.error(error.message);
-    process.exit(2);
-  }
-  const database = await openDatabase(config);
-  try {
-    process.exitCode = await action(createServices(database));
-  } catch (error) {
-    if (!(error instanceof DomainError)) throw error;
-    console.error(error.message);
-    process.exitCode = 1;
-  } finally {
-    await database.close();
-  }
-}
+import { withServices } from "./with-services.js";
 
 const n = (value: number) => value.toLocaleString("en-US");
 

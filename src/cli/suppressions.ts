@@ -3,36 +3,11 @@
  * behalf. Removals are audited as done from the command line.
  */
 import type { Command } from "commander";
-import { ConfigError, loadConfig } from "../config.js";
-import { createServices, openDatabase, type Services } from "../container.js";
 import { DomainError, NotFoundError, ValidationError } from "../shared/errors.js";
 import { SUPPRESSION_REASONS } from "../suppression/suppression.schemas.js";
 import { REASON_LABELS, SOURCE_LABELS } from "../suppression/suppression.words.js";
 import { formatTable } from "./table.js";
-
-/** Opens the database, runs one action with the services; a domain error is printed (exit 1). */
-async function withServices(action: (services: Services) => Promise<number>): Promise<void> {
-  let config: ReturnType<typeof loadConfig>;
-  try {
-    config = loadConfig();
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    console.error(error.message);
-    process.exit(2);
-  }
-  const database = await openDatabase(config);
-  try {
-    process.exitCode = await action(createServices(database));
-  } catch (error) {
-    if (!(error instanceof DomainError)) throw error;
-    if (error instanceof ValidationError) {
-      for (const [field, message] of Object.entries(error.fieldErrors)) console.error(`${field}: ${message}`);
-    } else console.error(error.message);
-    process.exitCode = 1;
-  } finally {
-    await database.close();
-  }
-}
+import { withServices } from "./with-services.js";
 
 export function registerSuppressionCommands(program: Command): void {
   const group = program.command("suppressions").description("a user's suppressed addresses (never mailed)");

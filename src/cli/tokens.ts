@@ -1,35 +1,7 @@
 /** `postpilot tokens create|list|revoke`: personal API tokens, managed by the operator for any user. */
 import type { Command } from "commander";
 import type { TokenListItem } from "../accounts/tokens.repository.js";
-import { ConfigError, loadConfig } from "../config.js";
-import { createServices, openDatabase, type Services } from "../container.js";
-import { DomainError, ValidationError } from "../shared/errors.js";
-
-/** Opens the database, runs one action with the services, prints a domain error as a message (exit 1). */
-async function withServices(action: (services: Services) => Promise<void>): Promise<void> {
-  let config: ReturnType<typeof loadConfig>;
-  try {
-    config = loadConfig();
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    console.error(error.message);
-    process.exit(2);
-  }
-  const database = await openDatabase(config);
-  try {
-    await action(createServices(database));
-  } catch (error) {
-    if (error instanceof ValidationError) {
-      for (const [field, message] of Object.entries(error.fieldErrors)) console.error(`${field}: ${message}`);
-      process.exitCode = 1;
-    } else if (error instanceof DomainError) {
-      console.error(error.message);
-      process.exitCode = 1;
-    } else throw error;
-  } finally {
-    await database.close();
-  }
-}
+import { withServices } from "./with-services.js";
 
 const day = (value: string | null) => (value ? value.slice(0, 16).replace("T", " ") : "never");
 

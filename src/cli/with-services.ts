@@ -1,0 +1,34 @@
+/**
+ * How an operator command runs: read the config (a bad variable: its message, exit 2), open the database,
+ * run one action with the services, and print a domain error as a message (a validation error field by
+ * field) with exit 1 instead of a stack trace. The action may return the exit code.
+ */
+import { ConfigError, loadConfig } from "../config.js";
+import { createServices, openDatabase, type Services } from "../container.js";
+import { DomainError, ValidationError } from "../shared/errors.js";
+
+export async function withServices(
+  action: (services: Services) => Promise<number | undefined>,
+): Promise<void> {
+  let config: ReturnType<typeof loadConfig>;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    console.error(error.message);
+    process.exit(2);
+  }
+  const database = await openDatabase(config);
+  try {
+    const code = await action(createServices(database));
+    if (typeof code === "number") process.exitCode = code;
+  } catch (error) {
+    if (!(error instanceof DomainError)) throw error;
+    if (error instanceof ValidationError) {
+      for (const [field, message] of Object.entries(error.fieldErrors)) console.error(`${field}: ${message}`);
+    } else console.error(error.message);
+    process.exitCode = 1;
+  } finally {
+    await database.close();
+  }
+}
