@@ -230,3 +230,14 @@ export const userListQuery = z.object({
   page,
   q: z.string().max(LIMITS.search).optional().describe("Search text (email or name)."),
 });
+
+export const bounceOutcomeOut = z.object({
+  email: z.string().nullable(),
+  type: z.enum(["hard", "soft", "complaint"]).nullable(),
+  result: z
+    .enum(["recorded", "duplicate", "unmatched", "ignored"])
+    .describe("recorded; duplicate (this delivery had it already); unmatched (no delivery found); ignored."),
+  delivery_id: int.nullable(),
+  suppressed: z.boolean().describe("Whether this report put the address on its owner's suppression list."),
+  why: z.string(),
+});
