@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { sendRun } from "../bounces/support.js";
 import { createUser, seedMailing } from "../helpers/fixtures.js";
 import { build, type TestApp } from "../helpers/web.js";
-import { expectDeclared } from "./support.js";
+import { apiClient, expectDeclared } from "./support.js";
 
 const TOKEN = "bounce-webhook-token-0123456789abcdef";
 const URL = "/api/v1/webhooks/bounces";
@@ -42,7 +42,7 @@ describe("API: POST /webhooks/bounces", () => {
     const seeded = await seedMailing(t.database.db, {
       recipients: ["reader@example.com", "gone@example.com"],
     });
-    const { deliveries } = await sendRun(t.database, seeded.mailing.id, seeded.user.id);
+    const { run, deliveries } = await sendRun(t.database, seeded.mailing.id, seeded.user.id);
     const reader = deliveries.find((d) => d.email === "reader@example.com")!;
     const auth = `Bearer ${TOKEN}`;
 
@@ -74,6 +74,15 @@ describe("API: POST /webhooks/bounces", () => {
     expect((await post(t, { email: "nope", type: "bounce" }, auth)).statusCode).toBe(422);
     const wrong = await post(t, { email: "gone@example.com", type: "hard", delivery_id: reader.id }, auth);
     expect(wrong.statusCode).toBe(422);
+
+    // The owner sees it on the run's deliveries.
+    const owner = await apiClient(t, seeded.user);
+    const listed = (await owner.call("GET", `/runs/${run.id}/deliveries`)).json();
+    expect(listed.items.find((d: { id: number }) => d.id === reader.id)).toMatchObject({
+      status: "sent",
+      bounce_type: "complaint",
+      bounced_at: expect.any(String),
+    });
 
     const rows = await t.database.db.selectFrom("suppressions").selectAll().orderBy("id").execute();
     expect(rows).toMatchObject([
