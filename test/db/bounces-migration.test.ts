@@ -48,7 +48,7 @@ describe("2026-12-01-010-bounces", () => {
     // ADD COLUMN only inserts the columns into the stored CREATE statement (before the table constraints);
     // a rebuild would have rewritten it.
     const added =
-      /, "bounced_at" text, "bounce_type" text check \([^)]*\), "bounce_status" text, "bounce_text" text/;
+      /, "bounced_at" text, "bounce_type" text check \(bounce_type in \([^)]*\)\), "bounce_status" text, "bounce_text" text/;
     expect(after.rows[0]!.sql).toMatch(added);
     expect(after.rows[0]!.sql.replace(added, "")).toBe(before.rows[0]!.sql);
     const row = await database.db.selectFrom("deliveries").selectAll().executeTakeFirstOrThrow();
