@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { BOUNCE_WEBHOOK_RATE_LIMIT } from "../../src/api/bounces.api.js";
 import { sendRun } from "../bounces/support.js";
 import { createUser, seedMailing } from "../helpers/fixtures.js";
 import { build, type TestApp } from "../helpers/web.js";
@@ -89,5 +90,21 @@ describe("API: POST /webhooks/bounces", () => {
       { email: "reader@example.com", reason: "complaint", source: "complaint" },
       { email: "gone@example.com", reason: "hard_bounce", source: "bounce" },
     ]);
+  });
+
+  it("is rate limited per client before the token is checked (429 with Retry-After)", async () => {
+    const t = await build({ bounces: { hardLimit: 1, softLimit: 3, webhookToken: TOKEN } });
+    await createUser(t.database.db);
+    for (let i = 0; i < BOUNCE_WEBHOOK_RATE_LIMIT; i++) {
+      const res = await t.app.inject({
+        method: "POST",
+        url: URL,
+        payload: { email: "a@example.com", type: "soft" },
+      });
+      expect(res.statusCode).toBe(401);
+    }
+    const limited = await post(t, { email: "a@example.com", type: "soft" }, `Bearer ${TOKEN}`);
+    expect(limited.statusCode).toBe(429);
+    expect(limited.headers["retry-after"]).toBeDefined();
   });
 });
