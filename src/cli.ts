@@ -1,6 +1,7 @@
 /** The `postpilot` command line. Each command validates config, then calls services through the container. */
 import { createInterface } from "node:readline/promises";
 import { Command, Option } from "commander";
+import { registerBounceCommands } from "./cli/bounces.js";
 import { registerDemoCommands } from "./cli/demo.js";
 import { registerDkimCommands } from "./cli/dkim.js";
 import { registerRecipientCommands } from "./cli/recipients.js";
@@ -181,6 +182,7 @@ export function buildCli(): Command {
   registerDemoCommands(program);
   registerRecipientCommands(program);
   registerSuppressionCommands(program);
+  registerBounceCommands(program, () => config());
   registerDkimCommands(program, () => config({ readDkimKey: false }));
   return program;
 }

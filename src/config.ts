@@ -70,6 +70,12 @@ const envSchema = z.object({
   SEND_MAX_AGE_MS: intFrom(1000, 24 * 3600_000),
   SEND_LEASE_MS: intFrom(1000, 5 * 60_000),
   SCHEDULER_INTERVAL_MS: intFrom(50, 5_000),
+  BOUNCE_HARD_LIMIT: intFrom(1, 1),
+  BOUNCE_SOFT_LIMIT: intFrom(1, 3),
+  BOUNCE_WEBHOOK_TOKEN: z
+    .string()
+    .regex(/^[\x21-\x7e]{24,200}$/, "must be 24 to 200 printable characters without spaces")
+    .optional(),
 });
 
 export type Config = {
@@ -92,6 +98,8 @@ export type Config = {
   unsubscribe: { mailto: string | undefined; footer: string };
   /** Set when DKIM_DOMAIN and DKIM_SELECTOR are: every message is signed with this key. */
   dkim: { domain: string; selector: string; keyFile: string; privateKey: string } | undefined;
+  /** Suppression after bounces (see bounces/bounces.service.ts) and the bounce webhook's token (unset: off). */
+  bounces: { hardLimit: number; softLimit: number; webhookToken: string | undefined };
   send: {
     concurrency: number;
     rate: number;
@@ -140,6 +148,11 @@ export function parseConfig(env: Record<string, string | undefined>, options: Pa
     },
     unsubscribe: { mailto: e.UNSUBSCRIBE_MAILTO, footer: e.UNSUBSCRIBE_FOOTER },
     dkim,
+    bounces: {
+      hardLimit: e.BOUNCE_HARD_LIMIT,
+      softLimit: e.BOUNCE_SOFT_LIMIT,
+      webhookToken: e.BOUNCE_WEBHOOK_TOKEN,
+    },
     send: {
       concurrency: e.SEND_CONCURRENCY,
       rate: e.SEND_RATE,

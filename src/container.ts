@@ -13,6 +13,7 @@ import { TokensService } from "./accounts/tokens.service.js";
 import { AdminService } from "./admin/admin.service.js";
 import { BlogService } from "./blog/blog.service.js";
 import { FileImageStore } from "./blog/images.js";
+import { type BounceOptions, BounceService } from "./bounces/bounces.service.js";
 import type { Cache } from "./cache/cache.js";
 import { MemoryCache } from "./cache/memory.cache.js";
 import type { Config } from "./config.js";
@@ -48,6 +49,7 @@ export interface Services {
   suppressions: SuppressionService;
   suppressionImport: SuppressionImportService;
   unsubscribe: UnsubscribeService;
+  bounces: BounceService;
 }
 
 export interface ServiceOptions {
@@ -67,6 +69,8 @@ export interface ServiceOptions {
    * random key for this process (tests), whose links no worker elsewhere could have made.
    */
   unsubscribeSecret?: string;
+  /** BOUNCE_HARD_LIMIT, BOUNCE_SOFT_LIMIT and BOUNCE_WEBHOOK_TOKEN (default: 1, 3, webhook off). */
+  bounces?: BounceOptions;
 }
 
 export function createServices(database: Database, options: ServiceOptions = {}): Services {
@@ -104,6 +108,7 @@ export function createServices(database: Database, options: ServiceOptions = {})
       new UnsubscribeTokens(options.unsubscribeSecret ?? randomBytes(32).toString("base64url")),
       clock,
     ),
+    bounces: new BounceService(database, options.bounces ?? { hardLimit: 1, softLimit: 3 }, clock),
   };
 }
 

@@ -34,6 +34,7 @@ export async function serve(
     uploadsDir: uploadsDir(config.dataDir),
     mailingsChanged: () => engine?.wake(),
     unsubscribeSecret: unsubscribeSecret(config.dataDir),
+    bounces: config.bounces,
   });
   const app = await buildApp({
     services,

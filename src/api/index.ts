@@ -7,6 +7,7 @@ import type { FastifyInstance } from "fastify";
 import type { Services } from "../container.js";
 import { accountApi } from "./account.api.js";
 import { bearerAuth } from "./auth.js";
+import { bounceWebhookApi } from "./bounces.api.js";
 import { mailingsApi } from "./mailings.api.js";
 import { messagesApi } from "./messages.api.js";
 import { docsRoutes } from "./openapi.js";
@@ -49,5 +50,6 @@ export async function apiPlugin(app: FastifyInstance, services: Services): Promi
     },
     { prefix: "/v1" },
   );
+  await app.register(async (scope) => bounceWebhookApi(scope, operations, services), { prefix: "/v1" });
   await docsRoutes(app, operations, API_VERSION);
 }

@@ -7,6 +7,7 @@ import path from "node:path";
 import fastifyStatic from "@fastify/static";
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
+import { bounceWebhookSchema } from "../bounces/bounces.schemas.js";
 import { initialRecipientsSchema, mailingSchema } from "../mailings/mailings.schemas.js";
 import { messageSchema } from "../messages/messages.schemas.js";
 import { recipientSchema } from "../recipients/recipients.schemas.js";
@@ -37,6 +38,7 @@ const named: [string, z.ZodType][] = [
   ["Suppression", s.suppressionOut],
   ["SuppressionList", s.suppressionListOut],
   ["SuppressionStatus", s.suppressionStatusOut],
+  ["BounceOutcome", s.bounceOutcomeOut],
   ["Problem", s.problemOut],
 ];
 for (const [id, schema] of named) outputs.add(schema, { id });
@@ -47,6 +49,7 @@ const inputs: [string, z.ZodType, string[]][] = [
   ["RecipientInput", recipientSchema, ["email"]],
   ["MessageInput", messageSchema, ["subject", "body"]],
   ["SuppressionInput", suppressionSchema, ["email"]],
+  ["BounceWebhookInput", bounceWebhookSchema, ["email", "type"]],
   [
     "MailingInput",
     z.object({ ...mailingSchema.in.shape, ...initialRecipientsSchema.shape }),
@@ -143,6 +146,7 @@ function operationObject(op: Operation): JsonSchema {
     summary: op.summary,
     ...(op.description ? { description: op.description } : {}),
     tags: [op.tag],
+    ...(op.security ? { security: [{ bounceWebhookToken: [] }] } : {}),
     parameters: [
       ...(op.path.includes(":id")
         ? [{ name: "id", in: "path", required: true, schema: { type: "integer", minimum: 1 } }]
@@ -181,11 +185,16 @@ export function openApiDocument(operations: Operation[], version: string): JsonS
     },
     servers: [{ url: "/api/v1" }],
     security: [{ bearerAuth: [] }],
-    tags: ["Recipients", "Messages", "Mailings", "Runs", "Account"].map((name) => ({ name })),
+    tags: ["Recipients", "Messages", "Mailings", "Runs", "Account", "Webhooks"].map((name) => ({ name })),
     paths,
     components: {
       securitySchemes: {
         bearerAuth: { type: "http", scheme: "bearer", description: "A personal API token (pp_…)." },
+        bounceWebhookToken: {
+          type: "http",
+          scheme: "bearer",
+          description: "The operator's BOUNCE_WEBHOOK_TOKEN (the bounce webhook only).",
+        },
       },
       schemas: componentSchemas(),
       responses: responses(),

@@ -27,6 +27,8 @@ export interface Operation {
   response?: z.ZodType;
   /** Problem statuses this route can answer besides 401, 429 and 500. */
   problems: number[];
+  /** Authenticated otherwise than by a user's API token (the bounce webhook's own token). */
+  security?: "bounceWebhook";
 }
 
 export interface HandlerInput<Q> {

@@ -137,6 +137,10 @@ export const deliveryOut = z.object({
   created_at: time,
   sent_at: nullableTime,
   updated_at: time,
+  bounced_at: nullableTime.describe("When a bounce or complaint about it arrived (its status stays sent)."),
+  bounce_type: z.enum(["hard", "soft", "complaint"]).nullable(),
+  bounce_status: z.string().nullable().describe("The report's enhanced status, such as 5.1.1."),
+  bounce_text: z.string().nullable().describe("The report's diagnostic text."),
   attempts: z.array(attemptOut).describe(`Its tries, oldest first: the last ${ATTEMPTS_SHOWN} at most.`),
   earlier_attempts: int.describe("How many earlier tries are not in attempts."),
 });
@@ -229,4 +233,15 @@ export const userListOut = pageOut(userOut);
 export const userListQuery = z.object({
   page,
   q: z.string().max(LIMITS.search).optional().describe("Search text (email or name)."),
+});
+
+export const bounceOutcomeOut = z.object({
+  email: z.string().nullable(),
+  type: z.enum(["hard", "soft", "complaint"]).nullable(),
+  result: z
+    .enum(["recorded", "duplicate", "unmatched", "ignored"])
+    .describe("recorded; duplicate (this delivery had it already); unmatched (no delivery found); ignored."),
+  delivery_id: int.nullable(),
+  suppressed: z.boolean().describe("Whether this report put the address on its owner's suppression list."),
+  why: z.string(),
 });

@@ -152,7 +152,16 @@ export interface DeliveryTable {
   created_at: string;
   sent_at: string | null;
   updated_at: string;
+  /** When a bounce or complaint about this delivery arrived (the status stays `sent`: the relay took it). */
+  bounced_at: string | null;
+  bounce_type: BounceType | null;
+  /** The report's enhanced status (5.1.1), or null. */
+  bounce_status: string | null;
+  /** The report's diagnostic text (made safe to store), or the webhook's reason. */
+  bounce_text: string | null;
 }
+
+export type BounceType = "hard" | "soft" | "complaint";
 
 /** Where in the SMTP exchange a try ended; "local" is the outbox or a message that could not be built. */
 export type AttemptStage =

@@ -13,6 +13,7 @@ import type {
   DeliveryResult,
   RunContent,
   RunState,
+  RunsFinishedListener,
   WorkerHeartbeat,
   WorkerStore,
 } from "./ports.js";
@@ -24,7 +25,10 @@ export class KyselyDeliveryStore implements WorkerStore {
   private readonly db: Db;
   private readonly dialect: Dialect;
 
-  constructor(database: Pick<Database, "db" | "dialect">) {
+  constructor(
+    database: Pick<Database, "db" | "dialect">,
+    private readonly finishedListener?: RunsFinishedListener,
+  ) {
     this.db = database.db;
     this.dialect = database.dialect;
   }
@@ -265,6 +269,7 @@ export class KyselyDeliveryStore implements WorkerStore {
   async finishRunsIfDone(runIds: number[], now: Date): Promise<number[]> {
     const finished: number[] = [];
     for (const runId of new Set(runIds)) if (await this.finishRun(runId, now)) finished.push(runId);
+    if (finished.length > 0) await this.finishedListener?.runsFinished(finished);
     return finished;
   }
 

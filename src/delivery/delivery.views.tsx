@@ -217,6 +217,26 @@ function Attempt({ attempt: a, zone }: { attempt: AttemptView; zone: string }) {
   );
 }
 
+const BOUNCE_LABELS = { hard: "hard bounce", soft: "soft bounce", complaint: "complaint" } as const;
+
+/**
+ * A bounce or complaint that arrived after the relay accepted the copy (the status stays `sent`): the
+ * report's status and diagnostic text, escaped like every other text.
+ */
+function BouncedBadge({ delivery: d }: { delivery: DeliveryWithAttempts }) {
+  const kind = d.bounce_type ? BOUNCE_LABELS[d.bounce_type] : "";
+  return (
+    <div class="bounce small mt-1" data-bounce={d.bounce_type ?? ""}>
+      <span class="badge text-bg-danger" title={kind}>
+        {d.bounce_type === "complaint" ? "complained" : "bounced"}
+      </span>{" "}
+      <span class="text-body-secondary">{kind}</span>
+      {d.bounce_status && <code class="ms-1">{d.bounce_status}</code>}
+      {d.bounce_text && <div class="pre-wrap">{d.bounce_text}</div>}
+    </div>
+  );
+}
+
 function LastReply({ delivery: d }: { delivery: DeliveryWithAttempts }) {
   if (d.last_code === null && !d.last_text) return <span class="text-body-secondary">—</span>;
   return <Reply code={d.last_code} enhanced={d.last_enhanced} text={d.last_text ?? ""} />;
@@ -363,6 +383,7 @@ export function runPage(
                   </td>
                   <td>
                     <span class={`badge ${DELIVERY_BADGES[d.status]}`}>{d.status}</span>
+                    {d.bounce_type && <BouncedBadge delivery={d} />}
                   </td>
                   <td data-label="Tries">{d.tries}</td>
                   <td class="small stack-full">

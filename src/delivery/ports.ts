@@ -101,6 +101,14 @@ export interface SuppressionCheck {
   suppressClaimed(workerId: string, deliveries: ClaimedDelivery[], now: Date): Promise<number[]>;
 }
 
+/**
+ * Told about runs once they are finished, after the finish is committed (bounces/: the worker's own 5.1.x
+ * failures at RCPT count as hard bounces). Never throws: a listener's failure must not undo or repeat a finish.
+ */
+export interface RunsFinishedListener {
+  runsFinished(runIds: number[]): Promise<void>;
+}
+
 export interface WorkerHeartbeat {
   workerId: string;
   host: string;

@@ -4,6 +4,8 @@
  * and starts the parts the chosen command runs.
  */
 import { AccountMailSender } from "../accounts/account-mail.sender.js";
+import { BounceService } from "../bounces/bounces.service.js";
+import { hardFailureListener } from "../bounces/hard-failures.js";
 import { type Config, publicBaseUrl } from "../config.js";
 import type { Database } from "../db/database.js";
 import { type Clock, systemClock } from "../shared/time.js";
@@ -80,8 +82,9 @@ export function createDeliveryRuntime(deps: DeliveryRuntimeDeps): DeliveryRuntim
       : new OutboxMailer(database.db, () => clock.now()));
   // With DKIM configured, every message (mailings and account emails) is signed as it is handed over.
   const mailer = config.dkim ? new SigningMailer(transport, dkimSigner(config.dkim)) : transport;
+  const bounces = new BounceService(database, config.bounces, clock);
   const worker = new DeliveryWorker({
-    store: new KyselyDeliveryStore(database),
+    store: new KyselyDeliveryStore(database, hardFailureListener(bounces, logger)),
     mailer,
     config: engine,
     from: config.smtp.from,

@@ -18,6 +18,7 @@ import { accountRoutes } from "../accounts/accounts.pages.js";
 import { adminRoutes } from "../admin/admin.pages.js";
 import { auditRoutes } from "../admin/audit.pages.js";
 import { isBearerApiRequest } from "../api/auth.js";
+import { BOUNCE_WEBHOOK_ROUTE } from "../api/bounces.api.js";
 import { apiPlugin } from "../api/index.js";
 import { blogAdminRoutes } from "../blog/blog.admin.pages.js";
 import { blogRoutes } from "../blog/blog.pages.js";
@@ -127,11 +128,14 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
 
   // Every state-changing form carries a CSRF token. The API reads no cookies (bearer tokens only): no CSRF there.
-  // One exemption: the one-click unsubscribe POST (RFC 8058), which mail providers send without cookies or
-  // a CSRF token; the unguessable token in its URL is the proof, and it only ever unsubscribes.
+  // Two exemptions: the one-click unsubscribe POST (RFC 8058), which mail providers send without cookies or
+  // a CSRF token; the unguessable token in its URL is the proof, and it only ever unsubscribes. And the
+  // bounce webhook, which reads no cookies either: its bearer token (BOUNCE_WEBHOOK_TOKEN) is the proof.
   app.addHook("preHandler", (req, reply, done) => {
-    const oneClick = req.method === "POST" && req.routeOptions.url === ONE_CLICK_ROUTE;
-    if (UNSAFE_METHODS.has(req.method) && !isBearerApiRequest(req) && !oneClick)
+    const exempt =
+      req.method === "POST" &&
+      (req.routeOptions.url === ONE_CLICK_ROUTE || req.routeOptions.url === BOUNCE_WEBHOOK_ROUTE);
+    if (UNSAFE_METHODS.has(req.method) && !isBearerApiRequest(req) && !exempt)
       return app.csrfProtection(req, reply, done);
     done();
   });

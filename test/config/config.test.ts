@@ -33,6 +33,18 @@ describe(parseConfig.name, () => {
     expect(message).toContain("SMTP_URL: must start with smtp:// or smtps://");
   });
 
+  it("reads the bounce limits (1 and 3 by default) and the webhook token, naming a bad one", () => {
+    expect(parseConfig({}).bounces).toEqual({ hardLimit: 1, softLimit: 3, webhookToken: undefined });
+    const token = "t".repeat(32);
+    expect(
+      parseConfig({ BOUNCE_HARD_LIMIT: "2", BOUNCE_SOFT_LIMIT: "5", BOUNCE_WEBHOOK_TOKEN: token }).bounces,
+    ).toEqual({ hardLimit: 2, softLimit: 5, webhookToken: token });
+    expect(() => parseConfig({ BOUNCE_SOFT_LIMIT: "0" })).toThrow(
+      /BOUNCE_SOFT_LIMIT: must be a whole number/,
+    );
+    expect(() => parseConfig({ BOUNCE_WEBHOOK_TOKEN: "short" })).toThrow(/BOUNCE_WEBHOOK_TOKEN: must be 24/);
+  });
+
   it("reads PostgreSQL, SMTP and sending settings", () => {
     const config = parseConfig({
       DATABASE_URL: "postgres://u@h/db",

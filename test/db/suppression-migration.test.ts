@@ -145,7 +145,7 @@ describe("2026-12-01-009-suppression", () => {
             ).rows;
       const indexesBefore = await indexes();
       expect(indexesBefore.length).toBeGreaterThan(3);
-      expect((await migrator.migrateToLatest()).error).toBeUndefined();
+      expect((await migrator.migrateTo("2026-12-01-009-suppression")).error).toBeUndefined();
       expect(await indexes()).toEqual(indexesBefore);
       const row = await database.db.selectFrom("deliveries").selectAll().executeTakeFirstOrThrow();
       expect(row).toMatchObject({ id: ids.delivery, status: "sent", email: "x@example.com" });

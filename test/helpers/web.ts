@@ -4,6 +4,7 @@
  */
 import type { FastifyInstance, LightMyRequestResponse } from "fastify";
 import { afterEach } from "vitest";
+import type { BounceOptions } from "../../src/bounces/bounces.service.js";
 import { createServices, type Services } from "../../src/container.js";
 import type { Database } from "../../src/db/database.js";
 import type { Clock } from "../../src/shared/time.js";
@@ -28,11 +29,12 @@ afterEach(async () => {
 /** The key of unsubscribe links in web tests (a worker in the test makes links the app accepts). */
 export const TEST_UNSUBSCRIBE_SECRET = "test-unsubscribe-secret-".repeat(2);
 
-export async function build(options: { clock?: Clock } = {}): Promise<TestApp> {
+export async function build(options: { clock?: Clock; bounces?: BounceOptions } = {}): Promise<TestApp> {
   const database = await testDatabase();
   const services = createServices(database, {
     clock: options.clock,
     unsubscribeSecret: TEST_UNSUBSCRIBE_SECRET,
+    ...(options.bounces ? { bounces: options.bounces } : {}),
   });
   const app = await buildApp({ services, sessionSecret: "test-secret-".repeat(4) });
   const t = { app, database, services };

@@ -12,6 +12,7 @@ import { auditLog } from "./2026-11-24-006-audit-log.js";
 import { recipientImports } from "./2026-11-24-007-recipient-imports.js";
 import { deliveryAttempts } from "./2026-12-01-008-delivery-attempts.js";
 import { suppression } from "./2026-12-01-009-suppression.js";
+import { bounces } from "./2026-12-01-010-bounces.js";
 
 export type Dialect = "sqlite" | "postgres";
 
@@ -29,6 +30,7 @@ export class StaticMigrationProvider implements MigrationProvider {
       "2026-11-24-007-recipient-imports": recipientImports(this.dialect),
       "2026-12-01-008-delivery-attempts": deliveryAttempts(this.dialect),
       "2026-12-01-009-suppression": suppression(this.dialect),
+      "2026-12-01-010-bounces": bounces(this.dialect),
     };
   }
 }
