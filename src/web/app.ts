@@ -121,8 +121,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       }
     }
     if (req.method === "GET") req.flashes = takeFlashes(req, reply);
-    // Until the first admin exists, every page leads to /setup.
-    if (!req.url.startsWith("/setup") && (await services.accounts.needsSetup())) {
+    // Until the first admin exists, every page leads to /setup; the health check answers for monitors.
+    if (!req.url.startsWith("/setup") && req.url !== "/healthz" && (await services.accounts.needsSetup())) {
       return reply.redirect("/setup", 303);
     }
   });

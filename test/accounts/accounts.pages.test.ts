@@ -10,6 +10,9 @@ describe("accounts pages", () => {
       expect(res.statusCode).toBe(303);
       expect(res.headers.location).toBe("/setup");
     }
+    // Monitors see a healthy service, not a redirect, on a fresh install.
+    const health = await anon.get("/healthz");
+    expect([health.statusCode, health.body]).toEqual([200, '{"ok":true}']);
     const admin = await setupAdmin(app);
     const home = await admin.get("/");
     expect(home.statusCode).toBe(200);
