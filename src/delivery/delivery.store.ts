@@ -146,13 +146,7 @@ export class KyselyDeliveryStore implements WorkerStore {
     if (ids.length === 0) return;
     await this.db
       .updateTable("deliveries")
-      .set({
-        status: "pending",
-        lease_owner: null,
-        lease_expires_at: null,
-        next_attempt_at: nextAttemptAt.toISOString(),
-        updated_at: now.toISOString(),
-      })
+      .set(unclaimed(nextAttemptAt, now))
       .where("id", "in", ids)
       .where("lease_owner", "=", workerId)
       .where("status", "=", "sending")
@@ -169,18 +163,11 @@ export class KyselyDeliveryStore implements WorkerStore {
   }
 
   async reclaimExpired(now: Date): Promise<number> {
-    const nowIso = now.toISOString();
     const result = await this.db
       .updateTable("deliveries")
-      .set({
-        status: "pending",
-        lease_owner: null,
-        lease_expires_at: null,
-        next_attempt_at: nowIso,
-        updated_at: nowIso,
-      })
+      .set(unclaimed(now, now))
       .where("status", "=", "sending")
-      .where("lease_expires_at", "<", nowIso)
+      .where("lease_expires_at", "<", now.toISOString())
       .executeTakeFirst();
     return Number(result.numUpdatedRows);
   }
@@ -191,7 +178,6 @@ export class KyselyDeliveryStore implements WorkerStore {
     now: Date;
   }): Promise<number> {
     const { deadWorkerIds, staleBefore, now } = input;
-    const nowIso = now.toISOString();
     return this.db.transaction().execute(async (tx) => {
       const stale = staleBefore
         ? await tx
@@ -204,13 +190,7 @@ export class KyselyDeliveryStore implements WorkerStore {
       if (dead.length === 0) return 0;
       const result = await tx
         .updateTable("deliveries")
-        .set({
-          status: "pending",
-          lease_owner: null,
-          lease_expires_at: null,
-          next_attempt_at: nowIso,
-          updated_at: nowIso,
-        })
+        .set(unclaimed(now, now))
         // deliveries_lease_idx: (status, lease_expires_at), then the few rows of those workers.
         .where("status", "=", "sending")
         .where("lease_owner", "in", dead)
@@ -380,4 +360,15 @@ export class KyselyDeliveryStore implements WorkerStore {
   async removeWorker(workerId: string): Promise<void> {
     await this.db.deleteFrom("delivery_workers").where("worker_id", "=", workerId).execute();
   }
+}
+
+/** A claimed delivery put back to pending, unleased, due at `at`: released, reclaimed, taken back. */
+function unclaimed(at: Date, now: Date) {
+  return {
+    status: "pending",
+    lease_owner: null,
+    lease_expires_at: null,
+    next_attempt_at: at.toISOString(),
+    updated_at: now.toISOString(),
+  } as const;
 }
