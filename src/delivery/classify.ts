@@ -79,7 +79,7 @@ export function classify(outcome: SendOutcome): Classified {
   // 421: "service not available, closing channel": the server is shedding load; the retry costs no try.
   if (code === 421) return { ...base, verdict: "temporary", usesTry: false, server: "trip" };
   // 452 4.5.3 "too many recipients": a per-session limit. A fresh connection will take it; no try used.
-  if (code === 452 && (enhanced === "4.5.3" || /too many recipients/i.test(text)))
+  if (isTooManyRecipients(code, text))
     return { ...base, verdict: "temporary", usesTry: false, server: "suspect" };
   if (code !== null && code >= 500) return { ...base, verdict: "permanent", usesTry: true, server: "clear" };
   if (code !== null && code >= 400) return { ...base, verdict: "temporary", usesTry: true, server: "clear" };
@@ -88,6 +88,14 @@ export function classify(outcome: SendOutcome): Classified {
   if (outcome.dataStarted) return { ...base, verdict: "temporary", usesTry: true, server: "suspect" };
   // Lost before the message was handed over (or a timeout waiting for RCPT's reply): the relay's problem.
   return { ...base, verdict: "relay", usesTry: false, server: "trip" };
+}
+
+/**
+ * 452 with 4.5.3 (or its words) "too many recipients": this session takes no more recipients; a fresh one
+ * will. The mailer drops the connection on it, and it costs no try.
+ */
+export function isTooManyRecipients(code: number | null | undefined, reply: string | undefined): boolean {
+  return code === 452 && /^452[ -]4\.5\.3\b|too many recipients/i.test(reply ?? "");
 }
 
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;

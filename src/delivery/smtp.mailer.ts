@@ -7,7 +7,7 @@ import os from "node:os";
 import { Readable } from "node:stream";
 import { parseConnectionUrl } from "nodemailer/lib/shared";
 import SMTPConnection, { type SMTPConnectionEnvelope } from "nodemailer/lib/smtp-connection";
-import type { AttemptStage, SendOutcome } from "./classify.js";
+import { type AttemptStage, isTooManyRecipients, type SendOutcome } from "./classify.js";
 import type { Mailer, OutgoingMail } from "./ports.js";
 
 export interface SmtpMailerOptions {
@@ -41,8 +41,6 @@ type Step = { err: SmtpError | null | undefined; value: unknown };
 
 const MAX_MESSAGES = 1000;
 const IDLE_TIMEOUT_MS = 30_000;
-/** 452 with 4.5.3 (or its text): this session will take no more recipients; a fresh one will. */
-const TOO_MANY_RECIPIENTS = /^452[ -](?:4\.5\.3\b|.*too many recipients)/i;
 
 /** One pooled connection. nodemailer does not call every callback on every failure path, so `pending` is
  * also settled when the connection ends. */
@@ -362,7 +360,7 @@ function reusableAfter(stage: AttemptStage, err: SmtpError): boolean {
   const code = err.responseCode;
   if ((stage !== "rcpt" && stage !== "data") || code === undefined || code < 400 || code === 421)
     return false;
-  return !TOO_MANY_RECIPIENTS.test(err.response ?? "");
+  return !isTooManyRecipients(code, err.response);
 }
 
 /** nodemailer's own pool with the same settings: the send bench's baseline. */
