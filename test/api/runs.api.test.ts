@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { KyselyDeliveryStore } from "../../src/delivery/delivery.store.js";
+import { sentFailedWaiting } from "../delivery/support.js";
 import { apiClient, buildApi, MAILING } from "./support.js";
 
 describe("API: a run's tries, its status in words and retrying failures now", () => {
@@ -14,34 +15,12 @@ describe("API: a run's tries, its status in words and retrying failures now", ()
     expect(run).toMatchObject({ status: "sending", outcome: "sending", next_retry_at: null });
 
     // a: sent; b: failed (550, address in the text); c: waiting for its retry.
-    const [a, b, c] = await database.db
-      .selectFrom("deliveries")
-      .selectAll()
-      .where("run_id", "=", run.id)
-      .orderBy("id")
-      .execute();
     const retryAt = new Date(Date.now() + 15 * 60_000).toISOString();
-    await database.db
-      .updateTable("deliveries")
-      .set({ status: "sent", last_code: 250 })
-      .where("id", "=", a!.id)
-      .execute();
-    await database.db
-      .updateTable("deliveries")
-      .set({
-        status: "failed",
-        tries: 1,
-        last_code: 550,
-        last_enhanced: "5.1.1",
-        last_text: "550 5.1.1 <b@example.com> unknown",
-      })
-      .where("id", "=", b!.id)
-      .execute();
-    await database.db
-      .updateTable("deliveries")
-      .set({ tries: 1, next_attempt_at: retryAt, last_code: 451, last_text: "451 4.7.1 greylisted" })
-      .where("id", "=", c!.id)
-      .execute();
+    const [, b, c] = await sentFailedWaiting(database, run.id, {
+      failed: "550 5.1.1 <b@example.com> unknown",
+      waiting: "451 4.7.1 greylisted",
+      retryAt,
+    });
     const at = "2027-03-10T09:00:00.000Z";
     await database.db
       .insertInto("delivery_attempts")

@@ -3,48 +3,13 @@ import { afterEach, describe, expect, it } from "vitest";
 import { Database } from "../../src/db/database.js";
 import { StaticMigrationProvider } from "../../src/db/migrations/index.js";
 import { onPostgres, testDatabase } from "../helpers/db.js";
+import { seedMailing } from "../helpers/fixtures.js";
 
 const now = new Date().toISOString();
 
 async function seed(database: Database) {
   const db = database.db;
-  const user = await db
-    .insertInto("users")
-    .values({
-      email: "a@example.com",
-      email_normalized: "a@example.com",
-      password_hash: "x",
-      name: "A",
-      time_zone: "UTC",
-      role: "user",
-      created_at: now,
-      updated_at: now,
-    })
-    .returning("id")
-    .executeTakeFirstOrThrow();
-  const message = await db
-    .insertInto("messages")
-    .values({ owner_id: user.id, subject: "S", body: "B", created_at: now, updated_at: now })
-    .returning("id")
-    .executeTakeFirstOrThrow();
-  const mailing = await db
-    .insertInto("mailings")
-    .values({
-      owner_id: user.id,
-      message_id: message.id,
-      name: "M",
-      first_send_at: now,
-      end_at: new Date(Date.now() + 3600_000).toISOString(),
-      periodicity: "once",
-      time_zone: "UTC",
-      status: "created",
-      next_run_at: null,
-      last_run_at: null,
-      created_at: now,
-      updated_at: now,
-    } as never)
-    .returning("id")
-    .executeTakeFirstOrThrow();
+  const { mailing } = await seedMailing(db, { recipients: [] });
   const run = await db
     .insertInto("runs")
     .values({

@@ -8,7 +8,14 @@ import type { Mailer } from "../../src/delivery/ports.js";
 import { formatInZone } from "../../src/shared/time.js";
 import { TestSmtpServer } from "../helpers/smtp.js";
 import { build, type Client, idFromLocation, setupAdmin } from "../helpers/web.js";
-import { deliveriesOf, fastConfig, finishedRun, makeWorker, smtpMailer } from "./support.js";
+import {
+  deliveriesOf,
+  fastConfig,
+  finishedRun,
+  makeWorker,
+  sentFailedWaiting,
+  smtpMailer,
+} from "./support.js";
 
 type NewAttempt = Insertable<DeliveryAttemptTable>;
 
@@ -256,30 +263,13 @@ describe("sending pages", () => {
     const admin = await setupAdmin(app);
     const mailing = await mailingWith(admin, ["ann@example.com", "bob@example.com", "cy@example.com"]);
     const runId = idFromLocation(await admin.post(`/mailings/${mailing}/send`, {}, { from: "/" }));
-    const [ann, bob, cy] = await deliveriesOf(database, runId);
     const now = Date.now();
     const retryAt = new Date(now + 10 * 60_000);
-    await database.db
-      .updateTable("deliveries")
-      .set({ status: "sent", last_code: 250 })
-      .where("id", "=", ann!.id)
-      .execute();
-    await database.db
-      .updateTable("deliveries")
-      .set({
-        status: "failed",
-        tries: 1,
-        last_code: 550,
-        last_enhanced: "5.1.1",
-        last_text: "550 5.1.1 unknown",
-      })
-      .where("id", "=", bob!.id)
-      .execute();
-    await database.db
-      .updateTable("deliveries")
-      .set({ tries: 1, next_attempt_at: retryAt.toISOString(), last_code: 451, last_text: "451 try later" })
-      .where("id", "=", cy!.id)
-      .execute();
+    const [, bob] = await sentFailedWaiting(database, runId, {
+      failed: "550 5.1.1 unknown",
+      waiting: "451 try later",
+      retryAt: retryAt.toISOString(),
+    });
     await database.db
       .insertInto("delivery_attempts")
       .values({

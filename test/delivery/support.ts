@@ -100,3 +100,32 @@ export class FakeClock implements Clock {
     this.t += ms;
   }
 }
+
+/**
+ * Puts a run's first three deliveries in the state a run waiting for a retry is in: the first sent, the
+ * second failed for good (550 5.1.1 with `failedText`), the third pending with one try used, due at
+ * `retryAt` (451 with `waitingText`). Returns the three rows as they were before.
+ */
+export async function sentFailedWaiting(
+  database: Database,
+  runId: number,
+  texts: { failed: string; waiting: string; retryAt: string },
+) {
+  const [sent, failed, waiting] = await deliveriesOf(database, runId);
+  await database.db
+    .updateTable("deliveries")
+    .set({ status: "sent", last_code: 250 })
+    .where("id", "=", sent!.id)
+    .execute();
+  await database.db
+    .updateTable("deliveries")
+    .set({ status: "failed", tries: 1, last_code: 550, last_enhanced: "5.1.1", last_text: texts.failed })
+    .where("id", "=", failed!.id)
+    .execute();
+  await database.db
+    .updateTable("deliveries")
+    .set({ tries: 1, next_attempt_at: texts.retryAt, last_code: 451, last_text: texts.waiting })
+    .where("id", "=", waiting!.id)
+    .execute();
+  return [sent!, failed!, waiting!] as const;
+}
