@@ -18,6 +18,7 @@ import { KyselyRunsStore } from "../src/delivery/runs.store.js";
 import { Scheduler } from "../src/delivery/scheduler.js";
 import { SmtpMailer } from "../src/delivery/smtp.mailer.js";
 import { DeliveryWorker } from "../src/delivery/worker.js";
+import { eventually } from "../test/delivery/support.js";
 import { createMailing, createMessage, createRecipients, createUser } from "../test/helpers/fixtures.js";
 import { TestSmtpServer } from "../test/helpers/smtp.js";
 
@@ -41,16 +42,6 @@ const engine: EngineConfig = {
 };
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function until<T>(check: () => Promise<T | undefined | false>, timeoutMs = 300_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error("timed out");
-    await sleep(20);
-  }
-}
 
 interface Env {
   dir: string;
@@ -110,10 +101,13 @@ async function run(env: Env, runId: number) {
 }
 
 const finished = (env: Env, runId: number) =>
-  until(async () => {
-    const r = await run(env, runId);
-    return r.status !== "sending" ? r : undefined;
-  });
+  eventually(
+    async () => {
+      const r = await run(env, runId);
+      return r.status !== "sending" ? r : undefined;
+    },
+    { timeoutMs: 300_000 },
+  );
 
 async function deliveries(env: Env, runId: number) {
   return env.database.db.selectFrom("deliveries").selectAll().where("run_id", "=", runId).execute();
@@ -287,15 +281,17 @@ const rows: Record<string, () => Promise<object>> = {
       env.smtp.delayMs = 2;
       const { runId, emails } = await mailing(env, N, "r");
       const first = startWorker(env);
-      await until(async () => env.smtp.received.length >= N / 5);
+      await eventually(() => env.smtp.received.length >= N / 5, { timeoutMs: 300_000 });
       const pages = await sql<{ page_count: number }>`pragma page_count`.execute(env.database.db);
       await sql.raw(`pragma max_page_count = ${pages.rows[0]!.page_count}`).execute(env.database.db);
-      await until(() =>
-        env.database.db
-          .selectFrom("delivery_workers")
-          .selectAll()
-          .where("state", "=", "paused")
-          .executeTakeFirst(),
+      await eventually(
+        () =>
+          env.database.db
+            .selectFrom("delivery_workers")
+            .selectAll()
+            .where("state", "=", "paused")
+            .executeTakeFirst(),
+        { timeoutMs: 300_000 },
       );
       await sleep(2_000);
       const accepted = env.smtp.received.length;
@@ -324,7 +320,7 @@ const rows: Record<string, () => Promise<object>> = {
       env.smtp.delayMs = 2;
       const { runId, emails } = await mailing(env, N, "r");
       startWorker(env);
-      await until(async () => env.smtp.received.length >= N / 5);
+      await eventually(() => env.smtp.received.length >= N / 5, { timeoutMs: 300_000 });
       const other = new SQLite(path.join(env.dir, "db.sqlite"));
       const loop = monitorEventLoopDelay({ resolution: 10 });
       loop.enable();
