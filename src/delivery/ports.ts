@@ -90,6 +90,32 @@ export interface UnsubscribeLinks {
 }
 
 /**
+ * How a run's copies are made: what they share is built once per run (prepare), then each copy's bytes.
+ * The default (copies.ts) sends the run's subject and body as they are; templates/ (formats, layouts,
+ * personalisation, sender identities) supplies its own, wired in runtime.ts.
+ */
+export interface CopyBuilder {
+  /** What a run's copies share; undefined when the run is gone. */
+  prepare(runId: number): Promise<PreparedCopies | undefined>;
+}
+
+export interface PreparedCopies {
+  /** The subject as the outbox lists it. */
+  readonly subject: string;
+  /** The From header value. */
+  readonly fromHeader: string;
+  /** The envelope sender (bare address). */
+  readonly envelopeFrom: string;
+  /**
+   * Loads what these deliveries' copies need besides the run (their recipients' names and fields), in one
+   * query; throws when the database fails (the worker then gives the batch back).
+   */
+  load(deliveries: ClaimedDelivery[]): Promise<void>;
+  /** One copy's bytes; throws when it cannot be built (the delivery then fails as undeliverable). */
+  copy(delivery: ClaimedDelivery, messageId: string): Buffer;
+}
+
+/**
  * Suppressed addresses are never mailed. Run creation already marks them; the worker asks again when it
  * claims, because an address may be suppressed while its run is sending. Built by suppression/.
  */

@@ -12,19 +12,15 @@ import { type Clock, systemClock } from "../shared/time.js";
 import { decideRetry, type RetryPolicy } from "./backoff.js";
 import { type BreakerSnapshot, CircuitBreaker } from "./breaker.js";
 import { type Classified, classify } from "./classify.js";
-import {
-  envelopeAddress,
-  listHeaders,
-  messageIdFor,
-  type PreparedMessage,
-  prepareMessage,
-  unsubscribeExtras,
-} from "./message.js";
+import { PlainCopies } from "./copies.js";
+import { messageIdFor } from "./message.js";
 import type {
   ClaimedDelivery,
+  CopyBuilder,
   DeliveryResult,
   EngineConfig,
   Mailer,
+  PreparedCopies,
   SuppressionCheck,
   UnsubscribeLinks,
   WorkerStore,
@@ -52,6 +48,8 @@ export interface WorkerDeps {
   unsubscribe?: UnsubscribeLinks;
   /** Re-checks claimed deliveries against the suppression list before they are sent. */
   suppression?: SuppressionCheck;
+  /** Makes each run's copies; by default the run's subject and body as plain text (copies.ts). */
+  copies?: CopyBuilder;
 }
 
 /** A held run (disabled mailing, blocked owner) is looked at again after this long. */
@@ -85,11 +83,8 @@ export class DeliveryWorker {
   private readonly clock: Clock;
   private readonly logger: DeliveryLogger;
   private readonly random: () => number;
-  private readonly from: string;
-  private readonly envelopeFrom: string;
   private readonly breaker: CircuitBreaker;
   private readonly policy: RetryPolicy;
-  private readonly unsubscribe: UnsubscribeLinks | undefined;
   private readonly suppression: SuppressionCheck | undefined;
 
   private queue: ClaimedDelivery[] = [];
@@ -101,7 +96,8 @@ export class DeliveryWorker {
   /** Since when every heartbeat has been written (null while they fail). */
   private healthySince: number | null = null;
   private firstBeat: Promise<void> | null = null;
-  private readonly prepared = new Map<number, { message: PreparedMessage; subject: string }>();
+  private readonly copies: CopyBuilder;
+  private readonly prepared = new Map<number, PreparedCopies>();
   /**
    * Deliveries taken by a lane and not yet on record: being sent, or sent with the result still to be
    * written. Never more than SEND_CONCURRENCY, so a hard crash re-sends at most that many.
@@ -128,10 +124,9 @@ export class DeliveryWorker {
     this.logger = deps.logger ?? silentLogger;
     this.random = deps.random ?? Math.random;
     this.id = deps.workerId ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
-    this.from = deps.from;
-    this.envelopeFrom = envelopeAddress(deps.from);
     this.breaker = new CircuitBreaker(deps.config.breaker);
-    this.unsubscribe = deps.unsubscribe;
+    this.copies =
+      deps.copies ?? new PlainCopies(deps.store, deps.from, deps.unsubscribe, () => this.clock.now());
     this.suppression = deps.suppression;
     this.policy = {
       baseMs: deps.config.retryBaseMs,
@@ -276,6 +271,18 @@ export class DeliveryWorker {
       if (state.heldBecause) held.add(state.runId);
       else if (!(await this.ensurePrepared(state.runId))) held.add(state.runId);
     }
+    // What the copies need besides the run (recipients' names, fields), one query per run; a failure gives
+    // that run's deliveries back for later, like a held run's.
+    for (const runId of runIds) {
+      const prepared = held.has(runId) ? undefined : this.prepared.get(runId);
+      if (!prepared) continue;
+      const mine = claimed.filter((d) => d.runId === runId);
+      const loaded = await this.guard("run", async () => {
+        await prepared.load(mine);
+        return true;
+      });
+      if (!loaded) held.add(runId);
+    }
     const ready = claimed.filter((d) => !held.has(d.runId));
     const waiting = claimed.filter((d) => held.has(d.runId)).map((d) => d.id);
     if (waiting.length > 0) {
@@ -310,18 +317,10 @@ export class DeliveryWorker {
 
   private async ensurePrepared(runId: number): Promise<boolean> {
     if (this.prepared.has(runId)) return true;
-    const content = await this.guard("run", () => this.store.runContent(runId));
-    if (!content) return false;
-    const message = await prepareMessage({
-      from: this.from,
-      subject: content.subject,
-      body: content.body,
-      date: this.clock.now(),
-      headers: listHeaders(content.mailingId, this.from, this.unsubscribe !== undefined),
-      ...(this.unsubscribe ? { unsubscribeFooter: this.unsubscribe.footer } : {}),
-    });
+    const prepared = await this.guard("run", () => this.copies.prepare(runId));
+    if (!prepared) return false;
     if (this.prepared.size >= PREPARED_CACHE) this.prepared.delete(this.prepared.keys().next().value!);
-    this.prepared.set(runId, { message, subject: content.subject });
+    this.prepared.set(runId, prepared);
     return true;
   }
 
@@ -331,12 +330,11 @@ export class DeliveryWorker {
     try {
       await this.waitForRate();
       const prepared = this.prepared.get(delivery.runId);
-      const messageId = messageIdFor(delivery.runId, delivery.id, this.from);
+      const messageId = prepared ? messageIdFor(delivery.runId, delivery.id, prepared.fromHeader) : null;
       let verdict: Classified;
       let raw: Buffer | null = null;
       try {
-        const extras = this.unsubscribe && unsubscribeExtras(this.unsubscribe.linksFor(delivery.id));
-        raw = prepared ? prepared.message.forRecipient(delivery.email, messageId, extras) : null;
+        raw = prepared && messageId ? prepared.copy(delivery, messageId) : null;
       } catch {
         raw = null;
       }
@@ -352,8 +350,8 @@ export class DeliveryWorker {
         const outcome = await this.mailer
           .send({
             deliveryId: delivery.id,
-            from: this.envelopeFrom,
-            fromHeader: this.from,
+            from: prepared.envelopeFrom,
+            fromHeader: prepared.fromHeader,
             to: delivery.email,
             subject: prepared.subject,
             raw,
@@ -388,7 +386,12 @@ export class DeliveryWorker {
     }
   }
 
-  private resultOf(delivery: ClaimedDelivery, c: Classified, now: Date, messageId: string): DeliveryResult {
+  private resultOf(
+    delivery: ClaimedDelivery,
+    c: Classified,
+    now: Date,
+    messageId: string | null,
+  ): DeliveryResult {
     const nowIso = now.toISOString();
     const base = {
       id: delivery.id,
