@@ -75,11 +75,15 @@ export interface RecipientImportTable {
   finished_at: string | null;
 }
 
+export type MessageFormat = "text" | "markdown" | "html";
+
 export interface MessageTable {
   id: Generated<number>;
   owner_id: number;
   subject: string;
   body: string;
+  format: Generated<MessageFormat>;
+  layout_id: number | null;
   created_at: string;
   updated_at: string;
 }
@@ -98,6 +102,8 @@ export interface MailingTable {
   time_zone: string;
   status: MailingStatus;
   disabled_at: string | null;
+  /** The sender identity it sends as; null: SMTP_FROM. */
+  sender_id: number | null;
   /** The next planned run (UTC), or null when none is planned. Kept by the scheduler. */
   next_run_at: string | null;
   last_run_at: string | null;
@@ -125,6 +131,14 @@ export interface RunTable {
   scheduled_for: string;
   subject: string;
   body: string;
+  /** The snapshot of the message's format, layout and sender; null on runs made before migration 011. */
+  format: MessageFormat | null;
+  layout_html: string | null;
+  layout_text: string | null;
+  /** The From header; null: SMTP_FROM. */
+  from_header: string | null;
+  reply_to: string | null;
+  postal_address: string | null;
   total_count: number;
   sent_count: number;
   failed_count: number;
@@ -240,6 +254,35 @@ export interface AccountEmailTable {
   last_error: string | null;
   created_at: string;
   sent_at: string | null;
+  /** An HTML part (test sends); null: plain text. */
+  html: string | null;
+  /** The From header; null: SMTP_FROM. */
+  from_header: string | null;
+  /** "test" for a message's test send (counted for its rate limit); null for account emails. */
+  kind: string | null;
+}
+
+/** A reusable frame for messages: HTML with {{ content }}, and its text twin. owner_id null: shared. */
+export interface LayoutTable {
+  id: Generated<number>;
+  owner_id: number | null;
+  name: string;
+  html: string;
+  text: string;
+  created_at: string;
+  updated_at: string;
+}
+
+/** A From identity admins configure; mailings pick one. */
+export interface SenderTable {
+  id: Generated<number>;
+  from_name: string;
+  from_email: string;
+  reply_to: string | null;
+  /** The sender's postal address, for the footer bulk mail must carry. */
+  postal_address: Generated<string>;
+  created_at: string;
+  updated_at: string;
 }
 
 export interface Tables {
@@ -262,6 +305,8 @@ export interface Tables {
   account_emails: AccountEmailTable;
   suppressions: SuppressionTable;
   unsubscribes: UnsubscribeTable;
+  layouts: LayoutTable;
+  senders: SenderTable;
 }
 
 export type SuppressionReason = "unsubscribed" | "hard_bounce" | "complaint" | "manual";
@@ -341,6 +386,8 @@ export type NewRecipient = Insertable<RecipientTable>;
 export type RecipientUpdate = Updateable<RecipientTable>;
 export type RecipientImport = Selectable<RecipientImportTable>;
 export type Message = Selectable<MessageTable>;
+export type Layout = Selectable<LayoutTable>;
+export type Sender = Selectable<SenderTable>;
 export type NewMessage = Insertable<MessageTable>;
 export type MessageUpdate = Updateable<MessageTable>;
 export type Mailing = Selectable<MailingTable>;

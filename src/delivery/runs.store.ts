@@ -91,7 +91,7 @@ export class KyselyRunsStore implements SchedulerStore {
               .where("disabled_at", "is", null)
               .where("status", "!=", "completed"),
           )
-          .returning(["message_id", "disabled_at", "owner_id"])
+          .returning(["message_id", "disabled_at", "owner_id", "sender_id"])
           .executeTakeFirst();
         if (!mailing) throw new Skip("gone");
         if (mailing.disabled_at) throw new Skip("disabled");
@@ -102,11 +102,27 @@ export class KyselyRunsStore implements SchedulerStore {
           .where("status", "=", "sending")
           .executeTakeFirst();
         if (sending) throw new Skip("busy");
+        // The run keeps what it sends: the message, its layout and the mailing's sender as they are now.
         const message = await tx
           .selectFrom("messages")
-          .select(["subject", "body"])
-          .where("id", "=", mailing.message_id)
+          .leftJoin("layouts", "layouts.id", "messages.layout_id")
+          .select([
+            "messages.subject",
+            "messages.body",
+            "messages.format",
+            "layouts.html as layout_html",
+            "layouts.text as layout_text",
+          ])
+          .where("messages.id", "=", mailing.message_id)
           .executeTakeFirstOrThrow();
+        const sender =
+          mailing.sender_id === null
+            ? undefined
+            : await tx
+                .selectFrom("senders")
+                .select(["from_name", "from_email", "reply_to", "postal_address"])
+                .where("id", "=", mailing.sender_id)
+                .executeTakeFirst();
         const run = await tx
           .insertInto("runs")
           .values({
@@ -117,6 +133,12 @@ export class KyselyRunsStore implements SchedulerStore {
             scheduled_for: input.scheduledFor,
             subject: message.subject,
             body: message.body,
+            format: message.format,
+            layout_html: message.layout_html,
+            layout_text: message.layout_text,
+            from_header: sender ? senderHeader(sender.from_name, sender.from_email) : null,
+            reply_to: sender?.reply_to ?? null,
+            postal_address: sender?.postal_address ?? null,
             total_count: 0,
             sent_count: 0,
             failed_count: 0,
@@ -242,4 +264,10 @@ export class KyselyRunsStore implements SchedulerStore {
   finishStaleRuns(now: Date): Promise<number[]> {
     return this.deliveries.finishStaleRuns(now);
   }
+}
+
+/** A sender's From header value: `"Name" <address>` (encoded when the copy is built), or the bare address. */
+function senderHeader(name: string, email: string): string {
+  const clean = name.replace(/["\\\r\n]/g, "").trim();
+  return clean ? `"${clean}" <${email}>` : email;
 }

@@ -12,6 +12,8 @@ import { type Clock, systemClock } from "../shared/time.js";
 import { KyselySuppressionCheck } from "../suppression/suppression.check.js";
 import { unsubscribeLinks } from "../suppression/unsubscribe-links.js";
 import { unsubscribeSecret } from "../suppression/unsubscribe-token.js";
+import { TemplateCopies } from "../templates/copies.js";
+import { ViewLinks } from "../templates/view-links.js";
 import { DeliveryService } from "./delivery.service.js";
 import { KyselyDeliveryStore } from "./delivery.store.js";
 import { dkimSigner } from "./dkim.js";
@@ -83,6 +85,15 @@ export function createDeliveryRuntime(deps: DeliveryRuntimeDeps): DeliveryRuntim
   // With DKIM configured, every message (mailings and account emails) is signed as it is handed over.
   const mailer = config.dkim ? new SigningMailer(transport, dkimSigner(config.dkim)) : transport;
   const bounces = new BounceService(database, config.bounces, clock);
+  const key = unsubscribeSecret(config.dataDir);
+  const unsubscribe =
+    deps.unsubscribe ??
+    unsubscribeLinks({
+      key,
+      baseUrl: publicBaseUrl(config),
+      mailto: config.unsubscribe.mailto,
+      footer: config.unsubscribe.footer,
+    });
   const worker = new DeliveryWorker({
     store: new KyselyDeliveryStore(database, hardFailureListener(bounces, logger)),
     mailer,
@@ -90,15 +101,15 @@ export function createDeliveryRuntime(deps: DeliveryRuntimeDeps): DeliveryRuntim
     from: config.smtp.from,
     clock,
     logger,
-    unsubscribe:
-      deps.unsubscribe ??
-      unsubscribeLinks({
-        key: unsubscribeSecret(config.dataDir),
-        baseUrl: publicBaseUrl(config),
-        mailto: config.unsubscribe.mailto,
-        footer: config.unsubscribe.footer,
-      }),
+    unsubscribe,
     suppression: new KyselySuppressionCheck(database.db),
+    copies: new TemplateCopies({
+      db: database.db,
+      from: config.smtp.from,
+      unsubscribe,
+      view: new ViewLinks(key, publicBaseUrl(config)),
+      now: () => clock.now(),
+    }),
   });
   const scheduler = new Scheduler({
     store: new KyselyRunsStore(database),

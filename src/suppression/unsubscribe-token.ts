@@ -10,7 +10,11 @@ import path from "node:path";
 const MAC_BYTES = 16;
 
 export class UnsubscribeTokens {
-  constructor(private readonly key: string) {
+  /** `purpose` keeps tokens for different uses apart (an unsubscribe token never opens a hosted copy). */
+  constructor(
+    private readonly key: string,
+    private readonly purpose = "unsubscribe",
+  ) {
     if (key.length < 32) throw new Error("The unsubscribe key must be at least 32 characters");
   }
 
@@ -32,7 +36,10 @@ export class UnsubscribeTokens {
   }
 
   private mac(deliveryId: number): Buffer {
-    return createHmac("sha256", this.key).update(`unsubscribe:${deliveryId}`).digest().subarray(0, MAC_BYTES);
+    return createHmac("sha256", this.key)
+      .update(`${this.purpose}:${deliveryId}`)
+      .digest()
+      .subarray(0, MAC_BYTES);
   }
 }
 

@@ -13,6 +13,7 @@ import { recipientImports } from "./2026-11-24-007-recipient-imports.js";
 import { deliveryAttempts } from "./2026-12-01-008-delivery-attempts.js";
 import { suppression } from "./2026-12-01-009-suppression.js";
 import { bounces } from "./2026-12-01-010-bounces.js";
+import { messages } from "./2026-12-02-011-messages.js";
 
 export type Dialect = "sqlite" | "postgres";
 
@@ -31,6 +32,7 @@ export class StaticMigrationProvider implements MigrationProvider {
       "2026-12-01-008-delivery-attempts": deliveryAttempts(this.dialect),
       "2026-12-01-009-suppression": suppression(this.dialect),
       "2026-12-01-010-bounces": bounces(this.dialect),
+      "2026-12-02-011-messages": messages(this.dialect),
     };
   }
 }
