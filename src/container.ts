@@ -31,6 +31,7 @@ import { SuppressionImportService } from "./suppression/suppression.import.js";
 import { SuppressionService } from "./suppression/suppression.service.js";
 import { UnsubscribeService } from "./suppression/unsubscribe.service.js";
 import { UnsubscribeTokens } from "./suppression/unsubscribe-token.js";
+import { ViewService } from "./templates/view.service.js";
 
 export interface Services {
   accounts: AccountsService;
@@ -40,6 +41,7 @@ export interface Services {
   recipientImport: RecipientImportService;
   recipientExport: RecipientExportService;
   messages: MessagesService;
+  view: ViewService;
   mailings: MailingsService;
   dashboard: DashboardService;
   delivery: DeliveryService;
@@ -69,6 +71,9 @@ export interface ServiceOptions {
    * random key for this process (tests), whose links no worker elsewhere could have made.
    */
   unsubscribeSecret?: string;
+  /** SMTP_FROM and UNSUBSCRIBE_FOOTER, for message previews and test sends. */
+  from?: string;
+  unsubscribeFooter?: string;
   /** BOUNCE_HARD_LIMIT, BOUNCE_SOFT_LIMIT and BOUNCE_WEBHOOK_TOKEN (default: 1, 3, webhook off). */
   bounces?: BounceOptions;
 }
@@ -80,6 +85,7 @@ export function createServices(database: Database, options: ServiceOptions = {})
   const figuresChanged = (ownerId: number) => dashboard.changed(ownerId);
   const images = new FileImageStore(options.uploadsDir ?? path.join(tmpdir(), "postpilot-uploads"));
   const blog = new BlogService(database, { cache, images, clock });
+  const unsubscribeKey = options.unsubscribeSecret ?? randomBytes(32).toString("base64url");
   return {
     accounts: new AccountsService(database, clock),
     accountLinks: new AccountLinksService(database, { clock, publicUrl: options.publicUrl }),
@@ -87,7 +93,20 @@ export function createServices(database: Database, options: ServiceOptions = {})
     recipients: new RecipientsService(database, clock, figuresChanged),
     recipientImport: new RecipientImportService(database, clock, figuresChanged),
     recipientExport: new RecipientExportService(database),
-    messages: new MessagesService(database, clock),
+    messages: new MessagesService(database, clock, {
+      from: options.from ?? "PostPilot <postpilot@localhost>",
+      unsubscribeFooter: options.unsubscribeFooter ?? "Unsubscribe: {{unsubscribe_url}}",
+    }),
+    view: new ViewService(
+      database,
+      {
+        key: unsubscribeKey,
+        baseUrl: options.publicUrl ?? "",
+        from: options.from ?? "PostPilot <postpilot@localhost>",
+        footer: options.unsubscribeFooter ?? "Unsubscribe: {{unsubscribe_url}}",
+      },
+      () => clock.now(),
+    ),
     mailings: new MailingsService(database, clock, async (ownerId) => {
       options.mailingsChanged?.();
       await figuresChanged(ownerId);
@@ -103,11 +122,7 @@ export function createServices(database: Database, options: ServiceOptions = {})
     admin: new AdminService(database, clock, () => options.mailingsChanged?.()),
     suppressions: new SuppressionService(database, clock),
     suppressionImport: new SuppressionImportService(database, clock),
-    unsubscribe: new UnsubscribeService(
-      database,
-      new UnsubscribeTokens(options.unsubscribeSecret ?? randomBytes(32).toString("base64url")),
-      clock,
-    ),
+    unsubscribe: new UnsubscribeService(database, new UnsubscribeTokens(unsubscribeKey), clock),
     bounces: new BounceService(database, options.bounces ?? { hardLimit: 1, softLimit: 3 }, clock),
   };
 }

@@ -35,6 +35,8 @@ export async function serve(
     mailingsChanged: () => engine?.wake(),
     unsubscribeSecret: unsubscribeSecret(config.dataDir),
     bounces: config.bounces,
+    from: config.smtp.from,
+    unsubscribeFooter: config.unsubscribe.footer,
   });
   const app = await buildApp({
     services,

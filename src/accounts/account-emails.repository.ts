@@ -7,6 +7,12 @@ export interface QueuedEmail {
   to: string;
   subject: string;
   body: string;
+  /** An HTML part beside the text (test sends). */
+  html?: string | null;
+  /** The From header; default SMTP_FROM. */
+  fromHeader?: string | null;
+  /** "test" for test sends (their rate limit counts them). */
+  kind?: string | null;
 }
 
 export class AccountEmailsRepository {
@@ -20,6 +26,9 @@ export class AccountEmailsRepository {
         to_address: mail.to,
         subject: mail.subject,
         body: mail.body,
+        html: mail.html ?? null,
+        from_header: mail.fromHeader ?? null,
+        kind: mail.kind ?? null,
         next_attempt_at: now,
         last_error: null,
         created_at: now,

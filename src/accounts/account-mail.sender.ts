@@ -4,6 +4,8 @@
  * SMTP_URL they land in the local outbox. Temporary failures are retried with backoff; permanent ones
  * (5xx) and those past their tries or age are marked failed. Web requests only ever queue.
  */
+
+import MailComposer from "nodemailer/lib/mail-composer";
 import type { Executor } from "../db/database.js";
 import type { AccountEmail } from "../db/schema.js";
 import { decideRetry, type RetryPolicy } from "../delivery/backoff.js";
@@ -76,7 +78,8 @@ export class AccountMailSender {
   }
 
   private async sendOne(mail: AccountEmail): Promise<void> {
-    const { from, mailer, policy } = this.deps;
+    const { mailer, policy } = this.deps;
+    const from = mail.from_header ?? this.deps.from;
     const startedAt = this.clock.now();
     const envelope = envelopeAddress(from);
     const domain = envelope.split("@")[1] || "localhost";
@@ -85,6 +88,7 @@ export class AccountMailSender {
       to: mail.to_address,
       subject: mail.subject,
       body: mail.body,
+      html: mail.html,
       date: startedAt,
       messageId: `postpilot.account.${mail.id}@${domain}`,
     });
@@ -161,9 +165,23 @@ export async function composeAccountEmail(mail: {
   to: string;
   subject: string;
   body: string;
+  /** With an HTML part (test sends), multipart/alternative built by nodemailer. */
+  html?: string | null;
   date: Date;
   messageId: string;
 }): Promise<Buffer> {
+  if (mail.html) {
+    const composer = new MailComposer({
+      from: mail.from,
+      to: mail.to,
+      subject: mail.subject,
+      text: mail.body,
+      html: mail.html,
+      date: mail.date,
+      messageId: `<${mail.messageId}>`,
+    });
+    return composer.compile().build();
+  }
   const body = mail.body.replace(/\r?\n/g, "\r\n");
   const headerValues = [mail.from, mail.to, mail.subject, mail.messageId];
   const plain =

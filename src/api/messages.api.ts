@@ -2,7 +2,7 @@
 import type { Services } from "../container.js";
 import { MESSAGE_SORTS } from "../messages/messages.schemas.js";
 import { type ApiRouter, patched } from "./router.js";
-import { listOf, listQueryFor, messageListOut, messageOut } from "./schemas.js";
+import { listOf, listQueryFor, messageListOut, messageOut, previewOut, testSendOut } from "./schemas.js";
 
 export function messagesApi(api: ApiRouter, { messages }: Services): void {
   const tag = "Messages";
@@ -22,6 +22,8 @@ export function messagesApi(api: ApiRouter, { messages }: Services): void {
     path: "/messages",
     tag,
     summary: "Write a message",
+    description:
+      "Subject and body are Liquid templates (see the message form's help). A template that does not parse, or uses an unknown variable or filter, is refused with 422 naming the line and column.",
     body: "MessageInput",
     status: 201,
     response: messageOut,
@@ -48,8 +50,8 @@ export function messagesApi(api: ApiRouter, { messages }: Services): void {
     response: messageOut,
     problems: [404, 422],
     handler: async ({ user, id, body }) => {
-      const { subject, body: text } = await messages.get(user, id);
-      return messages.update(user, id, patched({ subject, body: text }, body));
+      const { subject, body: text, format, layout_id } = await messages.get(user, id);
+      return messages.update(user, id, patched({ subject, body: text, format, layout_id }, body));
     },
   });
   api.route({
@@ -61,5 +63,32 @@ export function messagesApi(api: ApiRouter, { messages }: Services): void {
     status: 204,
     problems: [404, 409],
     handler: ({ user, id }) => messages.delete(user, id),
+  });
+  api.route({
+    method: "POST",
+    path: "/messages/:id/preview",
+    tag,
+    summary: "Render a message as a run would, for one of your recipients or sample values",
+    body: "PreviewInput",
+    status: 200,
+    response: previewOut,
+    problems: [404, 422],
+    handler: async ({ user, id, body }) => {
+      const p = await messages.preview(user, id, body);
+      return { subject: p.subject, from: p.from, text: p.text, html: p.html, rendered_for: p.renderedFor };
+    },
+  });
+  api.route({
+    method: "POST",
+    path: "/messages/:id/test",
+    tag,
+    summary: "Send a test of a message ([Test] in the subject) to yourself or up to 5 addresses",
+    description:
+      "Queued and sent by the account-mail sender; never a run. At most 20 test emails an hour (409 beyond).",
+    body: "TestSendInput",
+    status: 202,
+    response: testSendOut,
+    problems: [404, 409, 422],
+    handler: ({ user, id, body }) => messages.sendTest(user, id, body),
   });
 }

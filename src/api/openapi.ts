@@ -9,7 +9,7 @@ import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import { bounceWebhookSchema } from "../bounces/bounces.schemas.js";
 import { initialRecipientsSchema, mailingSchema } from "../mailings/mailings.schemas.js";
-import { messageSchema } from "../messages/messages.schemas.js";
+import { messageSchema, previewSchema, testSendSchema } from "../messages/messages.schemas.js";
 import { recipientSchema } from "../recipients/recipients.schemas.js";
 import { suppressionSchema } from "../suppression/suppression.schemas.js";
 import type { Operation } from "./router.js";
@@ -40,6 +40,8 @@ const named: [string, z.ZodType][] = [
   ["SuppressionStatus", s.suppressionStatusOut],
   ["BounceOutcome", s.bounceOutcomeOut],
   ["Problem", s.problemOut],
+  ["Preview", s.previewOut],
+  ["TestSend", s.testSendOut],
 ];
 for (const [id, schema] of named) outputs.add(schema, { id });
 
@@ -48,6 +50,8 @@ for (const [id, schema] of named) outputs.add(schema, { id });
 const inputs: [string, z.ZodType, string[]][] = [
   ["RecipientInput", recipientSchema, ["email"]],
   ["MessageInput", messageSchema, ["subject", "body"]],
+  ["PreviewInput", previewSchema, []],
+  ["TestSendInput", testSendSchema, []],
   ["SuppressionInput", suppressionSchema, ["email"]],
   ["BounceWebhookInput", bounceWebhookSchema, ["email", "type"]],
   [

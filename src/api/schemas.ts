@@ -26,6 +26,8 @@ export const messageOut = z.object({
   id: int,
   subject: z.string(),
   body: z.string(),
+  format: z.enum(["text", "markdown", "html"]),
+  layout_id: int.nullable(),
   created_at: time,
   updated_at: time,
 });
@@ -226,6 +228,18 @@ export const suppressionStatusOut = z.object({
 
 export const recipientListOut = pageOut(recipientOut);
 export const messageListOut = pageOut(messageOut);
+
+export const previewOut = z.object({
+  subject: z.string(),
+  from: z.string(),
+  text: z.string(),
+  html: z.string().nullable().describe("Null for plain-text messages (sent single-part)."),
+  rendered_for: z.string().describe("The recipient's address whose values filled it, or 'sample values'."),
+});
+
+export const testSendOut = z.object({
+  to: z.array(z.string()).describe("Where the test was queued; the account-mail sender sends it."),
+});
 export const mailingListOut = pageOut(mailingOut);
 export const runListOut = pageOut(runOut);
 export const deliveryListOut = pageOut(deliveryOut);

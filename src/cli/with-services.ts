@@ -20,7 +20,9 @@ export async function withServices(
   }
   const database = await openDatabase(config);
   try {
-    const code = await action(createServices(database));
+    const code = await action(
+      createServices(database, { from: config.smtp.from, unsubscribeFooter: config.unsubscribe.footer }),
+    );
     if (typeof code === "number") process.exitCode = code;
   } catch (error) {
     if (!(error instanceof DomainError)) throw error;

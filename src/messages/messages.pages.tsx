@@ -2,9 +2,10 @@
 import type { FastifyInstance } from "fastify";
 import type { Services } from "../container.js";
 import type { Message } from "../db/schema.js";
-import { ConflictError } from "../shared/errors.js";
+import { ConflictError, DomainError, NotFoundError } from "../shared/errors.js";
 import { LIMITS } from "../shared/fields.js";
 import { formatInZone } from "../shared/time.js";
+import { templateProblem } from "../templates/liquid.js";
 import {
   ActionsHeader,
   ConfirmForm,
@@ -17,8 +18,10 @@ import {
   PageHeader,
   RowActions,
   SearchableList,
+  Select,
   SortHeader,
   TextArea,
+  withQuery,
 } from "../web/components.js";
 import {
   idParam,
@@ -30,9 +33,33 @@ import {
 } from "../web/context.js";
 import { formBody, handleForm } from "../web/forms.js";
 import { renderPage } from "../web/layout.js";
+import { FORMAT_LABELS, MAX_TEST_ADDRESSES, MESSAGE_FORMATS } from "./messages.schemas.js";
 
 type ListResult = Awaited<ReturnType<Services["messages"]["list"]>>;
 type MailingRef = { id: number; name: string };
+type LayoutChoice = { id: number; name: string; shared: boolean };
+
+/** What a user can write in a template, shown under the body. */
+function VariablesHelp() {
+  return (
+    <details class="form-text">
+      <summary>Personalise with Liquid: variables and filters</summary>
+      <p class="mb-1 mt-2">
+        <code>{"{{ recipient.first_name }}"}</code>, <code>{"{{ recipient.full_name }}"}</code>,{" "}
+        <code>{"{{ recipient.email }}"}</code>, <code>{"{{ recipient.comment }}"}</code>,{" "}
+        <code>{"{{ mailing.name }}"}</code>, <code>{"{{ sender.name }}"}</code>,{" "}
+        <code>{"{{ unsubscribe_url }}"}</code>, <code>{"{{ view_in_browser_url }}"}</code>,{" "}
+        <code>{'{{ now | date: "%d %B %Y" }}'}</code>.
+      </p>
+      <p class="mb-0">
+        Fallbacks: <code>{'{{ recipient.first_name | default: "there" }}'}</code>. Conditions:{" "}
+        <code>{"{% if recipient.comment != blank %}…{% endif %}"}</code>. In HTML and Markdown, values are
+        escaped. Without <code>{"{{ unsubscribe_url }}"}</code> in the body or layout, an unsubscribe line is
+        added at the end.
+      </p>
+    </details>
+  );
+}
 
 function MailingLinks({ mailings }: { mailings: MailingRef[] }) {
   return (
@@ -97,7 +124,7 @@ function listPage(ctx: ViewContext, result: ListResult, zone: string) {
   );
 }
 
-function formPage(ctx: ViewContext, form: FormState, message?: Message) {
+function formPage(ctx: ViewContext, form: FormState, layouts: LayoutChoice[], message?: Message) {
   const title = message ? "Edit message" : "New message";
   return renderPage(
     ctx,
@@ -115,21 +142,51 @@ function formPage(ctx: ViewContext, form: FormState, message?: Message) {
               label="Subject"
               required
               maxLength={LIMITS.subject}
-              help="One line."
+              help={
+                <>
+                  One line. May use variables, e.g. <code>{"{{ recipient.first_name }}"}</code>.
+                </>
+              }
             />
+            <div class="row">
+              <div class="col-sm-6">
+                <Select
+                  form={form}
+                  name="format"
+                  label="Format"
+                  options={MESSAGE_FORMATS.map((f) => ({ value: f, label: FORMAT_LABELS[f] }))}
+                  help="Markdown and HTML go out as HTML with a plain-text part made from it."
+                />
+              </div>
+              <div class="col-sm-6">
+                <Select
+                  form={form}
+                  name="layout_id"
+                  label="Layout"
+                  options={[
+                    { value: "", label: "None" },
+                    ...layouts.map((l) => ({
+                      value: String(l.id),
+                      label: l.shared ? `${l.name} (shared)` : l.name,
+                    })),
+                  ]}
+                  help={
+                    <>
+                      The frame around the body: header, footer, unsubscribe link.{" "}
+                      <a href="/layouts">Layouts</a>
+                    </>
+                  }
+                />
+              </div>
+            </div>
             <TextArea
               form={form}
               name="body"
               label="Body"
               required
               maxLength={LIMITS.body}
-              rows={12}
-              help={
-                <>
-                  Plain text. Write <code>{"{{unsubscribe_url}}"}</code> where each recipient's unsubscribe
-                  link should go; without it, a short unsubscribe line is added at the end.
-                </>
-              }
+              rows={14}
+              help={<VariablesHelp />}
             />
             <div class="d-flex gap-2">
               <button type="submit" class="btn btn-primary">
@@ -146,7 +203,150 @@ function formPage(ctx: ViewContext, form: FormState, message?: Message) {
   );
 }
 
-function detailPage(ctx: ViewContext, m: Message, mailings: MailingRef[], zone: string) {
+type Preview = Awaited<ReturnType<Services["messages"]["preview"]>>;
+type RecipientChoice = { id: number; email: string; full_name: string };
+
+interface DetailView {
+  message: Message;
+  mailings: MailingRef[];
+  layoutName: string | null;
+  preview: Preview | null;
+  previewError: string | null;
+  recipients: RecipientChoice[];
+  recipientId: number | null;
+  phone: boolean;
+  testForm: FormState;
+}
+
+function PreviewPane({ v }: { v: DetailView }) {
+  const m = v.message;
+  const src = withQuery(`/messages/${m.id}/preview.html`, { recipient_id: v.recipientId ?? undefined });
+  const here = (phone: boolean) =>
+    withQuery(`/messages/${m.id}`, {
+      recipient_id: v.recipientId ?? undefined,
+      width: phone ? "phone" : undefined,
+    });
+  return (
+    <section class="card mb-3" aria-labelledby="preview-title">
+      <div class="card-header d-flex flex-wrap gap-2 align-items-center">
+        <h2 id="preview-title" class="h6 mb-0 me-auto">
+          Preview
+        </h2>
+        <form method="get" action={`/messages/${m.id}`} class="d-flex gap-2 align-items-center">
+          <label class="visually-hidden" for="preview-recipient">
+            Render for
+          </label>
+          <select id="preview-recipient" name="recipient_id" class="form-select form-select-sm">
+            <option value="">Sample values</option>
+            {v.recipients.map((r) => (
+              <option value={String(r.id)} selected={r.id === v.recipientId}>
+                {r.full_name ? `${r.full_name} <${r.email}>` : r.email}
+              </option>
+            ))}
+          </select>
+          {v.phone && <input type="hidden" name="width" value="phone" />}
+          <button class="btn btn-sm btn-outline-secondary" type="submit">
+            Show
+          </button>
+        </form>
+        <div class="btn-group btn-group-sm" role="group" aria-label="Preview width">
+          <a
+            class={`btn btn-outline-secondary${v.phone ? "" : " active"}`}
+            href={here(false)}
+            aria-current={v.phone ? undefined : "true"}
+          >
+            <i class="bi bi-display" aria-hidden="true" /> Desktop
+          </a>
+          <a
+            class={`btn btn-outline-secondary${v.phone ? " active" : ""}`}
+            href={here(true)}
+            aria-current={v.phone ? "true" : undefined}
+          >
+            <i class="bi bi-phone" aria-hidden="true" /> Phone
+          </a>
+        </div>
+      </div>
+      <div class="card-body">
+        {v.previewError ? (
+          <div class="alert alert-warning mb-0" role="alert">
+            {v.previewError}
+          </div>
+        ) : (
+          v.preview && (
+            <>
+              <dl class="row mb-3 small">
+                <dt class="col-sm-2">From</dt>
+                <dd class="col-sm-10 text-break">{v.preview.from}</dd>
+                <dt class="col-sm-2">Subject</dt>
+                <dd class="col-sm-10 text-break" data-testid="preview-subject">
+                  {v.preview.subject}
+                </dd>
+                <dt class="col-sm-2">Values of</dt>
+                <dd class="col-sm-10 text-break">{v.preview.renderedFor}</dd>
+              </dl>
+              <div class="row g-3">
+                {v.preview.html !== null && (
+                  <div class={v.phone ? "col-auto" : "col-lg-7"}>
+                    <h3 class="h6">HTML</h3>
+                    <iframe
+                      title="HTML part"
+                      class="preview-frame border rounded"
+                      sandbox=""
+                      src={src}
+                      style={v.phone ? "width:375px;max-width:100%;height:640px" : "width:100%;height:640px"}
+                    />
+                  </div>
+                )}
+                <div class={v.preview.html !== null && !v.phone ? "col-lg-5" : "col"}>
+                  <h3 class="h6">{v.preview.html !== null ? "Text part" : "Text"}</h3>
+                  <pre
+                    class="border rounded p-2 bg-body-tertiary pre-wrap small mb-0"
+                    data-testid="preview-text"
+                  >
+                    {v.preview.text}
+                  </pre>
+                </div>
+              </div>
+            </>
+          )
+        )}
+      </div>
+    </section>
+  );
+}
+
+function TestSendForm({ ctx, v }: { ctx: ViewContext; v: DetailView }) {
+  return (
+    <section class="card mb-3" aria-labelledby="test-title">
+      <div class="card-body">
+        <h2 id="test-title" class="h6">
+          Send a test
+        </h2>
+        <FormAlert form={v.testForm} />
+        <form method="post" action={`/messages/${v.message.id}/test`} novalidate>
+          <CsrfField token={ctx.csrfToken} />
+          <input
+            type="hidden"
+            name="recipient_id"
+            value={v.recipientId === null ? "" : String(v.recipientId)}
+          />
+          <Field
+            form={v.testForm}
+            name="to"
+            label="To"
+            help={`Empty: your own address (${ctx.user?.email ?? ""}). Or up to ${MAX_TEST_ADDRESSES} addresses, separated by commas. The subject starts with [Test]; it is not a run.`}
+          />
+          <button class="btn btn-outline-primary" type="submit">
+            <i class="bi bi-send" aria-hidden="true" /> Send test
+          </button>
+        </form>
+      </div>
+    </section>
+  );
+}
+
+function detailPage(ctx: ViewContext, v: DetailView, zone: string) {
+  const m = v.message;
   return renderPage(
     ctx,
     m.subject,
@@ -160,16 +360,20 @@ function detailPage(ctx: ViewContext, m: Message, mailings: MailingRef[], zone: 
         </a>
       </PageHeader>
       <p class="text-body-secondary">
-        Created {formatInZone(m.created_at, zone)} · updated {formatInZone(m.updated_at, zone)}
+        Created {formatInZone(m.created_at, zone)} · updated {formatInZone(m.updated_at, zone)} ·{" "}
+        {FORMAT_LABELS[m.format]} · layout: {v.layoutName ?? "none"}
       </p>
-      <div class="card mb-3">
-        <div class="card-body pre-wrap">{m.body}</div>
-      </div>
+      <PreviewPane v={v} />
+      <TestSendForm ctx={ctx} v={v} />
+      <details class="card mb-3">
+        <summary class="card-header">Source</summary>
+        <div class="card-body pre-wrap font-monospace small">{m.body}</div>
+      </details>
       <h2 class="h5">Used by</h2>
-      {mailings.length === 0 ? (
+      {v.mailings.length === 0 ? (
         <p class="text-body-secondary">No mailing sends this message yet.</p>
       ) : (
-        <MailingLinks mailings={mailings} />
+        <MailingLinks mailings={v.mailings} />
       )}
       <p class="mt-3">
         <a href="/messages">
@@ -228,8 +432,9 @@ export function messageRoutes(app: FastifyInstance, services: Services): void {
   });
 
   app.get("/messages/new", async (req, reply) => {
-    requireUser(req);
-    return sendPage(reply, formPage(viewContext(req, reply), emptyForm));
+    const user = requireUser(req);
+    const layouts = await messages.layoutChoices(user);
+    return sendPage(reply, formPage(viewContext(req, reply), emptyForm, layouts));
   });
 
   app.post("/messages/new", async (req, reply) => {
@@ -241,24 +446,91 @@ export function messageRoutes(app: FastifyInstance, services: Services): void {
         const m = await messages.create(user, formBody(req));
         return redirectWith(reply, `/messages/${m.id}`, "success", "Message created.");
       },
-      (form) => formPage(viewContext(req, reply), form),
+      async (form) => formPage(viewContext(req, reply), form, await messages.layoutChoices(user)),
     );
   });
 
+  async function detailView(
+    user: Parameters<typeof messages.get>[0],
+    id: number,
+    query: unknown,
+    testForm: FormState,
+  ): Promise<DetailView> {
+    const m = await messages.get(user, id);
+    const q = (query ?? {}) as { recipient_id?: string; width?: string };
+    const recipientId = /^[1-9][0-9]{0,9}$/.test(q.recipient_id ?? "") ? Number(q.recipient_id) : null;
+    let preview: Preview | null = null;
+    let previewError: string | null = null;
+    try {
+      preview = await messages.preview(user, m.id, { recipient_id: recipientId });
+    } catch (error) {
+      if (error instanceof NotFoundError) previewError = "That recipient is not yours, or no longer exists.";
+      else if (error instanceof DomainError) previewError = error.message;
+      else previewError = `This message cannot be rendered: ${templateProblem(error).message}`;
+    }
+    const layouts = await messages.layoutChoices(user);
+    return {
+      message: m,
+      mailings: await messages.mailingsUsing(user, m.id),
+      layoutName: layouts.find((l) => l.id === m.layout_id)?.name ?? null,
+      preview,
+      previewError,
+      recipients: await messages.previewRecipients(user),
+      recipientId: preview ? recipientId : null,
+      phone: q.width === "phone",
+      testForm,
+    };
+  }
+
   app.get("/messages/:id", async (req, reply) => {
     const user = requireUser(req);
-    const m = await messages.get(user, idParam(req.params));
-    const mailings = await messages.mailingsUsing(user, m.id);
-    return sendPage(reply, detailPage(viewContext(req, reply), m, mailings, user.time_zone));
+    const view = await detailView(user, idParam(req.params), req.query, emptyForm);
+    return sendPage(reply, detailPage(viewContext(req, reply), view, user.time_zone));
+  });
+
+  // The HTML part alone, for the preview's sandboxed iframe: no scripts, no plugins, no same-origin access,
+  // nothing loaded but inline styles and images; the author's HTML never runs in PostPilot's pages.
+  app.get("/messages/:id/preview.html", async (req, reply) => {
+    const user = requireUser(req);
+    const q = (req.query ?? {}) as { recipient_id?: string };
+    const preview = await messages.preview(user, idParam(req.params), { recipient_id: q.recipient_id ?? "" });
+    return reply
+      .type("text/html; charset=utf-8")
+      .header("cache-control", "no-store")
+      .header(
+        "content-security-policy",
+        "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src https: data:; frame-ancestors 'self'",
+      )
+      .header("x-frame-options", "SAMEORIGIN")
+      .send(preview.html ?? "");
+  });
+
+  app.post("/messages/:id/test", async (req, reply) => {
+    const user = requireUser(req);
+    const id = idParam(req.params);
+    return handleForm(
+      req,
+      reply,
+      async () => {
+        const { to } = await messages.sendTest(user, id, formBody(req));
+        return redirectWith(reply, `/messages/${id}`, "success", `Test queued to ${to.join(", ")}.`);
+      },
+      async (form) =>
+        detailPage(viewContext(req, reply), await detailView(user, id, {}, form), user.time_zone),
+    );
   });
 
   app.get("/messages/:id/edit", async (req, reply) => {
     const user = requireUser(req);
     const m = await messages.get(user, idParam(req.params));
-    return sendPage(
-      reply,
-      formPage(viewContext(req, reply), { values: { subject: m.subject, body: m.body }, errors: {} }, m),
-    );
+    const values = {
+      subject: m.subject,
+      body: m.body,
+      format: m.format,
+      layout_id: m.layout_id === null ? "" : String(m.layout_id),
+    };
+    const layouts = await messages.layoutChoices(user);
+    return sendPage(reply, formPage(viewContext(req, reply), { values, errors: {} }, layouts, m));
   });
 
   app.post("/messages/:id/edit", async (req, reply) => {
@@ -271,7 +543,7 @@ export function messageRoutes(app: FastifyInstance, services: Services): void {
         await messages.update(user, m.id, formBody(req));
         return redirectWith(reply, `/messages/${m.id}`, "success", "Message saved.");
       },
-      (form) => formPage(viewContext(req, reply), form, m),
+      async (form) => formPage(viewContext(req, reply), form, await messages.layoutChoices(user), m),
     );
   });
 

@@ -92,7 +92,7 @@ export class TemplateCopies implements CopyBuilder {
     }
 
     const skeleton = new MimeSkeleton({ from, replyTo: run.replyTo, date: this.deps.now(), headers });
-    const base = baseContext(run, from, this.deps.now());
+    const base = baseContextOf(run, from, this.deps.now());
     return {
       subject: run.subject,
       fromHeader: from,
@@ -166,7 +166,7 @@ function tryCompile(run: RunMessage, footer: string | undefined): CompiledMessag
 
 type BaseContext = Omit<TemplateContext, "recipient" | "unsubscribe_url" | "view_in_browser_url">;
 
-function baseContext(run: RunMessage, from: string, now: Date): BaseContext {
+export function baseContextOf(run: RunMessage, from: string, now: Date): BaseContext {
   const address = envelopeAddress(from);
   const name = /^\s*"?([^"<]*?)"?\s*</.exec(from)?.[1]?.trim() || address;
   return {

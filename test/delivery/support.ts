@@ -55,7 +55,7 @@ export function makeWorker(
   database: Database,
   mailer: Mailer,
   config = fastConfig(),
-  extra: Partial<Pick<WorkerDeps, "clock" | "workerId" | "unsubscribe" | "suppression">> = {},
+  extra: Partial<Pick<WorkerDeps, "clock" | "workerId" | "unsubscribe" | "suppression" | "copies">> = {},
 ): DeliveryWorker {
   return new DeliveryWorker({
     store: new KyselyDeliveryStore(database),
