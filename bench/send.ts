@@ -11,6 +11,11 @@
  * dist/bench (Node 20 cannot run TypeScript).
  * BENCH_DKIM=1 signs every message of the service run (a fresh key in its DATA_DIR) and also reports the
  * signer's CPU cost per message (`dkimSignMs`); the bare and naive baselines never sign.
+ * BENCH_CASES (default "plain,personalised"): `plain` is the plain-text message above; `personalised` a
+ * Markdown message with Liquid in subject and body, in the shipped default layout, each recipient with a
+ * name. Its bare baseline gets the same messages rendered beforehand (compiled and rendered per recipient
+ * before the clock starts) and lets nodemailer build the multipart from them, so the comparison is fair.
+ * Each JSON line carries its "case".
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -24,9 +29,12 @@ import { hashPassword } from "../src/accounts/password.js";
 import { writeDkimKey } from "../src/cli/dkim.js";
 import { parseConfig } from "../src/config.js";
 import { Database } from "../src/db/database.js";
+import { DEFAULT_LAYOUT_HTML, DEFAULT_LAYOUT_TEXT } from "../src/db/migrations/default-layout.js";
 import { dkimSigner, generateDkimKey } from "../src/delivery/dkim.js";
 import { prepareMessage } from "../src/delivery/message.js";
 import { smtpTransportOptions } from "../src/delivery/smtp.mailer.js";
+import { sampleContext } from "../src/templates/check.js";
+import { compileMessage } from "../src/templates/compile.js";
 import { createMailing, createMessage, createUser } from "../test/helpers/fixtures.js";
 
 const N = Number(process.argv[2] ?? process.env.BENCH_N ?? 20_000);
@@ -41,6 +49,16 @@ const DKIM_DOMAIN = "postpilot.test";
 const DKIM_SELECTOR = "bench";
 const SUBJECT = "PostPilot bench: what is new this month";
 const BODY = `Hello,\n\n${"This is a typical newsletter paragraph with some text in it. ".repeat(20)}\n\nBye\n`;
+const CASES = (process.env.BENCH_CASES ?? "plain,personalised").split(",") as ("plain" | "personalised")[];
+const P_SUBJECT = "{{ recipient.first_name }}, what is new at {{ mailing.name }} this month";
+const P_BODY = `# Hello {{ recipient.full_name }}
+
+${"This is a typical newsletter paragraph with **some text** in it and a [link](https://example.com/news). ".repeat(12)}
+
+{% if recipient.comment != blank %}A note for you: {{ recipient.comment }}{% endif %}
+
+Sent {{ now | date: "%d %B %Y" }}. Bye!
+`;
 const here = path.dirname(fileURLToPath(import.meta.url));
 const cli = path.join(here, "../src/cli.js");
 const PASSWORD = "bench password 123";
@@ -162,7 +180,7 @@ async function probe(url: string, cookie: string, done: () => boolean): Promise<
  * (a) The service end to end, the way `postpilot serve` runs it: from "send" (the mailing becomes due) to
  * the last delivery recorded, with the web's p99 during the run and idle before it.
  */
-async function service(smtpPort: number) {
+async function service(smtpPort: number, personalised: boolean) {
   const dir = mkdtempSync(path.join(tmpdir(), "postpilot-bench-"));
   const database = Database.sqlite(path.join(dir, "postpilot.sqlite"));
   await database.migrateToLatest();
@@ -170,13 +188,25 @@ async function service(smtpPort: number) {
     email: "user@bench.test",
     password_hash: await hashPassword(PASSWORD),
   });
-  const message = await createMessage(database.db, user.id, { subject: SUBJECT, body: BODY });
+  const message = await createMessage(
+    database.db,
+    user.id,
+    personalised ? { subject: P_SUBJECT, body: P_BODY } : { subject: SUBJECT, body: BODY },
+  );
+  if (personalised) {
+    const layout = await database.db.selectFrom("layouts").select("id").executeTakeFirstOrThrow();
+    await database.db
+      .updateTable("messages")
+      .set({ format: "markdown", layout_id: layout.id })
+      .where("id", "=", message.id)
+      .execute();
+  }
   const now = new Date().toISOString();
   // Recipients are generated in SQL, so seeding N of them costs the bench process no memory.
   await sql`
     with recursive seq(n) as (select 1 union all select n + 1 from seq where n < ${N})
     insert into recipients (owner_id, email, email_normalized, full_name, comment, created_at, updated_at)
-    select ${user.id}, 'r' || n || '@bench.test', 'r' || n || '@bench.test', '', '', ${now}, ${now} from seq
+    select ${user.id}, 'r' || n || '@bench.test', 'r' || n || '@bench.test', 'Reader ' || n || ' Smith', '', ${now}, ${now} from seq
   `.execute(database.db);
   const mailing = await createMailing(database.db, {
     ownerId: user.id,
@@ -261,8 +291,11 @@ async function service(smtpPort: number) {
   }
 }
 
-/** (b) A bare nodemailer pool, same concurrency: nodemailer builds each message (and, raw: prebuilt). */
-async function bare(port: number, raw: boolean) {
+/**
+ * (b) A bare nodemailer pool, same concurrency: nodemailer builds each message (and, raw: prebuilt). In the
+ * personalised case it is handed each recipient's subject, text and HTML rendered before the clock starts.
+ */
+async function bare(port: number, raw: boolean, personalised: boolean) {
   const concurrency = config(port, tmpdir()).send.concurrency;
   const transport = nodemailer.createTransport(
     smtpTransportOptions({ url: `smtp://127.0.0.1:${port}`, timeoutMs: 15_000, concurrency }),
@@ -270,13 +303,17 @@ async function bare(port: number, raw: boolean) {
   const prepared = raw
     ? await prepareMessage({ from: FROM, subject: SUBJECT, body: BODY, date: new Date() })
     : null;
+  const rendered = personalised ? renderedBeforehand() : null;
   let next = 0;
   const started = performance.now();
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
       for (let i = next++; i < N; i = next++) {
         const to = `r${i}@bench.test`;
-        if (prepared) {
+        if (rendered) {
+          const r = rendered[i]!;
+          await transport.sendMail({ from: FROM, to, subject: r.subject, text: r.text, html: r.html ?? "" });
+        } else if (prepared) {
           await transport.sendMail({
             envelope: { from: "bench@postpilot.test", to: [to] },
             raw: prepared.forRecipient(to, `bench.${i}@postpilot.test`),
@@ -290,6 +327,27 @@ async function bare(port: number, raw: boolean) {
   const ms = performance.now() - started;
   transport.close();
   return perSec(N, ms);
+}
+
+/** The personalised message rendered for each of the N recipients, as the service renders it. */
+function renderedBeforehand() {
+  const compiled = compileMessage({
+    format: "markdown",
+    subject: P_SUBJECT,
+    body: P_BODY,
+    layout: { html: DEFAULT_LAYOUT_HTML, text: DEFAULT_LAYOUT_TEXT },
+    unsubscribeFooter: "Unsubscribe: {{unsubscribe_url}}",
+  });
+  const base = sampleContext();
+  return Array.from({ length: N }, (_, i) => {
+    const name = `Reader ${i + 1} Smith`;
+    return compiled.render({
+      ...base,
+      recipient: { ...base.recipient, email: `r${i}@bench.test`, full_name: name, first_name: "Reader" },
+      unsubscribe_url: `https://example.com/u/${i}`,
+      view_in_browser_url: `https://example.com/v/${i}`,
+    });
+  });
 }
 
 /** (c) One SMTP connection per message, one message at a time (capped in count and time). */
@@ -307,39 +365,54 @@ async function naive(port: number) {
 }
 
 const signMs = DKIM ? await dkimSignMs() : undefined;
-for (const latencyMs of LATENCIES) {
-  const sink = await startSink(latencyMs);
-  try {
-    const svc = PARTS.has("service")
-      ? await service(sink.port)
-      : { msgsPerSec: 0, seconds: 0, peakRssMb: 0, webP99Ms: 0, webIdleP99Ms: 0, webMaxMs: 0, webSamples: 0 };
-    const bareMsgsPerSec = PARTS.has("bare") ? await bare(sink.port, false) : 0;
-    const bareRawMsgsPerSec = PARTS.has("raw") ? await bare(sink.port, true) : 0;
-    const naiveResult = PARTS.has("naive") ? await naive(sink.port) : { msgsPerSec: 0, sent: 0 };
-    process.stdout.write(
-      `${JSON.stringify({
-        n: N,
-        latencyMs,
-        concurrency: Number(CONCURRENCY),
-        dkim: DKIM,
-        ...(signMs === undefined ? {} : { dkimSignMs: signMs }),
-        serviceMsgsPerSec: svc.msgsPerSec,
-        bareMsgsPerSec,
-        naiveMsgsPerSec: naiveResult.msgsPerSec,
-        peakRssMb: svc.peakRssMb,
-        serviceSeconds: svc.seconds,
-        bareRawMsgsPerSec,
-        naiveN: naiveResult.sent,
-        serviceVsBare: Math.round((svc.msgsPerSec / bareMsgsPerSec) * 100) / 100,
-        serviceVsNaive: Math.round((svc.msgsPerSec / naiveResult.msgsPerSec) * 10) / 10,
-        webPage: WEB_PAGE,
-        webIdleP99Ms: svc.webIdleP99Ms,
-        webP99Ms: svc.webP99Ms,
-        webMaxMs: svc.webMaxMs,
-        webSamples: svc.webSamples,
-      })}\n`,
-    );
-  } finally {
-    sink.child.kill("SIGTERM");
+for (const kind of CASES) {
+  const personalised = kind === "personalised";
+  for (const latencyMs of LATENCIES) {
+    const sink = await startSink(latencyMs);
+    try {
+      const svc = PARTS.has("service")
+        ? await service(sink.port, personalised)
+        : {
+            msgsPerSec: 0,
+            seconds: 0,
+            peakRssMb: 0,
+            webP99Ms: 0,
+            webIdleP99Ms: 0,
+            webMaxMs: 0,
+            webSamples: 0,
+          };
+      const bareMsgsPerSec = PARTS.has("bare") ? await bare(sink.port, false, personalised) : 0;
+      const bareRawMsgsPerSec = PARTS.has("raw") && !personalised ? await bare(sink.port, true, false) : 0;
+      const naiveResult =
+        PARTS.has("naive") && !personalised ? await naive(sink.port) : { msgsPerSec: 0, sent: 0 };
+      process.stdout.write(
+        `${JSON.stringify({
+          case: kind,
+          n: N,
+          latencyMs,
+          concurrency: Number(CONCURRENCY),
+          dkim: DKIM,
+          ...(signMs === undefined ? {} : { dkimSignMs: signMs }),
+          serviceMsgsPerSec: svc.msgsPerSec,
+          bareMsgsPerSec,
+          naiveMsgsPerSec: naiveResult.msgsPerSec,
+          peakRssMb: svc.peakRssMb,
+          serviceSeconds: svc.seconds,
+          bareRawMsgsPerSec,
+          naiveN: naiveResult.sent,
+          serviceVsBare: Math.round((svc.msgsPerSec / bareMsgsPerSec) * 100) / 100,
+          serviceVsNaive: personalised
+            ? null
+            : Math.round((svc.msgsPerSec / naiveResult.msgsPerSec) * 10) / 10,
+          webPage: WEB_PAGE,
+          webIdleP99Ms: svc.webIdleP99Ms,
+          webP99Ms: svc.webP99Ms,
+          webMaxMs: svc.webMaxMs,
+          webSamples: svc.webSamples,
+        })}\n`,
+      );
+    } finally {
+      sink.child.kill("SIGTERM");
+    }
   }
 }
