@@ -4,6 +4,7 @@ import { Command, Option } from "commander";
 import { registerBounceCommands } from "./cli/bounces.js";
 import { registerDemoCommands } from "./cli/demo.js";
 import { registerDkimCommands } from "./cli/dkim.js";
+import { registerMessageCommands } from "./cli/messages.js";
 import { registerRecipientCommands } from "./cli/recipients.js";
 import { sendCommand } from "./cli/send.js";
 import { registerSuppressionCommands } from "./cli/suppressions.js";
@@ -182,6 +183,7 @@ export function buildCli(): Command {
   registerDemoCommands(program);
   registerRecipientCommands(program);
   registerSuppressionCommands(program);
+  registerMessageCommands(program);
   registerBounceCommands(program, () => config());
   registerDkimCommands(program, () => config({ readDkimKey: false }));
   return program;
