@@ -7,6 +7,7 @@ import path from "node:path";
 import SQLite from "better-sqlite3";
 import { Kysely, Migrator, PostgresDialect, sql, type Transaction } from "kysely";
 import pg from "pg";
+import { insertDefaultLayout } from "./migrations/default-layout.js";
 import { type Dialect, StaticMigrationProvider } from "./migrations/index.js";
 import type { Tables } from "./schema.js";
 import { BUSY_WAIT_MS, BusyRetryingSqliteDialect } from "./sqlite-busy.js";
@@ -83,6 +84,8 @@ export class Database {
     } else {
       for (const name of names) await sql`delete from ${sql.table(name)}`.execute(this.db);
     }
+    // What migrations put in is part of an empty database: the shipped layout.
+    if (names.includes("layouts")) await insertDefaultLayout(this.db);
   }
 
   async close(): Promise<void> {

@@ -36,10 +36,24 @@ export const FIRST_NAMES = [
 ];
 export const LAST_NAMES = ["Schmidt", "Garcia", "Novak", "Rossi", "Dubois", "Kowalski", "Jensen", "Silva"];
 
-export const MESSAGES = [
+/** The first is Markdown, personalised, in the shipped layout (`layout: true`), to show what messages can do. */
+export const MESSAGES: { subject: string; body: string; format?: "markdown"; layout?: true }[] = [
   {
-    subject: "What's new this spring",
-    body: "Hello,\n\nSpring is here and so are our new arrivals. Have a look at what we picked for you.\n\nBest wishes,\nThe team",
+    subject: "{{ recipient.first_name | default: 'Hello' }}, what's new this spring",
+    format: "markdown",
+    layout: true,
+    body: `# Spring is here, {{ recipient.first_name | default: "friend" }}
+
+Our **new arrivals** are in, and we picked a few for you:
+
+- Linen shirts in six colours
+- Garden tools that last
+- [Everything new this month](https://example.com/new)
+
+{% if recipient.comment != blank %}_A note we keep for you: {{ recipient.comment }}_{% endif %}
+
+Best wishes,
+The team`,
   },
   {
     subject: "Your daily tip",

@@ -62,6 +62,17 @@ export class DemoRepository {
     return out;
   }
 
+  /** The shipped layout (the first shared one), or null when an admin removed every shared layout. */
+  async defaultLayoutId(): Promise<number | null> {
+    const row = await this.db
+      .selectFrom("layouts")
+      .select("id")
+      .where("owner_id", "is", null)
+      .orderBy("id")
+      .executeTakeFirst();
+    return row?.id ?? null;
+  }
+
   insertMessage(message: NewMessage): Promise<Message> {
     return this.db.insertInto("messages").values(message).returningAll().executeTakeFirstOrThrow();
   }

@@ -111,9 +111,15 @@ export class DemoService {
       );
       counts.recipients += recipients.length;
       const messages = [];
-      for (const m of MESSAGES) {
+      for (const { layout, ...m } of MESSAGES) {
         messages.push(
-          await repo.insertMessage({ owner_id: owner.id, ...m, created_at: stamp, updated_at: stamp }),
+          await repo.insertMessage({
+            owner_id: owner.id,
+            ...m,
+            layout_id: layout ? await repo.defaultLayoutId() : null,
+            created_at: stamp,
+            updated_at: stamp,
+          }),
         );
         counts.messages++;
       }
@@ -286,6 +292,7 @@ export class DemoService {
   /** Everything fixtures hold, with images inlined, in a form `load` accepts. */
   async dump(): Promise<Fixtures> {
     const repo = new DemoRepository(this.database.db);
+    const defaultLayout = await repo.defaultLayoutId();
     const [users, recipients, messages, mailings, members, posts] = await Promise.all([
       repo.users(),
       repo.recipients(),
@@ -317,7 +324,12 @@ export class DemoService {
         owner: owner_id,
         ...r,
       })),
-      messages: messages.map(({ id, owner_id, ...m }) => ({ ref: id, owner: owner_id, ...m })),
+      messages: messages.map(({ id, owner_id, layout_id, ...m }) => ({
+        ref: id,
+        owner: owner_id,
+        ...m,
+        layout: layout_id !== null && layout_id === defaultLayout ? ("default" as const) : null,
+      })),
       mailings: mailings.map(({ id, owner_id, message_id, ...m }) => ({
         ref: id,
         owner: owner_id,
@@ -398,8 +410,13 @@ export class DemoService {
       })),
     );
     for (const [i, row] of inserted.entries()) recipients.set(recipientRefs[i]!, row.id);
-    for (const { ref, owner, ...m } of data.messages) {
-      const row = await repo.insertMessage({ ...m, owner_id: need(users, owner, "user") });
+    const defaultLayout = await repo.defaultLayoutId();
+    for (const { ref, owner, layout, ...m } of data.messages) {
+      const row = await repo.insertMessage({
+        ...m,
+        layout_id: layout === "default" ? defaultLayout : null,
+        owner_id: need(users, owner, "user"),
+      });
       messages.set(ref, row.id);
     }
     for (const { ref: _, owner, message, recipients: members, ...m } of data.mailings) {

@@ -42,6 +42,9 @@ export const fixturesSchema = z.object({
       owner: ref,
       subject: z.string().min(1).max(200),
       body: z.string().max(100_000),
+      format: z.enum(["text", "markdown", "html"]).default("text"),
+      /** "default": the shipped layout of the database it is loaded into; users' own layouts do not travel. */
+      layout: z.enum(["default"]).nullable().default(null),
       created_at: ts,
       updated_at: ts,
     }),

@@ -7,7 +7,7 @@
  * Frozen: never edit, add a new migration instead.
  */
 import { type Kysely, sql } from "kysely";
-import { DEFAULT_LAYOUT_HTML, DEFAULT_LAYOUT_TEXT } from "./default-layout.js";
+import { insertDefaultLayout } from "./default-layout.js";
 import type { Dialect } from "./index.js";
 
 export function messages(dialect: Dialect) {
@@ -28,18 +28,7 @@ export function messages(dialect: Dialect) {
         .addColumn("updated_at", "text", (c) => c.notNull())
         .execute();
       await db.schema.createIndex("layouts_owner_idx").on("layouts").column("owner_id").execute();
-      const now = new Date().toISOString();
-      await db
-        .insertInto("layouts")
-        .values({
-          owner_id: null,
-          name: "PostPilot default",
-          html: DEFAULT_LAYOUT_HTML,
-          text: DEFAULT_LAYOUT_TEXT,
-          created_at: now,
-          updated_at: now,
-        })
-        .execute();
+      await insertDefaultLayout(db);
 
       await db.schema
         .createTable("senders")

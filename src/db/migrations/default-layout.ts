@@ -4,6 +4,25 @@
  * honour prefers-color-scheme (Apple Mail, Outlook for Mac, some Gmail apps); juice inlines the light
  * colours, the media query stays in <style>. Frozen with the migration: change the default in a new one.
  */
+import type { Kysely } from "kysely";
+
+/** Inserts the shipped layout (a shared one: owner_id null). */
+// biome-ignore lint/suspicious/noExplicitAny: migrations are frozen and must not depend on app types
+export async function insertDefaultLayout(db: Kysely<any>): Promise<void> {
+  const now = new Date().toISOString();
+  await db
+    .insertInto("layouts")
+    .values({
+      owner_id: null,
+      name: "PostPilot default",
+      html: DEFAULT_LAYOUT_HTML,
+      text: DEFAULT_LAYOUT_TEXT,
+      created_at: now,
+      updated_at: now,
+    })
+    .execute();
+}
+
 export const DEFAULT_LAYOUT_HTML = `<!DOCTYPE html>
 <html lang="en">
 <head>
