@@ -290,10 +290,9 @@ function PreviewPane({ v }: { v: DetailView }) {
                     <h3 class="h6">HTML</h3>
                     <iframe
                       title="HTML part"
-                      class="preview-frame border rounded"
+                      class={`preview-frame border rounded${v.phone ? " phone" : ""}`}
                       sandbox=""
                       src={src}
-                      style={v.phone ? "width:375px;max-width:100%;height:640px" : "width:100%;height:640px"}
                     />
                   </div>
                 )}
