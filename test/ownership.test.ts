@@ -22,6 +22,8 @@ const ID_ROUTES: Record<string, (f: Fixture) => Form> = {
   "POST /messages/:id/edit": () => ({ subject: "Stolen", body: "Stolen" }),
   "GET /messages/:id/delete": () => ({}),
   "POST /messages/:id/delete": () => ({}),
+  "GET /messages/:id/preview.html": () => ({}),
+  "POST /messages/:id/test": () => ({ to: "thief@example.com" }),
   "GET /mailings/:id": () => ({}),
   "GET /mailings/:id/edit": () => ({}),
   "POST /mailings/:id/edit": (f) => ({
@@ -50,8 +52,9 @@ const ID_ROUTES: Record<string, (f: Fixture) => Form> = {
 
 // Staff pages (users, blog posts) hold no one's own data: test/admin and test/blog check that plain users
 // get 404 there. Public blog pages take a slug, not an owned id. The public unsubscribe link takes a signed
-// token, not an id (test/suppression/unsubscribe.test.ts checks forged ones).
-const NOT_OWNED = /^(GET|POST) \/(admin\/(users|blog)|blog|u)\//;
+// token, not an id (test/suppression/unsubscribe.test.ts checks forged ones), and so does the hosted copy
+// (/v/TOKEN, test/templates/personalised.test.ts).
+const NOT_OWNED = /^(GET|POST) \/(admin\/(users|blog)|blog|u|v)\//;
 
 /** Every route with a parameter that holds someone's own data. */
 function idRoutes(app: FastifyInstance): string[] {
