@@ -62,6 +62,24 @@ export function dkimSigner(key: DkimKey): MessageSigner {
   };
 }
 
+/**
+ * Signs with the key of the message's From domain when one is configured (a sender identity on another
+ * domain, its key made by `dkim-keygen --domain` into the same folder), else with the main key (DKIM_DOMAIN).
+ */
+export function signerByFromDomain(main: DkimKey, others: DkimKey[]): MessageSigner {
+  const byDomain = new Map<string, MessageSigner>();
+  for (const key of others)
+    if (!byDomain.has(key.domain.toLowerCase())) byDomain.set(key.domain.toLowerCase(), dkimSigner(key));
+  const fallback = dkimSigner(main);
+  byDomain.set(main.domain.toLowerCase(), fallback);
+  return (raw) => {
+    const head = raw.subarray(0, headerEnd(raw)).toString("latin1");
+    const from = /^From:[^\r\n]*(?:\r\n[ \t][^\r\n]*)*/im.exec(head)?.[0] ?? "";
+    const domain = /@([A-Za-z0-9.-]+)>?\s*$/.exec(from.replace(/\r\n[ \t]/g, " "))?.[1]?.toLowerCase() ?? "";
+    return (byDomain.get(domain) ?? fallback)(raw);
+  };
+}
+
 /** Parses a PEM private key and checks it is RSA (rsa-sha256); throws a message meant for people. */
 export function privateKeyFrom(pem: string): KeyObject {
   let key: KeyObject;

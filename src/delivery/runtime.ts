@@ -3,6 +3,8 @@
  * SMTP_URL is not set), the worker, the scheduler and the service. The composition root calls this once
  * and starts the parts the chosen command runs.
  */
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import path from "node:path";
 import { AccountMailSender } from "../accounts/account-mail.sender.js";
 import { BounceService } from "../bounces/bounces.service.js";
 import { hardFailureListener } from "../bounces/hard-failures.js";
@@ -16,7 +18,7 @@ import { TemplateCopies } from "../templates/copies.js";
 import { ViewLinks } from "../templates/view-links.js";
 import { DeliveryService } from "./delivery.service.js";
 import { KyselyDeliveryStore } from "./delivery.store.js";
-import { dkimSigner } from "./dkim.js";
+import { type DkimKey, privateKeyFrom, signerByFromDomain } from "./dkim.js";
 import { OutboxMailer } from "./outbox.mailer.js";
 import type { EngineConfig, Mailer, UnsubscribeLinks } from "./ports.js";
 import { KyselyRunsStore } from "./runs.store.js";
@@ -83,7 +85,13 @@ export function createDeliveryRuntime(deps: DeliveryRuntimeDeps): DeliveryRuntim
         })
       : new OutboxMailer(database.db, () => clock.now()));
   // With DKIM configured, every message (mailings and account emails) is signed as it is handed over.
-  const mailer = config.dkim ? new SigningMailer(transport, dkimSigner(config.dkim)) : transport;
+  // A sender identity on another domain is signed with that domain's key when DATA_DIR/dkim holds one.
+  const mailer = config.dkim
+    ? new SigningMailer(
+        transport,
+        signerByFromDomain(config.dkim, otherDkimKeys(config.dataDir, config.dkim)),
+      )
+    : transport;
   const bounces = new BounceService(database, config.bounces, clock);
   const key = unsubscribeSecret(config.dataDir);
   const unsubscribe =
@@ -147,4 +155,23 @@ export function createDeliveryRuntime(deps: DeliveryRuntimeDeps): DeliveryRuntim
       await mailer.close();
     },
   };
+}
+
+/** The keys `dkim-keygen` wrote for other domains (DATA_DIR/dkim/<selector>.<domain>.pem); unreadable ones are skipped. */
+function otherDkimKeys(dataDir: string, main: DkimKey): DkimKey[] {
+  const dir = path.join(path.resolve(dataDir), "dkim");
+  if (!existsSync(dir)) return [];
+  const keys: DkimKey[] = [];
+  for (const file of readdirSync(dir)) {
+    const match = /^([A-Za-z0-9_-]+)\.([A-Za-z0-9.-]+)\.pem$/.exec(file);
+    if (!match || match[2]!.toLowerCase() === main.domain.toLowerCase()) continue;
+    try {
+      const privateKey = readFileSync(path.join(dir, file), "utf8");
+      privateKeyFrom(privateKey);
+      keys.push({ selector: match[1]!, domain: match[2]!, privateKey });
+    } catch {
+      // Not a usable key: that domain's mail is signed with the main key.
+    }
+  }
+  return keys;
 }

@@ -6,10 +6,19 @@ import { AccountEmailsRepository } from "../../src/accounts/account-emails.repos
 import { dkimKeyPath, parseConfig } from "../../src/config.js";
 import type { Database } from "../../src/db/database.js";
 import type { SendOutcome } from "../../src/delivery/classify.js";
-import { dkimRecordName, dkimSigner, generateDkimKey, SIGNED_HEADERS } from "../../src/delivery/dkim.js";
+import {
+  dkimRecordName,
+  dkimSigner,
+  generateDkimKey,
+  SIGNED_HEADERS,
+  signerByFromDomain,
+} from "../../src/delivery/dkim.js";
 import type { Mailer, OutgoingMail } from "../../src/delivery/ports.js";
 import { createDeliveryRuntime, type DeliveryRuntime } from "../../src/delivery/runtime.js";
 import { SigningMailer } from "../../src/delivery/signing.mailer.js";
+import { sampleContext } from "../../src/templates/check.js";
+import { compileMessage } from "../../src/templates/compile.js";
+import { formatAddress, MimeSkeleton } from "../../src/templates/mime.js";
 import { testDatabase } from "../helpers/db.js";
 import { signedHeaders, verifyDkim } from "../helpers/dkim.js";
 import { seedMailing } from "../helpers/fixtures.js";
@@ -43,6 +52,38 @@ function recordingMailer() {
 }
 
 describe(SigningMailer.name, () => {
+  it("signs a sender identity's copy with its own domain's key, and others with the main key", async () => {
+    const otherKey = generateDkimKey();
+    const both = { ...records, [dkimRecordName("shop.example", "s2")]: otherKey.txt };
+    const sign = signerByFromDomain({ domain: DOMAIN, selector: SELECTOR, ...key }, [
+      { domain: "shop.example", selector: "s2", ...otherKey },
+    ]);
+    const compiled = compileMessage({
+      format: "markdown",
+      subject: "Hi {{ recipient.first_name }}",
+      body: "# Hello {{ recipient.full_name }}",
+      layout: null,
+    });
+    const copy = (from: string) =>
+      new MimeSkeleton({
+        from,
+        replyTo: null,
+        date: new Date(),
+        headers: { "List-Unsubscribe-Post": "List-Unsubscribe=One-Click" },
+      }).copy(
+        {
+          to: formatAddress("Иван Петров", "ivan@example.com"),
+          messageId: "postpilot.1.1@shop.example",
+          extra: "List-Unsubscribe: <https://x.test/u/t>\r\n",
+        },
+        compiled.render(sampleContext()),
+      );
+    const shop = sign(copy('"Shop" <news@shop.example>'));
+    expect(await verifyDkim(shop, both)).toEqual([{ status: "pass", domain: "shop.example" }]);
+    const main = sign(copy('"Other" <news@elsewhere.example>'));
+    expect(await verifyDkim(main, both)).toEqual([{ status: "pass", domain: DOMAIN }]);
+  });
+
   it("signs the finished copy it is given, per-recipient List-Unsubscribe headers included", async () => {
     const inner = recordingMailer();
     const sut = new SigningMailer(inner.mailer, dkimSigner({ domain: DOMAIN, selector: SELECTOR, ...key }));
