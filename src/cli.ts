@@ -7,6 +7,7 @@ import { registerDkimCommands } from "./cli/dkim.js";
 import { registerMessageCommands } from "./cli/messages.js";
 import { registerRecipientCommands } from "./cli/recipients.js";
 import { sendCommand } from "./cli/send.js";
+import { registerSenderCommands } from "./cli/senders.js";
 import { registerSuppressionCommands } from "./cli/suppressions.js";
 import { formatTable } from "./cli/table.js";
 import { registerTokenCommands } from "./cli/tokens.js";
@@ -184,6 +185,7 @@ export function buildCli(): Command {
   registerRecipientCommands(program);
   registerSuppressionCommands(program);
   registerMessageCommands(program);
+  registerSenderCommands(program);
   registerBounceCommands(program, () => config());
   registerDkimCommands(program, () => config({ readDkimKey: false }));
   return program;

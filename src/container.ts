@@ -26,6 +26,7 @@ import { MessagesService } from "./messages/messages.service.js";
 import { RecipientExportService } from "./recipients/export.js";
 import { RecipientImportService } from "./recipients/import/import.service.js";
 import { RecipientsService } from "./recipients/recipients.service.js";
+import { SendersService } from "./senders/senders.service.js";
 import { type Clock, systemClock } from "./shared/time.js";
 import { SuppressionImportService } from "./suppression/suppression.import.js";
 import { SuppressionService } from "./suppression/suppression.service.js";
@@ -42,6 +43,7 @@ export interface Services {
   recipientExport: RecipientExportService;
   messages: MessagesService;
   view: ViewService;
+  senders: SendersService;
   mailings: MailingsService;
   dashboard: DashboardService;
   delivery: DeliveryService;
@@ -71,7 +73,7 @@ export interface ServiceOptions {
    * random key for this process (tests), whose links no worker elsewhere could have made.
    */
   unsubscribeSecret?: string;
-  /** SMTP_FROM and UNSUBSCRIBE_FOOTER, for message previews and test sends. */
+  /** SMTP_FROM and UNSUBSCRIBE_FOOTER, for message previews and test sends; SMTP_FROM is also the From picker's default. */
   from?: string;
   unsubscribeFooter?: string;
   /** BOUNCE_HARD_LIMIT, BOUNCE_SOFT_LIMIT and BOUNCE_WEBHOOK_TOKEN (default: 1, 3, webhook off). */
@@ -107,6 +109,7 @@ export function createServices(database: Database, options: ServiceOptions = {})
       },
       () => clock.now(),
     ),
+    senders: new SendersService(database, clock, options.from),
     mailings: new MailingsService(database, clock, async (ownerId) => {
       options.mailingsChanged?.();
       await figuresChanged(ownerId);

@@ -67,6 +67,9 @@ function usersPage(ctx: ViewContext, page: UserList, viewer: User) {
       <PageHeader title="Users">
         {isAdmin(viewer) && (
           <>
+            <a class="btn btn-outline-secondary" href="/admin/senders">
+              <i class="bi bi-person-badge" aria-hidden="true" /> Senders
+            </a>
             <a class="btn btn-outline-secondary" href="/admin/audit">
               <i class="bi bi-journal-text" aria-hidden="true" /> Audit log
             </a>

@@ -28,6 +28,12 @@ export const AUDIT_ACTIONS = [
   "update_user",
   "delete_user",
   "remove_suppression",
+  "create_sender",
+  "update_sender",
+  "delete_sender",
+  "create_layout",
+  "update_layout",
+  "delete_layout",
 ] as const satisfies readonly AuditAction[];
 
 export const auditQuery = z.object({

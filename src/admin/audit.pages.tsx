@@ -21,12 +21,23 @@ const ACTION_LABELS: Record<(typeof AUDIT_ACTIONS)[number], string> = {
   update_user: "Edited user",
   delete_user: "Deleted user",
   remove_suppression: "Removed suppression",
+  create_sender: "Created sender",
+  update_sender: "Edited sender",
+  delete_sender: "Deleted sender",
+  create_layout: "Created shared layout",
+  update_layout: "Edited shared layout",
+  delete_layout: "Deleted shared layout",
 };
 
 function targetLink(entry: AuditEntry) {
-  if (entry.action === "delete_user" || entry.target_type === "suppression") return entry.target_label;
-  const href =
-    entry.target_type === "user" ? `/admin/users/${entry.target_id}` : `/mailings/${entry.target_id}`;
+  if (entry.action.startsWith("delete_") || entry.target_type === "suppression") return entry.target_label;
+  const href = {
+    user: `/admin/users/${entry.target_id}`,
+    mailing: `/mailings/${entry.target_id}`,
+    sender: `/admin/senders/${entry.target_id}/edit`,
+    layout: `/layouts/${entry.target_id}/edit`,
+    suppression: "",
+  }[entry.target_type];
   return <a href={href}>{entry.target_label}</a>;
 }
 

@@ -15,6 +15,7 @@ import { registerProblemHandlers } from "./problem.js";
 import { recipientsApi } from "./recipients.api.js";
 import { ApiRouter, type Operation } from "./router.js";
 import { runsApi } from "./runs.api.js";
+import { sendersApi } from "./senders.api.js";
 import { staffApi } from "./staff.api.js";
 import { suppressionsApi } from "./suppressions.api.js";
 
@@ -42,6 +43,7 @@ export async function apiPlugin(app: FastifyInstance, services: Services): Promi
       const api = new ApiRouter(v1, operations);
       recipientsApi(api, services);
       messagesApi(api, services);
+      sendersApi(api, services);
       mailingsApi(api, services);
       runsApi(api, services);
       suppressionsApi(api, services);

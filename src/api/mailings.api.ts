@@ -63,6 +63,7 @@ export function mailingsApi(api: ApiRouter, { mailings, delivery }: Services): v
       const stored = {
         name: m.name,
         message_id: m.message_id,
+        sender_id: m.sender_id,
         first_send_at: m.first_send_at,
         end_at: m.end_at,
         periodicity: m.periodicity,

@@ -11,6 +11,7 @@ import { bounceWebhookSchema } from "../bounces/bounces.schemas.js";
 import { initialRecipientsSchema, mailingSchema } from "../mailings/mailings.schemas.js";
 import { messageSchema, previewSchema, testSendSchema } from "../messages/messages.schemas.js";
 import { recipientSchema } from "../recipients/recipients.schemas.js";
+import { senderSchema } from "../senders/senders.schemas.js";
 import { suppressionSchema } from "../suppression/suppression.schemas.js";
 import type { Operation } from "./router.js";
 import * as s from "./schemas.js";
@@ -39,6 +40,8 @@ const named: [string, z.ZodType][] = [
   ["SuppressionList", s.suppressionListOut],
   ["SuppressionStatus", s.suppressionStatusOut],
   ["BounceOutcome", s.bounceOutcomeOut],
+  ["Sender", s.senderOut],
+  ["SenderList", s.senderListOut],
   ["Problem", s.problemOut],
   ["Preview", s.previewOut],
   ["TestSend", s.testSendOut],
@@ -53,6 +56,7 @@ const inputs: [string, z.ZodType, string[]][] = [
   ["PreviewInput", previewSchema, []],
   ["TestSendInput", testSendSchema, []],
   ["SuppressionInput", suppressionSchema, ["email"]],
+  ["SenderInput", senderSchema, ["from_name", "from_email", "postal_address"]],
   ["BounceWebhookInput", bounceWebhookSchema, ["email", "type"]],
   [
     "MailingInput",
@@ -64,6 +68,7 @@ const PATCH_OF: Record<string, string> = {
   RecipientPatch: "RecipientInput",
   MessagePatch: "MessageInput",
   MailingPatch: "MailingInput",
+  SenderPatch: "SenderInput",
 };
 const INPUT_NOTES: Record<string, Record<string, string>> = {
   MailingInput: {
@@ -72,6 +77,7 @@ const INPUT_NOTES: Record<string, Record<string, string>> = {
     time_zone: "An IANA time zone such as Europe/Berlin.",
     recipient_mode: "Which of your recipients the new mailing starts with (default all).",
     recipient_q: "With recipient_mode matching: the search text.",
+    sender_id: "A sender identity's id (GET /senders); absent or null: the default From (SMTP_FROM).",
   },
 };
 
@@ -189,7 +195,9 @@ export function openApiDocument(operations: Operation[], version: string): JsonS
     },
     servers: [{ url: "/api/v1" }],
     security: [{ bearerAuth: [] }],
-    tags: ["Recipients", "Messages", "Mailings", "Runs", "Account", "Webhooks"].map((name) => ({ name })),
+    tags: ["Recipients", "Messages", "Layouts", "Senders", "Mailings", "Runs", "Account", "Webhooks"].map(
+      (name) => ({ name }),
+    ),
     paths,
     components: {
       securitySchemes: {

@@ -37,6 +37,7 @@ export const mailingOut = z.object({
   name: z.string(),
   message_id: int,
   message_subject: z.string(),
+  sender_id: int.nullable().describe("The sender identity it sends as (GET /senders); null: SMTP_FROM."),
   first_send_at: time,
   end_at: time,
   periodicity: z.enum(PERIODICITIES),
@@ -224,6 +225,19 @@ export const suppressionListOut = pageOut(suppressionOut);
 export const suppressionStatusOut = z.object({
   suppressed: z.boolean().describe("Whether mailings skip this recipient's address."),
   suppression: suppressionOut.nullable(),
+});
+
+export const senderOut = z.object({
+  id: int,
+  from_name: z.string(),
+  from_email: z.string(),
+  reply_to: z.string().nullable(),
+  postal_address: z.string().describe("Lines separated by \\n; shown in layouts' footers."),
+  created_at: time,
+  updated_at: time,
+});
+export const senderListOut = z.object({
+  items: z.array(senderOut).describe("Every sender identity, by From name."),
 });
 
 export const recipientListOut = pageOut(recipientOut);

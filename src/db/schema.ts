@@ -269,6 +269,8 @@ export interface LayoutTable {
   name: string;
   html: string;
   text: string;
+  /** 1 for the layout PostPilot ships (migration 011b): it cannot be deleted. */
+  builtin: Generated<number>;
   created_at: string;
   updated_at: string;
 }
@@ -357,14 +359,20 @@ export type AuditAction =
   | "create_user"
   | "update_user"
   | "delete_user"
-  | "remove_suppression";
+  | "remove_suppression"
+  | "create_sender"
+  | "update_sender"
+  | "delete_sender"
+  | "create_layout"
+  | "update_layout"
+  | "delete_layout";
 
 export interface AuditLogTable {
   id: Generated<number>;
   actor_id: number | null;
   actor_email: string;
   action: AuditAction;
-  target_type: "user" | "mailing" | "suppression";
+  target_type: "user" | "mailing" | "suppression" | "sender" | "layout";
   target_id: number;
   target_label: string;
   details: string;

@@ -4,9 +4,10 @@ import { DateTime } from "luxon";
 import type { ComponentChildren } from "preact";
 import { MailingToggle } from "../admin/admin.pages.js";
 import type { Services } from "../container.js";
-import type { Mailing, MailingStatus } from "../db/schema.js";
+import type { Mailing, MailingStatus, Sender } from "../db/schema.js";
 import type { RunView } from "../delivery/delivery.service.js";
 import { RunsTable } from "../delivery/delivery.views.js";
+import { senderLabel } from "../senders/senders.service.js";
 import { LIMITS, pageNumber, timeZones } from "../shared/fields.js";
 import type { Page } from "../shared/pagination.js";
 import { isStaff } from "../shared/roles.js";
@@ -154,6 +155,7 @@ function formPage(
   form: FormState,
   messages: { id: number; subject: string }[],
   recipientTotal: number,
+  from: FromChoices,
   mailing?: MailingRow,
 ) {
   const title = mailing ? `Edit ${mailing.name}` : "New mailing";
@@ -190,6 +192,16 @@ function formPage(
                 { value: "", label: "Choose a message…" },
                 ...messages.map((m) => ({ value: String(m.id), label: m.subject })),
               ]}
+            />
+            <Select
+              form={form}
+              name="sender_id"
+              label="From"
+              options={[
+                { value: "", label: `Default (${from.defaultFrom})` },
+                ...from.senders.map((s) => ({ value: String(s.id), label: senderLabel(s) })),
+              ]}
+              help="Who the mailing comes from. Admins manage the senders."
             />
             <div class="row">
               <div class="col-md-4">
@@ -288,9 +300,13 @@ function formPage(
   );
 }
 
+/** The From picker's choices: SMTP_FROM, then every sender identity. */
+type FromChoices = { defaultFrom: string; senders: Sender[] };
+
 function detailPage(
   ctx: ViewContext,
   m: MailingRow & { owner_email?: string | undefined },
+  sender: string,
   upcoming: Date[],
   runs: Page<RunView>,
   now: Date,
@@ -355,6 +371,7 @@ function detailPage(
                       <a href={`/messages/${m.message_id}`}>{m.message_subject}</a>
                     ),
                   ],
+                  ["From", sender],
                   [
                     "Recipients",
                     foreign ? (
@@ -440,6 +457,7 @@ function valuesOf(m: Mailing): FormState {
     values: {
       name: m.name,
       message_id: String(m.message_id),
+      sender_id: m.sender_id === null ? "" : String(m.sender_id),
       periodicity: m.periodicity,
       time_zone: m.time_zone,
       first_send_at: toLocalInput(m.first_send_at, m.time_zone),
@@ -469,12 +487,17 @@ function defaults(zone: string): FormState {
 }
 
 export function mailingRoutes(app: FastifyInstance, services: Services): void {
-  const { mailings, messages, recipients, delivery } = services;
+  const { mailings, messages, recipients, delivery, senders } = services;
 
   const renderForm = async (ctx: ViewContext, form: FormState, mailing?: MailingRow) => {
     const user = ctx.user!;
-    const [messageList, recipientTotal] = await Promise.all([messages.listAll(user), recipients.count(user)]);
-    return formPage(ctx, form, messageList, recipientTotal, mailing);
+    const [messageList, recipientTotal, senderList] = await Promise.all([
+      messages.listAll(user),
+      recipients.count(user),
+      senders.list(user),
+    ]);
+    const from = { defaultFrom: senders.defaultFrom, senders: senderList };
+    return formPage(ctx, form, messageList, recipientTotal, from, mailing);
   };
 
   app.get("/mailings", async (req, reply) => {
@@ -504,11 +527,13 @@ export function mailingRoutes(app: FastifyInstance, services: Services): void {
     const user = requireUser(req);
     const m = await mailings.view(user, idParam(req.params));
     const page = pageNumber.parse((req.query as { page?: string }).page);
-    const [upcoming, runs] = await Promise.all([
+    const [upcoming, runs, sender] = await Promise.all([
       delivery.upcoming(user, m.id),
       delivery.listRuns(user, m.id, page),
+      m.sender_id === null ? null : senders.get(user, m.sender_id),
     ]);
-    return sendPage(reply, detailPage(viewContext(req, reply), m, upcoming, runs, new Date()));
+    const from = sender ? senderLabel(sender) : `Default (${senders.defaultFrom})`;
+    return sendPage(reply, detailPage(viewContext(req, reply), m, from, upcoming, runs, new Date()));
   });
 
   app.get("/mailings/:id/edit", async (req, reply) => {

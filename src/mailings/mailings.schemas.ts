@@ -43,6 +43,8 @@ export const mailingSchema = z
     message_id: z
       .preprocess((v) => (v === "" || v === undefined ? null : v), id.nullable())
       .refine((v) => v !== null, "Choose a message."),
+    // Absent or "": the default From (SMTP_FROM). MailingsService checks that a chosen sender exists.
+    sender_id: z.preprocess((v) => (v === "" || v === undefined ? null : v), id.nullable()),
     first_send_at: timeField("First send"),
     end_at: timeField("End"),
     periodicity: z.enum(PERIODICITIES, { error: "Choose how often to send." }),
@@ -59,6 +61,7 @@ export const mailingSchema = z
     return {
       name: v.name,
       message_id: v.message_id,
+      sender_id: v.sender_id,
       first_send_at: firstSendAt.toISOString(),
       end_at: endAt.toISOString(),
       periodicity: v.periodicity,

@@ -8,6 +8,7 @@ import type { Mailing } from "../db/schema.js";
 import { initialNextRun } from "../delivery/schedule.js";
 import { MessagesRepository } from "../messages/messages.repository.js";
 import { RecipientsRepository } from "../recipients/recipients.repository.js";
+import { SendersRepository } from "../senders/senders.repository.js";
 import type { Actor } from "../shared/actor.js";
 import { NotFoundError, ValidationError } from "../shared/errors.js";
 import { normalizeEmail } from "../shared/fields.js";
@@ -87,6 +88,7 @@ export class MailingsService {
     const now = this.clock.now();
     const mailing = await this.database.db.transaction().execute(async (tx) => {
       await this.assertOwnMessage(new MessagesRepository(tx), actor, data.message_id);
+      await this.assertSender(new SendersRepository(tx), data.sender_id);
       const nextRunAt = initialNextRun(data, now, null);
       const row = await new MailingsRepository(tx).insert(actor, {
         ...data,
@@ -117,6 +119,7 @@ export class MailingsService {
     const now = this.clock.now();
     const updated = await this.database.db.transaction().execute(async (tx) => {
       await this.assertOwnMessage(new MessagesRepository(tx), actor, data.message_id);
+      await this.assertSender(new SendersRepository(tx), data.sender_id);
       const nextRunAt = initialNextRun(data, now, existing.last_run_at);
       const row = await new MailingsRepository(tx).update(actor, id, {
         ...data,
@@ -197,6 +200,13 @@ export class MailingsService {
   ): Promise<void> {
     if (!(await messages.findById(actor, messageId))) {
       throw new ValidationError({ message_id: "Choose one of your messages." });
+    }
+  }
+
+  /** Any sender may be picked by anyone (senders are the installation's, not a user's). */
+  private async assertSender(senders: SendersRepository, senderId: number | null): Promise<void> {
+    if (senderId !== null && !(await senders.findById(senderId))) {
+      throw new ValidationError({ sender_id: "Choose one of the senders in the list." });
     }
   }
 }

@@ -33,6 +33,7 @@ import { mailingRoutes } from "../mailings/mailings.pages.js";
 import { messageRoutes } from "../messages/messages.pages.js";
 import { recipientImportRoutes } from "../recipients/recipients.import.pages.js";
 import { recipientRoutes } from "../recipients/recipients.pages.js";
+import { senderRoutes } from "../senders/senders.pages.js";
 import { suppressionRoutes } from "../suppression/suppression.pages.js";
 import { ONE_CLICK_ROUTE, unsubscribeRoutes } from "../suppression/unsubscribe.pages.js";
 import { viewRoutes } from "../templates/view.pages.js";
@@ -155,6 +156,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(async (scope) => outboxRoutes(scope, services));
   await app.register(async (scope) => adminRoutes(scope, services));
   await app.register(async (scope) => auditRoutes(scope, services));
+  await app.register(async (scope) => senderRoutes(scope, services));
   await app.register(async (scope) => blogRoutes(scope, services));
   await app.register(async (scope) => blogAdminRoutes(scope, services));
   await app.register(async (scope) => suppressionRoutes(scope, services));

@@ -14,6 +14,7 @@ import { deliveryAttempts } from "./2026-12-01-008-delivery-attempts.js";
 import { suppression } from "./2026-12-01-009-suppression.js";
 import { bounces } from "./2026-12-01-010-bounces.js";
 import { messages } from "./2026-12-02-011-messages.js";
+import { sendersAndLayouts } from "./2026-12-02-011b-senders.js";
 
 export type Dialect = "sqlite" | "postgres";
 
@@ -33,6 +34,7 @@ export class StaticMigrationProvider implements MigrationProvider {
       "2026-12-01-009-suppression": suppression(this.dialect),
       "2026-12-01-010-bounces": bounces(this.dialect),
       "2026-12-02-011-messages": messages(this.dialect),
+      "2026-12-02-011b-senders": sendersAndLayouts(),
     };
   }
 }
