@@ -97,3 +97,19 @@ document.addEventListener("DOMContentLoaded", () => {
   const box = document.getElementById("import-progress");
   if (box && !box.hidden && box.hasAttribute("data-import-progress")) pollImport(box, true);
 });
+
+// Layout form: the sandboxed preview follows what is typed (the Preview button posts the form into the
+// preview frame), a moment after typing stops, and once at load for what the form holds.
+document.addEventListener("DOMContentLoaded", () => {
+  for (const form of document.querySelectorAll("form[data-live-preview]")) {
+    const button = form.querySelector("[data-preview-button]");
+    if (!button || typeof form.requestSubmit !== "function") continue;
+    let timer;
+    const refresh = () => form.requestSubmit(button);
+    form.addEventListener("input", () => {
+      clearTimeout(timer);
+      timer = setTimeout(refresh, 700);
+    });
+    refresh();
+  }
+});

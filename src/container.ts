@@ -21,6 +21,7 @@ import { DashboardService } from "./dashboard/dashboard.service.js";
 import { Database } from "./db/database.js";
 import { DeliveryService } from "./delivery/delivery.service.js";
 import { DemoService } from "./demo/demo.service.js";
+import { LayoutsService } from "./layouts/layouts.service.js";
 import { MailingsService } from "./mailings/mailings.service.js";
 import { MessagesService } from "./messages/messages.service.js";
 import { RecipientExportService } from "./recipients/export.js";
@@ -43,6 +44,7 @@ export interface Services {
   recipientExport: RecipientExportService;
   messages: MessagesService;
   view: ViewService;
+  layouts: LayoutsService;
   senders: SendersService;
   mailings: MailingsService;
   dashboard: DashboardService;
@@ -109,6 +111,7 @@ export function createServices(database: Database, options: ServiceOptions = {})
       },
       () => clock.now(),
     ),
+    layouts: new LayoutsService(database, clock),
     senders: new SendersService(database, clock, options.from),
     mailings: new MailingsService(database, clock, async (ownerId) => {
       options.mailingsChanged?.();

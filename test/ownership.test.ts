@@ -8,7 +8,14 @@ import type { Database } from "../src/db/database.js";
 import { allRoutes } from "./helpers/routes.js";
 import { build, type Client, type Form, idFromLocation, registerUser, setupAdmin } from "./helpers/web.js";
 
-type Fixture = { recipient: number; message: number; mailing: number; run: number; suppression: number };
+type Fixture = {
+  recipient: number;
+  message: number;
+  mailing: number;
+  run: number;
+  suppression: number;
+  layout: number;
+};
 
 /** What a request to each route would change if it were let through. */
 const ID_ROUTES: Record<string, (f: Fixture) => Form> = {
@@ -24,6 +31,12 @@ const ID_ROUTES: Record<string, (f: Fixture) => Form> = {
   "POST /messages/:id/delete": () => ({}),
   "GET /messages/:id/preview.html": () => ({}),
   "POST /messages/:id/test": () => ({ to: "thief@example.com" }),
+  "GET /layouts/:id": () => ({}),
+  "GET /layouts/:id/preview": () => ({}),
+  "GET /layouts/:id/edit": () => ({}),
+  "POST /layouts/:id/edit": () => ({ name: "Stolen", html: "Stolen {{ content }}", text: "" }),
+  "GET /layouts/:id/delete": () => ({}),
+  "POST /layouts/:id/delete": () => ({}),
   "GET /mailings/:id": () => ({}),
   "GET /mailings/:id/edit": () => ({}),
   "POST /mailings/:id/edit": (f) => ({
@@ -79,6 +92,7 @@ async function snapshot(database: Database) {
     runs: await db.selectFrom("runs").selectAll().orderBy("id").execute(),
     deliveries: await db.selectFrom("deliveries").selectAll().orderBy("id").execute(),
     suppressions: await db.selectFrom("suppressions").selectAll().orderBy("id").execute(),
+    layouts: await db.selectFrom("layouts").selectAll().orderBy("id").execute(),
   };
 }
 
@@ -121,9 +135,16 @@ async function ownerWithData(client: Client, who = "Owned"): Promise<Fixture> {
     { email: `${who.toLowerCase()}@example.com`, reason: "manual" },
     { from: "/suppressions/new" },
   );
+  const layout = idFromLocation(
+    await client.post(
+      "/layouts/new",
+      { name: `${who} layout`, html: `<p>${who} frame</p>{{ content }}`, text: "" },
+      { from: "/layouts/new" },
+    ),
+  );
   const suppressions = await client.get(`/suppressions?q=${who.toLowerCase()}`);
   const suppression = Number(/\/suppressions\/(\d+)\/delete/.exec(suppressions.body)?.[1]);
-  return { recipient, message, mailing, run, suppression };
+  return { recipient, message, mailing, run, suppression, layout };
 }
 
 const fill = (route: string, f: Fixture, id?: string) => {
@@ -136,7 +157,9 @@ const fill = (route: string, f: Fixture, id?: string) => {
         ? f.run
         : path.startsWith("/suppressions")
           ? f.suppression
-          : f.mailing;
+          : path.startsWith("/layouts")
+            ? f.layout
+            : f.mailing;
   return path.replace(":id", id ?? String(own));
 };
 
@@ -162,7 +185,7 @@ describe("ownership", () => {
         : await intruder.post(url, ID_ROUTES[route]!(own), { from: "/recipients/new" });
       expect(res.statusCode, route).toBe(404);
       expect(res.body, route).not.toMatch(
-        /owned@example\.com|Owned Person|Owned subject|Owned body|Owned mailing/,
+        /owned@example\.com|Owned Person|Owned subject|Owned body|Owned mailing|Owned layout|Owned frame/,
       );
     }
     expect(await snapshot(database)).toEqual(before);

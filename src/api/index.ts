@@ -8,6 +8,7 @@ import type { Services } from "../container.js";
 import { accountApi } from "./account.api.js";
 import { bearerAuth } from "./auth.js";
 import { bounceWebhookApi } from "./bounces.api.js";
+import { layoutsApi } from "./layouts.api.js";
 import { mailingsApi } from "./mailings.api.js";
 import { messagesApi } from "./messages.api.js";
 import { docsRoutes } from "./openapi.js";
@@ -43,6 +44,7 @@ export async function apiPlugin(app: FastifyInstance, services: Services): Promi
       const api = new ApiRouter(v1, operations);
       recipientsApi(api, services);
       messagesApi(api, services);
+      layoutsApi(api, services);
       sendersApi(api, services);
       mailingsApi(api, services);
       runsApi(api, services);

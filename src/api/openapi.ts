@@ -8,6 +8,7 @@ import fastifyStatic from "@fastify/static";
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import { bounceWebhookSchema } from "../bounces/bounces.schemas.js";
+import { newLayoutSchema } from "../layouts/layouts.schemas.js";
 import { initialRecipientsSchema, mailingSchema } from "../mailings/mailings.schemas.js";
 import { messageSchema, previewSchema, testSendSchema } from "../messages/messages.schemas.js";
 import { recipientSchema } from "../recipients/recipients.schemas.js";
@@ -40,6 +41,8 @@ const named: [string, z.ZodType][] = [
   ["SuppressionList", s.suppressionListOut],
   ["SuppressionStatus", s.suppressionStatusOut],
   ["BounceOutcome", s.bounceOutcomeOut],
+  ["Layout", s.layoutOut],
+  ["LayoutList", s.layoutListOut],
   ["Sender", s.senderOut],
   ["SenderList", s.senderListOut],
   ["Problem", s.problemOut],
@@ -56,6 +59,7 @@ const inputs: [string, z.ZodType, string[]][] = [
   ["PreviewInput", previewSchema, []],
   ["TestSendInput", testSendSchema, []],
   ["SuppressionInput", suppressionSchema, ["email"]],
+  ["LayoutInput", newLayoutSchema, ["name", "html"]],
   ["SenderInput", senderSchema, ["from_name", "from_email", "postal_address"]],
   ["BounceWebhookInput", bounceWebhookSchema, ["email", "type"]],
   [
@@ -69,8 +73,14 @@ const PATCH_OF: Record<string, string> = {
   MessagePatch: "MessageInput",
   MailingPatch: "MailingInput",
   SenderPatch: "SenderInput",
+  LayoutPatch: "LayoutInput",
 };
 const INPUT_NOTES: Record<string, Record<string, string>> = {
+  LayoutInput: {
+    html: "Must contain {{ content }}. Checked as strict Liquid: a problem is a 422 naming its line and column.",
+    text: "Must contain {{ content }}; absent or empty: {{ content }}.",
+    shared: "Admins only, when creating: shared with every user. Cannot be changed later.",
+  },
   MailingInput: {
     first_send_at: "2026-12-01T09:00 (in time_zone) or an instant with an offset.",
     end_at: "After first_send_at, in the future.",

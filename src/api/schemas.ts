@@ -227,6 +227,21 @@ export const suppressionStatusOut = z.object({
   suppression: suppressionOut.nullable(),
 });
 
+export const layoutOut = z.object({
+  id: int,
+  name: z.string(),
+  html: z.string().describe("The HTML frame, with {{ content }} where the message goes."),
+  text: z.string().describe("The text part's frame, with {{ content }}."),
+  shared: z.boolean().describe("Shared with every user (admins change it); else your own."),
+  builtin: z.boolean().describe("The layout PostPilot ships: it cannot be deleted."),
+  editable: z.boolean().describe("Whether you may change it."),
+  created_at: time,
+  updated_at: time,
+});
+export const layoutListOut = z.object({
+  items: z.array(layoutOut).describe("Your layouts and the shared ones, shared first."),
+});
+
 export const senderOut = z.object({
   id: int,
   from_name: z.string(),

@@ -28,6 +28,7 @@ import type { User } from "../db/schema.js";
 import { deliveryRoutes } from "../delivery/delivery.pages.js";
 import { outboxRoutes } from "../delivery/outbox.pages.js";
 import { reportRoutes } from "../delivery/reports.pages.js";
+import { layoutRoutes } from "../layouts/layouts.pages.js";
 import { mailingRecipientRoutes } from "../mailings/mailing-recipients.pages.js";
 import { mailingRoutes } from "../mailings/mailings.pages.js";
 import { messageRoutes } from "../messages/messages.pages.js";
@@ -149,6 +150,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(async (scope) => recipientRoutes(scope, services));
   await app.register(async (scope) => recipientImportRoutes(scope, services));
   await app.register(async (scope) => messageRoutes(scope, services));
+  await app.register(async (scope) => layoutRoutes(scope, services));
   await app.register(async (scope) => mailingRoutes(scope, services));
   await app.register(async (scope) => mailingRecipientRoutes(scope, services));
   await app.register(async (scope) => deliveryRoutes(scope, services));

@@ -1,0 +1,305 @@
+/**
+ * The layout pages' views: list, form with a sandboxed preview, detail, delete. The user's HTML is only
+ * ever shown as text here, or inside `<iframe sandbox>` pointing at a route served with
+ * `Content-Security-Policy: sandbox` (layouts.pages.tsx).
+ */
+import type { Layout, User } from "../db/schema.js";
+import { LIMITS } from "../shared/fields.js";
+import { isAdmin } from "../shared/roles.js";
+import { formatInZone } from "../shared/time.js";
+import {
+  ActionsHeader,
+  ConfirmForm,
+  CsrfField,
+  Field,
+  FormAlert,
+  type FormState,
+  PageHeader,
+  RowActions,
+  TextArea,
+} from "../web/components.js";
+import type { ViewContext } from "../web/context.js";
+import { renderPage } from "../web/layout.js";
+import type { LayoutPreview } from "./layout-preview.js";
+import { LAYOUT_LIMITS } from "./layouts.schemas.js";
+import { canEdit, isShared } from "./layouts.service.js";
+
+/** The iframe a form's Preview button posts into. */
+export const PREVIEW_FRAME = "layout-preview";
+
+export function KindBadge({ layout }: { layout: Layout }) {
+  if (layout.builtin) return <span class="badge text-bg-primary">Built-in</span>;
+  if (isShared(layout)) return <span class="badge text-bg-info">Shared</span>;
+  return <span class="badge text-bg-light border">Yours</span>;
+}
+
+export function listPage(ctx: ViewContext, layouts: Layout[], user: User) {
+  return renderPage(
+    ctx,
+    "Layouts",
+    <>
+      <PageHeader title="Layouts">
+        <a class="btn btn-primary" href="/layouts/new">
+          <i class="bi bi-plus-lg" aria-hidden="true" /> New layout
+        </a>
+      </PageHeader>
+      <p class="text-body-secondary">
+        A layout is the frame around a message: an HTML page with <code>{"{{ content }}"}</code> where the
+        message goes, a footer with the unsubscribe link and the sender's postal address, and its text twin.
+        Shared layouts serve everyone; {isAdmin(user) ? "you" : "admins"} can add and change them.
+      </p>
+      <div class="table-responsive bg-body rounded-3 border mb-3">
+        <table class="table table-hover mb-0">
+          <thead>
+            <tr>
+              <th scope="col">Name</th>
+              <th scope="col">Kind</th>
+              <th scope="col" class="d-none d-sm-table-cell">
+                Updated
+              </th>
+              <ActionsHeader />
+            </tr>
+          </thead>
+          <tbody>
+            {layouts.map((l) => (
+              <tr>
+                <td class="text-truncate-cell">
+                  <a href={`/layouts/${l.id}`}>{l.name}</a>
+                </td>
+                <td>
+                  <KindBadge layout={l} />
+                </td>
+                <td class="text-nowrap d-none d-sm-table-cell">
+                  {formatInZone(l.updated_at, user.time_zone)}
+                </td>
+                {canEdit(user, l) ? <RowActions base={`/layouts/${l.id}`} label={l.name} /> : <td />}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </>,
+  );
+}
+
+function PreviewFrame({ src }: { src: string }) {
+  return (
+    <div class="card">
+      <div class="card-header d-flex justify-content-between align-items-center">
+        <span>Preview with sample content</span>
+        <span class="small text-body-secondary">Scripts never run here</span>
+      </div>
+      <iframe
+        name={PREVIEW_FRAME}
+        title="Preview of the layout around sample content"
+        class="layout-preview"
+        sandbox=""
+        referrerpolicy="no-referrer"
+        src={src}
+      />
+    </div>
+  );
+}
+
+export function formPage(ctx: ViewContext, form: FormState, layout?: Layout) {
+  const title = layout ? `Edit ${layout.name}` : "New layout";
+  const action = layout ? `/layouts/${layout.id}/edit` : "/layouts/new";
+  return renderPage(
+    ctx,
+    title,
+    <>
+      <PageHeader title={title}>{layout && <KindBadge layout={layout} />}</PageHeader>
+      <div class="row g-4">
+        <div class="col-xl-6">
+          <div class="card">
+            <div class="card-body">
+              <FormAlert form={form} />
+              <form method="post" action={action} class="layout-form" data-live-preview novalidate>
+                <CsrfField token={ctx.csrfToken} />
+                <Field form={form} name="name" label="Name" required maxLength={LIMITS.name} />
+                {!layout && isAdmin(ctx.user) && (
+                  <div class="form-check mb-3">
+                    <input
+                      class="form-check-input"
+                      type="checkbox"
+                      name="shared"
+                      id="f-shared"
+                      checked={form.values.shared === "on"}
+                    />
+                    <label class="form-check-label" for="f-shared">
+                      Shared: every user can use it (only admins change it)
+                    </label>
+                  </div>
+                )}
+                <TextArea
+                  form={form}
+                  name="html"
+                  label="HTML"
+                  required
+                  rows={16}
+                  maxLength={LAYOUT_LIMITS.html}
+                  help={
+                    <>
+                      Put <code>{"{{ content }}"}</code> where the message goes. Liquid works here:{" "}
+                      <code>{"{{ unsubscribe_url }}"}</code>, <code>{"{{ sender.postal_address }}"}</code>,{" "}
+                      <code>{"{{ recipient.first_name }}"}</code>, <code>{"{{ subject }}"}</code>…
+                    </>
+                  }
+                />
+                <TextArea
+                  form={form}
+                  name="text"
+                  label="Text"
+                  rows={6}
+                  maxLength={LAYOUT_LIMITS.text}
+                  help={
+                    <>
+                      The plain-text part's frame, with <code>{"{{ content }}"}</code> too. Empty: the
+                      message's text alone.
+                    </>
+                  }
+                />
+                <div class="d-flex gap-2 flex-wrap">
+                  <button type="submit" class="btn btn-primary">
+                    {layout ? "Save changes" : "Create layout"}
+                  </button>
+                  <button
+                    type="submit"
+                    class="btn btn-outline-secondary"
+                    formaction="/layouts/preview"
+                    formtarget={PREVIEW_FRAME}
+                    formnovalidate
+                    data-preview-button
+                  >
+                    <i class="bi bi-eye" aria-hidden="true" /> Preview
+                  </button>
+                  <a class="btn btn-outline-secondary" href={layout ? `/layouts/${layout.id}` : "/layouts"}>
+                    Cancel
+                  </a>
+                </div>
+              </form>
+            </div>
+          </div>
+        </div>
+        <div class="col-xl-6">
+          <PreviewFrame src={layout ? `/layouts/${layout.id}/preview` : "/layouts/preview"} />
+        </div>
+      </div>
+    </>,
+  );
+}
+
+export function detailPage(
+  ctx: ViewContext,
+  layout: Layout,
+  user: User,
+  preview: LayoutPreview,
+  usage: { count: number; own: { id: number; subject: string }[] },
+) {
+  const editable = canEdit(user, layout);
+  return renderPage(
+    ctx,
+    layout.name,
+    <>
+      <PageHeader title={layout.name}>
+        <KindBadge layout={layout} />
+        {editable && (
+          <a class="btn btn-outline-primary" href={`/layouts/${layout.id}/edit`}>
+            <i class="bi bi-pencil" aria-hidden="true" /> Edit
+          </a>
+        )}
+        {editable && !layout.builtin && (
+          <a class="btn btn-outline-danger" href={`/layouts/${layout.id}/delete`}>
+            <i class="bi bi-trash" aria-hidden="true" /> Delete
+          </a>
+        )}
+      </PageHeader>
+      {!editable && (
+        <p class="text-body-secondary">A shared layout: you can use it in your messages; admins change it.</p>
+      )}
+      <div class="row g-4">
+        <div class="col-xl-7">
+          <PreviewFrame src={`/layouts/${layout.id}/preview`} />
+        </div>
+        <div class="col-xl-5">
+          <div class="card mb-3">
+            <div class="card-header">Text part, with sample content</div>
+            <div class="card-body">
+              {preview.text === null ? (
+                <ul class="text-danger mb-0">
+                  {preview.problems.map((p) => (
+                    <li>{p}</li>
+                  ))}
+                </ul>
+              ) : (
+                <pre class="pre-wrap mb-0 small">{preview.text}</pre>
+              )}
+            </div>
+          </div>
+          <h2 class="h6">Used by</h2>
+          <p class="text-body-secondary">
+            {usage.count === 0
+              ? "No message uses this layout yet."
+              : `${usage.count.toLocaleString("en-US")} message${usage.count === 1 ? "" : "s"}${
+                  usage.own.length > 0 ? ", yours:" : ""
+                }`}
+          </p>
+          {usage.own.length > 0 && (
+            <ul>
+              {usage.own.map((m) => (
+                <li>
+                  <a href={`/messages/${m.id}`}>{m.subject}</a>
+                </li>
+              ))}
+            </ul>
+          )}
+        </div>
+      </div>
+      <p class="mt-3">
+        <a href="/layouts">
+          <i class="bi bi-arrow-left" aria-hidden="true" /> All layouts
+        </a>
+      </p>
+    </>,
+  );
+}
+
+export function deletePage(ctx: ViewContext, layout: Layout, using: number, error?: string) {
+  return renderPage(
+    ctx,
+    "Delete layout",
+    <>
+      <PageHeader title={`Delete “${layout.name}”?`} />
+      {error && (
+        <div class="alert alert-danger" role="alert">
+          {error}
+        </div>
+      )}
+      {layout.builtin || using > 0 ? (
+        <div class="card border-warning">
+          <div class="card-body">
+            <p class="mb-0">
+              {layout.builtin
+                ? "The built-in layout cannot be deleted; edit it instead."
+                : `${using === 1 ? "A message uses" : `${using.toLocaleString("en-US")} messages use`} this layout, so it cannot be deleted. Give ${using === 1 ? "it" : "them"} another layout (or none) first.`}
+            </p>
+            <a class="btn btn-outline-secondary mt-3" href={`/layouts/${layout.id}`}>
+              Back to the layout
+            </a>
+          </div>
+        </div>
+      ) : (
+        <ConfirmForm
+          csrfToken={ctx.csrfToken}
+          action={`/layouts/${layout.id}/delete`}
+          cancelHref={`/layouts/${layout.id}`}
+          button="Delete layout"
+        >
+          <p class="mb-0">
+            The layout is deleted. No message uses it; runs already made keep the layout they sent.
+          </p>
+        </ConfirmForm>
+      )}
+    </>,
+  );
+}
