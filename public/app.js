@@ -99,8 +99,9 @@ document.addEventListener("DOMContentLoaded", () => {
 });
 
 // Layout form: the sandboxed preview follows what is typed (the Preview button posts the form into the
-// preview frame), a moment after typing stops, and once at load for what the form holds.
-document.addEventListener("DOMContentLoaded", () => {
+// preview frame), a moment after typing stops, and once the page (and the frame's first document) has
+// loaded, for what the form holds.
+window.addEventListener("load", () => {
   for (const form of document.querySelectorAll("form[data-live-preview]")) {
     const button = form.querySelector("[data-preview-button]");
     if (!button || typeof form.requestSubmit !== "function") continue;

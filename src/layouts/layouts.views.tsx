@@ -28,9 +28,9 @@ import { canEdit, isShared } from "./layouts.service.js";
 export const PREVIEW_FRAME = "layout-preview";
 
 export function KindBadge({ layout }: { layout: Layout }) {
-  if (layout.builtin) return <span class="badge text-bg-primary">Built-in</span>;
-  if (isShared(layout)) return <span class="badge text-bg-info">Shared</span>;
-  return <span class="badge text-bg-light border">Yours</span>;
+  if (layout.builtin) return <span class="badge text-bg-primary align-self-center">Built-in</span>;
+  if (isShared(layout)) return <span class="badge text-bg-info align-self-center">Shared</span>;
+  return <span class="badge text-bg-light border align-self-center">Yours</span>;
 }
 
 export function listPage(ctx: ViewContext, layouts: Layout[], user: User) {

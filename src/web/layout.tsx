@@ -22,7 +22,7 @@ function isActive(path: string, href: string): boolean {
 function NavBar({ ctx }: { ctx: ViewContext }) {
   const user = ctx.user;
   return (
-    <nav class="navbar navbar-expand-md bg-body border-bottom mb-4" aria-label="Main">
+    <nav class="navbar navbar-expand-xl bg-body border-bottom mb-4" aria-label="Main">
       <div class="container">
         <a class="navbar-brand fw-semibold" href="/">
           <i class="bi bi-send-check text-primary" aria-hidden="true" /> PostPilot
@@ -61,7 +61,7 @@ function NavBar({ ctx }: { ctx: ViewContext }) {
                   </li>
                 )}
               </ul>
-              <ul class="navbar-nav align-items-md-center gap-md-2">
+              <ul class="navbar-nav align-items-xl-center gap-xl-2">
                 <li class="nav-item">
                   <a class={`nav-link${isActive(ctx.path, "/profile") ? " active" : ""}`} href="/profile">
                     <i class="bi bi-person-circle" aria-hidden="true" /> {user.name || user.email}
