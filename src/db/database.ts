@@ -85,7 +85,11 @@ export class Database {
       for (const name of names) await sql`delete from ${sql.table(name)}`.execute(this.db);
     }
     // What migrations put in is part of an empty database: the shipped layout.
-    if (names.includes("layouts")) await insertDefaultLayout(this.db);
+    if (names.includes("layouts")) {
+      await insertDefaultLayout(this.db);
+      // Migration 011b marks it as the built-in layout (the only row here).
+      await this.db.updateTable("layouts").set({ builtin: 1 }).execute();
+    }
   }
 
   async close(): Promise<void> {
