@@ -368,7 +368,14 @@ function detailPage(
                     foreign ? (
                       m.message_subject
                     ) : (
-                      <a href={`/messages/${m.message_id}`}>{m.message_subject}</a>
+                      <>
+                        <a href={`/messages/${m.message_id}`}>{m.message_subject}</a> ·{" "}
+                        <a
+                          href={`/messages/${m.message_id}${m.sender_id === null ? "" : `?sender_id=${m.sender_id}`}`}
+                        >
+                          Preview and send a test
+                        </a>
+                      </>
                     ),
                   ],
                   ["From", sender],

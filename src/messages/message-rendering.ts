@@ -53,7 +53,7 @@ export async function renderMessage(
   db: Executor,
   actor: Actor,
   message: Message,
-  options: { recipientId: number | null; from: string; unsubscribeFooter: string },
+  options: { recipientId: number | null; senderId?: number | null; from: string; unsubscribeFooter: string },
 ): Promise<RenderedPreview> {
   const layout = await visibleLayout(db, actor, message.layout_id).catch(() => null);
   const context: TemplateContext = sampleContext();
@@ -75,12 +75,21 @@ export async function renderMessage(
     };
     renderedFor = r.email;
   }
-  const address = /<([^>]+)>/.exec(options.from)?.[1] ?? options.from;
-  context.sender = {
-    ...context.sender,
-    name: /^\s*"?([^"<]*?)"?\s*</.exec(options.from)?.[1]?.trim() || address,
-    email: address,
-  };
+  let from = options.from;
+  let postal = context.sender.postal_address;
+  if (options.senderId) {
+    const sender = await db
+      .selectFrom("senders")
+      .select(["from_name", "from_email", "postal_address"])
+      .where("id", "=", options.senderId)
+      .executeTakeFirst();
+    if (!sender) throw new NotFoundError("Sender not found");
+    from = `"${sender.from_name.replace(/["\\]/g, "")}" <${sender.from_email}>`;
+    postal = sender.postal_address;
+  }
+  const address = /<([^>]+)>/.exec(from)?.[1] ?? from;
+  const name = /^\s*"?([^"<]*?)"?\s*</.exec(from)?.[1]?.trim() || address;
+  context.sender = { name, email: address, postal_address: postal };
   const compiled = compileMessage({
     format: message.format,
     subject: message.subject,
@@ -88,5 +97,5 @@ export async function renderMessage(
     layout: layout ? { html: layout.html, text: layout.text } : null,
     unsubscribeFooter: options.unsubscribeFooter,
   });
-  return { ...compiled.render(context), from: options.from, renderedFor };
+  return { ...compiled.render(context), from, renderedFor };
 }

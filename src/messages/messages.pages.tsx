@@ -214,16 +214,22 @@ interface DetailView {
   previewError: string | null;
   recipients: RecipientChoice[];
   recipientId: number | null;
+  /** Previewed as a mailing with this sender identity sends it; null: SMTP_FROM. */
+  senderId: number | null;
   phone: boolean;
   testForm: FormState;
 }
 
 function PreviewPane({ v }: { v: DetailView }) {
   const m = v.message;
-  const src = withQuery(`/messages/${m.id}/preview.html`, { recipient_id: v.recipientId ?? undefined });
+  const src = withQuery(`/messages/${m.id}/preview.html`, {
+    recipient_id: v.recipientId ?? undefined,
+    sender_id: v.senderId ?? undefined,
+  });
   const here = (phone: boolean) =>
     withQuery(`/messages/${m.id}`, {
       recipient_id: v.recipientId ?? undefined,
+      sender_id: v.senderId ?? undefined,
       width: phone ? "phone" : undefined,
     });
   return (
@@ -245,6 +251,7 @@ function PreviewPane({ v }: { v: DetailView }) {
             ))}
           </select>
           {v.phone && <input type="hidden" name="width" value="phone" />}
+          {v.senderId !== null && <input type="hidden" name="sender_id" value={String(v.senderId)} />}
           <button class="btn btn-sm btn-outline-secondary" type="submit">
             Show
           </button>
@@ -329,6 +336,7 @@ function TestSendForm({ ctx, v }: { ctx: ViewContext; v: DetailView }) {
             name="recipient_id"
             value={v.recipientId === null ? "" : String(v.recipientId)}
           />
+          <input type="hidden" name="sender_id" value={v.senderId === null ? "" : String(v.senderId)} />
           <Field
             form={v.testForm}
             name="to"
@@ -456,12 +464,14 @@ export function messageRoutes(app: FastifyInstance, services: Services): void {
     testForm: FormState,
   ): Promise<DetailView> {
     const m = await messages.get(user, id);
-    const q = (query ?? {}) as { recipient_id?: string; width?: string };
-    const recipientId = /^[1-9][0-9]{0,9}$/.test(q.recipient_id ?? "") ? Number(q.recipient_id) : null;
+    const q = (query ?? {}) as { recipient_id?: string; sender_id?: string; width?: string };
+    const idOf = (v: string | undefined) => (/^[1-9][0-9]{0,9}$/.test(v ?? "") ? Number(v) : null);
+    const recipientId = idOf(q.recipient_id);
+    const senderId = idOf(q.sender_id);
     let preview: Preview | null = null;
     let previewError: string | null = null;
     try {
-      preview = await messages.preview(user, m.id, { recipient_id: recipientId });
+      preview = await messages.preview(user, m.id, { recipient_id: recipientId, sender_id: senderId });
     } catch (error) {
       if (error instanceof NotFoundError) previewError = "That recipient is not yours, or no longer exists.";
       else if (error instanceof DomainError) previewError = error.message;
@@ -476,6 +486,7 @@ export function messageRoutes(app: FastifyInstance, services: Services): void {
       previewError,
       recipients: await messages.previewRecipients(user),
       recipientId: preview ? recipientId : null,
+      senderId: preview ? senderId : null,
       phone: q.width === "phone",
       testForm,
     };
@@ -491,8 +502,11 @@ export function messageRoutes(app: FastifyInstance, services: Services): void {
   // nothing loaded but inline styles and images; the author's HTML never runs in PostPilot's pages.
   app.get("/messages/:id/preview.html", async (req, reply) => {
     const user = requireUser(req);
-    const q = (req.query ?? {}) as { recipient_id?: string };
-    const preview = await messages.preview(user, idParam(req.params), { recipient_id: q.recipient_id ?? "" });
+    const q = (req.query ?? {}) as { recipient_id?: string; sender_id?: string };
+    const preview = await messages.preview(user, idParam(req.params), {
+      recipient_id: q.recipient_id ?? "",
+      sender_id: q.sender_id ?? "",
+    });
     return reply
       .type("text/html; charset=utf-8")
       .header("cache-control", "no-store")
@@ -515,7 +529,7 @@ export function messageRoutes(app: FastifyInstance, services: Services): void {
         return redirectWith(reply, `/messages/${id}`, "success", `Test queued to ${to.join(", ")}.`);
       },
       async (form) =>
-        detailPage(viewContext(req, reply), await detailView(user, id, {}, form), user.time_zone),
+        detailPage(viewContext(req, reply), await detailView(user, id, formBody(req), form), user.time_zone),
     );
   });
 

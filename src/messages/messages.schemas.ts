@@ -27,6 +27,8 @@ export const messageListQuery = listQuery(MESSAGE_SORTS, "created_at");
 /** A preview: for one of the owner's recipients, or sample values when none is given. */
 export const previewSchema = z.object({
   recipient_id: z.preprocess((v) => (v === "" || v === undefined ? null : v), id.nullable()),
+  /** As a mailing with this sender identity sends it (its From, postal address); default SMTP_FROM. */
+  sender_id: z.preprocess((v) => (v === "" || v === undefined ? null : v), id.nullable()).default(null),
 });
 
 export const MAX_TEST_ADDRESSES = 5;
@@ -50,6 +52,7 @@ export const testSendSchema = z.object({
     )
     .default([]),
   recipient_id: z.preprocess((v) => (v === "" || v === undefined ? null : v), id.nullable()).default(null),
+  sender_id: z.preprocess((v) => (v === "" || v === undefined ? null : v), id.nullable()).default(null),
 });
 
 export type MessageInput = z.output<typeof messageSchema>;

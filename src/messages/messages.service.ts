@@ -112,9 +112,10 @@ export class MessagesService {
   /** The message as a run would send it, for one of the actor's recipients or sample values. */
   async preview(actor: Actor, id: number, input: unknown): Promise<RenderedPreview> {
     const message = await this.get(actor, id);
-    const { recipient_id } = parseInput(previewSchema, input ?? {});
+    const { recipient_id, sender_id } = parseInput(previewSchema, input ?? {});
     return renderMessage(this.db, actor, message, {
       recipientId: recipient_id,
+      senderId: sender_id,
       from: this.options.from,
       unsubscribeFooter: this.options.unsubscribeFooter,
     });
@@ -143,6 +144,7 @@ export class MessagesService {
       );
     const rendered = await renderMessage(this.db, actor, message, {
       recipientId: data.recipient_id,
+      senderId: data.sender_id,
       from: this.options.from,
       unsubscribeFooter: this.options.unsubscribeFooter,
     });

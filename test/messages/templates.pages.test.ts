@@ -85,6 +85,29 @@ describe("message templates on the form, the API, previews and test sends", () =
     expect(preview.json()).toMatchObject({ subject: "Hi Иван", rendered_for: "ivan@example.com" });
     expect(preview.json().html).toContain("<p>Hello Иван Петров</p>");
     expect(preview.json().text).toContain("Hello Иван Петров");
+    // As a mailing with a sender identity sends it: its From and its postal address in the layout's footer.
+    const now = new Date().toISOString();
+    const identity = await database.db
+      .insertInto("senders")
+      .values({
+        from_name: "Shop News",
+        from_email: "news@shop.example",
+        reply_to: null,
+        postal_address: "5 Market Square, Riga",
+        created_at: now,
+        updated_at: now,
+      })
+      .returning("id")
+      .executeTakeFirstOrThrow();
+    const layout = await database.db.selectFrom("layouts").select("id").executeTakeFirstOrThrow();
+    await api.call("PATCH", `/messages/${message.id}`, { layout_id: layout.id });
+    const asSender = await api.call("POST", `/messages/${message.id}/preview`, { sender_id: identity.id });
+    expect(asSender.json().from).toBe('"Shop News" <news@shop.example>');
+    expect(asSender.json().text).toContain("5 Market Square, Riga");
+    expect(asSender.json().text).toContain("on Shop News's list");
+    expect((await api.call("POST", `/messages/${message.id}/preview`, { sender_id: 999 })).statusCode).toBe(
+      404,
+    );
 
     const tooMany = await api.call("POST", `/messages/${message.id}/test`, {
       to: ["a@x.test", "b@x.test", "c@x.test", "d@x.test", "e@x.test", "f@x.test"],
