@@ -72,6 +72,22 @@ const envSchema = z.object({
   SCHEDULER_INTERVAL_MS: intFrom(50, 5_000),
   BOUNCE_HARD_LIMIT: intFrom(1, 1),
   BOUNCE_SOFT_LIMIT: intFrom(1, 3),
+  SMTP_RETURN_PATH: z
+    .email("must be an email address such as bounces@example.com")
+    .refine((v) => !v.split("@")[0]!.includes("+"), "must not contain + (PostPilot adds +<token> itself)")
+    .optional(),
+  BOUNCE_IMAP_URL: z
+    .string()
+    .optional()
+    .superRefine((v, ctx) => {
+      if (v === undefined) return;
+      const problem = imapUrlProblem(v);
+      // The value is never repeated: it holds the mailbox's password.
+      if (problem) ctx.addIssue({ code: "custom", message: problem });
+    }),
+  BOUNCE_IMAP_INTERVAL_MS: intFrom(1000, 60_000),
+  BOUNCE_IMAP_PROCESSED_FOLDER: z.string().min(1).max(200).default("PostPilot/Processed"),
+  BOUNCE_IMAP_IGNORED_FOLDER: z.string().min(1).max(200).default("PostPilot/Ignored"),
   BOUNCE_WEBHOOK_TOKEN: z
     .string()
     .regex(/^[\x21-\x7e]{24,200}$/, "must be 24 to 200 printable characters without spaces")
@@ -99,7 +115,15 @@ export type Config = {
   /** Set when DKIM_DOMAIN and DKIM_SELECTOR are: every message is signed with this key. */
   dkim: { domain: string; selector: string; keyFile: string; privateKey: string } | undefined;
   /** Suppression after bounces (see bounces/bounces.service.ts) and the bounce webhook's token (unset: off). */
-  bounces: { hardLimit: number; softLimit: number; webhookToken: string | undefined };
+  bounces: {
+    hardLimit: number;
+    softLimit: number;
+    webhookToken: string | undefined;
+    /** SMTP_RETURN_PATH: each mailing copy's envelope sender is its local part +<token> (VERP); unset: SMTP_FROM. */
+    returnPath: string | undefined;
+    /** BOUNCE_IMAP_URL: the bounce mailbox the engine polls (unset: no polling). */
+    imap: ImapConfig | undefined;
+  };
   send: {
     concurrency: number;
     rate: number;
@@ -112,7 +136,55 @@ export type Config = {
   };
 };
 
+/** The bounce mailbox, from BOUNCE_IMAP_URL (imap[s]://user:password@host:port/MAILBOX). */
+export interface ImapConfig {
+  host: string;
+  port: number;
+  secure: boolean;
+  user: string;
+  password: string;
+  mailbox: string;
+  intervalMs: number;
+  processedFolder: string;
+  ignoredFolder: string;
+  timeoutMs: number;
+}
+
 export class ConfigError extends Error {}
+
+/** Why BOUNCE_IMAP_URL is unusable, or null. Never quotes the URL (it holds a password). */
+function imapUrlProblem(value: string): string | null {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return "must be a URL such as imap://user:password@mail.example.com/INBOX";
+  }
+  if (url.protocol !== "imap:" && url.protocol !== "imaps:") return "must start with imap:// or imaps://";
+  if (!url.hostname) return "must name a host";
+  if (!url.username || !url.password)
+    return "must hold a user name and a password (imap://user:password@host/)";
+  return null;
+}
+
+function imapFrom(e: z.infer<typeof envSchema>, timeoutMs: number): ImapConfig | undefined {
+  if (!e.BOUNCE_IMAP_URL) return undefined;
+  const url = new URL(e.BOUNCE_IMAP_URL);
+  const secure = url.protocol === "imaps:";
+  const mailbox = decodeURIComponent(url.pathname.replace(/^\/+/, "")) || "INBOX";
+  return {
+    host: url.hostname.replace(/^\[(.*)\]$/, "$1"),
+    port: url.port ? Number(url.port) : secure ? 993 : 143,
+    secure,
+    user: decodeURIComponent(url.username),
+    password: decodeURIComponent(url.password),
+    mailbox,
+    intervalMs: e.BOUNCE_IMAP_INTERVAL_MS,
+    processedFolder: e.BOUNCE_IMAP_PROCESSED_FOLDER,
+    ignoredFolder: e.BOUNCE_IMAP_IGNORED_FOLDER,
+    timeoutMs,
+  };
+}
 
 export interface ParseOptions {
   /** false: do not read DKIM_PRIVATE_KEY_FILE (`dkim-keygen`, which writes it); `dkim` is then undefined. */
@@ -152,6 +224,8 @@ export function parseConfig(env: Record<string, string | undefined>, options: Pa
       hardLimit: e.BOUNCE_HARD_LIMIT,
       softLimit: e.BOUNCE_SOFT_LIMIT,
       webhookToken: e.BOUNCE_WEBHOOK_TOKEN,
+      returnPath: e.SMTP_RETURN_PATH,
+      imap: imapFrom(e, e.SMTP_TIMEOUT_MS),
     },
     send: {
       concurrency: e.SEND_CONCURRENCY,

@@ -14,6 +14,8 @@ import { AdminService } from "./admin/admin.service.js";
 import { BlogService } from "./blog/blog.service.js";
 import { FileImageStore } from "./blog/images.js";
 import { type BounceOptions, BounceService } from "./bounces/bounces.service.js";
+import { IncomingMailService } from "./bounces/incoming.service.js";
+import { VerpTokens } from "./bounces/verp.js";
 import type { Cache } from "./cache/cache.js";
 import { MemoryCache } from "./cache/memory.cache.js";
 import type { Config } from "./config.js";
@@ -56,6 +58,8 @@ export interface Services {
   suppressionImport: SuppressionImportService;
   unsubscribe: UnsubscribeService;
   bounces: BounceService;
+  /** Mail that arrived at the bounce or unsubscribe address (process-bounce, the IMAP poller). */
+  incoming: IncomingMailService;
 }
 
 export interface ServiceOptions {
@@ -72,7 +76,8 @@ export interface ServiceOptions {
   uploadsDir?: string;
   /**
    * The key of unsubscribe links (unsubscribeSecret(DATA_DIR), which the workers read too). Default: a
-   * random key for this process (tests), whose links no worker elsewhere could have made.
+   * random key for this process (tests), whose links no worker elsewhere could have made. VERP tokens are
+   * made from it too.
    */
   unsubscribeSecret?: string;
   /** SMTP_FROM and UNSUBSCRIBE_FOOTER, for message previews and test sends; SMTP_FROM is also the From picker's default. */
@@ -89,7 +94,13 @@ export function createServices(database: Database, options: ServiceOptions = {})
   const figuresChanged = (ownerId: number) => dashboard.changed(ownerId);
   const images = new FileImageStore(options.uploadsDir ?? path.join(tmpdir(), "postpilot-uploads"));
   const blog = new BlogService(database, { cache, images, clock });
-  const unsubscribeKey = options.unsubscribeSecret ?? randomBytes(32).toString("base64url");
+  const secret = options.unsubscribeSecret ?? randomBytes(32).toString("base64url");
+  const unsubscribe = new UnsubscribeService(database, new UnsubscribeTokens(secret), clock);
+  const bounces = new BounceService(
+    database,
+    { ...(options.bounces ?? { hardLimit: 1, softLimit: 3 }), verp: new VerpTokens(secret) },
+    clock,
+  );
   return {
     accounts: new AccountsService(database, clock),
     accountLinks: new AccountLinksService(database, { clock, publicUrl: options.publicUrl }),
@@ -104,7 +115,7 @@ export function createServices(database: Database, options: ServiceOptions = {})
     view: new ViewService(
       database,
       {
-        key: unsubscribeKey,
+        key: secret,
         baseUrl: options.publicUrl ?? "",
         from: options.from ?? "PostPilot <postpilot@localhost>",
         footer: options.unsubscribeFooter ?? "Unsubscribe: {{unsubscribe_url}}",
@@ -128,8 +139,9 @@ export function createServices(database: Database, options: ServiceOptions = {})
     admin: new AdminService(database, clock, () => options.mailingsChanged?.()),
     suppressions: new SuppressionService(database, clock),
     suppressionImport: new SuppressionImportService(database, clock),
-    unsubscribe: new UnsubscribeService(database, new UnsubscribeTokens(unsubscribeKey), clock),
-    bounces: new BounceService(database, options.bounces ?? { hardLimit: 1, softLimit: 3 }, clock),
+    unsubscribe,
+    bounces,
+    incoming: new IncomingMailService(bounces, unsubscribe),
   };
 }
 

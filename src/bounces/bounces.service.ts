@@ -15,6 +15,7 @@ import { SuppressionRepository } from "../suppression/suppression.repository.js"
 import { type BouncedDelivery, BouncesRepository } from "./bounces.repository.js";
 import { bounceWebhookSchema } from "./bounces.schemas.js";
 import type { BounceReport } from "./dsn.js";
+import type { VerpTokens } from "./verp.js";
 import { safeEqual } from "./webhook-token.js";
 
 export interface BounceOptions {
@@ -24,6 +25,8 @@ export interface BounceOptions {
   softLimit: number;
   /** BOUNCE_WEBHOOK_TOKEN: the webhook answers 404 while it is unset. */
   webhookToken?: string | undefined;
+  /** Reads the VERP token of the address a report came back to (the delivery it is about). */
+  verp?: VerpTokens | undefined;
 }
 
 /** One bounce or complaint about one address, as every source gives it. */
@@ -64,10 +67,14 @@ export class BounceService {
     private readonly clock: Clock = systemClock,
   ) {}
 
-  /** A parsed report (DSN or ARF): one outcome per recipient it names; none for a message that is not one. */
-  async processReport(report: BounceReport): Promise<BounceOutcome[]> {
+  /**
+   * A parsed report (DSN or ARF): one outcome per recipient it names; none for a message that is not one.
+   * The delivery is the one the VERP address it came back to names (the envelope recipient, when the MTA
+   * gives it, or its Delivered-To / X-Original-To / To), else the one our Message-ID in it names.
+   */
+  async processReport(report: BounceReport, envelopeRecipient?: string | null): Promise<BounceOutcome[]> {
     if (report.kind === "unknown") return [];
-    const named = ourMessageId(report.originalMessageId);
+    const named = this.verpDelivery(report, envelopeRecipient) ?? ourMessageId(report.originalMessageId);
     if (report.kind === "complaint") {
       return [
         await this.process({
@@ -102,6 +109,20 @@ export class BounceService {
       );
     }
     return outcomes;
+  }
+
+  /** The delivery a VERP address names (the run is then not checked: the token is the proof). */
+  private verpDelivery(
+    report: BounceReport,
+    envelopeRecipient: string | null | undefined,
+  ): { runId: null; deliveryId: number } | null {
+    const verp = this.options.verp;
+    if (!verp) return null;
+    for (const address of [envelopeRecipient ?? "", ...report.returnedTo]) {
+      const deliveryId = verp.deliveryOf(address);
+      if (deliveryId !== null) return { runId: null, deliveryId };
+    }
+    return null;
   }
 
   /** The webhook's JSON body (already authenticated). */
@@ -249,7 +270,7 @@ export class BounceService {
 }
 
 /** The run and delivery our Message-ID names (postpilot.<run>.<delivery>@domain, see messageIdFor), or null. */
-export function ourMessageId(messageId: string | null): { runId: number; deliveryId: number } | null {
+export function ourMessageId(messageId: string | null): { runId: number | null; deliveryId: number } | null {
   const match = messageId ? OUR_MESSAGE_ID.exec(messageId) : null;
   return match ? { runId: Number(match[1]), deliveryId: Number(match[2]) } : null;
 }

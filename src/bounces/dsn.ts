@@ -16,15 +16,26 @@ export interface DsnRecipient {
   diagnostic: string | null;
 }
 
-export type BounceReport =
-  | { kind: "bounce"; recipients: DsnRecipient[]; originalMessageId: string | null }
-  | {
-      kind: "complaint";
-      feedbackType: string;
-      originalRcptTo: string | null;
-      originalMessageId: string | null;
-    }
-  | { kind: "unknown" };
+/** What every message says about where it arrived: where a VERP token or a mailto token is found. */
+export interface Arrival {
+  /** The addresses it came to: Delivered-To, X-Original-To, To, Cc (the envelope recipient is passed apart). */
+  returnedTo: string[];
+  subject: string;
+}
+
+export type BounceReport = Arrival &
+  (
+    | { kind: "bounce"; recipients: DsnRecipient[]; originalMessageId: string | null }
+    | {
+        kind: "complaint";
+        feedbackType: string;
+        originalRcptTo: string | null;
+        originalMessageId: string | null;
+      }
+    | { kind: "unknown" }
+  );
+
+const ARRIVAL_HEADERS = new Set(["delivered-to", "x-original-to", "envelope-to"]);
 
 const DELIVERY_STATUS = new Set(["message/delivery-status", "message/global-delivery-status"]);
 const FEEDBACK_REPORT = "message/feedback-report";
@@ -39,6 +50,13 @@ const ORIGINAL_HEADERS = new Set([
 /** Parses a raw message; anything that is not a DSN or an ARF report is { kind: "unknown" }. */
 export async function parseReport(raw: Buffer | string): Promise<BounceReport> {
   const email = await PostalMime.parse(raw, { attachmentEncoding: "utf8", forceRfc822Attachments: true });
+  const arrival: Arrival = {
+    returnedTo: [
+      ...email.headers.filter((h) => ARRIVAL_HEADERS.has(h.key)).map((h) => typedValue(h.value)),
+      ...[...(email.to ?? []), ...(email.cc ?? [])].flatMap((a) => (a.address ? [a.address] : [])),
+    ],
+    subject: email.subject ?? "",
+  };
   const parts = email.attachments.map((a) => ({ type: a.mimeType.toLowerCase(), text: String(a.content) }));
   const original = parts.find((p) => ORIGINAL_HEADERS.has(p.type));
   const originalHeaders = original ? headerFields(original.text) : new Map<string, string>();
@@ -50,7 +68,7 @@ export async function parseReport(raw: Buffer | string): Promise<BounceReport> {
       .filter((g) => g.has("final-recipient") || g.has("original-recipient"))
       .map(recipientOf)
       .filter((r) => r.finalRecipient !== "");
-    if (recipients.length > 0) return { kind: "bounce", recipients, originalMessageId };
+    if (recipients.length > 0) return { ...arrival, kind: "bounce", recipients, originalMessageId };
   }
 
   const feedback = parts.find((p) => p.type === FEEDBACK_REPORT);
@@ -58,13 +76,14 @@ export async function parseReport(raw: Buffer | string): Promise<BounceReport> {
     const fields = fieldGroups(feedback.text)[0] ?? new Map<string, string>();
     const rcpt = fields.get("original-rcpt-to") ?? firstAddress(originalHeaders.get("to"));
     return {
+      ...arrival,
       kind: "complaint",
       feedbackType: (fields.get("feedback-type") ?? "other").toLowerCase(),
       originalRcptTo: rcpt ? typedValue(rcpt) : null,
       originalMessageId: originalMessageId ?? messageId(fields.get("original-message-id")),
     };
   }
-  return { kind: "unknown" };
+  return { ...arrival, kind: "unknown" };
 }
 
 function recipientOf(group: Map<string, string>): DsnRecipient {

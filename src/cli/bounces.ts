@@ -4,10 +4,12 @@
  * or is not a report (then ignored); 1 when the input cannot be read.
  */
 import type { Command } from "commander";
-import type { BounceOutcome, BounceService } from "../bounces/bounces.service.js";
-import { parseReport } from "../bounces/dsn.js";
-import type { Config } from "../config.js";
+import { ImapPoller, pollLines } from "../bounces/imap.poller.js";
+import { type IncomingMailService, incomingLines } from "../bounces/incoming.service.js";
+import type { Config, ImapConfig } from "../config.js";
 import { createServices, openDatabase } from "../container.js";
+import { unsubscribeSecret } from "../suppression/unsubscribe-token.js";
+import { printable } from "./table.js";
 
 /** A report bigger than this is not one (DSNs carry at most the original message). */
 export const MAX_REPORT_BYTES = 10 * 1024 * 1024;
@@ -27,44 +29,78 @@ export async function readInput(
   return Buffer.concat(chunks);
 }
 
-export function outcomeLine(o: BounceOutcome): string {
-  const who = o.email ?? "(no address)";
-  const what = o.type ?? "report";
-  const where = o.deliveryId === null ? "" : ` on delivery ${o.deliveryId}`;
-  const suppressed = o.suppressed ? "; suppressed" : "";
-  return `${who}: ${what} ${o.result}${where} (${o.why})${suppressed}`;
-}
-
 /** Returns the exit code; prints what it did. */
 export async function processBounce(
-  bounces: BounceService,
+  incoming: IncomingMailService,
   raw: Buffer,
   print: (line: string) => void,
+  envelopeRecipient?: string | null,
 ): Promise<number> {
   if (raw.length === 0) {
     print("No message on standard input.");
     return 1;
   }
-  let report: Awaited<ReturnType<typeof parseReport>>;
+  const result = await incoming.process(raw, envelopeRecipient);
+  for (const line of incomingLines(result)) print(printable(line));
+  return result.kind === "ignored" && result.why.startsWith("the message cannot be read") ? 1 : 0;
+}
+
+/** `postpilot bounces poll --once`: one poll of BOUNCE_IMAP_URL, a line per message; exit 1 when it failed. */
+export async function pollOnce(
+  incoming: IncomingMailService,
+  imap: ImapConfig | undefined,
+  print: (line: string) => void,
+): Promise<number> {
+  if (!imap) {
+    print("BOUNCE_IMAP_URL is not set: there is no bounce mailbox to poll.");
+    return 2;
+  }
+  let report: Awaited<ReturnType<ImapPoller["pollOnce"]>>;
   try {
-    report = await parseReport(raw);
+    report = await new ImapPoller(imap, incoming).pollOnce();
   } catch (error) {
-    print(`The message cannot be read: ${(error as Error).message}`);
+    print(printable(`The poll failed: ${(error as Error).message}`));
     return 1;
   }
-  if (report.kind === "unknown") {
-    print("Not a bounce or complaint report (no delivery-status or feedback-report part): ignored.");
-    return 0;
+  if (report.messages.length === 0) print(`No messages in ${imap.mailbox}.`);
+  for (const m of report.messages) {
+    const where = m.movedTo ? ` → ${m.movedTo}` : "";
+    for (const line of pollLines(m)) print(printable(`Message ${m.uid}${where}: ${line}`));
   }
-  for (const outcome of await bounces.processReport(report)) print(outcomeLine(outcome));
-  return 0;
+  return report.messages.some((m) => m.result.kind === "failed") ? 1 : 0;
 }
 
 export function registerBounceCommands(program: Command, config: () => Config): void {
   program
-    .command("process-bounce")
-    .description("read one bounce (DSN) or complaint (ARF) message on standard input and record it")
+    .command("bounces")
+    .description("the bounce mailbox (BOUNCE_IMAP_URL)")
+    .command("poll")
+    .description("read the bounce mailbox once, record what it holds, and print what was done")
+    .requiredOption("--once", "poll once and exit (the engine polls every BOUNCE_IMAP_INTERVAL_MS)")
     .action(async () => {
+      const cfg = config();
+      const database = await openDatabase(cfg);
+      try {
+        const { incoming } = createServices(database, {
+          bounces: cfg.bounces,
+          unsubscribeSecret: unsubscribeSecret(cfg.dataDir),
+        });
+        process.exitCode = await pollOnce(incoming, cfg.bounces.imap, (line) => console.log(line));
+      } finally {
+        await database.close();
+      }
+    });
+
+  program
+    .command("process-bounce")
+    .description(
+      "read one message on standard input (a bounce (DSN), a complaint (ARF) or mail to an unsubscribe address) and record it",
+    )
+    .option(
+      "--recipient <address>",
+      "the address it was delivered to (in a Postfix pipe: the recipient macro), where a VERP or unsubscribe token is read",
+    )
+    .action(async (options: { recipient?: string }) => {
       const cfg = config();
       let raw: Buffer;
       try {
@@ -76,8 +112,11 @@ export function registerBounceCommands(program: Command, config: () => Config): 
       }
       const database = await openDatabase(cfg);
       try {
-        const { bounces } = createServices(database, { bounces: cfg.bounces });
-        process.exitCode = await processBounce(bounces, raw, (line) => console.log(line));
+        const { incoming } = createServices(database, {
+          bounces: cfg.bounces,
+          unsubscribeSecret: unsubscribeSecret(cfg.dataDir),
+        });
+        process.exitCode = await processBounce(incoming, raw, (line) => console.log(line), options.recipient);
       } finally {
         await database.close();
       }

@@ -116,6 +116,14 @@ export interface PreparedCopies {
 }
 
 /**
+ * Each mailing copy's envelope sender (MAIL FROM), where its bounces go: built by bounces/ (VERP, so a
+ * bounce names its delivery) and wired in runtime.ts. Without it every copy's envelope sender is SMTP_FROM's.
+ */
+export interface ReturnPath {
+  envelopeFor(deliveryId: number): string;
+}
+
+/**
  * Suppressed addresses are never mailed. Run creation already marks them; the worker asks again when it
  * claims, because an address may be suppressed while its run is sending. Built by suppression/.
  */

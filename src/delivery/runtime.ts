@@ -8,12 +8,16 @@ import path from "node:path";
 import { AccountMailSender } from "../accounts/account-mail.sender.js";
 import { BounceService } from "../bounces/bounces.service.js";
 import { hardFailureListener } from "../bounces/hard-failures.js";
+import { ImapPoller } from "../bounces/imap.poller.js";
+import { IncomingMailService } from "../bounces/incoming.service.js";
+import { VerpTokens, verpReturnPath } from "../bounces/verp.js";
 import { type Config, publicBaseUrl } from "../config.js";
 import type { Database } from "../db/database.js";
 import { type Clock, systemClock } from "../shared/time.js";
 import { KyselySuppressionCheck } from "../suppression/suppression.check.js";
+import { UnsubscribeService } from "../suppression/unsubscribe.service.js";
 import { unsubscribeLinks } from "../suppression/unsubscribe-links.js";
-import { unsubscribeSecret } from "../suppression/unsubscribe-token.js";
+import { UnsubscribeTokens, unsubscribeSecret } from "../suppression/unsubscribe-token.js";
 import { TemplateCopies } from "../templates/copies.js";
 import { ViewLinks } from "../templates/view-links.js";
 import { DeliveryService } from "./delivery.service.js";
@@ -51,6 +55,8 @@ export interface DeliveryRuntime {
   scheduler: Scheduler;
   /** Sends queued account emails (confirmation, reset); runs wherever the worker runs. */
   accountMail: AccountMailSender;
+  /** Polls the bounce mailbox (BOUNCE_IMAP_URL) wherever the worker runs; null when it is not set. */
+  bouncePoller: ImapPoller | null;
   mailer: Mailer;
   /** Starts the worker and/or the scheduler (both by default). */
   start(parts?: { worker?: boolean; scheduler?: boolean }): void;
@@ -92,8 +98,9 @@ export function createDeliveryRuntime(deps: DeliveryRuntimeDeps): DeliveryRuntim
         signerByFromDomain(config.dkim, otherDkimKeys(config.dataDir, config.dkim)),
       )
     : transport;
-  const bounces = new BounceService(database, config.bounces, clock);
   const key = unsubscribeSecret(config.dataDir);
+  const verp = new VerpTokens(key);
+  const bounces = new BounceService(database, { ...config.bounces, verp }, clock);
   const unsubscribe =
     deps.unsubscribe ??
     unsubscribeLinks({
@@ -118,7 +125,15 @@ export function createDeliveryRuntime(deps: DeliveryRuntimeDeps): DeliveryRuntim
       view: new ViewLinks(key, publicBaseUrl(config)),
       now: () => clock.now(),
     }),
+    ...(config.bounces.returnPath ? { returnPath: verpReturnPath(verp, config.bounces.returnPath) } : {}),
   });
+  const bouncePoller = config.bounces.imap
+    ? new ImapPoller(
+        config.bounces.imap,
+        new IncomingMailService(bounces, new UnsubscribeService(database, new UnsubscribeTokens(key), clock)),
+        logger,
+      )
+    : null;
   const scheduler = new Scheduler({
     store: new KyselyRunsStore(database),
     clock,
@@ -141,17 +156,20 @@ export function createDeliveryRuntime(deps: DeliveryRuntimeDeps): DeliveryRuntim
     worker,
     scheduler,
     accountMail,
+    bouncePoller,
     mailer,
     start(parts = {}) {
       started = { worker: parts.worker ?? true, scheduler: parts.scheduler ?? true };
       if (started.scheduler) scheduler.start();
       if (started.worker) worker.start();
       if (started.worker) accountMail.start();
+      if (started.worker) bouncePoller?.start();
     },
     async stop() {
       await scheduler.stop();
       await worker.stop();
       await accountMail.stop();
+      await bouncePoller?.stop();
       await mailer.close();
     },
   };

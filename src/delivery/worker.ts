@@ -21,6 +21,7 @@ import type {
   EngineConfig,
   Mailer,
   PreparedCopies,
+  ReturnPath,
   SuppressionCheck,
   UnsubscribeLinks,
   WorkerStore,
@@ -50,6 +51,8 @@ export interface WorkerDeps {
   suppression?: SuppressionCheck;
   /** Makes each run's copies; by default the run's subject and body as plain text (copies.ts). */
   copies?: CopyBuilder;
+  /** Each copy's envelope sender (VERP); without it, SMTP_FROM's address. */
+  returnPath?: ReturnPath;
 }
 
 /** A held run (disabled mailing, blocked owner) is looked at again after this long. */
@@ -86,6 +89,7 @@ export class DeliveryWorker {
   private readonly breaker: CircuitBreaker;
   private readonly policy: RetryPolicy;
   private readonly suppression: SuppressionCheck | undefined;
+  private readonly returnPath: ReturnPath | undefined;
 
   private queue: ClaimedDelivery[] = [];
   private results: DeliveryResult[] = [];
@@ -128,6 +132,7 @@ export class DeliveryWorker {
     this.copies =
       deps.copies ?? new PlainCopies(deps.store, deps.from, deps.unsubscribe, () => this.clock.now());
     this.suppression = deps.suppression;
+    this.returnPath = deps.returnPath;
     this.policy = {
       baseMs: deps.config.retryBaseMs,
       maxTries: deps.config.maxTries,
@@ -350,7 +355,7 @@ export class DeliveryWorker {
         const outcome = await this.mailer
           .send({
             deliveryId: delivery.id,
-            from: prepared.envelopeFrom,
+            from: this.returnPath?.envelopeFor(delivery.id) ?? prepared.envelopeFrom,
             fromHeader: prepared.fromHeader,
             to: delivery.email,
             subject: prepared.subject,

@@ -178,6 +178,6 @@ describe(BounceService.name, () => {
   });
 
   it("returns nothing for a message that is not a report", async () => {
-    expect(await sut.processReport({ kind: "unknown" })).toEqual([]);
+    expect(await sut.processReport({ kind: "unknown", returnedTo: [], subject: "" })).toEqual([]);
   });
 });

@@ -33,12 +33,59 @@ describe(parseConfig.name, () => {
     expect(message).toContain("SMTP_URL: must start with smtp:// or smtps://");
   });
 
+  it("reads SMTP_RETURN_PATH, refusing a bad one or one with its own +", () => {
+    expect(parseConfig({ SMTP_RETURN_PATH: "bounces@example.com" }).bounces.returnPath).toBe(
+      "bounces@example.com",
+    );
+    expect(() => parseConfig({ SMTP_RETURN_PATH: "bounces" })).toThrow(/SMTP_RETURN_PATH: must be an email/);
+    expect(() => parseConfig({ SMTP_RETURN_PATH: "b+x@example.com" })).toThrow(/SMTP_RETURN_PATH: must not/);
+  });
+
+  it("reads BOUNCE_IMAP_URL with its defaults, and never repeats a bad one (it holds a password)", () => {
+    const imap = parseConfig({ BOUNCE_IMAP_URL: "imaps://bounce%40x:s%3Acret@mail.example.com/Bounces" })
+      .bounces.imap;
+    expect(imap).toEqual({
+      host: "mail.example.com",
+      port: 993,
+      secure: true,
+      user: "bounce@x",
+      password: "s:cret",
+      mailbox: "Bounces",
+      intervalMs: 60_000,
+      processedFolder: "PostPilot/Processed",
+      ignoredFolder: "PostPilot/Ignored",
+      timeoutMs: 15_000,
+    });
+    expect(parseConfig({ BOUNCE_IMAP_URL: "imap://u:p@127.0.0.1:10143" }).bounces.imap).toMatchObject({
+      port: 10143,
+      secure: false,
+      mailbox: "INBOX",
+    });
+    for (const bad of ["pop3://u:secretpw@h/", "imap://nopassword@h/", "not a url secretpw"]) {
+      let message = "";
+      try {
+        parseConfig({ BOUNCE_IMAP_URL: bad, BOUNCE_IMAP_INTERVAL_MS: "5" });
+      } catch (error) {
+        message = (error as Error).message;
+      }
+      expect(message).toMatch(/BOUNCE_IMAP_URL: must/);
+      expect(message).toMatch(/BOUNCE_IMAP_INTERVAL_MS: must be a whole number of at least 1000/);
+      expect(message).not.toContain("secretpw");
+    }
+  });
+
   it("reads the bounce limits (1 and 3 by default) and the webhook token, naming a bad one", () => {
-    expect(parseConfig({}).bounces).toEqual({ hardLimit: 1, softLimit: 3, webhookToken: undefined });
+    expect(parseConfig({}).bounces).toEqual({
+      hardLimit: 1,
+      softLimit: 3,
+      webhookToken: undefined,
+      returnPath: undefined,
+      imap: undefined,
+    });
     const token = "t".repeat(32);
     expect(
       parseConfig({ BOUNCE_HARD_LIMIT: "2", BOUNCE_SOFT_LIMIT: "5", BOUNCE_WEBHOOK_TOKEN: token }).bounces,
-    ).toEqual({ hardLimit: 2, softLimit: 5, webhookToken: token });
+    ).toMatchObject({ hardLimit: 2, softLimit: 5, webhookToken: token });
     expect(() => parseConfig({ BOUNCE_SOFT_LIMIT: "0" })).toThrow(
       /BOUNCE_SOFT_LIMIT: must be a whole number/,
     );

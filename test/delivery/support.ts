@@ -55,7 +55,9 @@ export function makeWorker(
   database: Database,
   mailer: Mailer,
   config = fastConfig(),
-  extra: Partial<Pick<WorkerDeps, "clock" | "workerId" | "unsubscribe" | "suppression" | "copies">> = {},
+  extra: Partial<
+    Pick<WorkerDeps, "clock" | "workerId" | "unsubscribe" | "suppression" | "copies" | "returnPath">
+  > = {},
 ): DeliveryWorker {
   return new DeliveryWorker({
     store: new KyselyDeliveryStore(database),

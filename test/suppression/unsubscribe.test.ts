@@ -83,7 +83,7 @@ describe("Unsubscribe links", () => {
     ];
     const url = `${BASE}/u/${token}`;
     expect(head).toContain(
-      `List-Unsubscribe: <${url}>,\r\n <mailto:unsubscribe@example.org?subject=unsubscribe%20${token}>`,
+      `List-Unsubscribe: <${url}>,\r\n <mailto:unsubscribe+${token}@example.org?subject=unsubscribe>`,
     );
     expect(head).toContain("List-Unsubscribe-Post: List-Unsubscribe=One-Click");
     expect(head.toLowerCase()).toContain(`list-id: <mailing-${seeded.mailing.id}.postpilot.test>`);
