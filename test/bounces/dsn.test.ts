@@ -22,6 +22,29 @@ describe(parseReport.name, () => {
     });
   });
 
+  it("reads a DSN a real Postfix 3.7 wrote to a VERP address (accepted, then failed by a pipe: EX_NOUSER)", async () => {
+    const sut = await parseReport(fixture("postfix-verp-pipe.eml"));
+    expect(sut).toMatchObject({
+      kind: "bounce",
+      originalMessageId: "postpilot.1.2@bounce.test",
+      recipients: [
+        {
+          finalRecipient: "gone@customers.test",
+          action: "failed",
+          status: "5.1.1",
+          diagnostic: "Mailbox gone (PostPilot test)",
+        },
+      ],
+      subject: "Undelivered Mail Returned to Sender",
+    });
+    // X-Original-To, Delivered-To and To: where the VERP token is read.
+    expect(sut.returnedTo).toEqual([
+      "bounces+abc-0123@bounce.test",
+      "bounces+abc-0123@bounce.test",
+      "bounces+abc-0123@bounce.test",
+    ]);
+  });
+
   it("reads the same DSN with CRLF line ends", async () => {
     const crlf = fixture("postfix-unknown-user.eml").toString("utf8").replace(/\r?\n/g, "\r\n");
     const sut = await parseReport(crlf);
