@@ -211,7 +211,7 @@ export function listOf<T>(page: {
 export const suppressionOut = z.object({
   id: int,
   email: z.string(),
-  reason: z.enum(["unsubscribed", "hard_bounce", "complaint", "manual"]),
+  reason: z.enum(["unsubscribed", "hard_bounce", "soft_bounce", "complaint", "manual"]),
   source: z
     .enum(["one-click", "page", "mailto", "bounce", "complaint", "manual", "api", "import", "cli"])
     .describe("Where it came from: the unsubscribe link (one-click, page), the web form (manual), the API…"),

@@ -56,6 +56,8 @@ export interface BounceOutcome {
   why: string;
 }
 
+type BounceReason = "hard_bounce" | "soft_bounce" | "complaint";
+
 /** Deliveries older than this are not matched by address alone. */
 const MATCH_WINDOW_MS = 30 * 86_400_000;
 const OUR_MESSAGE_ID = /^postpilot\.(\d{1,15})\.(\d{1,15})@/;
@@ -202,7 +204,7 @@ export class BounceService {
     repo: BouncesRepository,
     d: BouncedDelivery,
     event: BounceEvent,
-  ): Promise<{ suppress: boolean; reason: "hard_bounce" | "complaint"; text: string }> {
+  ): Promise<{ suppress: boolean; reason: BounceReason; text: string }> {
     const { hardLimit, softLimit } = this.options;
     if (event.type === "complaint") return { suppress: true, reason: "complaint", text: "complaint" };
     if (event.type === "hard" && (event.status === null || event.status.startsWith("5.1."))) {
@@ -214,7 +216,7 @@ export class BounceService {
     const n = inARow === -1 ? last.length : inARow;
     return {
       suppress: n >= softLimit,
-      reason: "hard_bounce",
+      reason: "soft_bounce",
       text: `${event.type} bounce (${event.status ?? "no status"}): ${n} of ${softLimit} runs in a row`,
     };
   }
@@ -223,7 +225,7 @@ export class BounceService {
   private async suppress(
     tx: Executor,
     d: BouncedDelivery,
-    reason: "hard_bounce" | "complaint",
+    reason: BounceReason,
     source: "bounce" | "complaint",
     comment: string,
   ): Promise<boolean> {

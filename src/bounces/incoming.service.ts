@@ -52,7 +52,8 @@ export class IncomingMailService {
 
 /** What one handled message comes to, one line each (CLI, poller's log). */
 export function incomingLines(result: IncomingResult): string[] {
-  if (result.kind === "ignored") return [`Ignored: ${result.why}.`];
+  if (result.kind === "ignored")
+    return [`${result.why.charAt(0).toUpperCase()}${result.why.slice(1)}: ignored.`];
   if (result.kind === "unsubscribe") {
     const what =
       result.state === "done"

@@ -311,7 +311,7 @@ export interface Tables {
   senders: SenderTable;
 }
 
-export type SuppressionReason = "unsubscribed" | "hard_bounce" | "complaint" | "manual";
+export type SuppressionReason = "unsubscribed" | "hard_bounce" | "soft_bounce" | "complaint" | "manual";
 export type SuppressionSource =
   | "one-click"
   | "page"

@@ -3,7 +3,13 @@ import { z } from "zod";
 import { email, LIMITS, listQuery, optionalText } from "../shared/fields.js";
 
 /** Reasons a person can enter; unsubscribed, hard bounces and complaints are recorded by what caused them. */
-export const SUPPRESSION_REASONS = ["unsubscribed", "hard_bounce", "complaint", "manual"] as const;
+export const SUPPRESSION_REASONS = [
+  "unsubscribed",
+  "hard_bounce",
+  "soft_bounce",
+  "complaint",
+  "manual",
+] as const;
 
 export const suppressionSchema = z.object({
   email: email(),

@@ -4,6 +4,7 @@ import type { SuppressionReason, SuppressionSource } from "../db/schema.js";
 export const REASON_LABELS: Record<SuppressionReason, string> = {
   unsubscribed: "Unsubscribed",
   hard_bounce: "Hard bounce",
+  soft_bounce: "Repeated soft bounces",
   complaint: "Complaint",
   manual: "Added by hand",
 };

@@ -84,7 +84,7 @@ describe(BounceService.name, () => {
     expect(await soft(second.deliveries)).toMatchObject([{ suppressed: false }]);
     const third = await sendRun(database, s.mailing.id, s.user.id);
     expect(await soft(third.deliveries)).toMatchObject([{ suppressed: true }]);
-    expect(await suppressions()).toMatchObject([{ reason: "hard_bounce", source: "bounce" }]);
+    expect(await suppressions()).toMatchObject([{ reason: "soft_bounce", source: "bounce" }]);
   });
 
   it("counts soft bounces only in a row: a run without one starts again", async () => {

@@ -15,6 +15,7 @@ import { suppression } from "./2026-12-01-009-suppression.js";
 import { bounces } from "./2026-12-01-010-bounces.js";
 import { messages } from "./2026-12-02-011-messages.js";
 import { sendersAndLayouts } from "./2026-12-02-011b-senders.js";
+import { bounceVerp } from "./2026-12-02-014-bounce-verp.js";
 
 export type Dialect = "sqlite" | "postgres";
 
@@ -35,6 +36,7 @@ export class StaticMigrationProvider implements MigrationProvider {
       "2026-12-01-010-bounces": bounces(this.dialect),
       "2026-12-02-011-messages": messages(this.dialect),
       "2026-12-02-011b-senders": sendersAndLayouts(),
+      "2026-12-02-014-bounce-verp": bounceVerp(this.dialect),
     };
   }
 }
