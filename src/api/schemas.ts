@@ -76,6 +76,12 @@ export const runOut = z.object({
   total_count: int,
   sent_count: int,
   failed_count: int,
+  bounced_count: int.describe(
+    "Deliveries with a hard or soft bounce reported (DSN or webhook) after they were sent.",
+  ),
+  unsubscribed_count: int.describe(
+    "Recipients who unsubscribed from this run's copies (complaints included).",
+  ),
   started_at: time,
   finished_at: nullableTime,
   progress: progress.describe("Deliveries by status."),

@@ -55,29 +55,54 @@ export class BouncesRepository {
    * Records a bounce unless the delivery has one of the same or a stronger kind already (soft < hard <
    * complaint): the same report twice records once. Returns whether it was recorded.
    */
+  /**
+   * Records a bounce on a delivery that has none, or replaces a weaker one (soft < hard < complaint); false
+   * when neither (a duplicate). Keeps the run's bounced_count (hard and soft) in the same transaction: each
+   * step's WHERE says which change it made, so two reports at once never count one delivery twice.
+   */
   async record(
     deliveryId: number,
     bounce: { type: BounceType; status: string | null; text: string | null; at: string },
   ): Promise<boolean> {
-    const weaker = bounce.type === "complaint" ? ["soft", "hard"] : bounce.type === "hard" ? ["soft"] : [];
-    const row = await this.db
+    const values = {
+      bounced_at: bounce.at,
+      bounce_type: bounce.type,
+      bounce_status: bounce.status,
+      bounce_text: bounce.text,
+    };
+    const isBounce = bounce.type !== "complaint";
+    const first = await this.db
       .updateTable("deliveries")
-      .set({
-        bounced_at: bounce.at,
-        bounce_type: bounce.type,
-        bounce_status: bounce.status,
-        bounce_text: bounce.text,
-      })
+      .set(values)
       .where("id", "=", deliveryId)
-      .where((eb) =>
-        eb.or([
-          eb("bounce_type", "is", null),
-          ...(weaker.length > 0 ? [eb("bounce_type", "in", weaker as BounceType[])] : []),
-        ]),
-      )
-      .returning("id")
+      .where("bounce_type", "is", null)
+      .returning("run_id")
       .executeTakeFirst();
-    return row !== undefined;
+    if (first) {
+      if (isBounce) await this.countBounced(first.run_id, 1);
+      return true;
+    }
+    const weaker: BounceType[] =
+      bounce.type === "complaint" ? ["soft", "hard"] : bounce.type === "hard" ? ["soft"] : [];
+    if (weaker.length === 0) return false;
+    const replaced = await this.db
+      .updateTable("deliveries")
+      .set(values)
+      .where("id", "=", deliveryId)
+      .where("bounce_type", "in", weaker)
+      .returning("run_id")
+      .executeTakeFirst();
+    // A complaint replacing a bounce: the delivery no longer counts as bounced (it counts as unsubscribed).
+    if (replaced && !isBounce) await this.countBounced(replaced.run_id, -1);
+    return replaced !== undefined;
+  }
+
+  private async countBounced(runId: number, by: 1 | -1): Promise<void> {
+    await this.db
+      .updateTable("runs")
+      .set((eb) => ({ bounced_count: eb("bounced_count", "+", by) }))
+      .where("id", "=", runId)
+      .execute();
   }
 
   /**

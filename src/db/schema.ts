@@ -142,6 +142,10 @@ export interface RunTable {
   total_count: number;
   sent_count: number;
   failed_count: number;
+  /** Deliveries with a hard or soft bounce recorded (bounces/), kept with each record. */
+  bounced_count: Generated<number>;
+  /** Unsubscribes from the run's copies (complaints included), kept with each record. */
+  unsubscribed_count: Generated<number>;
   /** JSON RunResponse (see delivery/summary.ts), written when the run finishes. */
   response: string | null;
   started_at: string;

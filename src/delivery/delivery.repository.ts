@@ -128,6 +128,8 @@ export class DeliveryRepository {
             sql`case when runs.status = 'sending' then 0 else runs.total_count - runs.sent_count - runs.failed_count end`,
           )
           .as("suppressed"),
+        eb.fn.sum<number>("runs.bounced_count").as("bounced"),
+        eb.fn.sum<number>("runs.unsubscribed_count").as("unsubscribed"),
       ])
       .groupBy(month)
       .orderBy(month)

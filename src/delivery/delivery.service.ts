@@ -73,6 +73,10 @@ export interface MonthReport {
   failed: number;
   /** Deliveries of finished runs not sent because the address was suppressed. */
   suppressed: number;
+  /** Deliveries with a hard or soft bounce (a DSN, the webhook). */
+  bounced: number;
+  /** Unsubscribes from the month's runs (link, page, mailto, complaint). */
+  unsubscribed: number;
 }
 
 export interface SendingStatus {
@@ -255,6 +259,8 @@ export class DeliveryService {
       sent: Number(r.sent ?? 0),
       failed: Number(r.failed ?? 0),
       suppressed: Number(r.suppressed ?? 0),
+      bounced: Number(r.bounced ?? 0),
+      unsubscribed: Number(r.unsubscribed ?? 0),
     }));
   }
 

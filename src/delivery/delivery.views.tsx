@@ -329,6 +329,14 @@ export function runPage(
                       ]
                     : []),
                   ["Progress", <RunProgress runId={run.id} progress={run.progress} />],
+                  [
+                    "After sending",
+                    <span class="small">
+                      <span data-report="suppressed">{run.progress.suppressed}</span> suppressed ·{" "}
+                      <span data-report="bounced">{run.bounced_count}</span> bounced ·{" "}
+                      <span data-report="unsubscribed">{run.unsubscribed_count}</span> unsubscribed
+                    </span>,
+                  ],
                 ]}
               />
             </div>

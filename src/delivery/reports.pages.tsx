@@ -1,4 +1,7 @@
-/** The reports page: runs, successful and failed runs and deliveries, messages sent, per month. */
+/**
+ * The reports page: runs, successful and failed runs and deliveries, messages sent, suppressed, bounced and
+ * unsubscribed, per month (from the runs' counters).
+ */
 import type { FastifyInstance } from "fastify";
 import type { Services } from "../container.js";
 import { id } from "../shared/fields.js";
@@ -20,8 +23,10 @@ function reportsPage(
       sent: acc.sent + m.sent,
       failed: acc.failed + m.failed,
       suppressed: acc.suppressed + m.suppressed,
+      bounced: acc.bounced + m.bounced,
+      unsubscribed: acc.unsubscribed + m.unsubscribed,
     }),
-    { runs: 0, success: 0, failure: 0, sent: 0, failed: 0, suppressed: 0 },
+    { runs: 0, success: 0, failure: 0, sent: 0, failed: 0, suppressed: 0, bounced: 0, unsubscribed: 0 },
   );
   const max = Math.max(1, ...months.map((m) => m.sent + m.failed));
   return renderPage(
@@ -47,8 +52,10 @@ function reportsPage(
           ["Messages sent", total.sent, "bi-envelope-check"],
           ["Deliveries failed", total.failed, "bi-envelope-x"],
           ["Suppressed", total.suppressed, "bi-slash-circle"],
+          ["Bounced", total.bounced, "bi-arrow-return-left"],
+          ["Unsubscribed", total.unsubscribed, "bi-person-dash"],
         ].map(([label, value, icon]) => (
-          <div class="col-6 col-lg">
+          <div class="col-6 col-md-3">
             <div class="card stat-card h-100">
               <div class="card-body">
                 <i class={`bi ${icon} text-primary`} aria-hidden="true" />
@@ -87,6 +94,12 @@ function reportsPage(
                 <th scope="col" class="text-end">
                   Suppressed
                 </th>
+                <th scope="col" class="text-end">
+                  Bounced
+                </th>
+                <th scope="col" class="text-end">
+                  Unsubscribed
+                </th>
                 <th scope="col" class="w-25">
                   <span class="visually-hidden">Chart</span>
                 </th>
@@ -102,6 +115,12 @@ function reportsPage(
                   <td class="text-end">{m.sent.toLocaleString("en-US")}</td>
                   <td class="text-end">{m.failed.toLocaleString("en-US")}</td>
                   <td class="text-end">{m.suppressed.toLocaleString("en-US")}</td>
+                  <td class="text-end" data-col="bounced">
+                    {m.bounced.toLocaleString("en-US")}
+                  </td>
+                  <td class="text-end" data-col="unsubscribed">
+                    {m.unsubscribed.toLocaleString("en-US")}
+                  </td>
                   <td>
                     <div class="progress" role="presentation">
                       <div

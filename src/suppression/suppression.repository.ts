@@ -135,6 +135,14 @@ export class SuppressionRepository {
       .onConflict((oc) => oc.column("delivery_id").doNothing())
       .returning("id")
       .executeTakeFirst();
+    // The run's counter, in the caller's transaction (the reports read it).
+    if (row && target.runId !== null) {
+      await this.db
+        .updateTable("runs")
+        .set((eb) => ({ unsubscribed_count: eb("unsubscribed_count", "+", 1) }))
+        .where("id", "=", target.runId)
+        .execute();
+    }
     return row !== undefined;
   }
 }
