@@ -16,6 +16,8 @@
  * name. Its bare baseline gets the same messages rendered beforehand (compiled and rendered per recipient
  * before the clock starts) and lets nodemailer build the multipart from them, so the comparison is fair.
  * Each JSON line carries its "case".
+ * BENCH_VERP=1 sets SMTP_RETURN_PATH: each copy of the service run gets its own envelope sender
+ * (bounces+<token>@…). The List-Unsubscribe headers and footer are always on.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -45,6 +47,7 @@ const LATENCIES = (process.env.BENCH_LATENCIES ?? "5,0").split(",").map(Number);
 const PARTS = new Set((process.env.BENCH_PARTS ?? "service,bare,raw,naive").split(","));
 const FROM = "PostPilot Bench <bench@postpilot.test>";
 const DKIM = process.env.BENCH_DKIM === "1";
+const VERP = process.env.BENCH_VERP === "1";
 const DKIM_DOMAIN = "postpilot.test";
 const DKIM_SELECTOR = "bench";
 const SUBJECT = "PostPilot bench: what is new this month";
@@ -232,6 +235,7 @@ async function service(smtpPort: number, personalised: boolean) {
       SEND_CONCURRENCY: CONCURRENCY,
       SCHEDULER_INTERVAL_MS: "50",
       ...(DKIM ? { DKIM_DOMAIN, DKIM_SELECTOR } : {}),
+      ...(VERP ? { SMTP_RETURN_PATH: "bounces@bench.test" } : {}),
     },
     stdio: ["ignore", "inherit", "inherit"],
   });
@@ -392,6 +396,7 @@ for (const kind of CASES) {
           latencyMs,
           concurrency: Number(CONCURRENCY),
           dkim: DKIM,
+          verp: VERP,
           ...(signMs === undefined ? {} : { dkimSignMs: signMs }),
           serviceMsgsPerSec: svc.msgsPerSec,
           bareMsgsPerSec,
