@@ -108,7 +108,7 @@ function reportsPage(
             <tbody>
               {months.map((m) => (
                 <tr>
-                  <td>{m.month}</td>
+                  <td class="text-nowrap">{m.month}</td>
                   <td class="text-end">{m.runs}</td>
                   <td class="text-end">{m.successRuns}</td>
                   <td class="text-end">{m.failureRuns}</td>

@@ -31,7 +31,7 @@ import {
 import { formBody, handleForm } from "../web/forms.js";
 import { renderPage } from "../web/layout.js";
 import type { SuppressionImportSummary } from "./suppression.import.js";
-import { SUPPRESSION_REASONS } from "./suppression.schemas.js";
+import { SUPPRESSION_REASONS, type SuppressionListQuery } from "./suppression.schemas.js";
 import { REASON_LABELS, SOURCE_LABELS } from "./suppression.words.js";
 
 type ListResult = Awaited<ReturnType<Services["suppressions"]["list"]>>;
@@ -55,55 +55,95 @@ function listPage(ctx: ViewContext, result: ListResult, zone: string) {
       <p class="text-body-secondary">
         Addresses here are never mailed: a run records them as suppressed and does not send to them.
       </p>
-      <SearchableList
-        path="/suppressions"
-        query={result.query}
-        page={result}
-        searchLabel="Search by email"
-        noMatch="No suppressed address matches your search"
-        empty={
-          <EmptyState icon="bi-slash-circle" title="No suppressed addresses">
-            People who unsubscribe appear here. You can also <a href="/suppressions/new">add an address</a>.
-          </EmptyState>
-        }
-        head={
-          <>
-            <th scope="col">Email</th>
-            <th scope="col">Reason</th>
-            <th scope="col" class="d-none d-md-table-cell">
-              Source
-            </th>
-            <th scope="col" class="d-none d-sm-table-cell">
-              Since
-            </th>
-            <ActionsHeader />
-          </>
-        }
-      >
-        {result.items.map((s) => (
-          <tr>
-            <td>{s.email}</td>
-            <td>{REASON_LABELS[s.reason]}</td>
-            <td class="d-none d-md-table-cell">
-              {SOURCE_LABELS[s.source]}
-              {s.mailing_id !== null && (
-                <>
-                  {" "}
-                  (<a href={`/mailings/${s.mailing_id}`}>mailing</a>)
-                </>
-              )}
-            </td>
-            <td class="text-nowrap d-none d-sm-table-cell">{formatInZone(s.created_at, zone)}</td>
-            <td class="text-end">
-              <a class="btn btn-sm btn-outline-danger" href={`/suppressions/${s.id}/delete`}>
-                <i class="bi bi-trash" aria-hidden="true" />
-                <span class="visually-hidden">Remove {s.email}</span>
-              </a>
-            </td>
-          </tr>
-        ))}
-      </SearchableList>
+      <ReasonFilter query={result.query} />
+      {result.total === 0 && result.query.reason && !result.query.q ? (
+        <EmptyState
+          icon="bi-funnel"
+          title={`No addresses suppressed for “${REASON_LABELS[result.query.reason]}”`}
+        >
+          <a href="/suppressions">Show every reason</a>.
+        </EmptyState>
+      ) : (
+        <SearchableList
+          path="/suppressions"
+          query={result.query}
+          page={result}
+          searchLabel="Search by email"
+          noMatch="No suppressed address matches your search"
+          empty={
+            <EmptyState icon="bi-slash-circle" title="No suppressed addresses">
+              People who unsubscribe appear here. You can also <a href="/suppressions/new">add an address</a>.
+            </EmptyState>
+          }
+          head={
+            <>
+              <th scope="col">Email</th>
+              <th scope="col">Reason</th>
+              <th scope="col" class="d-none d-md-table-cell">
+                Source
+              </th>
+              <th scope="col" class="d-none d-sm-table-cell">
+                Since
+              </th>
+              <ActionsHeader />
+            </>
+          }
+        >
+          {result.items.map((s) => (
+            <tr>
+              <td>{s.email}</td>
+              <td>{REASON_LABELS[s.reason]}</td>
+              <td class="d-none d-md-table-cell">
+                {SOURCE_LABELS[s.source]}
+                {s.mailing_id !== null && (
+                  <>
+                    {" "}
+                    (<a href={`/mailings/${s.mailing_id}`}>mailing</a>)
+                  </>
+                )}
+              </td>
+              <td class="text-nowrap d-none d-sm-table-cell">{formatInZone(s.created_at, zone)}</td>
+              <td class="text-end">
+                <a class="btn btn-sm btn-outline-danger" href={`/suppressions/${s.id}/delete`}>
+                  <i class="bi bi-trash" aria-hidden="true" />
+                  <span class="visually-hidden">Remove {s.email}</span>
+                </a>
+              </td>
+            </tr>
+          ))}
+        </SearchableList>
+      )}
     </>,
+  );
+}
+
+/** Links that show one reason (hard bounces, repeated soft bounces…), keeping the search. */
+function ReasonFilter({ query }: { query: SuppressionListQuery }) {
+  const href = (reason: string | undefined) => {
+    const params = new URLSearchParams();
+    if (query.q) params.set("q", query.q);
+    if (reason) params.set("reason", reason);
+    const s = params.toString();
+    return s ? `/suppressions?${s}` : "/suppressions";
+  };
+  const options: [string | undefined, string][] = [
+    [undefined, "All reasons"],
+    ...SUPPRESSION_REASONS.map((r): [string, string] => [r, REASON_LABELS[r]]),
+  ];
+  return (
+    <ul class="nav nav-pills mb-3" aria-label="Reason">
+      {options.map(([value, label]) => (
+        <li class="nav-item">
+          <a
+            class={`nav-link py-1 px-2${query.reason === value ? " active" : ""}`}
+            href={href(value)}
+            aria-current={query.reason === value ? "page" : undefined}
+          >
+            {label}
+          </a>
+        </li>
+      ))}
+    </ul>
   );
 }
 

@@ -1,7 +1,7 @@
 /** SQL for suppression lists and unsubscribes. Every list method takes the acting user. */
 import { sql } from "kysely";
 import type { Executor } from "../db/database.js";
-import type { NewSuppression, Suppression, SuppressionSource } from "../db/schema.js";
+import type { NewSuppression, Suppression, SuppressionReason, SuppressionSource } from "../db/schema.js";
 import type { Actor } from "../shared/actor.js";
 import { likePattern } from "../shared/pagination.js";
 import type { SuppressionListQuery } from "./suppression.schemas.js";
@@ -22,22 +22,24 @@ export class SuppressionRepository {
     return this.db.selectFrom("suppressions").where("suppressions.owner_id", "=", actor.id);
   }
 
-  private search(actor: Actor, q: string) {
-    return this.owned(actor).$if(q !== "", (qb) =>
-      qb.where(sql`suppressions.email_normalized`, "like", sql`${likePattern(q)} escape '\\'`),
-    );
+  private search(actor: Actor, q: string, reason?: SuppressionReason) {
+    return this.owned(actor)
+      .$if(q !== "", (qb) =>
+        qb.where(sql`suppressions.email_normalized`, "like", sql`${likePattern(q)} escape '\\'`),
+      )
+      .$if(reason !== undefined, (qb) => qb.where("suppressions.reason", "=", reason!));
   }
 
   /** Newest first, over suppressions_owner_id_idx (owner_id, id). */
   async list(actor: Actor, query: SuppressionListQuery): Promise<{ items: Suppression[]; total: number }> {
     const [items, total] = await Promise.all([
-      this.search(actor, query.q)
+      this.search(actor, query.q, query.reason)
         .selectAll()
         .orderBy("id", query.dir)
         .limit(query.limit)
         .offset((query.page - 1) * query.limit)
         .execute(),
-      this.search(actor, query.q)
+      this.search(actor, query.q, query.reason)
         .select((eb) => eb.fn.countAll<number>().as("n"))
         .executeTakeFirstOrThrow(),
     ]);

@@ -17,7 +17,10 @@ export const suppressionSchema = z.object({
   comment: optionalText("Comment", LIMITS.comment),
 });
 
-export const suppressionListQuery = listQuery(["created_at"] as const, "created_at");
+export const suppressionListQuery = listQuery(["created_at"] as const, "created_at").extend({
+  /** The page's reason filter; anything else shows every reason. */
+  reason: z.enum(SUPPRESSION_REASONS).optional().catch(undefined),
+});
 
 export type SuppressionInput = z.output<typeof suppressionSchema>;
 export type SuppressionListQuery = z.output<typeof suppressionListQuery>;

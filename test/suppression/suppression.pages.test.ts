@@ -105,3 +105,38 @@ describe("suppression import", () => {
     expect(open.statusCode).toBe(422);
   });
 });
+
+describe("suppression reasons: repeated soft bounces", () => {
+  it("filters the list by reason, keeping the search, and round-trips soft_bounce through the CSV", async () => {
+    const { app } = await build();
+    const admin = await setupAdmin(app);
+    const csv = [
+      "email,reason,comment",
+      "soft@example.com,soft_bounce,3 runs",
+      "hard@example.com,hard_bounce,",
+      "",
+    ].join("\r\n");
+    await admin.post("/suppressions/import", { csv }, { from: "/suppressions/import" });
+    const soft = await admin.get("/suppressions?reason=soft_bounce");
+    expect(soft.body).toContain("soft@example.com");
+    expect(soft.body).toContain("Repeated soft bounces");
+    expect(soft.body).not.toContain("hard@example.com");
+    expect(soft.body).toMatch(/class="nav-link py-1 px-2 active" href="\/suppressions\?reason=soft_bounce"/);
+    const all = await admin.get("/suppressions?reason=bogus");
+    expect(all.body).toContain("soft@example.com");
+    expect(all.body).toContain("hard@example.com");
+    const none = await admin.get("/suppressions?reason=complaint");
+    expect(none.body).toContain("No addresses suppressed for “Complaint”");
+    expect((await admin.get("/suppressions?q=hard&reason=soft_bounce")).body).toContain(
+      "No suppressed address matches",
+    );
+    expect((await admin.get("/suppressions?q=soft")).body).toContain(
+      'href="/suppressions?q=soft&amp;reason=soft_bounce"',
+    );
+    const exported = await admin.get("/suppressions/export.csv");
+    expect(exported.body).toMatch(/soft@example\.com,soft_bounce,/);
+    expect((await admin.get("/suppressions/new")).body).toContain(
+      '<option value="soft_bounce">Repeated soft bounces</option>',
+    );
+  });
+});
