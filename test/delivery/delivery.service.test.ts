@@ -329,8 +329,28 @@ describe(DeliveryService.name, () => {
     await finish(second.id);
 
     expect(await sut.report(owner)).toEqual([
-      { month: "2027-03", runs: 1, successRuns: 0, failureRuns: 1, sent: 1, failed: 1, suppressed: 0 },
-      { month: "2027-04", runs: 1, successRuns: 1, failureRuns: 0, sent: 2, failed: 0, suppressed: 0 },
+      {
+        month: "2027-03",
+        runs: 1,
+        successRuns: 0,
+        failureRuns: 1,
+        sent: 1,
+        failed: 1,
+        suppressed: 0,
+        bounced: 0,
+        unsubscribed: 0,
+      },
+      {
+        month: "2027-04",
+        runs: 1,
+        successRuns: 1,
+        failureRuns: 0,
+        sent: 2,
+        failed: 0,
+        suppressed: 0,
+        bounced: 0,
+        unsubscribed: 0,
+      },
     ]);
     const other = await createUser(database.db);
     expect(await sut.report({ id: other.id, role: "user" })).toEqual([]);
