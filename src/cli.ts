@@ -6,6 +6,7 @@ import { registerDemoCommands } from "./cli/demo.js";
 import { registerDkimCommands } from "./cli/dkim.js";
 import { registerMessageCommands } from "./cli/messages.js";
 import { registerRecipientCommands } from "./cli/recipients.js";
+import { registerRunCommands } from "./cli/runs.js";
 import { sendCommand } from "./cli/send.js";
 import { registerSenderCommands } from "./cli/senders.js";
 import { registerSuppressionCommands } from "./cli/suppressions.js";
@@ -186,6 +187,7 @@ export function buildCli(): Command {
   registerSuppressionCommands(program);
   registerMessageCommands(program);
   registerSenderCommands(program);
+  registerRunCommands(program);
   registerBounceCommands(program, () => config());
   registerDkimCommands(program, () => config({ readDkimKey: false }));
   return program;

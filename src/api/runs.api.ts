@@ -45,4 +45,34 @@ export function runsApi(api: ApiRouter, { delivery }: Services): void {
     problems: [404, 409],
     handler: ({ user, id }) => delivery.retryFailed(user, id),
   });
+  const controls = [
+    [
+      "pause",
+      "Pause a sending run",
+      "No new delivery starts; those being sent finish and are recorded. 409 when the run is not sending or already paused.",
+    ],
+    [
+      "resume",
+      "Resume a paused run",
+      "It continues exactly where it stopped: no recipient gets the message twice. 409 when the run is not paused.",
+    ],
+    [
+      "cancel",
+      "Cancel a sending run",
+      "Its deliveries not yet sent become cancelled (progress.cancelled), counted in reports; those being sent finish. 409 when the run is not sending.",
+    ],
+  ] as const;
+  for (const [action, summary, description] of controls) {
+    api.route({
+      method: "POST",
+      path: `/runs/:id/${action}`,
+      tag,
+      summary,
+      description,
+      status: 200,
+      response: runDetailsOut,
+      problems: [403, 404, 409],
+      handler: ({ user, id }) => delivery[action](user, id),
+    });
+  }
 }

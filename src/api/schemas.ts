@@ -57,6 +57,7 @@ const progress = z.object({
   sent: int,
   failed: int,
   suppressed: int.describe("Not sent: the address is on the owner's suppression list."),
+  cancelled: int.describe("Not sent: the run was cancelled first."),
   total: int,
   done: z.boolean().describe("Every delivery is sent, failed or suppressed."),
 });
@@ -69,8 +70,10 @@ export const runOut = z.object({
   outcome: z
     .enum(RUN_OUTCOMES)
     .describe(
-      "What the status means: sending; sent (every delivery sent); partly_failed (some failed, see failed_count); failed (none sent).",
+      "What the status means: sending; paused (sending, no new delivery starts); sent (every delivery sent); partly_failed (some failed, see failed_count); failed (none sent); cancelled (stopped by its owner; progress.cancelled were never sent).",
     ),
+  paused_at: nullableTime.describe("When the run was paused; null when it is not."),
+  cancelled_at: nullableTime.describe("When the run was cancelled, or null."),
   scheduled_for: time,
   subject: z.string().describe("The message's subject when the run started."),
   total_count: int,
@@ -112,7 +115,7 @@ export const runDetailsOut = runOut.extend({
   ),
 });
 
-export const DELIVERY_STATUSES = ["pending", "sending", "sent", "failed", "suppressed"] as const;
+export const DELIVERY_STATUSES = ["pending", "sending", "sent", "failed", "suppressed", "cancelled"] as const;
 
 export const attemptOut = z.object({
   id: int,

@@ -119,7 +119,8 @@ export interface MailingRecipientTable {
 export type RunTrigger = "schedule" | "web" | "cli" | "api";
 export type RunStatus = "sending" | "success" | "failure";
 /** suppressed: the address was on the owner's suppression list (at run creation or when claimed); never sent. */
-export type DeliveryStatus = "pending" | "sending" | "sent" | "failed" | "suppressed";
+/** cancelled: its run was cancelled before it was sent. */
+export type DeliveryStatus = "pending" | "sending" | "sent" | "failed" | "suppressed" | "cancelled";
 
 export interface RunTable {
   id: Generated<number>;
@@ -139,6 +140,12 @@ export interface RunTable {
   from_header: string | null;
   reply_to: string | null;
   postal_address: string | null;
+  /** When the run was paused (no new deliveries start), or null. */
+  paused_at: string | null;
+  /** When the run was cancelled (its pending deliveries became cancelled), or null. */
+  cancelled_at: string | null;
+  /** Deliveries the cancel stopped before they were sent. */
+  cancelled_count: Generated<number>;
   total_count: number;
   sent_count: number;
   failed_count: number;

@@ -9,11 +9,11 @@ import type { DeliveryStatus } from "../db/schema.js";
 import { ConflictError, ForbiddenError } from "../shared/errors.js";
 import { pageNumber } from "../shared/fields.js";
 import { idParam, redirectWith, requireUser, sendPage, viewContext } from "../web/context.js";
-import { runPage, sendConfirmPage } from "./delivery.views.js";
+import { cancelRunPage, runPage, sendConfirmPage } from "./delivery.views.js";
 
 const runQuery = (query: unknown) => {
   const q = (query ?? {}) as { status?: string; page?: string };
-  const statuses: DeliveryStatus[] = ["pending", "sending", "sent", "failed", "suppressed"];
+  const statuses: DeliveryStatus[] = ["pending", "sending", "sent", "failed", "suppressed", "cancelled"];
   const status: DeliveryStatus | "" = statuses.find((s) => s === q.status) ?? "";
   const page = pageNumber.parse(q.page);
   return { status, page };
@@ -62,6 +62,35 @@ export function deliveryRoutes(app: FastifyInstance, services: Services): void {
     const user = requireUser(req);
     const progress = await delivery.progress(user, idParam(req.params));
     return reply.header("cache-control", "no-store").send(progress);
+  });
+
+  const controls = {
+    pause: { run: delivery.pause.bind(delivery), done: "Paused: no new delivery starts until you resume." },
+    resume: { run: delivery.resume.bind(delivery), done: "Resumed where it stopped." },
+    cancel: { run: delivery.cancel.bind(delivery), done: "Cancelled: what was not sent will not be." },
+  } as const;
+  for (const [action, control] of Object.entries(controls)) {
+    app.post(`/runs/:id/${action}`, async (req, reply) => {
+      const user = requireUser(req);
+      const runId = idParam(req.params);
+      try {
+        await control.run(user, runId);
+        return redirectWith(reply, `/runs/${runId}`, "success", control.done);
+      } catch (error) {
+        if (error instanceof ConflictError || error instanceof ForbiddenError) {
+          return redirectWith(reply, `/runs/${runId}`, "danger", error.message);
+        }
+        throw error;
+      }
+    });
+  }
+
+  app.get("/runs/:id/cancel", async (req, reply) => {
+    const user = requireUser(req);
+    const run = await delivery.getRun(user, idParam(req.params));
+    if (run.status !== "sending" || run.cancelled_at)
+      return redirectWith(reply, `/runs/${run.id}`, "info", "This run is not sending.");
+    return sendPage(reply, cancelRunPage(viewContext(req, reply), run));
   });
 
   app.post("/runs/:id/retry-failed", async (req, reply) => {

@@ -11,6 +11,7 @@ export const emptyCounts = (): StatusCounts => ({
   sent: 0,
   failed: 0,
   suppressed: 0,
+  cancelled: 0,
 });
 
 export class DeliveryRepository {
@@ -122,14 +123,15 @@ export class DeliveryRepository {
         eb.fn.sum<number>(sql`case when runs.status = 'failure' then 1 else 0 end`).as("failure_runs"),
         eb.fn.sum<number>("runs.sent_count").as("sent"),
         eb.fn.sum<number>("runs.failed_count").as("failed"),
-        // A finished run has nothing open: what was neither sent nor failed was suppressed.
+        // A finished run has nothing open: what was neither sent, failed nor cancelled was suppressed.
         eb.fn
           .sum<number>(
-            sql`case when runs.status = 'sending' then 0 else runs.total_count - runs.sent_count - runs.failed_count end`,
+            sql`case when runs.status = 'sending' then 0 else runs.total_count - runs.sent_count - runs.failed_count - runs.cancelled_count end`,
           )
           .as("suppressed"),
         eb.fn.sum<number>("runs.bounced_count").as("bounced"),
         eb.fn.sum<number>("runs.unsubscribed_count").as("unsubscribed"),
+        eb.fn.sum<number>("runs.cancelled_count").as("cancelled"),
       ])
       .groupBy(month)
       .orderBy(month)
@@ -218,6 +220,74 @@ export class DeliveryRepository {
    * - the run has finished: lock the mailing row first, as run creation does, so a new run and the
    *   reopened one cannot both be sending; then the run goes back to sending.
    */
+  /** Pauses a sending run: no new delivery starts. False when it is not sending, or already paused or cancelled. */
+  async pause(runId: number, now: string): Promise<boolean> {
+    const row = await this.db
+      .updateTable("runs")
+      .set({ paused_at: now })
+      .where("id", "=", runId)
+      .where("status", "=", "sending")
+      .where("paused_at", "is", null)
+      .where("cancelled_at", "is", null)
+      .returning("id")
+      .executeTakeFirst();
+    return row !== undefined;
+  }
+
+  /**
+   * Resumes a paused run where it stopped: its deliveries held back by the pause (due within the hold)
+   * become due now; nothing already sent is touched, so no recipient gets it twice.
+   */
+  async resume(runId: number, now: string, heldUntil: string): Promise<boolean> {
+    return this.db.transaction().execute(async (tx) => {
+      const row = await tx
+        .updateTable("runs")
+        .set({ paused_at: null })
+        .where("id", "=", runId)
+        .where("status", "=", "sending")
+        .where("paused_at", "is not", null)
+        .where("cancelled_at", "is", null)
+        .returning("id")
+        .executeTakeFirst();
+      if (!row) return false;
+      await tx
+        .updateTable("deliveries")
+        .set({ next_attempt_at: now, updated_at: now })
+        .where("run_id", "=", runId)
+        .where("status", "=", "pending")
+        .where("next_attempt_at", ">", now)
+        .where("next_attempt_at", "<=", heldUntil)
+        .execute();
+      return true;
+    });
+  }
+
+  /**
+   * Cancels a sending run: its pending deliveries become cancelled at once; those a worker holds go back
+   * cancelled when it gives them up (delivery.store.ts unclaimed), those being sent finish and are recorded.
+   * Returns how many were cancelled now, or null when the run is not sending (or already cancelled).
+   */
+  async cancel(runId: number, now: string): Promise<number | null> {
+    return this.db.transaction().execute(async (tx) => {
+      const row = await tx
+        .updateTable("runs")
+        .set({ cancelled_at: now, paused_at: null })
+        .where("id", "=", runId)
+        .where("status", "=", "sending")
+        .where("cancelled_at", "is", null)
+        .returning("id")
+        .executeTakeFirst();
+      if (!row) return null;
+      const result = await tx
+        .updateTable("deliveries")
+        .set({ status: "cancelled", updated_at: now })
+        .where("run_id", "=", runId)
+        .where("status", "=", "pending")
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows);
+    });
+  }
+
   retryFailed(runId: number, now: string): Promise<{ retried: number } | { refused: RetryRefusal }> {
     return this.db
       .transaction()

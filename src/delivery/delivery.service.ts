@@ -77,6 +77,8 @@ export interface MonthReport {
   bounced: number;
   /** Unsubscribes from the month's runs (link, page, mailto, complaint). */
   unsubscribed: number;
+  /** Deliveries not sent because their run was cancelled. */
+  cancelled: number;
 }
 
 export interface SendingStatus {
@@ -166,6 +168,7 @@ export class DeliveryService {
     const run = await this.visibleRun(actor, runId);
     if (!canSend(actor, run.owner_id))
       throw new ForbiddenError("Only the mailing's owner can retry its runs.");
+    if (run.cancelled_at) throw new ConflictError("This run was cancelled; send the mailing again instead.");
     const result = await this.repo.retryFailed(runId, this.clock.now().toISOString());
     if ("refused" in result) {
       const messages: Record<RetryRefusal, string> = {
@@ -180,6 +183,47 @@ export class DeliveryService {
     }
     this.options.deliveriesDue?.();
     return this.getRun(actor, runId);
+  }
+
+  /** Pauses a sending run: in-flight deliveries finish and are recorded, no new one starts. */
+  async pause(actor: DeliveryActor, runId: number): Promise<RunDetails> {
+    const run = await this.controlled(actor, runId, "pause");
+    if (!(await this.repo.pause(run.id, this.clock.now().toISOString()))) {
+      throw new ConflictError(run.paused_at ? "This run is already paused." : notSending(run));
+    }
+    this.options.deliveriesDue?.();
+    return this.getRun(actor, runId);
+  }
+
+  /** Resumes a paused run exactly where it stopped. */
+  async resume(actor: DeliveryActor, runId: number): Promise<RunDetails> {
+    const run = await this.controlled(actor, runId, "resume");
+    const now = this.clock.now();
+    const heldUntil = new Date(now.getTime() + RUN_HOLD_MS).toISOString();
+    if (!(await this.repo.resume(run.id, now.toISOString(), heldUntil))) {
+      throw new ConflictError(
+        run.status === "sending" && !run.cancelled_at ? "This run is not paused." : notSending(run),
+      );
+    }
+    this.options.deliveriesDue?.();
+    return this.getRun(actor, runId);
+  }
+
+  /** Cancels a sending run: what has not been sent is not sent; it is counted as cancelled. */
+  async cancel(actor: DeliveryActor, runId: number): Promise<RunDetails & { cancelled_now: number }> {
+    const run = await this.controlled(actor, runId, "cancel");
+    const cancelled = await this.repo.cancel(run.id, this.clock.now().toISOString());
+    if (cancelled === null)
+      throw new ConflictError(run.cancelled_at ? "This run is already cancelled." : notSending(run));
+    this.options.deliveriesDue?.();
+    return { ...(await this.getRun(actor, runId)), cancelled_now: cancelled };
+  }
+
+  private async controlled(actor: DeliveryActor, runId: number, verb: string) {
+    const run = await this.visibleRun(actor, runId);
+    if (!canSend(actor, run.owner_id))
+      throw new ForbiddenError(`Only the mailing's owner can ${verb} its runs.`);
+    return run;
   }
 
   async getRun(actor: DeliveryActor, runId: number): Promise<RunDetails> {
@@ -261,6 +305,7 @@ export class DeliveryService {
       suppressed: Number(r.suppressed ?? 0),
       bounced: Number(r.bounced ?? 0),
       unsubscribed: Number(r.unsubscribed ?? 0),
+      cancelled: Number(r.cancelled ?? 0),
     }));
   }
 
@@ -326,11 +371,15 @@ export class DeliveryService {
               ...emptyCounts(),
               sent: run.sent_count,
               failed: run.failed_count,
-              // A finished run has nothing open: what was neither sent nor failed was suppressed.
-              suppressed: Math.max(0, run.total_count - run.sent_count - run.failed_count),
+              cancelled: run.cancelled_count,
+              // A finished run has nothing open: what was neither sent, failed nor cancelled was suppressed.
+              suppressed: Math.max(
+                0,
+                run.total_count - run.sent_count - run.failed_count - run.cancelled_count,
+              ),
             };
       const progress = { ...counts, total: run.total_count, done: run.status !== "sending" };
-      const { outcome, label } = runOutcome(run.status, counts);
+      const { outcome, label } = runOutcome(run.status, counts, run);
       return { ...run, progress, summary: parseResponse(run.response), outcome, outcome_label: label };
     });
   }
@@ -340,6 +389,14 @@ export class DeliveryService {
     const next = await this.repo.earliestPending(run.id);
     return next && next > this.clock.now().toISOString() ? next : null;
   }
+}
+
+/** How long the worker holds a paused run's deliveries back (worker.ts HOLD_MS); resume brings them forward. */
+const RUN_HOLD_MS = 60_000;
+
+function notSending(run: { status: string; cancelled_at: string | null }): string {
+  if (run.cancelled_at) return "This run was cancelled.";
+  return "This run has finished; only a run that is sending can be paused, resumed or cancelled.";
 }
 
 function canView(actor: DeliveryActor, ownerId: number): boolean {

@@ -216,15 +216,19 @@ export class KyselyDeliveryStore implements WorkerStore {
       .innerJoin("mailings", "mailings.id", "runs.mailing_id")
       .innerJoin("users", "users.id", "mailings.owner_id")
       .where("runs.id", "in", runIds)
-      .select(["runs.id", "mailings.disabled_at", "users.blocked_at"])
+      .select(["runs.id", "runs.paused_at", "runs.cancelled_at", "mailings.disabled_at", "users.blocked_at"])
       .execute();
     return rows.map((r) => ({
       runId: r.id,
-      heldBecause: r.disabled_at
-        ? "The mailing is disabled."
-        : r.blocked_at
-          ? "The mailing's owner is blocked."
-          : null,
+      heldBecause: r.cancelled_at
+        ? "The run is cancelled."
+        : r.paused_at
+          ? "The run is paused."
+          : r.disabled_at
+            ? "The mailing is disabled."
+            : r.blocked_at
+              ? "The mailing's owner is blocked."
+              : null,
     }));
   }
 
@@ -315,6 +319,7 @@ export class KyselyDeliveryStore implements WorkerStore {
           finished_at: nowIso,
           sent_count: count("sent"),
           failed_count: failed,
+          cancelled_count: count("cancelled"),
           response: JSON.stringify(response),
         })
         .where("id", "=", runId)
@@ -363,9 +368,15 @@ export class KyselyDeliveryStore implements WorkerStore {
 }
 
 /** A claimed delivery put back to pending, unleased, due at `at`: released, reclaimed, taken back. */
+/**
+ * A claim given back: pending again, or cancelled when its run was cancelled meanwhile (so a cancel also
+ * stops what a worker had claimed but not yet sent).
+ */
 function unclaimed(at: Date, now: Date) {
   return {
-    status: "pending",
+    status: sql<
+      "pending" | "cancelled"
+    >`case when exists (select 1 from runs where runs.id = deliveries.run_id and runs.cancelled_at is not null) then 'cancelled' else 'pending' end`,
     lease_owner: null,
     lease_expires_at: null,
     next_attempt_at: at.toISOString(),

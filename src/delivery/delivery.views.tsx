@@ -6,7 +6,15 @@ import type { AttemptOutcome, DeliveryStatus, RunTrigger } from "../db/schema.js
 import type { Page } from "../shared/pagination.js";
 import { isAdmin } from "../shared/roles.js";
 import { formatInZone } from "../shared/time.js";
-import { CsrfField, DefinitionList, EmptyState, PageHeader, Pager, withQuery } from "../web/components.js";
+import {
+  ConfirmForm,
+  CsrfField,
+  DefinitionList,
+  EmptyState,
+  PageHeader,
+  Pager,
+  withQuery,
+} from "../web/components.js";
 import type { ViewContext } from "../web/context.js";
 import { renderPage } from "../web/layout.js";
 import { OUTCOME_LABELS, STAGE_LABELS } from "./attempt-words.js";
@@ -16,9 +24,11 @@ import { type FailureGroup, type RunResponse, replyText } from "./summary.js";
 
 const RUN_BADGES: Record<RunOutcome, string> = {
   sending: "text-bg-info",
+  paused: "text-bg-warning",
   sent: "text-bg-success",
   partly_failed: "text-bg-warning",
   failed: "text-bg-danger",
+  cancelled: "text-bg-dark",
 };
 
 const DELIVERY_BADGES: Record<DeliveryStatus, string> = {
@@ -27,6 +37,7 @@ const DELIVERY_BADGES: Record<DeliveryStatus, string> = {
   sent: "text-bg-success",
   failed: "text-bg-danger",
   suppressed: "text-bg-secondary",
+  cancelled: "text-bg-dark",
 };
 
 const ATTEMPT_BADGES: Record<AttemptOutcome, string> = {
@@ -163,6 +174,7 @@ const STATUS_FILTERS: { value: DeliveryStatus | ""; label: string }[] = [
   { value: "sent", label: "Sent" },
   { value: "failed", label: "Failed" },
   { value: "suppressed", label: "Suppressed" },
+  { value: "cancelled", label: "Cancelled" },
 ];
 
 /** A server reply: its code and enhanced status as code, then the rest of its text. */
@@ -284,6 +296,31 @@ function RetryButton({ path, csrfToken, label }: { path: string; csrfToken: stri
   );
 }
 
+function ControlButton({
+  path,
+  csrfToken,
+  action,
+  label,
+  icon,
+  style,
+}: {
+  path: string;
+  csrfToken: string;
+  action: "pause" | "resume" | "cancel";
+  label: string;
+  icon: string;
+  style: string;
+}) {
+  return (
+    <form method="post" action={`${path}/${action}`}>
+      <CsrfField token={csrfToken} />
+      <button type="submit" class={`btn ${style}`}>
+        <i class={`bi ${icon}`} aria-hidden="true" /> {label}
+      </button>
+    </form>
+  );
+}
+
 export function runPage(
   ctx: ViewContext,
   run: RunDetails,
@@ -294,6 +331,8 @@ export function runPage(
   const path = `/runs/${run.id}`;
   const canRetry = run.progress.failed > 0 && (run.owner_id === ctx.user?.id || isAdmin(ctx.user));
   const waiting = run.next_retry_at !== null;
+  const canControl =
+    run.status === "sending" && !run.cancelled_at && (run.owner_id === ctx.user?.id || isAdmin(ctx.user));
   return renderPage(
     ctx,
     `Run of ${run.mailing_name}`,
@@ -308,7 +347,38 @@ export function runPage(
         {canRetry && waiting && (
           <RetryButton path={path} csrfToken={ctx.csrfToken} label="Retry failed now" />
         )}
+        {canControl && !run.paused_at && (
+          <ControlButton
+            path={path}
+            csrfToken={ctx.csrfToken}
+            action="pause"
+            label="Pause"
+            icon="bi-pause-fill"
+            style="btn-outline-secondary"
+          />
+        )}
+        {canControl && run.paused_at && (
+          <ControlButton
+            path={path}
+            csrfToken={ctx.csrfToken}
+            action="resume"
+            label="Resume"
+            icon="bi-play-fill"
+            style="btn-primary"
+          />
+        )}
+        {canControl && (
+          <a class="btn btn-outline-danger" href={`${path}/cancel`}>
+            <i class="bi bi-x-octagon" aria-hidden="true" /> Cancel run
+          </a>
+        )}
       </PageHeader>
+      {run.paused_at && run.status === "sending" && !run.cancelled_at && (
+        <div class="alert alert-warning" role="status">
+          Paused since {formatInZone(run.paused_at, zone)}: no new delivery starts until you resume. Nobody
+          gets it twice when you do.
+        </div>
+      )}
       <div class="row g-4 mb-4">
         <div class="col-lg-7">
           <div class="card h-100">
@@ -412,6 +482,26 @@ export function runPage(
         </div>
       )}
       <Pager page={deliveries} path={path} params={{ status: filter }} />
+    </>,
+  );
+}
+
+/** Cancelling asks first, stating how many will not be sent. */
+export function cancelRunPage(ctx: ViewContext, run: RunDetails) {
+  const path = `/runs/${run.id}`;
+  const open = run.progress.pending + run.progress.sending;
+  return renderPage(
+    ctx,
+    "Cancel run",
+    <>
+      <PageHeader title={`Cancel this run of ${run.mailing_name}?`} />
+      <ConfirmForm csrfToken={ctx.csrfToken} action={`${path}/cancel`} cancelHref={path} button="Cancel run">
+        <p class="mb-0">
+          {open === 1 ? "1 delivery has" : `${open} deliveries have`} not been sent yet and will not be: they
+          are recorded as cancelled. Those being handed to the mail server right now finish. This cannot be
+          undone.
+        </p>
+      </ConfirmForm>
     </>,
   );
 }

@@ -25,8 +25,19 @@ function reportsPage(
       suppressed: acc.suppressed + m.suppressed,
       bounced: acc.bounced + m.bounced,
       unsubscribed: acc.unsubscribed + m.unsubscribed,
+      cancelled: acc.cancelled + m.cancelled,
     }),
-    { runs: 0, success: 0, failure: 0, sent: 0, failed: 0, suppressed: 0, bounced: 0, unsubscribed: 0 },
+    {
+      runs: 0,
+      success: 0,
+      failure: 0,
+      sent: 0,
+      failed: 0,
+      suppressed: 0,
+      bounced: 0,
+      unsubscribed: 0,
+      cancelled: 0,
+    },
   );
   const max = Math.max(1, ...months.map((m) => m.sent + m.failed));
   return renderPage(
@@ -54,6 +65,7 @@ function reportsPage(
           ["Suppressed", total.suppressed, "bi-slash-circle"],
           ["Bounced", total.bounced, "bi-arrow-return-left"],
           ["Unsubscribed", total.unsubscribed, "bi-person-dash"],
+          ["Cancelled", total.cancelled, "bi-x-octagon"],
         ].map(([label, value, icon]) => (
           <div class="col-6 col-md-3">
             <div class="card stat-card h-100">
@@ -100,6 +112,9 @@ function reportsPage(
                 <th scope="col" class="text-end">
                   Unsubscribed
                 </th>
+                <th scope="col" class="text-end">
+                  Cancelled
+                </th>
                 <th scope="col" class="w-25">
                   <span class="visually-hidden">Chart</span>
                 </th>
@@ -121,6 +136,7 @@ function reportsPage(
                   <td class="text-end" data-col="unsubscribed">
                     {m.unsubscribed.toLocaleString("en-US")}
                   </td>
+                  <td class="text-end">{m.cancelled.toLocaleString("en-US")}</td>
                   <td>
                     <div class="progress" role="presentation">
                       <div

@@ -1,19 +1,28 @@
 /**
- * What a run's status says to people: Sending, Sent, Partly failed (N), Failed. Derived from the stored
+ * What a run's status says to people: Sending, Paused, Sent, Partly failed (N), Failed, Cancelled (N not sent). Derived from the stored
  * status ('sending' | 'success' | 'failure') and the delivery counts, so the column needs no new values.
  * Pure.
  */
 import type { RunStatus } from "../db/schema.js";
 
-export type RunOutcome = "sending" | "sent" | "partly_failed" | "failed";
+export type RunOutcome = "sending" | "paused" | "sent" | "partly_failed" | "failed" | "cancelled";
 
-export const RUN_OUTCOMES = ["sending", "sent", "partly_failed", "failed"] as const;
+export const RUN_OUTCOMES = ["sending", "paused", "sent", "partly_failed", "failed", "cancelled"] as const;
 
 export function runOutcome(
   status: RunStatus,
-  counts: { sent: number; failed: number },
+  counts: { sent: number; failed: number; cancelled?: number },
+  control: { paused_at?: string | null; cancelled_at?: string | null } = {},
 ): { outcome: RunOutcome; label: string } {
-  if (status === "sending") return { outcome: "sending", label: "Sending" };
+  if (control.cancelled_at) {
+    const label = status === "sending" ? "Cancelling" : `Cancelled (${counts.cancelled ?? 0} not sent)`;
+    return { outcome: "cancelled", label };
+  }
+  if (status === "sending") {
+    return control.paused_at
+      ? { outcome: "paused", label: "Paused" }
+      : { outcome: "sending", label: "Sending" };
+  }
   if (status === "success" || counts.failed === 0) return { outcome: "sent", label: "Sent" };
   if (counts.sent === 0) return { outcome: "failed", label: "Failed" };
   return { outcome: "partly_failed", label: `Partly failed (${counts.failed})` };

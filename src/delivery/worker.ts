@@ -183,7 +183,9 @@ export class DeliveryWorker {
 
   /** Deliveries became due (send now, retry): idle lanes look at once instead of at their next poll. */
   wake(): void {
-    if (this.running && !this.stopping) this.wakeAll();
+    if (!this.running || this.stopping) return;
+    this.wakeAll();
+    void this.dropHeldQueued();
   }
 
   /** The circuit breaker's state: whether sending is paused, why, and until when. */
@@ -289,13 +291,41 @@ export class DeliveryWorker {
       if (!loaded) held.add(runId);
     }
     const ready = claimed.filter((d) => !held.has(d.runId));
-    const waiting = claimed.filter((d) => held.has(d.runId)).map((d) => d.id);
-    if (waiting.length > 0) {
-      const until = new Date(now.getTime() + HOLD_MS);
-      await this.guard("hold", () => this.store.release(this.id, waiting, now, until));
-      for (const runId of held) await this.guard("hold", () => this.store.holdRun(runId, until, now));
-    }
+    await this.hold(
+      claimed.filter((d) => held.has(d.runId)),
+      held,
+      now,
+    );
     this.queue.push(...ready);
+  }
+
+  /**
+   * Gives back the deliveries of held runs (paused or cancelled, disabled mailing, blocked owner) and defers
+   * their runs' pending ones; a cancelled run's come back cancelled, and the run finishes once nothing is open.
+   */
+  private async hold(deliveries: ClaimedDelivery[], runIds: Set<number>, now: Date): Promise<void> {
+    if (runIds.size === 0) return;
+    const until = new Date(now.getTime() + HOLD_MS);
+    const ids = deliveries.map((d) => d.id);
+    if (ids.length > 0) await this.guard("hold", () => this.store.release(this.id, ids, now, until));
+    for (const runId of runIds) await this.guard("hold", () => this.store.holdRun(runId, until, now));
+    const finished = await this.guard("finish", () => this.store.finishRunsIfDone([...runIds], now));
+    for (const runId of finished ?? []) this.prepared.delete(runId);
+  }
+
+  /**
+   * A run paused or cancelled after its deliveries were claimed: those still queued here go back before a
+   * lane takes them (checked at each heartbeat and when woken, e.g. by the web's pause or cancel).
+   */
+  private async dropHeldQueued(): Promise<void> {
+    const runIds = [...new Set(this.queue.map((d) => d.runId))];
+    if (runIds.length === 0) return;
+    const states = await this.guard("claim", () => this.store.runStates(runIds));
+    const held = new Set((states ?? []).filter((s) => s.heldBecause).map((s) => s.runId));
+    if (held.size === 0) return;
+    const dropped = this.queue.filter((d) => held.has(d.runId));
+    this.queue = this.queue.filter((d) => !held.has(d.runId));
+    await this.hold(dropped, held, this.clock.now());
   }
 
   /**
@@ -612,6 +642,7 @@ export class DeliveryWorker {
         this.store.renewLeases(this.id, new Date(now.getTime() + this.config.leaseMs), now),
       );
     }
+    await this.dropHeldQueued();
     const beaten = await this.beat();
     if (!beaten) {
       this.healthySince = null;

@@ -42,7 +42,7 @@ describe("2026-12-01-010-bounces", () => {
     const before = await sql<{ sql: string }>`
       select sql from sqlite_master where type = 'table' and name = 'deliveries'`.execute(database.db);
 
-    expect((await migrator.migrateToLatest()).error).toBeUndefined();
+    expect((await migrator.migrateTo("2026-12-01-010-bounces")).error).toBeUndefined();
     const after = await sql<{ sql: string }>`
       select sql from sqlite_master where type = 'table' and name = 'deliveries'`.execute(database.db);
     // ADD COLUMN only inserts the columns into the stored CREATE statement (before the table constraints);

@@ -339,6 +339,7 @@ describe(DeliveryService.name, () => {
         suppressed: 0,
         bounced: 0,
         unsubscribed: 0,
+        cancelled: 0,
       },
       {
         month: "2027-04",
@@ -350,6 +351,7 @@ describe(DeliveryService.name, () => {
         suppressed: 0,
         bounced: 0,
         unsubscribed: 0,
+        cancelled: 0,
       },
     ]);
     const other = await createUser(database.db);

@@ -16,6 +16,7 @@ import { bounces } from "./2026-12-01-010-bounces.js";
 import { messages } from "./2026-12-02-011-messages.js";
 import { sendersAndLayouts } from "./2026-12-02-011b-senders.js";
 import { bounceVerp } from "./2026-12-02-014-bounce-verp.js";
+import { runControls } from "./2026-12-02-015-run-controls.js";
 
 export type Dialect = "sqlite" | "postgres";
 
@@ -37,6 +38,7 @@ export class StaticMigrationProvider implements MigrationProvider {
       "2026-12-02-011-messages": messages(this.dialect),
       "2026-12-02-011b-senders": sendersAndLayouts(),
       "2026-12-02-014-bounce-verp": bounceVerp(this.dialect),
+      "2026-12-02-015-run-controls": runControls(this.dialect),
     };
   }
 }
