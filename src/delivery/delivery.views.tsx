@@ -92,6 +92,11 @@ export function RunProgress({ runId, progress }: { runId: number; progress: Prog
         <span data-count="sent">{progress.sent}</span> sent ·{" "}
         <span data-count="failed">{progress.failed}</span> failed ·{" "}
         <span data-count="suppressed">{progress.suppressed}</span> suppressed ·{" "}
+        {progress.cancelled > 0 && (
+          <>
+            <span data-count="cancelled">{progress.cancelled}</span> cancelled ·{" "}
+          </>
+        )}
         <span data-count="pending">{progress.pending + progress.sending}</span> pending of {progress.total}
       </div>
     </div>

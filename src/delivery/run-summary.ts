@@ -11,8 +11,8 @@ export async function runSummary(db: Executor, runId: number): Promise<RunRespon
     .selectFrom("deliveries")
     .select((eb) => ["last_code", eb.fn.countAll<number>().as("n")])
     .where("run_id", "=", runId)
-    // Suppressed deliveries never reached the server: they are no reply of it.
-    .where("status", "!=", "suppressed")
+    // Suppressed and cancelled deliveries were never sent: the server's replies are not theirs.
+    .where("status", "not in", ["suppressed", "cancelled"])
     .groupBy("last_code")
     .execute();
   const failures = await db
