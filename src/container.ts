@@ -24,10 +24,12 @@ import { Database } from "./db/database.js";
 import { DeliveryService } from "./delivery/delivery.service.js";
 import { DemoService } from "./demo/demo.service.js";
 import { LayoutsService } from "./layouts/layouts.service.js";
+import { ListsService } from "./lists/lists.service.js";
 import { MailingsService } from "./mailings/mailings.service.js";
 import { MessagesService } from "./messages/messages.service.js";
 import { RecipientExportService } from "./recipients/export.js";
 import { RecipientImportService } from "./recipients/import/import.service.js";
+import { RecipientBulkService } from "./recipients/recipients.bulk.js";
 import { RecipientsService } from "./recipients/recipients.service.js";
 import { SendersService } from "./senders/senders.service.js";
 import { type Clock, systemClock } from "./shared/time.js";
@@ -44,6 +46,8 @@ export interface Services {
   recipients: RecipientsService;
   recipientImport: RecipientImportService;
   recipientExport: RecipientExportService;
+  recipientBulk: RecipientBulkService;
+  lists: ListsService;
   messages: MessagesService;
   view: ViewService;
   layouts: LayoutsService;
@@ -124,6 +128,8 @@ export function createServices(database: Database, options: ServiceOptions = {})
     ),
     layouts: new LayoutsService(database, clock),
     senders: new SendersService(database, clock, options.from),
+    recipientBulk: new RecipientBulkService(database, clock, figuresChanged),
+    lists: new ListsService(database, clock),
     mailings: new MailingsService(database, clock, async (ownerId) => {
       options.mailingsChanged?.();
       await figuresChanged(ownerId);

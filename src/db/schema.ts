@@ -320,9 +320,105 @@ export interface Tables {
   unsubscribes: UnsubscribeTable;
   layouts: LayoutTable;
   senders: SenderTable;
+  lists: ListTable;
+  list_members: ListMemberTable;
+  custom_fields: CustomFieldTable;
+  recipient_fields: RecipientFieldTable;
+  segments: SegmentTable;
+  mailing_audiences: MailingAudienceTable;
+  signups: SignupTable;
 }
 
 export type SuppressionReason = "unsubscribed" | "hard_bounce" | "soft_bounce" | "complaint" | "manual";
+/** An owner's list of recipients; a recipient can be in several. The slug names its public signup form. */
+export interface ListTable {
+  id: Generated<number>;
+  owner_id: number;
+  name: string;
+  name_normalized: string;
+  description: Generated<string>;
+  slug: string;
+  signup_enabled: Generated<number>;
+  /** JSON string[] of custom field keys the signup form asks for. */
+  signup_fields: Generated<string>;
+  signup_ask_name: Generated<number>;
+  signup_redirect_url: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface ListMemberTable {
+  list_id: number;
+  recipient_id: number;
+  added_at: string;
+}
+
+export type CustomFieldType = "text" | "number" | "date" | "yes_no";
+
+export interface CustomFieldTable {
+  id: Generated<number>;
+  owner_id: number;
+  key: string;
+  label: string;
+  type: CustomFieldType;
+  created_at: string;
+}
+
+/** A recipient's value of one custom field: canonical text, and the number for number fields. */
+export interface RecipientFieldTable {
+  recipient_id: number;
+  field_id: number;
+  value_text: string;
+  value_number: number | null;
+}
+
+export interface SegmentTable {
+  id: Generated<number>;
+  owner_id: number;
+  name: string;
+  name_normalized: string;
+  /** JSON SegmentDefinition (segments/segments.schemas.ts). */
+  definition: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export type AudienceMode = "include" | "exclude";
+export type AudienceKind = "all" | "list" | "segment";
+
+/** One part of a mailing's live audience (the individually picked ones are mailing_recipients). */
+export interface MailingAudienceTable {
+  id: Generated<number>;
+  mailing_id: number;
+  mode: AudienceMode;
+  kind: AudienceKind;
+  list_id: number | null;
+  segment_id: number | null;
+}
+
+/** A signup through a list's form: pending until confirmed; the consent record (time and IP). */
+export interface SignupTable {
+  id: Generated<number>;
+  list_id: number;
+  email: string;
+  email_normalized: string;
+  full_name: Generated<string>;
+  fields: Generated<string>;
+  token_hash: string;
+  ip: string;
+  created_at: string;
+  expires_at: string;
+  confirmed_at: string | null;
+  confirm_ip: string | null;
+  recipient_id: number | null;
+}
+
+export type List = Selectable<ListTable>;
+export type CustomField = Selectable<CustomFieldTable>;
+export type Segment = Selectable<SegmentTable>;
+export type MailingAudience = Selectable<MailingAudienceTable>;
+export type Signup = Selectable<SignupTable>;
+
 export type SuppressionSource =
   | "one-click"
   | "page"
@@ -358,6 +454,8 @@ export interface UnsubscribeTable {
   run_id: number | null;
   mailing_id: number | null;
   source: SuppressionSource;
+  /** The client's IP when known (consent proof). */
+  ip: Generated<string | null>;
   created_at: string;
 }
 

@@ -16,8 +16,8 @@ import {
   FormAlert,
   type FormState,
   PageHeader,
+  Pager,
   RowActions,
-  SearchableList,
   SortHeader,
   TextArea,
 } from "../web/components.js";
@@ -33,14 +33,18 @@ import { formBody, handleForm } from "../web/forms.js";
 import { renderPage } from "../web/layout.js";
 
 type ListResult = Awaited<ReturnType<Services["recipients"]["list"]>>;
+type ListOption = { id: number; name: string };
 
-function listPage(ctx: ViewContext, result: ListResult, zone: string) {
+function listPage(ctx: ViewContext, result: ListResult, zone: string, lists: ListOption[]) {
   const { query } = result;
+  const params = { q: query.q, list: query.list, sort: query.sort, dir: query.dir };
+  const filtered = query.q !== "" || query.list !== undefined;
+  const inList = lists.find((l) => l.id === query.list);
   return renderPage(
     ctx,
     "Recipients",
     <>
-      <PageHeader title="Recipients">
+      <PageHeader title={inList ? `Recipients in ${inList.name}` : "Recipients"}>
         <a class="btn btn-outline-secondary" href="/recipients/import">
           <i class="bi bi-upload" aria-hidden="true" /> Import CSV
         </a>
@@ -51,46 +55,187 @@ function listPage(ctx: ViewContext, result: ListResult, zone: string) {
           <i class="bi bi-person-plus" aria-hidden="true" /> New recipient
         </a>
       </PageHeader>
-      <SearchableList
-        path="/recipients"
-        query={query}
-        page={result}
-        searchLabel="Search by email or name"
-        noMatch="No recipients match your search"
-        empty={
-          <EmptyState icon="bi-people" title="No recipients yet">
-            Recipients are the people your mailings go to.{" "}
-            <a href="/recipients/new">Add your first recipient</a> or{" "}
-            <a href="/recipients/import">import a CSV file</a>.
-          </EmptyState>
-        }
-        head={
-          <>
-            <SortHeader label="Name" column="full_name" path="/recipients" query={query} />
-            <SortHeader label="Email" column="email" path="/recipients" query={query} />
-            <SortHeader
-              label="Added"
-              column="created_at"
-              path="/recipients"
-              query={query}
-              class="d-none d-sm-table-cell"
-            />
-            <ActionsHeader />
-          </>
-        }
-      >
-        {result.items.map((r) => (
-          <tr>
-            <td>{r.full_name || <span class="text-body-secondary">—</span>}</td>
-            <td>
-              <a href={`/recipients/${r.id}`}>{r.email}</a>
-            </td>
-            <td class="text-nowrap d-none d-sm-table-cell">{formatInZone(r.created_at, zone)}</td>
-            <RowActions base={`/recipients/${r.id}`} label={r.email} />
-          </tr>
-        ))}
-      </SearchableList>
+      <form method="get" action="/recipients" class="row g-2 mb-3" role="search">
+        <input type="hidden" name="sort" value={query.sort} />
+        <input type="hidden" name="dir" value={query.dir} />
+        <div class="col-12 col-md">
+          <label class="visually-hidden" for="q">
+            Search by email or name
+          </label>
+          <input
+            id="q"
+            type="search"
+            name="q"
+            class="form-control"
+            placeholder="Search by email or name"
+            value={query.q}
+            maxLength={200}
+          />
+        </div>
+        <div class="col-12 col-md-4">
+          <label class="visually-hidden" for="list">
+            In list
+          </label>
+          <select id="list" name="list" class="form-select">
+            <option value="">In any list or none</option>
+            {lists.map((l) => (
+              <option value={String(l.id)} selected={l.id === query.list}>
+                In {l.name}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div class="col-auto d-flex gap-2">
+          <button type="submit" class="btn btn-outline-secondary">
+            <i class="bi bi-search" aria-hidden="true" /> Filter
+          </button>
+          {filtered && (
+            <a class="btn btn-link" href="/recipients">
+              Clear
+            </a>
+          )}
+        </div>
+      </form>
+      {result.total === 0 && filtered ? (
+        <EmptyState icon="bi-search" title="No recipients match your search">
+          Try another search, or <a href="/recipients">show them all</a>.
+        </EmptyState>
+      ) : result.total === 0 ? (
+        <EmptyState icon="bi-people" title="No recipients yet">
+          Recipients are the people your mailings go to.{" "}
+          <a href="/recipients/new">Add your first recipient</a> or{" "}
+          <a href="/recipients/import">import a CSV file</a>.
+        </EmptyState>
+      ) : (
+        <>
+          <BulkBar ctx={ctx} query={query} total={result.total} lists={lists} />
+          <div class="table-responsive bg-body rounded-3 border mb-3">
+            <table class="table table-hover mb-0" id="recipient-table">
+              <thead>
+                <tr>
+                  <th scope="col">
+                    <input
+                      class="form-check-input"
+                      type="checkbox"
+                      data-check-all="#recipient-table tbody"
+                      aria-label="Tick all on this page"
+                    />
+                  </th>
+                  <SortHeader label="Name" column="full_name" path="/recipients" query={query} />
+                  <SortHeader label="Email" column="email" path="/recipients" query={query} />
+                  <SortHeader
+                    label="Added"
+                    column="created_at"
+                    path="/recipients"
+                    query={query}
+                    class="d-none d-sm-table-cell"
+                  />
+                  <ActionsHeader />
+                </tr>
+              </thead>
+              <tbody>
+                {result.items.map((r) => (
+                  <tr>
+                    <td>
+                      <input
+                        class="form-check-input"
+                        type="checkbox"
+                        name="ids"
+                        value={String(r.id)}
+                        form="bulk"
+                        aria-label={`Tick ${r.email}`}
+                      />
+                    </td>
+                    <td>{r.full_name || <span class="text-body-secondary">—</span>}</td>
+                    <td>
+                      <a href={`/recipients/${r.id}`}>{r.email}</a>
+                    </td>
+                    <td class="text-nowrap d-none d-sm-table-cell">{formatInZone(r.created_at, zone)}</td>
+                    <RowActions base={`/recipients/${r.id}`} label={r.email} />
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+          <Pager page={result} path="/recipients" params={stringParams(params)} />
+        </>
+      )}
     </>,
+  );
+}
+
+function stringParams(params: Record<string, string | number | undefined>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== "") out[k] = String(v);
+  return out;
+}
+
+/** The bulk action bar: what to do, to which list, on the ticked rows or on every row matching the filter. */
+function BulkBar({
+  ctx,
+  query,
+  total,
+  lists,
+}: {
+  ctx: ViewContext;
+  query: ListResult["query"];
+  total: number;
+  lists: ListOption[];
+}) {
+  return (
+    <form method="post" action="/recipients/bulk" id="bulk" class="row g-2 align-items-center mb-2">
+      <CsrfField token={ctx.csrfToken} />
+      <input type="hidden" name="q" value={query.q} />
+      <input type="hidden" name="list" value={query.list === undefined ? "" : String(query.list)} />
+      <div class="col-12 col-sm-auto">
+        <label class="visually-hidden" for="bulk-action">
+          Bulk action
+        </label>
+        <select id="bulk-action" name="action" class="form-select form-select-sm">
+          <option value="add_to_list">Add to list…</option>
+          <option value="remove_from_list">Remove from list…</option>
+          <option value="export">Export as CSV</option>
+          <option value="delete">Delete</option>
+        </select>
+      </div>
+      <div class="col-12 col-sm-auto">
+        <label class="visually-hidden" for="bulk-list">
+          List
+        </label>
+        <select id="bulk-list" name="target_list" class="form-select form-select-sm">
+          <option value="">{lists.length === 0 ? "(no lists yet)" : "Choose a list"}</option>
+          {lists.map((l) => (
+            <option value={String(l.id)}>{l.name}</option>
+          ))}
+        </select>
+      </div>
+      <div class="col-12 col-sm-auto">
+        <div class="form-check form-check-inline mb-0">
+          <input
+            class="form-check-input"
+            type="radio"
+            name="scope"
+            id="scope-ticked"
+            value="ticked"
+            checked
+          />
+          <label class="form-check-label small" for="scope-ticked">
+            Ticked rows
+          </label>
+        </div>
+        <div class="form-check form-check-inline mb-0">
+          <input class="form-check-input" type="radio" name="scope" id="scope-matching" value="matching" />
+          <label class="form-check-label small" for="scope-matching">
+            All {total.toLocaleString("en-US")} {query.q || query.list !== undefined ? "matching" : ""}
+          </label>
+        </div>
+      </div>
+      <div class="col-auto">
+        <button type="submit" class="btn btn-sm btn-outline-primary">
+          Continue…
+        </button>
+      </div>
+    </form>
   );
 }
 
@@ -242,8 +387,8 @@ export function recipientRoutes(app: FastifyInstance, services: Services): void 
 
   app.get("/recipients", async (req, reply) => {
     const user = requireUser(req);
-    const result = await recipients.list(user, req.query);
-    return sendPage(reply, listPage(viewContext(req, reply), result, user.time_zone));
+    const [result, lists] = await Promise.all([recipients.list(user, req.query), services.lists.all(user)]);
+    return sendPage(reply, listPage(viewContext(req, reply), result, user.time_zone, lists));
   });
 
   app.get("/recipients/new", async (req, reply) => {

@@ -4,7 +4,7 @@ import type { Executor } from "../db/database.js";
 import type { NewRecipient, Recipient, RecipientUpdate } from "../db/schema.js";
 import type { Actor } from "../shared/actor.js";
 import { likePattern } from "../shared/pagination.js";
-import type { RecipientListQuery } from "./recipients.schemas.js";
+import type { RecipientFilter, RecipientListQuery } from "./recipients.schemas.js";
 
 export class RecipientsRepository {
   constructor(private readonly db: Executor) {}
@@ -13,33 +13,51 @@ export class RecipientsRepository {
     return this.db.selectFrom("recipients").where("recipients.owner_id", "=", actor.id);
   }
 
-  private search(actor: Actor, q: string) {
-    return this.owned(actor).$if(q !== "", (qb) =>
-      qb.where((eb) =>
-        eb.or([
-          eb(sql`lower(recipients.email)`, "like", sql`${likePattern(q)} escape '\\'`),
-          eb(sql`lower(recipients.full_name)`, "like", sql`${likePattern(q)} escape '\\'`),
-        ]),
-      ),
-    );
+  /** The actor's recipients matching a search and, when given, in a list (over list_members_pk). */
+  private search(actor: Actor, filter: string | RecipientFilter) {
+    const { q, list } = typeof filter === "string" ? { q: filter, list: undefined } : filter;
+    return this.owned(actor)
+      .$if(q !== "", (qb) =>
+        qb.where((eb) =>
+          eb.or([
+            eb(sql`lower(recipients.email)`, "like", sql`${likePattern(q)} escape '\\'`),
+            eb(sql`lower(recipients.full_name)`, "like", sql`${likePattern(q)} escape '\\'`),
+          ]),
+        ),
+      )
+      .$if(list !== undefined, (qb) =>
+        qb.where(({ exists, selectFrom }) =>
+          exists(
+            selectFrom("list_members")
+              .select("list_members.recipient_id")
+              .whereRef("list_members.recipient_id", "=", "recipients.id")
+              .where("list_members.list_id", "=", list!),
+          ),
+        ),
+      );
+  }
+
+  /** The ids matching a filter, as a subquery for an INSERT … SELECT or a DELETE … IN (never loaded). */
+  matchingIdsQuery(actor: Actor, filter: RecipientFilter) {
+    return this.search(actor, filter).select("recipients.id");
   }
 
   async list(actor: Actor, query: RecipientListQuery): Promise<{ items: Recipient[]; total: number }> {
     const column = query.sort === "email" ? "email_normalized" : query.sort;
     const [items, total] = await Promise.all([
-      this.search(actor, query.q)
+      this.search(actor, query)
         .selectAll()
         .orderBy(column === "full_name" ? sql`lower(full_name)` : column, query.dir)
         .orderBy("id", query.dir)
         .limit(query.limit)
         .offset((query.page - 1) * query.limit)
         .execute(),
-      this.countMatching(actor, query.q),
+      this.countMatching(actor, query),
     ]);
     return { items, total };
   }
 
-  async countMatching(actor: Actor, q: string): Promise<number> {
+  async countMatching(actor: Actor, q: string | RecipientFilter): Promise<number> {
     const row = await this.search(actor, q)
       .select((eb) => eb.fn.countAll<number>().as("n"))
       .executeTakeFirstOrThrow();
@@ -47,7 +65,7 @@ export class RecipientsRepository {
   }
 
   /** Ids of the actor's recipients matching a search (for "select all matching"). */
-  async idsMatching(actor: Actor, q: string): Promise<number[]> {
+  async idsMatching(actor: Actor, q: string | RecipientFilter): Promise<number[]> {
     const rows = await this.search(actor, q).select("id").execute();
     return rows.map((r) => r.id);
   }
@@ -67,8 +85,46 @@ export class RecipientsRepository {
   }
 
   /** The next page of the actor's recipients by id (keyset paging: export reads them all, a page at a time). */
-  listAfter(actor: Actor, afterId: number, limit: number): Promise<Recipient[]> {
-    return this.owned(actor).selectAll().where("id", ">", afterId).orderBy("id").limit(limit).execute();
+  listAfter(
+    actor: Actor,
+    afterId: number,
+    limit: number,
+    filter: RecipientFilter = { q: "" },
+  ): Promise<Recipient[]> {
+    return this.search(actor, filter)
+      .selectAll()
+      .where("recipients.id", ">", afterId)
+      .orderBy("recipients.id")
+      .limit(limit)
+      .execute();
+  }
+
+  /** Deletes the actor's recipients matching a filter, or the given ids; returns how many. */
+  async deleteMatching(actor: Actor, filter: RecipientFilter): Promise<number> {
+    const result = await this.db
+      .deleteFrom("recipients")
+      .where("owner_id", "=", actor.id)
+      .where("id", "in", this.matchingIdsQuery(actor, filter))
+      .executeTakeFirst();
+    return Number(result.numDeletedRows);
+  }
+
+  async deleteIds(actor: Actor, ids: number[]): Promise<number> {
+    let deleted = 0;
+    for (let i = 0; i < ids.length; i += 500) {
+      const result = await this.db
+        .deleteFrom("recipients")
+        .where("owner_id", "=", actor.id)
+        .where("id", "in", ids.slice(i, i + 500))
+        .executeTakeFirst();
+      deleted += Number(result.numDeletedRows);
+    }
+    return deleted;
+  }
+
+  byIds(actor: Actor, ids: number[]): Promise<Recipient[]> {
+    if (ids.length === 0) return Promise.resolve([]);
+    return this.owned(actor).selectAll().where("id", "in", ids).orderBy("id").execute();
   }
 
   findById(actor: Actor, id: number): Promise<Recipient | undefined> {

@@ -15,6 +15,7 @@ import { suppression } from "./2026-12-01-009-suppression.js";
 import { bounces } from "./2026-12-01-010-bounces.js";
 import { messages } from "./2026-12-02-011-messages.js";
 import { sendersAndLayouts } from "./2026-12-02-011b-senders.js";
+import { audiences } from "./2026-12-02-012-audiences.js";
 import { bounceVerp } from "./2026-12-02-014-bounce-verp.js";
 import { runControls } from "./2026-12-02-015-run-controls.js";
 
@@ -39,6 +40,7 @@ export class StaticMigrationProvider implements MigrationProvider {
       "2026-12-02-011b-senders": sendersAndLayouts(),
       "2026-12-02-014-bounce-verp": bounceVerp(this.dialect),
       "2026-12-02-015-run-controls": runControls(this.dialect),
+      "2026-12-02-012-audiences": audiences(this.dialect),
     };
   }
 }

@@ -1,0 +1,366 @@
+/** List pages: the owner's lists (with member counts), one list with its signup form, create, edit, delete. */
+import type { FastifyInstance } from "fastify";
+import { requestOrigin } from "../accounts/auth-requests.js";
+import type { Services } from "../container.js";
+import type { List } from "../db/schema.js";
+import type { Actor } from "../shared/actor.js";
+import { LIMITS } from "../shared/fields.js";
+import { formatInZone } from "../shared/time.js";
+import {
+  ActionsHeader,
+  ConfirmForm,
+  CsrfField,
+  DefinitionList,
+  EmptyState,
+  emptyForm,
+  Field,
+  FormAlert,
+  type FormState,
+  PageHeader,
+  RowActions,
+  SearchableList,
+  SortHeader,
+  TextArea,
+  withQuery,
+} from "../web/components.js";
+import {
+  idParam,
+  redirectWith,
+  requireUser,
+  sendPage,
+  type ViewContext,
+  viewContext,
+} from "../web/context.js";
+import { formBody, handleForm } from "../web/forms.js";
+import { renderPage } from "../web/layout.js";
+import type { ListRow } from "./lists.repository.js";
+import { LIST_LIMITS } from "./lists.schemas.js";
+
+type ListResult = Awaited<ReturnType<Services["lists"]["list"]>>;
+
+function indexPage(ctx: ViewContext, result: ListResult) {
+  const { query } = result;
+  return renderPage(
+    ctx,
+    "Lists",
+    <>
+      <PageHeader title="Lists">
+        <a class="btn btn-primary" href="/lists/new">
+          <i class="bi bi-plus-lg" aria-hidden="true" /> New list
+        </a>
+      </PageHeader>
+      <SearchableList
+        path="/lists"
+        query={query}
+        page={result}
+        searchLabel="Search by name"
+        noMatch="No lists match your search"
+        empty={
+          <EmptyState icon="bi-collection" title="No lists yet">
+            A list groups recipients (one can be in several); a mailing can go to a list and reaches whoever
+            is in it when it sends. <a href="/lists/new">Create your first list</a>.
+          </EmptyState>
+        }
+        head={
+          <>
+            <SortHeader label="Name" column="name" path="/lists" query={query} />
+            <th scope="col" class="text-end">
+              Recipients
+            </th>
+            <th scope="col" class="d-none d-md-table-cell">
+              Signup form
+            </th>
+            <ActionsHeader />
+          </>
+        }
+      >
+        {result.items.map((l) => (
+          <tr>
+            <td>
+              <a href={`/lists/${l.id}`}>{l.name}</a>
+              {l.description && <div class="small text-body-secondary text-truncate">{l.description}</div>}
+            </td>
+            <td class="text-end">
+              <a href={withQuery("/recipients", { list: l.id })}>{l.member_count.toLocaleString("en-US")}</a>
+            </td>
+            <td class="d-none d-md-table-cell">{l.signup_enabled ? "On" : "Off"}</td>
+            <RowActions base={`/lists/${l.id}`} label={l.name} />
+          </tr>
+        ))}
+      </SearchableList>
+    </>,
+  );
+}
+
+function Check({ form, name, label, help }: { form: FormState; name: string; label: string; help?: string }) {
+  const id = `f-${name}`;
+  return (
+    <div class="form-check mb-2">
+      <input
+        class="form-check-input"
+        type="checkbox"
+        name={name}
+        id={id}
+        value="on"
+        checked={form.values[name] === "on"}
+      />
+      <label class="form-check-label" for={id}>
+        {label}
+      </label>
+      {help && <div class="form-text mt-0">{help}</div>}
+    </div>
+  );
+}
+
+function formPage(ctx: ViewContext, form: FormState, fields: { key: string; label: string }[], list?: List) {
+  const title = list ? `Edit ${list.name}` : "New list";
+  const chosen = new Set((form.values.signup_fields ?? "").split(","));
+  return renderPage(
+    ctx,
+    title,
+    <>
+      <PageHeader title={title} />
+      <div class="card">
+        <div class="card-body">
+          <FormAlert form={form} />
+          <form method="post" action={list ? `/lists/${list.id}/edit` : "/lists/new"} novalidate>
+            <CsrfField token={ctx.csrfToken} />
+            <Field form={form} name="name" label="Name" required maxLength={LIMITS.name} />
+            <TextArea
+              form={form}
+              name="description"
+              label="Description"
+              maxLength={LIST_LIMITS.description}
+              rows={2}
+              help="Shown on the signup form, if you turn it on."
+            />
+            <fieldset class="mb-3">
+              <legend class="form-label fs-6">Signup form</legend>
+              <Check
+                form={form}
+                name="signup_enabled"
+                label="People can subscribe themselves"
+                help="A public page and an HTML snippet for your site. They get an email to confirm; until they do, they are not recipients and receive no mailing."
+              />
+              <Check form={form} name="signup_ask_name" label="Ask for their name" />
+              {fields.length > 0 && (
+                <div class="mb-2">
+                  <div class="form-text mb-1">Also ask for:</div>
+                  {fields.map((f) => (
+                    <div class="form-check form-check-inline">
+                      <input
+                        class="form-check-input"
+                        type="checkbox"
+                        name="signup_fields"
+                        id={`f-sf-${f.key}`}
+                        value={f.key}
+                        checked={chosen.has(f.key)}
+                      />
+                      <label class="form-check-label" for={`f-sf-${f.key}`}>
+                        {f.label}
+                      </label>
+                    </div>
+                  ))}
+                </div>
+              )}
+              <Field
+                form={form}
+                name="signup_redirect_url"
+                label="After confirming, go to (optional)"
+                type="url"
+                maxLength={LIST_LIMITS.redirectUrl}
+                help="Your own thank-you page; without it PostPilot shows one."
+              />
+            </fieldset>
+            <div class="d-flex gap-2">
+              <button type="submit" class="btn btn-primary">
+                {list ? "Save changes" : "Create list"}
+              </button>
+              <a class="btn btn-outline-secondary" href={list ? `/lists/${list.id}` : "/lists"}>
+                Cancel
+              </a>
+            </div>
+          </form>
+        </div>
+      </div>
+    </>,
+  );
+}
+
+function detailPage(ctx: ViewContext, l: ListRow, zone: string, origin: string) {
+  const formUrl = `${origin}/subscribe/${l.slug}`;
+  const snippet = `<form method="post" action="${formUrl}">
+  <label>Email <input type="email" name="email" required></label>
+  <!-- leave this hidden field empty: it keeps robots out -->
+  <input type="text" name="website" value="" style="display:none" tabindex="-1" autocomplete="off">
+  <button type="submit">Subscribe</button>
+</form>`;
+  return renderPage(
+    ctx,
+    l.name,
+    <>
+      <PageHeader title={l.name}>
+        <a class="btn btn-outline-primary" href={withQuery("/recipients", { list: l.id })}>
+          <i class="bi bi-people" aria-hidden="true" /> Recipients
+        </a>
+        <a class="btn btn-outline-primary" href={`/lists/${l.id}/edit`}>
+          <i class="bi bi-pencil" aria-hidden="true" /> Edit
+        </a>
+        <a class="btn btn-outline-danger" href={`/lists/${l.id}/delete`}>
+          <i class="bi bi-trash" aria-hidden="true" /> Delete
+        </a>
+      </PageHeader>
+      <div class="card mb-3">
+        <div class="card-body">
+          <DefinitionList
+            items={[
+              ["Description", l.description || "—"],
+              [
+                "Recipients",
+                <a href={withQuery("/recipients", { list: l.id })}>
+                  {l.member_count.toLocaleString("en-US")}
+                </a>,
+              ],
+              [
+                "Signup form",
+                l.signup_enabled ? (
+                  <a href={`/subscribe/${l.slug}`}>{formUrl}</a>
+                ) : (
+                  "Off: turn it on in Edit to let people subscribe themselves."
+                ),
+              ],
+              ["Created", formatInZone(l.created_at, zone)],
+            ]}
+          />
+        </div>
+      </div>
+      {l.signup_enabled === 1 && (
+        <div class="card mb-3">
+          <div class="card-body">
+            <h2 class="h6">Embed the form on your site</h2>
+            <p class="small text-body-secondary">
+              Plain HTML, no script. Submitting shows the confirmation step on PostPilot's page.
+            </p>
+            <label class="visually-hidden" for="snippet">
+              HTML snippet
+            </label>
+            <textarea id="snippet" class="form-control font-monospace small" rows={6} readOnly>
+              {snippet}
+            </textarea>
+          </div>
+        </div>
+      )}
+      <a href="/lists">
+        <i class="bi bi-arrow-left" aria-hidden="true" /> All lists
+      </a>
+    </>,
+  );
+}
+
+function deletePage(ctx: ViewContext, l: ListRow, mailings: { id: number; name: string }[]) {
+  return renderPage(
+    ctx,
+    `Delete ${l.name}`,
+    <>
+      <PageHeader title={`Delete ${l.name}?`} />
+      <ConfirmForm
+        csrfToken={ctx.csrfToken}
+        action={`/lists/${l.id}/delete`}
+        cancelHref={`/lists/${l.id}`}
+        button="Delete list"
+      >
+        <p class="mb-2">
+          The list is deleted; its {l.member_count.toLocaleString("en-US")} recipients stay, in no list.
+        </p>
+        {mailings.length > 0 && (
+          <p class="mb-0">
+            {mailings.length === 1 ? "This mailing uses" : `These ${mailings.length} mailings use`} it and
+            will no longer include or exclude it: {mailings.map((m) => m.name).join(", ")}.
+          </p>
+        )}
+      </ConfirmForm>
+    </>,
+  );
+}
+
+const listForm = (l: List): FormState => ({
+  values: {
+    name: l.name,
+    description: l.description,
+    signup_enabled: l.signup_enabled ? "on" : "",
+    signup_ask_name: l.signup_ask_name ? "on" : "",
+    signup_fields: (JSON.parse(l.signup_fields) as string[]).join(","),
+    signup_redirect_url: l.signup_redirect_url ?? "",
+  },
+  errors: {},
+});
+
+export function listRoutes(app: FastifyInstance, services: Services): void {
+  const { lists } = services;
+  // The custom fields a signup form can ask for (none until custom fields exist).
+  const fieldsOf = async (_user: Actor): Promise<{ key: string; label: string }[]> => [];
+
+  app.get("/lists", async (req, reply) => {
+    const user = requireUser(req);
+    return sendPage(reply, indexPage(viewContext(req, reply), await lists.list(user, req.query)));
+  });
+
+  app.get("/lists/new", async (req, reply) => {
+    const user = requireUser(req);
+    return sendPage(reply, formPage(viewContext(req, reply), emptyForm, await fieldsOf(user)));
+  });
+
+  app.post("/lists/new", async (req, reply) => {
+    const user = requireUser(req);
+    return handleForm(
+      req,
+      reply,
+      async () => {
+        const l = await lists.create(user, formBody(req));
+        return redirectWith(reply, `/lists/${l.id}`, "success", `List “${l.name}” created.`);
+      },
+      async (form) => formPage(viewContext(req, reply), form, await fieldsOf(user)),
+    );
+  });
+
+  app.get("/lists/:id", async (req, reply) => {
+    const user = requireUser(req);
+    const l = await lists.get(user, idParam(req.params));
+    const origin = requestOrigin(req);
+    return sendPage(reply, detailPage(viewContext(req, reply), l, user.time_zone, origin));
+  });
+
+  app.get("/lists/:id/edit", async (req, reply) => {
+    const user = requireUser(req);
+    const l = await lists.get(user, idParam(req.params));
+    return sendPage(reply, formPage(viewContext(req, reply), listForm(l), await fieldsOf(user), l));
+  });
+
+  app.post("/lists/:id/edit", async (req, reply) => {
+    const user = requireUser(req);
+    const l = await lists.get(user, idParam(req.params));
+    return handleForm(
+      req,
+      reply,
+      async () => {
+        const updated = await lists.update(user, l.id, formBody(req));
+        return redirectWith(reply, `/lists/${l.id}`, "success", `List “${updated.name}” saved.`);
+      },
+      async (form) => formPage(viewContext(req, reply), form, await fieldsOf(user), l),
+    );
+  });
+
+  app.get("/lists/:id/delete", async (req, reply) => {
+    const user = requireUser(req);
+    const l = await lists.get(user, idParam(req.params));
+    const mailings = await lists.mailingsUsing(user, l.id);
+    return sendPage(reply, deletePage(viewContext(req, reply), l, mailings));
+  });
+
+  app.post("/lists/:id/delete", async (req, reply) => {
+    const user = requireUser(req);
+    const l = await lists.get(user, idParam(req.params));
+    await lists.delete(user, l.id);
+    return redirectWith(reply, "/lists", "success", `List “${l.name}” deleted.`);
+  });
+}
