@@ -16,8 +16,6 @@ import type { ImportProblem } from "./import/import.service.js";
 export const MAX_IMPORT_BYTES = 50 * 1024 * 1024;
 const MB = MAX_IMPORT_BYTES / 1024 / 1024;
 
-type ImportService = Services["recipientImport"];
-
 /** The upload's file part, found by reading the form's fields up to it (see readUpload). */
 const uploads = new WeakMap<FastifyRequest, MultipartFile | undefined>();
 
@@ -95,7 +93,14 @@ function ProgressBox({ job, pollKey }: { job?: RecipientImport; pollKey?: string
   );
 }
 
-function formPage(ctx: ViewContext, form: FormState, key: string, recent: RecipientImport[], zone: string) {
+function formPage(
+  ctx: ViewContext,
+  form: FormState,
+  key: string,
+  recent: RecipientImport[],
+  zone: string,
+  lists: { id: number; name: string }[],
+) {
   const error = form.errors.file;
   return renderPage(
     ctx,
@@ -144,6 +149,22 @@ function formPage(ctx: ViewContext, form: FormState, key: string, recent: Recipi
                 this, rows whose email you already have are skipped.
               </div>
             </div>
+            {lists.length > 0 && (
+              <div class="mb-3">
+                <label class="form-label" for="f-list_id">
+                  Put every row in a list (optional)
+                </label>
+                <select id="f-list_id" name="list_id" class="form-select">
+                  <option value="">No list</option>
+                  {lists.map((l) => (
+                    <option value={String(l.id)} selected={form.values.list_id === String(l.id)}>
+                      {l.name}
+                    </option>
+                  ))}
+                </select>
+                <div class="form-text">Rows whose email you already have are put in the list too.</div>
+              </div>
+            )}
             <div class="mb-3">
               <label class="form-label" for="f-file">
                 CSV file
@@ -310,15 +331,16 @@ function resultPage(ctx: ViewContext, job: RecipientImport, problems: ImportProb
 async function showForm(
   req: FastifyRequest,
   reply: FastifyReply,
-  imports: ImportService,
+  services: Services,
   form: FormState,
   status = 200,
 ): Promise<FastifyReply> {
   const user = requireUser(req);
-  const recent = await imports.recent(user);
+  const imports = services.recipientImport;
+  const [recent, lists] = await Promise.all([imports.recent(user), services.lists.all(user)]);
   return sendPage(
     reply,
-    formPage(viewContext(req, reply), form, imports.newKey(), recent, user.time_zone),
+    formPage(viewContext(req, reply), form, imports.newKey(), recent, user.time_zone, lists),
     status,
   );
 }
@@ -332,23 +354,30 @@ export function recipientImportRoutes(app: FastifyInstance, services: Services):
   const imports = services.recipientImport;
 
   app.get("/recipients/import", async (req, reply) =>
-    showForm(req, reply, imports, { values: {}, errors: {} }),
+    showForm(req, reply, services, { values: {}, errors: {} }),
   );
 
   app.post("/recipients/import", { preValidation: readUpload }, async (req, reply) => {
     const user = requireUser(req);
     const body = (req.body ?? {}) as Record<string, string>;
-    const values = { update_existing: body.update_existing };
+    const values = { update_existing: body.update_existing, list_id: body.list_id };
+    const listId = /^\d{1,9}$/.test(body.list_id ?? "") ? Number(body.list_id) : undefined;
     const file = uploads.get(req);
     if (!file?.filename) {
       file?.file.resume();
-      return showForm(req, reply, imports, { values, errors: { file: "Choose a CSV file to import." } }, 422);
+      return showForm(
+        req,
+        reply,
+        services,
+        { values, errors: { file: "Choose a CSV file to import." } },
+        422,
+      );
     }
     const length = Number(req.headers["content-length"]);
     if (length > MAX_IMPORT_BYTES + 64 * 1024) {
       file.file.resume();
       const errors = { file: `The file is larger than ${MB} MB. Split it into smaller files.` };
-      return showForm(req, reply, imports, { values, errors }, 413);
+      return showForm(req, reply, services, { values, errors }, 413);
     }
     const job = await imports.importUpload(
       user,
@@ -356,6 +385,7 @@ export function recipientImportRoutes(app: FastifyInstance, services: Services):
         key: body.key ?? "",
         fileName: file.filename.slice(0, 255),
         updateExisting: body.update_existing === "on",
+        listId,
         bytesTotal: Number.isFinite(length) && length > 0 ? length : null,
       },
       fileBytes(file),

@@ -286,6 +286,7 @@ function detailPage(
   mailings: { id: number; name: string }[],
   zone: string,
   suppression: Suppression | undefined,
+  lists: ListOption[],
 ) {
   return renderPage(
     ctx,
@@ -324,6 +325,17 @@ function detailPage(
                 ) : (
                   "No: mailings send to this address."
                 ),
+              ],
+              [
+                "Lists",
+                lists.length === 0
+                  ? "In no list."
+                  : lists.map((l, i) => (
+                      <>
+                        {i > 0 && ", "}
+                        <a href={`/lists/${l.id}`}>{l.name}</a>
+                      </>
+                    )),
               ],
               ["Added", formatInZone(r.created_at, zone)],
               ["Updated", formatInZone(r.updated_at, zone)],
@@ -414,7 +426,11 @@ export function recipientRoutes(app: FastifyInstance, services: Services): void 
     const r = await recipients.get(user, idParam(req.params));
     const mailings = await recipients.mailingsOf(user, r.id);
     const suppression = await services.suppressions.statusOf(user, r.email);
-    return sendPage(reply, detailPage(viewContext(req, reply), r, mailings, user.time_zone, suppression));
+    const lists = await services.lists.listsOf(user, r.id);
+    return sendPage(
+      reply,
+      detailPage(viewContext(req, reply), r, mailings, user.time_zone, suppression, lists),
+    );
   });
 
   app.get("/recipients/:id/edit", async (req, reply) => {

@@ -179,3 +179,30 @@ describe(RecipientImportService.name, () => {
     expect(strip(await recipientsOf(database, other))).toEqual(strip(await recipientsOf(database, owner)));
   });
 });
+
+describe("RecipientImportService into a list", () => {
+  it("puts every valid row, new or already a recipient, in the chosen list; another user's list imports nothing", async () => {
+    const { database, sut, recipients, owner, other } = await setup();
+    const { ListsService } = await import("../../src/lists/lists.service.js");
+    const lists = new ListsService(database);
+    const list = await lists.create(owner, { name: "Fair 2026" });
+    const theirs = await lists.create(other, { name: "Theirs" });
+    await recipients.create(owner, { email: "old@example.com" });
+    await recipients.create(owner, { email: "outside@example.com" });
+    const csv = "email,full name\nold@example.com,Old\nnew@example.com,New\nnot-an-email,Bad\n";
+    const summary = await sut.importCsv(owner, [csv], { listId: list.id });
+    expect(summary).toMatchObject({ added: 1, skipped: 1, invalid: 1, error: null });
+    const members = await database.db
+      .selectFrom("list_members")
+      .innerJoin("recipients", "recipients.id", "list_members.recipient_id")
+      .select("recipients.email")
+      .where("list_members.list_id", "=", list.id)
+      .orderBy("recipients.email")
+      .execute();
+    expect(members.map((m) => m.email)).toEqual(["new@example.com", "old@example.com"]);
+
+    const refused = await sut.importCsv(owner, ["email\nsneaky@example.com\n"], { listId: theirs.id });
+    expect(refused.error).toBe("The chosen list was not found: nothing was imported.");
+    expect((await recipientsOf(database, owner)).map((r) => r.email)).not.toContain("sneaky@example.com");
+  });
+});

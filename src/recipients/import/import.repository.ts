@@ -1,6 +1,6 @@
 /** SQL for recipient imports: a batch's rows in one multi-row insert, and the import's progress row. */
 
-import type { Updateable } from "kysely";
+import { sql, type Updateable } from "kysely";
 import type { Executor } from "../../db/database.js";
 import type { RecipientImport, RecipientImportTable } from "../../db/schema.js";
 import type { Actor } from "../../shared/actor.js";
@@ -70,6 +70,27 @@ export class RecipientImportRepository {
           ...(update.comment ? { comment: eb.ref("excluded.comment") } : {}),
         }));
       })
+      .execute();
+  }
+
+  /** Puts the actor's recipients with these addresses in a list (one INSERT … SELECT; members stay). */
+  async addToList(actor: Actor, listId: number, emails: string[], now: string): Promise<void> {
+    if (emails.length === 0) return;
+    await this.db
+      .insertInto("list_members")
+      .columns(["list_id", "recipient_id", "added_at"])
+      .expression(
+        this.db
+          .selectFrom("recipients")
+          .select([
+            sql.lit(listId).as("list_id"),
+            "recipients.id as recipient_id",
+            sql.val(now).as("added_at"),
+          ])
+          .where("owner_id", "=", actor.id)
+          .where("email_normalized", "in", emails),
+      )
+      .onConflict((oc) => oc.columns(["list_id", "recipient_id"]).doNothing())
       .execute();
   }
 

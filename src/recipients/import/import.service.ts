@@ -9,6 +9,7 @@ import { UsersRepository } from "../../accounts/users.repository.js";
 import type { Database } from "../../db/database.js";
 import { isUniqueViolation } from "../../db/database.js";
 import type { RecipientImport } from "../../db/schema.js";
+import { ListsRepository } from "../../lists/lists.repository.js";
 import type { Actor } from "../../shared/actor.js";
 import { ConflictError, NotFoundError } from "../../shared/errors.js";
 import { normalizeEmail } from "../../shared/fields.js";
@@ -42,6 +43,8 @@ export interface ImportSummary {
 
 export interface ImportOptions {
   updateExisting?: boolean;
+  /** One of the actor's lists: every valid row (new or already a recipient) is put in it. */
+  listId?: number | undefined;
   batchSize?: number;
   maxProblems?: number;
   /** Called after each batch commits (and once at the end), e.g. to show progress. */
@@ -58,6 +61,7 @@ const uploadSchema = z.object({
   fileName: z.string().max(255).catch(""),
   updateExisting: z.boolean(),
   bytesTotal: z.number().int().nonnegative().nullable(),
+  listId: z.number().int().positive().optional(),
 });
 
 type Pending = { line: number; row: ImportRow };
@@ -116,6 +120,12 @@ export class RecipientImportService {
     let problems: ImportProblem[] = [];
     let flushedAt = 0;
     let lastLine = 1;
+    if (
+      options.listId !== undefined &&
+      !(await new ListsRepository(this.database.db).findById(actor, options.listId))
+    ) {
+      return { ...summary, error: "The chosen list was not found: nothing was imported." };
+    }
 
     // While one batch is being written, the next one is read: one write in flight at a time, in order.
     let writing: Promise<void> = Promise.resolve();
@@ -127,12 +137,14 @@ export class RecipientImportService {
       problems = [];
       const update = options.updateExisting ?? false;
       flushedAt = summary.rows;
-      writing = this.writeBatch(actor, rows, columns!, update, summary, found).then(async () => {
-        // Problems found while reading this batch, merged with its existing-recipient duplicates in line order.
-        found.sort((a, b) => a.line - b.line);
-        for (const p of found) if (summary.problems.length < maxProblems) summary.problems.push(p);
-        await options.onProgress?.(summary);
-      });
+      writing = this.writeBatch(actor, rows, columns!, update, summary, found, options.listId).then(
+        async () => {
+          // Problems found while reading this batch, merged with its existing-recipient duplicates in line order.
+          found.sort((a, b) => a.line - b.line);
+          for (const p of found) if (summary.problems.length < maxProblems) summary.problems.push(p);
+          await options.onProgress?.(summary);
+        },
+      );
       writing.catch(() => {}); // awaited at the next flush or at the end
     };
     const finish = async () => {
@@ -209,6 +221,7 @@ export class RecipientImportService {
     updateExisting: boolean,
     summary: ImportSummary,
     problems: ImportProblem[],
+    listId: number | undefined,
   ): Promise<void> {
     if (batch.length === 0) return;
     const now = iso(this.clock.now());
@@ -228,6 +241,14 @@ export class RecipientImportService {
         now,
         update,
       );
+      if (listId !== undefined) {
+        await repo.addToList(
+          actor,
+          listId,
+          batch.map((b) => b.row.email_normalized),
+          now,
+        );
+      }
       return found;
     });
     await this.changed(actor.id);
@@ -251,7 +272,13 @@ export class RecipientImportService {
    */
   async importUpload(
     actor: Actor,
-    upload: { key: string; fileName: string; updateExisting: boolean; bytesTotal: number | null },
+    upload: {
+      key: string;
+      fileName: string;
+      updateExisting: boolean;
+      bytesTotal: number | null;
+      listId?: number | undefined;
+    },
     input: CsvSource,
   ): Promise<RecipientImport> {
     const data = parseInput(uploadSchema, upload);
@@ -281,6 +308,7 @@ export class RecipientImportService {
     try {
       const summary = await this.importCsv(actor, input, {
         updateExisting: data.updateExisting,
+        listId: data.listId,
         onProgress: (s) => repo.updateJob(actor, job.id, progress(s), iso(this.clock.now())),
       });
       const now = iso(this.clock.now());
