@@ -11,6 +11,7 @@ import { AccountLinksService } from "./accounts/account-links.service.js";
 import { AccountsService } from "./accounts/accounts.service.js";
 import { TokensService } from "./accounts/tokens.service.js";
 import { AdminService } from "./admin/admin.service.js";
+import { AudienceService } from "./audiences/audience.service.js";
 import { BlogService } from "./blog/blog.service.js";
 import { FileImageStore } from "./blog/images.js";
 import { type BounceOptions, BounceService } from "./bounces/bounces.service.js";
@@ -31,6 +32,7 @@ import { RecipientExportService } from "./recipients/export.js";
 import { RecipientImportService } from "./recipients/import/import.service.js";
 import { RecipientBulkService } from "./recipients/recipients.bulk.js";
 import { RecipientsService } from "./recipients/recipients.service.js";
+import { SegmentsService } from "./segments/segments.service.js";
 import { SendersService } from "./senders/senders.service.js";
 import { type Clock, systemClock } from "./shared/time.js";
 import { SuppressionImportService } from "./suppression/suppression.import.js";
@@ -48,6 +50,8 @@ export interface Services {
   recipientExport: RecipientExportService;
   recipientBulk: RecipientBulkService;
   lists: ListsService;
+  segments: SegmentsService;
+  audiences: AudienceService;
   messages: MessagesService;
   view: ViewService;
   layouts: LayoutsService;
@@ -130,6 +134,11 @@ export function createServices(database: Database, options: ServiceOptions = {})
     senders: new SendersService(database, clock, options.from),
     recipientBulk: new RecipientBulkService(database, clock, figuresChanged),
     lists: new ListsService(database, clock),
+    segments: new SegmentsService(database, clock),
+    audiences: new AudienceService(database, clock, async (ownerId) => {
+      options.mailingsChanged?.();
+      await figuresChanged(ownerId);
+    }),
     mailings: new MailingsService(database, clock, async (ownerId) => {
       options.mailingsChanged?.();
       await figuresChanged(ownerId);

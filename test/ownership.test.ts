@@ -15,6 +15,7 @@ type Fixture = {
   run: number;
   suppression: number;
   layout: number;
+  list: number;
 };
 
 /** What a request to each route would change if it were let through. */
@@ -65,6 +66,13 @@ const ID_ROUTES: Record<string, (f: Fixture) => Form> = {
   "POST /mailings/:id/enable": () => ({}),
   "GET /suppressions/:id/delete": () => ({}),
   "POST /suppressions/:id/delete": () => ({}),
+  "GET /mailings/:id/audience": () => ({}),
+  "POST /mailings/:id/audience": () => ({ all: "" }),
+  "GET /lists/:id": () => ({}),
+  "GET /lists/:id/edit": () => ({}),
+  "POST /lists/:id/edit": () => ({ name: "Stolen", description: "" }),
+  "GET /lists/:id/delete": () => ({}),
+  "POST /lists/:id/delete": () => ({}),
 };
 
 // Staff pages (users, blog posts, senders) hold no one's own data: test/admin, test/blog and test/senders
@@ -97,6 +105,8 @@ async function snapshot(database: Database) {
     deliveries: await db.selectFrom("deliveries").selectAll().orderBy("id").execute(),
     suppressions: await db.selectFrom("suppressions").selectAll().orderBy("id").execute(),
     layouts: await db.selectFrom("layouts").selectAll().orderBy("id").execute(),
+    lists: await db.selectFrom("lists").selectAll().orderBy("id").execute(),
+    audiences: await db.selectFrom("mailing_audiences").selectAll().orderBy("id").execute(),
   };
 }
 
@@ -148,7 +158,10 @@ async function ownerWithData(client: Client, who = "Owned"): Promise<Fixture> {
   );
   const suppressions = await client.get(`/suppressions?q=${who.toLowerCase()}`);
   const suppression = Number(/\/suppressions\/(\d+)\/delete/.exec(suppressions.body)?.[1]);
-  return { recipient, message, mailing, run, suppression, layout };
+  const list = idFromLocation(
+    await client.post("/lists/new", { name: `${who} list`, description: "" }, { from: "/lists/new" }),
+  );
+  return { recipient, message, mailing, run, suppression, layout, list };
 }
 
 const fill = (route: string, f: Fixture, id?: string) => {
@@ -163,7 +176,9 @@ const fill = (route: string, f: Fixture, id?: string) => {
           ? f.suppression
           : path.startsWith("/layouts")
             ? f.layout
-            : f.mailing;
+            : path.startsWith("/lists")
+              ? f.list
+              : f.mailing;
   return path.replace(":id", id ?? String(own));
 };
 

@@ -1,9 +1,10 @@
 /**
  * The scheduler's side of the database: which mailings are due, and creating a run with one delivery per
- * recipient in one transaction. Two schedulers cannot create the same run: the mailing's next_run_at is
+ * recipient of the mailing's audience (resolved at that instant) in one transaction. Two schedulers cannot create the same run: the mailing's next_run_at is
  * moved by compare-and-set in the same transaction, and (mailing_id, scheduled_for) is unique.
  */
 import { sql } from "kysely";
+import { audienceWhere, hasAudience, loadAudience } from "../audiences/audience.sql.js";
 import type { Database, Db } from "../db/database.js";
 import { isUniqueViolation } from "../db/database.js";
 import { KyselyDeliveryStore } from "./delivery.store.js";
@@ -44,14 +45,7 @@ export class KyselyRunsStore implements SchedulerStore {
       .where("users.blocked_at", "is", null)
       // Past its end, a mailing only gets an occurrence it missed by a little (the scheduler was late).
       .where((eb) => eb.or([eb("mailings.end_at", ">", nowIso), eb("mailings.next_run_at", ">", graceIso)]))
-      .where((eb) =>
-        eb.exists(
-          eb
-            .selectFrom("mailing_recipients")
-            .select("mailing_recipients.recipient_id")
-            .whereRef("mailing_recipients.mailing_id", "=", "mailings.id"),
-        ),
-      )
+      .where(hasAudience)
       .where((eb) =>
         eb.not(
           eb.exists(
@@ -149,6 +143,9 @@ export class KyselyRunsStore implements SchedulerStore {
           })
           .returningAll()
           .executeTakeFirstOrThrow();
+        // The audience is resolved now, in this transaction: whoever is in its lists and segments (and
+        // picked, and not excluded) at this instant gets a delivery (see audiences/audience.sql.ts).
+        const audience = await loadAudience(tx, input.mailingId, mailing.owner_id);
         const inserted = await tx
           .insertInto("deliveries")
           .columns([
@@ -164,8 +161,7 @@ export class KyselyRunsStore implements SchedulerStore {
           ])
           .expression((eb) =>
             eb
-              .selectFrom("mailing_recipients")
-              .innerJoin("recipients", "recipients.id", "mailing_recipients.recipient_id")
+              .selectFrom("recipients")
               // Suppressed addresses get a delivery that is never sent, with the reason, so the run's
               // report counts them (suppressions_owner_email_uq; the worker checks again when it claims).
               .leftJoin("suppressions", (join) =>
@@ -173,7 +169,7 @@ export class KyselyRunsStore implements SchedulerStore {
                   .on("suppressions.owner_id", "=", mailing.owner_id)
                   .onRef("suppressions.email_normalized", "=", "recipients.email_normalized"),
               )
-              .where("mailing_recipients.mailing_id", "=", input.mailingId)
+              .where(audienceWhere(audience, input.now))
               .select([
                 sql.lit(run.id).as("run_id"),
                 "recipients.id",
@@ -236,14 +232,7 @@ export class KyselyRunsStore implements SchedulerStore {
           eb("next_run_at", "is", null),
           eb("next_run_at", "<=", graceIso),
           eb("disabled_at", "is not", null),
-          eb.not(
-            eb.exists(
-              eb
-                .selectFrom("mailing_recipients")
-                .select("mailing_recipients.recipient_id")
-                .whereRef("mailing_recipients.mailing_id", "=", "mailings.id"),
-            ),
-          ),
+          eb.not(hasAudience(eb)),
         ]),
       )
       .where((eb) =>

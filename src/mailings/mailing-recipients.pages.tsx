@@ -21,6 +21,7 @@ import type { MailingRow } from "./mailings.repository.js";
 type MembersResult = Awaited<ReturnType<Services["mailings"]["members"]>>;
 
 function membersPage(ctx: ViewContext, m: MailingRow, result: MembersResult, error?: string) {
+  const picked = result.picked;
   const { query } = result;
   const path = `/mailings/${m.id}/recipients`;
   const tabs: { show: "all" | "in" | "out"; label: string }[] = [
@@ -38,7 +39,9 @@ function membersPage(ctx: ViewContext, m: MailingRow, result: MembersResult, err
         </a>
       </PageHeader>
       <p>
-        <strong>{m.recipient_count.toLocaleString("en-US")}</strong> recipients are in this mailing.
+        <strong>{picked.toLocaleString("en-US")}</strong> recipients are individually picked for this mailing.
+        Its lists, segments and exclusions are on <a href={`/mailings/${m.id}/audience`}>its audience page</a>
+        .
       </p>
       {error && (
         <div class="alert alert-danger" role="alert">

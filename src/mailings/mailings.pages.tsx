@@ -3,6 +3,7 @@ import type { FastifyInstance } from "fastify";
 import { DateTime } from "luxon";
 import type { ComponentChildren } from "preact";
 import { MailingToggle } from "../admin/admin.pages.js";
+import { AudienceSummary } from "../audiences/audience.pages.js";
 import type { Services } from "../container.js";
 import type { Mailing, MailingStatus, Sender } from "../db/schema.js";
 import type { RunView } from "../delivery/delivery.service.js";
@@ -326,8 +327,8 @@ function detailPage(
         )}
         {!foreign && (
           <>
-            <a class="btn btn-outline-primary" href={`/mailings/${m.id}/recipients`}>
-              <i class="bi bi-people" aria-hidden="true" /> Recipients
+            <a class="btn btn-outline-primary" href={`/mailings/${m.id}/audience`}>
+              <i class="bi bi-people" aria-hidden="true" /> Audience
             </a>
             <a class="btn btn-outline-primary" href={`/mailings/${m.id}/edit`}>
               <i class="bi bi-pencil" aria-hidden="true" /> Edit
@@ -353,7 +354,7 @@ function detailPage(
       {m.recipient_count === 0 && (
         <div class="alert alert-warning">
           This mailing has no recipients, so nothing will be sent.{" "}
-          <a href={`/mailings/${m.id}/recipients`}>Add recipients</a>.
+          <a href={`/mailings/${m.id}/audience`}>Choose its audience</a>.
         </div>
       )}
       <div class="row g-4">
@@ -379,16 +380,7 @@ function detailPage(
                     ),
                   ],
                   ["From", sender],
-                  [
-                    "Recipients",
-                    foreign ? (
-                      m.recipient_count.toLocaleString("en-US")
-                    ) : (
-                      <a href={`/mailings/${m.id}/recipients?show=in`}>
-                        {m.recipient_count.toLocaleString("en-US")}
-                      </a>
-                    ),
-                  ],
+                  ["Recipients", <AudienceSummary mailing={m} foreign={foreign} />],
                   ["Repeats", PERIODICITY_LABELS[m.periodicity]],
                   ["First send", formatInZone(m.first_send_at, zone)],
                   ["End", formatInZone(m.end_at, zone)],

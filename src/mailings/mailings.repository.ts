@@ -1,5 +1,6 @@
 /** SQL for mailings and their recipients. Every method takes the acting user. */
 import { sql } from "kysely";
+import { AudienceRepository } from "../audiences/audience.repository.js";
 import type { Executor } from "../db/database.js";
 import type { Mailing, MailingUpdate, NewMailing, Recipient } from "../db/schema.js";
 import type { Actor } from "../shared/actor.js";
@@ -50,7 +51,7 @@ export class MailingsRepository {
       .$if(query.q !== "", (qb) => qb.where(filter(query.q)))
       .select((eb) => eb.fn.countAll<number>().as("n"))
       .executeTakeFirstOrThrow();
-    return { items: items.map(numberCounts), total: Number(total.n) };
+    return { items: await this.estimated(items.map(numberCounts)), total: Number(total.n) };
   }
 
   /** Every user's mailings with their owner's email (no owner filter): only for staff and the operator. */
@@ -76,7 +77,7 @@ export class MailingsRepository {
       .$if(ownerEmail !== null, (qb) => qb.where("users.email_normalized", "=", ownerEmail!))
       .orderBy("mailings.id")
       .execute();
-    return rows.map(numberCounts);
+    return this.estimated(rows.map(numberCounts));
   }
 
   async latest(actor: Actor, limit: number): Promise<MailingRow[]> {
@@ -85,18 +86,55 @@ export class MailingsRepository {
       .orderBy("mailings.id", "desc")
       .limit(limit)
       .execute();
-    return rows.map(numberCounts);
+    return this.estimated(rows.map(numberCounts));
   }
 
   /** Any user's mailing with its owner's email: for managers' and admins' read-only view. */
   async findAnyById(id: number): Promise<(MailingRow & { owner_email: string }) | undefined> {
     const row = await this.withOwner().where("mailings.id", "=", id).executeTakeFirst();
-    return row ? numberCounts(row) : undefined;
+    return row ? (await this.estimated([numberCounts(row)]))[0] : undefined;
   }
 
   async findById(actor: Actor, id: number): Promise<MailingRow | undefined> {
     const row = await this.withDetails(actor).where("mailings.id", "=", id).executeTakeFirst();
-    return row ? numberCounts(row) : undefined;
+    return row ? (await this.estimated([numberCounts(row)]))[0] : undefined;
+  }
+
+  /**
+   * recipient_count is the individually picked recipients' count, unless the mailing has a live audience
+   * (everyone, lists, segments, exclusions): then it is how many that audience has now ("about N now"),
+   * counted with run creation's own expression. One count per such mailing, on pages of at most 100.
+   */
+  private async estimated<T extends MailingRow>(rows: T[]): Promise<T[]> {
+    const audiences = new AudienceRepository(this.db);
+    const live = await audiences.liveMailings(rows.map((r) => r.id));
+    if (live.size === 0) return rows;
+    const now = new Date();
+    return Promise.all(
+      rows.map(async (r) =>
+        live.has(r.id) ? { ...r, recipient_count: (await audiences.count(r.id, r.owner_id, now)).total } : r,
+      ),
+    );
+  }
+
+  /** The bare row (no counts): for checks that the mailing is the actor's. */
+  findOwned(actor: Actor, id: number): Promise<Pick<Mailing, "id" | "name" | "owner_id"> | undefined> {
+    return this.db
+      .selectFrom("mailings")
+      .select(["id", "name", "owner_id"])
+      .where("id", "=", id)
+      .where("owner_id", "=", actor.id)
+      .executeTakeFirst();
+  }
+
+  /** How many recipients are individually picked (over mailing_recipients_pk). */
+  async pickedCount(mailingId: number): Promise<number> {
+    const row = await this.db
+      .selectFrom("mailing_recipients")
+      .where("mailing_id", "=", mailingId)
+      .select((eb) => eb.fn.countAll<number>().as("n"))
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
   }
 
   insert(actor: Actor, mailing: Omit<NewMailing, "owner_id">): Promise<Mailing> {

@@ -3,6 +3,8 @@
  * This service keeps the row consistent (owned message, status, next planned run); the scheduler in
  * delivery/ does the sending.
  */
+import { AudienceRepository } from "../audiences/audience.repository.js";
+import { NO_AUDIENCE } from "../audiences/audience.schemas.js";
 import type { Database } from "../db/database.js";
 import type { Mailing } from "../db/schema.js";
 import { initialNextRun } from "../delivery/schedule.js";
@@ -99,12 +101,12 @@ export class MailingsService {
         created_at: iso(now),
         updated_at: iso(now),
       });
-      if (initial.recipient_mode !== "none") {
-        await new MailingsRepository(tx).addMatching(
-          actor,
-          row.id,
-          initial.recipient_mode === "all" ? "" : initial.recipient_q,
-        );
+      // "All my recipients" is live: each run reaches everyone the owner has then. "Matching" picks the
+      // recipients that match now, individually.
+      if (initial.recipient_mode === "all") {
+        await new AudienceRepository(tx).replace(row.id, { ...NO_AUDIENCE, all: true });
+      } else if (initial.recipient_mode === "matching") {
+        await new MailingsRepository(tx).addMatching(actor, row.id, initial.recipient_q);
       }
       return row;
     });
@@ -143,11 +145,14 @@ export class MailingsService {
     actor: Actor,
     id: number,
     rawQuery: unknown,
-  ): Promise<Page<MemberRow> & { query: MemberQuery }> {
+  ): Promise<Page<MemberRow> & { query: MemberQuery; picked: number }> {
     await this.get(actor, id);
     const query = memberQuery.parse(rawQuery ?? {});
-    const { items, total } = await this.mailings.members(actor, id, query);
-    return { ...pageOf(items, total, query.page), query };
+    const [{ items, total }, picked] = await Promise.all([
+      this.mailings.members(actor, id, query),
+      this.mailings.pickedCount(id),
+    ]);
+    return { ...pageOf(items, total, query.page), query, picked };
   }
 
   /** Adds or removes recipients: the checked ones, or all of the owner's recipients matching a search. */

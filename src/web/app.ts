@@ -20,6 +20,7 @@ import { auditRoutes } from "../admin/audit.pages.js";
 import { isBearerApiRequest } from "../api/auth.js";
 import { BOUNCE_WEBHOOK_ROUTE } from "../api/bounces.api.js";
 import { apiPlugin } from "../api/index.js";
+import { audienceRoutes } from "../audiences/audience.pages.js";
 import { blogAdminRoutes } from "../blog/blog.admin.pages.js";
 import { blogRoutes } from "../blog/blog.pages.js";
 import type { Services } from "../container.js";
@@ -157,6 +158,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(async (scope) => layoutRoutes(scope, services));
   await app.register(async (scope) => mailingRoutes(scope, services));
   await app.register(async (scope) => mailingRecipientRoutes(scope, services));
+  await app.register(async (scope) => audienceRoutes(scope, services));
   await app.register(async (scope) => deliveryRoutes(scope, services));
   await app.register(async (scope) => reportRoutes(scope, services));
   await app.register(async (scope) => outboxRoutes(scope, services));
