@@ -20,6 +20,7 @@ import { VerpTokens } from "./bounces/verp.js";
 import type { Cache } from "./cache/cache.js";
 import { MemoryCache } from "./cache/memory.cache.js";
 import type { Config } from "./config.js";
+import { CustomFieldsService } from "./custom-fields/custom-fields.service.js";
 import { DashboardService } from "./dashboard/dashboard.service.js";
 import { Database } from "./db/database.js";
 import { DeliveryService } from "./delivery/delivery.service.js";
@@ -50,6 +51,7 @@ export interface Services {
   recipientExport: RecipientExportService;
   recipientBulk: RecipientBulkService;
   lists: ListsService;
+  fields: CustomFieldsService;
   segments: SegmentsService;
   audiences: AudienceService;
   messages: MessagesService;
@@ -134,6 +136,7 @@ export function createServices(database: Database, options: ServiceOptions = {})
     senders: new SendersService(database, clock, options.from),
     recipientBulk: new RecipientBulkService(database, clock, figuresChanged),
     lists: new ListsService(database, clock),
+    fields: new CustomFieldsService(database, clock),
     segments: new SegmentsService(database, clock),
     audiences: new AudienceService(database, clock, async (ownerId) => {
       options.mailingsChanged?.();

@@ -16,6 +16,7 @@ type Fixture = {
   suppression: number;
   layout: number;
   list: number;
+  field: number;
 };
 
 /** What a request to each route would change if it were let through. */
@@ -73,6 +74,8 @@ const ID_ROUTES: Record<string, (f: Fixture) => Form> = {
   "POST /lists/:id/edit": () => ({ name: "Stolen", description: "" }),
   "GET /lists/:id/delete": () => ({}),
   "POST /lists/:id/delete": () => ({}),
+  "GET /fields/:id/delete": () => ({}),
+  "POST /fields/:id/delete": () => ({}),
 };
 
 // Staff pages (users, blog posts, senders) hold no one's own data: test/admin, test/blog and test/senders
@@ -107,6 +110,7 @@ async function snapshot(database: Database) {
     layouts: await db.selectFrom("layouts").selectAll().orderBy("id").execute(),
     lists: await db.selectFrom("lists").selectAll().orderBy("id").execute(),
     audiences: await db.selectFrom("mailing_audiences").selectAll().orderBy("id").execute(),
+    fields: await db.selectFrom("custom_fields").selectAll().orderBy("id").execute(),
   };
 }
 
@@ -161,7 +165,14 @@ async function ownerWithData(client: Client, who = "Owned"): Promise<Fixture> {
   const list = idFromLocation(
     await client.post("/lists/new", { name: `${who} list`, description: "" }, { from: "/lists/new" }),
   );
-  return { recipient, message, mailing, run, suppression, layout, list };
+  await client.post(
+    "/fields",
+    { label: `${who} field`, key: `${who.toLowerCase()}_key`, type: "text" },
+    { from: "/fields" },
+  );
+  const fields = await client.get("/fields");
+  const field = Number(/\/fields\/(\d+)\/delete/.exec(fields.body)?.[1]);
+  return { recipient, message, mailing, run, suppression, layout, list, field };
 }
 
 const fill = (route: string, f: Fixture, id?: string) => {
@@ -178,7 +189,9 @@ const fill = (route: string, f: Fixture, id?: string) => {
             ? f.layout
             : path.startsWith("/lists")
               ? f.list
-              : f.mailing;
+              : path.startsWith("/fields")
+                ? f.field
+                : f.mailing;
   return path.replace(":id", id ?? String(own));
 };
 

@@ -297,8 +297,8 @@ const listForm = (l: List): FormState => ({
 
 export function listRoutes(app: FastifyInstance, services: Services): void {
   const { lists } = services;
-  // The custom fields a signup form can ask for (none until custom fields exist).
-  const fieldsOf = async (_user: Actor): Promise<{ key: string; label: string }[]> => [];
+  // The custom fields a signup form can ask for.
+  const fieldsOf = (user: Actor) => services.fields.all(user);
 
   app.get("/lists", async (req, reply) => {
     const user = requireUser(req);

@@ -3,7 +3,10 @@
  * reads back. Cells a spreadsheet would run as formulas get a leading quote (the import takes it off).
  */
 import { Readable } from "node:stream";
+import { CustomFieldsRepository } from "../custom-fields/custom-fields.repository.js";
+import { valuesFor } from "../custom-fields/custom-fields.service.js";
 import type { Database } from "../db/database.js";
+import type { Recipient } from "../db/schema.js";
 import type { Actor } from "../shared/actor.js";
 import { escapeFormula } from "./import/columns.js";
 import { RecipientsRepository } from "./recipients.repository.js";
@@ -31,7 +34,7 @@ export const csvLine = (cells: readonly string[]) => `${cells.map(csvCell).join(
 export class RecipientExportService {
   private readonly recipients: RecipientsRepository;
 
-  constructor(database: Database) {
+  constructor(private readonly database: Database) {
     this.recipients = new RecipientsRepository(database.db);
   }
 
@@ -42,12 +45,39 @@ export class RecipientExportService {
 
   /** The actor's recipients as CSV text chunks (one per page). `bom` helps spreadsheets see UTF-8. */
   async *csv(actor: Actor, options: ExportOptions = {}): AsyncGenerator<string> {
-    yield `${options.bom ? "\uFEFF" : ""}${csvLine(EXPORT_HEADER)}`;
+    // Custom fields follow, one column per key (the import reads them back by the same names).
+    const fields = await new CustomFieldsRepository(this.database.db).all(actor);
+    yield `${options.bom ? "\uFEFF" : ""}${csvLine([...EXPORT_HEADER, ...fields.map((f) => f.key)])}`;
+    const lines = async (page: Recipient[]) => {
+      const values =
+        fields.length > 0
+          ? await valuesFor(
+              this.database,
+              actor,
+              page.map((r) => r.id),
+            )
+          : undefined;
+      return page
+        .map((r) => {
+          const v = values?.get(r.id) ?? {};
+          const cells = fields.map((f) => {
+            const value = v[f.key];
+            return value === undefined
+              ? ""
+              : typeof value === "boolean"
+                ? value
+                  ? "yes"
+                  : "no"
+                : String(value);
+          });
+          return csvLine([r.email, r.full_name, r.comment, ...cells]);
+        })
+        .join("");
+    };
     if (options.ids) {
       const ids = [...new Set(options.ids)].sort((a, b) => a - b);
       for (let i = 0; i < ids.length; i += PAGE) {
-        const page = await this.recipients.byIds(actor, ids.slice(i, i + PAGE));
-        yield page.map((r) => csvLine([r.email, r.full_name, r.comment])).join("");
+        yield await lines(await this.recipients.byIds(actor, ids.slice(i, i + PAGE)));
       }
       return;
     }
@@ -55,7 +85,7 @@ export class RecipientExportService {
     for (;;) {
       const page = await this.recipients.listAfter(actor, afterId, PAGE, options.filter);
       if (page.length === 0) return;
-      yield page.map((r) => csvLine([r.email, r.full_name, r.comment])).join("");
+      yield await lines(page);
       afterId = page.at(-1)!.id;
     }
   }

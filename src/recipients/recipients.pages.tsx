@@ -1,7 +1,9 @@
 /** Recipient pages: list (search, sort, pages), detail, create, edit, delete with confirmation. */
 import type { FastifyInstance } from "fastify";
 import type { Services } from "../container.js";
-import type { Recipient, Suppression } from "../db/schema.js";
+import type { FieldValues } from "../custom-fields/custom-fields.service.js";
+import { CustomFieldInputs, displayValue, fieldFormValues } from "../custom-fields/custom-fields.views.js";
+import type { CustomField, Recipient, Suppression } from "../db/schema.js";
 import { LIMITS } from "../shared/fields.js";
 import { formatInZone } from "../shared/time.js";
 import { REASON_LABELS, SOURCE_LABELS } from "../suppression/suppression.words.js";
@@ -45,6 +47,9 @@ function listPage(ctx: ViewContext, result: ListResult, zone: string, lists: Lis
     "Recipients",
     <>
       <PageHeader title={inList ? `Recipients in ${inList.name}` : "Recipients"}>
+        <a class="btn btn-outline-secondary" href="/fields">
+          <i class="bi bi-input-cursor-text" aria-hidden="true" /> Custom fields
+        </a>
         <a class="btn btn-outline-secondary" href="/recipients/import">
           <i class="bi bi-upload" aria-hidden="true" /> Import CSV
         </a>
@@ -239,7 +244,7 @@ function BulkBar({
   );
 }
 
-function formPage(ctx: ViewContext, form: FormState, recipient?: Recipient) {
+function formPage(ctx: ViewContext, form: FormState, fields: CustomField[], recipient?: Recipient) {
   const title = recipient ? `Edit ${recipient.email}` : "New recipient";
   const action = recipient ? `/recipients/${recipient.id}/edit` : "/recipients/new";
   return renderPage(
@@ -262,6 +267,7 @@ function formPage(ctx: ViewContext, form: FormState, recipient?: Recipient) {
               rows={3}
               help="Only you see this."
             />
+            <CustomFieldInputs form={form} fields={fields} />
             <div class="d-flex gap-2">
               <button type="submit" class="btn btn-primary">
                 {recipient ? "Save changes" : "Add recipient"}
@@ -287,6 +293,7 @@ function detailPage(
   zone: string,
   suppression: Suppression | undefined,
   lists: ListOption[],
+  fields: { label: string; value: string }[],
 ) {
   return renderPage(
     ctx,
@@ -307,6 +314,7 @@ function detailPage(
               ["Email", r.email],
               ["Full name", r.full_name || "—"],
               ["Comment", r.comment || "—"],
+              ...fields.map((f): [string, string] => [f.label, f.value]),
               [
                 "Suppressed",
                 suppression ? (
@@ -389,8 +397,8 @@ function deletePage(ctx: ViewContext, r: Recipient, mailings: { id: number; name
   );
 }
 
-const recipientForm = (r: Recipient): FormState => ({
-  values: { email: r.email, full_name: r.full_name, comment: r.comment },
+const recipientForm = (r: Recipient, values: FieldValues): FormState => ({
+  values: { email: r.email, full_name: r.full_name, comment: r.comment, ...fieldFormValues(values) },
   errors: {},
 });
 
@@ -404,8 +412,8 @@ export function recipientRoutes(app: FastifyInstance, services: Services): void 
   });
 
   app.get("/recipients/new", async (req, reply) => {
-    requireUser(req);
-    return sendPage(reply, formPage(viewContext(req, reply), emptyForm));
+    const user = requireUser(req);
+    return sendPage(reply, formPage(viewContext(req, reply), emptyForm, await services.fields.all(user)));
   });
 
   app.post("/recipients/new", async (req, reply) => {
@@ -417,7 +425,7 @@ export function recipientRoutes(app: FastifyInstance, services: Services): void 
         const r = await recipients.create(user, formBody(req));
         return redirectWith(reply, `/recipients/${r.id}`, "success", `Recipient ${r.email} added.`);
       },
-      (form) => formPage(viewContext(req, reply), form),
+      async (form) => formPage(viewContext(req, reply), form, await services.fields.all(user)),
     );
   });
 
@@ -427,16 +435,28 @@ export function recipientRoutes(app: FastifyInstance, services: Services): void 
     const mailings = await recipients.mailingsOf(user, r.id);
     const suppression = await services.suppressions.statusOf(user, r.email);
     const lists = await services.lists.listsOf(user, r.id);
+    const [fields, values] = await Promise.all([
+      services.fields.all(user),
+      services.fields.valuesFor(user, [r.id]),
+    ]);
+    const shown = fields.map((f) => ({ label: f.label, value: displayValue(values.get(r.id)?.[f.key]) }));
     return sendPage(
       reply,
-      detailPage(viewContext(req, reply), r, mailings, user.time_zone, suppression, lists),
+      detailPage(viewContext(req, reply), r, mailings, user.time_zone, suppression, lists, shown),
     );
   });
 
   app.get("/recipients/:id/edit", async (req, reply) => {
     const user = requireUser(req);
     const r = await recipients.get(user, idParam(req.params));
-    return sendPage(reply, formPage(viewContext(req, reply), recipientForm(r), r));
+    const [fields, values] = await Promise.all([
+      services.fields.all(user),
+      services.fields.valuesFor(user, [r.id]),
+    ]);
+    return sendPage(
+      reply,
+      formPage(viewContext(req, reply), recipientForm(r, values.get(r.id) ?? {}), fields, r),
+    );
   });
 
   app.post("/recipients/:id/edit", async (req, reply) => {
@@ -449,7 +469,7 @@ export function recipientRoutes(app: FastifyInstance, services: Services): void 
         const updated = await recipients.update(user, r.id, formBody(req));
         return redirectWith(reply, `/recipients/${r.id}`, "success", `Recipient ${updated.email} saved.`);
       },
-      (form) => formPage(viewContext(req, reply), form, r),
+      async (form) => formPage(viewContext(req, reply), form, await services.fields.all(user), r),
     );
   });
 

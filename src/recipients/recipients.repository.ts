@@ -166,14 +166,46 @@ export class RecipientsRepository {
     return Number(result.numDeletedRows) > 0;
   }
 
-  /** The actor's mailings that include a recipient (shown before deleting it). */
+  /**
+   * The actor's mailings that include a recipient: picked individually, or through "everyone" or one of
+   * its lists (segments are not evaluated here: they are resolved at each run).
+   */
   mailingsOf(actor: Actor, recipientId: number): Promise<{ id: number; name: string }[]> {
     return this.db
-      .selectFrom("mailing_recipients")
-      .innerJoin("mailings", "mailings.id", "mailing_recipients.mailing_id")
+      .selectFrom("mailings")
       .select(["mailings.id", "mailings.name"])
-      .where("mailing_recipients.recipient_id", "=", recipientId)
       .where("mailings.owner_id", "=", actor.id)
+      .where((eb) =>
+        eb.or([
+          eb.exists(
+            eb
+              .selectFrom("mailing_recipients")
+              .select("mailing_recipients.recipient_id")
+              .whereRef("mailing_recipients.mailing_id", "=", "mailings.id")
+              .where("mailing_recipients.recipient_id", "=", recipientId),
+          ),
+          eb.exists(
+            eb
+              .selectFrom("mailing_audiences")
+              .select("mailing_audiences.id")
+              .whereRef("mailing_audiences.mailing_id", "=", "mailings.id")
+              .where("mailing_audiences.mode", "=", "include")
+              .where((a) =>
+                a.or([
+                  a("mailing_audiences.kind", "=", "all"),
+                  a(
+                    "mailing_audiences.list_id",
+                    "in",
+                    a
+                      .selectFrom("list_members")
+                      .select("list_members.list_id")
+                      .where("list_members.recipient_id", "=", recipientId),
+                  ),
+                ]),
+              ),
+          ),
+        ]),
+      )
       .orderBy("mailings.name")
       .execute();
   }

@@ -1,28 +1,39 @@
 /** Recipients: the people a user's mailings go to. Email is unique per owner, ignoring case and spaces. */
-import type { Database } from "../db/database.js";
+
+import { CustomFieldsRepository } from "../custom-fields/custom-fields.repository.js";
+import { CustomFieldsService, type ParsedFields } from "../custom-fields/custom-fields.service.js";
+import type { Database, Executor } from "../db/database.js";
 import { isUniqueViolation } from "../db/database.js";
 import type { Recipient } from "../db/schema.js";
 import type { Actor } from "../shared/actor.js";
-import { ConflictError, NotFoundError } from "../shared/errors.js";
+import { ConflictError, NotFoundError, ValidationError } from "../shared/errors.js";
 import { normalizeEmail } from "../shared/fields.js";
 import { type Page, pageOf } from "../shared/pagination.js";
 import { type Clock, iso, systemClock } from "../shared/time.js";
-import { parseInput } from "../shared/validation.js";
+import { fieldErrorsOf } from "../shared/validation.js";
 import { RecipientsRepository } from "./recipients.repository.js";
-import { recipientListQuery, recipientSchema } from "./recipients.schemas.js";
+import { type RecipientInput, recipientListQuery, recipientSchema } from "./recipients.schemas.js";
+
+function writeFields(db: Executor, recipientId: number, fields: ParsedFields): Promise<void> {
+  return new CustomFieldsRepository(db).write(
+    fields.map((f) => ({ recipientId, fieldId: f.field.id, value: f.value })),
+  );
+}
 
 /** Told (and awaited) after an owner's recipients change: the home page figures are invalidated. */
 export type RecipientsChanged = (ownerId: number) => void | Promise<void>;
 
 export class RecipientsService {
   private readonly recipients: RecipientsRepository;
+  private readonly customFields: CustomFieldsService;
 
   constructor(
-    database: Database,
+    private readonly database: Database,
     private readonly clock: Clock = systemClock,
     private readonly changed: RecipientsChanged = () => {},
   ) {
     this.recipients = new RecipientsRepository(database.db);
+    this.customFields = new CustomFieldsService(database, clock);
   }
 
   async list(
@@ -45,17 +56,21 @@ export class RecipientsService {
   }
 
   async create(actor: Actor, input: unknown): Promise<Recipient> {
-    const data = parseInput(recipientSchema, input);
+    const [data, fields] = await this.parse(actor, input);
     const now = iso(this.clock.now());
     let created: Recipient;
     try {
-      created = await this.recipients.insert(actor, {
-        email: data.email,
-        email_normalized: normalizeEmail(data.email),
-        full_name: data.full_name,
-        comment: data.comment,
-        created_at: now,
-        updated_at: now,
+      created = await this.database.db.transaction().execute(async (tx) => {
+        const row = await new RecipientsRepository(tx).insert(actor, {
+          email: data.email,
+          email_normalized: normalizeEmail(data.email),
+          full_name: data.full_name,
+          comment: data.comment,
+          created_at: now,
+          updated_at: now,
+        });
+        await writeFields(tx, row.id, fields);
+        return row;
       });
     } catch (error) {
       throw await this.duplicateOr(actor, data.email, error);
@@ -66,14 +81,18 @@ export class RecipientsService {
 
   async update(actor: Actor, id: number, input: unknown): Promise<Recipient> {
     await this.get(actor, id);
-    const data = parseInput(recipientSchema, input);
+    const [data, fields] = await this.parse(actor, input);
     try {
-      const updated = await this.recipients.update(actor, id, {
-        email: data.email,
-        email_normalized: normalizeEmail(data.email),
-        full_name: data.full_name,
-        comment: data.comment,
-        updated_at: iso(this.clock.now()),
+      const updated = await this.database.db.transaction().execute(async (tx) => {
+        const row = await new RecipientsRepository(tx).update(actor, id, {
+          email: data.email,
+          email_normalized: normalizeEmail(data.email),
+          full_name: data.full_name,
+          comment: data.comment,
+          updated_at: iso(this.clock.now()),
+        });
+        if (row) await writeFields(tx, row.id, fields);
+        return row;
       });
       if (!updated) throw new NotFoundError("Recipient not found");
       await this.changed(actor.id);
@@ -81,6 +100,32 @@ export class RecipientsService {
     } catch (error) {
       throw await this.duplicateOr(actor, data.email, error);
     }
+  }
+
+  /**
+   * The recipient's own fields and its custom fields, with every field's error at once: from a form
+   * (`field_<key>` inputs) or the API (`fields: { key: value }`).
+   */
+  private async parse(actor: Actor, input: unknown): Promise<[RecipientInput, ParsedFields]> {
+    const body = (input && typeof input === "object" ? input : {}) as Record<string, unknown>;
+    const api = body.fields !== undefined;
+    const errors: Record<string, string> = {};
+    const own = recipientSchema.safeParse(input);
+    if (!own.success) Object.assign(errors, fieldErrorsOf(own.error));
+    let fields: ParsedFields = [];
+    try {
+      const source = api
+        ? typeof body.fields === "object" && body.fields !== null
+          ? body.fields
+          : {}
+        : body;
+      fields = await this.customFields.parse(actor, source as Record<string, unknown>, api ? "api" : "form");
+    } catch (error) {
+      if (!(error instanceof ValidationError)) throw error;
+      Object.assign(errors, error.fieldErrors);
+    }
+    if (!own.success || Object.keys(errors).length > 0) throw new ValidationError(errors);
+    return [own.data, fields];
   }
 
   /** The database's unique index decides; this only turns its error into a message with a link. */

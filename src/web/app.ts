@@ -24,6 +24,7 @@ import { audienceRoutes } from "../audiences/audience.pages.js";
 import { blogAdminRoutes } from "../blog/blog.admin.pages.js";
 import { blogRoutes } from "../blog/blog.pages.js";
 import type { Services } from "../container.js";
+import { customFieldRoutes } from "../custom-fields/custom-fields.pages.js";
 import { dashboardRoutes } from "../dashboard/dashboard.pages.js";
 import type { User } from "../db/schema.js";
 import { deliveryRoutes } from "../delivery/delivery.pages.js";
@@ -153,6 +154,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(async (scope) => recipientRoutes(scope, services));
   await app.register(async (scope) => recipientImportRoutes(scope, services));
   await app.register(async (scope) => listRoutes(scope, services));
+  await app.register(async (scope) => customFieldRoutes(scope, services));
   await app.register(async (scope) => recipientBulkRoutes(scope, services));
   await app.register(async (scope) => messageRoutes(scope, services));
   await app.register(async (scope) => layoutRoutes(scope, services));

@@ -73,6 +73,18 @@ export class RecipientImportRepository {
       .execute();
   }
 
+  /** The ids of the actor's recipients with these addresses. */
+  async idsByEmail(actor: Actor, emails: string[]): Promise<Map<string, number>> {
+    if (emails.length === 0) return new Map();
+    const rows = await this.db
+      .selectFrom("recipients")
+      .select(["id", "email_normalized"])
+      .where("owner_id", "=", actor.id)
+      .where("email_normalized", "in", emails)
+      .execute();
+    return new Map(rows.map((r) => [r.email_normalized, r.id]));
+  }
+
   /** Puts the actor's recipients with these addresses in a list (one INSERT … SELECT; members stay). */
   async addToList(actor: Actor, listId: number, emails: string[], now: string): Promise<void> {
     if (emails.length === 0) return;

@@ -6,9 +6,11 @@
 import { randomBytes } from "node:crypto";
 import { z } from "zod";
 import { UsersRepository } from "../../accounts/users.repository.js";
+import { CustomFieldsRepository } from "../../custom-fields/custom-fields.repository.js";
+import { parseFieldValue, type StoredValue } from "../../custom-fields/field-values.js";
 import type { Database } from "../../db/database.js";
 import { isUniqueViolation } from "../../db/database.js";
-import type { RecipientImport } from "../../db/schema.js";
+import type { CustomField, RecipientImport } from "../../db/schema.js";
 import { ListsRepository } from "../../lists/lists.repository.js";
 import type { Actor } from "../../shared/actor.js";
 import { ConflictError, NotFoundError } from "../../shared/errors.js";
@@ -64,7 +66,9 @@ const uploadSchema = z.object({
   listId: z.number().int().positive().optional(),
 });
 
-type Pending = { line: number; row: ImportRow };
+type FieldEntry = { fieldId: number; value: StoredValue };
+type Pending = { line: number; row: ImportRow; fields: FieldEntry[] };
+type FieldColumn = { index: number; field: CustomField };
 
 /** Marks errors thrown by the input stream (an upload cut off, a read error), not by the database. */
 class InputError extends Error {}
@@ -78,6 +82,22 @@ async function* counted(input: CsvSource, summary: ImportSummary) {
   } catch (error) {
     throw new InputError(error instanceof Error ? error.message : String(error));
   }
+}
+
+/** Header columns named like a custom field's key (ignoring case and edge spaces), not already taken. */
+function customFieldColumns(header: string[], columns: ColumnMap, fields: CustomField[]): FieldColumn[] {
+  const taken = new Set([columns.email, columns.full_name, columns.comment]);
+  const byKey = new Map(fields.map((f) => [f.key, f]));
+  const found: FieldColumn[] = [];
+  const seen = new Set<number>();
+  header.forEach((name, index) => {
+    const field = byKey.get(name.trim().toLowerCase());
+    if (field && !taken.has(index) && !seen.has(field.id)) {
+      seen.add(field.id);
+      found.push({ index, field });
+    }
+  });
+  return found;
 }
 
 export class RecipientImportService {
@@ -116,6 +136,8 @@ export class RecipientImportService {
     };
     const firstLineOf = new Map<string, number>();
     let columns: ColumnMap | null = null;
+    let fieldColumns: FieldColumn[] = [];
+    const customFields = await new CustomFieldsRepository(this.database.db).all(actor);
     let batch: Pending[] = [];
     let problems: ImportProblem[] = [];
     let flushedAt = 0;
@@ -162,6 +184,7 @@ export class RecipientImportService {
               `Line ${record.line}: the header row must name an email column (it has: ${record.fields.join(", ").slice(0, 200) || "nothing"}).`,
               record.line,
             );
+          fieldColumns = customFieldColumns(record.fields, columns, customFields);
           continue;
         }
         if (record.fields.every((f) => f.trim() === "")) continue;
@@ -174,9 +197,19 @@ export class RecipientImportService {
           comment: cell(columns.comment),
         };
         const parsed = recipientSchema.safeParse(raw);
-        if (!parsed.success) {
+        const fields: FieldEntry[] = [];
+        const fieldProblems: string[] = [];
+        for (const { index, field } of fieldColumns) {
+          const value = parseFieldValue(field.type, field.label, cell(index));
+          if (!value.ok) fieldProblems.push(value.message);
+          else if (value.value !== null) fields.push({ fieldId: field.id, value: value.value });
+        }
+        if (!parsed.success || fieldProblems.length > 0) {
           summary.invalid++;
-          const reason = Object.values(fieldErrorsOf(parsed.error)).join(" ");
+          const reason = [
+            ...(parsed.success ? [] : Object.values(fieldErrorsOf(parsed.error))),
+            ...fieldProblems,
+          ].join(" ");
           problems.push({ line: record.line, email: raw.email.trim().slice(0, 254), reason });
         } else {
           const emailNormalized = normalizeEmail(parsed.data.email);
@@ -193,6 +226,7 @@ export class RecipientImportService {
             batch.push({
               line: record.line,
               row: { ...parsed.data, email_normalized: emailNormalized },
+              fields,
             });
           }
         }
@@ -241,6 +275,23 @@ export class RecipientImportService {
         now,
         update,
       );
+      // Custom field values of the rows written (new ones, and existing ones when updating).
+      const withFields = rows.filter((b) => b.fields.length > 0);
+      if (withFields.length > 0) {
+        const ids = await repo.idsByEmail(
+          actor,
+          withFields.map((b) => b.row.email_normalized),
+        );
+        await new CustomFieldsRepository(tx).write(
+          withFields.flatMap((b) =>
+            b.fields.map((f) => ({
+              recipientId: ids.get(b.row.email_normalized)!,
+              fieldId: f.fieldId,
+              value: f.value,
+            })),
+          ),
+        );
+      }
       if (listId !== undefined) {
         await repo.addToList(
           actor,
