@@ -17,6 +17,7 @@ type Fixture = {
   layout: number;
   list: number;
   field: number;
+  segment: number;
 };
 
 /** What a request to each route would change if it were let through. */
@@ -74,6 +75,11 @@ const ID_ROUTES: Record<string, (f: Fixture) => Form> = {
   "POST /lists/:id/edit": () => ({ name: "Stolen", description: "" }),
   "GET /lists/:id/delete": () => ({}),
   "POST /lists/:id/delete": () => ({}),
+  "GET /segments/:id": () => ({}),
+  "GET /segments/:id/edit": () => ({}),
+  "POST /segments/:id/edit": () => ({ name: "Stolen", c0_what: "bounced" }),
+  "GET /segments/:id/delete": () => ({}),
+  "POST /segments/:id/delete": () => ({}),
   "GET /fields/:id/delete": () => ({}),
   "POST /fields/:id/delete": () => ({}),
 };
@@ -111,6 +117,7 @@ async function snapshot(database: Database) {
     lists: await db.selectFrom("lists").selectAll().orderBy("id").execute(),
     audiences: await db.selectFrom("mailing_audiences").selectAll().orderBy("id").execute(),
     fields: await db.selectFrom("custom_fields").selectAll().orderBy("id").execute(),
+    segments: await db.selectFrom("segments").selectAll().orderBy("id").execute(),
   };
 }
 
@@ -172,7 +179,14 @@ async function ownerWithData(client: Client, who = "Owned"): Promise<Fixture> {
   );
   const fields = await client.get("/fields");
   const field = Number(/\/fields\/(\d+)\/delete/.exec(fields.body)?.[1]);
-  return { recipient, message, mailing, run, suppression, layout, list, field };
+  const segment = idFromLocation(
+    await client.post(
+      "/segments/new",
+      { name: `${who} segment`, c0_what: "bounced" },
+      { from: "/segments/new" },
+    ),
+  );
+  return { recipient, message, mailing, run, suppression, layout, list, field, segment };
 }
 
 const fill = (route: string, f: Fixture, id?: string) => {
@@ -191,7 +205,9 @@ const fill = (route: string, f: Fixture, id?: string) => {
               ? f.list
               : path.startsWith("/fields")
                 ? f.field
-                : f.mailing;
+                : path.startsWith("/segments")
+                  ? f.segment
+                  : f.mailing;
   return path.replace(":id", id ?? String(own));
 };
 

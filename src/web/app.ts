@@ -38,6 +38,7 @@ import { messageRoutes } from "../messages/messages.pages.js";
 import { recipientBulkRoutes } from "../recipients/recipients.bulk.pages.js";
 import { recipientImportRoutes } from "../recipients/recipients.import.pages.js";
 import { recipientRoutes } from "../recipients/recipients.pages.js";
+import { segmentRoutes } from "../segments/segments.pages.js";
 import { senderRoutes } from "../senders/senders.pages.js";
 import { suppressionRoutes } from "../suppression/suppression.pages.js";
 import { ONE_CLICK_ROUTE, unsubscribeRoutes } from "../suppression/unsubscribe.pages.js";
@@ -155,6 +156,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(async (scope) => recipientImportRoutes(scope, services));
   await app.register(async (scope) => listRoutes(scope, services));
   await app.register(async (scope) => customFieldRoutes(scope, services));
+  await app.register(async (scope) => segmentRoutes(scope, services));
   await app.register(async (scope) => recipientBulkRoutes(scope, services));
   await app.register(async (scope) => messageRoutes(scope, services));
   await app.register(async (scope) => layoutRoutes(scope, services));
