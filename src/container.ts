@@ -36,6 +36,7 @@ import { RecipientsService } from "./recipients/recipients.service.js";
 import { SegmentsService } from "./segments/segments.service.js";
 import { SendersService } from "./senders/senders.service.js";
 import { type Clock, systemClock } from "./shared/time.js";
+import { SignupService } from "./signup/signup.service.js";
 import { SuppressionImportService } from "./suppression/suppression.import.js";
 import { SuppressionService } from "./suppression/suppression.service.js";
 import { UnsubscribeService } from "./suppression/unsubscribe.service.js";
@@ -54,6 +55,7 @@ export interface Services {
   fields: CustomFieldsService;
   segments: SegmentsService;
   audiences: AudienceService;
+  signups: SignupService;
   messages: MessagesService;
   view: ViewService;
   layouts: LayoutsService;
@@ -138,6 +140,7 @@ export function createServices(database: Database, options: ServiceOptions = {})
     lists: new ListsService(database, clock),
     fields: new CustomFieldsService(database, clock),
     segments: new SegmentsService(database, clock),
+    signups: new SignupService(database, { clock, publicUrl: options.publicUrl, changed: figuresChanged }),
     audiences: new AudienceService(database, clock, async (ownerId) => {
       options.mailingsChanged?.();
       await figuresChanged(ownerId);

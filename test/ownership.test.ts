@@ -87,8 +87,9 @@ const ID_ROUTES: Record<string, (f: Fixture) => Form> = {
 // Staff pages (users, blog posts, senders) hold no one's own data: test/admin, test/blog and test/senders
 // check that plain users get 404 there. Public blog pages take a slug, not an owned id. The public unsubscribe
 // link takes a signed token, not an id (test/suppression/unsubscribe.test.ts checks forged ones), and so does
-// the hosted copy (/v/TOKEN, test/templates/personalised.test.ts).
-const NOT_OWNED = /^(GET|POST) \/(admin\/(users|blog|senders)|blog|u|v)\//;
+// the hosted copy (/v/TOKEN, test/templates/personalised.test.ts); signup forms take a public slug and a
+// token (test/signup/signup.test.ts).
+const NOT_OWNED = /^(GET|POST) \/(admin\/(users|blog|senders)|blog|u|v|subscribe)\//;
 
 /** Every route with a parameter that holds someone's own data. */
 function idRoutes(app: FastifyInstance): string[] {

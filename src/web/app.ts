@@ -40,6 +40,7 @@ import { recipientImportRoutes } from "../recipients/recipients.import.pages.js"
 import { recipientRoutes } from "../recipients/recipients.pages.js";
 import { segmentRoutes } from "../segments/segments.pages.js";
 import { senderRoutes } from "../senders/senders.pages.js";
+import { SIGNUP_ROUTE, signupRoutes } from "../signup/signup.pages.js";
 import { suppressionRoutes } from "../suppression/suppression.pages.js";
 import { ONE_CLICK_ROUTE, unsubscribeRoutes } from "../suppression/unsubscribe.pages.js";
 import { viewRoutes } from "../templates/view.pages.js";
@@ -139,10 +140,14 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   // Two exemptions: the one-click unsubscribe POST (RFC 8058), which mail providers send without cookies or
   // a CSRF token; the unguessable token in its URL is the proof, and it only ever unsubscribes. And the
   // bounce webhook, which reads no cookies either: its bearer token (BOUNCE_WEBHOOK_TOKEN) is the proof.
+  // And a list's signup form POST, which other sites embed as plain HTML: it changes nothing until the
+  // emailed link is confirmed (that confirmation is CSRF-checked), and has a honeypot and a per-IP limit.
   app.addHook("preHandler", (req, reply, done) => {
     const exempt =
       req.method === "POST" &&
-      (req.routeOptions.url === ONE_CLICK_ROUTE || req.routeOptions.url === BOUNCE_WEBHOOK_ROUTE);
+      (req.routeOptions.url === ONE_CLICK_ROUTE ||
+        req.routeOptions.url === BOUNCE_WEBHOOK_ROUTE ||
+        req.routeOptions.url === SIGNUP_ROUTE);
     if (UNSAFE_METHODS.has(req.method) && !isBearerApiRequest(req) && !exempt)
       return app.csrfProtection(req, reply, done);
     done();
@@ -174,6 +179,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(async (scope) => suppressionRoutes(scope, services));
   await app.register(async (scope) => unsubscribeRoutes(scope, services));
   await app.register(async (scope) => viewRoutes(scope, services));
+  await app.register(async (scope) => signupRoutes(scope, services));
   await app.register(async (scope) => apiPlugin(scope, services), { prefix: "/api" });
   app.get("/healthz", async () => ({ ok: true }));
   return app;
