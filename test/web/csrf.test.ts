@@ -8,19 +8,21 @@ import { allRoutes } from "../helpers/routes.js";
 import { build, setupAdmin } from "../helpers/web.js";
 
 /**
- * The one exemption: RFC 8058 one-click unsubscribe, posted by mail providers without cookies or a token.
- * Its signed URL token is the proof (test/suppression/unsubscribe.test.ts).
+ * The exemptions: RFC 8058 one-click unsubscribe, posted by mail providers without cookies or a token (its
+ * signed URL token is the proof, test/suppression/unsubscribe.test.ts), and a list's signup form, which other
+ * sites embed as plain HTML (it only queues a confirmation email; test/signup/signup.test.ts).
  */
-const CSRF_EXEMPT = ["POST /u/:token"];
+const CSRF_EXEMPT = ["POST /u/:token", "POST /subscribe/:slug"];
 
 describe("CSRF", () => {
-  it("exempts only the one-click unsubscribe route, which changes nothing without a valid link", async () => {
+  it("exempts only the one-click unsubscribe and signup routes, which change nothing without a valid link or form", async () => {
     const { app, database } = await build();
     const admin = await setupAdmin(app);
     for (const route of CSRF_EXEMPT) expect(allRoutes(app)).toContain(route);
     const res = await admin.post("/u/1", { "List-Unsubscribe": "One-Click" }, { csrf: false });
     expect(res.statusCode).toBe(404);
     expect(await database.db.selectFrom("suppressions").selectAll().execute()).toEqual([]);
+    expect((await admin.post("/subscribe/none", { email: "a@b.co" }, { csrf: false })).statusCode).toBe(404);
   });
 
   it("refuses every POST without a token, and with a forged one, and changes nothing", async () => {
