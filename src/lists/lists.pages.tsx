@@ -45,6 +45,12 @@ function indexPage(ctx: ViewContext, result: ListResult) {
     "Lists",
     <>
       <PageHeader title="Lists">
+        <a class="btn btn-outline-secondary" href="/segments">
+          <i class="bi bi-funnel" aria-hidden="true" /> Segments
+        </a>
+        <a class="btn btn-outline-secondary" href="/fields">
+          <i class="bi bi-input-cursor-text" aria-hidden="true" /> Custom fields
+        </a>
         <a class="btn btn-primary" href="/lists/new">
           <i class="bi bi-plus-lg" aria-hidden="true" /> New list
         </a>

@@ -8,7 +8,6 @@ const NAV = [
   { href: "/", label: "Dashboard", icon: "bi-speedometer2" },
   { href: "/recipients", label: "Recipients", icon: "bi-people" },
   { href: "/lists", label: "Lists", icon: "bi-collection" },
-  { href: "/segments", label: "Segments", icon: "bi-funnel" },
   { href: "/messages", label: "Messages", icon: "bi-envelope-paper" },
   { href: "/layouts", label: "Layouts", icon: "bi-layout-text-window" },
   { href: "/mailings", label: "Mailings", icon: "bi-send" },
