@@ -6,6 +6,7 @@ import type {} from "@fastify/rate-limit";
 import type { FastifyInstance } from "fastify";
 import type { Services } from "../container.js";
 import { accountApi } from "./account.api.js";
+import { audiencesApi } from "./audiences.api.js";
 import { bearerAuth } from "./auth.js";
 import { bounceWebhookApi } from "./bounces.api.js";
 import { layoutsApi } from "./layouts.api.js";
@@ -49,6 +50,7 @@ export async function apiPlugin(app: FastifyInstance, services: Services): Promi
       mailingsApi(api, services);
       runsApi(api, services);
       suppressionsApi(api, services);
+      audiencesApi(api, services);
       accountApi(api, services);
       staffApi(api, services);
     },

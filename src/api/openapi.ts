@@ -7,11 +7,14 @@ import path from "node:path";
 import fastifyStatic from "@fastify/static";
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
+import { audienceSchema } from "../audiences/audience.schemas.js";
 import { bounceWebhookSchema } from "../bounces/bounces.schemas.js";
 import { newLayoutSchema } from "../layouts/layouts.schemas.js";
+import { listSchema, membersChangeSchema } from "../lists/lists.schemas.js";
 import { initialRecipientsSchema, mailingSchema } from "../mailings/mailings.schemas.js";
 import { messageSchema, previewSchema, testSendSchema } from "../messages/messages.schemas.js";
 import { recipientSchema } from "../recipients/recipients.schemas.js";
+import { segmentSchema } from "../segments/segments.schemas.js";
 import { senderSchema } from "../senders/senders.schemas.js";
 import { suppressionSchema } from "../suppression/suppression.schemas.js";
 import type { Operation } from "./router.js";
@@ -48,6 +51,13 @@ const named: [string, z.ZodType][] = [
   ["Problem", s.problemOut],
   ["Preview", s.previewOut],
   ["TestSend", s.testSendOut],
+  ["List", s.listOut],
+  ["ListList", s.listListOut],
+  ["Members", s.membersOut],
+  ["Segment", s.segmentOut],
+  ["SegmentList", s.segmentListOut],
+  ["SegmentCount", s.segmentCountOut],
+  ["Audience", s.audienceOut],
 ];
 for (const [id, schema] of named) outputs.add(schema, { id });
 
@@ -62,6 +72,10 @@ const inputs: [string, z.ZodType, string[]][] = [
   ["LayoutInput", newLayoutSchema, ["name", "html"]],
   ["SenderInput", senderSchema, ["from_name", "from_email", "postal_address"]],
   ["BounceWebhookInput", bounceWebhookSchema, ["email", "type"]],
+  ["ListInput", listSchema, ["name"]],
+  ["MembersInput", membersChangeSchema, []],
+  ["SegmentInput", segmentSchema, ["name", "definition"]],
+  ["AudienceInput", audienceSchema, []],
   [
     "MailingInput",
     z.object({ ...mailingSchema.in.shape, ...initialRecipientsSchema.shape }),

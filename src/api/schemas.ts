@@ -297,3 +297,41 @@ export const bounceOutcomeOut = z.object({
   suppressed: z.boolean().describe("Whether this report put the address on its owner's suppression list."),
   why: z.string(),
 });
+
+export const listOut = z.object({
+  id: int,
+  name: z.string(),
+  description: z.string(),
+  slug: z.string().describe("The public signup form is at /subscribe/{slug} when signup_enabled."),
+  signup_enabled: z.boolean(),
+  signup_ask_name: z.boolean(),
+  signup_fields: z.array(z.string()).describe("Custom field keys the signup form asks for."),
+  signup_redirect_url: z.string().nullable(),
+  member_count: int,
+  created_at: time,
+  updated_at: time,
+});
+export const listListOut = pageOut(listOut);
+export const membersOut = z.object({
+  changed: int.describe("Added (or removed) now."),
+  unchanged: int.describe("Yours, but already in (or not in) the list."),
+  missing: z.array(z.union([int, z.string()])).describe("Ids or emails that are not among your recipients."),
+});
+export const segmentOut = z.object({
+  id: int,
+  name: z.string(),
+  definition: z.unknown().describe("{ match: all | any, conditions: [...] } as given when saved."),
+  created_at: time,
+  updated_at: time,
+});
+export const segmentListOut = z.object({ items: z.array(segmentOut) });
+export const segmentCountOut = z.object({ count: int });
+export const audienceOut = z.object({
+  all: z.boolean().describe("Everyone you have when a run is created."),
+  lists: z.array(int),
+  segments: z.array(int),
+  exclude_lists: z.array(int),
+  exclude_segments: z.array(int),
+  picked: int.describe("Individually picked recipients (always included unless excluded)."),
+  count: z.object({ total: int, suppressed: int }).describe("About how many a run created now would have."),
+});
