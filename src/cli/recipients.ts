@@ -6,6 +6,7 @@ import { createReadStream, createWriteStream } from "node:fs";
 import { pipeline } from "node:stream/promises";
 import type { Command } from "commander";
 import type { ImportSummary } from "../recipients/import/import.service.js";
+import { formatTable } from "./table.js";
 import { withServices } from "./with-services.js";
 
 const n = (value: number) => value.toLocaleString("en-US");
@@ -31,15 +32,19 @@ export function registerRecipientCommands(program: Command): void {
     )
     .requiredOption("--owner <email>", "the user whose recipients these are")
     .option("--update", "update recipients that already exist (default: skip them)")
+    .option("--list <name>", "put every imported row (new or existing) in this list of the user's")
     .argument("<file>", "the CSV file (UTF-8, comma or semicolon separated), or - for standard input")
-    .action(async (file: string, options: { owner: string; update?: boolean }) =>
+    .action(async (file: string, options: { owner: string; update?: boolean; list?: string }) =>
       withServices(async (services) => {
         const owner = await services.recipientImport.ownerByEmail(options.owner);
+        const list =
+          options.list === undefined ? undefined : await services.lists.findByName(owner, options.list);
         const input = file === "-" ? process.stdin : createReadStream(file);
         const tty = process.stderr.isTTY;
         let lastPrint = Date.now();
         const summary = await services.recipientImport.importCsv(owner, input, {
           updateExisting: options.update ?? false,
+          listId: list?.id,
           onProgress: (s) => {
             if (tty) process.stderr.write(`\r${progressLine(s)}`);
             else if (Date.now() - lastPrint > 5_000) {
@@ -51,6 +56,32 @@ export function registerRecipientCommands(program: Command): void {
         if (tty) process.stderr.write("\n");
         for (const line of summaryLines(summary)) console.log(line);
         return summary.invalid > 0 || summary.error ? 1 : 0;
+      }),
+    );
+
+  program
+    .command("lists")
+    .description("a user's lists with their member counts and signup forms")
+    .requiredOption("--owner <email>", "the user whose lists to show")
+    .action(async (options: { owner: string }) =>
+      withServices(async (services) => {
+        const owner = await services.recipientImport.ownerByEmail(options.owner);
+        const page = await services.lists.list(owner, { limit: 100 });
+        if (page.items.length === 0) console.log("No lists.");
+        else {
+          console.log(
+            formatTable(
+              page.items.map((l) => ({
+                id: String(l.id),
+                name: l.name,
+                recipients: n(l.member_count),
+                signup: l.signup_enabled ? `/subscribe/${l.slug}` : "off",
+              })),
+            ),
+          );
+          if (page.total > page.items.length) console.log(`… and ${n(page.total - page.items.length)} more.`);
+        }
+        return 0;
       }),
     );
 

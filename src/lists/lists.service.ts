@@ -50,6 +50,13 @@ export class ListsService {
     return this.lists.all(actor);
   }
 
+  /** One of the actor's lists by name, ignoring case and spaces (the CLI names lists). */
+  async findByName(actor: Actor, name: string): Promise<List> {
+    const found = (await this.lists.all(actor)).find((l) => normalizeName(l.name) === normalizeName(name));
+    if (!found) throw new NotFoundError(`There is no list named ${JSON.stringify(name.slice(0, 100))}.`);
+    return (await this.lists.findById(actor, found.id))!;
+  }
+
   async get(actor: Actor, id: number): Promise<ListRow> {
     const list = await this.lists.findById(actor, id);
     if (!list) throw new NotFoundError("List not found");
