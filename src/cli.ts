@@ -2,6 +2,7 @@
 import { createInterface } from "node:readline/promises";
 import { Command, Option } from "commander";
 import { registerBounceCommands } from "./cli/bounces.js";
+import { registerDatabaseCommands } from "./cli/database.js";
 import { registerDemoCommands } from "./cli/demo.js";
 import { registerDkimCommands } from "./cli/dkim.js";
 import { registerMessageCommands } from "./cli/messages.js";
@@ -182,6 +183,7 @@ export function buildCli(): Command {
 
   registerTokenCommands(program);
   registerUserCommands(program, config, fail);
+  registerDatabaseCommands(program, config);
   registerDemoCommands(program);
   registerRecipientCommands(program);
   registerSuppressionCommands(program);

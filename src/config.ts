@@ -88,6 +88,11 @@ const envSchema = z.object({
   BOUNCE_IMAP_INTERVAL_MS: intFrom(1000, 60_000),
   BOUNCE_IMAP_PROCESSED_FOLDER: z.string().min(1).max(200).default("PostPilot/Processed"),
   BOUNCE_IMAP_IGNORED_FOLDER: z.string().min(1).max(200).default("PostPilot/Ignored"),
+  REQUIRE_ADMIN_2FA: z.stringbool({ error: "must be true or false" }).default(false),
+  METRICS_TOKEN: z
+    .string()
+    .regex(/^[\x21-\x7e]{24,200}$/, "must be 24 to 200 printable characters without spaces")
+    .optional(),
   BOUNCE_WEBHOOK_TOKEN: z
     .string()
     .regex(/^[\x21-\x7e]{24,200}$/, "must be 24 to 200 printable characters without spaces")
@@ -114,6 +119,10 @@ export type Config = {
   unsubscribe: { mailto: string | undefined; footer: string };
   /** Set when DKIM_DOMAIN and DKIM_SELECTOR are: every message is signed with this key. */
   dkim: { domain: string; selector: string; keyFile: string; privateKey: string } | undefined;
+  /** METRICS_TOKEN: /metrics needs it as a bearer token; unset, /metrics answers loopback clients only. */
+  metricsToken: string | undefined;
+  /** REQUIRE_ADMIN_2FA: admins must use two-factor sign-in (they are sent to set it up, and cannot turn it off). */
+  requireAdmin2fa: boolean;
   /** Suppression after bounces (see bounces/bounces.service.ts) and the bounce webhook's token (unset: off). */
   bounces: {
     hardLimit: number;
@@ -220,6 +229,8 @@ export function parseConfig(env: Record<string, string | undefined>, options: Pa
     },
     unsubscribe: { mailto: e.UNSUBSCRIBE_MAILTO, footer: e.UNSUBSCRIBE_FOOTER },
     dkim,
+    metricsToken: e.METRICS_TOKEN,
+    requireAdmin2fa: e.REQUIRE_ADMIN_2FA,
     bounces: {
       hardLimit: e.BOUNCE_HARD_LIMIT,
       softLimit: e.BOUNCE_SOFT_LIMIT,
@@ -241,11 +252,26 @@ export function parseConfig(env: Record<string, string | undefined>, options: Pa
 }
 
 /**
- * The base of links in mailings (unsubscribe): PUBLIC_URL, or http://localhost:PORT when it is unset, which
- * only works on this machine: PUBLIC_URL must be set for real sending.
+ * The base of every link in an email (unsubscribe, confirmation, password reset): PUBLIC_URL, or the
+ * address PostPilot listens on when it is unset (HOST, or localhost for a wildcard HOST such as 0.0.0.0),
+ * which works only where that address reaches: PUBLIC_URL must be set for real use. Never a Host header.
+ * `port`: the port actually bound, when PORT is 0.
  */
-export function publicBaseUrl(config: Pick<Config, "publicUrl" | "port">): string {
-  return (config.publicUrl ?? `http://localhost:${config.port}`).replace(/\/+$/, "");
+export function publicBaseUrl(
+  config: Pick<Config, "publicUrl" | "port" | "host">,
+  port = config.port,
+): string {
+  if (config.publicUrl) return config.publicUrl.replace(/\/+$/, "");
+  const bare = config.host.replace(/^\[|\]$/g, "");
+  const wildcard = ["0.0.0.0", "::", ""].includes(bare);
+  const host = wildcard ? "localhost" : bare.includes(":") ? `[${bare}]` : bare;
+  return `http://${host}:${port}`;
+}
+
+/** HOST values only this machine can reach. */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.replace(/^\[|\]$/g, "").toLowerCase();
+  return h === "localhost" || h === "::1" || /^127(\.\d{1,3}){3}$/.test(h);
 }
 
 /** The default key file, where `postpilot dkim-keygen` writes it. */

@@ -10,6 +10,7 @@ import pino, { type Logger } from "pino";
 import { AccountLinksService } from "./accounts/account-links.service.js";
 import { AccountsService } from "./accounts/accounts.service.js";
 import { TokensService } from "./accounts/tokens.service.js";
+import { TwoFactorService } from "./accounts/two-factor.service.js";
 import { AdminService } from "./admin/admin.service.js";
 import { AudienceService } from "./audiences/audience.service.js";
 import { BlogService } from "./blog/blog.service.js";
@@ -29,6 +30,7 @@ import { LayoutsService } from "./layouts/layouts.service.js";
 import { ListsService } from "./lists/lists.service.js";
 import { MailingsService } from "./mailings/mailings.service.js";
 import { MessagesService } from "./messages/messages.service.js";
+import { OpsService } from "./ops/ops.service.js";
 import { RecipientExportService } from "./recipients/export.js";
 import { RecipientImportService } from "./recipients/import/import.service.js";
 import { RecipientBulkService } from "./recipients/recipients.bulk.js";
@@ -72,6 +74,8 @@ export interface Services {
   bounces: BounceService;
   /** Mail that arrived at the bounce or unsubscribe address (process-bounce, the IMAP poller). */
   incoming: IncomingMailService;
+  ops: OpsService;
+  twoFactor: TwoFactorService;
 }
 
 export interface ServiceOptions {
@@ -80,8 +84,8 @@ export interface ServiceOptions {
   mailingsChanged?: () => void;
   /** Where mail goes: a real SMTP server, or the local outbox (the UI says so). */
   sendMode?: "smtp" | "outbox";
-  /** PUBLIC_URL: the base of links in account emails (otherwise the request's origin). */
-  publicUrl?: string | undefined;
+  /** The base of links in account emails (config.ts `publicBaseUrl`; default http://localhost). */
+  linkBaseUrl?: string | (() => string);
   /** The cache of figures and blog pages (default: in-process; see createCache for Redis). */
   cache?: Cache;
   /** Where uploaded blog images are kept (default: a folder under the system's temp folder). */
@@ -95,6 +99,8 @@ export interface ServiceOptions {
   /** SMTP_FROM and UNSUBSCRIBE_FOOTER, for message previews and test sends; SMTP_FROM is also the From picker's default. */
   from?: string;
   unsubscribeFooter?: string;
+  /** REQUIRE_ADMIN_2FA: admins must turn on two-factor sign-in before anything else. */
+  requireAdmin2fa?: boolean;
   /** BOUNCE_HARD_LIMIT, BOUNCE_SOFT_LIMIT and BOUNCE_WEBHOOK_TOKEN (default: 1, 3, webhook off). */
   bounces?: BounceOptions;
 }
@@ -113,9 +119,14 @@ export function createServices(database: Database, options: ServiceOptions = {})
     { ...(options.bounces ?? { hardLimit: 1, softLimit: 3 }), verp: new VerpTokens(secret) },
     clock,
   );
+  const twoFactor = new TwoFactorService(database, clock, options.requireAdmin2fa ?? false);
   return {
-    accounts: new AccountsService(database, clock),
-    accountLinks: new AccountLinksService(database, { clock, publicUrl: options.publicUrl }),
+    accounts: new AccountsService(database, clock, twoFactor),
+    twoFactor,
+    accountLinks: new AccountLinksService(database, {
+      clock,
+      ...(options.linkBaseUrl ? { baseUrl: options.linkBaseUrl } : {}),
+    }),
     tokens: new TokensService(database, clock),
     recipients: new RecipientsService(database, clock, figuresChanged),
     recipientImport: new RecipientImportService(database, clock, figuresChanged),
@@ -128,7 +139,9 @@ export function createServices(database: Database, options: ServiceOptions = {})
       database,
       {
         key: secret,
-        baseUrl: options.publicUrl ?? "",
+        // The same base as every other link (PUBLIC_URL or the listen address), read once here.
+        baseUrl:
+          typeof options.linkBaseUrl === "function" ? options.linkBaseUrl() : (options.linkBaseUrl ?? ""),
         from: options.from ?? "PostPilot <postpilot@localhost>",
         footer: options.unsubscribeFooter ?? "Unsubscribe: {{unsubscribe_url}}",
       },
@@ -140,7 +153,11 @@ export function createServices(database: Database, options: ServiceOptions = {})
     lists: new ListsService(database, clock),
     fields: new CustomFieldsService(database, clock),
     segments: new SegmentsService(database, clock),
-    signups: new SignupService(database, { clock, publicUrl: options.publicUrl, changed: figuresChanged }),
+    signups: new SignupService(database, {
+      clock,
+      linkBaseUrl: options.linkBaseUrl,
+      changed: figuresChanged,
+    }),
     audiences: new AudienceService(database, clock, async (ownerId) => {
       options.mailingsChanged?.();
       await figuresChanged(ownerId);
@@ -163,6 +180,7 @@ export function createServices(database: Database, options: ServiceOptions = {})
     unsubscribe,
     bounces,
     incoming: new IncomingMailService(bounces, unsubscribe),
+    ops: new OpsService(database),
   };
 }
 

@@ -5,7 +5,7 @@
  * database is closed. A crash of the engine thread stops the process with exit code 1.
  */
 import { createCache } from "./cache/index.js";
-import type { Config } from "./config.js";
+import { type Config, isLoopbackHost, publicBaseUrl } from "./config.js";
 import { createLogger, createServices, openDatabase, sessionSecret, uploadsDir } from "./container.js";
 import { type EngineThread, startEngineThread } from "./delivery/engine-thread.js";
 import { unsubscribeSecret } from "./suppression/unsubscribe-token.js";
@@ -26,10 +26,11 @@ export async function serve(
   const cache = createCache(config);
   let engine: EngineThread | null = null;
   let engineStarting: Promise<unknown> = Promise.resolve();
+  let boundPort = config.port;
   const services = createServices(database, {
     // The web only says where mail goes; the mailer itself lives in the engine thread.
     sendMode: config.smtp.url ? "smtp" : "outbox",
-    publicUrl: config.publicUrl,
+    linkBaseUrl: () => publicBaseUrl(config, boundPort),
     cache,
     uploadsDir: uploadsDir(config.dataDir),
     mailingsChanged: () => engine?.wake(),
@@ -37,6 +38,7 @@ export async function serve(
     bounces: config.bounces,
     from: config.smtp.from,
     unsubscribeFooter: config.unsubscribe.footer,
+    requireAdmin2fa: config.requireAdmin2fa,
   });
   const app = await buildApp({
     services,
@@ -44,8 +46,11 @@ export async function serve(
     loggerInstance: logger,
     trustProxy: config.trustProxy,
     https: config.publicUrl?.startsWith("https://") ?? false,
+    ops: { metricsToken: config.metricsToken, engineMetrics: async () => (engine ? engine.metrics() : []) },
   });
   const address = await app.listen({ host: config.host, port: config.port });
+  boundPort = (app.server.address() as { port: number } | null)?.port ?? config.port;
+  linkNotice(config, boundPort, logger);
   const shutdown = onShutdown(logger, async () => {
     await app.close();
     await engineStarting; // a signal during the start still stops the engine in two phases
@@ -62,7 +67,12 @@ export async function serve(
       );
       shutdown("delivery engine crashed", 1);
     };
-    engineStarting = startEngineThread({ config, parts: options, onCrash: crashed }).then(
+    engineStarting = startEngineThread({
+      // The port actually bound (PORT=0 in tests): unsubscribe links are built from it without PUBLIC_URL.
+      config: { ...config, port: boundPort },
+      parts: options,
+      onCrash: crashed,
+    }).then(
       (started) => {
         engine = started;
       },
@@ -78,6 +88,21 @@ export async function serve(
     : `sending in the engine thread (${partsOf(options)})`;
   logger.info(
     `PostPilot is listening on ${address.replace("0.0.0.0", "localhost")} (database: ${where}; mail: ${mail}; ${sending})`,
+  );
+}
+
+/** Says at start where links in emails point, and warns loudly when that is surely wrong. */
+function linkNotice(config: Config, port: number, logger: { info(m: string): void; warn(m: string): void }) {
+  if (config.publicUrl) return;
+  const base = publicBaseUrl(config, port);
+  if (isLoopbackHost(config.host)) {
+    logger.info(`PUBLIC_URL is not set: links in emails will use ${base}`);
+    return;
+  }
+  logger.warn(
+    `WARNING: PostPilot listens on ${config.host}, reachable from other machines, but PUBLIC_URL is not set: ` +
+      `links in emails (password reset, confirmation, unsubscribe) will use ${base}, which works only on this ` +
+      "machine. Set PUBLIC_URL to the address people use, such as https://mail.example.org.",
   );
 }
 

@@ -13,7 +13,7 @@ import { formBody, handleForm } from "../web/forms.js";
 import { renderPage } from "../web/layout.js";
 import { TokenError } from "./account-links.errors.js";
 import { AUTH_RATE_LIMIT, AuthCard, startSession } from "./accounts.pages.js";
-import { perAccountLimit, requestOrigin } from "./auth-requests.js";
+import { perAccountLimit } from "./auth-requests.js";
 
 function emailForm(ctx: ViewContext, form: FormState, action: string, button: string) {
   return (
@@ -202,7 +202,7 @@ export function accountLinkRoutes(app: FastifyInstance, services: Services): voi
         req,
         reply,
         async () => {
-          await accountLinks.resendConfirmation(formBody(req), requestOrigin(req));
+          await accountLinks.resendConfirmation(formBody(req));
           return sendPage(reply, linkSentPage(viewContext(req, reply), "confirm"));
         },
         (form) => resendPage(viewContext(req, reply), form),
@@ -219,7 +219,7 @@ export function accountLinkRoutes(app: FastifyInstance, services: Services): voi
         req,
         reply,
         async () => {
-          await accountLinks.requestReset(formBody(req), requestOrigin(req));
+          await accountLinks.requestReset(formBody(req));
           return sendPage(reply, linkSentPage(viewContext(req, reply), "reset"));
         },
         (form) => forgotPage(viewContext(req, reply), form),

@@ -34,13 +34,17 @@ const TOKEN_FORMAT = /^[A-Za-z0-9_-]{43}$/;
 
 export interface AccountLinksOptions {
   clock?: Clock;
-  /** PUBLIC_URL: when set, links in emails use it; otherwise the origin the request came to. */
-  publicUrl?: string | undefined;
+  /**
+   * The base of links in emails: PUBLIC_URL, or the address PostPilot listens on (config.ts
+   * `publicBaseUrl`; a function when the port is known only once listening). Never a request's Host
+   * header, which anyone can set (a reset link to their own server). Default: http://localhost.
+   */
+  baseUrl?: string | (() => string);
 }
 
 export class AccountLinksService {
   private readonly clock: Clock;
-  private readonly publicUrl: string | undefined;
+  private readonly baseUrl: () => string;
   private readonly users: UsersRepository;
   private readonly tokens: AccountTokensRepository;
 
@@ -49,7 +53,8 @@ export class AccountLinksService {
     options: AccountLinksOptions = {},
   ) {
     this.clock = options.clock ?? systemClock;
-    this.publicUrl = options.publicUrl;
+    const base = options.baseUrl ?? "http://localhost";
+    this.baseUrl = typeof base === "function" ? base : () => base;
     this.users = new UsersRepository(database.db);
     this.tokens = new AccountTokensRepository(database.db);
   }
@@ -58,12 +63,12 @@ export class AccountLinksService {
    * Creates an unconfirmed account and queues its confirmation link. An address that already has an
    * account gets the same answer; its owner is told by email instead, and nothing changes.
    */
-  async register(input: unknown, requestOrigin: string): Promise<void> {
+  async register(input: unknown): Promise<void> {
     const data = parseInput(registerSchema, input);
     const emailNormalized = normalizeEmail(data.email);
     // Hashed in both cases, so the answer takes as long whether or not the address is known.
     const passwordHash = await hashPassword(data.password);
-    const base = this.base(requestOrigin);
+    const base = this.base();
     const existing = await this.users.findByEmail(emailNormalized);
     if (existing) return this.queueAlreadyRegistered(existing, base);
     try {
@@ -103,22 +108,22 @@ export class AccountLinksService {
   }
 
   /** Queues a new confirmation link when the address has an unconfirmed account; silent otherwise. */
-  async resendConfirmation(input: unknown, requestOrigin: string): Promise<void> {
+  async resendConfirmation(input: unknown): Promise<void> {
     const data = parseInput(emailOnlySchema, input);
     const user = await this.users.findByEmail(normalizeEmail(data.email));
     if (!user || user.email_confirmed_at || user.blocked_at) return;
     await this.database.db.transaction().execute(async (tx) => {
-      await this.queueLink(tx, user, "confirm", this.base(requestOrigin));
+      await this.queueLink(tx, user, "confirm", this.base());
     });
   }
 
   /** Queues a reset link when the address has an account; silent otherwise. */
-  async requestReset(input: unknown, requestOrigin: string): Promise<void> {
+  async requestReset(input: unknown): Promise<void> {
     const data = parseInput(emailOnlySchema, input);
     const user = await this.users.findByEmail(normalizeEmail(data.email));
     if (!user || user.blocked_at) return;
     await this.database.db.transaction().execute(async (tx) => {
-      await this.queueLink(tx, user, "reset", this.base(requestOrigin));
+      await this.queueLink(tx, user, "reset", this.base());
     });
   }
 
@@ -194,7 +199,7 @@ export class AccountLinksService {
     );
   }
 
-  private base(requestOrigin: string): string {
-    return this.publicUrl ?? requestOrigin;
+  private base(): string {
+    return this.baseUrl().replace(/\/+$/, "");
   }
 }

@@ -72,3 +72,19 @@ export function alreadyRegisteredEmail(loginLink: string, forgotLink: string): E
     ].join("\n"),
   };
 }
+
+/** To the owner of an account someone keeps failing to log in to. */
+export function failedLoginsEmail(failures: number): EmailText {
+  return {
+    subject: "Failed attempts to log in to your PostPilot account",
+    body: [
+      "Hello,",
+      "",
+      `Someone tried to log in to your PostPilot account with a wrong password ${failures} times in the last hour.`,
+      "Further attempts are slowed down; you can still log in with your password as usual.",
+      "",
+      "If this was you, there is nothing to do. If not, your password held: consider making it longer,",
+      "and turn on two-factor sign-in on your profile page.",
+    ].join("\n"),
+  };
+}

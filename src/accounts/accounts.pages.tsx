@@ -25,8 +25,9 @@ import {
 } from "../web/context.js";
 import { formBody, handleForm } from "../web/forms.js";
 import { renderPage } from "../web/layout.js";
-import { perAccountLimit, requestOrigin } from "./auth-requests.js";
+import { perAccountLimit } from "./auth-requests.js";
 import { TokensCard, type TokensView, tokenRoutes } from "./tokens.pages.js";
+import { clientOf, startSecondFactor, twoFactorRoutes } from "./two-factor.pages.js";
 
 /** Per IP address; auth-requests.ts adds the per-account limits. */
 export const AUTH_RATE_LIMIT = { rateLimit: { max: 10, timeWindow: "1 minute" } };
@@ -190,7 +191,8 @@ function profilePage(
             <div class="card-body">
               <h2 class="h5">Details</h2>
               <p class="text-body-secondary">
-                Signed in as <strong>{user.email}</strong> ({user.role}).
+                Signed in as <strong>{user.email}</strong> ({user.role}).{" "}
+                <a href="/profile/security">Two-factor sign-in and sessions</a>
               </p>
               <FormAlert form={profile} />
               <form method="post" action="/profile" novalidate>
@@ -347,14 +349,16 @@ export function accountRoutes(app: FastifyInstance, services: Services): void {
     return sendPage(reply, loginPage(viewContext(req, reply), emptyForm, safeNext(req.query.next)));
   });
 
-  const loginLimits = { config: AUTH_RATE_LIMIT, preHandler: perAccountLimit(app, "login") };
-  app.post<{ Querystring: { next?: string } }>("/login", loginLimits, async (req, reply) => {
+  // Per address here; per (account, address) and per account in AccountsService.login (the throttle).
+  app.post<{ Querystring: { next?: string } }>("/login", { config: AUTH_RATE_LIMIT }, async (req, reply) => {
     const next = safeNext(req.query.next);
     return handleForm(
       req,
       reply,
       async () => {
-        const session = await accounts.login(formBody(req));
+        const result = await accounts.login(formBody(req), clientOf(req));
+        if (result.secondFactor) return startSecondFactor(reply, result.secondFactor, next);
+        const { session } = result;
         await accounts.logout(req.sessionIdHash);
         startSession(reply, session.token);
         return redirectWith(
@@ -368,6 +372,8 @@ export function accountRoutes(app: FastifyInstance, services: Services): void {
     );
   });
 
+  twoFactorRoutes(app, services, startSession);
+
   app.get("/register", async (req, reply) => {
     if (req.user) return reply.redirect("/", 303);
     return sendPage(reply, registerPage(viewContext(req, reply), emptyForm));
@@ -380,7 +386,7 @@ export function accountRoutes(app: FastifyInstance, services: Services): void {
       reply,
       async () => {
         // Not logged in until the emailed link is opened; the same page whether or not the address was known.
-        await services.accountLinks.register(formBody(req), requestOrigin(req));
+        await services.accountLinks.register(formBody(req));
         return sendPage(reply, checkEmailPage(viewContext(req, reply)));
       },
       (form) => registerPage(viewContext(req, reply), form),

@@ -1,6 +1,6 @@
 /** Input schemas for accounts, shared by the HTML forms, the API and the CLI. */
 import { z } from "zod";
-import { email, LIMITS, optionalText, password, timeZone } from "../shared/fields.js";
+import { email, LIMITS, optionalSingleLine, password, timeZone } from "../shared/fields.js";
 
 export const loginSchema = z.object({
   email: email(),
@@ -13,7 +13,7 @@ export const loginSchema = z.object({
 export const registerSchema = z
   .object({
     email: email(),
-    name: optionalText("Name", 100),
+    name: optionalSingleLine("Name", 100),
     password: password(),
     password_confirm: z.string().optional(),
   })
@@ -23,7 +23,7 @@ export const registerSchema = z
   });
 
 export const profileSchema = z.object({
-  name: optionalText("Name", 100),
+  name: optionalSingleLine("Name", 100),
   time_zone: timeZone(),
 });
 

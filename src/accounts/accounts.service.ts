@@ -2,12 +2,13 @@
 import { createHash, randomBytes } from "node:crypto";
 import type { Database } from "../db/database.js";
 import { isUniqueViolation } from "../db/database.js";
-import type { Role, User } from "../db/schema.js";
+import type { Role, Session, User } from "../db/schema.js";
 import type { Actor } from "../shared/actor.js";
 import {
   ConflictError,
   ForbiddenError,
   NotFoundError,
+  TooManyAttemptsError,
   UnauthorizedError,
   ValidationError,
 } from "../shared/errors.js";
@@ -23,8 +24,10 @@ import {
   profileSchema,
   registerSchema,
 } from "./accounts.schemas.js";
+import { LoginThrottleService } from "./login-throttle.service.js";
 import { dummyPasswordHash, hashPassword, verifyPassword } from "./password.js";
 import { SessionsRepository } from "./sessions.repository.js";
+import { TwoFactorService } from "./two-factor.service.js";
 import { UsersRepository } from "./users.repository.js";
 
 const SESSION_TTL_MS = 30 * 24 * 3600_000;
@@ -34,6 +37,16 @@ export function hashToken(token: string): string {
   return createHash("sha256").update(token).digest("hex");
 }
 
+/** Who is logging in: the client address (throttling) and user agent (the sessions list). */
+export interface ClientInfo {
+  ip: string;
+  userAgent?: string | undefined;
+}
+
+export type LoginResult =
+  | { session: NewSession; secondFactor?: never }
+  | { secondFactor: User; session?: never };
+
 export interface NewSession {
   token: string;
   idHash: string;
@@ -42,15 +55,20 @@ export interface NewSession {
 
 export class AccountsService {
   private readonly users: UsersRepository;
-  private readonly sessions: SessionsRepository;
+  private readonly sessions_: SessionsRepository;
   private setupDone = false;
+  readonly throttle: LoginThrottleService;
+  private readonly twoFactor: TwoFactorService;
 
   constructor(
     private readonly database: Database,
     private readonly clock: Clock = systemClock,
+    twoFactor?: TwoFactorService,
   ) {
     this.users = new UsersRepository(database.db);
-    this.sessions = new SessionsRepository(database.db);
+    this.sessions_ = new SessionsRepository(database.db);
+    this.throttle = new LoginThrottleService(database, clock);
+    this.twoFactor = twoFactor ?? new TwoFactorService(database, clock);
   }
 
   /** True until the first user exists; cached once false, since users are never all deleted by setup. */
@@ -119,31 +137,66 @@ export class AccountsService {
   }
 
   /** Checks the password and opens a new session (a fresh id every login). */
-  async login(input: unknown): Promise<NewSession> {
+  /**
+   * Checks email and password (throttled per account and client address: login-throttle.service.ts) and
+   * opens a session, or, when the account has two-factor sign-in on, says a code is needed next
+   * (`secondStep`). `client`: the request's address and user agent.
+   */
+  async login(input: unknown, client: ClientInfo = { ip: "unknown" }): Promise<LoginResult> {
     const data = parseInput(loginSchema, input);
-    const user = await this.users.findByEmail(normalizeEmail(data.email));
+    const account = normalizeEmail(data.email);
+    const wait = await this.throttle.wait(account, client.ip);
+    if (wait > 0) throw new TooManyAttemptsError(wait);
+    const user = await this.users.findByEmail(account);
     const ok = await verifyPassword(user?.password_hash ?? (await dummyPasswordHash()), data.password);
-    if (!user || !ok)
+    if (!user || !ok) {
+      await this.throttle.failed(account, client.ip);
       throw new ValidationError({ _form: "Wrong email or password." }, "Wrong email or password.");
+    }
+    await this.throttle.succeeded(account, client.ip);
     if (user.blocked_at)
       throw new ValidationError({ _form: "This account is blocked. Contact an administrator." });
     // Only said once the password was right, so it tells a stranger nothing.
     if (!user.email_confirmed_at) throw new EmailNotConfirmedError();
-    // Only said once the password was right, so it tells a stranger nothing.
-    if (!user.email_confirmed_at) throw new EmailNotConfirmedError();
-    return this.openSession(user);
+    if (user.totp_enabled_at) return { secondFactor: user };
+    return { session: await this.openSession(user, client) };
   }
 
-  async openSession(user: User): Promise<NewSession> {
+  /** The code step of a login with two-factor sign-in (throttled like the password). */
+  async secondStep(userId: number, input: unknown, client: ClientInfo): Promise<NewSession> {
+    const user = await this.users.findById(userId);
+    if (!user || user.blocked_at || !user.totp_enabled_at) throw new UnauthorizedError();
+    const wait = await this.throttle.wait(user.email_normalized, client.ip);
+    if (wait > 0) throw new TooManyAttemptsError(wait);
+    if (!(await this.twoFactor.check(user, input))) {
+      await this.throttle.failed(user.email_normalized, client.ip);
+      throw new ValidationError({ code: "That code is not right, or was used already." });
+    }
+    return this.openSession(user, client);
+  }
+
+  /** The user's sessions, most recently used first (the profile's security page). */
+  async sessions(actor: Actor): Promise<Session[]> {
+    return this.sessions_.listForUser(actor.id, iso(this.clock.now()));
+  }
+
+  /** Logs out every session of the user but the current one. */
+  async logoutOthers(actor: Actor, currentIdHash: string | null): Promise<void> {
+    await this.sessions_.deleteForUser(actor.id, currentIdHash ?? undefined);
+  }
+
+  async openSession(user: User, client?: ClientInfo): Promise<NewSession> {
     const token = randomBytes(32).toString("base64url");
     const idHash = hashToken(token);
     const now = this.clock.now();
-    await this.sessions.insert({
+    await this.sessions_.insert({
       id_hash: idHash,
       user_id: user.id,
       created_at: iso(now),
       last_seen_at: iso(now),
       expires_at: iso(new Date(now.getTime() + SESSION_TTL_MS)),
+      client_ip: client?.ip ?? null,
+      user_agent: client?.userAgent?.slice(0, 300) ?? null,
     });
     return { token, idHash, user };
   }
@@ -153,16 +206,16 @@ export class AccountsService {
     if (!token || token.length > 100) return null;
     const idHash = hashToken(token);
     const now = this.clock.now();
-    const found = await this.sessions.findUser(idHash, iso(now));
+    const found = await this.sessions_.findUser(idHash, iso(now));
     if (!found || found.user.blocked_at) return null;
     if (now.getTime() - Date.parse(found.session.last_seen_at) > SESSION_TOUCH_MS) {
-      await this.sessions.touch(idHash, iso(now), iso(new Date(now.getTime() + SESSION_TTL_MS)));
+      await this.sessions_.touch(idHash, iso(now), iso(new Date(now.getTime() + SESSION_TTL_MS)));
     }
     return { user: found.user, idHash };
   }
 
   async logout(idHash: string | null): Promise<void> {
-    if (idHash) await this.sessions.delete(idHash);
+    if (idHash) await this.sessions_.delete(idHash);
   }
 
   async getUser(actor: Actor): Promise<User> {
@@ -193,7 +246,7 @@ export class AccountsService {
       password_hash: await hashPassword(data.new_password),
       updated_at: iso(this.clock.now()),
     });
-    await this.sessions.deleteForUser(actor.id, currentSessionIdHash ?? undefined);
+    await this.sessions_.deleteForUser(actor.id, currentSessionIdHash ?? undefined);
   }
 
   /** Deletes the account with all its recipients, messages and mailings, after the password is confirmed. */

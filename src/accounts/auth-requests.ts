@@ -1,13 +1,11 @@
 /**
- * What the account pages need from a request: the origin links in emails point to, and the rate limits
- * of the account forms: per IP address (route config, checked before the body is read) and per account (a preHandler keyed on the normalized email in the body, so spreading guesses over many
+ * The rate limits of the account forms (login has its own throttle: login-throttle.service.ts): per IP address (route config, checked before the body is read) and per account (a preHandler keyed on the normalized email in the body, so spreading guesses over many
  * addresses does not help an attacker against one account). Both answer 429 "Too many attempts".
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { normalizeEmail } from "../shared/fields.js";
 
 export const PER_ACCOUNT = {
-  login: { max: 10, timeWindow: "15 minutes" },
   register: { max: 5, timeWindow: "1 hour" },
   reset: { max: 5, timeWindow: "1 hour" },
   resend: { max: 5, timeWindow: "1 hour" },
@@ -32,9 +30,4 @@ export function perAccountLimit(app: FastifyInstance, kind: keyof typeof PER_ACC
     reply.header("retry-after", String(result.ttlInSeconds));
     throw Object.assign(new Error("Too many attempts for this account"), { statusCode: 429 });
   };
-}
-
-/** Where links in emails point when PUBLIC_URL is not set: the address this request came to. */
-export function requestOrigin(req: FastifyRequest): string {
-  return `${req.protocol}://${req.host}`;
 }

@@ -1,11 +1,11 @@
 /** SQL for login sessions. The cookie holds a random token; only its SHA-256 is stored. */
 import type { Executor } from "../db/database.js";
-import type { Session, User } from "../db/schema.js";
+import type { NewSession, Session, User } from "../db/schema.js";
 
 export class SessionsRepository {
   constructor(private readonly db: Executor) {}
 
-  async insert(session: Session): Promise<void> {
+  async insert(session: NewSession): Promise<void> {
     await this.db.insertInto("sessions").values(session).execute();
   }
 
@@ -35,6 +35,18 @@ export class SessionsRepository {
 
   async delete(idHash: string): Promise<void> {
     await this.db.deleteFrom("sessions").where("id_hash", "=", idHash).execute();
+  }
+
+  /** A user's live sessions, most recently used first (few per user: no index beyond user_id needed). */
+  listForUser(userId: number, now: string): Promise<Session[]> {
+    return this.db
+      .selectFrom("sessions")
+      .selectAll()
+      .where("user_id", "=", userId)
+      .where("expires_at", ">", now)
+      .orderBy("last_seen_at", "desc")
+      .limit(100)
+      .execute();
   }
 
   async deleteForUser(userId: number, exceptIdHash?: string): Promise<void> {

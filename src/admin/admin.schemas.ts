@@ -1,19 +1,27 @@
 /** Input schemas for user management and the audit log, shared by the admin pages, the API and the CLI. */
 import { z } from "zod";
 import type { AuditAction, Role } from "../db/schema.js";
-import { email, LIMITS, optionalText, pageNumber, password, timeZone } from "../shared/fields.js";
+import {
+  email,
+  LIMITS,
+  optionalSingleLine,
+  optionalText,
+  pageNumber,
+  password,
+  timeZone,
+} from "../shared/fields.js";
 
 export const ROLES = ["user", "manager", "admin"] as const satisfies readonly Role[];
 
 export const createUserSchema = z.object({
   email: email(),
-  name: optionalText("Name", 100),
+  name: optionalSingleLine("Name", 100),
   password: password(),
   role: z.enum(ROLES, { error: "Choose a role." }),
 });
 
 export const updateUserSchema = z.object({
-  name: optionalText("Name", 100),
+  name: optionalSingleLine("Name", 100),
   time_zone: timeZone(),
   role: z.enum(ROLES, { error: "Choose a role." }),
 });
@@ -34,7 +42,11 @@ export const AUDIT_ACTIONS = [
   "create_layout",
   "update_layout",
   "delete_layout",
+  "clear_throttle",
 ] as const satisfies readonly AuditAction[];
+
+/** Which account's login throttles to clear (the email as the throttle page shows it). */
+export const clearThrottleSchema = z.object({ account: email("Account") });
 
 export const auditQuery = z.object({
   action: z.enum([...AUDIT_ACTIONS, ""]).catch(""),

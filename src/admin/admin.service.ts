@@ -3,6 +3,8 @@
  * enable mailings (managers and admins), create, edit and delete users and change roles (admins). Each
  * action is written to the audit log in the same transaction as the change.
  */
+import { LoginThrottleService, type ThrottleRow } from "../accounts/login-throttle.service.js";
+import { LoginThrottlesRepository } from "../accounts/login-throttles.repository.js";
 import { hashPassword } from "../accounts/password.js";
 import { SessionsRepository } from "../accounts/sessions.repository.js";
 import { UsersRepository } from "../accounts/users.repository.js";
@@ -20,7 +22,13 @@ import { type Page, pageOf } from "../shared/pagination.js";
 import { isAdmin, isStaff } from "../shared/roles.js";
 import { type Clock, iso, systemClock } from "../shared/time.js";
 import { parseInput } from "../shared/validation.js";
-import { auditQuery, createUserSchema, updateUserSchema, userListQuery } from "./admin.schemas.js";
+import {
+  auditQuery,
+  clearThrottleSchema,
+  createUserSchema,
+  updateUserSchema,
+  userListQuery,
+} from "./admin.schemas.js";
 import { AuditRepository } from "./audit.repository.js";
 
 /** The one acting: a signed-in manager or admin, or the operator at the command line. */
@@ -250,6 +258,25 @@ export class AdminService {
       .where("blocked_at", "is", null)
       .executeTakeFirstOrThrow();
     return Number(row.n);
+  }
+
+  /** The login throttles of the last day (admins only): which account, from where, blocked until when. */
+  async loginThrottles(actor: StaffActor): Promise<ThrottleRow[]> {
+    if (actor !== "cli" && !isAdmin(actor)) throw new NotFoundError();
+    return new LoginThrottleService(this.database, this.clock).recent();
+  }
+
+  /** Clears an account's login failures from every address (admins only), audited. */
+  async clearLoginThrottle(actor: StaffActor, input: unknown): Promise<string> {
+    if (actor !== "cli" && !isAdmin(actor)) throw new NotFoundError();
+    const account = normalizeEmail(parseInput(clearThrottleSchema, input).account);
+    await this.database.db.transaction().execute(async (tx) => {
+      if ((await new LoginThrottlesRepository(tx).clear(account)) === 0)
+        throw new NotFoundError(`There is no login throttle for ${account}.`);
+      const user = await new UsersRepository(tx).findByEmail(account);
+      await this.audit(tx, actor, "clear_throttle", "user", user?.id ?? 0, account);
+    });
+    return account;
   }
 
   private async audit(

@@ -27,10 +27,12 @@ const ACTION_LABELS: Record<(typeof AUDIT_ACTIONS)[number], string> = {
   create_layout: "Created shared layout",
   update_layout: "Edited shared layout",
   delete_layout: "Deleted shared layout",
+  clear_throttle: "Cleared login throttle",
 };
 
 function targetLink(entry: AuditEntry) {
-  if (entry.action.startsWith("delete_") || entry.target_type === "suppression") return entry.target_label;
+  if (entry.action.startsWith("delete_") || entry.target_type === "suppression" || entry.target_id === 0)
+    return entry.target_label;
   const href = {
     user: `/admin/users/${entry.target_id}`,
     mailing: `/mailings/${entry.target_id}`,

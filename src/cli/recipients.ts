@@ -6,6 +6,7 @@ import { createReadStream, createWriteStream } from "node:fs";
 import { pipeline } from "node:stream/promises";
 import type { Command } from "commander";
 import type { ImportSummary } from "../recipients/import/import.service.js";
+import { escapeControls } from "../shared/fields.js";
 import { formatTable } from "./table.js";
 import { withServices } from "./with-services.js";
 
@@ -18,7 +19,9 @@ export function progressLine(s: ImportSummary): string {
 export function summaryLines(s: ImportSummary): string[] {
   const lines = [`Imported. ${progressLine(s)}.`];
   if (s.error) lines.unshift(`Stopped: ${s.error}`);
-  for (const p of s.problems) lines.push(`  line ${p.line}: ${p.email || "(no email)"}: ${p.reason}`);
+  // The email is as the file had it, not yet validated: escaped before it reaches the terminal.
+  for (const p of s.problems)
+    lines.push(`  line ${p.line}: ${escapeControls(p.email) || "(no email)"}: ${escapeControls(p.reason)}`);
   const more = s.skipped + s.invalid - s.problems.length;
   if (more > 0) lines.push(`  … and ${n(more)} more.`);
   return lines;

@@ -4,6 +4,7 @@ import { createLogger, createServices, openDatabase } from "../container.js";
 import type { Progress } from "../delivery/delivery.service.js";
 import { createDeliveryRuntime } from "../delivery/runtime.js";
 import { failureLine } from "../delivery/summary.js";
+import { escapeControls } from "../shared/fields.js";
 
 const BAR_WIDTH = 30;
 
@@ -47,7 +48,8 @@ export async function sendCommand(
         console.log(
           `Finished: ${details.outcome_label}. Sent ${details.progress.sent}, failed ${details.progress.failed}, suppressed ${details.progress.suppressed}.`,
         );
-        for (const failure of details.summary?.failures ?? []) console.log(`  ${failureLine(failure)}`);
+        for (const failure of details.summary?.failures ?? [])
+          console.log(`  ${escapeControls(failureLine(failure))}`); // a relay's reply text
         return details.progress.failed > 0 ? 1 : 0;
       }
       await new Promise((resolve) => setTimeout(resolve, options.pollMs ?? 250));

@@ -1,13 +1,19 @@
-/** Plain-text tables for the command line. */
+/**
+ * Plain-text tables for the command line. Every cell is escaped (shared/fields.ts `escapeControls`): a
+ * name stored by a user must never reach an operator's terminal as escape sequences.
+ */
+import { escapeControls } from "../shared/fields.js";
+
 export function formatTable(rows: Record<string, string>[]): string {
   const columns = Object.keys(rows[0] ?? {});
-  const widths = columns.map((c) => Math.max(c.length, ...rows.map((r) => (r[c] ?? "").length)));
-  const line = (cells: string[]) =>
-    cells
+  const cells = rows.map((r) => columns.map((c) => escapeControls(r[c] ?? "")));
+  const widths = columns.map((c, i) => Math.max(c.length, ...cells.map((r) => r[i]!.length)));
+  const line = (row: string[]) =>
+    row
       .map((cell, i) => cell.padEnd(widths[i]!))
       .join("  ")
       .trimEnd();
-  return [line(columns), ...rows.map((r) => line(columns.map((c) => r[c] ?? "")))].join("\n");
+  return [line(columns), ...cells.map(line)].join("\n");
 }
 
 /** Text from mail or users, safe for a terminal: control characters (escape sequences) become "?". */

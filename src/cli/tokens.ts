@@ -1,22 +1,20 @@
 /** `postpilot tokens create|list|revoke`: personal API tokens, managed by the operator for any user. */
 import type { Command } from "commander";
 import type { TokenListItem } from "../accounts/tokens.repository.js";
+import { formatTable } from "./table.js";
 import { withServices } from "./with-services.js";
 
 const day = (value: string | null) => (value ? value.slice(0, 16).replace("T", " ") : "never");
 
 function tokenLines(tokens: TokenListItem[]): string {
-  const rows = tokens.map((t) => [String(t.id), t.name, day(t.created_at), day(t.last_used_at)]);
-  const all = [["id", "name", "created (UTC)", "last used (UTC)"], ...rows];
-  const widths = all[0]!.map((_, i) => Math.max(...all.map((r) => r[i]!.length)));
-  return all
-    .map((r) =>
-      r
-        .map((cell, i) => cell.padEnd(widths[i]!))
-        .join("  ")
-        .trimEnd(),
-    )
-    .join("\n");
+  return formatTable(
+    tokens.map((t) => ({
+      id: String(t.id),
+      name: t.name,
+      "created (UTC)": day(t.created_at),
+      "last used (UTC)": day(t.last_used_at),
+    })),
+  );
 }
 
 export function registerTokenCommands(program: Command): void {

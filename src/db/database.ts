@@ -72,6 +72,12 @@ export class Database {
     return (results ?? []).filter((r) => r.status === "Success").map((r) => r.migrationName);
   }
 
+  /** The migrations not yet applied (none: the schema is current). Throws when the database does not answer. */
+  async pendingMigrations(): Promise<string[]> {
+    const migrator = new Migrator({ db: this.db, provider: new StaticMigrationProvider(this.dialect) });
+    return (await migrator.getMigrations()).filter((m) => !m.executedAt).map((m) => m.name);
+  }
+
   /** Empties every table (tests on a shared PostgreSQL database). */
   async truncateAll(): Promise<void> {
     const tables = await this.db.introspection.getTables();

@@ -3,7 +3,7 @@
  * Timestamps are ISO-8601 UTC strings ("2026-11-24T12:00:00.000Z") in both dialects, so ordering and
  * comparison are the same on SQLite and PostgreSQL.
  */
-import type { Generated, Insertable, Selectable, Updateable } from "kysely";
+import type { ColumnType, Generated, Insertable, Selectable, Updateable } from "kysely";
 
 export type Role = "user" | "manager" | "admin";
 
@@ -19,6 +19,11 @@ export interface UserTable {
   blocked_at: string | null;
   created_at: string;
   updated_at: string;
+  /** Base32 TOTP secret; two-factor sign-in is on once totp_enabled_at is set. */
+  totp_secret: ColumnType<string | null, string | null | undefined, string | null>;
+  totp_enabled_at: ColumnType<string | null, string | null | undefined, string | null>;
+  /** The last 30-second step a TOTP code was accepted for (a code works once). */
+  totp_last_step: ColumnType<number | null, number | null | undefined, number | null>;
 }
 
 export interface SessionTable {
@@ -27,6 +32,32 @@ export interface SessionTable {
   created_at: string;
   expires_at: string;
   last_seen_at: string;
+  /** Where the session was opened (the sessions list on the profile). */
+  client_ip: ColumnType<string | null, string | null | undefined, string | null>;
+  user_agent: ColumnType<string | null, string | null | undefined, string | null>;
+}
+
+/**
+ * Failed logins of one account (normalized email) from one client address; `client` = "*" is the account's
+ * own row (all addresses), whose blocked_until is the per-account delay.
+ */
+export interface LoginThrottleTable {
+  account: string;
+  client: string;
+  failures: number;
+  last_failed_at: string | null;
+  blocked_until: string | null;
+  last_success_at: string | null;
+  alerted_at: string | null;
+}
+
+/** A one-time recovery code of two-factor sign-in; only its SHA-256 is kept. */
+export interface RecoveryCodeTable {
+  id: Generated<number>;
+  user_id: number;
+  code_hash: string;
+  used_at: string | null;
+  created_at: string;
 }
 
 /** A personal API token: only the SHA-256 of the token is kept; it is shown once, when created. */
@@ -327,6 +358,8 @@ export interface Tables {
   segments: SegmentTable;
   mailing_audiences: MailingAudienceTable;
   signups: SignupTable;
+  login_throttles: LoginThrottleTable;
+  recovery_codes: RecoveryCodeTable;
 }
 
 export type SuppressionReason = "unsubscribed" | "hard_bounce" | "soft_bounce" | "complaint" | "manual";
@@ -474,7 +507,8 @@ export type AuditAction =
   | "delete_sender"
   | "create_layout"
   | "update_layout"
-  | "delete_layout";
+  | "delete_layout"
+  | "clear_throttle";
 
 export interface AuditLogTable {
   id: Generated<number>;
@@ -496,6 +530,7 @@ export type User = Selectable<UserTable>;
 export type NewUser = Insertable<UserTable>;
 export type UserUpdate = Updateable<UserTable>;
 export type Session = Selectable<SessionTable>;
+export type NewSession = Insertable<SessionTable>;
 export type ApiToken = Selectable<ApiTokenTable>;
 export type NewApiToken = Insertable<ApiTokenTable>;
 export type Recipient = Selectable<RecipientTable>;
@@ -539,3 +574,6 @@ export type PostUpdate = Updateable<PostTable>;
 export type AccountToken = Selectable<AccountTokenTable>;
 export type AccountEmail = Selectable<AccountEmailTable>;
 export type NewAccountEmail = Insertable<AccountEmailTable>;
+
+export type LoginThrottle = Selectable<LoginThrottleTable>;
+export type RecoveryCode = Selectable<RecoveryCodeTable>;

@@ -7,6 +7,7 @@ import { parentPort, workerData } from "node:worker_threads";
 import pino from "pino";
 import type { Config } from "../config.js";
 import { Database } from "../db/database.js";
+import type { MetricsJson } from "../ops/engine-metrics.js";
 import { createDeliveryRuntime } from "./runtime.js";
 
 export interface EngineThreadData {
@@ -15,9 +16,15 @@ export interface EngineThreadData {
 }
 
 /** From the web's thread: a mailing changed or deliveries became due (look now, not at the next poll), or shut down. */
-export type EngineRequest = { type: "wake" } | { type: "stop" };
-/** To the web's thread: running (with the worker's heartbeat id), or stopped with everything recorded. */
-export type EngineReport = { type: "started"; workerId: string | null } | { type: "stopped" };
+export type EngineRequest = { type: "wake" } | { type: "stop" } | { type: "metrics"; id: number };
+/**
+ * To the web's thread: running (with the worker's heartbeat id), stopped with everything recorded, or
+ * the engine's metrics (ops/engine-metrics.ts) answering a request for /metrics.
+ */
+export type EngineReport =
+  | { type: "started"; workerId: string | null }
+  | { type: "stopped" }
+  | { type: "metrics"; id: number; metrics: MetricsJson };
 
 if (!parentPort) throw new Error("engine-thread.main.js runs in a worker thread: see engine-thread.ts");
 const port = parentPort;
@@ -42,7 +49,14 @@ async function stop(): Promise<void> {
 }
 
 port.on("message", (request: EngineRequest) => {
-  if (request.type === "wake") {
+  if (request.type === "metrics") {
+    void runtime.metrics
+      .json()
+      .catch(() => [])
+      .then((metrics) =>
+        port.postMessage({ type: "metrics", id: request.id, metrics } satisfies EngineReport),
+      );
+  } else if (request.type === "wake") {
     runtime.scheduler.wake();
     runtime.worker.wake();
   } else if (request.type === "stop" && !stopRequested) {

@@ -5,11 +5,12 @@
  * and stops it after the web has stopped taking requests; a thread that dies unasked is reported through
  * `onCrash`, so that the process does not go on as a web without a sender.
  *
- * Messages: web → engine `wake` (a mailing changed) and `stop`; engine → web `started` and `stopped`
- * (types in engine-thread.main.ts, the thread's entry).
+ * Messages: web → engine `wake` (a mailing changed), `stop` and `metrics`; engine → web `started`,
+ * `stopped` and `metrics` (types in engine-thread.main.ts, the thread's entry).
  */
 import { Worker } from "node:worker_threads";
 import type { Config } from "../config.js";
+import type { MetricsJson } from "../ops/engine-metrics.js";
 import type { EngineReport, EngineRequest, EngineThreadData } from "./engine-thread.main.js";
 
 export interface EngineThreadOptions {
@@ -28,7 +29,11 @@ export interface EngineThread {
   wake(): void;
   /** Two-phase stop in the thread (see runtime.stop()); resolves once it has reported and ended. */
   stop(): Promise<void>;
+  /** The engine's metrics (sends, replies, run durations); none when it does not answer within 2 s. */
+  metrics(): Promise<MetricsJson>;
 }
+
+const METRICS_TIMEOUT_MS = 2_000;
 
 /** Starts the thread; resolves once the engine runs, rejects if the thread dies before that. */
 export function startEngineThread(options: EngineThreadOptions): Promise<EngineThread> {
@@ -39,6 +44,8 @@ export function startEngineThread(options: EngineThreadOptions): Promise<EngineT
   let started: { resolve: (engine: EngineThread) => void; reject: (error: Error) => void };
   let stopped: { resolve: () => void; reject: (error: Error) => void } | null = null;
   let stopping: Promise<void> | null = null;
+  let metricsAsked = 0;
+  const metricsWaiting = new Map<number, (metrics: MetricsJson) => void>();
 
   const fail = (error: Error) => {
     const was = state;
@@ -65,10 +72,28 @@ export function startEngineThread(options: EngineThreadOptions): Promise<EngineT
             });
       return stopping;
     },
+    metrics() {
+      if (state !== "running") return Promise.resolve([]);
+      const id = ++metricsAsked;
+      return new Promise((resolve) => {
+        const timer = setTimeout(() => {
+          metricsWaiting.delete(id);
+          resolve([]);
+        }, METRICS_TIMEOUT_MS);
+        metricsWaiting.set(id, (metrics) => {
+          clearTimeout(timer);
+          metricsWaiting.delete(id);
+          resolve(metrics);
+        });
+        send({ type: "metrics", id });
+      });
+    },
   });
 
   thread.on("message", (report: EngineReport) => {
-    if (report.type === "started" && state === "starting") {
+    if (report.type === "metrics") {
+      metricsWaiting.get(report.id)?.(report.metrics);
+    } else if (report.type === "started" && state === "starting") {
       state = "running";
       started.resolve(engine(report.workerId));
     } else if (report.type === "stopped" && state === "stopping") {

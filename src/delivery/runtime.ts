@@ -13,6 +13,7 @@ import { IncomingMailService } from "../bounces/incoming.service.js";
 import { VerpTokens, verpReturnPath } from "../bounces/verp.js";
 import { type Config, publicBaseUrl } from "../config.js";
 import type { Database } from "../db/database.js";
+import { EngineMetrics } from "../ops/engine-metrics.js";
 import { type Clock, systemClock } from "../shared/time.js";
 import { KyselySuppressionCheck } from "../suppression/suppression.check.js";
 import { UnsubscribeService } from "../suppression/unsubscribe.service.js";
@@ -58,6 +59,8 @@ export interface DeliveryRuntime {
   /** Polls the bounce mailbox (BOUNCE_IMAP_URL) wherever the worker runs; null when it is not set. */
   bouncePoller: ImapPoller | null;
   mailer: Mailer;
+  /** Sends, replies and run durations of this engine (read by /metrics through the engine thread). */
+  metrics: EngineMetrics;
   /** Starts the worker and/or the scheduler (both by default). */
   start(parts?: { worker?: boolean; scheduler?: boolean }): void;
   /** Stops the scheduler, then the worker (two-phase), then closes the mailer's pool. */
@@ -91,13 +94,17 @@ export function createDeliveryRuntime(deps: DeliveryRuntimeDeps): DeliveryRuntim
         })
       : new OutboxMailer(database.db, () => clock.now()));
   // With DKIM configured, every message (mailings and account emails) is signed as it is handed over.
-  // A sender identity on another domain is signed with that domain's key when DATA_DIR/dkim holds one.
-  const mailer = config.dkim
-    ? new SigningMailer(
-        transport,
-        signerByFromDomain(config.dkim, otherDkimKeys(config.dataDir, config.dkim)),
-      )
-    : transport;
+  // Every send is counted for /metrics (ops/engine-metrics.ts), whichever mailer it goes through. A sender
+  // identity on another domain is signed with that domain's key when DATA_DIR/dkim holds one.
+  const metrics = new EngineMetrics();
+  const mailer = metrics.counting(
+    config.dkim
+      ? new SigningMailer(
+          transport,
+          signerByFromDomain(config.dkim, otherDkimKeys(config.dataDir, config.dkim)),
+        )
+      : transport,
+  );
   const key = unsubscribeSecret(config.dataDir);
   const verp = new VerpTokens(key);
   const bounces = new BounceService(database, { ...config.bounces, verp }, clock);
@@ -110,7 +117,7 @@ export function createDeliveryRuntime(deps: DeliveryRuntimeDeps): DeliveryRuntim
       footer: config.unsubscribe.footer,
     });
   const worker = new DeliveryWorker({
-    store: new KyselyDeliveryStore(database, hardFailureListener(bounces, logger)),
+    store: new KyselyDeliveryStore(database, metrics.timing(database, hardFailureListener(bounces, logger))),
     mailer,
     config: engine,
     from: config.smtp.from,
@@ -158,6 +165,7 @@ export function createDeliveryRuntime(deps: DeliveryRuntimeDeps): DeliveryRuntim
     accountMail,
     bouncePoller,
     mailer,
+    metrics,
     start(parts = {}) {
       started = { worker: parts.worker ?? true, scheduler: parts.scheduler ?? true };
       if (started.scheduler) scheduler.start();

@@ -1,6 +1,5 @@
 /** List pages: the owner's lists (with member counts), one list with its signup form, create, edit, delete. */
 import type { FastifyInstance } from "fastify";
-import { requestOrigin } from "../accounts/auth-requests.js";
 import type { Services } from "../container.js";
 import type { List } from "../db/schema.js";
 import type { Actor } from "../shared/actor.js";
@@ -332,7 +331,7 @@ export function listRoutes(app: FastifyInstance, services: Services): void {
   app.get("/lists/:id", async (req, reply) => {
     const user = requireUser(req);
     const l = await lists.get(user, idParam(req.params));
-    const origin = requestOrigin(req);
+    const origin = services.signups.base();
     return sendPage(reply, detailPage(viewContext(req, reply), l, user.time_zone, origin));
   });
 

@@ -16,13 +16,24 @@ export const PERIODICITY_LABELS: Record<Periodicity, string> = {
   monthly: "Monthly",
 };
 
-/** Parses a form or API time in a zone; null when it is not a date and time. */
+/** Offsets in use on Earth run from -12:00 to +14:00; anything past ±14:00 is a typo, not a place. */
+const MAX_OFFSET_MINUTES = 14 * 60;
+/** Stored times are compared as text, which holds only for four-digit years after 1970. */
+const FIRST = Date.UTC(1970, 0, 1);
+const LAST = Date.UTC(10_000, 0, 1) - 1;
+
+/** Parses a form or API time in a zone; null when it is not a date and time (or out of bounds). */
 export function parseTime(value: string, zone: string): Date | null {
-  if (/[zZ]|[+-]\d{2}:?\d{2}$/.test(value)) {
-    const dt = DateTime.fromISO(value, { setZone: true });
-    return dt.isValid ? dt.toUTC().toJSDate() : null;
-  }
-  return fromLocalInput(value, zone);
+  const date = /[zZ]|[+-]\d{2}:?\d{2}$/.test(value) ? parseInstant(value) : fromLocalInput(value, zone);
+  return date && date.getTime() >= FIRST && date.getTime() <= LAST ? date : null;
+}
+
+function parseInstant(value: string): Date | null {
+  const offset = /([+-])(\d{2}):?(\d{2})$/.exec(value);
+  if (offset && (Number(offset[3]) >= 60 || Number(offset[2]) * 60 + Number(offset[3]) > MAX_OFFSET_MINUTES))
+    return null;
+  const dt = DateTime.fromISO(value, { setZone: true });
+  return dt.isValid ? dt.toUTC().toJSDate() : null;
 }
 
 // A time parses on its own (in UTC) so a malformed one is reported with the other fields' errors; the

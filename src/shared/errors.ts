@@ -47,3 +47,13 @@ export class UnauthorizedError extends DomainError {
     super(message);
   }
 }
+
+/** Too many attempts (a throttled login): try again after `retryAfterSeconds`. */
+export class TooManyAttemptsError extends DomainError {
+  constructor(
+    readonly retryAfterSeconds: number,
+    message = "Too many attempts.",
+  ) {
+    super(message);
+  }
+}

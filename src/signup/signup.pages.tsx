@@ -5,7 +5,6 @@
  * button confirms (a GET never does, so mail scanners that open links subscribe nobody).
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import { requestOrigin } from "../accounts/auth-requests.js";
 import type { Services } from "../container.js";
 import { CustomFieldInputs } from "../custom-fields/custom-fields.views.js";
 import { ValidationError } from "../shared/errors.js";
@@ -93,7 +92,7 @@ export function signupRoutes(app: FastifyInstance, services: Services): void {
     const slug = slugOf(req);
     const body = formBody(req);
     try {
-      await signups.submit(slug, body, req.ip, requestOrigin(req));
+      await signups.submit(slug, body, req.ip);
     } catch (error) {
       if (!(error instanceof ValidationError)) throw error;
       const form = await signups.form(slug);

@@ -38,7 +38,8 @@ export class SignupService {
     private readonly database: Database,
     private readonly options: {
       clock?: Clock;
-      publicUrl?: string | undefined;
+      /** Where links point (PUBLIC_URL, else the address PostPilot listens on); never a request's Host. */
+      linkBaseUrl?: string | (() => string) | undefined;
       /** Told after a confirmation added a recipient (the home page's figures). */
       changed?: (ownerId: number) => void | Promise<void>;
     } = {},
@@ -62,21 +63,17 @@ export class SignupService {
     return { list, fields };
   }
 
-  /** Where links point: PUBLIC_URL, or the origin the request came to. */
-  base(requestOrigin: string): string {
-    return this.options.publicUrl ?? requestOrigin;
+  /** Where links point: PUBLIC_URL, or the address PostPilot listens on (never the request's Host header). */
+  base(): string {
+    const base = this.options.linkBaseUrl;
+    return (typeof base === "function" ? base() : (base ?? "http://localhost")).replace(/\/+$/, "");
   }
 
   /**
    * Takes a submission. Bad input throws a ValidationError (the form shows it); otherwise the answer is
    * always the same. A filled honeypot is accepted silently and does nothing.
    */
-  async submit(
-    slug: string,
-    input: Record<string, unknown>,
-    ip: string,
-    requestOrigin: string,
-  ): Promise<void> {
+  async submit(slug: string, input: Record<string, unknown>, ip: string): Promise<void> {
     const { list, fields } = await this.form(slug);
     const schema = z.object({
       email: email(),
@@ -100,7 +97,7 @@ export class SignupService {
     const hourAgo = iso(new Date(now.getTime() - 3_600_000));
     if ((await repo.recentFor(list.id, emailNormalized, hourAgo)) >= PER_ADDRESS_PER_HOUR) return;
     const token = randomBytes(32).toString("base64url");
-    const link = `${this.base(requestOrigin)}/subscribe/${encodeURIComponent(list.slug)}/confirm?token=${token}`;
+    const link = `${this.base()}/subscribe/${encodeURIComponent(list.slug)}/confirm?token=${token}`;
     await this.database.db.transaction().execute(async (tx) => {
       await new SignupRepository(tx).insert({
         list_id: list.id,

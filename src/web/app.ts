@@ -17,6 +17,7 @@ import { accountLinkRoutes } from "../accounts/account-links.pages.js";
 import { accountRoutes } from "../accounts/accounts.pages.js";
 import { adminRoutes } from "../admin/admin.pages.js";
 import { auditRoutes } from "../admin/audit.pages.js";
+import { throttleRoutes } from "../admin/throttles.pages.js";
 import { isBearerApiRequest } from "../api/auth.js";
 import { BOUNCE_WEBHOOK_ROUTE } from "../api/bounces.api.js";
 import { apiPlugin } from "../api/index.js";
@@ -35,6 +36,7 @@ import { listRoutes } from "../lists/lists.pages.js";
 import { mailingRecipientRoutes } from "../mailings/mailing-recipients.pages.js";
 import { mailingRoutes } from "../mailings/mailings.pages.js";
 import { messageRoutes } from "../messages/messages.pages.js";
+import { OPS_PATHS, type OpsOptions, opsRoutes } from "../ops/ops.routes.js";
 import { recipientBulkRoutes } from "../recipients/recipients.bulk.pages.js";
 import { recipientImportRoutes } from "../recipients/recipients.import.pages.js";
 import { recipientRoutes } from "../recipients/recipients.pages.js";
@@ -54,6 +56,8 @@ export interface AppOptions {
   trustProxy?: boolean;
   /** Whether the public address is https (turns on HSTS and upgrade-insecure-requests). */
   https?: boolean;
+  /** /metrics: its token (METRICS_TOKEN) and the engine thread's metrics. */
+  ops?: OpsOptions;
   /** Notices shown on every signed-in page: mail going to the local outbox, sending paused. */
   notices?: (user: User) => Promise<Notice[]>;
 }
@@ -131,8 +135,18 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     }
     if (req.method === "GET") req.flashes = takeFlashes(req, reply);
     // Until the first admin exists, every page leads to /setup; the health check answers for monitors.
-    if (!req.url.startsWith("/setup") && req.url !== "/healthz" && (await services.accounts.needsSetup())) {
+    const ops = OPS_PATHS.has(req.url.split("?")[0] ?? "");
+    if (!req.url.startsWith("/setup") && !ops && (await services.accounts.needsSetup())) {
       return reply.redirect("/setup", 303);
+    }
+    // REQUIRE_ADMIN_2FA: an admin without two-factor sign-in can only set it up (or log out).
+    if (
+      req.user &&
+      services.twoFactor.mustEnable(req.user) &&
+      !ops &&
+      !/^\/(profile\/security|logout)(\/|$|\?)/.test(req.url)
+    ) {
+      return reply.redirect("/profile/security", 303);
     }
   });
 
@@ -154,6 +168,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
 
   registerErrorHandlers(app);
+  // First, so its latency hook (onResponse) is inherited by every route registered below.
+  opsRoutes(app, services.ops, options.ops ?? {});
   await app.register(async (scope) => accountRoutes(scope, services));
   await app.register(async (scope) => accountLinkRoutes(scope, services));
   await app.register(async (scope) => dashboardRoutes(scope, services));
@@ -174,6 +190,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(async (scope) => adminRoutes(scope, services));
   await app.register(async (scope) => auditRoutes(scope, services));
   await app.register(async (scope) => senderRoutes(scope, services));
+  await app.register(async (scope) => throttleRoutes(scope, services));
   await app.register(async (scope) => blogRoutes(scope, services));
   await app.register(async (scope) => blogAdminRoutes(scope, services));
   await app.register(async (scope) => suppressionRoutes(scope, services));

@@ -7,7 +7,7 @@ import type {} from "@fastify/csrf-protection";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { User } from "../db/schema.js";
 import { UnauthorizedError } from "../shared/errors.js";
-import { id } from "../shared/fields.js";
+import { hasControlCharacter, id } from "../shared/fields.js";
 
 export type FlashKind = "success" | "danger" | "warning" | "info";
 export interface Notice {
@@ -62,9 +62,27 @@ export function idParam(params: unknown): number {
   return id.catch(0).parse((params as { id?: string }).id);
 }
 
-/** Only a relative path on this site is a safe place to go after login. */
+// Any origin we own will do: only "is it still this origin?" matters, never the Host header.
+const OUR_ORIGIN = "http://postpilot.invalid";
+
+/**
+ * Only a path on this site is a safe place to go after login. The target is resolved as a browser would
+ * (`new URL(next, origin)`, which also turns "\\" into "/") and kept only when it stays on our origin and
+ * holds no control character or whitespace (browsers drop tabs and line breaks, so "/\t/evil.example" is
+ * "//evil.example" to them, and a line break would be an invalid Location header). Anything else: home.
+ */
 export function safeNext(value: unknown): string {
-  return typeof value === "string" && /^\/(?![/\\])/.test(value) ? value : "/";
+  if (typeof value !== "string" || value.length > 2000 || !value.startsWith("/")) return "/";
+  if (/\s/.test(value) || hasControlCharacter(value)) return "/";
+  let url: URL;
+  try {
+    url = new URL(value, OUR_ORIGIN);
+  } catch {
+    return "/";
+  }
+  if (url.origin !== OUR_ORIGIN) return "/";
+  const path = `${url.pathname}${url.search}${url.hash}`;
+  return path.startsWith("//") ? "/" : path;
 }
 
 /** Reads and clears the flash cookie (set by redirectWith on the previous response). */

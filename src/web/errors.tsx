@@ -5,6 +5,7 @@ import {
   DomainError,
   ForbiddenError,
   NotFoundError,
+  TooManyAttemptsError,
   UnauthorizedError,
   ValidationError,
 } from "../shared/errors.js";
@@ -53,6 +54,10 @@ export function registerErrorHandlers(app: FastifyInstance): void {
       if (error instanceof ConflictError)
         return errorPage(req, reply, 409, "That cannot be done", error.message);
       if (error instanceof ValidationError) return errorPage(req, reply, 422, "Invalid input", error.message);
+      if (error instanceof TooManyAttemptsError) {
+        reply.header("retry-after", String(error.retryAfterSeconds));
+        return errorPage(req, reply, 429, "Too many attempts", "Please wait a little and try again.");
+      }
     }
     const status = error.statusCode ?? 500;
     if (error.code?.startsWith("FST_CSRF")) {

@@ -3,7 +3,7 @@
  * re-render the same form with the user's input and the messages, with status 422 / 409.
  */
 import type { FastifyReply, FastifyRequest } from "fastify";
-import { ConflictError, ValidationError } from "../shared/errors.js";
+import { ConflictError, TooManyAttemptsError, ValidationError } from "../shared/errors.js";
 import type { FormState, FormValues } from "./components.js";
 import { sendPage } from "./context.js";
 
@@ -39,10 +39,23 @@ export async function handleForm(
     if (error instanceof ValidationError) {
       return sendPage(reply, await rerender({ values, errors: error.fieldErrors }), 422);
     }
+    if (error instanceof TooManyAttemptsError) {
+      reply.header("retry-after", String(error.retryAfterSeconds));
+      const errors = {
+        _form: `Too many attempts. Please wait ${waitText(error.retryAfterSeconds)} and try again.`,
+      };
+      return sendPage(reply, await rerender({ values, errors }), 429);
+    }
     if (error instanceof ConflictError) {
       const errors = { [error.field ?? "_form"]: error.message };
       return sendPage(reply, await rerender({ values, errors, conflictLink: error.link }), 409);
     }
     throw error;
   }
+}
+
+function waitText(seconds: number): string {
+  if (seconds < 60) return seconds === 1 ? "a second" : `${seconds} seconds`;
+  const minutes = Math.ceil(seconds / 60);
+  return minutes === 1 ? "a minute" : `${minutes} minutes`;
 }

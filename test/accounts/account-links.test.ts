@@ -151,6 +151,22 @@ describe("registration with email confirmation", () => {
     expect((await new Client(app).get(link)).statusCode).toBe(303);
   });
 
+  it("never builds a link from the Host header (finding 3)", async () => {
+    const { app, database } = await build();
+    await setupAdmin(app);
+    await registerUser(app, "victim@example.com");
+    const attacker = new Client(app);
+    const res = await attacker.post(
+      "/forgot",
+      { email: "victim@example.com" },
+      { from: "/forgot", headers: { host: "evil.test:666", "x-forwarded-host": "evil.test:666" } },
+    );
+    expect(res.statusCode).toBe(200);
+    const [mail] = (await emailsTo(database, "victim@example.com")).filter((m) => m.body.includes("/reset"));
+    expect(mail!.body).toContain("http://localhost/reset?token=");
+    expect(mail!.body).not.toContain("evil.test");
+  });
+
   it("uses PUBLIC_URL for links when it is set", async () => {
     const { app, database, services } = await build();
     await setupAdmin(app);
@@ -158,8 +174,8 @@ describe("registration with email confirmation", () => {
       services.accountLinks.constructor as typeof services.accountLinks.constructor & {
         new (...args: unknown[]): typeof services.accountLinks;
       }
-    )(database, { publicUrl: "https://mail.example.org/pp" });
-    await links.register({ email: "pub@example.com", password: PASSWORD }, "http://evil.example");
+    )(database, { baseUrl: "https://mail.example.org/pp/" });
+    await links.register({ email: "pub@example.com", password: PASSWORD });
     const [mail] = await emailsTo(database, "pub@example.com");
     expect(mail!.body).toContain("https://mail.example.org/pp/confirm?token=");
     expect(mail!.body).not.toContain("evil.example");
@@ -395,12 +411,12 @@ describe("rate limits on the account forms", () => {
     expect((await postFrom(app, "10.0.0.2", "/forgot", { email: "x@example.com" })).statusCode).toBe(200);
   });
 
-  it("limits each form per account, across different IP addresses", async () => {
+  // Login is throttled per (account, address) and slowed per account instead: test/security/login-throttle.test.ts.
+  it("limits each form but login per account, across different IP addresses", async () => {
     const { app, database } = await build();
     await setupAdmin(app);
     await registerUser(app, "target@example.com");
     const cases: { url: string; max: number; form: Record<string, string> }[] = [
-      { url: "/login", max: 10, form: { password: "guess" } },
       { url: "/forgot", max: 5, form: {} },
       { url: "/confirm/resend", max: 5, form: {} },
       // registerUser's own registration counted once already.

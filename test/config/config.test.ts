@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { hostname, tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { ConfigError, dkimKeyPath, parseConfig } from "../../src/config.js";
+import { ConfigError, dkimKeyPath, isLoopbackHost, parseConfig, publicBaseUrl } from "../../src/config.js";
 import { generateDkimKey } from "../../src/delivery/dkim.js";
 
 describe(parseConfig.name, () => {
@@ -178,5 +178,26 @@ describe("DKIM and SMTP_NAME configuration", () => {
       { readDkimKey: false },
     );
     expect(config.dkim).toBeUndefined();
+  });
+});
+
+describe(publicBaseUrl.name, () => {
+  it("is PUBLIC_URL when set, else the address PostPilot listens on, never a request's host", () => {
+    const at = (env: Record<string, string>, port?: number) => publicBaseUrl(parseConfig(env), port);
+    expect(at({ PUBLIC_URL: "https://mail.example.org/pp/" })).toBe("https://mail.example.org/pp");
+    expect(at({})).toBe("http://localhost:3000");
+    expect(at({ HOST: "127.0.0.1", PORT: "8080" })).toBe("http://127.0.0.1:8080");
+    expect(at({ HOST: "localhost", PORT: "8080" })).toBe("http://localhost:8080");
+    expect(at({ HOST: "::" })).toBe("http://localhost:3000");
+    expect(at({ HOST: "192.0.2.7", PORT: "8080" })).toBe("http://192.0.2.7:8080");
+    expect(at({ HOST: "2001:db8::1" })).toBe("http://[2001:db8::1]:3000");
+    expect(at({ PORT: "0" }, 41234)).toBe("http://localhost:41234");
+  });
+
+  it("knows which HOST values only this machine reaches", () => {
+    for (const host of ["localhost", "127.0.0.1", "127.1.2.3", "::1", "[::1]"])
+      expect(isLoopbackHost(host), host).toBe(true);
+    for (const host of ["0.0.0.0", "::", "192.0.2.7", "example.org"])
+      expect(isLoopbackHost(host), host).toBe(false);
   });
 });

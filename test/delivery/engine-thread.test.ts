@@ -46,6 +46,27 @@ describe(startEngineThread.name, () => {
     expect(onCrash.mock.calls[0]![0]).toMatchObject({ message: "woken" });
   });
 
+  it("asks the thread for its metrics by message, and gives up on a silent thread after 2 s", async () => {
+    const entry = fakeEngine(`
+      port.on("message", (m) => {
+        if (m.type === "metrics" && m.id === 1) port.postMessage({ type: "metrics", id: m.id, metrics: [{ name: "x_total", help: "x", type: "counter", values: [{ value: 3, labels: {} }], aggregator: "sum" }] });
+        if (m.type === "stop") port.postMessage({ type: "stopped" });
+      });
+      port.postMessage({ type: "started", workerId: null });
+    `);
+    const sut = await startEngineThread({ config, parts, onCrash: vi.fn(), entry });
+    expect(await sut.metrics()).toMatchObject([{ name: "x_total", values: [{ value: 3 }] }]);
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+    try {
+      const silent = sut.metrics(); // the fake answers only its first request
+      await vi.advanceTimersByTimeAsync(2_000);
+      expect(await silent).toEqual([]);
+    } finally {
+      vi.useRealTimers();
+    }
+    await sut.stop();
+  });
+
   it("rejects the start when the thread fails before it runs", async () => {
     const entry = fakeEngine(`throw new Error("no database");`);
     await expect(startEngineThread({ config, parts, onCrash: vi.fn(), entry })).rejects.toThrow(

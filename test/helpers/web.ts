@@ -80,7 +80,7 @@ export class Client {
   async post(
     url: string,
     form: Form = {},
-    options: { from?: string; csrf?: boolean } = {},
+    options: { from?: string; csrf?: boolean; headers?: Record<string, string> } = {},
   ): Promise<LightMyRequestResponse> {
     const body = { ...form };
     if (options.csrf !== false && body._csrf === undefined)
@@ -89,7 +89,11 @@ export class Client {
       await this.app.inject({
         method: "POST",
         url,
-        headers: { cookie: this.cookieHeader(), "content-type": "application/x-www-form-urlencoded" },
+        headers: {
+          ...options.headers,
+          cookie: this.cookieHeader(),
+          "content-type": "application/x-www-form-urlencoded",
+        },
         payload: encode(body),
       }),
     );

@@ -83,6 +83,25 @@ describe(readCsv.name, () => {
     });
     const latin1 = new Uint8Array([...new TextEncoder().encode("email,name\na@x.io,Zo"), 0xeb, 10]);
     await expect(parse([latin1])).rejects.toBeInstanceOf(CsvError);
+    // The true line, wherever the pieces are cut, and every record before it first.
+    const text = new TextEncoder().encode("email,name\na@x.io,Zoë\nb@x.io,Bo\nc@x.io,Zo");
+    const bad = new Uint8Array([...text, 0xeb, 10, ...new TextEncoder().encode("d@x.io,D\n")]);
+    for (const size of [1, 2, 3, 7, 64, 4096]) {
+      const seen: CsvRecord[] = [];
+      const reading = (async () => {
+        const chunks: Uint8Array[] = [];
+        for (let i = 0; i < bad.length; i += size) chunks.push(bad.subarray(i, i + size));
+        for await (const r of readCsv(chunks)) seen.push(r);
+      })();
+      await expect(reading, `pieces of ${size}`).rejects.toMatchObject({
+        line: 4,
+        message: expect.stringContaining("Line 4: the file is not UTF-8"),
+      });
+      expect(
+        seen.map((r) => r.fields[0]),
+        `pieces of ${size}`,
+      ).toEqual(["email", "a@x.io", "b@x.io"]);
+    }
     await expect(parse(`email,comment\na@x.io,"${"x".repeat(200)}"`)).resolves.toHaveLength(2);
     await expect(
       (async () => {

@@ -39,6 +39,26 @@ async function collect(chunks: AsyncIterable<string>): Promise<string> {
 }
 
 describe(RecipientImportService.name, () => {
+  it("reports the true line of an invalid UTF-8 byte at line 15,002 and keeps every valid row before it (finding 7)", async () => {
+    const { database, sut, owner } = await setup();
+    const rows = Array.from({ length: 15_000 }, (_, i) => `r${i}@example.com,Name ${i},é ${i}\n`).join("");
+    const head = Buffer.from(`email,full_name,comment\n${rows}broken@example.com,Zo`);
+    const file = Buffer.concat([head, Buffer.from([0xeb]), Buffer.from(",latin-1\nafter@example.com,,\n")]);
+    // As a file stream reads it: 64 KiB pieces, so the bad byte sits in the middle of a piece.
+    const chunks: Buffer[] = [];
+    for (let at = 0; at < file.length; at += 65_536) chunks.push(file.subarray(at, at + 65_536));
+    const summary = await sut.importCsv(owner, chunks);
+    expect(summary.error).toContain("Line 15002");
+    expect(summary.error).toContain("not UTF-8");
+    expect(summary).toMatchObject({ rows: 15_000, added: 15_000, invalid: 0 });
+    const count = await database.db
+      .selectFrom("recipients")
+      .select((eb) => eb.fn.countAll<number>().as("n"))
+      .where("owner_id", "=", owner.id)
+      .executeTakeFirstOrThrow();
+    expect(Number(count.n)).toBe(15_000);
+  }, 60_000);
+
   it("imports a semicolon file with a BOM, columns in any order and extra columns ignored", async () => {
     const { database, sut, owner } = await setup();
     const csv =

@@ -123,4 +123,34 @@ describe("postpilot serve", () => {
     expect(await second.exited).toEqual({ code: 0, signal: null });
     expect(await heartbeats(database)).toEqual([]);
   }, 180_000);
+
+  it("says where links point, is ready, and reports the engine thread's sends on /metrics", async () => {
+    const { dir, database, mailingId } = await dataDir(20);
+    const port = await freePort();
+    const web = await serve(dir, port);
+    expect(web.output).toContain(`PUBLIC_URL is not set: links in emails will use http://127.0.0.1:${port}`);
+    const ready = await fetch(`http://127.0.0.1:${port}/readyz`, { signal: AbortSignal.timeout(5_000) });
+    expect([ready.status, await ready.json()]).toEqual([200, { ready: true }]);
+    await makeDue(database, mailingId);
+    await eventually(async () => (await runStatus(database, mailingId)) === "success", { timeoutMs: 60_000 });
+    const scrape = async () =>
+      (await fetch(`http://127.0.0.1:${port}/metrics`, { signal: AbortSignal.timeout(5_000) })).text();
+    // Counted in the engine thread, read across the thread boundary.
+    await eventually(async () => (await scrape()).includes('postpilot_sends_total{result="sent"} 20'));
+    const text = await scrape();
+    expect(text).toContain('postpilot_smtp_replies_total{class="2xx"} 20');
+    expect(text).toContain("postpilot_run_duration_seconds_count 1");
+    expect(text).toMatch(/postpilot_breaker_open\{worker="[^"]+",host="[^"]+"\} 0/);
+    web.kill("SIGTERM");
+    expect(await web.exited).toEqual({ code: 0, signal: null });
+  }, 120_000);
+
+  it("warns loudly when bound to every address without PUBLIC_URL", async () => {
+    const { dir } = await dataDir(0);
+    const port = await freePort();
+    const web = await serve(dir, port, { HOST: "0.0.0.0" });
+    expect(web.output).toContain("WARNING: PostPilot listens on 0.0.0.0, reachable from other machines");
+    web.kill("SIGTERM");
+    expect(await web.exited).toEqual({ code: 0, signal: null });
+  }, 60_000);
 });

@@ -2,14 +2,17 @@ import { describe, expect, it } from "vitest";
 import type { z } from "zod";
 import {
   email,
+  escapeControls,
   id,
   isTimeZone,
   LIMITS,
   listQuery,
   normalizeEmail,
+  optionalSingleLine,
   optionalText,
   requiredText,
   singleLine,
+  timeZone,
 } from "../../src/shared/fields.js";
 import { likePattern, pageOf } from "../../src/shared/pagination.js";
 
@@ -77,7 +80,52 @@ describe("fields", () => {
     expect(errorOf(sut, "Hello\r\nBcc: x@example.com")).toBe("Subject must be a single line.");
     expect(errorOf(sut, "Hello\rthere")).toBe("Subject must be a single line.");
     expect(errorOf(sut, "Hello\nthere")).toBe("Subject must be a single line.");
-    expect(sut.parse("Hello\tthere")).toBe("Hello\tthere");
+    expect(errorOf(sut, "Hello\u2028there")).toBe("Subject must be a single line.");
+  });
+
+  it("refuses C0 and C1 controls and text-direction overrides in single-line fields (finding 5)", () => {
+    const message =
+      "Name contains a control or text-direction character (such as a tab), which is not allowed.";
+    for (const sut of [singleLine("Name", 100), optionalSingleLine("Name", 100)]) {
+      for (const bad of [
+        "a\tb",
+        "\u001b[31mred",
+        "bell\u0007",
+        "a\u007fb",
+        "a\u0085b",
+        "a\u009bb",
+        "evil\u202eexe.txt",
+        "a\u2066b",
+      ]) {
+        expect(errorOf(sut, bad), JSON.stringify(bad)).toBe(message);
+      }
+      expect(sut.parse("Zoë Ångström 😀 中文")).toBe("Zoë Ångström 😀 中文");
+    }
+    expect(email().safeParse("a\u202e@example.com").success).toBe(false);
+  });
+
+  it("refuses lone surrogates in every text field, which SQLite would store as invalid UTF-8 (finding 6)", () => {
+    for (const sut of [optionalText("Comment", 100), singleLine("Name", 100)]) {
+      expect(sut.safeParse("a\ud800b").success).toBe(false);
+      expect(sut.safeParse("a\udc00b").success).toBe(false);
+      expect(sut.safeParse("😀").success).toBe(true);
+    }
+    expect(errorOf(optionalText("Comment", 100), "a\udfff")).toBe(
+      "Comment contains a character that is not allowed.",
+    );
+  });
+
+  it("canonicalises time zones (finding 6)", () => {
+    expect(timeZone().parse("europe/berlin")).toBe("Europe/Berlin");
+    expect(timeZone().parse(" AMERICA/NEW_YORK ")).toBe("America/New_York");
+    expect(timeZone().parse("UTC")).toBe("UTC");
+    expect(timeZone().safeParse("Mars/Olympus").success).toBe(false);
+  });
+
+  it("escapes control characters for a terminal", () => {
+    expect(escapeControls("\u001b]0;pwned\u0007Ann\u202e")).toBe("\\u{1b}]0;pwned\\u{7}Ann\\u{202e}");
+    expect(escapeControls("a\ud800")).toBe("a\\u{d800}");
+    expect(escapeControls("Zoë 😀")).toBe("Zoë 😀");
   });
 
   it("parses ids from URLs and refuses anything that is not a positive 32-bit integer", () => {

@@ -39,6 +39,36 @@ describe("mailingSchema", () => {
     expect(parseTime("zzz", "UTC")).toBeNull();
   });
 
+  it("bounds offsets to ±14:00 and years to 1970-9999 (finding 6)", () => {
+    expect(parseTime("2027-03-01T09:00:00+14:00", "UTC")?.toISOString()).toBe("2027-02-28T19:00:00.000Z");
+    expect(parseTime("2027-03-01T09:00:00-12:00", "UTC")?.toISOString()).toBe("2027-03-01T21:00:00.000Z");
+    for (const bad of [
+      "2027-03-01T09:00:00+25:00",
+      "2027-03-01T09:00:00+14:01",
+      "2027-03-01T09:00-1500",
+      "2027-03-01T09:00:00+02:60",
+    ]) {
+      expect(parseTime(bad, "UTC"), bad).toBeNull();
+    }
+    for (const bad of [
+      "0000-01-01T00:00",
+      "1969-12-31T23:59",
+      "0000-01-01T00:00:00Z",
+      "+010000-01-01T00:00:00Z",
+    ]) {
+      expect(parseTime(bad, "UTC"), bad).toBeNull();
+    }
+    expect(parseTime("9999-12-31T23:59", "UTC")?.toISOString()).toBe("9999-12-31T23:59:00.000Z");
+    expect(parseTime("1970-01-01T00:00", "UTC")?.toISOString()).toBe("1970-01-01T00:00:00.000Z");
+    expect(issues(input({ first_send_at: "0000-01-01T00:00" }))).toEqual({
+      first_send_at: "First send is not a date and time.",
+    });
+  });
+
+  it("stores the time zone in its canonical spelling (finding 6)", () => {
+    expect(mailingSchema.parse(input({ time_zone: "europe/berlin" })).time_zone).toBe("Europe/Berlin");
+  });
+
   it("puts end before or equal to the first send on the end field", () => {
     expect(issues(input({ end_at: "2027-03-01T08:59" }))).toEqual({
       end_at: "End must be after the first send.",

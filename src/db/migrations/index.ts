@@ -16,6 +16,7 @@ import { bounces } from "./2026-12-01-010-bounces.js";
 import { messages } from "./2026-12-02-011-messages.js";
 import { sendersAndLayouts } from "./2026-12-02-011b-senders.js";
 import { audiences } from "./2026-12-02-012-audiences.js";
+import { security } from "./2026-12-02-013-security.js";
 import { bounceVerp } from "./2026-12-02-014-bounce-verp.js";
 import { runControls } from "./2026-12-02-015-run-controls.js";
 
@@ -38,6 +39,7 @@ export class StaticMigrationProvider implements MigrationProvider {
       "2026-12-01-010-bounces": bounces(this.dialect),
       "2026-12-02-011-messages": messages(this.dialect),
       "2026-12-02-011b-senders": sendersAndLayouts(),
+      "2026-12-02-013-security": security(this.dialect),
       "2026-12-02-014-bounce-verp": bounceVerp(this.dialect),
       "2026-12-02-015-run-controls": runControls(this.dialect),
       "2026-12-02-012-audiences": audiences(this.dialect),

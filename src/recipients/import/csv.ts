@@ -71,6 +71,11 @@ class CsvParser {
 
   constructor(private readonly options: Required<CsvOptions>) {}
 
+  /** The physical line the text pushed so far ends on. */
+  get currentLine(): number {
+    return this.line;
+  }
+
   push(text: string, out: CsvRecord[]): void {
     if (this.delimiter < 0) {
       // Hold text until the header line is complete, to see which separator it uses.
@@ -192,31 +197,92 @@ class CsvParser {
  */
 export async function* readCsv(input: CsvSource, options: CsvOptions = {}): AsyncGenerator<CsvRecord> {
   const parser = new CsvParser({ maxFieldChars: 100_000, maxFields: 1_000, ...options });
-  // ignoreBOM: false means the decoder drops a leading BOM.
-  const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
+  const utf8 = new Utf8Pieces();
   const out: CsvRecord[] = [];
   let first = true;
-  const decode = (chunk: Uint8Array | string, stream: boolean): string => {
-    if (typeof chunk === "string") return chunk;
-    try {
-      return decoder.decode(chunk, { stream });
-    } catch {
-      const line = out.at(-1)?.line ?? 1;
-      throw new CsvError(
-        `Near line ${line}: the file is not UTF-8 text. Save it as "CSV UTF-8" and try again.`,
-        line,
-      );
-    }
-  };
-  for await (const chunk of input) {
-    let text = decode(chunk, true);
+  const feed = (text: string) => {
     if (first && text.charCodeAt(0) === 0xfeff) text = text.slice(1);
     if (text !== "") first = false;
     parser.push(text, out);
-    for (const record of out) yield record;
-    out.length = 0;
+  };
+  for await (const chunk of input) {
+    const decoded = typeof chunk === "string" ? { text: chunk, valid: true } : utf8.decode(chunk, false);
+    feed(decoded.text);
+    yield* out.splice(0);
+    if (!decoded.valid) throw notUtf8(parser.currentLine);
   }
-  parser.push(decode(new Uint8Array(0), false), out);
+  const rest = utf8.decode(new Uint8Array(0), true);
+  feed(rest.text);
+  if (!rest.valid) {
+    yield* out.splice(0);
+    throw notUtf8(parser.currentLine);
+  }
   parser.end(out);
-  for (const record of out) yield record;
+  yield* out;
+}
+
+function notUtf8(line: number): CsvError {
+  return new CsvError(
+    `Line ${line}: the file is not UTF-8 text. Save it as "CSV UTF-8" and try again.`,
+    line,
+  );
+}
+
+/**
+ * UTF-8 bytes in pieces to text. A piece with an invalid sequence gives the text before that sequence and
+ * `valid: false`, so the records before the bad byte are still read and the error names its own line
+ * (a decoder that throws for the whole piece would lose up to 64 KiB of good rows and the line number).
+ */
+class Utf8Pieces {
+  private carry = new Uint8Array(0);
+
+  decode(piece: Uint8Array, final: boolean): { text: string; valid: boolean } {
+    const bytes = this.carry.length === 0 ? piece : concat(this.carry, piece);
+    const end = final ? bytes.length : completeEnd(bytes);
+    this.carry = bytes.slice(end);
+    const whole = bytes.subarray(0, end);
+    try {
+      return { text: strict().decode(whole), valid: true };
+    } catch {
+      // The longest prefix that is valid UTF-8 as far as it goes (validity of prefixes is monotone).
+      let lo = 0;
+      let hi = whole.length;
+      while (lo < hi) {
+        const mid = Math.ceil((lo + hi) / 2);
+        if (validSoFar(whole.subarray(0, mid))) lo = mid;
+        else hi = mid - 1;
+      }
+      return { text: strict().decode(whole.subarray(0, lo), { stream: true }), valid: false };
+    }
+  }
+}
+
+// ignoreBOM: true keeps a leading BOM in the text, where readCsv drops it (each piece has its own decoder).
+const strict = () => new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+
+function validSoFar(bytes: Uint8Array): boolean {
+  try {
+    strict().decode(bytes, { stream: true });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Where the last complete UTF-8 sequence ends: a sequence cut at the end of a piece waits for the next. */
+function completeEnd(bytes: Uint8Array): number {
+  for (let i = bytes.length - 1; i >= Math.max(0, bytes.length - 4); i--) {
+    const b = bytes[i]!;
+    if ((b & 0xc0) === 0x80) continue; // a continuation byte: look further back for its lead
+    const length = b >= 0xf0 ? 4 : b >= 0xe0 ? 3 : b >= 0xc0 ? 2 : 1;
+    return i + length > bytes.length ? i : bytes.length;
+  }
+  return bytes.length;
+}
+
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
 }

@@ -1,0 +1,63 @@
+/** `postpilot backup <file>` and `postpilot migrate-to-postgres <url>`: the operator's database tools (db/copy.ts). */
+import path from "node:path";
+import type { Command } from "commander";
+import type { Config } from "../config.js";
+import { openDatabase } from "../container.js";
+import { backupSqlite, copySqliteToPostgres } from "../db/copy.js";
+import { Database } from "../db/database.js";
+import { formatTable } from "./table.js";
+
+export function sqliteFile(config: Config): string {
+  return path.join(config.dataDir, "postpilot.sqlite");
+}
+
+/** A refusal (an existing file, a database that is not empty) is a message and exit 1, not a stack trace. */
+function stop(error: unknown): void {
+  console.error(error instanceof Error ? error.message : String(error));
+  process.exitCode = 1;
+}
+
+export function registerDatabaseCommands(program: Command, config: () => Config): void {
+  program
+    .command("backup")
+    .description("write a consistent copy of the SQLite database to a new file, while PostPilot runs")
+    .argument("<file>", "where to write the copy (must not exist)")
+    .action(async (file: string) => {
+      const cfg = config();
+      if (cfg.databaseUrl) {
+        console.error("DATABASE_URL is set: back up PostgreSQL with pg_dump instead.");
+        process.exit(2);
+      }
+      try {
+        const { pages } = await backupSqlite(sqliteFile(cfg), file);
+        console.log(`Backed up ${sqliteFile(cfg)} to ${path.resolve(file)} (${pages} pages).`);
+      } catch (error) {
+        stop(error);
+      }
+    });
+
+  program
+    .command("migrate-to-postgres")
+    .description("copy every table of the SQLite database into an empty PostgreSQL database, keeping ids")
+    .argument("<url>", "the PostgreSQL database (postgres://user:pass@host:5432/db); created tables, no rows")
+    .action(async (url: string) => {
+      if (!/^postgres(ql)?:\/\//.test(url)) {
+        console.error("The URL must start with postgres:// or postgresql://.");
+        process.exit(2);
+      }
+      const cfg = config();
+      const from = await openDatabase({ ...cfg, databaseUrl: undefined });
+      const to = Database.postgres(url, { max: 2 });
+      try {
+        await to.migrateToLatest();
+        const report = await copySqliteToPostgres(from, to);
+        console.log(formatTable(report.map((r) => ({ table: r.table, rows: String(r.rows) }))));
+        console.log(`Copied. Set DATABASE_URL to this database and restart PostPilot.`);
+      } catch (error) {
+        stop(error);
+      } finally {
+        await to.close();
+        await from.close();
+      }
+    });
+}
