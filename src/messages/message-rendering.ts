@@ -3,6 +3,7 @@
  * compile and the same values, for one of the owner's recipients or the sample one. And the checks a
  * message's templates pass before it is saved.
  */
+import { valuesFor } from "../custom-fields/custom-fields.service.js";
 import type { Executor } from "../db/database.js";
 import type { Layout, Message } from "../db/schema.js";
 import type { Actor } from "../shared/actor.js";
@@ -57,6 +58,8 @@ export async function renderMessage(
 ): Promise<RenderedPreview> {
   const layout = await visibleLayout(db, actor, message.layout_id).catch(() => null);
   const context: TemplateContext = sampleContext();
+  const keys = await fieldKeys(db, actor);
+  context.recipient.fields = Object.fromEntries(keys.map((k) => [k, ""]));
   let renderedFor = "sample values";
   if (options.recipientId !== null) {
     const r = await db
@@ -66,12 +69,13 @@ export async function renderMessage(
       .where("owner_id", "=", actor.id)
       .executeTakeFirst();
     if (!r) throw new NotFoundError("Recipient not found");
+    const fields = await valuesFor({ db }, actor, [options.recipientId]);
     context.recipient = {
       email: r.email,
       full_name: r.full_name,
       first_name: r.full_name.trim().split(/\s+/)[0] ?? "",
       comment: r.comment,
-      fields: {},
+      fields: fields.get(options.recipientId) ?? {},
     };
     renderedFor = r.email;
   }
@@ -98,4 +102,10 @@ export async function renderMessage(
     unsubscribeFooter: options.unsubscribeFooter,
   });
   return { ...compiled.render(context), from, renderedFor };
+}
+
+/** The keys of the actor's custom fields (`recipient.fields.key` in templates). */
+export async function fieldKeys(db: Executor, actor: Actor): Promise<string[]> {
+  const rows = await db.selectFrom("custom_fields").select("key").where("owner_id", "=", actor.id).execute();
+  return rows.map((r) => r.key);
 }

@@ -47,9 +47,9 @@ function VariablesHelp() {
       <p class="mb-1 mt-2">
         <code>{"{{ recipient.first_name }}"}</code>, <code>{"{{ recipient.full_name }}"}</code>,{" "}
         <code>{"{{ recipient.email }}"}</code>, <code>{"{{ recipient.comment }}"}</code>,{" "}
-        <code>{"{{ mailing.name }}"}</code>, <code>{"{{ sender.name }}"}</code>,{" "}
-        <code>{"{{ unsubscribe_url }}"}</code>, <code>{"{{ view_in_browser_url }}"}</code>,{" "}
-        <code>{'{{ now | date: "%d %B %Y" }}'}</code>.
+        <code>{"{{ recipient.fields.city }}"}</code> (your custom fields), <code>{"{{ mailing.name }}"}</code>
+        , <code>{"{{ sender.name }}"}</code>, <code>{"{{ unsubscribe_url }}"}</code>,{" "}
+        <code>{"{{ view_in_browser_url }}"}</code>, <code>{'{{ now | date: "%d %B %Y" }}'}</code>.
       </p>
       <p class="mb-0">
         Fallbacks: <code>{'{{ recipient.first_name | default: "there" }}'}</code>. Conditions:{" "}

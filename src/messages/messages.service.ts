@@ -9,7 +9,13 @@ import { ConflictError, NotFoundError } from "../shared/errors.js";
 import { type Page, pageOf } from "../shared/pagination.js";
 import { type Clock, iso, systemClock } from "../shared/time.js";
 import { parseInput } from "../shared/validation.js";
-import { checkMessage, type RenderedPreview, renderMessage, visibleLayout } from "./message-rendering.js";
+import {
+  checkMessage,
+  fieldKeys,
+  type RenderedPreview,
+  renderMessage,
+  visibleLayout,
+} from "./message-rendering.js";
 import { MessagesRepository } from "./messages.repository.js";
 import {
   type MessageInput,
@@ -81,7 +87,7 @@ export class MessagesService {
   private async checked(actor: Actor, input: unknown): Promise<MessageInput> {
     const data = parseInput(messageSchema, input);
     await visibleLayout(this.db, actor, data.layout_id);
-    checkMessage(data);
+    checkMessage(data, await fieldKeys(this.db, actor));
     return data;
   }
 

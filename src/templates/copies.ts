@@ -33,6 +33,7 @@ export interface TemplateCopiesDeps {
 
 export interface RunMessage {
   mailingId: number;
+  ownerId: number;
   mailingName: string;
   timeZone: string;
   subject: string;
@@ -58,7 +59,10 @@ export class TemplateCopies implements CopyBuilder {
     const from = run.fromHeader ?? this.deps.from;
     const known = new Map<number, RecipientRow>();
     const load = async (deliveries: ClaimedDelivery[]) => {
-      for (const row of await this.recipients.forDeliveries(deliveries.map((d) => d.id)))
+      for (const row of await this.recipients.forDeliveries(
+        deliveries.map((d) => d.id),
+        run.ownerId,
+      ))
         known.set(row.deliveryId, row);
     };
     const toOf = (d: { id: number; email: string }) =>
@@ -128,6 +132,7 @@ export function runMessage(db: Db, runId: number): Promise<RunMessage | undefine
       "runs.mailing_id as mailingId",
       "mailings.name as mailingName",
       "mailings.time_zone as timeZone",
+      "mailings.owner_id as ownerId",
       "runs.subject",
       "runs.body",
       "runs.format",

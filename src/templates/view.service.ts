@@ -43,7 +43,7 @@ export class ViewService {
     if (!delivery) return null;
     const run = await runMessage(this.database.db, delivery.run_id);
     if (!run) return null;
-    const [row] = await new RecipientValues(this.database.db).forDeliveries([delivery.id]);
+    const [row] = await new RecipientValues(this.database.db).forDeliveries([delivery.id], run.ownerId);
     const compiled = compileMessage({
       format: run.format ?? "text",
       subject: run.subject,

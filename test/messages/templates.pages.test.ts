@@ -65,10 +65,21 @@ describe("message templates on the form, the API, previews and test sends", () =
   });
 
   it("API: 422 with line and column, preview for a recipient, test send queued with [Test] and rate-limited", async () => {
-    const { api, database } = await buildApi();
+    const { api, database, services } = await buildApi();
     const bad = await api.call("POST", "/messages", { subject: "S", body: "{{ x | nope }}", format: "html" });
     expect(bad.statusCode).toBe(422);
     expect(bad.json().errors).toEqual([{ field: "body", message: "Line 1, column 1: unknown filter: nope" }]);
+    const unknownField = await api.call("POST", "/messages", {
+      subject: "S",
+      body: "{{ recipient.fields.city }}",
+    });
+    expect(unknownField.json().errors).toEqual([
+      { field: "body", message: "Line 1, column 4: unknown variable: recipient.fields.city" },
+    ]);
+    await services.fields.create(api.user, { key: "city", label: "City", type: "text" });
+    expect(
+      (await api.call("POST", "/messages", { subject: "S", body: "{{ recipient.fields.city }}" })).statusCode,
+    ).toBe(201);
     const message = (
       await api.call("POST", "/messages", {
         subject: "Hi {{ recipient.first_name }}",

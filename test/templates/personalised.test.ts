@@ -83,6 +83,29 @@ describe("Personalised messages through a real SMTP server", () => {
       .where("id", "=", seeded.message.id)
       .execute();
     const [ivan, ann] = seeded.recipients;
+    // A custom field, read by the template as recipient.fields.city.
+    const field = await t.database.db
+      .insertInto("custom_fields")
+      .values({
+        owner_id: seeded.user.id,
+        key: "city",
+        label: "City",
+        type: "text",
+        created_at: new Date().toISOString(),
+      })
+      .returning("id")
+      .executeTakeFirstOrThrow();
+    await t.database.db
+      .insertInto("recipient_fields")
+      .values({ recipient_id: ivan!.id, field_id: field.id, value_text: "Казань", value_number: null })
+      .execute();
+    await t.database.db
+      .updateTable("messages")
+      .set({
+        body: "# Hi {{ recipient.full_name }}\n\nNews for {{ recipient.fields.city | default: 'everyone' }}.\n\nRead [more](https://example.com/more).",
+      })
+      .where("id", "=", seeded.message.id)
+      .execute();
     await t.database.db
       .updateTable("recipients")
       .set({ full_name: "Иван Иванович Сидоров" })
@@ -114,6 +137,8 @@ describe("Personalised messages through a real SMTP server", () => {
     expect(toIvan.html).toMatch(/<h1 style="[^"]*font-size: 24px/);
     expect(toIvan.text).toContain("Hi Иван Иванович Сидоров");
     expect(toIvan.text).toContain("more [https://example.com/more]");
+    expect(toIvan.text).toContain("News for Казань.");
+    expect(toAnn.text).toContain("News for everyone.");
     expect(toAnn.html).toContain("Hi &lt;img src=x onerror=alert(1)&gt;");
     expect(toAnn.html).not.toContain("<img src=x");
 
