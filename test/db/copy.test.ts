@@ -9,7 +9,8 @@ import { backupSqlite, copySqliteToPostgres } from "../../src/db/copy.js";
 import { Database } from "../../src/db/database.js";
 import { createUser, seedMailing } from "../helpers/fixtures.js";
 
-const url = process.env.TEST_DATABASE_URL;
+// Empty (CI runs the SQLite suite with TEST_DATABASE_URL=) means unset.
+const url = process.env.TEST_DATABASE_URL || undefined;
 
 /** A SQLite file with rows in most tables: users, recipients, a mailing, a run with deliveries, an audit row. */
 async function seeded(file: string) {
