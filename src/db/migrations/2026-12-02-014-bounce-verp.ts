@@ -12,6 +12,7 @@
  */
 import { type Kysely, sql } from "kysely";
 import type { Dialect } from "./index.js";
+import { widenCheck } from "./widen-check.js";
 
 export function bounceVerp(dialect: Dialect) {
   return {
@@ -42,49 +43,11 @@ export function bounceVerp(dialect: Dialect) {
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: migrations are frozen and must not depend on app types
-async function widenReason(db: Kysely<any>, dialect: Dialect): Promise<void> {
-  const oldReasons = "reason in ('unsubscribed', 'hard_bounce', 'complaint', 'manual')";
-  const newReasons = "reason in ('unsubscribed', 'hard_bounce', 'soft_bounce', 'complaint', 'manual')";
-  if (dialect === "postgres") {
-    await sql`alter table suppressions drop constraint suppressions_reason_check`.execute(db);
-    await sql`alter table suppressions add constraint suppressions_reason_check check (${sql.raw(newReasons)})`.execute(
-      db,
-    );
-    return;
-  }
-  const table = await sql<{ sql: string }>`
-    select sql from sqlite_master where type = 'table' and name = 'suppressions'`.execute(db);
-  const indexes = await sql<{ sql: string }>`
-    select sql from sqlite_master where type = 'index' and tbl_name = 'suppressions' and sql is not null`.execute(
-    db,
-  );
-  const create = table.rows[0]?.sql ?? "";
-  if (!create.includes(oldReasons))
-    throw new Error("suppressions: unexpected CHECK constraint, cannot widen it");
-  const rebuilt = create
-    .replace(oldReasons, newReasons)
-    .replace(/^create table "?suppressions"?/i, 'create table "suppressions_rebuilt"');
-  const seq = await sql<{ seq: number }>`
-    select seq from sqlite_sequence where name = 'suppressions'`.execute(db);
-  // The pragma is a no-op inside a transaction: it is set first, and the rebuild is one transaction.
-  await sql`pragma foreign_keys = off`.execute(db);
-  try {
-    await sql`begin immediate`.execute(db);
-    await sql.raw(rebuilt).execute(db);
-    await sql`insert into suppressions_rebuilt select * from suppressions`.execute(db);
-    await sql`drop table suppressions`.execute(db);
-    await sql`alter table suppressions_rebuilt rename to suppressions`.execute(db);
-    for (const index of indexes.rows) await sql.raw(index.sql).execute(db);
-    if (seq.rows[0]) {
-      await sql`update sqlite_sequence set seq = ${seq.rows[0].seq} where name = 'suppressions'`.execute(db);
-    }
-    const broken = await sql`pragma foreign_key_check`.execute(db);
-    if (broken.rows.length > 0) throw new Error("suppressions rebuild: foreign key check failed");
-    await sql`commit`.execute(db);
-  } catch (error) {
-    await sql`rollback`.execute(db).catch(() => {});
-    throw error;
-  } finally {
-    await sql`pragma foreign_keys = on`.execute(db);
-  }
+function widenReason(db: Kysely<any>, dialect: Dialect): Promise<void> {
+  return widenCheck(db, dialect, {
+    table: "suppressions",
+    constraint: "suppressions_reason_check",
+    from: "reason in ('unsubscribed', 'hard_bounce', 'complaint', 'manual')",
+    to: "reason in ('unsubscribed', 'hard_bounce', 'soft_bounce', 'complaint', 'manual')",
+  });
 }
