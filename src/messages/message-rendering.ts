@@ -10,6 +10,7 @@ import type { Actor } from "../shared/actor.js";
 import { NotFoundError, ValidationError } from "../shared/errors.js";
 import { checkTemplates, describeProblem, sampleContext } from "../templates/check.js";
 import { compileMessage, type RenderedMessage, type TemplateContext } from "../templates/compile.js";
+import { recipientOf, senderOf } from "../templates/copies.js";
 import type { MessageInput } from "./messages.schemas.js";
 
 export interface RenderedPreview extends RenderedMessage {
@@ -70,13 +71,7 @@ export async function renderMessage(
       .executeTakeFirst();
     if (!r) throw new NotFoundError("Recipient not found");
     const fields = await valuesFor({ db }, actor, [options.recipientId]);
-    context.recipient = {
-      email: r.email,
-      full_name: r.full_name,
-      first_name: r.full_name.trim().split(/\s+/)[0] ?? "",
-      comment: r.comment,
-      fields: fields.get(options.recipientId) ?? {},
-    };
+    context.recipient = recipientOf(r.email, r.full_name, r.comment, fields.get(options.recipientId) ?? {});
     renderedFor = r.email;
   }
   let from = options.from;
@@ -91,9 +86,7 @@ export async function renderMessage(
     from = `"${sender.from_name.replace(/["\\]/g, "")}" <${sender.from_email}>`;
     postal = sender.postal_address;
   }
-  const address = /<([^>]+)>/.exec(from)?.[1] ?? from;
-  const name = /^\s*"?([^"<]*?)"?\s*</.exec(from)?.[1]?.trim() || address;
-  context.sender = { name, email: address, postal_address: postal };
+  context.sender = senderOf(from, postal);
   const compiled = compileMessage({
     format: message.format,
     subject: message.subject,

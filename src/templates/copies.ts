@@ -70,7 +70,7 @@ export class TemplateCopies implements CopyBuilder {
     const headers = listHeaders(run.mailingId, from, this.deps.unsubscribe !== undefined);
     const replyTo: Record<string, string> = run.replyTo ? { "Reply-To": run.replyTo } : {};
 
-    const compiled = isStaticText(run) ? null : tryCompile(run, this.deps.unsubscribe?.footer);
+    const compiled = isStaticText(run) ? null : compileRun(run, this.deps.unsubscribe?.footer);
     if (!compiled) {
       const message = await prepareMessage({
         from,
@@ -154,7 +154,8 @@ function isStaticText(run: RunMessage): boolean {
   return !/\{\{|\{%/.test(rest);
 }
 
-function tryCompile(run: RunMessage, footer: string | undefined): CompiledMessage | null {
+/** The run's snapshot compiled, or null when it cannot be (saved before templates were checked). */
+export function compileRun(run: RunMessage, footer: string | undefined): CompiledMessage | null {
   try {
     return compileMessage({
       format: run.format ?? "text",
@@ -172,11 +173,9 @@ function tryCompile(run: RunMessage, footer: string | undefined): CompiledMessag
 type BaseContext = Omit<TemplateContext, "recipient" | "unsubscribe_url" | "view_in_browser_url">;
 
 export function baseContextOf(run: RunMessage, from: string, now: Date): BaseContext {
-  const address = envelopeAddress(from);
-  const name = /^\s*"?([^"<]*?)"?\s*</.exec(from)?.[1]?.trim() || address;
   return {
     mailing: { name: run.mailingName },
-    sender: { name, email: address, postal_address: run.postalAddress ?? "" },
+    sender: senderOf(from, run.postalAddress ?? ""),
     now: DateTime.fromJSDate(now).setZone(run.timeZone).toISO() ?? now.toISOString(),
   };
 }
@@ -188,17 +187,27 @@ export function contextFor(
   unsubscribeUrl: string,
   viewUrl: string,
 ): TemplateContext {
-  const fullName = row?.fullName ?? "";
   return {
     ...base,
-    recipient: {
-      email,
-      full_name: fullName,
-      first_name: fullName.trim().split(/\s+/)[0] ?? "",
-      comment: row?.comment ?? "",
-      fields: row?.fields ?? {},
-    },
+    recipient: recipientOf(email, row?.fullName ?? "", row?.comment ?? "", row?.fields ?? {}),
     unsubscribe_url: unsubscribeUrl,
     view_in_browser_url: viewUrl,
   };
+}
+
+/** What `sender.*` is for a From header value: its display name (else the address), address, postal address. */
+export function senderOf(from: string, postalAddress: string): TemplateContext["sender"] {
+  const email = envelopeAddress(from);
+  const name = /^\s*"?([^"<]*?)"?\s*</.exec(from)?.[1]?.trim() || email;
+  return { name, email, postal_address: postalAddress };
+}
+
+/** What `recipient.*` is; the first name is the full name's first word. */
+export function recipientOf(
+  email: string,
+  fullName: string,
+  comment: string,
+  fields: TemplateContext["recipient"]["fields"],
+): TemplateContext["recipient"] {
+  return { email, full_name: fullName, first_name: fullName.trim().split(/\s+/)[0] ?? "", comment, fields };
 }

@@ -5,8 +5,8 @@
  */
 import type { Database } from "../db/database.js";
 import { unsubscribeLinks } from "../suppression/unsubscribe-links.js";
-import { compileMessage, type RenderedMessage } from "./compile.js";
-import { baseContextOf, contextFor, runMessage } from "./copies.js";
+import type { RenderedMessage } from "./compile.js";
+import { baseContextOf, compileRun, contextFor, runMessage } from "./copies.js";
 import { RecipientValues } from "./recipient-values.js";
 import { ViewLinks } from "./view-links.js";
 
@@ -44,15 +44,9 @@ export class ViewService {
     const run = await runMessage(this.database.db, delivery.run_id);
     if (!run) return null;
     const [row] = await new RecipientValues(this.database.db).forDeliveries([delivery.id], run.ownerId);
-    const compiled = compileMessage({
-      format: run.format ?? "text",
-      subject: run.subject,
-      body:
-        run.format === null ? run.body.replaceAll("{{unsubscribe_url}}", "{{ unsubscribe_url }}") : run.body,
-      layout:
-        run.layoutHtml !== null ? { html: run.layoutHtml, text: run.layoutText ?? "{{ content }}" } : null,
-      unsubscribeFooter: this.links.footer,
-    });
+    const compiled = compileRun(run, this.links.footer);
+    // A snapshot that does not compile went out as its literal text: so it is shown.
+    if (!compiled) return { subject: run.subject, text: run.body, html: null };
     const base = baseContextOf(run, run.fromHeader ?? this.from, this.now());
     const context = contextFor(base, delivery.email, row, this.links.linksFor(delivery.id).url, "");
     return compiled.render(context);
