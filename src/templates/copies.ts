@@ -58,12 +58,12 @@ export class TemplateCopies implements CopyBuilder {
     if (!run) return undefined;
     const from = run.fromHeader ?? this.deps.from;
     const known = new Map<number, RecipientRow>();
+    // Custom fields cost more queries per batch: read only for templates that can name them.
+    const templates = `${run.subject}${run.body}${run.layoutHtml ?? ""}${run.layoutText ?? ""}`;
+    const fieldsOf = /\bfields\b/.test(templates) ? run.ownerId : undefined;
     const load = async (deliveries: ClaimedDelivery[]) => {
-      for (const row of await this.recipients.forDeliveries(
-        deliveries.map((d) => d.id),
-        run.ownerId,
-      ))
-        known.set(row.deliveryId, row);
+      const ids = deliveries.map((d) => d.id);
+      for (const row of await this.recipients.forDeliveries(ids, fieldsOf)) known.set(row.deliveryId, row);
     };
     const toOf = (d: { id: number; email: string }) =>
       formatAddress(known.get(d.id)?.fullName ?? "", d.email);
