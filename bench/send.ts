@@ -15,6 +15,10 @@
  * Markdown message with Liquid in subject and body, in the shipped default layout, each recipient with a
  * name. Its bare baseline gets the same messages rendered beforehand (compiled and rendered per recipient
  * before the clock starts) and lets nodemailer build the multipart from them, so the comparison is fair.
+ * `throttled` is `plain` with SEND_RATE=BENCH_RATE (default 100000, far above what is reached), so every
+ * grant of tokens is a round trip to the shared bucket in the database: compare its serviceMsgsPerSec with
+ * plain's to see the bucket's cost (with SEND_RATE=0 the bucket is never read). Set BENCH_RATE to, say, 500
+ * to see the limit hold ("sendRate" in the line).
  * Each JSON line carries its "case".
  * BENCH_VERP=1 sets SMTP_RETURN_PATH: each copy of the service run gets its own envelope sender
  * (bounces+<token>@…). The List-Unsubscribe headers and footer are always on.
@@ -52,7 +56,13 @@ const DKIM_DOMAIN = "postpilot.test";
 const DKIM_SELECTOR = "bench";
 const SUBJECT = "PostPilot bench: what is new this month";
 const BODY = `Hello,\n\n${"This is a typical newsletter paragraph with some text in it. ".repeat(20)}\n\nBye\n`;
-const CASES = (process.env.BENCH_CASES ?? "plain,personalised").split(",") as ("plain" | "personalised")[];
+const CASES = (process.env.BENCH_CASES ?? "plain,personalised").split(",") as (
+  | "plain"
+  | "personalised"
+  | "throttled"
+)[];
+/** The throttled case's SEND_RATE: by default far above what is reached, so the figure is the bucket's cost. */
+const THROTTLED_RATE = process.env.BENCH_RATE ?? "100000";
 const P_SUBJECT = "{{ recipient.first_name }}, what is new at {{ mailing.name }} this month";
 const P_BODY = `# Hello {{ recipient.full_name }}
 
@@ -183,7 +193,7 @@ async function probe(url: string, cookie: string, done: () => boolean): Promise<
  * (a) The service end to end, the way `postpilot serve` runs it: from "send" (the mailing becomes due) to
  * the last delivery recorded, with the web's p99 during the run and idle before it.
  */
-async function service(smtpPort: number, personalised: boolean) {
+async function service(smtpPort: number, personalised: boolean, sendRate: string) {
   const dir = mkdtempSync(path.join(tmpdir(), "postpilot-bench-"));
   const database = Database.sqlite(path.join(dir, "postpilot.sqlite"));
   await database.migrateToLatest();
@@ -233,6 +243,7 @@ async function service(smtpPort: number, personalised: boolean) {
       SMTP_URL: `smtp://127.0.0.1:${smtpPort}`,
       SMTP_FROM: FROM,
       SEND_CONCURRENCY: CONCURRENCY,
+      SEND_RATE: sendRate,
       SCHEDULER_INTERVAL_MS: "50",
       ...(DKIM ? { DKIM_DOMAIN, DKIM_SELECTOR } : {}),
       ...(VERP ? { SMTP_RETURN_PATH: "bounces@bench.test" } : {}),
@@ -375,7 +386,7 @@ for (const kind of CASES) {
     const sink = await startSink(latencyMs);
     try {
       const svc = PARTS.has("service")
-        ? await service(sink.port, personalised)
+        ? await service(sink.port, personalised, kind === "throttled" ? THROTTLED_RATE : "0")
         : {
             msgsPerSec: 0,
             seconds: 0,
@@ -386,12 +397,13 @@ for (const kind of CASES) {
             webSamples: 0,
           };
       const bareMsgsPerSec = PARTS.has("bare") ? await bare(sink.port, false, personalised) : 0;
-      const bareRawMsgsPerSec = PARTS.has("raw") && !personalised ? await bare(sink.port, true, false) : 0;
+      const bareRawMsgsPerSec = PARTS.has("raw") && kind === "plain" ? await bare(sink.port, true, false) : 0;
       const naiveResult =
-        PARTS.has("naive") && !personalised ? await naive(sink.port) : { msgsPerSec: 0, sent: 0 };
+        PARTS.has("naive") && kind === "plain" ? await naive(sink.port) : { msgsPerSec: 0, sent: 0 };
       process.stdout.write(
         `${JSON.stringify({
           case: kind,
+          sendRate: kind === "throttled" ? Number(THROTTLED_RATE) : 0,
           n: N,
           latencyMs,
           concurrency: Number(CONCURRENCY),
@@ -406,7 +418,7 @@ for (const kind of CASES) {
           bareRawMsgsPerSec,
           naiveN: naiveResult.sent,
           serviceVsBare: Math.round((svc.msgsPerSec / bareMsgsPerSec) * 100) / 100,
-          serviceVsNaive: personalised
+          serviceVsNaive: kind !== "plain"
             ? null
             : Math.round((svc.msgsPerSec / naiveResult.msgsPerSec) * 10) / 10,
           webPage: WEB_PAGE,

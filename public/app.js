@@ -26,8 +26,22 @@ function applyWidths(root) {
 document.addEventListener("DOMContentLoaded", () => applyWidths(document));
 
 // Live progress of runs that are still sending: poll their JSON until done, then reload the page once.
+// The ETA comes from the current rate: what was finished over the last half minute of polls.
+function etaText(samples, remaining) {
+  const first = samples[0];
+  const last = samples[samples.length - 1];
+  if (!first || last.t - first.t < 2500) return "";
+  const perSecond = (last.done - first.done) / ((last.t - first.t) / 1000);
+  if (perSecond <= 0) return remaining > 0 ? " · no progress in the last few seconds" : "";
+  const seconds = Math.round(remaining / perSecond);
+  const rate = perSecond >= 10 ? Math.round(perSecond) : perSecond.toFixed(1);
+  const left =
+    seconds < 60 ? `${seconds} s` : seconds < 5400 ? `${Math.round(seconds / 60)} min` : `${(seconds / 3600).toFixed(1)} h`;
+  return ` · ${rate}/s, about ${left} left`;
+}
 function pollProgress(box) {
   const url = box.getAttribute("data-progress-url");
+  const samples = [];
   const tick = async () => {
     let progress;
     try {
@@ -46,6 +60,11 @@ function pollProgress(box) {
     }
     const pending = box.querySelector('[data-count="pending"]');
     if (pending) pending.textContent = String(progress.pending + progress.sending);
+    const now = Date.now();
+    samples.push({ t: now, done: progress.sent + progress.failed + progress.suppressed + (progress.cancelled ?? 0) });
+    while (samples.length > 2 && now - samples[0].t > 30000) samples.shift();
+    const eta = box.querySelector("[data-eta]");
+    if (eta) eta.textContent = etaText(samples, progress.pending + progress.sending);
     if (progress.done) window.location.reload();
     else setTimeout(tick, 1500);
   };

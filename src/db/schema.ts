@@ -360,6 +360,14 @@ export interface Tables {
   signups: SignupTable;
   login_throttles: LoginThrottleTable;
   recovery_codes: RecoveryCodeTable;
+  send_buckets: SendBucketTable;
+}
+
+/** A shared token bucket (SEND_RATE): integers, updated by compare-and-set. PostgreSQL returns bigint as text. */
+export interface SendBucketTable {
+  name: string;
+  millitokens: ColumnType<number | string, number, number>;
+  refilled_at_ms: ColumnType<number | string, number, number>;
 }
 
 export type SuppressionReason = "unsubscribed" | "hard_bounce" | "soft_bounce" | "complaint" | "manual";

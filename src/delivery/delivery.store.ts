@@ -14,9 +14,11 @@ import type {
   RunContent,
   RunState,
   RunsFinishedListener,
+  SendTokens,
   WorkerHeartbeat,
   WorkerStore,
 } from "./ports.js";
+import { type BucketPolicy, fullBucket, takeTokens } from "./rate.js";
 import { runSummary } from "./run-summary.js";
 
 const CLAIMED = ["id", "run_id", "email", "tries", "created_at"] as const;
@@ -365,7 +367,44 @@ export class KyselyDeliveryStore implements WorkerStore {
   async removeWorker(workerId: string): Promise<void> {
     await this.db.deleteFrom("delivery_workers").where("worker_id", "=", workerId).execute();
   }
+
+  async takeSendTokens(name: string, policy: BucketPolicy, want: number, now: Date): Promise<SendTokens> {
+    const nowMs = now.getTime();
+    for (let attempt = 0; attempt < CAS_ATTEMPTS; attempt++) {
+      const row = await this.db
+        .selectFrom("send_buckets")
+        .select(["millitokens", "refilled_at_ms"])
+        .where("name", "=", name)
+        .executeTakeFirst();
+      if (!row) {
+        const full = fullBucket(policy, nowMs);
+        await this.db
+          .insertInto("send_buckets")
+          .values({ name, millitokens: full.millitokens, refilled_at_ms: full.refilledAtMs })
+          .onConflict((oc) => oc.column("name").doNothing())
+          .execute();
+        continue;
+      }
+      const state = { millitokens: Number(row.millitokens), refilledAtMs: Number(row.refilled_at_ms) };
+      const taken = takeTokens(state, policy, want, nowMs);
+      // Waiting changes nothing: the refill is counted by whoever takes the next token.
+      if (taken.granted === 0) return { granted: 0, waitMs: taken.waitMs };
+      const updated = await this.db
+        .updateTable("send_buckets")
+        .set({ millitokens: taken.next.millitokens, refilled_at_ms: taken.next.refilledAtMs })
+        .where("name", "=", name)
+        .where("millitokens", "=", state.millitokens)
+        .where("refilled_at_ms", "=", state.refilledAtMs)
+        .executeTakeFirst();
+      if (Number(updated.numUpdatedRows) === 1) return { granted: taken.granted, waitMs: 0 };
+    }
+    // Other workers took every token in between: look again shortly.
+    return { granted: 0, waitMs: 1 };
+  }
 }
+
+/** How often a worker re-reads the bucket when other workers changed it between its read and its write. */
+const CAS_ATTEMPTS = 5;
 
 /** A claimed delivery put back to pending, unleased, due at `at`: released, reclaimed, taken back. */
 /**

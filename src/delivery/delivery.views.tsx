@@ -98,6 +98,7 @@ export function RunProgress({ runId, progress }: { runId: number; progress: Prog
           </>
         )}
         <span data-count="pending">{progress.pending + progress.sending}</span> pending of {progress.total}
+        <span data-eta aria-live="polite" />
       </div>
     </div>
   );

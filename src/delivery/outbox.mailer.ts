@@ -15,6 +15,7 @@ export class OutboxMailer implements Mailer {
   ) {}
 
   async send(mail: OutgoingMail): Promise<SendOutcome> {
+    await mail.beforeTransmit?.();
     try {
       const row = await this.db
         .insertInto("outbox_messages")

@@ -5,6 +5,7 @@
 import type { AttemptOutcome, AttemptStage, Run, RunTrigger } from "../db/schema.js";
 import type { BreakerPolicy } from "./breaker.js";
 import type { SendOutcome } from "./classify.js";
+import type { BucketPolicy } from "./rate.js";
 import type { Schedule } from "./schedule.js";
 
 export interface EngineConfig {
@@ -12,7 +13,7 @@ export interface EngineConfig {
   batchSize: number;
   /** Messages in flight at once (and SMTP pool connections). */
   concurrency: number;
-  /** Messages per second per worker; 0 = unlimited. */
+  /** Messages per second for every worker on the database together (a shared token bucket); 0 = unlimited. */
   rate: number;
   maxTries: number;
   retryBaseMs: number;
@@ -31,6 +32,11 @@ export interface EngineConfig {
   /** Results wait at most this long before they are written. */
   flushMs: number;
   breaker: BreakerPolicy;
+}
+
+export interface SendTokens {
+  granted: number;
+  waitMs: number;
 }
 
 export interface ClaimedDelivery {
@@ -186,6 +192,11 @@ export interface WorkerStore {
   finishRunsIfDone(runIds: number[], now: Date): Promise<number[]>;
   heartbeat(beat: WorkerHeartbeat): Promise<void>;
   removeWorker(workerId: string): Promise<void>;
+  /**
+   * Takes up to `want` tokens from the shared bucket `name` (SEND_RATE: one for every worker on the database),
+   * by compare-and-set on its row; nothing granted comes with how long until a token is there.
+   */
+  takeSendTokens(name: string, policy: BucketPolicy, want: number, now: Date): Promise<SendTokens>;
 }
 
 export interface DueMailing extends Schedule {
@@ -229,6 +240,11 @@ export interface OutgoingMail {
   to: string;
   subject: string;
   raw: Buffer;
+  /**
+   * Called by the mailer once it is ready to hand the message over (connection open, before MAIL FROM):
+   * the worker takes its SEND_RATE token here, so the relay sees the rate, not the rate plus connection setup.
+   */
+  beforeTransmit?: () => Promise<void>;
 }
 
 export interface Mailer {

@@ -174,6 +174,7 @@ export class SmtpMailer implements Mailer {
     smtp.lastServerResponse = false;
     const envelope = { from: mail.from, to: [mail.to] } as SMTPConnectionEnvelope;
     const body = new Body(mail.raw);
+    await mail.beforeTransmit?.();
     const { err, value } = await this.step(conn, (done) => smtp.send(envelope, body, done));
     conn.messages++;
 

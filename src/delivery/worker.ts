@@ -26,6 +26,7 @@ import type {
   UnsubscribeLinks,
   WorkerStore,
 } from "./ports.js";
+import { bucketPolicy, grantSize } from "./rate.js";
 
 export interface DeliveryLogger {
   info(obj: object, msg?: string): void;
@@ -55,6 +56,8 @@ export interface WorkerDeps {
   returnPath?: ReturnPath;
 }
 
+/** The bucket SEND_RATE is kept in (one for the installation). */
+const SEND_BUCKET = "send";
 /** A held run (disabled mailing, blocked owner) is looked at again after this long. */
 const HOLD_MS = 60_000;
 const PREPARED_CACHE = 16;
@@ -116,7 +119,10 @@ export class DeliveryWorker {
   private claiming: Promise<void> | null = null;
   private flushing: Promise<void> | null = null;
   private readonly sleepers = new Set<() => void>();
-  private nextSlot = 0;
+  /** Tokens of the shared send rate granted to this worker and not yet used. */
+  private tokens = 0;
+  private granting: Promise<void> | null = null;
+  private bucketFailing = false;
   private lastMaintenance = 0;
   private startedAt = new Date(0);
 
@@ -363,7 +369,6 @@ export class DeliveryWorker {
   private async sendOne(delivery: ClaimedDelivery, probe: boolean): Promise<void> {
     let pushed = false;
     try {
-      await this.waitForRate();
       const prepared = this.prepared.get(delivery.runId);
       const messageId = prepared ? messageIdFor(delivery.runId, delivery.id, prepared.fromHeader) : null;
       let verdict: Classified;
@@ -390,6 +395,7 @@ export class DeliveryWorker {
             to: delivery.email,
             subject: prepared.subject,
             raw,
+            beforeTransmit: this.paceOnce(),
           })
           .finally(() => {
             this.sending--;
@@ -715,13 +721,59 @@ export class DeliveryWorker {
     );
   }
 
+  /** The hook a mailer calls when it is about to hand a message over: one token per message, even if retried. */
+  private paceOnce(): (() => Promise<void>) | undefined {
+    if (this.config.rate <= 0) return undefined;
+    let paced = false;
+    return async () => {
+      if (paced) return;
+      paced = true;
+      await this.waitForRate();
+    };
+  }
+
+  /**
+   * Takes one token of SEND_RATE before a send. Tokens come from the bucket every worker on the database
+   * shares, a grant at a time (one request for the whole worker, whichever lane asks first).
+   */
   private async waitForRate(): Promise<void> {
     if (this.config.rate <= 0) return;
-    const interval = 1000 / this.config.rate;
-    const t = performance.now();
-    const at = Math.max(t, this.nextSlot);
-    this.nextSlot = at + interval;
-    if (at > t) await this.sleep(at - t, true);
+    for (;;) {
+      if (this.tokens > 0) {
+        this.tokens--;
+        return;
+      }
+      this.granting ??= this.grant().finally(() => {
+        this.granting = null;
+      });
+      await this.granting;
+    }
+  }
+
+  private async grant(): Promise<void> {
+    const rate = this.config.rate;
+    const want = grantSize(rate, this.config.concurrency);
+    try {
+      const taken = await this.store.takeSendTokens(SEND_BUCKET, bucketPolicy(rate), want, new Date());
+      this.bucketFailing = false;
+      if (taken.granted > 0) {
+        this.tokens += taken.granted;
+        return;
+      }
+      // Workers waiting for the same token wake a little apart.
+      await this.sleep(taken.waitMs + 2 * this.random(), true);
+    } catch (error) {
+      if (!this.bucketFailing) {
+        this.logger.error(
+          { err: error },
+          "the shared send rate cannot be read: this worker paces itself alone",
+        );
+      }
+      this.bucketFailing = true;
+      // The database is refusing: this worker alone keeps to the rate (and claims nothing new meanwhile).
+      await this.sleep(1000 / rate, true);
+      this.tokens++;
+    }
   }
 
   /** Sleeps for ms, or until stop() (unless uninterruptible: a rate wait before a send already taken). */

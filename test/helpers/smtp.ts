@@ -36,6 +36,8 @@ export interface Received {
   messageId: string | null;
   toHeader: string | null;
   raw: string;
+  /** When the message was accepted (Date.now()). */
+  at: number;
 }
 
 export type Reply = { code: number; message: string };
@@ -187,6 +189,7 @@ export class TestSmtpServer {
             messageId: /^Message-ID:\s*(.+)$/im.exec(text)?.[1]?.trim() ?? null,
             toHeader: /^To:\s*(.+)$/im.exec(text)?.[1]?.trim() ?? null,
             raw: text,
+            at: Date.now(),
           });
           if (raw) return s.replyRaw(session.id, raw.line, callback);
           callback(null, "Ok: queued");
