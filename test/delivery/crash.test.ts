@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Database } from "../../src/db/database.js";
+import { DeliveryRepository } from "../../src/delivery/delivery.repository.js";
 import { seedMailing } from "../helpers/fixtures.js";
 import { TestSmtpServer } from "../helpers/smtp.js";
 import { deliveriesOf, eventually, finishedRun, makeScheduler } from "./support.js";
@@ -88,4 +89,64 @@ describe("a worker killed with SIGKILL", () => {
     expect(twice.length).toBeLessThanOrEqual(CONCURRENCY);
     expect([...counts.values()].every((n) => n <= 2)).toBe(true);
   }, 120_000);
+
+  it("killed while a run is paused: the restarted worker sends nothing until resume, then everyone exactly once", async () => {
+    smtp.received.length = 0;
+    const { recipients } = await seedMailing(database.db, { recipients: 300 });
+    const [runId] = (await makeScheduler(database).tick()).created;
+    const runs = new DeliveryRepository(database.db);
+
+    const first = await startWorker("paused-first");
+    await eventually(() => smtp.received.length >= 50);
+    expect(await runs.pause(runId!, new Date().toISOString())).toBe(true);
+    // In-flight deliveries finish and are recorded; what the worker had queued goes back at its next heartbeat.
+    await eventually(
+      async () => {
+        const open = (await deliveriesOf(database, runId!)).filter((d) => d.status === "sending");
+        return open.length === 0;
+      },
+      { timeoutMs: 20_000 },
+    );
+    const sentBeforeKill = smtp.received.length;
+    const exited = new Promise((resolve) => first.once("exit", resolve));
+    first.kill("SIGKILL");
+    await exited;
+
+    await startWorker("paused-second");
+    // The successor is up and claiming (its heartbeat row is written twice), and sends nothing of the paused run.
+    const beatOf = async () =>
+      (
+        await database.db
+          .selectFrom("delivery_workers")
+          .select("heartbeat_at")
+          .where("worker_id", "=", "paused-second")
+          .executeTakeFirst()
+      )?.heartbeat_at;
+    const firstBeat = await eventually(beatOf);
+    await eventually(
+      async () => {
+        const beat = await beatOf();
+        return beat !== undefined && beat > firstBeat;
+      },
+      { timeoutMs: 20_000 },
+    );
+    expect(smtp.received.length).toBe(sentBeforeKill);
+    expect((await runRowStatus(runId!)).paused_at).not.toBeNull();
+
+    const heldUntil = new Date(Date.now() + 120_000).toISOString();
+    expect(await runs.resume(runId!, new Date().toISOString(), heldUntil)).toBe(true);
+    const run = await finishedRun(database, runId!, 30_000);
+    expect(run).toMatchObject({ status: "success", sent_count: 300 });
+    const counts = smtp.counts();
+    // Nothing was in flight at the kill: every recipient exactly once.
+    for (const r of recipients) expect(counts.get(r.email)).toBe(1);
+  }, 120_000);
+
+  async function runRowStatus(runId: number) {
+    return database.db
+      .selectFrom("runs")
+      .select("paused_at")
+      .where("id", "=", runId)
+      .executeTakeFirstOrThrow();
+  }
 });
