@@ -24,7 +24,7 @@ import type { Config } from "./config.js";
 import { CustomFieldsService } from "./custom-fields/custom-fields.service.js";
 import { DashboardService } from "./dashboard/dashboard.service.js";
 import { Database } from "./db/database.js";
-import { DeliveryService } from "./delivery/delivery.service.js";
+import { DeliveryService, type DeliveryServiceOptions } from "./delivery/delivery.service.js";
 import { DemoService } from "./demo/demo.service.js";
 import { LayoutsService } from "./layouts/layouts.service.js";
 import { ListsService } from "./lists/lists.service.js";
@@ -84,6 +84,8 @@ export interface ServiceOptions {
   mailingsChanged?: () => void;
   /** Where mail goes: a real SMTP server, or the local outbox (the UI says so). */
   sendMode?: "smtp" | "outbox";
+  /** The SMTP relay, for the admins' Mail relays page (its address and a connection test). */
+  relay?: DeliveryServiceOptions["relay"];
   /** The base of links in account emails (config.ts `publicBaseUrl`; default http://localhost). */
   linkBaseUrl?: string | (() => string);
   /** The cache of figures and blog pages (default: in-process; see createCache for Redis). */
@@ -171,6 +173,7 @@ export function createServices(database: Database, options: ServiceOptions = {})
       mode: options.sendMode ?? "outbox",
       clock,
       deliveriesDue: () => options.mailingsChanged?.(),
+      ...(options.relay ? { relay: options.relay } : {}),
     }),
     blog,
     demo: new DemoService(database, { blog, clock }),

@@ -8,6 +8,7 @@ import { createCache } from "./cache/index.js";
 import { type Config, isLoopbackHost, publicBaseUrl } from "./config.js";
 import { createLogger, createServices, openDatabase, sessionSecret, uploadsDir } from "./container.js";
 import { type EngineThread, startEngineThread } from "./delivery/engine-thread.js";
+import { relayOf } from "./delivery/smtp.mailer.js";
 import { unsubscribeSecret } from "./suppression/unsubscribe-token.js";
 import { buildApp } from "./web/app.js";
 
@@ -30,6 +31,7 @@ export async function serve(
   const services = createServices(database, {
     // The web only says where mail goes; the mailer itself lives in the engine thread.
     sendMode: config.smtp.url ? "smtp" : "outbox",
+    ...(config.smtp.url ? { relay: relayOf({ ...config.smtp, url: config.smtp.url }) } : {}),
     linkBaseUrl: () => publicBaseUrl(config, boundPort),
     cache,
     uploadsDir: uploadsDir(config.dataDir),

@@ -73,6 +73,9 @@ function usersPage(ctx: ViewContext, page: UserList, viewer: User) {
             <a class="btn btn-outline-secondary" href="/admin/audit">
               <i class="bi bi-journal-text" aria-hidden="true" /> Audit log
             </a>
+            <a class="btn btn-outline-secondary" href="/admin/relays">
+              <i class="bi bi-hdd-network" aria-hidden="true" /> Mail relays
+            </a>
             <a class="btn btn-outline-secondary" href="/admin/throttles">
               <i class="bi bi-shield-lock" aria-hidden="true" /> Login throttles
             </a>

@@ -26,6 +26,7 @@ import {
 import { type RunOutcome, runOutcome } from "./run-outcome.js";
 import { KyselyRunsStore } from "./runs.store.js";
 import { occurrenceAfter } from "./schedule.js";
+import type { RelayCheck } from "./smtp.mailer.js";
 import { parseResponse, type RunResponse } from "./summary.js";
 
 /** Who is asking: a user (structurally the app's Actor), or null for the system (the CLI). */
@@ -101,6 +102,16 @@ export interface DeliveryServiceOptions {
   heartbeatStaleMs?: number;
   /** Called when deliveries became due now (send now, retry failed): wakes an idle worker. */
   deliveriesDue?: () => void;
+  /** The SMTP relay (SMTP_URL), for the Mail relays page: where it is (no credentials) and a connection test. */
+  relay?: { address: string; check: () => Promise<RelayCheck> };
+}
+
+/** The Mail relays page: the relay, sending's state as the workers last reported it, and a test's result. */
+export interface RelayView {
+  mode: "smtp" | "outbox";
+  /** host:port, or null for the outbox. */
+  address: string | null;
+  status: SendingStatus;
 }
 
 export class DeliveryService {
@@ -337,6 +348,24 @@ export class DeliveryService {
       reason: paused.length > 0 && !anyRunning ? (first?.reason ?? null) : null,
       resumesAt: paused.length > 0 && !anyRunning ? (first?.paused_until ?? null) : null,
     };
+  }
+
+  /** The relay and its state (admins). */
+  async relay(actor: DeliveryActor): Promise<RelayView> {
+    if (actor !== null && actor.role !== "admin") throw new NotFoundError("Page not found");
+    return {
+      mode: this.options.mode,
+      address: this.options.relay?.address ?? null,
+      status: await this.status(),
+    };
+  }
+
+  /** Connects to the relay as a send would (EHLO, STARTTLS, AUTH) and reports its answer; sends no mail. */
+  async checkRelay(actor: DeliveryActor): Promise<RelayCheck> {
+    if (actor !== null && actor.role !== "admin") throw new NotFoundError("Page not found");
+    if (!this.options.relay)
+      throw new ConflictError("No SMTP relay is configured (SMTP_URL): mail goes to the local outbox.");
+    return this.options.relay.check();
   }
 
   /** The next planned sends of a mailing (what the scheduler will do), at most `count`. */

@@ -7,8 +7,22 @@ import os from "node:os";
 import { Readable } from "node:stream";
 import { parseConnectionUrl } from "nodemailer/lib/shared";
 import SMTPConnection, { type SMTPConnectionEnvelope } from "nodemailer/lib/smtp-connection";
-import { type AttemptStage, isTooManyRecipients, type SendOutcome } from "./classify.js";
+import { type AttemptStage, cleanReplyText, isTooManyRecipients, type SendOutcome } from "./classify.js";
 import type { Mailer, OutgoingMail } from "./ports.js";
+
+/** What the relay answered to a connection test (no mail sent). */
+export interface RelayCheck {
+  ok: boolean;
+  /** host:port. */
+  relay: string;
+  /** The last stage reached: connect, greeting, ehlo, starttls or auth. */
+  stage: AttemptStage;
+  /** The relay's last reply (or the connection error), cleaned for display. */
+  reply: string;
+  tls: boolean;
+  /** Logged in with SMTP_URL's credentials. */
+  authenticated: boolean;
+}
 
 export interface SmtpMailerOptions {
   /** smtp:// or smtps:// (implicit TLS) with optional credentials (SMTP_URL). */
@@ -111,6 +125,36 @@ export class SmtpMailer implements Mailer {
 
   send(mail: OutgoingMail): Promise<SendOutcome> {
     return this.dispatch(mail, false);
+  }
+
+  /**
+   * The "test connection" of the Mail relays page: connects, says EHLO, STARTTLS when offered and logs in as
+   * a send would (same code, same timeouts), then QUITs. Sends nothing.
+   */
+  async check(): Promise<RelayCheck> {
+    this.open++;
+    const conn = await this.connect();
+    if (!(conn instanceof PooledConnection)) {
+      return {
+        ok: false,
+        relay: this.relay,
+        stage: conn.stage,
+        reply: cleanReplyText(conn.response || conn.message || conn.errorCode || "No reply"),
+        tls: false,
+        authenticated: false,
+      };
+    }
+    const smtp = conn.smtp;
+    const result: RelayCheck = {
+      ok: true,
+      relay: this.relay,
+      stage: this.auth && smtp.allowsAuth ? "auth" : "ehlo",
+      reply: cleanReplyText(String(smtp.lastServerResponse || "250 OK")),
+      tls: smtp.secure,
+      authenticated: Boolean(this.auth && smtp.allowsAuth),
+    };
+    this.retire(conn);
+    return result;
   }
 
   /** Closes idle connections with QUIT; busy ones finish their message first. Later sends fail. */
@@ -377,5 +421,29 @@ export function smtpTransportOptions(options: SmtpMailerOptions) {
     dnsTimeout: options.timeoutMs,
     disableFileAccess: true,
     disableUrlAccess: true,
+  };
+}
+
+/** The relay of SMTP_URL for the Mail relays page: host:port (never the credentials) and a connection test. */
+export function relayOf(smtp: { url: string; timeoutMs: number; name: string }): {
+  address: string;
+  check: () => Promise<RelayCheck>;
+} {
+  const url = parseConnectionUrl(smtp.url);
+  return {
+    address: `${url.host ?? "localhost"}:${url.port ?? (url.secure ? 465 : 587)}`,
+    check: async () => {
+      const mailer = new SmtpMailer({
+        url: smtp.url,
+        timeoutMs: smtp.timeoutMs,
+        concurrency: 1,
+        name: smtp.name,
+      });
+      try {
+        return await mailer.check();
+      } finally {
+        await mailer.close();
+      }
+    },
   };
 }

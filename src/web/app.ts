@@ -17,6 +17,7 @@ import { accountLinkRoutes } from "../accounts/account-links.pages.js";
 import { accountRoutes } from "../accounts/accounts.pages.js";
 import { adminRoutes } from "../admin/admin.pages.js";
 import { auditRoutes } from "../admin/audit.pages.js";
+import { relayRoutes } from "../admin/relays.pages.js";
 import { throttleRoutes } from "../admin/throttles.pages.js";
 import { isBearerApiRequest } from "../api/auth.js";
 import { BOUNCE_WEBHOOK_ROUTE } from "../api/bounces.api.js";
@@ -191,6 +192,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(async (scope) => auditRoutes(scope, services));
   await app.register(async (scope) => senderRoutes(scope, services));
   await app.register(async (scope) => throttleRoutes(scope, services));
+  await app.register(async (scope) => relayRoutes(scope, services));
   await app.register(async (scope) => blogRoutes(scope, services));
   await app.register(async (scope) => blogAdminRoutes(scope, services));
   await app.register(async (scope) => suppressionRoutes(scope, services));

@@ -5,7 +5,7 @@
 import type { FastifyInstance, LightMyRequestResponse } from "fastify";
 import { afterEach } from "vitest";
 import type { BounceOptions } from "../../src/bounces/bounces.service.js";
-import { createServices, type Services } from "../../src/container.js";
+import { createServices, type ServiceOptions, type Services } from "../../src/container.js";
 import type { Database } from "../../src/db/database.js";
 import type { Clock } from "../../src/shared/time.js";
 import { buildApp } from "../../src/web/app.js";
@@ -29,10 +29,13 @@ afterEach(async () => {
 /** The key of unsubscribe links in web tests (a worker in the test makes links the app accepts). */
 export const TEST_UNSUBSCRIBE_SECRET = "test-unsubscribe-secret-".repeat(2);
 
-export async function build(options: { clock?: Clock; bounces?: BounceOptions } = {}): Promise<TestApp> {
+export async function build(
+  options: { clock?: Clock; bounces?: BounceOptions; relay?: ServiceOptions["relay"] } = {},
+): Promise<TestApp> {
   const database = await testDatabase();
   const services = createServices(database, {
     clock: options.clock,
+    ...(options.relay ? { relay: options.relay, sendMode: "smtp" as const } : {}),
     unsubscribeSecret: TEST_UNSUBSCRIBE_SECRET,
     ...(options.bounces ? { bounces: options.bounces } : {}),
   });

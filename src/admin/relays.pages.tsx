@@ -1,0 +1,128 @@
+/**
+ * Mail relays (admins): where mail goes, whether sending is up or paused and why (the workers' last
+ * heartbeats), and a "Test connection" button that connects, says EHLO and logs in as a send would.
+ */
+import type { FastifyInstance } from "fastify";
+import type { Services } from "../container.js";
+import type { User } from "../db/schema.js";
+import { STAGE_LABELS } from "../delivery/attempt-words.js";
+import type { RelayView } from "../delivery/delivery.service.js";
+import type { RelayCheck } from "../delivery/smtp.mailer.js";
+import { ConflictError } from "../shared/errors.js";
+import { formatInZone } from "../shared/time.js";
+import { CsrfField, PageHeader } from "../web/components.js";
+import { sendPage, type ViewContext, viewContext } from "../web/context.js";
+import { renderPage } from "../web/layout.js";
+import { staffOf } from "./admin.pages.js";
+
+function relaysPage(ctx: ViewContext, viewer: User, view: RelayView, check: RelayCheck | string | null) {
+  const { status } = view;
+  return renderPage(
+    ctx,
+    "Mail relays",
+    <>
+      <PageHeader title="Mail relays" />
+      {view.mode === "outbox" || !view.address ? (
+        <p>
+          No SMTP relay is configured (<code>SMTP_URL</code>): mail goes to the{" "}
+          <a href="/admin/outbox">local outbox</a> and does not leave this machine.
+        </p>
+      ) : (
+        <div class="table-responsive bg-body rounded-3 border mb-3">
+          <table class="table mb-0 align-middle table-stack">
+            <thead>
+              <tr>
+                <th scope="col">Relay</th>
+                <th scope="col">State</th>
+                <th scope="col">Last error</th>
+                <th scope="col">Workers</th>
+                <th scope="col">
+                  <span class="visually-hidden">Actions</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              <tr>
+                <td data-label="Relay" class="text-break">
+                  <code>{view.address}</code>
+                </td>
+                <td data-label="State">
+                  {status.workers === 0 ? (
+                    <span class="badge text-bg-secondary">No worker running</span>
+                  ) : status.paused ? (
+                    <>
+                      <span class="badge text-bg-warning">Paused</span>
+                      {status.resumesAt && (
+                        <div class="small text-body-secondary">
+                          tries again at {formatInZone(status.resumesAt, viewer.time_zone, { seconds: true })}
+                        </div>
+                      )}
+                    </>
+                  ) : (
+                    <span class="badge text-bg-success">Up</span>
+                  )}
+                </td>
+                <td data-label="Last error" class="text-break">
+                  {status.reason ?? "—"}
+                </td>
+                <td data-label="Workers">{status.workers}</td>
+                <td class="text-end">
+                  <form method="post" action="/admin/relays/test" class="d-inline">
+                    <CsrfField token={ctx.csrfToken} />
+                    <button type="submit" class="btn btn-sm btn-outline-primary">
+                      Test connection
+                    </button>
+                  </form>
+                </td>
+              </tr>
+            </tbody>
+          </table>
+        </div>
+      )}
+      {typeof check === "string" && (
+        <div class="alert alert-warning" role="status">
+          {check}
+        </div>
+      )}
+      {check && typeof check !== "string" && (
+        <div class={`alert ${check.ok ? "alert-success" : "alert-danger"}`} role="status" data-relay-check>
+          <p class="mb-1 fw-semibold">
+            {check.ok
+              ? `${check.relay} accepted the connection${check.authenticated ? " and the login" : ""}${check.tls ? " over TLS" : ""}.`
+              : `${check.relay} failed at ${STAGE_LABELS[check.stage]}.`}
+          </p>
+          <p class="mb-0 text-break">
+            Its reply: <code>{check.reply}</code>
+          </p>
+          <p class="mb-0 small text-body-secondary">No mail was sent.</p>
+        </div>
+      )}
+      <p class="text-body-secondary small">
+        The test connects, says EHLO, upgrades with STARTTLS when the relay offers it and logs in with the
+        credentials of <code>SMTP_URL</code>, with the same timeouts as sending. Sending pauses by itself
+        while the relay refuses or cannot be reached, and resumes when it answers again.
+      </p>
+    </>,
+  );
+}
+
+export function relayRoutes(app: FastifyInstance, { delivery }: Services): void {
+  app.get("/admin/relays", async (req, reply) => {
+    const viewer = staffOf(req);
+    const view = await delivery.relay(viewer);
+    return sendPage(reply, relaysPage(viewContext(req, reply), viewer, view, null));
+  });
+
+  app.post("/admin/relays/test", async (req, reply) => {
+    const viewer = staffOf(req);
+    const view = await delivery.relay(viewer);
+    let check: RelayCheck | string;
+    try {
+      check = await delivery.checkRelay(viewer);
+    } catch (error) {
+      if (!(error instanceof ConflictError)) throw error;
+      check = error.message;
+    }
+    return sendPage(reply, relaysPage(viewContext(req, reply), viewer, view, check));
+  });
+}
