@@ -8,6 +8,7 @@ import path from "node:path";
 import { z } from "zod";
 import { privateKeyFrom } from "./delivery/dkim.js";
 import { dkimDomainSchema, dkimSelectorSchema } from "./delivery/dkim.schemas.js";
+import { DEFAULT_DOMAIN_LIMITS, type DomainLimit, parseDomainLimits } from "./delivery/domains.js";
 
 const intFrom = (min: number, fallback: number) =>
   z.coerce
@@ -64,6 +65,16 @@ const envSchema = z.object({
     .number({ error: "must be a number (0 = unlimited)" })
     .min(0, "must be 0 or more")
     .default(0),
+  SEND_DOMAIN_LIMITS: z
+    .string()
+    .default("")
+    .superRefine((v, ctx) => {
+      try {
+        parseDomainLimits(v);
+      } catch (error) {
+        ctx.addIssue({ code: "custom", message: (error as Error).message });
+      }
+    }),
   SEND_BATCH_SIZE: intFrom(1, 200),
   SEND_MAX_TRIES: intFrom(1, 6),
   SEND_RETRY_BASE_MS: intFrom(1, 30_000),
@@ -136,6 +147,8 @@ export type Config = {
   send: {
     concurrency: number;
     rate: number;
+    /** Per recipient domain (DEFAULT_DOMAIN_LIMITS, with SEND_DOMAIN_LIMITS over them). */
+    domainLimits: Record<string, DomainLimit>;
     batchSize: number;
     maxTries: number;
     retryBaseMs: number;
@@ -241,6 +254,7 @@ export function parseConfig(env: Record<string, string | undefined>, options: Pa
     send: {
       concurrency: e.SEND_CONCURRENCY,
       rate: e.SEND_RATE,
+      domainLimits: { ...DEFAULT_DOMAIN_LIMITS, ...parseDomainLimits(e.SEND_DOMAIN_LIMITS) },
       batchSize: e.SEND_BATCH_SIZE,
       maxTries: e.SEND_MAX_TRIES,
       retryBaseMs: e.SEND_RETRY_BASE_MS,

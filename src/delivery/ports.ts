@@ -5,6 +5,7 @@
 import type { AttemptOutcome, AttemptStage, Run, RunTrigger } from "../db/schema.js";
 import type { BreakerPolicy } from "./breaker.js";
 import type { SendOutcome } from "./classify.js";
+import type { DomainLimit } from "./domains.js";
 import type { BucketPolicy } from "./rate.js";
 import type { Schedule } from "./schedule.js";
 
@@ -32,6 +33,8 @@ export interface EngineConfig {
   /** Results wait at most this long before they are written. */
   flushMs: number;
   breaker: BreakerPolicy;
+  /** Per recipient domain: messages per second and in flight (default DEFAULT_DOMAIN_LIMITS, domains.ts). */
+  domainLimits?: Record<string, DomainLimit>;
 }
 
 export interface SendTokens {

@@ -38,6 +38,7 @@ export function engineConfig(config: Config): EngineConfig {
     batchSize: s.batchSize,
     concurrency: s.concurrency,
     rate: s.rate,
+    domainLimits: s.domainLimits,
     maxTries: s.maxTries,
     retryBaseMs: s.retryBaseMs,
     maxAgeMs: s.maxAgeMs,

@@ -13,6 +13,7 @@ import { decideRetry, type RetryPolicy } from "./backoff.js";
 import { type BreakerSnapshot, CircuitBreaker } from "./breaker.js";
 import { type Classified, classify } from "./classify.js";
 import { PlainCopies } from "./copies.js";
+import { DEFAULT_DOMAIN_LIMITS, DomainGate, isSlowDown } from "./domains.js";
 import { messageIdFor } from "./message.js";
 import type {
   ClaimedDelivery,
@@ -56,6 +57,8 @@ export interface WorkerDeps {
   returnPath?: ReturnPath;
 }
 
+/** A delivery whose domain must wait longer than this goes back to the database instead of holding a place. */
+const SLOW_DOMAIN_RELEASE_MS = 2_000;
 /** The bucket SEND_RATE is kept in (one for the installation). */
 const SEND_BUCKET = "send";
 /** A held run (disabled mailing, blocked owner) is looked at again after this long. */
@@ -121,6 +124,8 @@ export class DeliveryWorker {
   private readonly sleepers = new Set<() => void>();
   /** Tokens of the shared send rate granted to this worker and not yet used. */
   private tokens = 0;
+  /** Per recipient domain: limits, and slowing down a domain that asks for it. */
+  private readonly domains: DomainGate;
   private granting: Promise<void> | null = null;
   private bucketFailing = false;
   private lastMaintenance = 0;
@@ -135,6 +140,7 @@ export class DeliveryWorker {
     this.random = deps.random ?? Math.random;
     this.id = deps.workerId ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
     this.breaker = new CircuitBreaker(deps.config.breaker);
+    this.domains = new DomainGate(deps.config.domainLimits ?? DEFAULT_DOMAIN_LIMITS);
     this.copies =
       deps.copies ?? new PlainCopies(deps.store, deps.from, deps.unsubscribe, () => this.clock.now());
     this.suppression = deps.suppression;
@@ -225,12 +231,19 @@ export class DeliveryWorker {
         continue;
       }
       if (this.queue.length === 0) await this.refill();
-      const delivery = this.queue.shift();
-      if (!delivery) {
+      const taken = this.takeStartable();
+      if (!taken.delivery) {
         if (gate.probe) this.breaker.cancelProbe();
-        await this.sleep(this.config.idlePollMs);
+        if (taken.waitMs === null) {
+          await this.sleep(this.config.idlePollMs);
+        } else {
+          // Everything queued is for domains that must wait: what waits long goes back, so others are claimed.
+          await this.releaseSlowDomains();
+          await this.sleep(Math.min(taken.waitMs, this.config.idlePollMs));
+        }
         continue;
       }
+      const delivery = taken.delivery;
       if (this.unsettled >= this.config.concurrency) {
         // Another lane took the last slot while this one waited for the queue.
         this.queue.unshift(delivery);
@@ -238,6 +251,7 @@ export class DeliveryWorker {
         continue;
       }
       this.unsettled++;
+      this.domains.started(DomainGate.domainOf(delivery.email), performance.now());
       // Claim the next batch while this one is being sent, so lanes never wait for the database.
       if (this.queue.length < this.lowWater()) void this.refill();
       return { delivery, probe: gate.probe };
@@ -403,10 +417,25 @@ export class DeliveryWorker {
         verdict = classify(outcome);
       }
       const now = this.clock.now();
+      const domain = DomainGate.domainOf(delivery.email);
+      this.domains.finished(domain);
+      // "Slow down" from the recipient's domain (421 or 4.7.x when the recipient is judged) is about that
+      // domain: it is slowed, and the breaker, which pauses everyone, does not count it.
+      const slowDown =
+        verdict.verdict === "temporary" &&
+        (verdict.stage === "rcpt" || verdict.stage === "data") &&
+        isSlowDown(verdict.code, verdict.enhanced);
+      if (slowDown) {
+        this.domains.slowDown(domain, performance.now());
+        this.logger.warn(
+          { domain, reply: verdict.text, rate: this.domains.rateOf(domain, performance.now()) },
+          "the recipient's domain asks to slow down: sending to it slowed",
+        );
+      }
       // A message the server chokes on (lost mid-DATA) is the run's message: its recipients count once.
       const key =
         verdict.verdict === "temporary" && verdict.usesTry ? `run:${delivery.runId}` : `d:${delivery.id}`;
-      if (this.breaker.record(now, { server: verdict.server, text: verdict.text, key })) {
+      if (!slowDown && this.breaker.record(now, { server: verdict.server, text: verdict.text, key })) {
         this.logger.warn(
           { reason: verdict.text, stage: verdict.stage, resumesAt: this.breaker.snapshot().resumesAt, probe },
           "mail server unreachable or refusing: sending paused",
@@ -476,6 +505,45 @@ export class DeliveryWorker {
       nextAttemptAt: decision.at.toISOString(),
       attempt: attempt(c.usesTry ? "retry" : "relay"),
     };
+  }
+
+  /**
+   * The first queued delivery whose domain may take a message now; otherwise how long until one may (null:
+   * nothing queued).
+   */
+  private takeStartable(): { delivery: ClaimedDelivery | null; waitMs: number | null } {
+    const now = performance.now();
+    let waitMs: number | null = null;
+    for (let i = 0; i < this.queue.length; i++) {
+      const wait = this.domains.waitMs(DomainGate.domainOf(this.queue[i]!.email), now);
+      if (wait === 0) return { delivery: this.queue.splice(i, 1)[0]!, waitMs: null };
+      waitMs = Math.min(waitMs ?? Infinity, wait);
+    }
+    return { delivery: null, waitMs };
+  }
+
+  /** Queued deliveries whose domain must wait longer than SLOW_DOMAIN_RELEASE_MS go back, due when it may. */
+  private async releaseSlowDomains(): Promise<void> {
+    const now = performance.now();
+    const wall = this.clock.now();
+    const back = new Map<number, number[]>();
+    const keep: ClaimedDelivery[] = [];
+    for (const d of this.queue) {
+      const wait = this.domains.waitMs(DomainGate.domainOf(d.email), now);
+      if (wait <= SLOW_DOMAIN_RELEASE_MS) {
+        keep.push(d);
+        continue;
+      }
+      const at = Math.ceil(wait / 1000) * 1000;
+      back.set(at, [...(back.get(at) ?? []), d.id]);
+    }
+    if (back.size === 0) return;
+    this.queue = keep;
+    for (const [waitMs, ids] of back) {
+      await this.guard("release", () =>
+        this.store.release(this.id, ids, wall, new Date(wall.getTime() + waitMs)),
+      );
+    }
   }
 
   /** Whether sending waits because results are not being written. */

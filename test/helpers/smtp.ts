@@ -78,6 +78,11 @@ export class TestSmtpServer {
   readonly dropDataContaining = new Set<string>();
   /** Per-address reply lines written byte for byte (control characters kept). */
   readonly rawReplies = new Map<string, RawReply>();
+  /**
+   * Per recipient domain: accept at most `perSecond` RCPTs in any second, answer the others `421 4.7.0 Try
+   * again later` (a mailbox provider's throttling). `throttled` counts those answers.
+   */
+  readonly domainRates = new Map<string, { perSecond: number; accepted: number[]; throttled: number }>();
   /** Every RCPT TO attempt, accepted or not. */
   readonly attempts: string[] = [];
   authAttempts = 0;
@@ -145,6 +150,16 @@ export class TestSmtpServer {
         if (raw?.at === "rcpt") return s.replyRaw(session.id, raw.line, callback);
         const permanent = s.rcptReplies.get(to);
         if (permanent) return callback(smtpError(permanent));
+        const limit = s.domainRates.get(to.slice(to.lastIndexOf("@") + 1));
+        if (limit) {
+          const now = Date.now();
+          while (limit.accepted.length > 0 && now - limit.accepted[0]! >= 1000) limit.accepted.shift();
+          if (limit.accepted.length >= limit.perSecond) {
+            limit.throttled++;
+            return callback(smtpError({ code: 421, message: "4.7.0 Try again later, rate limited" }));
+          }
+          limit.accepted.push(now);
+        }
         const first = s.failFirst.get(to);
         if (first && first.times > 0) {
           first.times--;
