@@ -9,6 +9,7 @@ import { z } from "zod";
 import { privateKeyFrom } from "./delivery/dkim.js";
 import { dkimDomainSchema, dkimSelectorSchema } from "./delivery/dkim.schemas.js";
 import { DEFAULT_DOMAIN_LIMITS, type DomainLimit, parseDomainLimits } from "./delivery/domains.js";
+import { parseRelays } from "./delivery/relays.mailer.js";
 
 const intFrom = (min: number, fallback: number) =>
   z.coerce
@@ -42,6 +43,17 @@ const envSchema = z.object({
     .string()
     .regex(/^smtps?:\/\//, "must start with smtp:// or smtps://")
     .optional(),
+  SMTP_RELAYS: z
+    .string()
+    .optional()
+    .superRefine((v, ctx) => {
+      if (v === undefined) return;
+      try {
+        parseRelays(v);
+      } catch (error) {
+        ctx.addIssue({ code: "custom", message: (error as Error).message });
+      }
+    }),
   SMTP_FROM: z.string().min(3).default("PostPilot <postpilot@localhost>"),
   UNSUBSCRIBE_MAILTO: z.email("must be an email address").optional(),
   UNSUBSCRIBE_FOOTER: z
@@ -122,7 +134,17 @@ export type Config = {
   /** When set, the cache is shared by every instance through this Redis; otherwise it is in-process. */
   redisUrl: string | undefined;
   /** name: the EHLO host name (SMTP_NAME, default os.hostname()). */
-  smtp: { url: string | undefined; from: string; timeoutMs: number; name: string };
+  /**
+   * `url`: SMTP_URL, or the first of SMTP_RELAYS (unset: the local outbox). `relays`: SMTP_RELAYS with their
+   * weights, or SMTP_URL alone.
+   */
+  smtp: {
+    url: string | undefined;
+    relays: { url: string; weight: number }[];
+    from: string;
+    timeoutMs: number;
+    name: string;
+  };
   /**
    * Every mailing copy's unsubscribe link: the optional mailto for List-Unsubscribe, and the footer added to
    * messages without {{unsubscribe_url}} (its own {{unsubscribe_url}} is the link).
@@ -235,7 +257,8 @@ export function parseConfig(env: Record<string, string | undefined>, options: Pa
     trustProxy: e.TRUST_PROXY,
     redisUrl: e.REDIS_URL,
     smtp: {
-      url: e.SMTP_URL,
+      url: e.SMTP_RELAYS ? parseRelays(e.SMTP_RELAYS)[0]?.url : e.SMTP_URL,
+      relays: e.SMTP_RELAYS ? parseRelays(e.SMTP_RELAYS) : e.SMTP_URL ? [{ url: e.SMTP_URL, weight: 1 }] : [],
       from: e.SMTP_FROM,
       timeoutMs: e.SMTP_TIMEOUT_MS,
       name: e.SMTP_NAME ?? (os.hostname() || "localhost"),

@@ -26,10 +26,11 @@ import { KyselyDeliveryStore } from "./delivery.store.js";
 import { type DkimKey, privateKeyFrom, signerByFromDomain } from "./dkim.js";
 import { OutboxMailer } from "./outbox.mailer.js";
 import type { EngineConfig, Mailer, UnsubscribeLinks } from "./ports.js";
+import { RelaysMailer } from "./relays.mailer.js";
 import { KyselyRunsStore } from "./runs.store.js";
 import { Scheduler } from "./scheduler.js";
 import { SigningMailer } from "./signing.mailer.js";
-import { SmtpMailer } from "./smtp.mailer.js";
+import { relayOf, SmtpMailer } from "./smtp.mailer.js";
 import { type DeliveryLogger, DeliveryWorker, silentLogger } from "./worker.js";
 
 export function engineConfig(config: Config): EngineConfig {
@@ -84,16 +85,27 @@ export function createDeliveryRuntime(deps: DeliveryRuntimeDeps): DeliveryRuntim
   const clock = deps.clock ?? systemClock;
   const logger = deps.logger ?? silentLogger;
   const engine = engineConfig(config);
+  const smtpTo = (url: string) =>
+    new SmtpMailer({
+      url,
+      timeoutMs: config.smtp.timeoutMs,
+      concurrency: engine.concurrency,
+      name: config.smtp.name,
+    });
+  const relays = config.smtp.relays;
   const transport =
     deps.mailer ??
-    (config.smtp.url
-      ? new SmtpMailer({
-          url: config.smtp.url,
-          timeoutMs: config.smtp.timeoutMs,
-          concurrency: engine.concurrency,
-          name: config.smtp.name,
-        })
-      : new OutboxMailer(database.db, () => clock.now()));
+    (relays.length > 1
+      ? new RelaysMailer(
+          relays.map((r) => ({
+            mailer: smtpTo(r.url),
+            weight: r.weight,
+            name: relayOf({ ...config.smtp, url: r.url }).address,
+          })),
+        )
+      : config.smtp.url
+        ? smtpTo(config.smtp.url)
+        : new OutboxMailer(database.db, () => clock.now()));
   // With DKIM configured, every message (mailings and account emails) is signed as it is handed over.
   // Every send is counted for /metrics (ops/engine-metrics.ts), whichever mailer it goes through. A sender
   // identity on another domain is signed with that domain's key when DATA_DIR/dkim holds one.
