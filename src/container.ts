@@ -84,8 +84,8 @@ export interface ServiceOptions {
   mailingsChanged?: () => void;
   /** Where mail goes: a real SMTP server, or the local outbox (the UI says so). */
   sendMode?: "smtp" | "outbox";
-  /** The SMTP relay, for the admins' Mail relays page (its address and a connection test). */
-  relay?: DeliveryServiceOptions["relay"];
+  /** The SMTP relays, for the admins' Mail relays page (address, weight and a connection test each). */
+  relays?: DeliveryServiceOptions["relays"];
   /** The base of links in account emails (config.ts `publicBaseUrl`; default http://localhost). */
   linkBaseUrl?: string | (() => string);
   /** The cache of figures and blog pages (default: in-process; see createCache for Redis). */
@@ -173,7 +173,7 @@ export function createServices(database: Database, options: ServiceOptions = {})
       mode: options.sendMode ?? "outbox",
       clock,
       deliveriesDue: () => options.mailingsChanged?.(),
-      ...(options.relay ? { relay: options.relay } : {}),
+      ...(options.relays ? { relays: options.relays } : {}),
     }),
     blog,
     demo: new DemoService(database, { blog, clock }),

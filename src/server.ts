@@ -31,7 +31,7 @@ export async function serve(
   const services = createServices(database, {
     // The web only says where mail goes; the mailer itself lives in the engine thread.
     sendMode: config.smtp.url ? "smtp" : "outbox",
-    ...(config.smtp.url ? { relay: relayOf({ ...config.smtp, url: config.smtp.url }) } : {}),
+    relays: config.smtp.relays.map((r) => ({ ...relayOf({ ...config.smtp, url: r.url }), weight: r.weight })),
     linkBaseUrl: () => publicBaseUrl(config, boundPort),
     cache,
     uploadsDir: uploadsDir(config.dataDir),

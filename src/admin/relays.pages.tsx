@@ -12,6 +12,7 @@ import { ConflictError } from "../shared/errors.js";
 import { formatInZone } from "../shared/time.js";
 import { CsrfField, PageHeader } from "../web/components.js";
 import { sendPage, type ViewContext, viewContext } from "../web/context.js";
+import { formBody } from "../web/forms.js";
 import { renderPage } from "../web/layout.js";
 import { staffOf } from "./admin.pages.js";
 
@@ -22,62 +23,63 @@ function relaysPage(ctx: ViewContext, viewer: User, view: RelayView, check: Rela
     "Mail relays",
     <>
       <PageHeader title="Mail relays" />
-      {view.mode === "outbox" || !view.address ? (
+      {view.relays.length === 0 ? (
         <p>
-          No SMTP relay is configured (<code>SMTP_URL</code>): mail goes to the{" "}
+          No SMTP relay is configured (<code>SMTP_URL</code> or <code>SMTP_RELAYS</code>): mail goes to the{" "}
           <a href="/admin/outbox">local outbox</a> and does not leave this machine.
         </p>
       ) : (
-        <div class="table-responsive bg-body rounded-3 border mb-3">
-          <table class="table mb-0 align-middle table-stack">
-            <thead>
-              <tr>
-                <th scope="col">Relay</th>
-                <th scope="col">State</th>
-                <th scope="col">Last error</th>
-                <th scope="col">Workers</th>
-                <th scope="col">
-                  <span class="visually-hidden">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              <tr>
-                <td data-label="Relay" class="text-break">
-                  <code>{view.address}</code>
-                </td>
-                <td data-label="State">
-                  {status.workers === 0 ? (
-                    <span class="badge text-bg-secondary">No worker running</span>
-                  ) : status.paused ? (
-                    <>
-                      <span class="badge text-bg-warning">Paused</span>
-                      {status.resumesAt && (
-                        <div class="small text-body-secondary">
-                          tries again at {formatInZone(status.resumesAt, viewer.time_zone, { seconds: true })}
-                        </div>
-                      )}
-                    </>
-                  ) : (
-                    <span class="badge text-bg-success">Up</span>
-                  )}
-                </td>
-                <td data-label="Last error" class="text-break">
-                  {status.reason ?? "—"}
-                </td>
-                <td data-label="Workers">{status.workers}</td>
-                <td class="text-end">
-                  <form method="post" action="/admin/relays/test" class="d-inline">
-                    <CsrfField token={ctx.csrfToken} />
-                    <button type="submit" class="btn btn-sm btn-outline-primary">
-                      Test connection
-                    </button>
-                  </form>
-                </td>
-              </tr>
-            </tbody>
-          </table>
-        </div>
+        <>
+          <p class="mb-2">
+            Sending:{" "}
+            {status.workers === 0 ? (
+              <span class="badge text-bg-secondary">No worker running</span>
+            ) : status.paused ? (
+              <>
+                <span class="badge text-bg-warning">Paused</span> {status.reason}
+                {status.resumesAt &&
+                  ` · tries again at ${formatInZone(status.resumesAt, viewer.time_zone, { seconds: true })}`}
+              </>
+            ) : (
+              <span class="badge text-bg-success">Up</span>
+            )}{" "}
+            <span class="text-body-secondary small">
+              ({status.workers} {status.workers === 1 ? "worker" : "workers"})
+            </span>
+          </p>
+          <div class="table-responsive bg-body rounded-3 border mb-3">
+            <table class="table mb-0 align-middle table-stack">
+              <thead>
+                <tr>
+                  <th scope="col">Relay</th>
+                  <th scope="col">Weight</th>
+                  <th scope="col">
+                    <span class="visually-hidden">Actions</span>
+                  </th>
+                </tr>
+              </thead>
+              <tbody>
+                {view.relays.map((relay, index) => (
+                  <tr>
+                    <td data-label="Relay" class="text-break">
+                      <code>{relay.address}</code>
+                    </td>
+                    <td data-label="Weight">{relay.weight}</td>
+                    <td class="text-end">
+                      <form method="post" action="/admin/relays/test" class="d-inline">
+                        <CsrfField token={ctx.csrfToken} />
+                        <input type="hidden" name="relay" value={String(index)} />
+                        <button type="submit" class="btn btn-sm btn-outline-primary">
+                          Test connection
+                        </button>
+                      </form>
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        </>
       )}
       {typeof check === "string" && (
         <div class="alert alert-warning" role="status">
@@ -99,8 +101,9 @@ function relaysPage(ctx: ViewContext, viewer: User, view: RelayView, check: Rela
       )}
       <p class="text-body-secondary small">
         The test connects, says EHLO, upgrades with STARTTLS when the relay offers it and logs in with the
-        credentials of <code>SMTP_URL</code>, with the same timeouts as sending. Sending pauses by itself
-        while the relay refuses or cannot be reached, and resumes when it answers again.
+        credentials of <code>SMTP_URL</code>, with the same timeouts as sending. With several relays
+        (SMTP_RELAYS), messages are spread by weight and a relay that refuses or cannot be reached is left
+        alone for a while, its share going to the others; sending pauses only while every relay refuses.
       </p>
     </>,
   );
@@ -118,7 +121,8 @@ export function relayRoutes(app: FastifyInstance, { delivery }: Services): void 
     const view = await delivery.relay(viewer);
     let check: RelayCheck | string;
     try {
-      check = await delivery.checkRelay(viewer);
+      const index = Number((formBody(req) as { relay?: string }).relay ?? 0);
+      check = await delivery.checkRelay(viewer, Number.isInteger(index) && index >= 0 ? index : 0);
     } catch (error) {
       if (!(error instanceof ConflictError)) throw error;
       check = error.message;

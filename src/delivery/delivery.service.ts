@@ -102,15 +102,15 @@ export interface DeliveryServiceOptions {
   heartbeatStaleMs?: number;
   /** Called when deliveries became due now (send now, retry failed): wakes an idle worker. */
   deliveriesDue?: () => void;
-  /** The SMTP relay (SMTP_URL), for the Mail relays page: where it is (no credentials) and a connection test. */
-  relay?: { address: string; check: () => Promise<RelayCheck> };
+  /** The SMTP relays (SMTP_URL or SMTP_RELAYS), for the Mail relays page: where (no credentials), a test each. */
+  relays?: { address: string; weight: number; check: () => Promise<RelayCheck> }[];
 }
 
 /** The Mail relays page: the relay, sending's state as the workers last reported it, and a test's result. */
 export interface RelayView {
   mode: "smtp" | "outbox";
-  /** host:port, or null for the outbox. */
-  address: string | null;
+  /** host:port and weight of each relay (none: the outbox). */
+  relays: { address: string; weight: number }[];
   status: SendingStatus;
 }
 
@@ -353,19 +353,17 @@ export class DeliveryService {
   /** The relay and its state (admins). */
   async relay(actor: DeliveryActor): Promise<RelayView> {
     if (actor !== null && actor.role !== "admin") throw new NotFoundError("Page not found");
-    return {
-      mode: this.options.mode,
-      address: this.options.relay?.address ?? null,
-      status: await this.status(),
-    };
+    const relays = (this.options.relays ?? []).map((r) => ({ address: r.address, weight: r.weight }));
+    return { mode: this.options.mode, relays, status: await this.status() };
   }
 
   /** Connects to the relay as a send would (EHLO, STARTTLS, AUTH) and reports its answer; sends no mail. */
-  async checkRelay(actor: DeliveryActor): Promise<RelayCheck> {
+  async checkRelay(actor: DeliveryActor, index = 0): Promise<RelayCheck> {
     if (actor !== null && actor.role !== "admin") throw new NotFoundError("Page not found");
-    if (!this.options.relay)
+    const relay = this.options.relays?.[index];
+    if (!relay)
       throw new ConflictError("No SMTP relay is configured (SMTP_URL): mail goes to the local outbox.");
-    return this.options.relay.check();
+    return relay.check();
   }
 
   /** The next planned sends of a mailing (what the scheduler will do), at most `count`. */

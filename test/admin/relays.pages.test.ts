@@ -20,7 +20,7 @@ describe("Mail relays", () => {
   it("shows the relay without its password, and the test logs in and sends nothing", async () => {
     const smtp = await relayServer();
     const relay = relayOf({ url: smtp.authUrl(), timeoutMs: 5_000, name: "postpilot.test" });
-    const { app } = await build({ relay });
+    const { app } = await build({ relays: [{ ...relay, weight: 1 }] });
     const admin = await setupAdmin(app);
 
     const page = await admin.get("/admin/relays");
@@ -36,21 +36,32 @@ describe("Mail relays", () => {
     expect(smtp.received).toHaveLength(0);
   });
 
-  it("a wrong password is reported with the relay's reply, not a 500", async () => {
+  it("tests each of several relays; a wrong password is reported with the relay's reply, not a 500", async () => {
     const smtp = await relayServer();
-    const relay = relayOf({
-      url: smtp.authUrl("postpilot", "wrong"),
+    const good = relayOf({ url: smtp.authUrl(), timeoutMs: 5_000, name: "postpilot.test" });
+    const other = await relayServer();
+    const bad = relayOf({
+      url: other.authUrl("postpilot", "wrong"),
       timeoutMs: 5_000,
       name: "postpilot.test",
     });
-    const { app } = await build({ relay });
+    const { app } = await build({
+      relays: [
+        { ...good, weight: 3 },
+        { ...bad, weight: 1 },
+      ],
+    });
     const admin = await setupAdmin(app);
+    const page = await admin.get("/admin/relays");
+    expect(page.body).toContain(good.address);
+    expect(page.body).toContain(bad.address);
 
-    const tested = await admin.post("/admin/relays/test", {}, { from: "/admin/relays" });
+    const tested = await admin.post("/admin/relays/test", { relay: "1" }, { from: "/admin/relays" });
     expect(tested.statusCode).toBe(200);
     expect(tested.body).toContain("failed at login (AUTH)");
     expect(tested.body).toContain("535 5.7.8 Authentication credentials invalid");
     expect(tested.body).not.toContain("wrong");
+    expect(tested.body).toContain(`${bad.address} failed`);
   });
 
   it("an unreachable relay fails at connecting", async () => {
@@ -59,7 +70,7 @@ describe("Mail relays", () => {
     await smtp.close();
     servers.pop();
     const relay = relayOf({ url, timeoutMs: 2_000, name: "postpilot.test" });
-    const { app } = await build({ relay });
+    const { app } = await build({ relays: [{ ...relay, weight: 1 }] });
     const admin = await setupAdmin(app);
     const tested = await admin.post("/admin/relays/test", {}, { from: "/admin/relays" });
     expect(tested.statusCode).toBe(200);

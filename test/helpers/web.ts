@@ -30,12 +30,12 @@ afterEach(async () => {
 export const TEST_UNSUBSCRIBE_SECRET = "test-unsubscribe-secret-".repeat(2);
 
 export async function build(
-  options: { clock?: Clock; bounces?: BounceOptions; relay?: ServiceOptions["relay"] } = {},
+  options: { clock?: Clock; bounces?: BounceOptions; relays?: ServiceOptions["relays"] } = {},
 ): Promise<TestApp> {
   const database = await testDatabase();
   const services = createServices(database, {
     clock: options.clock,
-    ...(options.relay ? { relay: options.relay, sendMode: "smtp" as const } : {}),
+    ...(options.relays ? { relays: options.relays, sendMode: "smtp" as const } : {}),
     unsubscribeSecret: TEST_UNSUBSCRIBE_SECRET,
     ...(options.bounces ? { bounces: options.bounces } : {}),
   });
