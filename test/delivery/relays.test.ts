@@ -55,7 +55,10 @@ describe("SMTP_RELAYS", () => {
     const b = fake("b:25");
     let now = 0;
     let seed = 1;
-    const random = () => ((seed = (seed * 16807) % 2147483647) - 1) / 2147483646;
+    const random = () => {
+      seed = (seed * 16807) % 2147483647;
+      return (seed - 1) / 2147483646;
+    };
     const relays = new RelaysMailer(
       [
         { mailer: a, weight: 3, name: "a:25" },
