@@ -42,7 +42,7 @@ export async function apiPlugin(app: FastifyInstance, services: Services): Promi
           keyGenerator: (req) => `api-token-${req.apiTokenId}`,
         }),
       );
-      const api = new ApiRouter(v1, operations);
+      const api = new ApiRouter(v1, operations, services.idempotencyKeys);
       recipientsApi(api, services);
       messagesApi(api, services);
       layoutsApi(api, services);

@@ -335,3 +335,19 @@ export const audienceOut = z.object({
   picked: int.describe("Individually picked recipients (always included unless excluded)."),
   count: z.object({ total: int, suppressed: int }).describe("About how many a run created now would have."),
 });
+export const bulkRowOut = z.object({
+  index: int.describe("The row's position in the request, from 0."),
+  status: z.enum(["created", "updated", "unchanged", "invalid"]),
+  id: int.optional().describe("The recipient's id (absent for an invalid row)."),
+  errors: z
+    .array(z.object({ field: z.string(), message: z.string() }))
+    .optional()
+    .describe("An invalid row's problems, each field with its message."),
+});
+export const bulkResultOut = z.object({
+  created: int,
+  updated: int,
+  unchanged: int,
+  invalid: int,
+  results: z.array(bulkRowOut).describe("One per row, in request order."),
+});
