@@ -418,8 +418,9 @@ for (const kind of CASES) {
           bareRawMsgsPerSec,
           naiveN: naiveResult.sent,
           serviceVsBare: Math.round((svc.msgsPerSec / bareMsgsPerSec) * 100) / 100,
-          serviceVsNaive:
-            kind !== "plain" ? null : Math.round((svc.msgsPerSec / naiveResult.msgsPerSec) * 10) / 10,
+          serviceVsNaive: kind !== "plain"
+            ? null
+            : Math.round((svc.msgsPerSec / naiveResult.msgsPerSec) * 10) / 10,
           webPage: WEB_PAGE,
           webIdleP99Ms: svc.webIdleP99Ms,
           webP99Ms: svc.webP99Ms,
