@@ -60,6 +60,10 @@ const named: [string, z.ZodType][] = [
   ["SegmentCount", s.segmentCountOut],
   ["Audience", s.audienceOut],
   ["BulkRow", s.bulkRowOut],
+  ["MailingRecipient", s.mailingRecipientOut],
+  ["MailingRecipientList", s.mailingRecipientListOut],
+  ["PickedAdded", s.pickedAddedOut],
+  ["PickedRemoved", s.pickedRemovedOut],
   ["BulkResult", s.bulkResultOut],
 ];
 for (const [id, schema] of named) outputs.add(schema, { id });
