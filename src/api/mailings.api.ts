@@ -48,10 +48,12 @@ export function mailingsApi(api: ApiRouter, { mailings, delivery }: Services): v
     path: "/mailings/:id",
     tag,
     summary: "Get a mailing",
+    description:
+      "Managers and admins may read anyone's mailing, as on the web (read-only: changing or deleting another user's mailing is a 404).",
     status: 200,
     response: mailingOut,
     problems: [404],
-    handler: ({ user, id }) => mailings.get(user, id),
+    handler: ({ user, id }) => mailings.view(user, id),
   });
   api.route({
     method: "PATCH",
