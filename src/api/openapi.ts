@@ -223,7 +223,20 @@ function operationObject(op: Operation): JsonSchema {
       ? {
           requestBody: {
             required: true,
-            content: { "application/json": { schema: { $ref: `#/components/schemas/${op.body}` } } },
+            content: {
+              "application/json": { schema: { $ref: `#/components/schemas/${op.body}` } },
+              ...(op.csv
+                ? {
+                    "text/csv": {
+                      schema: {
+                        type: "string",
+                        description:
+                          "A header line naming an email column (and optionally name and comment, as the CSV import reads them), then one recipient per line.",
+                      },
+                    },
+                  }
+                : {}),
+            },
           },
         }
       : {}),

@@ -32,6 +32,8 @@ export interface Operation {
   security?: "bounceWebhook";
   /** Takes an Idempotency-Key header: a retried call returns the first response (see idempotency.ts). */
   idempotent?: boolean;
+  /** Also takes text/csv (the CSV import's columns) as the request body. */
+  csv?: boolean;
   /** Bytes of request body accepted, when more than Fastify's 1 MiB. */
   bodyLimit?: number;
 }

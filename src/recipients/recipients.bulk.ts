@@ -10,6 +10,8 @@ import { ValidationError } from "../shared/errors.js";
 import { normalizeEmail } from "../shared/fields.js";
 import { type Clock, iso, systemClock } from "../shared/time.js";
 import { fieldErrorsOf, parseInput } from "../shared/validation.js";
+import { type ColumnMap, mapColumns, unescapeFormula } from "./import/columns.js";
+import { CsvError, readCsv } from "./import/csv.js";
 import { RecipientsRepository } from "./recipients.repository.js";
 import { type BulkInput, bulkSchema, type RecipientFilter, recipientSchema } from "./recipients.schemas.js";
 import type { RecipientsChanged } from "./recipients.service.js";
@@ -121,11 +123,14 @@ export interface UpsertResult {
 export async function upsertRecipients(
   database: Database,
   actor: Actor,
-  rows: unknown,
+  input: unknown,
   clock: Clock = systemClock,
 ): Promise<UpsertResult> {
+  const rows = typeof input === "string" ? await csvRows(input) : input;
   if (!Array.isArray(rows)) {
-    throw new ValidationError({ _form: "Send a JSON array of recipients (objects with an email)." });
+    throw new ValidationError({
+      _form: "Send a JSON array of recipients (objects with an email), or CSV with Content-Type text/csv.",
+    });
   }
   if (rows.length === 0) throw new ValidationError({ _form: "Send at least one recipient." });
   if (rows.length > UPSERT_MAX) {
@@ -191,4 +196,34 @@ export async function upsertRecipients(
     }
   }
   return result;
+}
+
+/**
+ * A CSV upload's rows as the JSON rows of an upsert, with the CSV import's reader and header names (email,
+ * name, comment…). Only the columns the header has are sent, so a missing column keeps stored values.
+ */
+async function csvRows(text: string): Promise<Record<string, string>[]> {
+  const rows: Record<string, string>[] = [];
+  let columns: ColumnMap | undefined;
+  try {
+    for await (const record of readCsv([text])) {
+      if (columns === undefined) {
+        const found = mapColumns(record.fields);
+        if (!found) throw new ValidationError({ _form: "The CSV header names no email column." });
+        columns = found;
+        continue;
+      }
+      const row: Record<string, string> = {};
+      for (const [column, index] of Object.entries(columns) as [string, number][]) {
+        row[column] = unescapeFormula(record.fields[index] ?? "");
+      }
+      rows.push(row);
+      if (rows.length > UPSERT_MAX) break;
+    }
+  } catch (error) {
+    if (error instanceof CsvError)
+      throw new ValidationError({ _form: `Line ${error.line}: ${error.message}` });
+    throw error;
+  }
+  return rows;
 }

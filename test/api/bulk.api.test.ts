@@ -131,3 +131,31 @@ describe("API: POST /recipients/bulk", () => {
     expect(owners.map((o) => o.owner_id)).toEqual([t.api.user.id, other.user.id].sort((a, b) => a - b));
   });
 });
+
+describe("API: POST /recipients/bulk with CSV", () => {
+  it("reads the CSV import's columns, reports rows by index after the header, and refuses a header without email", async () => {
+    const t = await buildApi();
+    await t.api.call("POST", "/recipients", { email: "ann@example.com", full_name: "Ann", comment: "kept" });
+    const csv = 'Email;Name\nann@example.com;Ann Smith\nnope;X\n"bo@example.com";"Bo; Jr"\n';
+    const res = await bulk(t, csv, { "content-type": "text/csv" });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toMatchObject({ created: 1, updated: 1, invalid: 1 });
+    expect(res.json().results.map((r: { status: string }) => r.status)).toEqual([
+      "updated",
+      "invalid",
+      "created",
+    ]);
+    const rows = await t.database.db
+      .selectFrom("recipients")
+      .select(["email", "full_name", "comment"])
+      .orderBy("email")
+      .execute();
+    expect(rows).toEqual([
+      { email: "ann@example.com", full_name: "Ann Smith", comment: "kept" },
+      { email: "bo@example.com", full_name: "Bo; Jr", comment: "" },
+    ]);
+    const noEmail = await bulk(t, "name\nAnn\n", { "content-type": "text/csv" });
+    expect(noEmail.statusCode).toBe(422);
+    expect(noEmail.json().errors[0].message).toContain("no email column");
+  });
+});
