@@ -12,6 +12,7 @@ import { AccountsService } from "./accounts/accounts.service.js";
 import { TokensService } from "./accounts/tokens.service.js";
 import { TwoFactorService } from "./accounts/two-factor.service.js";
 import { AdminService } from "./admin/admin.service.js";
+import { IdempotencyKeys } from "./api/idempotency.js";
 import { AudienceService } from "./audiences/audience.service.js";
 import { BlogService } from "./blog/blog.service.js";
 import { FileImageStore } from "./blog/images.js";
@@ -53,6 +54,8 @@ export interface Services {
   recipientImport: RecipientImportService;
   recipientExport: RecipientExportService;
   recipientBulk: RecipientBulkService;
+  /** The API's Idempotency-Key store. */
+  idempotencyKeys: IdempotencyKeys;
   lists: ListsService;
   fields: CustomFieldsService;
   segments: SegmentsService;
@@ -152,6 +155,7 @@ export function createServices(database: Database, options: ServiceOptions = {})
     layouts: new LayoutsService(database, clock),
     senders: new SendersService(database, clock, options.from),
     recipientBulk: new RecipientBulkService(database, clock, figuresChanged),
+    idempotencyKeys: new IdempotencyKeys(database, clock),
     lists: new ListsService(database, clock),
     fields: new CustomFieldsService(database, clock),
     segments: new SegmentsService(database, clock),

@@ -33,6 +33,12 @@ export async function apiPlugin(app: FastifyInstance, services: Services): Promi
     async (v1) => {
       v1.decorateRequest("apiUser", null);
       v1.decorateRequest("apiTokenId", null);
+      // CSV bodies (POST /recipients/bulk) arrive as text; other routes answer them with a 422.
+      v1.addContentTypeParser(
+        "text/csv",
+        { parseAs: "string", bodyLimit: 16 * 1024 * 1024 },
+        (_req, body, done) => done(null, body),
+      );
       v1.addHook("onRequest", bearerAuth(services));
       v1.addHook(
         "preHandler",
@@ -42,7 +48,7 @@ export async function apiPlugin(app: FastifyInstance, services: Services): Promi
           keyGenerator: (req) => `api-token-${req.apiTokenId}`,
         }),
       );
-      const api = new ApiRouter(v1, operations);
+      const api = new ApiRouter(v1, operations, services.idempotencyKeys);
       recipientsApi(api, services);
       messagesApi(api, services);
       layoutsApi(api, services);

@@ -8,7 +8,11 @@ import {
   listQueryFor,
   mailingListOut,
   mailingOut,
+  mailingRecipientListOut,
+  mailingRecipientsQuery,
   pagingQuery,
+  pickedAddedOut,
+  pickedRemovedOut,
   runDetailsOut,
   runListOut,
 } from "./schemas.js";
@@ -44,10 +48,12 @@ export function mailingsApi(api: ApiRouter, { mailings, delivery }: Services): v
     path: "/mailings/:id",
     tag,
     summary: "Get a mailing",
+    description:
+      "Managers and admins may read anyone's mailing, as on the web (read-only: changing or deleting another user's mailing is a 404).",
     status: 200,
     response: mailingOut,
     problems: [404],
-    handler: ({ user, id }) => mailings.get(user, id),
+    handler: ({ user, id }) => mailings.view(user, id),
   });
   api.route({
     method: "PATCH",
@@ -105,5 +111,57 @@ export function mailingsApi(api: ApiRouter, { mailings, delivery }: Services): v
     problems: [404, 422],
     handler: async ({ user, id, query }) =>
       listOf(await delivery.listRuns(user, id, query.page ?? 1, query.limit ?? PAGE_SIZE)),
+  });
+  api.route({
+    method: "GET",
+    path: "/mailings/:id/recipients",
+    tag,
+    summary: "List the recipients picked individually for a mailing (by email)",
+    description:
+      "Lists and segments of the mailing's audience are not expanded here (see GET /mailings/{id}/audience).",
+    query: mailingRecipientsQuery,
+    status: 200,
+    response: mailingRecipientListOut,
+    problems: [404, 422],
+    handler: async ({ user, id, query }) =>
+      listOf(await mailings.members(user, id, { q: query.q ?? "", page: query.page ?? 1, show: "in" })),
+  });
+  api.route({
+    method: "POST",
+    path: "/mailings/:id/recipients",
+    tag,
+    summary: "Pick recipients for a mailing, by ids or emails",
+    body: "MembersInput",
+    status: 200,
+    response: pickedAddedOut,
+    problems: [404, 422],
+    handler: async ({ user, id, body }) => {
+      const r = await mailings.changePicked(user, id, "add", body);
+      return {
+        added: r.changed,
+        already_present: r.unchanged,
+        not_found: r.missing.length,
+        missing: r.missing,
+      };
+    },
+  });
+  api.route({
+    method: "DELETE",
+    path: "/mailings/:id/recipients",
+    tag,
+    summary: "Unpick recipients of a mailing, by ids or emails",
+    body: "MembersInput",
+    status: 200,
+    response: pickedRemovedOut,
+    problems: [404, 422],
+    handler: async ({ user, id, body }) => {
+      const r = await mailings.changePicked(user, id, "remove", body);
+      return {
+        removed: r.changed,
+        not_present: r.unchanged,
+        not_found: r.missing.length,
+        missing: r.missing,
+      };
+    },
   });
 }

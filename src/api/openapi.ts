@@ -13,6 +13,7 @@ import { newLayoutSchema } from "../layouts/layouts.schemas.js";
 import { listSchema, membersChangeSchema } from "../lists/lists.schemas.js";
 import { initialRecipientsSchema, mailingSchema } from "../mailings/mailings.schemas.js";
 import { messageSchema, previewSchema, testSendSchema } from "../messages/messages.schemas.js";
+import { UPSERT_MAX } from "../recipients/recipients.bulk.js";
 import { recipientSchema } from "../recipients/recipients.schemas.js";
 import { segmentSchema } from "../segments/segments.schemas.js";
 import { senderSchema } from "../senders/senders.schemas.js";
@@ -58,6 +59,12 @@ const named: [string, z.ZodType][] = [
   ["SegmentList", s.segmentListOut],
   ["SegmentCount", s.segmentCountOut],
   ["Audience", s.audienceOut],
+  ["BulkRow", s.bulkRowOut],
+  ["MailingRecipient", s.mailingRecipientOut],
+  ["MailingRecipientList", s.mailingRecipientListOut],
+  ["PickedAdded", s.pickedAddedOut],
+  ["PickedRemoved", s.pickedRemovedOut],
+  ["BulkResult", s.bulkResultOut],
 ];
 for (const [id, schema] of named) outputs.add(schema, { id });
 
@@ -65,6 +72,7 @@ for (const [id, schema] of named) outputs.add(schema, { id });
 // stated here, because fields that default to "" (or to "all") look required to the converter.
 const inputs: [string, z.ZodType, string[]][] = [
   ["RecipientInput", recipientSchema, ["email"]],
+  ["RecipientBulkInput", z.array(recipientSchema).min(1).max(UPSERT_MAX), []],
   ["MessageInput", messageSchema, ["subject", "body"]],
   ["PreviewInput", previewSchema, []],
   ["TestSendInput", testSendSchema, []],
@@ -135,6 +143,7 @@ const PROBLEMS: Record<number, [string, string]> = {
   403: ["Forbidden", "Not allowed for your role (a manager blocking an admin, say)."],
   404: ["NotFound", "Not found, or it belongs to someone else."],
   409: ["Conflict", "Conflicts with existing data (a duplicate, a row in use, a run still sending)."],
+  413: ["TooLarge", "The request body is too large."],
   422: ["Invalid", "Invalid input: `errors` lists each field with its message."],
   429: ["TooManyRequests", "Too many requests with this token: wait Retry-After seconds."],
   500: ["ServerError", "An unexpected error (logged; no details are shown)."],
@@ -171,6 +180,17 @@ function operationObject(op: Operation): JsonSchema {
   const success = op.response
     ? {
         description: "OK",
+        ...(op.idempotent
+          ? {
+              headers: {
+                "Idempotent-Replayed": {
+                  description:
+                    "true when this is the stored response of an earlier call with the same Idempotency-Key.",
+                  schema: { type: "string", enum: ["true"] },
+                },
+              },
+            }
+          : {}),
         content: { "application/json": { schema: { $ref: `#/components/schemas/${id}` } } },
       }
     : { description: "Done; no content." };
@@ -186,12 +206,37 @@ function operationObject(op: Operation): JsonSchema {
         ? [{ name: "id", in: "path", required: true, schema: { type: "integer", minimum: 1 } }]
         : []),
       ...queryParameters(op.query),
+      ...(op.idempotent
+        ? [
+            {
+              name: "Idempotency-Key",
+              in: "header",
+              required: false,
+              description:
+                "Any unique string (a UUID, say): a retry with the same key within 24 hours returns the first response instead of applying the call again.",
+              schema: { type: "string", minLength: 1, maxLength: 255 },
+            },
+          ]
+        : []),
     ],
     ...(op.body
       ? {
           requestBody: {
             required: true,
-            content: { "application/json": { schema: { $ref: `#/components/schemas/${op.body}` } } },
+            content: {
+              "application/json": { schema: { $ref: `#/components/schemas/${op.body}` } },
+              ...(op.csv
+                ? {
+                    "text/csv": {
+                      schema: {
+                        type: "string",
+                        description:
+                          "A header line naming an email column (and optionally name and comment, as the CSV import reads them), then one recipient per line.",
+                      },
+                    },
+                  }
+                : {}),
+            },
           },
         }
       : {}),

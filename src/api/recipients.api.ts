@@ -2,9 +2,9 @@
 import type { Services } from "../container.js";
 import { RECIPIENT_SORTS } from "../recipients/recipients.schemas.js";
 import { type ApiRouter, patched } from "./router.js";
-import { listOf, listQueryFor, recipientListOut, recipientOut } from "./schemas.js";
+import { bulkResultOut, listOf, listQueryFor, recipientListOut, recipientOut } from "./schemas.js";
 
-export function recipientsApi(api: ApiRouter, { recipients }: Services): void {
+export function recipientsApi(api: ApiRouter, { recipients, recipientBulk }: Services): void {
   const tag = "Recipients";
   api.route({
     method: "GET",
@@ -28,6 +28,22 @@ export function recipientsApi(api: ApiRouter, { recipients }: Services): void {
     response: recipientOut,
     problems: [409, 422],
     handler: ({ user, body }) => recipients.create(user, body),
+  });
+  api.route({
+    method: "POST",
+    path: "/recipients/bulk",
+    tag,
+    summary: "Create or update up to 10,000 recipients by email",
+    description:
+      "A JSON array of recipients, or CSV with Content-Type text/csv (header: email, name, comment as in the CSV import; index 0 is the first line after the header). Each row is checked like POST /recipients; a row whose email you already have changes only the fields it sends. `results` says for each row (by its index) whether it was created, updated, unchanged or invalid (with its errors); invalid rows are skipped. Rows are applied in transactions of 1,000. With an `Idempotency-Key` header, a retry within 24 hours returns the first response (header `Idempotent-Replayed: true`) without applying it again; the same key with another body is a 422.",
+    body: "RecipientBulkInput",
+    status: 200,
+    response: bulkResultOut,
+    problems: [413, 422],
+    idempotent: true,
+    csv: true,
+    bodyLimit: 16 * 1024 * 1024,
+    handler: ({ user, body }) => recipientBulk.upsert(user, body),
   });
   api.route({
     method: "GET",

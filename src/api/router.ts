@@ -9,6 +9,7 @@ import type { User } from "../db/schema.js";
 import { NotFoundError, UnauthorizedError, ValidationError } from "../shared/errors.js";
 import { id as idSchema } from "../shared/fields.js";
 import { parseInput } from "../shared/validation.js";
+import { IdempotencyKeys, requestHash } from "./idempotency.js";
 
 export type Method = "GET" | "POST" | "PATCH" | "DELETE";
 
@@ -29,6 +30,12 @@ export interface Operation {
   problems: number[];
   /** Authenticated otherwise than by a user's API token (the bounce webhook's own token). */
   security?: "bounceWebhook";
+  /** Takes an Idempotency-Key header: a retried call returns the first response (see idempotency.ts). */
+  idempotent?: boolean;
+  /** Also takes text/csv (the CSV import's columns) as the request body. */
+  csv?: boolean;
+  /** Bytes of request body accepted, when more than Fastify's 1 MiB. */
+  bodyLimit?: number;
 }
 
 export interface HandlerInput<Q> {
@@ -42,6 +49,7 @@ export class ApiRouter {
   constructor(
     private readonly app: FastifyInstance,
     readonly operations: Operation[],
+    private readonly idempotencyKeys?: IdempotencyKeys,
   ) {}
 
   route<Q extends z.ZodObject = z.ZodObject>(
@@ -55,6 +63,7 @@ export class ApiRouter {
     this.app.route<{ Params: { id?: string } }>({
       method: op.method,
       url: op.path,
+      ...(op.bodyLimit ? { bodyLimit: op.bodyLimit } : {}),
       handler: async (req, reply) => {
         if (!req.apiUser) throw new UnauthorizedError();
         let id = 0;
@@ -64,9 +73,28 @@ export class ApiRouter {
           id = parsed.data;
         }
         const query = (op.query ? parseInput(op.query, req.query ?? {}) : {}) as z.output<Q>;
-        const result = await handler({ user: req.apiUser, id, query, body: req.body });
+        const user = req.apiUser;
+        const key =
+          op.idempotent && this.idempotencyKeys
+            ? IdempotencyKeys.parse(req.headers["idempotency-key"])
+            : undefined;
+        const hash = key === undefined ? "" : requestHash(op.method, req.url, req.body);
+        if (key !== undefined) {
+          const stored = await this.idempotencyKeys!.find(user.id, key, hash);
+          if (stored) {
+            reply
+              .code(stored.status)
+              .header("cache-control", "no-store")
+              .header("idempotent-replayed", "true");
+            return stored.body === undefined ? reply.send() : reply.send(stored.body);
+          }
+        }
+        const result = await handler({ user, id, query, body: req.body });
+        const body = op.response ? op.response.parse(result) : undefined;
+        if (key !== undefined)
+          await this.idempotencyKeys!.store(user.id, key, hash, { status: op.status, body });
         reply.code(op.status).header("cache-control", "no-store");
-        return op.response ? reply.send(op.response.parse(result)) : reply.send();
+        return body === undefined ? reply.send() : reply.send(body);
       },
     });
   }

@@ -335,3 +335,39 @@ export const audienceOut = z.object({
   picked: int.describe("Individually picked recipients (always included unless excluded)."),
   count: z.object({ total: int, suppressed: int }).describe("About how many a run created now would have."),
 });
+export const bulkRowOut = z.object({
+  index: int.describe("The row's position in the request, from 0."),
+  status: z.enum(["created", "updated", "unchanged", "invalid"]),
+  id: int.optional().describe("The recipient's id (absent for an invalid row)."),
+  errors: z
+    .array(z.object({ field: z.string(), message: z.string() }))
+    .optional()
+    .describe("An invalid row's problems, each field with its message."),
+});
+export const bulkResultOut = z.object({
+  created: int,
+  updated: int,
+  unchanged: int,
+  invalid: int,
+  results: z.array(bulkRowOut).describe("One per row, in request order."),
+});
+export const mailingRecipientOut = z.object({ id: int, email: z.string(), full_name: z.string() });
+export const mailingRecipientListOut = pageOut(mailingRecipientOut);
+const notFound = {
+  not_found: int.describe("Ids or emails that are not among your recipients."),
+  missing: z.array(z.union([int, z.string()])).describe("Those ids and emails."),
+};
+export const pickedAddedOut = z.object({
+  added: int,
+  already_present: int.describe("Yours, and already picked for the mailing."),
+  ...notFound,
+});
+export const pickedRemovedOut = z.object({
+  removed: int,
+  not_present: int.describe("Yours, but not picked for the mailing."),
+  ...notFound,
+});
+export const mailingRecipientsQuery = z.object({
+  page: z.coerce.number().int().min(1).max(1_000_000).optional(),
+  q: z.string().max(200).optional().describe("Search by email or name."),
+});

@@ -361,6 +361,17 @@ export interface Tables {
   login_throttles: LoginThrottleTable;
   recovery_codes: RecoveryCodeTable;
   send_buckets: SendBucketTable;
+  api_idempotency_keys: ApiIdempotencyKeyTable;
+}
+
+/** An API call made with an Idempotency-Key: the request's hash and the response it got (kept 24 h). */
+export interface ApiIdempotencyKeyTable {
+  user_id: number;
+  key: string;
+  request_hash: string;
+  status: number;
+  body: string;
+  created_at: string;
 }
 
 /** A shared token bucket (SEND_RATE): integers, updated by compare-and-set. PostgreSQL returns bigint as text. */

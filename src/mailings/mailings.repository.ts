@@ -212,6 +212,21 @@ export class MailingsRepository {
     }
   }
 
+  /** Of the given recipient ids, those individually picked for the mailing. */
+  async pickedAmong(mailingId: number, recipientIds: number[]): Promise<number[]> {
+    const found: number[] = [];
+    for (let i = 0; i < recipientIds.length; i += MEMBER_CHUNK) {
+      const rows = await this.db
+        .selectFrom("mailing_recipients")
+        .select("recipient_id")
+        .where("mailing_id", "=", mailingId)
+        .where("recipient_id", "in", recipientIds.slice(i, i + MEMBER_CHUNK))
+        .execute();
+      for (const row of rows) found.push(row.recipient_id);
+    }
+    return found;
+  }
+
   async removeIds(mailingId: number, recipientIds: number[]): Promise<void> {
     for (let i = 0; i < recipientIds.length; i += MEMBER_CHUNK) {
       await this.db

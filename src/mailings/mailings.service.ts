@@ -8,6 +8,7 @@ import { NO_AUDIENCE } from "../audiences/audience.schemas.js";
 import type { Database } from "../db/database.js";
 import type { Mailing } from "../db/schema.js";
 import { initialNextRun } from "../delivery/schedule.js";
+import { membersChangeSchema } from "../lists/lists.schemas.js";
 import { MessagesRepository } from "../messages/messages.repository.js";
 import { RecipientsRepository } from "../recipients/recipients.repository.js";
 import { SendersRepository } from "../senders/senders.repository.js";
@@ -187,6 +188,40 @@ export class MailingsService {
     }
     await this.changed(actor.id);
     return message;
+  }
+
+  /**
+   * The API's change of individually picked recipients, named by id or address (the lists' schema): how
+   * many were added (or removed), were already (or not) picked, and which are not among the actor's
+   * recipients. One transaction.
+   */
+  async changePicked(
+    actor: Actor,
+    id: number,
+    action: "add" | "remove",
+    input: unknown,
+  ): Promise<{ changed: number; unchanged: number; missing: (number | string)[] }> {
+    await this.get(actor, id);
+    const change = parseInput(membersChangeSchema, input);
+    const result = await this.database.db.transaction().execute(async (tx) => {
+      const recipients = new RecipientsRepository(tx);
+      const owned = new Set(await recipients.ownedIds(actor, change.ids));
+      const missing: (number | string)[] = change.ids.filter((rid) => !owned.has(rid));
+      for (const address of change.emails) {
+        const found = await recipients.findByEmail(actor, normalizeEmail(address));
+        if (found) owned.add(found.id);
+        else missing.push(address);
+      }
+      const ids = [...owned];
+      const mailings = new MailingsRepository(tx);
+      const picked = new Set(await mailings.pickedAmong(id, ids));
+      const toChange = ids.filter((rid) => (action === "add" ? !picked.has(rid) : picked.has(rid)));
+      if (action === "add") await mailings.addIds(id, toChange);
+      else await mailings.removeIds(id, toChange);
+      return { changed: toChange.length, unchanged: ids.length - toChange.length, missing };
+    });
+    if (result.changed > 0) await this.changed(actor.id);
+    return result;
   }
 
   /** Parses the form; a new or changed end must lie in the future (an unchanged past end may stay). */

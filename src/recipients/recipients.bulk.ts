@@ -7,10 +7,13 @@ import type { Database } from "../db/database.js";
 import { ListsRepository } from "../lists/lists.repository.js";
 import type { Actor } from "../shared/actor.js";
 import { ValidationError } from "../shared/errors.js";
+import { normalizeEmail } from "../shared/fields.js";
 import { type Clock, iso, systemClock } from "../shared/time.js";
-import { parseInput } from "../shared/validation.js";
+import { fieldErrorsOf, parseInput } from "../shared/validation.js";
+import { type ColumnMap, mapColumns, unescapeFormula } from "./import/columns.js";
+import { CsvError, readCsv } from "./import/csv.js";
 import { RecipientsRepository } from "./recipients.repository.js";
-import { type BulkInput, bulkSchema, type RecipientFilter } from "./recipients.schemas.js";
+import { type BulkInput, bulkSchema, type RecipientFilter, recipientSchema } from "./recipients.schemas.js";
 import type { RecipientsChanged } from "./recipients.service.js";
 
 export interface BulkPreview {
@@ -76,6 +79,13 @@ export class RecipientBulkService {
     await this.changed(actor.id);
     return message;
   }
+
+  /** POST /recipients/bulk: see upsertRecipients. */
+  async upsert(actor: Actor, rows: unknown): Promise<UpsertResult> {
+    const result = await upsertRecipients(this.database, actor, rows, this.clock);
+    if (result.created + result.updated > 0) await this.changed(actor.id);
+    return result;
+  }
 }
 
 export function filterOf(input: Pick<BulkInput, "q" | "list">): RecipientFilter {
@@ -83,3 +93,137 @@ export function filterOf(input: Pick<BulkInput, "q" | "list">): RecipientFilter 
 }
 
 const plural = (n: number) => `${n.toLocaleString("en-US")} recipient${n === 1 ? "" : "s"}`;
+
+/** Rows per transaction of an upsert: a chunk is applied whole or not at all. */
+export const UPSERT_CHUNK = 1_000;
+/** Rows per upsert call (the API's POST /recipients/bulk). */
+export const UPSERT_MAX = 10_000;
+
+export type UpsertStatus = "created" | "updated" | "unchanged" | "invalid";
+export interface UpsertRow {
+  index: number;
+  status: UpsertStatus;
+  id?: number;
+  errors?: { field: string; message: string }[];
+}
+export interface UpsertResult {
+  created: number;
+  updated: number;
+  unchanged: number;
+  invalid: number;
+  results: UpsertRow[];
+}
+
+/**
+ * Creates or updates recipients by email (unique per owner, ignoring case and spaces), each row checked
+ * with the recipient form's schema. An invalid row is reported by its index and skipped; a valid row with
+ * a known email changes only the fields it sends. One transaction per UPSERT_CHUNK rows; a repeated email
+ * in one call is the same recipient (its later rows update the first).
+ */
+export async function upsertRecipients(
+  database: Database,
+  actor: Actor,
+  input: unknown,
+  clock: Clock = systemClock,
+): Promise<UpsertResult> {
+  const rows = typeof input === "string" ? await csvRows(input) : input;
+  if (!Array.isArray(rows)) {
+    throw new ValidationError({
+      _form: "Send a JSON array of recipients (objects with an email), or CSV with Content-Type text/csv.",
+    });
+  }
+  if (rows.length === 0) throw new ValidationError({ _form: "Send at least one recipient." });
+  if (rows.length > UPSERT_MAX) {
+    throw new ValidationError({
+      _form: `Send at most ${UPSERT_MAX.toLocaleString("en-US")} recipients per call (you sent ${rows.length.toLocaleString("en-US")}).`,
+    });
+  }
+  const result: UpsertResult = { created: 0, updated: 0, unchanged: 0, invalid: 0, results: [] };
+  for (let start = 0; start < rows.length; start += UPSERT_CHUNK) {
+    const chunk = rows.slice(start, start + UPSERT_CHUNK);
+    const now = iso(clock.now());
+    const outcomes = await database.db.transaction().execute(async (tx) => {
+      const repository = new RecipientsRepository(tx);
+      const out: UpsertRow[] = [];
+      for (const [offset, raw] of chunk.entries()) {
+        const index = start + offset;
+        const parsed = recipientSchema.safeParse(raw);
+        if (!parsed.success) {
+          const errors = Object.entries(fieldErrorsOf(parsed.error)).map(([field, message]) => ({
+            field,
+            message,
+          }));
+          out.push({ index, status: "invalid", errors });
+          continue;
+        }
+        const sent = raw as Record<string, unknown>;
+        const data = parsed.data;
+        const normalized = normalizeEmail(data.email);
+        const existing = await repository.findByEmail(actor, normalized);
+        if (!existing) {
+          const row = await repository.insert(actor, {
+            email: data.email,
+            email_normalized: normalized,
+            full_name: data.full_name,
+            comment: data.comment,
+            created_at: now,
+            updated_at: now,
+          });
+          out.push({ index, status: "created", id: row.id });
+          continue;
+        }
+        const changes = {
+          email: data.email,
+          full_name: "full_name" in sent ? data.full_name : existing.full_name,
+          comment: "comment" in sent ? data.comment : existing.comment,
+        };
+        if (
+          changes.email === existing.email &&
+          changes.full_name === existing.full_name &&
+          changes.comment === existing.comment
+        ) {
+          out.push({ index, status: "unchanged", id: existing.id });
+          continue;
+        }
+        await repository.update(actor, existing.id, { ...changes, updated_at: now });
+        out.push({ index, status: "updated", id: existing.id });
+      }
+      return out;
+    });
+    for (const row of outcomes) {
+      result[row.status] += 1;
+      result.results.push(row);
+    }
+  }
+  return result;
+}
+
+/**
+ * A CSV upload's rows as the JSON rows of an upsert, with the CSV import's reader and header names (email,
+ * name, comment…). Only the columns the header has are sent, so a missing column keeps stored values.
+ */
+async function csvRows(text: string): Promise<Record<string, string>[]> {
+  const rows: Record<string, string>[] = [];
+  let columns: ColumnMap | undefined;
+  try {
+    for await (const record of readCsv([text])) {
+      if (columns === undefined) {
+        const found = mapColumns(record.fields);
+        if (!found) throw new ValidationError({ _form: "The CSV header names no email column." });
+        columns = found;
+        continue;
+      }
+      const row: Record<string, string> = {};
+      for (const [column, index] of Object.entries(columns) as [string, number][]) {
+        row[column] = unescapeFormula(record.fields[index] ?? "");
+      }
+      rows.push(row);
+      if (rows.length > UPSERT_MAX) break;
+    }
+  } catch (error) {
+    if (error instanceof CsvError)
+      throw new ValidationError({ _form: `Line ${error.line}: ${error.message}` });
+    throw error;
+  }
+  return rows;
+}
