@@ -109,7 +109,7 @@ function listPage(ctx: ViewContext, result: ListResult) {
             <td>
               <StatusBadge mailing={m} />
             </td>
-            <td class="text-nowrap">{formatInZone(m.first_send_at, m.time_zone)}</td>
+            <td class="text-nowrap">{formatInZone(m.first_send_at, ctx.user?.time_zone ?? m.time_zone)}</td>
             <td>{PERIODICITY_LABELS[m.periodicity]}</td>
             <td class="text-end">{m.recipient_count.toLocaleString("en-US")}</td>
           </tr>
@@ -233,7 +233,12 @@ function formPage(
                   label="First send"
                   type="datetime-local"
                   required
-                  help={`In ${zone}. If it is now or earlier, the mailing is sent right away.`}
+                  help={
+                    <>
+                      In the time zone chosen above, <span data-zone-label>{zone}</span>. If it is now or
+                      earlier, the mailing is sent right away.
+                    </>
+                  }
                 />
               </div>
               <div class="col-md-6">
