@@ -10,6 +10,7 @@ import type { Command } from "commander";
 import type { ImportSummary } from "../recipients/import/import.service.js";
 import { DomainError } from "../shared/errors.js";
 import { escapeControls } from "../shared/fields.js";
+import { countOf } from "../shared/plural.js";
 import { formatTable } from "./table.js";
 import { withServices } from "./with-services.js";
 
@@ -128,7 +129,9 @@ export function registerRecipientCommands(program: Command): void {
         if (file === "-") await pipeline(csv, process.stdout, { end: false });
         else {
           await pipeline(csv, createWriteStream(file));
-          console.error(`Exported ${n(await services.recipients.count(owner))} recipients to ${file}.`);
+          console.error(
+            `Exported ${countOf(await services.recipients.count(owner), "recipient")} to ${file}.`,
+          );
         }
         return 0;
       }),

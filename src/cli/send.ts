@@ -5,6 +5,7 @@ import type { Progress } from "../delivery/delivery.service.js";
 import { createDeliveryRuntime } from "../delivery/runtime.js";
 import { failureLine } from "../delivery/summary.js";
 import { escapeControls } from "../shared/fields.js";
+import { countOf } from "../shared/plural.js";
 import { openExistingDatabase } from "./existing-database.js";
 
 const BAR_WIDTH = 30;
@@ -42,7 +43,7 @@ export async function sendCommand(
   const tty = process.stdout.isTTY;
   try {
     const run = await services.delivery.sendNow(null, mailingId, "cli");
-    console.log(`Run ${run.id} of mailing ${mailingId}: ${run.total_count} recipients.`);
+    console.log(`Run ${run.id} of mailing ${mailingId}: ${countOf(run.total_count, "recipient")}.`);
     // Sending happens in a worker: this process runs one too, unless --no-worker (another process sends).
     if (options.worker) runtime.start({ worker: true, scheduler: false });
     const show = progressWriter(tty, (text) => process.stdout.write(text));

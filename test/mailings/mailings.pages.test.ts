@@ -406,7 +406,7 @@ describe("mailing recipients page", () => {
   it("adds and removes ticked recipients, and all matching a search, with the counts to match", async () => {
     const { admin, database, ids, mailingId, path, change } = await setup();
     const page = await admin.get(path);
-    expect(page.body).toContain("<strong>0</strong> recipients are individually picked");
+    expect(page.body).toContain("<strong>0 recipients</strong> are individually picked");
     expect(page.body).toContain("Add all 300");
     expect([...page.body.matchAll(/name="ids"/g)]).toHaveLength(25);
 
