@@ -98,7 +98,7 @@ function listPage(ctx: ViewContext, result: ListResult) {
             <th scope="col" class="d-none d-md-table-cell">
               Repeats
             </th>
-            <th scope="col" class="text-end">
+            <th scope="col" class="text-end d-none d-md-table-cell">
               Recipients
             </th>
           </>
@@ -113,9 +113,9 @@ function listPage(ctx: ViewContext, result: ListResult) {
             <td>
               <StatusBadge mailing={m} />
             </td>
-            <td class="text-nowrap">{formatInZone(m.first_send_at, ctx.user?.time_zone ?? m.time_zone)}</td>
+            <td>{formatInZone(m.first_send_at, ctx.user?.time_zone ?? m.time_zone)}</td>
             <td class="d-none d-md-table-cell">{PERIODICITY_LABELS[m.periodicity]}</td>
-            <td class="text-end">{m.recipient_count.toLocaleString("en-US")}</td>
+            <td class="text-end d-none d-md-table-cell">{m.recipient_count.toLocaleString("en-US")}</td>
           </tr>
         ))}
       </SearchableList>
