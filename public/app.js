@@ -18,6 +18,11 @@ document.addEventListener("change", (event) => {
   if (event.target.name === "recipient_mode") syncRecipientSearch();
 });
 document.addEventListener("DOMContentLoaded", syncRecipientSearch);
+// Hints that name the zone a time is in ("In Europe/Berlin") follow the form's Time zone field.
+document.addEventListener("change", (event) => {
+  if (event.target.name !== "time_zone") return;
+  for (const label of document.querySelectorAll("[data-zone-label]")) label.textContent = event.target.value;
+});
 
 // Bar widths come from data-width (percent): the CSP allows no inline styles.
 function applyWidths(root) {

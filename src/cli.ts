@@ -5,6 +5,7 @@ import { registerBounceCommands } from "./cli/bounces.js";
 import { registerDatabaseCommands } from "./cli/database.js";
 import { registerDemoCommands } from "./cli/demo.js";
 import { registerDkimCommands } from "./cli/dkim.js";
+import { openExistingDatabase } from "./cli/existing-database.js";
 import { registerMessageCommands } from "./cli/messages.js";
 import { registerRecipientCommands } from "./cli/recipients.js";
 import { registerRunCommands } from "./cli/runs.js";
@@ -134,7 +135,7 @@ export function buildCli(): Command {
     .option("--owner <email>", "only this user's mailings")
     .action(async (options: { owner?: string }) => {
       const cfg = config();
-      const database = await openDatabase(cfg);
+      const database = await openExistingDatabase(cfg).catch(fail);
       try {
         const rows = await createServices(database).mailings.listForOperator(options.owner);
         if (rows.length === 0) console.log("No mailings.");

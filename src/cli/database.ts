@@ -2,9 +2,9 @@
 import path from "node:path";
 import type { Command } from "commander";
 import type { Config } from "../config.js";
-import { openDatabase } from "../container.js";
 import { backupSqlite, copySqliteToPostgres } from "../db/copy.js";
 import { Database } from "../db/database.js";
+import { openExistingDatabase } from "./existing-database.js";
 import { formatTable } from "./table.js";
 
 export function sqliteFile(config: Config): string {
@@ -46,7 +46,10 @@ export function registerDatabaseCommands(program: Command, config: () => Config)
         process.exit(2);
       }
       const cfg = config();
-      const from = await openDatabase({ ...cfg, databaseUrl: undefined });
+      const from = await openExistingDatabase({ ...cfg, databaseUrl: undefined }).catch((error: Error) => {
+        console.error(error.message);
+        process.exit(1);
+      });
       const to = Database.postgres(url, { max: 2 });
       try {
         await to.migrateToLatest();

@@ -2,11 +2,15 @@
  * `postpilot import-recipients` and `postpilot export-recipients`: a user's recipients from and to CSV,
  * run by the operator on that user's behalf.
  */
-import { createReadStream, createWriteStream } from "node:fs";
+import { createWriteStream } from "node:fs";
+import { open } from "node:fs/promises";
+import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { Command } from "commander";
 import type { ImportSummary } from "../recipients/import/import.service.js";
+import { DomainError } from "../shared/errors.js";
 import { escapeControls } from "../shared/fields.js";
+import { countOf } from "../shared/plural.js";
 import { formatTable } from "./table.js";
 import { withServices } from "./with-services.js";
 
@@ -17,7 +21,7 @@ export function progressLine(s: ImportSummary): string {
 }
 
 export function summaryLines(s: ImportSummary): string[] {
-  const lines = [`Imported. ${progressLine(s)}.`];
+  const lines = [`${s.error ? "Stopped before the end" : "Imported"}. ${progressLine(s)}.`];
   if (s.error) lines.unshift(`Stopped: ${s.error}`);
   // The email is as the file had it, not yet validated: escaped before it reaches the terminal.
   for (const p of s.problems)
@@ -25,6 +29,30 @@ export function summaryLines(s: ImportSummary): string[] {
   const more = s.skipped + s.invalid - s.problems.length;
   if (more > 0) lines.push(`  … and ${n(more)} more.`);
   return lines;
+}
+
+/** The file to import, opened before anything is read: a missing or unreadable one is an error naming it. */
+export async function openInput(file: string): Promise<Readable> {
+  if (file === "-") return process.stdin;
+  try {
+    const handle = await open(file, "r");
+    if (!(await handle.stat()).isFile()) {
+      await handle.close();
+      throw Object.assign(new Error("not a file"), { code: "ENOTFILE" });
+    }
+    return handle.createReadStream();
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const reason =
+      code === "ENOENT"
+        ? "no such file"
+        : code === "EACCES"
+          ? "permission denied"
+          : code === "ENOTFILE"
+            ? "not a file"
+            : (error as Error).message;
+    throw new DomainError(`Cannot read ${escapeControls(file)}: ${reason}. Nothing was imported.`);
+  }
 }
 
 export function registerRecipientCommands(program: Command): void {
@@ -42,7 +70,7 @@ export function registerRecipientCommands(program: Command): void {
         const owner = await services.recipientImport.ownerByEmail(options.owner);
         const list =
           options.list === undefined ? undefined : await services.lists.findByName(owner, options.list);
-        const input = file === "-" ? process.stdin : createReadStream(file);
+        const input = await openInput(file);
         const tty = process.stderr.isTTY;
         let lastPrint = Date.now();
         const summary = await services.recipientImport.importCsv(owner, input, {
@@ -101,7 +129,9 @@ export function registerRecipientCommands(program: Command): void {
         if (file === "-") await pipeline(csv, process.stdout, { end: false });
         else {
           await pipeline(csv, createWriteStream(file));
-          console.error(`Exported ${n(await services.recipients.count(owner))} recipients to ${file}.`);
+          console.error(
+            `Exported ${countOf(await services.recipients.count(owner), "recipient")} to ${file}.`,
+          );
         }
         return 0;
       }),

@@ -1,10 +1,12 @@
 /** `postpilot send <mailing-id>`: starts a run, shows a progress bar until every delivery is done, prints a summary. */
 import type { Config } from "../config.js";
-import { createLogger, createServices, openDatabase } from "../container.js";
+import { createLogger, createServices } from "../container.js";
 import type { Progress } from "../delivery/delivery.service.js";
 import { createDeliveryRuntime } from "../delivery/runtime.js";
 import { failureLine } from "../delivery/summary.js";
 import { escapeControls } from "../shared/fields.js";
+import { countOf } from "../shared/plural.js";
+import { openExistingDatabase } from "./existing-database.js";
 
 const BAR_WIDTH = 30;
 
@@ -15,6 +17,19 @@ export function progressLine(p: Progress): string {
   return `[${bar}] ${done}/${p.total}  sent ${p.sent}  failed ${p.failed}  suppressed ${p.suppressed}  pending ${p.pending + p.sending}`;
 }
 
+/**
+ * How the progress line reaches the output: on a terminal it redraws one line (carriage return, then clear to
+ * the end of the line, so a shorter line leaves nothing of a longer one); otherwise one line per change.
+ */
+export function progressWriter(tty: boolean, write: (text: string) => void): (line: string) => void {
+  let last: string | undefined;
+  return (line) => {
+    if (line === last) return;
+    last = line;
+    write(tty ? `\r\u001b[K${line}` : `${line}\n`);
+  };
+}
+
 /** Returns the process exit code: 0 when every delivery was sent, 1 otherwise. */
 export async function sendCommand(
   config: Config,
@@ -22,29 +37,21 @@ export async function sendCommand(
   options: { worker: boolean; pollMs?: number },
 ): Promise<number> {
   const logger = createLogger({ ...config, logLevel: config.logLevel === "info" ? "warn" : config.logLevel });
-  const database = await openDatabase(config);
+  const database = await openExistingDatabase(config);
   const runtime = createDeliveryRuntime({ database, config, logger });
   const services = createServices(database, { sendMode: runtime.mailer.kind });
   const tty = process.stdout.isTTY;
   try {
     const run = await services.delivery.sendNow(null, mailingId, "cli");
-    console.log(`Run ${run.id} of mailing ${mailingId}: ${run.total_count} recipients.`);
+    console.log(`Run ${run.id} of mailing ${mailingId}: ${countOf(run.total_count, "recipient")}.`);
     // Sending happens in a worker: this process runs one too, unless --no-worker (another process sends).
     if (options.worker) runtime.start({ worker: true, scheduler: false });
-    let last = "";
-    let lastPrint = 0;
+    const show = progressWriter(tty, (text) => process.stdout.write(text));
     for (;;) {
       const details = await services.delivery.getRun(null, run.id);
-      const line = progressLine(details.progress);
-      if (tty) process.stdout.write(`\r${line}`);
-      else if (line !== last && Date.now() - lastPrint > 5_000) {
-        console.log(line);
-        lastPrint = Date.now();
-      }
-      last = line;
+      show(progressLine(details.progress));
       if (details.status !== "sending") {
         if (tty) process.stdout.write("\n");
-        else console.log(line);
         console.log(
           `Finished: ${details.outcome_label}. Sent ${details.progress.sent}, failed ${details.progress.failed}, suppressed ${details.progress.suppressed}.`,
         );

@@ -1,7 +1,8 @@
 /** `postpilot users`: list users, block and unblock them (recorded in the audit log as the command line). */
 import type { Command } from "commander";
 import type { Config } from "../config.js";
-import { createServices, openDatabase } from "../container.js";
+import { createServices } from "../container.js";
+import { openExistingDatabase } from "./existing-database.js";
 import { formatTable } from "./table.js";
 
 export function registerUserCommands(
@@ -16,7 +17,7 @@ export function registerUserCommands(
     .description("list users with their role and state")
     .option("--search <text>", "only users whose email or name contains this")
     .action(async (options: { search?: string }) => {
-      const database = await openDatabase(config());
+      const database = await openExistingDatabase(config()).catch(fail);
       try {
         const admin = createServices(database).admin;
         const rows: Record<string, string>[] = [];
@@ -53,7 +54,7 @@ export function registerUserCommands(
       )
       .argument("<email>", "the user's email")
       .action(async (email: string) => {
-        const database = await openDatabase(config());
+        const database = await openExistingDatabase(config()).catch(fail);
         try {
           const admin = createServices(database).admin;
           const user = await admin.findUserByEmail("cli", email);

@@ -4,8 +4,9 @@
  * field) with exit 1 instead of a stack trace. The action may return the exit code.
  */
 import { ConfigError, loadConfig } from "../config.js";
-import { createServices, openDatabase, type Services } from "../container.js";
+import { createServices, type Services } from "../container.js";
 import { DomainError, ValidationError } from "../shared/errors.js";
+import { openExistingDatabase } from "./existing-database.js";
 
 export async function withServices(
   action: (services: Services) => Promise<number | undefined>,
@@ -18,7 +19,15 @@ export async function withServices(
     console.error(error.message);
     process.exit(2);
   }
-  const database = await openDatabase(config);
+  let database: Awaited<ReturnType<typeof openExistingDatabase>>;
+  try {
+    database = await openExistingDatabase(config);
+  } catch (error) {
+    if (!(error instanceof DomainError)) throw error;
+    console.error(error.message);
+    process.exitCode = 1;
+    return;
+  }
   try {
     const code = await action(
       createServices(database, { from: config.smtp.from, unsubscribeFooter: config.unsubscribe.footer }),

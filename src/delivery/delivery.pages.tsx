@@ -8,6 +8,7 @@ import type { Services } from "../container.js";
 import type { DeliveryStatus } from "../db/schema.js";
 import { ConflictError, ForbiddenError } from "../shared/errors.js";
 import { pageNumber } from "../shared/fields.js";
+import { countOf } from "../shared/plural.js";
 import { idParam, redirectWith, requireUser, sendPage, viewContext } from "../web/context.js";
 import { cancelRunPage, runPage, sendConfirmPage } from "./delivery.views.js";
 
@@ -37,7 +38,7 @@ export function deliveryRoutes(app: FastifyInstance, services: Services): void {
         reply,
         `/runs/${run.id}`,
         "success",
-        `Sending to ${run.total_count} recipients started.`,
+        `Sending to ${countOf(run.total_count, "recipient")} started.`,
       );
     } catch (error) {
       if (error instanceof ConflictError || error instanceof ForbiddenError) {

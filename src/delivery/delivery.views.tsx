@@ -155,7 +155,13 @@ export function sendConfirmPage(
       <div class="card border-primary">
         <div class="card-body">
           <p>
-            Every one of its <strong>{mailing.recipient_count.toLocaleString("en-US")}</strong> recipients
+            {mailing.recipient_count === 1 ? (
+              "Its one recipient"
+            ) : (
+              <>
+                Every one of its <strong>{mailing.recipient_count.toLocaleString("en-US")}</strong> recipients
+              </>
+            )}{" "}
             gets their own email now, in addition to the planned sends.
           </p>
           <form method="post" action={`/mailings/${mailing.id}/send`} class="d-flex gap-2">

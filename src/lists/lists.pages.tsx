@@ -4,6 +4,7 @@ import type { Services } from "../container.js";
 import type { List } from "../db/schema.js";
 import type { Actor } from "../shared/actor.js";
 import { LIMITS } from "../shared/fields.js";
+import { countOf } from "../shared/plural.js";
 import { formatInZone } from "../shared/time.js";
 import {
   ActionsHeader,
@@ -275,7 +276,8 @@ function deletePage(ctx: ViewContext, l: ListRow, mailings: { id: number; name: 
         button="Delete list"
       >
         <p class="mb-2">
-          The list is deleted; its {l.member_count.toLocaleString("en-US")} recipients stay, in no list.
+          The list is deleted; its {countOf(l.member_count, "recipient")} stay
+          {l.member_count === 1 ? "s" : ""}, in no list.
         </p>
         {mailings.length > 0 && (
           <p class="mb-0">

@@ -5,6 +5,7 @@
 import type { FastifyInstance } from "fastify";
 import type { Services } from "../container.js";
 import { ValidationError } from "../shared/errors.js";
+import { countOf } from "../shared/plural.js";
 import { CsrfField, EmptyState, PageHeader, Pager, withQuery } from "../web/components.js";
 import {
   idParam,
@@ -39,9 +40,9 @@ function membersPage(ctx: ViewContext, m: MailingRow, result: MembersResult, err
         </a>
       </PageHeader>
       <p>
-        <strong>{picked.toLocaleString("en-US")}</strong> recipients are individually picked for this mailing.
-        Its lists, segments and exclusions are on <a href={`/mailings/${m.id}/audience`}>its audience page</a>
-        .
+        <strong>{countOf(picked, "recipient")}</strong> {picked === 1 ? "is" : "are"} individually picked for
+        this mailing. Its lists, segments and exclusions are on{" "}
+        <a href={`/mailings/${m.id}/audience`}>its audience page</a>.
       </p>
       {error && (
         <div class="alert alert-danger" role="alert">

@@ -90,11 +90,15 @@ function listPage(ctx: ViewContext, result: ListResult) {
         head={
           <>
             <SortHeader label="Name" column="name" path="/mailings" query={query} />
-            <th scope="col">Message</th>
+            <th scope="col" class="d-none d-md-table-cell">
+              Message
+            </th>
             <SortHeader label="Status" column="status" path="/mailings" query={query} />
             <SortHeader label="First send" column="first_send_at" path="/mailings" query={query} />
-            <th scope="col">Repeats</th>
-            <th scope="col" class="text-end">
+            <th scope="col" class="d-none d-md-table-cell">
+              Repeats
+            </th>
+            <th scope="col" class="text-end d-none d-md-table-cell">
               Recipients
             </th>
           </>
@@ -105,13 +109,13 @@ function listPage(ctx: ViewContext, result: ListResult) {
             <td>
               <a href={`/mailings/${m.id}`}>{m.name}</a>
             </td>
-            <td class="text-truncate-cell">{m.message_subject}</td>
+            <td class="text-truncate-cell d-none d-md-table-cell">{m.message_subject}</td>
             <td>
               <StatusBadge mailing={m} />
             </td>
-            <td class="text-nowrap">{formatInZone(m.first_send_at, m.time_zone)}</td>
-            <td>{PERIODICITY_LABELS[m.periodicity]}</td>
-            <td class="text-end">{m.recipient_count.toLocaleString("en-US")}</td>
+            <td>{formatInZone(m.first_send_at, ctx.user?.time_zone ?? m.time_zone)}</td>
+            <td class="d-none d-md-table-cell">{PERIODICITY_LABELS[m.periodicity]}</td>
+            <td class="text-end d-none d-md-table-cell">{m.recipient_count.toLocaleString("en-US")}</td>
           </tr>
         ))}
       </SearchableList>
@@ -233,7 +237,12 @@ function formPage(
                   label="First send"
                   type="datetime-local"
                   required
-                  help={`In ${zone}. If it is now or earlier, the mailing is sent right away.`}
+                  help={
+                    <>
+                      In the time zone chosen above, <span data-zone-label>{zone}</span>. If it is now or
+                      earlier, the mailing is sent right away.
+                    </>
+                  }
                 />
               </div>
               <div class="col-md-6">

@@ -11,7 +11,15 @@ export function iso(date: Date): string {
   return date.toISOString();
 }
 
-/** Formats a UTC timestamp for people, in the given zone: "24 Nov 2026, 14:05" (or "…, 14:05:09"). */
+/** How a time says which zone it is in: "UTC", or the zone's name in brackets ("(Europe/Berlin)"). */
+export function zoneLabel(zone: string): string {
+  return zone === "UTC" || zone === "Etc/UTC" ? "UTC" : `(${zone})`;
+}
+
+/**
+ * Formats a UTC timestamp for people, in the given zone and labelled with it: "24 Nov 2026, 14:05 (Europe/Berlin)",
+ * "24 Nov 2026, 13:05:09 UTC". Every time the web shows goes through here, so none is without its zone.
+ */
 export function formatInZone(
   value: string | null | undefined,
   zone: string,
@@ -19,7 +27,8 @@ export function formatInZone(
 ): string {
   if (!value) return "—";
   const dt = DateTime.fromISO(value, { zone: "utc" }).setZone(zone);
-  return dt.isValid ? dt.toFormat(options.seconds ? "d LLL yyyy, HH:mm:ss" : "d LLL yyyy, HH:mm") : "—";
+  if (!dt.isValid) return "—";
+  return `${dt.toFormat(options.seconds ? "d LLL yyyy, HH:mm:ss" : "d LLL yyyy, HH:mm")} ${zoneLabel(zone)}`;
 }
 
 /** A UTC timestamp as the value of an <input type="datetime-local"> in the given zone. */

@@ -30,6 +30,10 @@ describe("postpilot senders (the compiled CLI)", () => {
   }
 
   it("adds, lists and removes senders (audited), refusing bad input and a sender in use", async () => {
+    // `senders` reads an existing database (it creates none): migrate one first, as `postpilot migrate` would.
+    const fresh = Database.sqlite(path.join(dir, "data", "postpilot.sqlite"));
+    await fresh.migrateToLatest();
+    await fresh.close();
     const empty = run("list");
     expect(empty.stdout).toContain("No senders: every mailing sends as Shop <shop@example.com> (SMTP_FROM).");
 

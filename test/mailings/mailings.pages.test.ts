@@ -103,7 +103,7 @@ describe("mailing pages", () => {
 
     const detail = await admin.get(`/mailings/${id}`);
     expect(detail.body).toContain("Mailing “Spring news” created.");
-    expect(detail.body).toContain("1 Mar 2027, 09:00");
+    expect(detail.body).toContain("1 Mar 2027, 09:00 (Europe/Berlin)");
     const edit = await admin.get(`/mailings/${id}/edit`);
     expect(edit.body).toMatch(/name="first_send_at"[^>]*value="2027-03-01T09:00"/);
     expect(edit.body).toContain('value="2027-04-01T09:00"');
@@ -243,11 +243,11 @@ describe("mailing pages", () => {
     const page = (await admin.get(`/mailings/${id}`)).body;
     const planned = [...page.matchAll(/<time datetime="([^"]+)">([^<]+)<\/time>/g)];
     expect(planned.map((m) => m[2])).toEqual([
-      "27 Mar 2027, 09:00",
-      "28 Mar 2027, 09:00",
-      "29 Mar 2027, 09:00",
-      "30 Mar 2027, 09:00",
-      "31 Mar 2027, 09:00",
+      "27 Mar 2027, 09:00 (Europe/Berlin)",
+      "28 Mar 2027, 09:00 (Europe/Berlin)",
+      "29 Mar 2027, 09:00 (Europe/Berlin)",
+      "30 Mar 2027, 09:00 (Europe/Berlin)",
+      "31 Mar 2027, 09:00 (Europe/Berlin)",
     ]);
     // Across the change to summer time the local time stays, so the UTC instant moves.
     expect(planned[0]![1]).toBe("2027-03-27T08:00:00.000Z");
@@ -406,7 +406,7 @@ describe("mailing recipients page", () => {
   it("adds and removes ticked recipients, and all matching a search, with the counts to match", async () => {
     const { admin, database, ids, mailingId, path, change } = await setup();
     const page = await admin.get(path);
-    expect(page.body).toContain("<strong>0</strong> recipients are individually picked");
+    expect(page.body).toContain("<strong>0 recipients</strong> are individually picked");
     expect(page.body).toContain("Add all 300");
     expect([...page.body.matchAll(/name="ids"/g)]).toHaveLength(25);
 

@@ -52,7 +52,7 @@ describe("message pages", () => {
     expect(detail.body).toContain("No mailing sends this message yet.");
     const list = await admin.get("/messages");
     expect(list.body).toContain(`<a href="/messages/${id}">Spring news</a>`);
-    expect(list.body).toMatch(/<td class="text-nowrap[^"]*">\d{1,2} \w{3} \d{4}, \d{2}:\d{2}<\/td>/);
+    expect(list.body).toMatch(/<td class="text-nowrap[^"]*">\d{1,2} \w{3} \d{4}, \d{2}:\d{2} UTC<\/td>/);
 
     expect((await admin.get(`/messages/${id}/edit`)).body).toContain('value="Spring news"');
     const saved = await admin.post(

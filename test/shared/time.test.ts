@@ -40,8 +40,10 @@ describe("time", () => {
   });
 
   it("formats for people in the zone, with a dash for nothing", () => {
-    expect(formatInZone("2026-11-24T13:05:00.000Z", "Europe/Berlin")).toBe("24 Nov 2026, 14:05");
-    expect(formatInZone("2026-11-24T13:05:00.000Z", "UTC")).toBe("24 Nov 2026, 13:05");
+    expect(formatInZone("2026-11-24T13:05:00.000Z", "Europe/Berlin")).toBe(
+      "24 Nov 2026, 14:05 (Europe/Berlin)",
+    );
+    expect(formatInZone("2026-11-24T13:05:00.000Z", "UTC")).toBe("24 Nov 2026, 13:05 UTC");
     expect(formatInZone(null, "UTC")).toBe("—");
     expect(formatInZone("not a date", "UTC")).toBe("—");
   });

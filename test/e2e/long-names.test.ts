@@ -1,0 +1,89 @@
+/**
+ * Phones and long names (issue 16): a recipient and a mailing whose names are 200 unbroken characters; at
+ * 390 px neither their lists nor their pages scroll sideways, and the mailings list still shows Status.
+ */
+import type { Browser, BrowserContext, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { launchChromium, type Server, screenshot, startServer } from "./helpers.js";
+
+const LONG = `Long${"x".repeat(196)}`;
+const EMAIL = `${"y".repeat(60)}@${"z".repeat(60)}.example.com`;
+
+describe("long names at phone width in Chromium", () => {
+  let server: Server;
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+
+  const field = (name: string) =>
+    page.getByLabel(new RegExp(`^${name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\\s*\\*?$`));
+
+  beforeAll(async () => {
+    [server, browser] = await Promise.all([startServer(), launchChromium()]);
+    context = await browser.newContext({ baseURL: server.baseUrl, viewport: { width: 1280, height: 900 } });
+    context.setDefaultTimeout(10_000);
+    page = await context.newPage();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+
+  async function noSidewaysScroll(url: string, name: string): Promise<void> {
+    await page.goto(url);
+    await page.getByText(LONG).first().waitFor();
+    const [scrollWidth, innerWidth] = await page.evaluate(() => [
+      document.documentElement.scrollWidth,
+      window.innerWidth,
+    ]);
+    await screenshot(page, `long-${name}-${innerWidth}`);
+    expect(scrollWidth, url).toBeLessThanOrEqual(innerWidth);
+  }
+
+  it("wraps a 200-character name on the lists and pages of recipients and mailings at 390 px", async () => {
+    await page.goto("/setup");
+    await field("Your name").fill("Ada Admin");
+    await field("Email").fill("admin@example.com");
+    await field("Password").fill("correct horse battery");
+    await page.getByRole("button", { name: "Create admin account" }).click();
+    await page.waitForURL("/");
+
+    await page.goto("/recipients/new");
+    await field("Email").fill(EMAIL);
+    await field("Full name").fill(LONG);
+    await page.getByRole("button", { name: "Add recipient" }).click();
+    await page.waitForURL(/\/recipients\/\d+$/);
+    const recipientUrl = new URL(page.url()).pathname;
+
+    await page.goto("/messages/new");
+    await field("Subject").fill("Hello");
+    await field("Body").fill("Hello there");
+    await page.getByRole("button", { name: "Create message", exact: true }).click();
+    await page.waitForURL(/\/messages\/\d+$/);
+
+    await page.goto("/mailings/new");
+    const first = new Date(Date.now() + 2 * 86_400_000).toISOString().slice(0, 11);
+    const end = new Date(Date.now() + 30 * 86_400_000).toISOString().slice(0, 11);
+    await field("Name").fill(LONG);
+    await field("First send").fill(`${first}09:00`);
+    await field("End").fill(`${end}09:00`);
+    await field("Message").selectOption({ label: "Hello" });
+    await page.getByRole("radio", { name: /^All my recipients/ }).check();
+    await page.getByRole("button", { name: "Create mailing", exact: true }).click();
+    await page.waitForURL(/\/mailings\/\d+$/);
+    const mailingUrl = new URL(page.url()).pathname;
+
+    for (const width of [1280, 390]) {
+      await page.setViewportSize({ width, height: 844 });
+      await noSidewaysScroll("/recipients", "recipients");
+      await noSidewaysScroll(recipientUrl, "recipient");
+      await noSidewaysScroll("/mailings", "mailings");
+      await noSidewaysScroll(mailingUrl, "mailing");
+    }
+    // On the phone the mailings list still shows each mailing's status.
+    await page.goto("/mailings");
+    await expect(page.getByRole("columnheader", { name: /Status/ }).isVisible()).resolves.toBe(true);
+    await expect(page.locator("main tbody .badge").first().isVisible()).resolves.toBe(true);
+  });
+});
