@@ -361,6 +361,21 @@ export interface Tables {
   login_throttles: LoginThrottleTable;
   recovery_codes: RecoveryCodeTable;
   send_buckets: SendBucketTable;
+  counters: CounterTable;
+  counter_emails: CounterEmailTable;
+}
+
+/** An exact home page figure, kept by triggers (src/db/counters.ts); owner_id 0 is all users. */
+export interface CounterTable {
+  owner_id: number;
+  name: string;
+  value: ColumnType<number | string, number, number>;
+}
+
+/** How many owners have a normalized address among their recipients (for the all-users distinct count). */
+export interface CounterEmailTable {
+  email: string;
+  owners: number;
 }
 
 /** A shared token bucket (SEND_RATE): integers, updated by compare-and-set. PostgreSQL returns bigint as text. */

@@ -20,6 +20,7 @@ import { security } from "./2026-12-02-013-security.js";
 import { bounceVerp } from "./2026-12-02-014-bounce-verp.js";
 import { runControls } from "./2026-12-02-015-run-controls.js";
 import { sendRate } from "./2026-12-02-016-send-rate.js";
+import { counters } from "./2026-12-02-019-counters.js";
 
 export type Dialect = "sqlite" | "postgres";
 
@@ -45,6 +46,7 @@ export class StaticMigrationProvider implements MigrationProvider {
       "2026-12-02-015-run-controls": runControls(this.dialect),
       "2026-12-02-016-send-rate": sendRate(),
       "2026-12-02-012-audiences": audiences(this.dialect),
+      "2026-12-02-019-counters": counters(this.dialect),
     };
   }
 }
