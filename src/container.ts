@@ -113,7 +113,7 @@ export interface ServiceOptions {
 export function createServices(database: Database, options: ServiceOptions = {}): Services {
   const clock = options.clock ?? systemClock;
   const cache = options.cache ?? new MemoryCache();
-  const dashboard = new DashboardService(database, cache);
+  const dashboard = new DashboardService(database);
   const figuresChanged = (ownerId: number) => dashboard.changed(ownerId);
   const images = new FileImageStore(options.uploadsDir ?? path.join(tmpdir(), "postpilot-uploads"));
   const blog = new BlogService(database, { cache, images, clock });

@@ -1,8 +1,12 @@
-/** `postpilot backup <file>` and `postpilot migrate-to-postgres <url>`: the operator's database tools (db/copy.ts). */
+/**
+ * `postpilot backup <file>`, `postpilot migrate-to-postgres <url>` (db/copy.ts) and `postpilot recount`
+ * (db/counters.ts): the operator's database tools.
+ */
 import path from "node:path";
 import type { Command } from "commander";
 import type { Config } from "../config.js";
 import { backupSqlite, copySqliteToPostgres } from "../db/copy.js";
+import { recount } from "../db/counters.js";
 import { Database } from "../db/database.js";
 import { openExistingDatabase } from "./existing-database.js";
 import { formatTable } from "./table.js";
@@ -61,6 +65,33 @@ export function registerDatabaseCommands(program: Command, config: () => Config)
       } finally {
         await to.close();
         await from.close();
+      }
+    });
+
+  program
+    .command("recount")
+    .description("rebuild the home page counters from the data, in one transaction, and print what changed")
+    .action(async () => {
+      const database = await openExistingDatabase(config());
+      try {
+        const changes = await database.db.transaction().execute((tx) => recount(tx));
+        if (changes.length === 0) {
+          console.log("Every counter was exact: nothing changed.");
+          return;
+        }
+        console.log(
+          formatTable(
+            changes.map((c) => ({
+              owner: c.ownerId === 0 ? "all users" : String(c.ownerId),
+              counter: c.name,
+              was: String(c.before),
+              now: String(c.after),
+            })),
+          ),
+        );
+        console.log(`Recounted: ${changes.length} counter${changes.length === 1 ? "" : "s"} changed.`);
+      } finally {
+        await database.close();
       }
     });
 }

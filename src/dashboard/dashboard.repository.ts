@@ -1,4 +1,4 @@
-/** SQL for the home page figures: one user's, or (for an admin) everyone's. */
+/** The home page figures: one user's, or (for an admin) everyone's, read from the exact counters. */
 import type { Executor } from "../db/database.js";
 
 export interface Figures {
@@ -10,27 +10,22 @@ export interface Figures {
 export class DashboardRepository {
   constructor(private readonly db: Executor) {}
 
-  /** ownerId null means across all users. Unique recipients are distinct normalized addresses. */
+  /**
+   * ownerId null means across all users. Unique recipients are distinct normalized addresses. The counters
+   * (migration 019, src/db/counters.ts) are kept by triggers in each write's transaction: one primary-key read.
+   */
   async figures(ownerId: number | null): Promise<Figures> {
-    const [mailings, recipients] = await Promise.all([
-      this.db
-        .selectFrom("mailings")
-        .$if(ownerId !== null, (qb) => qb.where("owner_id", "=", ownerId!))
-        .select((eb) => [
-          eb.fn.countAll<number>().as("all"),
-          eb.fn.count<number>(eb.case().when("status", "=", "running").then(1).end()).as("active"),
-        ])
-        .executeTakeFirstOrThrow(),
-      this.db
-        .selectFrom("recipients")
-        .$if(ownerId !== null, (qb) => qb.where("owner_id", "=", ownerId!))
-        .select((eb) => eb.fn.count<number>("email_normalized").distinct().as("unique"))
-        .executeTakeFirstOrThrow(),
-    ]);
+    const rows = await this.db
+      .selectFrom("counters")
+      .where("owner_id", "=", ownerId ?? 0)
+      .where("name", "in", ["mailings", "active_mailings", "recipients"])
+      .select(["name", "value"])
+      .execute();
+    const value = (name: string) => Number(rows.find((r) => r.name === name)?.value ?? 0);
     return {
-      mailings: Number(mailings.all),
-      activeMailings: Number(mailings.active),
-      uniqueRecipients: Number(recipients.unique),
+      mailings: value("mailings"),
+      activeMailings: value("active_mailings"),
+      uniqueRecipients: value("recipients"),
     };
   }
 }

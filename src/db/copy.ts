@@ -43,7 +43,10 @@ export async function copySqliteToPostgres(from: Database, to: Database): Promis
     throw new Error(
       "The two databases are at different schema versions: run `postpilot migrate` on the SQLite database first.",
     );
-  const tables = await tablesInForeignKeyOrder(from);
+  // The counters are not copied: the triggers on PostgreSQL build them as recipients and mailings arrive.
+  const tables = (await tablesInForeignKeyOrder(from)).filter(
+    (t) => t !== "counters" && t !== "counter_emails",
+  );
   for (const table of tables) {
     // What migrations themselves put in (the built-in layout) does not make the target "not empty": it is
     // replaced by the source's own copy below.

@@ -362,6 +362,8 @@ export interface Tables {
   recovery_codes: RecoveryCodeTable;
   send_buckets: SendBucketTable;
   api_idempotency_keys: ApiIdempotencyKeyTable;
+  counters: CounterTable;
+  counter_emails: CounterEmailTable;
 }
 
 /** An API call made with an Idempotency-Key: the request's hash and the response it got (kept 24 h). */
@@ -372,6 +374,19 @@ export interface ApiIdempotencyKeyTable {
   status: number;
   body: string;
   created_at: string;
+}
+
+/** An exact home page figure, kept by triggers (src/db/counters.ts); owner_id 0 is all users. */
+export interface CounterTable {
+  owner_id: number;
+  name: string;
+  value: ColumnType<number | string, number, number>;
+}
+
+/** How many owners have a normalized address among their recipients (for the all-users distinct count). */
+export interface CounterEmailTable {
+  email: string;
+  owners: number;
 }
 
 /** A shared token bucket (SEND_RATE): integers, updated by compare-and-set. PostgreSQL returns bigint as text. */
