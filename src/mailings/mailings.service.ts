@@ -178,11 +178,10 @@ export class MailingsService {
         if (change.action === "add_matching") await this.mailings.addMatching(actor, id, change.q);
         else await this.mailings.removeMatching(actor, id, change.q);
         const which = change.q ? `matching “${change.q}”` : "";
-        message =
-          `All ${count} recipients ${which} ${change.action === "add_matching" ? "are now in" : "are now out of"} this mailing.`.replace(
-            /\s+/g,
-            " ",
-          );
+        const where = change.action === "add_matching" ? "in" : "out of";
+        const who =
+          count === 1 ? `The 1 recipient ${which} is now` : `All ${count} recipients ${which} are now`;
+        message = `${who} ${where} this mailing.`.replace(/\s+/g, " ");
         break;
       }
     }
