@@ -5,6 +5,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { monitorEventLoopDelay } from "node:perf_hooks";
 import { afterEach, describe, expect, it } from "vitest";
 import { Database } from "../../src/db/database.js";
 import type { Mailer } from "../../src/delivery/ports.js";
@@ -83,8 +84,15 @@ describe("one send rate for every worker", () => {
           await own.close();
         });
       }
+      // The sink shares this process: a stall of its event loop (other test files on the same two cores)
+      // bunches the timestamps it takes, by up to the rate times the stall. Measured, and allowed for.
+      const loop = monitorEventLoopDelay({ resolution: 10 });
+      loop.enable();
       for (const worker of workers) worker.start();
       const run = await finishedRun(main, runId!, 60_000);
+      loop.disable();
+      const stallMs = loop.max / 1e6;
+      const stallAllowance = stallMs > 50 ? Math.ceil((RATE * stallMs) / 1000) : 0;
 
       expect(run).toMatchObject({ status: "success", sent_count: N });
       const counts = smtp.counts();
@@ -93,12 +101,14 @@ describe("one send rate for every worker", () => {
       for (const n of sentBy) expect(n).toBeGreaterThan(0);
       const times = smtp.received.map((m) => m.at);
       const spanMs = Math.max(...times) - Math.min(...times);
-      const figures = `busiest second ${busiestSecond(times)}, span ${spanMs} ms`;
-      expect(busiestSecond(times), figures).toBeLessThanOrEqual(55);
+      const figures = `busiest second ${busiestSecond(times)}, span ${spanMs} ms, worst loop stall ${Math.round(stallMs)} ms`;
+      expect(busiestSecond(times), figures).toBeLessThanOrEqual(55 + stallAllowance);
       // The first burst goes at once; the rest at the rate, never faster, and not much slower.
       const { burst } = bucketPolicy(RATE);
       expect(spanMs, figures).toBeGreaterThanOrEqual(((N - burst - 1) / RATE) * 1000);
-      expect(spanMs, figures).toBeLessThanOrEqual((N / RATE) * 1000 * 1.1);
+      expect(spanMs, figures).toBeLessThanOrEqual(
+        (N / RATE) * 1000 * 1.1 + (stallAllowance > 0 ? stallMs : 0),
+      );
     },
     90_000,
   );
