@@ -1,6 +1,6 @@
 /** /api/v1/mailings: the same services and schemas as the mailing pages, plus "send now" and its runs. */
 import type { Services } from "../container.js";
-import { MAILING_SORTS } from "../mailings/mailings.schemas.js";
+import { MAILING_SORTS, windowFields } from "../mailings/mailings.schemas.js";
 import { PAGE_SIZE } from "../shared/pagination.js";
 import { type ApiRouter, patched } from "./router.js";
 import {
@@ -74,6 +74,7 @@ export function mailingsApi(api: ApiRouter, { mailings, delivery }: Services): v
         end_at: m.end_at,
         periodicity: m.periodicity,
         time_zone: m.time_zone,
+        ...windowFields(m.send_window),
       };
       await mailings.update(user, id, patched(stored, body));
       return mailings.get(user, id);

@@ -110,6 +110,10 @@ const INPUT_NOTES: Record<string, Record<string, string>> = {
     recipient_mode: "Which of your recipients the new mailing starts with (default all).",
     recipient_q: "With recipient_mode matching: the search text.",
     sender_id: "A sender identity's id (GET /senders); absent or null: the default From (SMTP_FROM).",
+    window_days:
+      "Sending window: ISO weekdays its runs may send on (1 = Monday … 7 = Sunday); empty: any time.",
+    window_start: "Sending window start, HH:MM in time_zone (with window_days).",
+    window_end: "Sending window end, HH:MM in time_zone, after window_start.",
   },
 };
 

@@ -6,6 +6,7 @@ import { z } from "zod";
 import { ATTEMPT_OUTCOMES, ATTEMPT_STAGES } from "../delivery/attempt-words.js";
 import { ATTEMPTS_SHOWN } from "../delivery/delivery.service.js";
 import { RUN_OUTCOMES } from "../delivery/run-outcome.js";
+import { parseSendWindow } from "../delivery/window.js";
 import { PERIODICITIES } from "../mailings/mailings.schemas.js";
 import { LIMITS, MAX_PAGE_SIZE } from "../shared/fields.js";
 
@@ -38,6 +39,14 @@ export const mailingOut = z.object({
   message_id: int,
   message_subject: z.string(),
   sender_id: int.nullable().describe("The sender identity it sends as (GET /senders); null: SMTP_FROM."),
+  send_window: z
+    .preprocess(
+      (v) => (typeof v === "string" ? parseSendWindow(v) : (v ?? null)),
+      z.object({ days: z.array(int), start: z.string(), end: z.string() }).nullable(),
+    )
+    .describe(
+      "When its runs may send: ISO weekdays (1 = Monday) and HH:MM start and end in time_zone; null: any time.",
+    ),
   first_send_at: time,
   end_at: time,
   periodicity: z.enum(PERIODICITIES),
@@ -113,6 +122,10 @@ export const runDetailsOut = runOut.extend({
   next_retry_at: nullableTime.describe(
     "While the run is sending and none of its pending deliveries is due yet: when the first one is. POST /runs/{id}/retry-failed sends the failed ones now.",
   ),
+  window_wait: z
+    .object({ window: z.string(), resumes_at: time, zone: z.string() })
+    .nullable()
+    .describe("While the run is sending outside its mailing's sending window: the window and when it opens."),
 });
 
 export const DELIVERY_STATUSES = ["pending", "sending", "sent", "failed", "suppressed", "cancelled"] as const;

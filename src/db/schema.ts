@@ -135,6 +135,8 @@ export interface MailingTable {
   disabled_at: string | null;
   /** The sender identity it sends as; null: SMTP_FROM. */
   sender_id: number | null;
+  /** Its sending window (delivery/window.ts, JSON), or null: any time. */
+  send_window: Generated<string | null>;
   /** The next planned run (UTC), or null when none is planned. Kept by the scheduler. */
   next_run_at: string | null;
   last_run_at: string | null;

@@ -44,7 +44,12 @@ export class DeliveryRepository {
       .selectFrom("runs")
       .innerJoin("mailings", "mailings.id", "runs.mailing_id")
       .selectAll("runs")
-      .select(["mailings.owner_id", "mailings.name as mailing_name"])
+      .select([
+        "mailings.owner_id",
+        "mailings.name as mailing_name",
+        "mailings.send_window",
+        "mailings.time_zone as mailing_zone",
+      ])
       .where("runs.id", "=", id)
       .executeTakeFirst();
   }

@@ -28,6 +28,7 @@ import { KyselyRunsStore } from "./runs.store.js";
 import { occurrenceAfter } from "./schedule.js";
 import type { RelayCheck } from "./smtp.mailer.js";
 import { parseResponse, type RunResponse } from "./summary.js";
+import { describeWindow, nextOpening, parseSendWindow } from "./window.js";
 
 /** Who is asking: a user (structurally the app's Actor), or null for the system (the CLI). */
 export type DeliveryActor = { id: number; role: Role } | null;
@@ -53,6 +54,8 @@ export type RunDetails = RunView & {
    * first one is due. Null otherwise (finished, nothing pending, or something is due right now).
    */
   next_retry_at: string | null;
+  /** While the run sends outside its mailing's sending window: the window in words and when it opens. */
+  window_wait: { window: string; resumes_at: string; zone: string } | null;
 };
 
 /** One try of a delivery, as the run page and the API show it. */
@@ -240,11 +243,19 @@ export class DeliveryService {
   async getRun(actor: DeliveryActor, runId: number): Promise<RunDetails> {
     const run = await this.visibleRun(actor, runId);
     const [view] = await this.withProgress([run]);
+    const window = run.status === "sending" ? parseSendWindow(run.send_window) : null;
+    const opens = window ? nextOpening(window, run.mailing_zone, this.clock.now()) : null;
+    const windowWait =
+      window && opens
+        ? { window: describeWindow(window), resumes_at: opens.toISOString(), zone: run.mailing_zone }
+        : null;
+    const { send_window: _, mailing_zone: __, ...rest } = view! as RunView & typeof run;
     return {
-      ...view!,
+      ...(rest as RunView),
       mailing_name: run.mailing_name,
       owner_id: run.owner_id,
-      next_retry_at: await this.nextRetryAt(view!),
+      next_retry_at: windowWait ? null : await this.nextRetryAt(view!),
+      window_wait: windowWait,
     };
   }
 

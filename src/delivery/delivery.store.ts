@@ -20,6 +20,7 @@ import type {
 } from "./ports.js";
 import { type BucketPolicy, fullBucket, takeTokens } from "./rate.js";
 import { runSummary } from "./run-summary.js";
+import { parseSendWindow } from "./window.js";
 
 const CLAIMED = ["id", "run_id", "email", "tries", "created_at"] as const;
 
@@ -218,10 +219,20 @@ export class KyselyDeliveryStore implements WorkerStore {
       .innerJoin("mailings", "mailings.id", "runs.mailing_id")
       .innerJoin("users", "users.id", "mailings.owner_id")
       .where("runs.id", "in", runIds)
-      .select(["runs.id", "runs.paused_at", "runs.cancelled_at", "mailings.disabled_at", "users.blocked_at"])
+      .select([
+        "runs.id",
+        "runs.paused_at",
+        "runs.cancelled_at",
+        "mailings.disabled_at",
+        "mailings.send_window",
+        "mailings.time_zone",
+        "users.blocked_at",
+      ])
       .execute();
     return rows.map((r) => ({
       runId: r.id,
+      window: parseSendWindow(r.send_window),
+      zone: r.time_zone,
       heldBecause: r.cancelled_at
         ? "The run is cancelled."
         : r.paused_at

@@ -402,6 +402,14 @@ export function runPage(
                   ["Subject", run.subject],
                   ["Started", formatInZone(run.started_at, zone)],
                   ["Finished", run.finished_at ? formatInZone(run.finished_at, zone) : "Still sending"],
+                  ...(run.window_wait
+                    ? [
+                        [
+                          "Sending window",
+                          `Waiting for the sending window (${run.window_wait.window}, ${run.window_wait.zone}): resumes ${formatInZone(run.window_wait.resumes_at, run.window_wait.zone)}`,
+                        ] as [string, string],
+                      ]
+                    : []),
                   ...(waiting
                     ? [
                         [

@@ -8,6 +8,7 @@ import type { SendOutcome } from "./classify.js";
 import type { DomainLimit } from "./domains.js";
 import type { BucketPolicy } from "./rate.js";
 import type { Schedule } from "./schedule.js";
+import type { SendWindow } from "./window.js";
 
 export interface EngineConfig {
   /** Deliveries claimed (and results recorded) per round trip to the database. */
@@ -77,6 +78,9 @@ export interface RunState {
   runId: number;
   /** Why the run's mailing may not send now (disabled by a manager, owner blocked), or null. */
   heldBecause: string | null;
+  /** The mailing's sending window (null: any time) and its time zone. */
+  window: SendWindow | null;
+  zone: string;
 }
 
 /** The message a run sends, as it was when the run was created. */

@@ -23,11 +23,13 @@ import type {
   Mailer,
   PreparedCopies,
   ReturnPath,
+  RunState,
   SuppressionCheck,
   UnsubscribeLinks,
   WorkerStore,
 } from "./ports.js";
 import { bucketPolicy, grantSize } from "./rate.js";
+import { nextOpening } from "./window.js";
 
 export interface DeliveryLogger {
   info(obj: object, msg?: string): void;
@@ -293,10 +295,10 @@ export class DeliveryWorker {
     claimed = sendable;
     const runIds = [...new Set(claimed.map((d) => d.runId))];
     const states = (await this.guard("claim", () => this.store.runStates(runIds))) ?? [];
-    const held = new Set<number>();
+    const until = this.heldRuns(states, now);
+    const held = new Set(until.keys());
     for (const state of states) {
-      if (state.heldBecause) held.add(state.runId);
-      else if (!(await this.ensurePrepared(state.runId))) held.add(state.runId);
+      if (!held.has(state.runId) && !(await this.ensurePrepared(state.runId))) held.add(state.runId);
     }
     // What the copies need besides the run (recipients' names, fields), one query per run; a failure gives
     // that run's deliveries back for later, like a held run's.
@@ -315,20 +317,44 @@ export class DeliveryWorker {
       claimed.filter((d) => held.has(d.runId)),
       held,
       now,
+      until,
     );
     this.queue.push(...ready);
+  }
+
+  /**
+   * The runs that may not send now, each with when to look again: paused, cancelled, disabled or blocked
+   * (in HOLD_MS), or outside their mailing's sending window (at its next opening).
+   */
+  private heldRuns(states: RunState[], now: Date): Map<number, Date> {
+    const held = new Map<number, Date>();
+    for (const state of states) {
+      if (state.heldBecause) held.set(state.runId, new Date(now.getTime() + HOLD_MS));
+      else if (state.window) {
+        const opens = nextOpening(state.window, state.zone, now);
+        if (opens) held.set(state.runId, opens);
+      }
+    }
+    return held;
   }
 
   /**
    * Gives back the deliveries of held runs (paused or cancelled, disabled mailing, blocked owner) and defers
    * their runs' pending ones; a cancelled run's come back cancelled, and the run finishes once nothing is open.
    */
-  private async hold(deliveries: ClaimedDelivery[], runIds: Set<number>, now: Date): Promise<void> {
+  private async hold(
+    deliveries: ClaimedDelivery[],
+    runIds: Set<number>,
+    now: Date,
+    untilByRun: Map<number, Date> = new Map(),
+  ): Promise<void> {
     if (runIds.size === 0) return;
-    const until = new Date(now.getTime() + HOLD_MS);
-    const ids = deliveries.map((d) => d.id);
-    if (ids.length > 0) await this.guard("hold", () => this.store.release(this.id, ids, now, until));
-    for (const runId of runIds) await this.guard("hold", () => this.store.holdRun(runId, until, now));
+    for (const runId of runIds) {
+      const until = untilByRun.get(runId) ?? new Date(now.getTime() + HOLD_MS);
+      const ids = deliveries.filter((d) => d.runId === runId).map((d) => d.id);
+      if (ids.length > 0) await this.guard("hold", () => this.store.release(this.id, ids, now, until));
+      await this.guard("hold", () => this.store.holdRun(runId, until, now));
+    }
     const finished = await this.guard("finish", () => this.store.finishRunsIfDone([...runIds], now));
     for (const runId of finished ?? []) this.prepared.delete(runId);
   }
@@ -341,11 +367,13 @@ export class DeliveryWorker {
     const runIds = [...new Set(this.queue.map((d) => d.runId))];
     if (runIds.length === 0) return;
     const states = await this.guard("claim", () => this.store.runStates(runIds));
-    const held = new Set((states ?? []).filter((s) => s.heldBecause).map((s) => s.runId));
+    const now = this.clock.now();
+    const until = this.heldRuns(states ?? [], now);
+    const held = new Set(until.keys());
     if (held.size === 0) return;
     const dropped = this.queue.filter((d) => held.has(d.runId));
     this.queue = this.queue.filter((d) => !held.has(d.runId));
-    await this.hold(dropped, held, this.clock.now());
+    await this.hold(dropped, held, now, until);
   }
 
   /**

@@ -8,6 +8,7 @@ import type { Services } from "../container.js";
 import type { Mailing, MailingStatus, Sender } from "../db/schema.js";
 import type { RunView } from "../delivery/delivery.service.js";
 import { RunsTable } from "../delivery/delivery.views.js";
+import { describeWindow, parseSendWindow } from "../delivery/window.js";
 import { senderLabel } from "../senders/senders.service.js";
 import { LIMITS, pageNumber, timeZones } from "../shared/fields.js";
 import type { Page } from "../shared/pagination.js";
@@ -38,7 +39,7 @@ import {
 import { formBody, handleForm } from "../web/forms.js";
 import { renderPage } from "../web/layout.js";
 import type { MailingRow } from "./mailings.repository.js";
-import { PERIODICITIES, PERIODICITY_LABELS } from "./mailings.schemas.js";
+import { PERIODICITIES, PERIODICITY_LABELS, windowFields } from "./mailings.schemas.js";
 
 type ListResult = Awaited<ReturnType<Services["mailings"]["list"]>>;
 
@@ -256,6 +257,7 @@ function formPage(
                 />
               </div>
             </div>
+            <SendWindowFields form={form} />
             {!mailing && (
               <fieldset class="mb-3">
                 <legend class="form-label fs-6">Recipients</legend>
@@ -394,6 +396,7 @@ function detailPage(
                   ["First send", formatInZone(m.first_send_at, zone)],
                   ["End", formatInZone(m.end_at, zone)],
                   ["Time zone", zone],
+                  ["Sending window", windowText(m.send_window)],
                   ["Last sent", formatInZone(m.last_run_at, zone)],
                   ["Created", formatInZone(m.created_at, zone)],
                 ]}
@@ -460,7 +463,58 @@ function deletePage(ctx: ViewContext, m: MailingRow) {
   );
 }
 
+const WEEKDAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+
+function windowText(stored: string | null): string {
+  const window = parseSendWindow(stored);
+  return window ? describeWindow(window) : "Any time";
+}
+
+/** The optional sending window: weekdays and hours in the mailing's zone. */
+function SendWindowFields({ form }: { form: FormState }) {
+  const days = (form.values.window_days ?? "").split(",");
+  const error = form.errors.window_days;
+  return (
+    <fieldset class="mb-3" aria-describedby="window-help">
+      <legend class="form-label fs-6">
+        Sending window <span class="text-body-secondary small">(optional)</span>
+      </legend>
+      <div class={`mb-2${error ? " is-invalid" : ""}`}>
+        {WEEKDAYS.map((day, i) => (
+          <div class="form-check form-check-inline">
+            <input
+              class={`form-check-input${error ? " is-invalid" : ""}`}
+              type="checkbox"
+              id={`f-window_days-${i + 1}`}
+              name="window_days"
+              value={String(i + 1)}
+              checked={days.includes(String(i + 1))}
+            />
+            <label class="form-check-label" for={`f-window_days-${i + 1}`}>
+              {day}
+            </label>
+          </div>
+        ))}
+        {error && <div class="invalid-feedback d-block">{error}</div>}
+      </div>
+      <div class="row">
+        <div class="col-6 col-md-3">
+          <Field form={form} name="window_start" label="Sending starts" type="time" />
+        </div>
+        <div class="col-6 col-md-3">
+          <Field form={form} name="window_end" label="Sending ends" type="time" />
+        </div>
+      </div>
+      <div class="form-text" id="window-help">
+        Runs send only on these days between these times, in the time zone chosen above; a run that reaches
+        the end of the window waits and resumes at the next opening. Leave empty to send at any time.
+      </div>
+    </fieldset>
+  );
+}
+
 function valuesOf(m: Mailing): FormState {
+  const window = windowFields(m.send_window);
   return {
     values: {
       name: m.name,
@@ -470,6 +524,9 @@ function valuesOf(m: Mailing): FormState {
       time_zone: m.time_zone,
       first_send_at: toLocalInput(m.first_send_at, m.time_zone),
       end_at: toLocalInput(m.end_at, m.time_zone),
+      window_days: window.window_days.join(","),
+      window_start: window.window_start,
+      window_end: window.window_end,
     },
     errors: {},
   };

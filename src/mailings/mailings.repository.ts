@@ -15,6 +15,27 @@ const MEMBER_CHUNK = 500;
 export class MailingsRepository {
   constructor(private readonly db: Executor) {}
 
+  /**
+   * The mailing's sending runs' deliveries held back (never tried, due later: a closed sending window, a
+   * pause) become due now, so a changed window applies at once; the worker holds again what must still wait.
+   */
+  async bringHeldForward(mailingId: number, now: string): Promise<void> {
+    await this.db
+      .updateTable("deliveries")
+      .set({ next_attempt_at: now, updated_at: now })
+      .where("run_id", "in", (eb) =>
+        eb
+          .selectFrom("runs")
+          .select("id")
+          .where("mailing_id", "=", mailingId)
+          .where("status", "=", "sending"),
+      )
+      .where("status", "=", "pending")
+      .where("tries", "=", 0)
+      .where("next_attempt_at", ">", now)
+      .execute();
+  }
+
   private withDetails(actor: Actor) {
     return this.db
       .selectFrom("mailings")

@@ -5,6 +5,7 @@
 import { DateTime } from "luxon";
 import { z } from "zod";
 import type { Periodicity } from "../db/schema.js";
+import { parseSendWindow } from "../delivery/window.js";
 import { id, LIMITS, listQuery, optionalText, pageNumber, singleLine, timeZone } from "../shared/fields.js";
 import { fromLocalInput } from "../shared/time.js";
 
@@ -46,6 +47,23 @@ const timeField = (label: string) =>
     .max(40, `${label} is not a date and time.`)
     .refine((v) => v === "" || parseTime(v, "UTC") !== null, `${label} is not a date and time.`);
 
+const HHMM = /^([01]\d|2[0-3]):[0-5]\d$/;
+/** A window time: "" (none) or HH:MM. */
+const windowTime = (label: string) =>
+  z
+    .string()
+    .trim()
+    .default("")
+    .refine((v) => v === "" || HHMM.test(v), `${label} must be a time such as 09:00.`);
+
+/** The sending window's days: ISO weekdays (a form sends one value or several; the API an array). */
+const windowDays = z.preprocess(
+  (v) => (v === undefined || v === null || v === "" ? [] : Array.isArray(v) ? v : [v]),
+  z.array(z.coerce.number({ error: "Choose days of the week." }).int().min(1).max(7), {
+    error: "Choose days of the week.",
+  }),
+);
+
 export const RECIPIENT_MODES = ["all", "matching", "none"] as const;
 
 export const mailingSchema = z
@@ -60,6 +78,9 @@ export const mailingSchema = z
     end_at: timeField("End"),
     periodicity: z.enum(PERIODICITIES, { error: "Choose how often to send." }),
     time_zone: timeZone(),
+    window_days: windowDays,
+    window_start: windowTime("Sending starts"),
+    window_end: windowTime("Sending ends"),
   })
   .transform((v, ctx) => {
     const firstSendAt = parseTime(v.first_send_at, v.time_zone);
@@ -69,6 +90,27 @@ export const mailingSchema = z
       ctx.addIssue({ code: "custom", path: ["end_at"], message: "End must be after the first send." });
       return z.NEVER;
     }
+    const days = [...new Set(v.window_days)].sort((a, b) => a - b);
+    const anyWindow = days.length > 0 || v.window_start !== "" || v.window_end !== "";
+    if (anyWindow) {
+      if (days.length === 0)
+        ctx.addIssue({
+          code: "custom",
+          path: ["window_days"],
+          message: "Choose the days sending may happen.",
+        });
+      if (v.window_start === "")
+        ctx.addIssue({ code: "custom", path: ["window_start"], message: "Sending starts is required." });
+      if (v.window_end === "")
+        ctx.addIssue({ code: "custom", path: ["window_end"], message: "Sending ends is required." });
+      else if (v.window_start !== "" && v.window_end <= v.window_start)
+        ctx.addIssue({
+          code: "custom",
+          path: ["window_end"],
+          message: "Sending ends must be after it starts.",
+        });
+      if (days.length === 0 || v.window_start === "" || v.window_end <= v.window_start) return z.NEVER;
+    }
     return {
       name: v.name,
       message_id: v.message_id,
@@ -77,6 +119,7 @@ export const mailingSchema = z
       end_at: endAt.toISOString(),
       periodicity: v.periodicity,
       time_zone: v.time_zone,
+      send_window: anyWindow ? JSON.stringify({ days, start: v.window_start, end: v.window_end }) : null,
     };
   });
 
@@ -106,3 +149,15 @@ export const memberChangeSchema = z.object({
 export type MailingInput = z.output<typeof mailingSchema>;
 export type MailingListQuery = z.output<typeof mailingListQuery>;
 export type MemberQuery = z.output<typeof memberQuery>;
+
+/** A stored sending window as the form's and the API's fields (none: no days, empty times). */
+export function windowFields(stored: string | null): {
+  window_days: number[];
+  window_start: string;
+  window_end: string;
+} {
+  const w = parseSendWindow(stored);
+  return w
+    ? { window_days: w.days, window_start: w.start, window_end: w.end }
+    : { window_days: [], window_start: "", window_end: "" };
+}

@@ -131,6 +131,9 @@ export class MailingsService {
         updated_at: iso(now),
       });
       if (!row) throw new NotFoundError("Mailing not found");
+      if ((existing.send_window ?? null) !== data.send_window) {
+        await new MailingsRepository(tx).bringHeldForward(id, iso(now));
+      }
       return row;
     });
     await this.changed(actor.id);

@@ -105,7 +105,8 @@ describe("one send rate for every worker", () => {
       expect(busiestSecond(times), figures).toBeLessThanOrEqual(55 + stallAllowance);
       // The first burst goes at once; the rest at the rate, never faster, and not much slower.
       const { burst } = bucketPolicy(RATE);
-      expect(spanMs, figures).toBeGreaterThanOrEqual(((N - burst - 1) / RATE) * 1000);
+      // (Less 5 %: the first messages wait for their connections, which shortens the span the sink sees.)
+      expect(spanMs, figures).toBeGreaterThanOrEqual(((N - burst) / RATE) * 1000 * 0.95);
       expect(spanMs, figures).toBeLessThanOrEqual(
         (N / RATE) * 1000 * 1.1 + (stallAllowance > 0 ? stallMs : 0),
       );

@@ -21,6 +21,7 @@ import { bounceVerp } from "./2026-12-02-014-bounce-verp.js";
 import { runControls } from "./2026-12-02-015-run-controls.js";
 import { sendRate } from "./2026-12-02-016-send-rate.js";
 import { apiIdempotency } from "./2026-12-02-017-api-idempotency.js";
+import { sendWindows } from "./2026-12-02-018-send-windows.js";
 import { counters } from "./2026-12-02-019-counters.js";
 
 export type Dialect = "sqlite" | "postgres";
@@ -48,6 +49,7 @@ export class StaticMigrationProvider implements MigrationProvider {
       "2026-12-02-016-send-rate": sendRate(),
       "2026-12-02-012-audiences": audiences(this.dialect),
       "2026-12-02-017-api-idempotency": apiIdempotency(),
+      "2026-12-02-018-send-windows": sendWindows(),
       "2026-12-02-019-counters": counters(this.dialect),
     };
   }
