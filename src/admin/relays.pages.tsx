@@ -6,7 +6,7 @@ import type { FastifyInstance } from "fastify";
 import type { Services } from "../container.js";
 import type { User } from "../db/schema.js";
 import { STAGE_LABELS } from "../delivery/attempt-words.js";
-import type { RelayView } from "../delivery/delivery.service.js";
+import type { RelayView, SendingStatus } from "../delivery/delivery.service.js";
 import type { RelayCheck } from "../delivery/smtp.mailer.js";
 import { ConflictError } from "../shared/errors.js";
 import { formatInZone } from "../shared/time.js";
@@ -15,6 +15,38 @@ import { sendPage, type ViewContext, viewContext } from "../web/context.js";
 import { formBody } from "../web/forms.js";
 import { renderPage } from "../web/layout.js";
 import { staffOf } from "./admin.pages.js";
+
+/** One relay's state: its own report (several relays), or sending's state (one relay). */
+function RelayState({
+  state,
+  viewer,
+  fallback,
+}: {
+  state: SendingStatus["relays"][string] | undefined;
+  viewer: User;
+  fallback: SendingStatus;
+}) {
+  if (state) {
+    return state.up ? (
+      <span class="badge text-bg-success">Up</span>
+    ) : (
+      <>
+        <span class="badge text-bg-warning">Down</span>
+        {state.downUntil && (
+          <div class="small text-body-secondary">
+            tried again from {formatInZone(state.downUntil, viewer.time_zone, { seconds: true })}
+          </div>
+        )}
+      </>
+    );
+  }
+  if (fallback.workers === 0) return <span class="badge text-bg-secondary">No worker running</span>;
+  return fallback.paused ? (
+    <span class="badge text-bg-warning">Paused</span>
+  ) : (
+    <span class="badge text-bg-success">Up</span>
+  );
+}
 
 function relaysPage(ctx: ViewContext, viewer: User, view: RelayView, check: RelayCheck | string | null) {
   const { status } = view;
@@ -53,6 +85,8 @@ function relaysPage(ctx: ViewContext, viewer: User, view: RelayView, check: Rela
                 <tr>
                   <th scope="col">Relay</th>
                   <th scope="col">Weight</th>
+                  <th scope="col">State</th>
+                  <th scope="col">Last error</th>
                   <th scope="col">
                     <span class="visually-hidden">Actions</span>
                   </th>
@@ -65,6 +99,13 @@ function relaysPage(ctx: ViewContext, viewer: User, view: RelayView, check: Rela
                       <code>{relay.address}</code>
                     </td>
                     <td data-label="Weight">{relay.weight}</td>
+                    <td data-label="State">
+                      <RelayState state={status.relays[relay.address]} viewer={viewer} fallback={status} />
+                    </td>
+                    <td data-label="Last error" class="text-break">
+                      {status.relays[relay.address]?.lastError ??
+                        (view.relays.length === 1 ? (status.reason ?? "—") : "—")}
+                    </td>
                     <td class="text-end">
                       <form method="post" action="/admin/relays/test" class="d-inline">
                         <CsrfField token={ctx.csrfToken} />

@@ -126,6 +126,11 @@ export const runDetailsOut = runOut.extend({
     .object({ window: z.string(), resumes_at: time, zone: z.string() })
     .nullable()
     .describe("While the run is sending outside its mailing's sending window: the window and when it opens."),
+  slowed_domains: z
+    .array(z.object({ domain: z.string(), rate: z.number() }))
+    .describe(
+      "While the run is sending: recipient domains slowed down because they answered 421 / 4.7.x, with their rate.",
+    ),
 });
 
 export const DELIVERY_STATUSES = ["pending", "sending", "sent", "failed", "suppressed", "cancelled"] as const;

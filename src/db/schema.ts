@@ -269,6 +269,8 @@ export interface DeliveryWorkerTable {
   paused_until: string | null;
   started_at: string;
   heartbeat_at: string;
+  /** JSON WorkerDetails (delivery/ports.ts): its relays' state and the domains it slows down; null: none. */
+  details: Generated<string | null>;
 }
 
 /** A confirmation or password-reset token: only its SHA-256 is stored; single use, with an expiry. */

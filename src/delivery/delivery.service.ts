@@ -23,6 +23,7 @@ import {
   type RetryRefusal,
   type StatusCounts,
 } from "./delivery.repository.js";
+import type { WorkerDetails } from "./ports.js";
 import { type RunOutcome, runOutcome } from "./run-outcome.js";
 import { KyselyRunsStore } from "./runs.store.js";
 import { occurrenceAfter } from "./schedule.js";
@@ -56,6 +57,8 @@ export type RunDetails = RunView & {
   next_retry_at: string | null;
   /** While the run sends outside its mailing's sending window: the window in words and when it opens. */
   window_wait: { window: string; resumes_at: string; zone: string } | null;
+  /** While the run sends: recipient domains being slowed down because they asked to (421 / 4.7.x). */
+  slowed_domains: { domain: string; rate: number }[];
 };
 
 /** One try of a delivery, as the run page and the API show it. */
@@ -94,6 +97,10 @@ export interface SendingStatus {
   /** Why sending is paused (the mail server's last error), or null. */
   reason: string | null;
   resumesAt: string | null;
+  /** With several relays: each relay's state by name (host:port), as the workers last reported it. */
+  relays: Record<string, { up: boolean; downUntil: string | null; lastError: string | null }>;
+  /** Recipient domains the workers are slowing down (they answered 421 / 4.7.x), with their rate. */
+  slowedDomains: { domain: string; rate: number }[];
 }
 
 export type OutboxListItem = Omit<OutboxMessage, "raw">;
@@ -256,6 +263,7 @@ export class DeliveryService {
       owner_id: run.owner_id,
       next_retry_at: windowWait ? null : await this.nextRetryAt(view!),
       window_wait: windowWait,
+      slowed_domains: run.status === "sending" ? (await this.status()).slowedDomains : [],
     };
   }
 
@@ -352,7 +360,22 @@ export class DeliveryService {
     const paused = workers.filter((w) => w.state === "paused");
     const anyRunning = workers.some((w) => w.state === "running");
     const first = paused.sort((a, b) => (a.paused_until ?? "").localeCompare(b.paused_until ?? ""))[0];
+    const relays: SendingStatus["relays"] = {};
+    const slowed = new Map<string, number>();
+    for (const w of [...workers].sort((a, b) => a.heartbeat_at.localeCompare(b.heartbeat_at))) {
+      const details = parseDetails(w.details);
+      for (const r of details.relays ?? []) {
+        const known = relays[r.name];
+        // Down for one worker is worth showing; the latest report wins otherwise.
+        if (!known || known.up || !r.up)
+          relays[r.name] = { up: r.up, downUntil: r.downUntil, lastError: r.lastError };
+      }
+      for (const d of details.slowedDomains ?? [])
+        slowed.set(d.domain, Math.min(slowed.get(d.domain) ?? Infinity, d.rate));
+    }
     return {
+      relays,
+      slowedDomains: [...slowed].map(([domain, rate]) => ({ domain, rate })),
       mode: this.options.mode,
       workers: workers.length,
       paused: paused.length > 0 && !anyRunning,
@@ -426,6 +449,15 @@ export class DeliveryService {
     if (run.status !== "sending" || run.progress.pending === 0) return null;
     const next = await this.repo.earliestPending(run.id);
     return next && next > this.clock.now().toISOString() ? next : null;
+  }
+}
+
+function parseDetails(text: string | null): WorkerDetails {
+  if (!text) return {};
+  try {
+    return JSON.parse(text) as WorkerDetails;
+  } catch {
+    return {};
   }
 }
 

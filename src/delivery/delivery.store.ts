@@ -360,6 +360,7 @@ export class KyselyDeliveryStore implements WorkerStore {
       paused_until: beat.pausedUntil,
       started_at: beat.startedAt,
       heartbeat_at: beat.now,
+      details: beat.details ? JSON.stringify(beat.details) : null,
     };
     await this.db
       .insertInto("delivery_workers")
@@ -370,6 +371,7 @@ export class KyselyDeliveryStore implements WorkerStore {
           reason: row.reason,
           paused_until: row.paused_until,
           heartbeat_at: row.heartbeat_at,
+          details: row.details,
         }),
       )
       .execute();

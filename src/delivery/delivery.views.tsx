@@ -402,6 +402,14 @@ export function runPage(
                   ["Subject", run.subject],
                   ["Started", formatInZone(run.started_at, zone)],
                   ["Finished", run.finished_at ? formatInZone(run.finished_at, zone) : "Still sending"],
+                  ...(run.slowed_domains.length > 0
+                    ? [
+                        [
+                          "Slowed down",
+                          `${run.slowed_domains.map((d) => `${d.domain} (${d.rate}/s)`).join(", ")}: these domains asked to slow down (421 / 4.7.x); the others are sent as usual`,
+                        ] as [string, string],
+                      ]
+                    : []),
                   ...(run.window_wait
                     ? [
                         [

@@ -99,6 +99,13 @@ export class DomainGate {
     return s.factor < 1;
   }
 
+  /** The domains slowed down now, with their rate. */
+  slowedDomains(now: number): { domain: string; rate: number }[] {
+    return [...this.states.keys()]
+      .filter((d) => this.slowed(d, now))
+      .map((domain) => ({ domain, rate: Math.round(this.rateOf(domain, now) * 10) / 10 }));
+  }
+
   started(domain: string, now: number): void {
     const s = this.state(domain);
     s.inFlight++;

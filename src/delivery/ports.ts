@@ -165,6 +165,15 @@ export interface WorkerHeartbeat {
   pausedUntil: string | null;
   startedAt: string;
   now: string;
+  details?: WorkerDetails;
+}
+
+/** What a worker reports with its heartbeat beside its state (for the relays page and the run page). */
+export interface WorkerDetails {
+  /** With several relays (SMTP_RELAYS): each one's state as this worker sees it. */
+  relays?: { name: string; up: boolean; downUntil: string | null; lastError: string | null }[];
+  /** Recipient domains this worker is slowing down (a 421 / 4.7.x from them), with their rate now. */
+  slowedDomains?: { domain: string; rate: number }[];
 }
 
 export interface WorkerStore {
@@ -258,5 +267,7 @@ export interface Mailer {
   readonly kind: "smtp" | "outbox";
   /** Sends one message; never throws: failures come back as an outcome to classify. */
   send(mail: OutgoingMail): Promise<SendOutcome>;
+  /** Several relays: each one's state (RelaysMailer). */
+  relayStatus?(): WorkerDetails["relays"];
   close(): Promise<void>;
 }

@@ -37,4 +37,8 @@ export class SigningMailer implements Mailer {
   close(): Promise<void> {
     return this.inner.close();
   }
+
+  relayStatus() {
+    return this.inner.relayStatus?.();
+  }
 }

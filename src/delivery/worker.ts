@@ -26,6 +26,7 @@ import type {
   RunState,
   SuppressionCheck,
   UnsubscribeLinks,
+  WorkerDetails,
   WorkerStore,
 } from "./ports.js";
 import { bucketPolicy, grantSize } from "./rate.js";
@@ -800,10 +801,18 @@ export class DeliveryWorker {
         pausedUntil: snap.resumesAt?.toISOString() ?? null,
         startedAt: this.startedAt.toISOString(),
         now: now.toISOString(),
+        details: this.details(),
       });
       return true;
     });
     return ok === true;
+  }
+
+  private details(): WorkerDetails | undefined {
+    const relays = this.mailer.relayStatus?.();
+    const slowedDomains = this.domains.slowedDomains(performance.now());
+    if (!relays && slowedDomains.length === 0) return undefined;
+    return { ...(relays ? { relays } : {}), ...(slowedDomains.length > 0 ? { slowedDomains } : {}) };
   }
 
   /** While paused, claimed deliveries go back, so another worker (or this one, later) can send them. */

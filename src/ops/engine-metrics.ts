@@ -70,6 +70,7 @@ export class EngineMetrics {
         return outcome;
       },
       close: () => mailer.close(),
+      ...(mailer.relayStatus ? { relayStatus: () => mailer.relayStatus?.() } : {}),
     };
   }
 

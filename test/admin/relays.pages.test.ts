@@ -64,6 +64,41 @@ describe("Mail relays", () => {
     expect(tested.body).toContain(`${bad.address} failed`);
   });
 
+  it("shows each relay's state as the workers report it", async () => {
+    const smtp = await relayServer();
+    const a = relayOf({ url: smtp.authUrl(), timeoutMs: 5_000, name: "postpilot.test" });
+    const b = {
+      ...relayOf({ url: "smtp://127.0.0.1:1", timeoutMs: 5_000, name: "postpilot.test" }),
+      weight: 1,
+    };
+    const { app, database } = await build({ relays: [{ ...a, weight: 2 }, b] });
+    const admin = await setupAdmin(app);
+    const now = new Date().toISOString();
+    await database.db
+      .insertInto("delivery_workers")
+      .values({
+        worker_id: "w1",
+        host: "h",
+        pid: 1,
+        state: "running",
+        reason: null,
+        paused_until: null,
+        started_at: now,
+        heartbeat_at: now,
+        details: JSON.stringify({
+          relays: [
+            { name: a.address, up: true, downUntil: null, lastError: null },
+            { name: b.address, up: false, downUntil: now, lastError: "connect ECONNREFUSED 127.0.0.1:1" },
+          ],
+        }),
+      })
+      .execute();
+    const page = await admin.get("/admin/relays");
+    expect(page.body).toContain("Down");
+    expect(page.body).toContain("connect ECONNREFUSED 127.0.0.1:1");
+    expect(page.body).toMatch(/badge text-bg-success">Up/);
+  });
+
   it("an unreachable relay fails at connecting", async () => {
     const smtp = await relayServer();
     const url = smtp.url;

@@ -5,7 +5,15 @@ import { DomainGate, isSlowDown, parseDomainLimits } from "../../src/delivery/do
 import { testDatabase } from "../helpers/db.js";
 import { seedMailing } from "../helpers/fixtures.js";
 import { TestSmtpServer } from "../helpers/smtp.js";
-import { deliveriesOf, fastConfig, finishedRun, makeScheduler, makeWorker, smtpMailer } from "./support.js";
+import {
+  deliveriesOf,
+  eventually,
+  fastConfig,
+  finishedRun,
+  makeScheduler,
+  makeWorker,
+  smtpMailer,
+} from "./support.js";
 
 describe("domain limits", () => {
   it("parses SEND_DOMAIN_LIMITS and names what is wrong", () => {
@@ -116,5 +124,13 @@ describe("a domain that throttles us", () => {
     expect(slowBeforeLastFast).toBeLessThan(slow.length);
     const rows = await deliveriesOf(database, runId!);
     expect(rows.filter((d) => d.status === "sent")).toHaveLength(240);
+    // The worker reports the domain it slows down with its heartbeat (the run page and API show it).
+    const details = await eventually(async () => {
+      const row = await database.db.selectFrom("delivery_workers").select("details").executeTakeFirst();
+      return row?.details?.includes("slow.test") ? JSON.parse(row.details) : undefined;
+    });
+    expect(details.slowedDomains[0]).toMatchObject({ domain: "slow.test" });
+    expect(details.slowedDomains[0].rate).toBeLessThan(10);
+    expect(JSON.stringify(details)).not.toContain("fast.test");
   }, 90_000);
 });

@@ -133,6 +133,12 @@ describe("two real relays, one goes down mid-run and comes back", () => {
     await eventually(() => first.received.length >= 50);
     await first.refuse();
     const atCut = first.received.length;
+    // The worker reports the down relay with its heartbeat (the Mail relays page shows it).
+    await eventually(async () => {
+      const row = await database.db.selectFrom("delivery_workers").select("details").executeTakeFirst();
+      const relays = row?.details ? (JSON.parse(row.details).relays as { name: string; up: boolean }[]) : [];
+      return relays.some((r) => r.name === `127.0.0.1:${first.port}` && !r.up);
+    });
     await eventually(() => second.received.length >= 250, { timeoutMs: 30_000 });
     expect(first.received.length).toBe(atCut);
     await first.accept();

@@ -23,6 +23,7 @@ import { sendRate } from "./2026-12-02-016-send-rate.js";
 import { apiIdempotency } from "./2026-12-02-017-api-idempotency.js";
 import { sendWindows } from "./2026-12-02-018-send-windows.js";
 import { counters } from "./2026-12-02-019-counters.js";
+import { workerDetails } from "./2026-12-02-020-worker-details.js";
 
 export type Dialect = "sqlite" | "postgres";
 
@@ -51,6 +52,7 @@ export class StaticMigrationProvider implements MigrationProvider {
       "2026-12-02-017-api-idempotency": apiIdempotency(),
       "2026-12-02-018-send-windows": sendWindows(),
       "2026-12-02-019-counters": counters(this.dialect),
+      "2026-12-02-020-worker-details": workerDetails(),
     };
   }
 }
