@@ -8,7 +8,7 @@ import type { Services } from "../container.js";
 import type { Mailing, MailingStatus, Sender } from "../db/schema.js";
 import type { RunView } from "../delivery/delivery.service.js";
 import { RunsTable } from "../delivery/delivery.views.js";
-import { describeWindow, parseSendWindow } from "../delivery/window.js";
+import { describeWindow, nextOpening, parseSendWindow } from "../delivery/window.js";
 import { senderLabel } from "../senders/senders.service.js";
 import { LIMITS, pageNumber, timeZones } from "../shared/fields.js";
 import type { Page } from "../shared/pagination.js";
@@ -323,6 +323,7 @@ function detailPage(
   runs: Page<RunView>,
   now: Date,
 ) {
+  const window = parseSendWindow(m.send_window);
   const zone = m.time_zone;
   // Someone else's mailing (a manager or admin looking): read-only, with disable/enable.
   const foreign = m.owner_email !== undefined;
@@ -418,13 +419,27 @@ function detailPage(
                 </p>
               ) : (
                 <ol class="mb-0">
-                  {upcoming.map((d) => (
-                    <li>
-                      <time datetime={d.toISOString()}>{formatInZone(d.toISOString(), zone)}</time>
-                      {d.getTime() <= now.getTime() && <span class="badge text-bg-info ms-2">due now</span>}
-                    </li>
-                  ))}
+                  {upcoming.map((d) => {
+                    const opens = window ? nextOpening(window, zone, d) : null;
+                    return (
+                      <li>
+                        <time datetime={d.toISOString()}>{formatInZone(d.toISOString(), zone)}</time>
+                        {d.getTime() <= now.getTime() && <span class="badge text-bg-info ms-2">due now</span>}
+                        {opens && (
+                          <div class="small text-body-secondary">
+                            outside the sending window: sending starts{" "}
+                            {formatInZone(opens.toISOString(), zone)}
+                          </div>
+                        )}
+                      </li>
+                    );
+                  })}
                 </ol>
+              )}
+              {window && (
+                <p class="small text-body-secondary mt-2 mb-0">
+                  Sends only {describeWindow(window)} ({zone}).
+                </p>
               )}
             </div>
           </div>

@@ -7,6 +7,7 @@ import { mailingSchema } from "../../src/mailings/mailings.schemas.js";
 import { testDatabase } from "../helpers/db.js";
 import { seedMailing } from "../helpers/fixtures.js";
 import { TestSmtpServer } from "../helpers/smtp.js";
+import { build, idFromLocation, setupAdmin } from "../helpers/web.js";
 import { eventually, fastConfig, finishedRun, makeScheduler, makeWorker, smtpMailer } from "./support.js";
 
 const weekdays = { days: [1, 2, 3, 4, 5], start: "09:00", end: "18:00" };
@@ -150,5 +151,59 @@ describe("a run outside its mailing's sending window", () => {
     expect(run).toMatchObject({ status: "success", sent_count: 30 });
     const counts = smtp.counts();
     for (const r of recipients) expect(counts.get(r.email)).toBe(1);
+  });
+});
+
+describe("the sending window on the web", () => {
+  it("is set on the form, shown on the mailing page and beside each planned send outside it", async () => {
+    const { app } = await build();
+    const admin = await setupAdmin(app);
+    const message = idFromLocation(
+      await admin.post("/messages/new", { subject: "S", body: "B" }, { from: "/messages/new" }),
+    );
+    const bad = await admin.post(
+      "/mailings/new",
+      {
+        name: "Windowed",
+        message_id: String(message),
+        first_send_at: "2099-01-03T08:00",
+        end_at: "2099-03-01T09:00",
+        periodicity: "weekly",
+        time_zone: "Europe/Berlin",
+        recipient_mode: "all",
+        window_start: "18:00",
+        window_end: "09:00",
+      },
+      { from: "/mailings/new" },
+    );
+    expect(bad.statusCode).toBe(422);
+    expect(bad.body).toContain("Choose the days sending may happen.");
+    expect(bad.body).toContain("Sending ends must be after it starts.");
+    expect(bad.body).toContain('value="Windowed"');
+
+    const created = await admin.post(
+      "/mailings/new",
+      {
+        name: "Windowed",
+        message_id: String(message),
+        // Saturday 3 January 2099, 08:00 in Berlin: outside Mon–Fri 09:00–18:00.
+        first_send_at: "2099-01-03T08:00",
+        end_at: "2099-03-01T09:00",
+        periodicity: "weekly",
+        time_zone: "Europe/Berlin",
+        recipient_mode: "all",
+        window_days: ["1", "2", "3", "4", "5"],
+        window_start: "09:00",
+        window_end: "18:00",
+      },
+      { from: "/mailings/new" },
+    );
+    const page = await admin.get(`/mailings/${idFromLocation(created)}`);
+    expect(page.body).toContain("Mon–Fri 09:00–18:00");
+    expect(page.body).toContain("Sends only Mon–Fri 09:00–18:00 (Europe/Berlin).");
+    expect(page.body).toContain("outside the sending window: sending starts 5 Jan 2099, 09:00");
+    const edit = await admin.get(`/mailings/${idFromLocation(created)}/edit`);
+    expect(edit.body).toMatch(/id="f-window_days-1"[^>]*checked/);
+    expect(edit.body).not.toMatch(/id="f-window_days-6"[^>]*checked/);
   });
 });
