@@ -9,7 +9,7 @@ import { z } from "zod";
 import { privateKeyFrom } from "./delivery/dkim.js";
 import { dkimDomainSchema, dkimSelectorSchema } from "./delivery/dkim.schemas.js";
 import { DEFAULT_DOMAIN_LIMITS, type DomainLimit, parseDomainLimits } from "./delivery/domains.js";
-import { parseRelays } from "./delivery/relays.mailer.js";
+import { parseRelays, type RelayConfig } from "./delivery/relays.mailer.js";
 
 const intFrom = (min: number, fallback: number) =>
   z.coerce
@@ -140,7 +140,7 @@ export type Config = {
    */
   smtp: {
     url: string | undefined;
-    relays: { url: string; weight: number }[];
+    relays: RelayConfig[];
     from: string;
     timeoutMs: number;
     name: string;

@@ -31,7 +31,13 @@ export async function serve(
   const services = createServices(database, {
     // The web only says where mail goes; the mailer itself lives in the engine thread.
     sendMode: config.smtp.url ? "smtp" : "outbox",
-    relays: config.smtp.relays.map((r) => ({ ...relayOf({ ...config.smtp, url: r.url }), weight: r.weight })),
+    relays: config.smtp.relays.map((r) => ({
+      ...relayOf({ ...config.smtp, url: r.url }),
+      weight: r.weight,
+      limits: [r.rate ? `${r.rate}/s` : "", r.connections ? `${r.connections} connections` : ""]
+        .filter(Boolean)
+        .join(", "),
+    })),
     linkBaseUrl: () => publicBaseUrl(config, boundPort),
     cache,
     uploadsDir: uploadsDir(config.dataDir),

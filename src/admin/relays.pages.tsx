@@ -98,7 +98,10 @@ function relaysPage(ctx: ViewContext, viewer: User, view: RelayView, check: Rela
                     <td data-label="Relay" class="text-break">
                       <code>{relay.address}</code>
                     </td>
-                    <td data-label="Weight">{relay.weight}</td>
+                    <td data-label="Weight">
+                      {relay.weight}
+                      {relay.limits && <div class="small text-body-secondary">{relay.limits}</div>}
+                    </td>
                     <td data-label="State">
                       <RelayState state={status.relays[relay.address]} viewer={viewer} fallback={status} />
                     </td>

@@ -113,14 +113,14 @@ export interface DeliveryServiceOptions {
   /** Called when deliveries became due now (send now, retry failed): wakes an idle worker. */
   deliveriesDue?: () => void;
   /** The SMTP relays (SMTP_URL or SMTP_RELAYS), for the Mail relays page: where (no credentials), a test each. */
-  relays?: { address: string; weight: number; check: () => Promise<RelayCheck> }[];
+  relays?: { address: string; weight: number; limits?: string; check: () => Promise<RelayCheck> }[];
 }
 
 /** The Mail relays page: the relay, sending's state as the workers last reported it, and a test's result. */
 export interface RelayView {
   mode: "smtp" | "outbox";
   /** host:port and weight of each relay (none: the outbox). */
-  relays: { address: string; weight: number }[];
+  relays: { address: string; weight: number; limits: string }[];
   status: SendingStatus;
 }
 
@@ -387,7 +387,11 @@ export class DeliveryService {
   /** The relay and its state (admins). */
   async relay(actor: DeliveryActor): Promise<RelayView> {
     if (actor !== null && actor.role !== "admin") throw new NotFoundError("Page not found");
-    const relays = (this.options.relays ?? []).map((r) => ({ address: r.address, weight: r.weight }));
+    const relays = (this.options.relays ?? []).map((r) => ({
+      address: r.address,
+      weight: r.weight,
+      limits: r.limits ?? "",
+    }));
     return { mode: this.options.mode, relays, status: await this.status() };
   }
 

@@ -85,11 +85,11 @@ export function createDeliveryRuntime(deps: DeliveryRuntimeDeps): DeliveryRuntim
   const clock = deps.clock ?? systemClock;
   const logger = deps.logger ?? silentLogger;
   const engine = engineConfig(config);
-  const smtpTo = (url: string) =>
+  const smtpTo = (url: string, connections = engine.concurrency) =>
     new SmtpMailer({
       url,
       timeoutMs: config.smtp.timeoutMs,
-      concurrency: engine.concurrency,
+      concurrency: Math.min(engine.concurrency, connections),
       name: config.smtp.name,
     });
   const relays = config.smtp.relays;
@@ -98,8 +98,9 @@ export function createDeliveryRuntime(deps: DeliveryRuntimeDeps): DeliveryRuntim
     (relays.length > 1
       ? new RelaysMailer(
           relays.map((r) => ({
-            mailer: smtpTo(r.url),
+            mailer: smtpTo(r.url, r.connections),
             weight: r.weight,
+            ...(r.rate ? { rate: r.rate } : {}),
             name: relayOf({ ...config.smtp, url: r.url }).address,
           })),
         )

@@ -71,7 +71,9 @@ describe("Mail relays", () => {
       ...relayOf({ url: "smtp://127.0.0.1:1", timeoutMs: 5_000, name: "postpilot.test" }),
       weight: 1,
     };
-    const { app, database } = await build({ relays: [{ ...a, weight: 2 }, b] });
+    const { app, database } = await build({
+      relays: [{ ...a, weight: 2, limits: "14/s, 4 connections" }, b],
+    });
     const admin = await setupAdmin(app);
     const now = new Date().toISOString();
     await database.db
@@ -97,6 +99,7 @@ describe("Mail relays", () => {
     expect(page.body).toContain("Down");
     expect(page.body).toContain("connect ECONNREFUSED 127.0.0.1:1");
     expect(page.body).toMatch(/badge text-bg-success">Up/);
+    expect(page.body).toContain("14/s, 4 connections");
   });
 
   it("an unreachable relay fails at connecting", async () => {

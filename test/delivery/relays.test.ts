@@ -88,6 +88,49 @@ describe("SMTP_RELAYS", () => {
     expect(relays.status()[0]).toMatchObject({ up: true });
   });
 
+  it("parses each relay's own limits, and refuses bad ones", () => {
+    expect(parseRelays("2*smtp://a:587;rate=14;connections=4,smtp://b:25;rate=0.5")).toEqual([
+      { url: "smtp://a:587", weight: 2, rate: 14, connections: 4 },
+      { url: "smtp://b:25", weight: 1, rate: 0.5 },
+    ]);
+    expect(() => parseRelays("smtp://a:587;rate=fast")).toThrow(/rate=N/);
+    expect(() => parseRelays("smtp://a:587;connections=1.5")).toThrow(/connections=N/);
+    expect(() => parseRelays("smtp://a:587;speed=3")).toThrow(/limits/);
+    expect(() => parseConfig({ SMTP_RELAYS: "smtp://u:hunter2@a:587;rate=0" })).toThrow(/SMTP_RELAYS/);
+    expect(() => parseConfig({ SMTP_RELAYS: "smtp://u:hunter2@a:587;rate=0" })).not.toThrow(/hunter2/);
+  });
+
+  it("keeps each relay to its own rate: the rest goes to the others", async () => {
+    let now = 0;
+    const slow = fake("slow:25");
+    const fast = fake("fast:25");
+    const tick = (m: ReturnType<typeof fake>) => {
+      const send = m.send;
+      m.send = async () => {
+        now += 10; // each message takes 10 ms
+        return send();
+      };
+    };
+    tick(slow);
+    tick(fast);
+    const relays = new RelaysMailer(
+      [
+        { mailer: slow, weight: 1, name: "slow:25", rate: 10 },
+        { mailer: fast, weight: 1, name: "fast:25" },
+      ],
+      () => 0.1,
+      () => now,
+      async (ms) => {
+        now += ms;
+      },
+    );
+    for (let i = 0; i < 200; i++) expect((await relays.send(mail)).ok).toBe(true);
+    // 200 messages at 10 ms each: about two seconds, so the slow relay took about 20 of them, never more.
+    expect(slow.sent).toBeGreaterThanOrEqual(15);
+    expect(slow.sent).toBeLessThanOrEqual(Math.ceil((now / 1000) * 10) + 1);
+    expect(fast.sent).toBe(200 - slow.sent);
+  });
+
   it("when every relay is down, the worker gets the failure", async () => {
     const a = fake("a:25");
     const b = fake("b:25");
