@@ -386,6 +386,8 @@ describe(DeliveryService.name, () => {
       paused: false,
       reason: null,
       resumesAt: null,
+      relays: {},
+      slowedDomains: [],
     });
     await database.db
       .insertInto("delivery_workers")
