@@ -183,7 +183,8 @@ describe("two real relays, one goes down mid-run and comes back", () => {
       return relays.some((r) => r.name === `127.0.0.1:${first.port}` && !r.up);
     });
     await eventually(() => second.received.length >= 250, { timeoutMs: 30_000 });
-    expect(first.received.length).toBe(atCut);
+    // Nothing new went to the down relay; a message already in its last bytes at the cut may still land.
+    expect(first.received.length).toBeLessThanOrEqual(atCut + config.concurrency);
     await first.accept();
     const run = await finishedRun(database, runId!, 60_000);
 
