@@ -246,6 +246,11 @@ export function parseConfig(env: Record<string, string | undefined>, options: Pa
     throw new ConfigError(`Invalid configuration:\n${problems.map((p) => `  ${p}`).join("\n")}`);
   }
   const e = result.data;
+  const relays = e.SMTP_RELAYS
+    ? parseRelays(e.SMTP_RELAYS)
+    : e.SMTP_URL
+      ? [{ url: e.SMTP_URL, weight: 1 }]
+      : [];
   return {
     env: e.NODE_ENV,
     host: e.HOST,
@@ -257,8 +262,8 @@ export function parseConfig(env: Record<string, string | undefined>, options: Pa
     trustProxy: e.TRUST_PROXY,
     redisUrl: e.REDIS_URL,
     smtp: {
-      url: e.SMTP_RELAYS ? parseRelays(e.SMTP_RELAYS)[0]?.url : e.SMTP_URL,
-      relays: e.SMTP_RELAYS ? parseRelays(e.SMTP_RELAYS) : e.SMTP_URL ? [{ url: e.SMTP_URL, weight: 1 }] : [],
+      url: relays[0]?.url,
+      relays,
       from: e.SMTP_FROM,
       timeoutMs: e.SMTP_TIMEOUT_MS,
       name: e.SMTP_NAME ?? (os.hostname() || "localhost"),

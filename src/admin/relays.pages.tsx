@@ -9,6 +9,7 @@ import { STAGE_LABELS } from "../delivery/attempt-words.js";
 import type { RelayView, SendingStatus } from "../delivery/delivery.service.js";
 import type { RelayCheck } from "../delivery/smtp.mailer.js";
 import { ConflictError } from "../shared/errors.js";
+import { countOf } from "../shared/plural.js";
 import { formatInZone } from "../shared/time.js";
 import { CsrfField, PageHeader } from "../web/components.js";
 import { sendPage, type ViewContext, viewContext } from "../web/context.js";
@@ -40,8 +41,13 @@ function RelayState({
       </>
     );
   }
-  if (fallback.workers === 0) return <span class="badge text-bg-secondary">No worker running</span>;
-  return fallback.paused ? (
+  return <SendingBadge status={fallback} />;
+}
+
+/** Sending's state from the workers' heartbeats: no worker, paused, or up. */
+function SendingBadge({ status }: { status: SendingStatus }) {
+  if (status.workers === 0) return <span class="badge text-bg-secondary">No worker running</span>;
+  return status.paused ? (
     <span class="badge text-bg-warning">Paused</span>
   ) : (
     <span class="badge text-bg-success">Up</span>
@@ -63,21 +69,16 @@ function relaysPage(ctx: ViewContext, viewer: User, view: RelayView, check: Rela
       ) : (
         <>
           <p class="mb-2">
-            Sending:{" "}
-            {status.workers === 0 ? (
-              <span class="badge text-bg-secondary">No worker running</span>
-            ) : status.paused ? (
+            Sending: <SendingBadge status={status} />
+            {status.paused && (
               <>
-                <span class="badge text-bg-warning">Paused</span> {status.reason}
+                {" "}
+                {status.reason}
                 {status.resumesAt &&
                   ` · tries again at ${formatInZone(status.resumesAt, viewer.time_zone, { seconds: true })}`}
               </>
-            ) : (
-              <span class="badge text-bg-success">Up</span>
             )}{" "}
-            <span class="text-body-secondary small">
-              ({status.workers} {status.workers === 1 ? "worker" : "workers"})
-            </span>
+            <span class="text-body-secondary small">({countOf(status.workers, "worker")})</span>
           </p>
           <div class="table-responsive bg-body rounded-3 border mb-3">
             <table class="table mb-0 align-middle table-stack">

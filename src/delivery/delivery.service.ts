@@ -256,9 +256,8 @@ export class DeliveryService {
       window && opens
         ? { window: describeWindow(window), resumes_at: opens.toISOString(), zone: run.mailing_zone }
         : null;
-    const { send_window: _, mailing_zone: __, ...rest } = view! as RunView & typeof run;
     return {
-      ...(rest as RunView),
+      ...view!,
       mailing_name: run.mailing_name,
       owner_id: run.owner_id,
       next_retry_at: windowWait ? null : await this.nextRetryAt(view!),
@@ -267,8 +266,10 @@ export class DeliveryService {
     };
   }
 
+  /** What the run page polls while sending: the counts only, not the rest of the run's details. */
   async progress(actor: DeliveryActor, runId: number): Promise<Progress> {
-    return (await this.getRun(actor, runId)).progress;
+    const [view] = await this.withProgress([await this.visibleRun(actor, runId)]);
+    return view!.progress;
   }
 
   async listRuns(
@@ -386,7 +387,7 @@ export class DeliveryService {
 
   /** The relay and its state (admins). */
   async relay(actor: DeliveryActor): Promise<RelayView> {
-    if (actor !== null && actor.role !== "admin") throw new NotFoundError("Page not found");
+    assertAdmin(actor);
     const relays = (this.options.relays ?? []).map((r) => ({
       address: r.address,
       weight: r.weight,
@@ -397,7 +398,7 @@ export class DeliveryService {
 
   /** Connects to the relay as a send would (EHLO, STARTTLS, AUTH) and reports its answer; sends no mail. */
   async checkRelay(actor: DeliveryActor, index = 0): Promise<RelayCheck> {
-    if (actor !== null && actor.role !== "admin") throw new NotFoundError("Page not found");
+    assertAdmin(actor);
     const relay = this.options.relays?.[index];
     if (!relay)
       throw new ConflictError("No SMTP relay is configured (SMTP_URL): mail goes to the local outbox.");
@@ -454,6 +455,11 @@ export class DeliveryService {
     const next = await this.repo.earliestPending(run.id);
     return next && next > this.clock.now().toISOString() ? next : null;
   }
+}
+
+/** The relays page is for admins (and the CLI); anyone else gets the 404 of a page that is not there. */
+function assertAdmin(actor: DeliveryActor): void {
+  if (actor !== null && actor.role !== "admin") throw new NotFoundError("Page not found");
 }
 
 function parseDetails(text: string | null): WorkerDetails {

@@ -76,10 +76,6 @@ export class RelaysMailer implements Mailer {
   }
 
   relayStatus(): RelayStatus[] {
-    return this.status();
-  }
-
-  status(): RelayStatus[] {
     const now = this.now();
     return this.relays.map((r) => ({
       name: r.name,

@@ -117,7 +117,7 @@ export class SmtpMailer implements Mailer {
       logger: false,
     };
     this.auth = auth && (auth.user || auth.pass) ? auth : undefined;
-    this.relay = `${url.host ?? "localhost"}:${url.port ?? (url.secure ? 465 : 587)}`;
+    this.relay = addressOf(url);
     this.concurrency = Math.max(1, options.concurrency);
     this.maxMessages = options.maxMessages ?? MAX_MESSAGES;
     this.idleTimeoutMs = options.idleTimeoutMs ?? IDLE_TIMEOUT_MS;
@@ -424,14 +424,18 @@ export function smtpTransportOptions(options: SmtpMailerOptions) {
   };
 }
 
+/** host:port of a relay URL, as outcomes, tries and the relays page name it (never the credentials). */
+function addressOf(url: { host?: string; port?: number; secure?: boolean }): string {
+  return `${url.host ?? "localhost"}:${url.port ?? (url.secure ? 465 : 587)}`;
+}
+
 /** The relay of SMTP_URL for the Mail relays page: host:port (never the credentials) and a connection test. */
 export function relayOf(smtp: { url: string; timeoutMs: number; name: string }): {
   address: string;
   check: () => Promise<RelayCheck>;
 } {
-  const url = parseConnectionUrl(smtp.url);
   return {
-    address: `${url.host ?? "localhost"}:${url.port ?? (url.secure ? 465 : 587)}`,
+    address: addressOf(parseConnectionUrl(smtp.url)),
     check: async () => {
       const mailer = new SmtpMailer({
         url: smtp.url,

@@ -564,7 +564,9 @@ export class DeliveryWorker {
         continue;
       }
       const at = Math.ceil(wait / 1000) * 1000;
-      back.set(at, [...(back.get(at) ?? []), d.id]);
+      const ids = back.get(at) ?? [];
+      ids.push(d.id);
+      back.set(at, ids);
     }
     if (back.size === 0) return;
     this.queue = keep;

@@ -1,6 +1,7 @@
 /** The admins' Mail relays page: the relay, its state, and a connection test against a real SMTP server. */
 import { afterAll, describe, expect, it } from "vitest";
 import { relayOf } from "../../src/delivery/smtp.mailer.js";
+import { insertWorkerBeat } from "../helpers/fixtures.js";
 import { TestSmtpServer } from "../helpers/smtp.js";
 import { build, registerUser, setupAdmin } from "../helpers/web.js";
 
@@ -76,25 +77,14 @@ describe("Mail relays", () => {
     });
     const admin = await setupAdmin(app);
     const now = new Date().toISOString();
-    await database.db
-      .insertInto("delivery_workers")
-      .values({
-        worker_id: "w1",
-        host: "h",
-        pid: 1,
-        state: "running",
-        reason: null,
-        paused_until: null,
-        started_at: now,
-        heartbeat_at: now,
-        details: JSON.stringify({
-          relays: [
-            { name: a.address, up: true, downUntil: null, lastError: null },
-            { name: b.address, up: false, downUntil: now, lastError: "connect ECONNREFUSED 127.0.0.1:1" },
-          ],
-        }),
-      })
-      .execute();
+    await insertWorkerBeat(database.db, {
+      details: JSON.stringify({
+        relays: [
+          { name: a.address, up: true, downUntil: null, lastError: null },
+          { name: b.address, up: false, downUntil: now, lastError: "connect ECONNREFUSED 127.0.0.1:1" },
+        ],
+      }),
+    });
     const page = await admin.get("/admin/relays");
     expect(page.body).toContain("Down");
     expect(page.body).toContain("connect ECONNREFUSED 127.0.0.1:1");

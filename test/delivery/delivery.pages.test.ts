@@ -6,6 +6,7 @@ import { ATTEMPTS_SHOWN } from "../../src/delivery/delivery.service.js";
 import { OutboxMailer } from "../../src/delivery/outbox.mailer.js";
 import type { Mailer } from "../../src/delivery/ports.js";
 import { formatInZone } from "../../src/shared/time.js";
+import { insertWorkerBeat } from "../helpers/fixtures.js";
 import { TestSmtpServer } from "../helpers/smtp.js";
 import { build, type Client, idFromLocation, setupAdmin } from "../helpers/web.js";
 import {
@@ -309,20 +310,11 @@ describe("sending pages", () => {
   it("shows on every page that sending is paused and why while the mail server is down", async () => {
     const { app, database } = await build();
     const admin = await setupAdmin(app);
-    const now = new Date().toISOString();
-    await database.db
-      .insertInto("delivery_workers")
-      .values({
-        worker_id: "w1",
-        host: "h",
-        pid: 1,
-        state: "paused",
-        reason: "connect ECONNREFUSED 127.0.0.1:25",
-        paused_until: new Date(Date.now() + 60_000).toISOString(),
-        started_at: now,
-        heartbeat_at: now,
-      })
-      .execute();
+    await insertWorkerBeat(database.db, {
+      state: "paused",
+      reason: "connect ECONNREFUSED 127.0.0.1:25",
+      paused_until: new Date(Date.now() + 60_000).toISOString(),
+    });
     const page = await admin.get("/recipients");
     expect(page.statusCode).toBe(200);
     expect(page.body).toContain("Sending is paused: connect ECONNREFUSED 127.0.0.1:25.");

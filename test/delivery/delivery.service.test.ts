@@ -6,7 +6,7 @@ import { ATTEMPTS_SHOWN, DeliveryService } from "../../src/delivery/delivery.ser
 import { KyselyDeliveryStore } from "../../src/delivery/delivery.store.js";
 import { ConflictError, ForbiddenError, NotFoundError } from "../../src/shared/errors.js";
 import { onPostgres, testDatabase } from "../helpers/db.js";
-import { createUser, seedMailing } from "../helpers/fixtures.js";
+import { createUser, insertWorkerBeat, seedMailing } from "../helpers/fixtures.js";
 import { eventually, FakeClock } from "./support.js";
 
 const T0 = "2027-03-10T09:00:00.000Z";
@@ -389,19 +389,13 @@ describe(DeliveryService.name, () => {
       relays: {},
       slowedDomains: [],
     });
-    await database.db
-      .insertInto("delivery_workers")
-      .values({
-        worker_id: "w1",
-        host: "h",
-        pid: 1,
-        state: "paused",
-        reason: "connect ECONNREFUSED 127.0.0.1:25",
-        paused_until: "2027-03-10T09:01:00.000Z",
-        started_at: T0,
-        heartbeat_at: T0,
-      })
-      .execute();
+    await insertWorkerBeat(database.db, {
+      state: "paused",
+      reason: "connect ECONNREFUSED 127.0.0.1:25",
+      paused_until: "2027-03-10T09:01:00.000Z",
+      started_at: T0,
+      heartbeat_at: T0,
+    });
     expect(await sut.status()).toMatchObject({
       workers: 1,
       paused: true,

@@ -79,13 +79,13 @@ describe("SMTP_RELAYS", () => {
     }
     expect(a.sent).toBe(before.a);
     expect(b.sent).toBe(before.b + 100);
-    expect(relays.status()[0]).toMatchObject({ name: "a:25", up: false, lastError: "refused" });
+    expect(relays.relayStatus()[0]).toMatchObject({ name: "a:25", up: false, lastError: "refused" });
 
     a.down = false;
     now += 1_000;
     for (let i = 0; i < 100; i++) await relays.send(mail);
     expect(a.sent).toBeGreaterThan(before.a + 50);
-    expect(relays.status()[0]).toMatchObject({ up: true });
+    expect(relays.relayStatus()[0]).toMatchObject({ up: true });
   });
 
   it("parses each relay's own limits, and refuses bad ones", () => {

@@ -161,19 +161,19 @@ describe("the sending window on the web", () => {
     const message = idFromLocation(
       await admin.post("/messages/new", { subject: "S", body: "B" }, { from: "/messages/new" }),
     );
+    // Saturday 3 January 2099, 08:00 in Berlin: outside Mon–Fri 09:00–18:00.
+    const fields = {
+      name: "Windowed",
+      message_id: String(message),
+      first_send_at: "2099-01-03T08:00",
+      end_at: "2099-03-01T09:00",
+      periodicity: "weekly",
+      time_zone: "Europe/Berlin",
+      recipient_mode: "all",
+    };
     const bad = await admin.post(
       "/mailings/new",
-      {
-        name: "Windowed",
-        message_id: String(message),
-        first_send_at: "2099-01-03T08:00",
-        end_at: "2099-03-01T09:00",
-        periodicity: "weekly",
-        time_zone: "Europe/Berlin",
-        recipient_mode: "all",
-        window_start: "18:00",
-        window_end: "09:00",
-      },
+      { ...fields, window_start: "18:00", window_end: "09:00" },
       { from: "/mailings/new" },
     );
     expect(bad.statusCode).toBe(422);
@@ -183,19 +183,7 @@ describe("the sending window on the web", () => {
 
     const created = await admin.post(
       "/mailings/new",
-      {
-        name: "Windowed",
-        message_id: String(message),
-        // Saturday 3 January 2099, 08:00 in Berlin: outside Mon–Fri 09:00–18:00.
-        first_send_at: "2099-01-03T08:00",
-        end_at: "2099-03-01T09:00",
-        periodicity: "weekly",
-        time_zone: "Europe/Berlin",
-        recipient_mode: "all",
-        window_days: ["1", "2", "3", "4", "5"],
-        window_start: "09:00",
-        window_end: "18:00",
-      },
+      { ...fields, window_days: ["1", "2", "3", "4", "5"], window_start: "09:00", window_end: "18:00" },
       { from: "/mailings/new" },
     );
     const page = await admin.get(`/mailings/${idFromLocation(created)}`);

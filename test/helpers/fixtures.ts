@@ -2,7 +2,7 @@
  * Fixture rows inserted directly with Kysely: users, messages, recipients, mailings and their members.
  * Works on any Kysely<Tables> (tests, benches); every helper returns the inserted rows.
  */
-import type { Kysely } from "kysely";
+import type { Insertable, Kysely } from "kysely";
 import type { Mailing, Message, Periodicity, Recipient, Tables, User } from "../../src/db/schema.js";
 
 type Db = Kysely<Tables>;
@@ -138,4 +138,29 @@ export async function seedMailing(
     ...mailingFields,
   });
   return { user, message, recipients, mailing };
+}
+
+/**
+ * A worker's heartbeat row, as a running worker writes it (another process's, for the pages and the service
+ * that read sending's state): running now unless told otherwise.
+ */
+export async function insertWorkerBeat(
+  db: Db,
+  beat: Partial<Insertable<Tables["delivery_workers"]>> = {},
+): Promise<void> {
+  const now = new Date().toISOString();
+  await db
+    .insertInto("delivery_workers")
+    .values({
+      worker_id: "w1",
+      host: "h",
+      pid: 1,
+      state: "running",
+      reason: null,
+      paused_until: null,
+      started_at: now,
+      heartbeat_at: now,
+      ...beat,
+    })
+    .execute();
 }
