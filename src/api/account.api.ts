@@ -29,7 +29,7 @@ export function accountApi(api: ApiRouter, { dashboard }: Services): void {
         mailings: f.mailings,
         active_mailings: f.activeMailings,
         unique_recipients: f.uniqueRecipients,
-        scope: f.scope,
+        scope: f.scope === "all" ? ("all" as const) : ("own" as const),
       };
     },
   });

@@ -179,7 +179,7 @@ export const statsOut = z.object({
   mailings: int,
   active_mailings: int.describe("Mailings with status running."),
   unique_recipients: int,
-  scope: z.enum(["own", "all"]).describe("Admins see figures across all users."),
+  scope: z.enum(["own", "all"]).describe("Managers and admins see figures across all users."),
 });
 
 export const meOut = z.object({

@@ -4,6 +4,8 @@ import { PostCards } from "../blog/blog.pages.js";
 import type { Services } from "../container.js";
 import { StatusBadge } from "../mailings/mailings.pages.js";
 import { PERIODICITY_LABELS } from "../mailings/mailings.schemas.js";
+import { countOf, formatCount } from "../shared/plural.js";
+import { isStaff } from "../shared/roles.js";
 import { formatInZone } from "../shared/time.js";
 import { EmptyState, PageHeader } from "../web/components.js";
 import { requireUser, sendPage, viewContext } from "../web/context.js";
@@ -27,7 +29,7 @@ function Stat({
           <i class={`bi ${icon} fs-1 text-primary`} aria-hidden="true" />
           <div>
             <div class="display-6 fw-semibold" data-testid={testId}>
-              {value.toLocaleString("en-US")}
+              {formatCount(value)}
             </div>
             <div class="text-body-secondary">{label}</div>
           </div>
@@ -40,8 +42,9 @@ function Stat({
 export function dashboardRoutes(app: FastifyInstance, services: Services): void {
   app.get("/", async (req, reply) => {
     const user = requireUser(req);
+    const scope = (req.query as { scope?: unknown }).scope === "mine" ? "mine" : "all";
     const [figures, latest, posts] = await Promise.all([
-      services.dashboard.figures(user),
+      services.dashboard.figures(user, scope),
       services.mailings.latest(user, 5),
       services.blog.random(3),
     ]);
@@ -53,7 +56,27 @@ export function dashboardRoutes(app: FastifyInstance, services: Services): void 
             <i class="bi bi-plus-lg" aria-hidden="true" /> New mailing
           </a>
         </PageHeader>
-        {figures.scope === "all" && <p class="text-body-secondary">Figures across all users.</p>}
+        {isStaff(user) && (
+          <div class="d-flex flex-wrap align-items-center gap-2 mb-3">
+            <div class="btn-group btn-group-sm" role="group" aria-label="Whose figures">
+              <a
+                class={`btn ${figures.scope === "mine" ? "btn-secondary" : "btn-outline-secondary"}`}
+                href="/?scope=mine"
+                aria-current={figures.scope === "mine" ? "true" : undefined}
+              >
+                Mine
+              </a>
+              <a
+                class={`btn ${figures.scope === "all" ? "btn-secondary" : "btn-outline-secondary"}`}
+                href="/"
+                aria-current={figures.scope === "all" ? "true" : undefined}
+              >
+                All users
+              </a>
+            </div>
+            {figures.scope === "all" && <span class="text-body-secondary">Figures across all users.</span>}
+          </div>
+        )}
         <section class="row g-3 mb-4" aria-label="Figures">
           <Stat label="Mailings" value={figures.mailings} icon="bi-send" testId="stat-mailings" />
           <Stat
@@ -86,8 +109,7 @@ export function dashboardRoutes(app: FastifyInstance, services: Services): void 
                   <span class="fw-semibold">{m.name}</span>
                   <span class="text-body-secondary small d-block">
                     {PERIODICITY_LABELS[m.periodicity]} · first send{" "}
-                    {formatInZone(m.first_send_at, m.time_zone)} · {m.recipient_count.toLocaleString("en-US")}{" "}
-                    recipients
+                    {formatInZone(m.first_send_at, m.time_zone)} · {countOf(m.recipient_count, "recipient")}
                   </span>
                 </span>
                 <StatusBadge mailing={m} />

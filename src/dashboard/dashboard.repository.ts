@@ -1,4 +1,4 @@
-/** The home page figures: one user's, or (for an admin) everyone's, read from the exact counters. */
+/** The home page figures: one user's, or (for managers and admins) everyone's, read from the exact counters. */
 import type { Executor } from "../db/database.js";
 
 export interface Figures {

@@ -1,10 +1,12 @@
 /**
- * The home page: figures (an admin's span all users) and the user's latest mailings. The figures come from
+ * The home page: figures (a manager's or admin's span all users unless they ask for their own) and the user's latest mailings. The figures come from
  * counters the database keeps exact in each write's transaction (src/db/counters.ts), so they are read
  * fresh on every request: no cache, and no lag after the scheduler or a worker changes a mailing.
  */
 import type { Database } from "../db/database.js";
 import type { Actor } from "../shared/actor.js";
+import { isStaff } from "../shared/roles.js";
+import type { Scope } from "../shared/scope.js";
 import { DashboardRepository, type Figures } from "./dashboard.repository.js";
 
 export class DashboardService {
@@ -14,11 +16,14 @@ export class DashboardService {
     this.repository = new DashboardRepository(database.db);
   }
 
-  /** Admins see figures across all users; everyone else sees their own. */
-  async figures(actor: Actor): Promise<Figures & { scope: "own" | "all" }> {
-    const all = actor.role === "admin";
+  /**
+   * Managers and admins see figures across all users (owner_id 0 in the counters) unless they ask for their
+   * own (scope "mine"); everyone else sees their own.
+   */
+  async figures(actor: Actor, scope: Scope = "all"): Promise<Figures & { scope: Scope }> {
+    const all = isStaff(actor) && scope === "all";
     const figures = await this.repository.figures(all ? null : actor.id);
-    return { ...figures, scope: all ? "all" : "own" };
+    return { ...figures, scope: all ? "all" : "mine" };
   }
 
   /**

@@ -12,6 +12,7 @@ import { describeWindow, nextOpening, parseSendWindow } from "../delivery/window
 import { senderLabel } from "../senders/senders.service.js";
 import { LIMITS, pageNumber, timeZones } from "../shared/fields.js";
 import type { Page } from "../shared/pagination.js";
+import { formatCount } from "../shared/plural.js";
 import { isStaff } from "../shared/roles.js";
 import { formatInZone, toLocalInput } from "../shared/time.js";
 import {
@@ -22,8 +23,10 @@ import {
   Field,
   FormAlert,
   type FormState,
+  OwnerCell,
   PageHeader,
   Pager,
+  ScopeToggle,
   SearchableList,
   Select,
   SortHeader,
@@ -66,16 +69,21 @@ export function StatusBadge({ mailing }: { mailing: Pick<Mailing, "status" | "di
 }
 
 function listPage(ctx: ViewContext, result: ListResult) {
-  const { query } = result;
+  const { query, scope } = result;
+  const all = scope === "all";
+  const ownerEmail = all && query.owner !== undefined ? result.items[0]?.owner_email : undefined;
   return renderPage(
     ctx,
     "Mailings",
     <>
-      <PageHeader title="Mailings">
+      <PageHeader title={all ? "Mailings of all users" : "Mailings"}>
         <a class="btn btn-primary" href="/mailings/new">
           <i class="bi bi-plus-lg" aria-hidden="true" /> New mailing
         </a>
       </PageHeader>
+      {isStaff(ctx.user) && (
+        <ScopeToggle path="/mailings" scope={scope} owner={query.owner} ownerEmail={ownerEmail} />
+      )}
       <SearchableList
         path="/mailings"
         query={query}
@@ -83,14 +91,21 @@ function listPage(ctx: ViewContext, result: ListResult) {
         searchLabel="Search by name or subject"
         noMatch="No mailings match your search"
         empty={
-          <EmptyState icon="bi-send" title="No mailings yet">
-            A mailing sends one of your messages to your recipients, once or on a schedule.{" "}
-            <a href="/mailings/new">Create your first mailing</a>.
-          </EmptyState>
+          all ? (
+            <EmptyState icon="bi-send" title="No mailings yet">
+              No user has a mailing yet.
+            </EmptyState>
+          ) : (
+            <EmptyState icon="bi-send" title="No mailings yet">
+              A mailing sends one of your messages to your recipients, once or on a schedule.{" "}
+              <a href="/mailings/new">Create your first mailing</a>.
+            </EmptyState>
+          )
         }
         head={
           <>
             <SortHeader label="Name" column="name" path="/mailings" query={query} />
+            {all && <th scope="col">Owner</th>}
             <th scope="col" class="d-none d-md-table-cell">
               Message
             </th>
@@ -107,16 +122,25 @@ function listPage(ctx: ViewContext, result: ListResult) {
       >
         {result.items.map((m) => (
           <tr>
-            <td>
+            <td class="text-break" data-label="Name">
               <a href={`/mailings/${m.id}`}>{m.name}</a>
             </td>
-            <td class="text-truncate-cell d-none d-md-table-cell">{m.message_subject}</td>
-            <td>
+            {all && <OwnerCell path="/mailings" ownerId={m.owner_id} email={m.owner_email} />}
+            <td class="text-truncate-cell d-none d-md-table-cell" data-label="Message">
+              {m.message_subject}
+            </td>
+            <td data-label="Status">
               <StatusBadge mailing={m} />
             </td>
-            <td>{formatInZone(m.first_send_at, ctx.user?.time_zone ?? m.time_zone)}</td>
-            <td class="d-none d-md-table-cell">{PERIODICITY_LABELS[m.periodicity]}</td>
-            <td class="text-end d-none d-md-table-cell">{m.recipient_count.toLocaleString("en-US")}</td>
+            <td data-label="First send">
+              {formatInZone(m.first_send_at, ctx.user?.time_zone ?? m.time_zone)}
+            </td>
+            <td class="d-none d-md-table-cell" data-label="Repeats">
+              {PERIODICITY_LABELS[m.periodicity]}
+            </td>
+            <td class="text-end d-none d-md-table-cell" data-label="Recipients">
+              {formatCount(m.recipient_count)}
+            </td>
           </tr>
         ))}
       </SearchableList>

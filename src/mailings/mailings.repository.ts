@@ -5,6 +5,7 @@ import type { Executor } from "../db/database.js";
 import type { Mailing, MailingUpdate, NewMailing, Recipient } from "../db/schema.js";
 import type { Actor } from "../shared/actor.js";
 import { likePattern, PAGE_SIZE } from "../shared/pagination.js";
+import { ownerFilter } from "../shared/scope.js";
 import type { MailingListQuery, MemberQuery } from "./mailings.schemas.js";
 
 export type MailingRow = Mailing & { message_subject: string; recipient_count: number };
@@ -52,10 +53,19 @@ export class MailingsRepository {
       );
   }
 
-  async list(actor: Actor, query: MailingListQuery): Promise<{ items: MailingRow[]; total: number }> {
+  /**
+   * A page of mailings with their owner's email: the actor's own, or for staff asking for all users
+   * everyone's (or one owner's) — see ownerFilter.
+   */
+  async list(
+    actor: Actor,
+    query: MailingListQuery,
+  ): Promise<{ items: (MailingRow & { owner_email: string })[]; total: number }> {
+    const owner = ownerFilter(actor, query);
     const filter = (q: string) =>
       sql<boolean>`(lower(mailings.name) like ${likePattern(q)} escape '\\' or lower(messages.subject) like ${likePattern(q)} escape '\\')`;
-    const items = await this.withDetails(actor)
+    const items = await this.withOwner()
+      .$if(owner !== null, (qb) => qb.where("mailings.owner_id", "=", owner!))
       .$if(query.q !== "", (qb) => qb.where(filter(query.q)))
       .orderBy(
         query.sort === "name" ? sql`lower(mailings.name)` : sql.ref(`mailings.${query.sort}`),
@@ -68,7 +78,7 @@ export class MailingsRepository {
     const total = await this.db
       .selectFrom("mailings")
       .innerJoin("messages", "messages.id", "mailings.message_id")
-      .where("mailings.owner_id", "=", actor.id)
+      .$if(owner !== null, (qb) => qb.where("mailings.owner_id", "=", owner!))
       .$if(query.q !== "", (qb) => qb.where(filter(query.q)))
       .select((eb) => eb.fn.countAll<number>().as("n"))
       .executeTakeFirstOrThrow();

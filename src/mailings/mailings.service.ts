@@ -17,6 +17,7 @@ import { NotFoundError, ValidationError } from "../shared/errors.js";
 import { normalizeEmail } from "../shared/fields.js";
 import { type Page, pageOf } from "../shared/pagination.js";
 import { isStaff } from "../shared/roles.js";
+import { effectiveScope, type Scope } from "../shared/scope.js";
 import { type Clock, iso, systemClock } from "../shared/time.js";
 import { parseInput } from "../shared/validation.js";
 import { statusFor } from "./mailing-status.js";
@@ -49,10 +50,14 @@ export class MailingsService {
     this.mailings = new MailingsRepository(database.db);
   }
 
-  async list(actor: Actor, rawQuery: unknown): Promise<Page<MailingRow> & { query: MailingListQuery }> {
+  /** The actor's mailings, or (managers and admins, scope "all") every user's, read-only for others'. */
+  async list(
+    actor: Actor,
+    rawQuery: unknown,
+  ): Promise<Page<MailingRow & { owner_email: string }> & { query: MailingListQuery; scope: Scope }> {
     const query = mailingListQuery.parse(rawQuery ?? {});
     const { items, total } = await this.mailings.list(actor, query);
-    return { ...pageOf(items, total, query.page, query.limit), query };
+    return { ...pageOf(items, total, query.page, query.limit), query, scope: effectiveScope(actor, query) };
   }
 
   /** All mailings (optionally one owner's), for `postpilot mailings`: the operator acts for everyone. */

@@ -5,6 +5,7 @@ import type { FieldValues } from "../custom-fields/custom-fields.service.js";
 import { CustomFieldInputs, displayValue, fieldFormValues } from "../custom-fields/custom-fields.views.js";
 import type { CustomField, Recipient, Suppression } from "../db/schema.js";
 import { LIMITS } from "../shared/fields.js";
+import { isStaff } from "../shared/roles.js";
 import { formatInZone } from "../shared/time.js";
 import { REASON_LABELS, SOURCE_LABELS } from "../suppression/suppression.words.js";
 import {
@@ -17,11 +18,15 @@ import {
   Field,
   FormAlert,
   type FormState,
+  OwnerCell,
   PageHeader,
   Pager,
   RowActions,
+  ScopeToggle,
   SortHeader,
+  scopeParams,
   TextArea,
+  withQuery,
 } from "../web/components.js";
 import {
   idParam,
@@ -38,9 +43,11 @@ type ListResult = Awaited<ReturnType<Services["recipients"]["list"]>>;
 type ListOption = { id: number; name: string };
 
 function listPage(ctx: ViewContext, result: ListResult, zone: string, lists: ListOption[]) {
-  const { query } = result;
-  const params = { q: query.q, list: query.list, sort: query.sort, dir: query.dir };
+  const { query, scope } = result;
+  const all = scope === "all";
+  const params = { q: query.q, list: query.list, sort: query.sort, dir: query.dir, ...scopeParams(query) };
   const filtered = query.q !== "" || query.list !== undefined;
+  const ownerEmail = all && query.owner !== undefined ? result.items[0]?.owner_email : undefined;
   const inList = lists.find((l) => l.id === query.list);
   return renderPage(
     ctx,
@@ -60,9 +67,14 @@ function listPage(ctx: ViewContext, result: ListResult, zone: string, lists: Lis
           <i class="bi bi-person-plus" aria-hidden="true" /> New recipient
         </a>
       </PageHeader>
+      {isStaff(ctx.user) && (
+        <ScopeToggle path="/recipients" scope={scope} owner={query.owner} ownerEmail={ownerEmail} />
+      )}
       <form method="get" action="/recipients" class="row g-2 mb-3" role="search">
         <input type="hidden" name="sort" value={query.sort} />
         <input type="hidden" name="dir" value={query.dir} />
+        {all && <input type="hidden" name="scope" value="all" />}
+        {all && query.owner !== undefined && <input type="hidden" name="owner" value={String(query.owner)} />}
         <div class="col-12 col-md">
           <label class="visually-hidden" for="q">
             Search by email or name
@@ -77,7 +89,7 @@ function listPage(ctx: ViewContext, result: ListResult, zone: string, lists: Lis
             maxLength={200}
           />
         </div>
-        <div class="col-12 col-md-4">
+        <div class={all ? "d-none" : "col-12 col-md-4"}>
           <label class="visually-hidden" for="list">
             In list
           </label>
@@ -95,7 +107,7 @@ function listPage(ctx: ViewContext, result: ListResult, zone: string, lists: Lis
             <i class="bi bi-search" aria-hidden="true" /> Filter
           </button>
           {filtered && (
-            <a class="btn btn-link" href="/recipients">
+            <a class="btn btn-link" href={withQuery("/recipients", scopeParams(query))}>
               Clear
             </a>
           )}
@@ -113,7 +125,7 @@ function listPage(ctx: ViewContext, result: ListResult, zone: string, lists: Lis
         </EmptyState>
       ) : (
         <>
-          <BulkBar ctx={ctx} query={query} total={result.total} lists={lists} />
+          {!all && <BulkBar ctx={ctx} query={query} total={result.total} lists={lists} />}
           <div class="table-responsive bg-body rounded-3 border mb-3">
             <table class="table table-hover mb-0" id="recipient-table">
               <thead>
@@ -128,6 +140,7 @@ function listPage(ctx: ViewContext, result: ListResult, zone: string, lists: Lis
                   </th>
                   <SortHeader label="Name" column="full_name" path="/recipients" query={query} />
                   <SortHeader label="Email" column="email" path="/recipients" query={query} />
+                  {all && <th scope="col">Owner</th>}
                   <SortHeader
                     label="Added"
                     column="created_at"
@@ -139,26 +152,40 @@ function listPage(ctx: ViewContext, result: ListResult, zone: string, lists: Lis
                 </tr>
               </thead>
               <tbody>
-                {result.items.map((r) => (
-                  <tr>
-                    <td>
-                      <input
-                        class="form-check-input"
-                        type="checkbox"
-                        name="ids"
-                        value={String(r.id)}
-                        form="bulk"
-                        aria-label={`Tick ${r.email}`}
-                      />
-                    </td>
-                    <td>{r.full_name || <span class="text-body-secondary">—</span>}</td>
-                    <td>
-                      <a href={`/recipients/${r.id}`}>{r.email}</a>
-                    </td>
-                    <td class="text-nowrap d-none d-sm-table-cell">{formatInZone(r.created_at, zone)}</td>
-                    <RowActions base={`/recipients/${r.id}`} label={r.email} />
-                  </tr>
-                ))}
+                {result.items.map((r) => {
+                  const own = r.owner_id === ctx.user?.id;
+                  return (
+                    <tr>
+                      <td class="card-select">
+                        {own && (
+                          <input
+                            class="form-check-input"
+                            type="checkbox"
+                            name="ids"
+                            value={String(r.id)}
+                            form="bulk"
+                            aria-label={`Tick ${r.email}`}
+                          />
+                        )}
+                      </td>
+                      <td class="text-break" data-label="Name">
+                        {r.full_name || <span class="text-body-secondary">—</span>}
+                      </td>
+                      <td class="text-break" data-label="Email">
+                        {own ? <a href={`/recipients/${r.id}`}>{r.email}</a> : r.email}
+                      </td>
+                      {all && <OwnerCell path="/recipients" ownerId={r.owner_id} email={r.owner_email} />}
+                      <td class="text-nowrap d-none d-sm-table-cell" data-label="Added">
+                        {formatInZone(r.created_at, zone)}
+                      </td>
+                      {own ? (
+                        <RowActions base={`/recipients/${r.id}`} label={r.email} />
+                      ) : (
+                        <td class="text-end text-body-secondary small">Read-only</td>
+                      )}
+                    </tr>
+                  );
+                })}
               </tbody>
             </table>
           </div>

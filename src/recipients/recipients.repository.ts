@@ -4,6 +4,7 @@ import type { Executor } from "../db/database.js";
 import type { NewRecipient, Recipient, RecipientUpdate } from "../db/schema.js";
 import type { Actor } from "../shared/actor.js";
 import { likePattern } from "../shared/pagination.js";
+import { ownerFilter } from "../shared/scope.js";
 import type { RecipientFilter, RecipientListQuery } from "./recipients.schemas.js";
 
 export class RecipientsRepository {
@@ -42,19 +43,66 @@ export class RecipientsRepository {
     return this.search(actor, filter).select("recipients.id");
   }
 
-  async list(actor: Actor, query: RecipientListQuery): Promise<{ items: Recipient[]; total: number }> {
-    const column = query.sort === "email" ? "email_normalized" : query.sort;
+  /**
+   * A page of recipients with their owner's email: the actor's own, or for staff asking for all users
+   * everyone's (or one owner's) — see ownerFilter. The list filter applies to the actor's own rows only.
+   */
+  async list(
+    actor: Actor,
+    query: RecipientListQuery,
+  ): Promise<{ items: (Recipient & { owner_email: string })[]; total: number }> {
+    const owner = ownerFilter(actor, query);
+    if (owner === actor.id) {
+      const column = query.sort === "email" ? "email_normalized" : query.sort;
+      const [items, total] = await Promise.all([
+        this.search(actor, query)
+          .selectAll("recipients")
+          .select(sql<string>`''`.as("owner_email"))
+          .orderBy(column === "full_name" ? sql`lower(full_name)` : column, query.dir)
+          .orderBy("id", query.dir)
+          .limit(query.limit)
+          .offset((query.page - 1) * query.limit)
+          .execute(),
+        this.countMatching(actor, query),
+      ]);
+      return { items, total };
+    }
+    return this.listAcross(owner, query);
+  }
+
+  /** Every user's recipients (owner null) or one owner's, for staff; read-only rows with the owner's email. */
+  private async listAcross(
+    owner: number | null,
+    query: RecipientListQuery,
+  ): Promise<{ items: (Recipient & { owner_email: string })[]; total: number }> {
+    const base = this.db
+      .selectFrom("recipients")
+      .$if(owner !== null, (qb) => qb.where("recipients.owner_id", "=", owner!))
+      .$if(query.q !== "", (qb) =>
+        qb.where((eb) =>
+          eb.or([
+            eb(sql`lower(recipients.email)`, "like", sql`${likePattern(query.q)} escape '\\'`),
+            eb(sql`lower(recipients.full_name)`, "like", sql`${likePattern(query.q)} escape '\\'`),
+          ]),
+        ),
+      );
+    const column =
+      query.sort === "full_name"
+        ? sql`lower(recipients.full_name)`
+        : sql.ref(`recipients.${query.sort === "email" ? "email_normalized" : query.sort}`);
     const [items, total] = await Promise.all([
-      this.search(actor, query)
-        .selectAll()
-        .orderBy(column === "full_name" ? sql`lower(full_name)` : column, query.dir)
-        .orderBy("id", query.dir)
+      base
+        .innerJoin("users", "users.id", "recipients.owner_id")
+        .selectAll("recipients")
+        .select("users.email as owner_email")
+        .orderBy(column, query.dir)
+        .orderBy("recipients.id", query.dir)
         .limit(query.limit)
         .offset((query.page - 1) * query.limit)
         .execute(),
-      this.countMatching(actor, query),
+      base.select((eb) => eb.fn.countAll<number>().as("n")).executeTakeFirstOrThrow(),
     ]);
-    return { items, total };
+    return { items, total: Number(total.n) };
   }
 
   async countMatching(actor: Actor, q: string | RecipientFilter): Promise<number> {

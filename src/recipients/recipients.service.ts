@@ -9,6 +9,7 @@ import type { Actor } from "../shared/actor.js";
 import { ConflictError, NotFoundError, ValidationError } from "../shared/errors.js";
 import { normalizeEmail } from "../shared/fields.js";
 import { type Page, pageOf } from "../shared/pagination.js";
+import { effectiveScope, type Scope } from "../shared/scope.js";
 import { type Clock, iso, systemClock } from "../shared/time.js";
 import { fieldErrorsOf } from "../shared/validation.js";
 import { RecipientsRepository } from "./recipients.repository.js";
@@ -39,10 +40,15 @@ export class RecipientsService {
   async list(
     actor: Actor,
     rawQuery: unknown,
-  ): Promise<Page<Recipient> & { query: ReturnType<typeof recipientListQuery.parse> }> {
+  ): Promise<
+    Page<Recipient & { owner_email: string }> & {
+      query: ReturnType<typeof recipientListQuery.parse>;
+      scope: Scope;
+    }
+  > {
     const query = recipientListQuery.parse(rawQuery ?? {});
     const { items, total } = await this.recipients.list(actor, query);
-    return { ...pageOf(items, total, query.page, query.limit), query };
+    return { ...pageOf(items, total, query.page, query.limit), query, scope: effectiveScope(actor, query) };
   }
 
   count(actor: Actor): Promise<number> {

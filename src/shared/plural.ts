@@ -1,4 +1,9 @@
+/** Counts as the pages show them: one number format everywhere ("5,007", never "5007" beside it). */
+export function formatCount(n: number): string {
+  return n.toLocaleString("en-US");
+}
+
 /** A count with its noun in the right number: "1 recipient", "1,754 recipients" (pass `many` when not +s). */
 export function countOf(n: number, one: string, many = `${one}s`): string {
-  return `${n.toLocaleString("en-US")} ${n === 1 ? one : many}`;
+  return `${formatCount(n)} ${n === 1 ? one : many}`;
 }

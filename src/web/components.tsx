@@ -189,6 +189,79 @@ export function FormAlert({ form, children }: { form: FormState; children?: Comp
   );
 }
 
+/** What the list components read of a list query; scope and owner are set on lists with an "All users" scope. */
+export interface ListQueryView {
+  q: string;
+  sort: string;
+  dir: "asc" | "desc";
+  scope?: string;
+  owner?: number | undefined;
+}
+
+/** The scope's query parameters to carry over in links and forms (none for the default, "mine"). */
+export function scopeParams(query: { scope?: string; owner?: number | undefined }): Record<string, string> {
+  if (query.scope !== "all") return {};
+  return query.owner === undefined ? { scope: "all" } : { scope: "all", owner: String(query.owner) };
+}
+
+/**
+ * The "Mine / All users" toggle of a list, for managers and admins, and the owner filter's chip when the
+ * list shows one owner's rows.
+ */
+export function ScopeToggle({
+  path,
+  scope,
+  owner,
+  ownerEmail,
+}: {
+  path: string;
+  scope: "mine" | "all";
+  owner?: number | undefined;
+  ownerEmail?: string | undefined;
+}) {
+  return (
+    <div class="d-flex flex-wrap align-items-center gap-2 mb-3">
+      <div class="btn-group btn-group-sm" role="group" aria-label="Whose rows">
+        <a
+          class={`btn ${scope === "mine" ? "btn-secondary" : "btn-outline-secondary"}`}
+          href={path}
+          aria-current={scope === "mine" ? "true" : undefined}
+        >
+          Mine
+        </a>
+        <a
+          class={`btn ${scope === "all" ? "btn-secondary" : "btn-outline-secondary"}`}
+          href={withQuery(path, { scope: "all" })}
+          aria-current={scope === "all" && owner === undefined ? "true" : undefined}
+        >
+          All users
+        </a>
+      </div>
+      {scope === "all" && owner !== undefined && (
+        <span class="badge text-bg-light border text-wrap text-break" data-testid="owner-filter">
+          Owner: {ownerEmail ?? `user ${owner}`}{" "}
+          <a href={withQuery(path, { scope: "all" })}>
+            <i class="bi bi-x-lg" aria-hidden="true" />
+            <span class="visually-hidden">Show every owner</span>
+          </a>
+        </span>
+      )}
+      {scope === "all" && <span class="text-body-secondary small">Others' rows are read-only.</span>}
+    </div>
+  );
+}
+
+/** An owner cell: their email, linking to the list narrowed to them. */
+export function OwnerCell({ path, ownerId, email }: { path: string; ownerId: number; email: string }) {
+  return (
+    <td class="text-break" data-label="Owner">
+      <a href={withQuery(path, { scope: "all", owner: ownerId })} class="link-secondary">
+        {email}
+      </a>
+    </td>
+  );
+}
+
 export function withQuery(path: string, params: Record<string, string | number | undefined>): string {
   const search = new URLSearchParams();
   for (const [key, value] of Object.entries(params)) {
@@ -243,7 +316,7 @@ export function SortHeader({
   label: string;
   column: string;
   path: string;
-  query: { q: string; sort: string; dir: "asc" | "desc" };
+  query: ListQueryView;
   class?: string;
 }) {
   const active = query.sort === column;
@@ -261,7 +334,7 @@ export function SortHeader({
     >
       <a
         class="link-body-emphasis text-decoration-none"
-        href={withQuery(path, { q: query.q, sort: column, dir })}
+        href={withQuery(path, { q: query.q, sort: column, dir, ...scopeParams(query) })}
       >
         {label} <i class={`bi ${icon}`} aria-hidden="true" />
       </a>
@@ -269,19 +342,14 @@ export function SortHeader({
   );
 }
 
-export function SearchForm({
-  path,
-  query,
-  label,
-}: {
-  path: string;
-  query: { q: string; sort: string; dir: string };
-  label: string;
-}) {
+export function SearchForm({ path, query, label }: { path: string; query: ListQueryView; label: string }) {
+  const scope = scopeParams(query);
   return (
     <form method="get" action={path} class="d-flex gap-2 mb-3" role="search">
       <input type="hidden" name="sort" value={query.sort} />
       <input type="hidden" name="dir" value={query.dir} />
+      {scope.scope && <input type="hidden" name="scope" value={scope.scope} />}
+      {scope.owner && <input type="hidden" name="owner" value={scope.owner} />}
       <label class="visually-hidden" for="q">
         {label}
       </label>
@@ -298,7 +366,7 @@ export function SearchForm({
         <i class="bi bi-search" aria-hidden="true" /> Search
       </button>
       {query.q && (
-        <a class="btn btn-link" href={path}>
+        <a class="btn btn-link" href={withQuery(path, scope)}>
           Clear
         </a>
       )}
@@ -393,7 +461,7 @@ export function SearchableList({
   children,
 }: {
   path: string;
-  query: { q: string; sort: string; dir: "asc" | "desc" };
+  query: ListQueryView;
   page: Page<unknown>;
   searchLabel: string;
   /** What to say when a search found nothing, e.g. "No recipients match your search". */
@@ -424,7 +492,11 @@ export function SearchableList({
               <tbody>{children}</tbody>
             </table>
           </div>
-          <Pager page={page} path={path} params={{ q: query.q, sort: query.sort, dir: query.dir }} />
+          <Pager
+            page={page}
+            path={path}
+            params={{ q: query.q, sort: query.sort, dir: query.dir, ...scopeParams(query) }}
+          />
         </>
       )}
     </>
