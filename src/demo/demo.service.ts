@@ -91,7 +91,9 @@ export class DemoService {
       counts.users++;
     }
 
-    for (const [u, owner] of users.filter((x) => x.role === "user").entries()) {
+    // Every account, the admin and the manager included, has data of its own: the first login (the admin's)
+    // is not an empty app.
+    for (const [u, owner] of users.entries()) {
       const stamp = iso(now - 25 * DAY);
       const recipients = await repo.insertRecipients(
         Array.from({ length: 24 }, (_, i) => {

@@ -53,6 +53,17 @@ describe("seed-demo", () => {
     expect(runPage.statusCode).toBe(200);
     expect(runPage.body).toContain("User unknown");
 
+    // The admin's first login is not empty: mailings, recipients, messages and reports of their own.
+    const adminAccount = result.accounts.find((a) => a.role === "admin")!;
+    const admin = new Client(app);
+    await admin.post("/login", { email: adminAccount.email, password: adminAccount.password });
+    const adminMailings = (await admin.get("/mailings")).body;
+    expect(adminMailings).toContain("Daily tips");
+    expect(adminMailings).not.toContain("No mailings yet");
+    expect((await admin.get("/recipients")).body).not.toContain("No recipients yet");
+    expect((await admin.get("/messages")).body).not.toContain("No messages yet");
+    expect((await admin.get("/reports")).body).not.toContain("Reports fill in as your mailings are sent.");
+
     // Blog posts come with valid PNG images served by the app.
     const blog = (await new Client(app).get("/blog")).body;
     const src = /src="(\/blog\/images\/[a-f0-9]{32}\.png)"/.exec(blog)?.[1];
