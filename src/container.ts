@@ -6,7 +6,7 @@ import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import pino, { type Logger } from "pino";
+import type { Logger } from "pino";
 import { AccountLinksService } from "./accounts/account-links.service.js";
 import { AccountsService } from "./accounts/accounts.service.js";
 import { TokensService } from "./accounts/tokens.service.js";
@@ -31,6 +31,7 @@ import { LayoutsService } from "./layouts/layouts.service.js";
 import { ListsService } from "./lists/lists.service.js";
 import { MailingsService } from "./mailings/mailings.service.js";
 import { MessagesService } from "./messages/messages.service.js";
+import { makeLogger, stdoutIsTerminal } from "./ops/logging.js";
 import { OpsService } from "./ops/ops.service.js";
 import { RecipientExportService } from "./recipients/export.js";
 import { RecipientImportService } from "./recipients/import/import.service.js";
@@ -196,8 +197,9 @@ export function uploadsDir(dataDir: string): string {
   return path.join(dataDir, "uploads");
 }
 
-export function createLogger(config: Config): Logger {
-  return pino({ level: config.logLevel });
+/** Pretty one-line logs on a terminal, JSON otherwise (ops/logging.ts). */
+export function createLogger(config: Config, pretty = stdoutIsTerminal()): Logger {
+  return makeLogger(config.logLevel, pretty);
 }
 
 /** Opens the configured database (creating the data folder) and brings its schema up to date. */

@@ -9,6 +9,7 @@ import { type Config, isLoopbackHost, publicBaseUrl } from "./config.js";
 import { createLogger, createServices, openDatabase, sessionSecret, uploadsDir } from "./container.js";
 import { type EngineThread, startEngineThread } from "./delivery/engine-thread.js";
 import { relayOf } from "./delivery/smtp.mailer.js";
+import { stdoutIsTerminal } from "./ops/logging.js";
 import { unsubscribeSecret } from "./suppression/unsubscribe-token.js";
 import { buildApp } from "./web/app.js";
 
@@ -79,6 +80,7 @@ export async function serve(
       // The port actually bound (PORT=0 in tests): unsubscribe links are built from it without PUBLIC_URL.
       config: { ...config, port: boundPort },
       parts: options,
+      prettyLogs: stdoutIsTerminal(),
       onCrash: crashed,
     }).then(
       (started) => {

@@ -59,7 +59,8 @@ export function deliveryRoutes(app: FastifyInstance, services: Services): void {
     return sendPage(reply, runPage(viewContext(req, reply), run, deliveries, query.status, user.time_zone));
   });
 
-  app.get("/runs/:id/progress", async (req, reply) => {
+  // Polled every few seconds by an open run page: its requests are not logged at info, only its warnings.
+  app.get("/runs/:id/progress", { logLevel: "warn" }, async (req, reply) => {
     const user = requireUser(req);
     const progress = await delivery.progress(user, idParam(req.params));
     return reply.header("cache-control", "no-store").send(progress);

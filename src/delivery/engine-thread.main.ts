@@ -8,11 +8,14 @@ import pino from "pino";
 import type { Config } from "../config.js";
 import { Database } from "../db/database.js";
 import type { MetricsJson } from "../ops/engine-metrics.js";
+import { logDestination } from "../ops/logging.js";
 import { createDeliveryRuntime } from "./runtime.js";
 
 export interface EngineThreadData {
   config: Config;
   parts: { worker: boolean; scheduler: boolean };
+  /** Pretty logs: the main thread's standard output is a terminal (this thread's never is). */
+  prettyLogs?: boolean;
 }
 
 /** From the web's thread: a mailing changed or deliveries became due (look now, not at the next poll), or shut down. */
@@ -28,11 +31,11 @@ export type EngineReport =
 
 if (!parentPort) throw new Error("engine-thread.main.js runs in a worker thread: see engine-thread.ts");
 const port = parentPort;
-const { config, parts } = workerData as EngineThreadData;
+const { config, parts, prettyLogs } = workerData as EngineThreadData;
 
 // Synchronous writes to standard output: they cost the web nothing here, and no line is lost when the
 // process exits right after this thread reports, or when it dies.
-const logger = pino({ level: config.logLevel }, pino.destination({ dest: 1, sync: true })).child({
+const logger = pino({ level: config.logLevel }, logDestination(prettyLogs === true)).child({
   part: "delivery",
 });
 // The web's thread has already applied the migrations; a second connection to the WAL-mode SQLite file

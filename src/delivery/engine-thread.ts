@@ -16,6 +16,8 @@ import type { EngineReport, EngineRequest, EngineThreadData } from "./engine-thr
 export interface EngineThreadOptions {
   config: Config;
   parts: { worker: boolean; scheduler: boolean };
+  /** Pretty one-line logs (the main thread's standard output is a terminal). */
+  prettyLogs?: boolean;
   /** Called once when the thread fails or exits without having been asked to stop. */
   onCrash: (error: Error) => void;
   /** The thread's module (tests); by default the compiled engine-thread.main.js beside this file. */
@@ -37,7 +39,11 @@ const METRICS_TIMEOUT_MS = 2_000;
 
 /** Starts the thread; resolves once the engine runs, rejects if the thread dies before that. */
 export function startEngineThread(options: EngineThreadOptions): Promise<EngineThread> {
-  const data: EngineThreadData = { config: options.config, parts: options.parts };
+  const data: EngineThreadData = {
+    config: options.config,
+    parts: options.parts,
+    prettyLogs: options.prettyLogs === true,
+  };
   const thread = new Worker(options.entry ?? defaultEntry(), { workerData: data });
   const send = (request: EngineRequest) => thread.postMessage(request);
   let state: "starting" | "running" | "stopping" | "ended" = "starting";
