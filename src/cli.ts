@@ -5,7 +5,7 @@ import { registerBounceCommands } from "./cli/bounces.js";
 import { registerDatabaseCommands } from "./cli/database.js";
 import { registerDemoCommands } from "./cli/demo.js";
 import { registerDkimCommands } from "./cli/dkim.js";
-import { openExistingDatabase } from "./cli/existing-database.js";
+import { allowCreatingDatabase, openExistingDatabase } from "./cli/existing-database.js";
 import { registerMessageCommands } from "./cli/messages.js";
 import { registerRecipientCommands } from "./cli/recipients.js";
 import { registerRunCommands } from "./cli/runs.js";
@@ -87,7 +87,11 @@ function mailingRow(m: MailingRow & { owner_email: string }): Record<string, str
 export function buildCli(): Command {
   const program = new Command("postpilot")
     .description("PostPilot: self-hosted email mailings")
+    .option("--create", "commands that read a database: make a new empty one when DATA_DIR holds none")
     .showHelpAfterError();
+  program.hook("preAction", () =>
+    allowCreatingDatabase(program.opts<{ create?: boolean }>().create === true),
+  );
 
   program
     .command("serve")

@@ -29,15 +29,22 @@ export function renderMarkdown(source: string): string {
   return md.render(source);
 }
 
-/** Plain text of the first paragraph, for lists and the home page. */
+/**
+ * Plain text for lists and the home page: the text the rendered post shows (markdown-it's own parse, so
+ * `user_name`, `2 * 3` and `<script>` stay as written and only real emphasis or quoting marks go), without
+ * headings, code blocks and images. The caller escapes it as any text.
+ */
 export function excerpt(source: string, max = 200): string {
-  const text = source
-    .replace(/```[\s\S]*?```/g, " ")
-    .replace(/!\[[^\]]*\]\([^)]*\)/g, " ")
-    .replace(/\[([^\]]*)\]\([^)]*\)/g, "$1")
-    .replace(/^#{1,6}\s+.*$/gm, " ")
-    .replace(/[*_`>#~]/g, "")
-    .replace(/\s+/g, " ")
-    .trim();
+  const tokens = md.parse(source, {});
+  const parts: string[] = [];
+  for (const [i, token] of tokens.entries()) {
+    if (token.type !== "inline" || tokens[i - 1]?.type === "heading_open") continue;
+    for (const child of token.children ?? []) {
+      if (child.type === "text" || child.type === "code_inline") parts.push(child.content);
+      else if (child.type === "softbreak" || child.type === "hardbreak") parts.push(" ");
+    }
+    parts.push(" ");
+  }
+  const text = parts.join("").replace(/\s+/g, " ").trim();
   return text.length > max ? `${text.slice(0, max - 1).trimEnd()}…` : text;
 }

@@ -77,7 +77,7 @@ export function registerRecipientCommands(program: Command): void {
           updateExisting: options.update ?? false,
           listId: list?.id,
           onProgress: (s) => {
-            if (tty) process.stderr.write(`\r${progressLine(s)}`);
+            if (tty) process.stderr.write(`\r\u001b[K${progressLine(s)}`);
             else if (Date.now() - lastPrint > 5_000) {
               console.error(progressLine(s));
               lastPrint = Date.now();

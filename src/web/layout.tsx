@@ -13,11 +13,19 @@ const NAV = [
   { href: "/mailings", label: "Mailings", icon: "bi-send" },
   { href: "/reports", label: "Reports", icon: "bi-bar-chart" },
   { href: "/suppressions", label: "Suppressions", icon: "bi-slash-circle" },
-  { href: "/blog", label: "Blog", icon: "bi-journal-text" },
+  { href: "/blog", label: "Blog", icon: "bi-journal-text", also: ["/admin/blog"] },
 ];
 
-function isActive(path: string, href: string): boolean {
-  return href === "/" ? path === "/" : path === href || path.startsWith(`${href}/`);
+/** The staff's "Users" item covers the pages about accounts only (not /admin/blog, /admin/outbox…). */
+const USERS_PAGES = ["/admin/users", "/admin/audit", "/admin/throttles"];
+
+function under(path: string, href: string): boolean {
+  return path === href || path.startsWith(`${href}/`);
+}
+
+export function isActive(path: string, href: string, also: readonly string[] = []): boolean {
+  if (href === "/") return path === "/";
+  return under(path, href) || also.some((a) => under(path, a));
 }
 
 function NavBar({ ctx }: { ctx: ViewContext }) {
@@ -46,8 +54,8 @@ function NavBar({ ctx }: { ctx: ViewContext }) {
                 {NAV.map((item) => (
                   <li class="nav-item">
                     <a
-                      class={`nav-link${isActive(ctx.path, item.href) ? " active" : ""}`}
-                      aria-current={isActive(ctx.path, item.href) ? "page" : undefined}
+                      class={`nav-link${isActive(ctx.path, item.href, item.also) ? " active" : ""}`}
+                      aria-current={isActive(ctx.path, item.href, item.also) ? "page" : undefined}
                       href={item.href}
                     >
                       <i class={`bi ${item.icon}`} aria-hidden="true" /> {item.label}
@@ -56,7 +64,11 @@ function NavBar({ ctx }: { ctx: ViewContext }) {
                 ))}
                 {(user.role === "admin" || user.role === "manager") && (
                   <li class="nav-item">
-                    <a class={`nav-link${isActive(ctx.path, "/admin") ? " active" : ""}`} href="/admin/users">
+                    <a
+                      class={`nav-link${USERS_PAGES.some((p) => under(ctx.path, p)) ? " active" : ""}`}
+                      aria-current={USERS_PAGES.some((p) => under(ctx.path, p)) ? "page" : undefined}
+                      href="/admin/users"
+                    >
                       <i class="bi bi-shield-lock" aria-hidden="true" /> Users
                     </a>
                   </li>
@@ -79,6 +91,18 @@ function NavBar({ ctx }: { ctx: ViewContext }) {
               </ul>
             </div>
           </>
+        )}
+        {!user && ctx.path !== "/login" && (
+          <div class="d-flex gap-2 ms-auto">
+            {ctx.path !== "/blog" && !ctx.path.startsWith("/blog/") && (
+              <a class="btn btn-sm btn-link" href="/blog">
+                Blog
+              </a>
+            )}
+            <a class="btn btn-sm btn-outline-primary" href="/login">
+              <i class="bi bi-box-arrow-in-right" aria-hidden="true" /> Log in
+            </a>
+          </div>
         )}
       </div>
     </nav>

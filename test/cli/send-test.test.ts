@@ -34,7 +34,8 @@ describe("postpilot send-test (the compiled CLI)", () => {
     await database.close();
 
     const mine = run(String(message.id), "--owner", "owner@example.com");
-    expect(mine.stderr).toBe("");
+    // Only the line naming the database in use.
+    expect(mine.stderr).toBe(`Database: ${path.join(dir, "data", "postpilot.sqlite")}\n`);
     expect(mine.status).toBe(0);
     expect(mine.stdout).toContain("Test queued to owner@example.com");
     const two = run(

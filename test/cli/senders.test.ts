@@ -50,7 +50,8 @@ describe("postpilot senders (the compiled CLI)", () => {
       "--postal-address",
       "1 Flour Lane\\nSpringfield",
     );
-    expect(added.stderr).toBe("");
+    // Only the line naming the database in use.
+    expect(added.stderr).toBe(`Database: ${path.join(dir, "data", "postpilot.sqlite")}\n`);
     expect(added.status).toBe(0);
     const id = Number(/Sender (\d+) added/.exec(added.stdout)?.[1]);
     expect(added.stdout).toContain("Ada's Bakery <news@bakery.example>");
