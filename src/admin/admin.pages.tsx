@@ -99,7 +99,7 @@ function usersPage(ctx: ViewContext, page: UserList, viewer: User) {
         label="Search by email or name"
       />
       <div class="table-responsive bg-body rounded-3 border mb-3">
-        <table class="table table-hover mb-0">
+        <table class="table table-hover mb-0 table-cards">
           <thead>
             <tr>
               <th scope="col">Email</th>
@@ -114,17 +114,21 @@ function usersPage(ctx: ViewContext, page: UserList, viewer: User) {
           <tbody>
             {page.items.map((u) => (
               <tr>
-                <td>
+                <td class="text-break" data-label="Email">
                   <a href={`/admin/users/${u.id}`}>{u.email}</a>
                 </td>
-                <td>{u.name}</td>
-                <td>
+                <td class="text-break" data-label="Name">
+                  {u.name}
+                </td>
+                <td data-label="Role">
                   <span class={`badge ${ROLE_BADGES[u.role]}`}>{u.role}</span>
                 </td>
-                <td>
+                <td data-label="State">
                   <UserState user={u} />
                 </td>
-                <td class="d-none d-sm-table-cell">{formatInZone(u.created_at, viewer.time_zone)}</td>
+                <td class="d-none d-sm-table-cell" data-label="Joined">
+                  {formatInZone(u.created_at, viewer.time_zone)}
+                </td>
               </tr>
             ))}
           </tbody>

@@ -102,7 +102,7 @@ function auditPage(ctx: ViewContext, viewer: User, page: Awaited<ReturnType<Serv
         </EmptyState>
       ) : (
         <div class="table-responsive bg-body rounded-3 border mb-3">
-          <table class="table mb-0">
+          <table class="table mb-0 table-cards">
             <thead>
               <tr>
                 <th scope="col">When</th>
@@ -115,11 +115,19 @@ function auditPage(ctx: ViewContext, viewer: User, page: Awaited<ReturnType<Serv
             <tbody>
               {page.items.map((e) => (
                 <tr>
-                  <td class="text-nowrap">{formatInZone(e.created_at, viewer.time_zone)}</td>
-                  <td>{e.actor_email}</td>
-                  <td>{ACTION_LABELS[e.action]}</td>
-                  <td>{targetLink(e)}</td>
-                  <td>{details(e)}</td>
+                  <td class="text-nowrap" data-label="When">
+                    {formatInZone(e.created_at, viewer.time_zone)}
+                  </td>
+                  <td class="text-break" data-label="Who">
+                    {e.actor_email}
+                  </td>
+                  <td data-label="Action">{ACTION_LABELS[e.action]}</td>
+                  <td class="text-break" data-label="Target">
+                    {targetLink(e)}
+                  </td>
+                  <td class="text-break" data-label="Details">
+                    {details(e)}
+                  </td>
                 </tr>
               ))}
             </tbody>

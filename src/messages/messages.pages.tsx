@@ -112,7 +112,7 @@ function listPage(ctx: ViewContext, result: ListResult, zone: string) {
       >
         {result.items.map((m) => (
           <tr>
-            <td class="text-truncate-cell">
+            <td class="text-truncate-cell" data-label="Subject">
               <a href={`/messages/${m.id}`}>{m.subject}</a>
             </td>
             <td class="text-nowrap d-none d-sm-table-cell">{formatInZone(m.created_at, zone)}</td>

@@ -127,7 +127,7 @@ function listPage(ctx: ViewContext, result: ListResult, zone: string, lists: Lis
         <>
           {!all && <BulkBar ctx={ctx} query={query} total={result.total} lists={lists} />}
           <div class="table-responsive bg-body rounded-3 border mb-3">
-            <table class="table table-hover mb-0" id="recipient-table">
+            <table class="table table-hover mb-0 table-cards" id="recipient-table">
               <thead>
                 <tr>
                   <th scope="col">

@@ -485,7 +485,7 @@ export function SearchableList({
       ) : (
         <>
           <div class="table-responsive bg-body rounded-3 border mb-3">
-            <table class="table table-hover mb-0">
+            <table class="table table-hover mb-0 table-cards">
               <thead>
                 <tr>{head}</tr>
               </thead>
