@@ -270,14 +270,14 @@ function formPage(
                   }
                 />
               </div>
-              <div class="col-md-6">
+              {/* Hidden for a one-off (public/app.css, :has on the Repeats select): it needs no End. */}
+              <div class="col-md-6 end-field">
                 <Field
                   form={form}
                   name="end_at"
                   label="End"
                   type="datetime-local"
-                  required
-                  help="No sends at or after this time; the mailing is then Completed."
+                  help="Needed when it repeats: no sends at or after this time; the mailing is then Completed."
                 />
               </div>
             </div>

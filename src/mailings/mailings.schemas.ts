@@ -65,6 +65,9 @@ const windowDays = z.preprocess(
   }),
 );
 
+/** A one-off without an End may still be sent for a day after its first send (after downtime, say). */
+const ONE_OFF_END_MS = 86_400_000;
+
 export const RECIPIENT_MODES = ["all", "matching", "none"] as const;
 
 export const mailingSchema = z
@@ -76,7 +79,14 @@ export const mailingSchema = z
     // Absent or "": the default From (SMTP_FROM). MailingsService checks that a chosen sender exists.
     sender_id: z.preprocess((v) => (v === "" || v === undefined ? null : v), id.nullable()),
     first_send_at: timeField("First send"),
-    end_at: timeField("End"),
+    // A one-off needs no End (the form hides it): "" then means a day after the first send.
+    end_at: z
+      .string()
+      .trim()
+      .max(40, "End is not a date and time.")
+      .refine((v) => v === "" || parseTime(v, "UTC") !== null, "End is not a date and time.")
+      .optional()
+      .default(""),
     periodicity: z.enum(PERIODICITIES, { error: "Choose how often to send." }),
     time_zone: timeZone(),
     window_days: windowDays,
@@ -85,7 +95,16 @@ export const mailingSchema = z
   })
   .transform((v, ctx) => {
     const firstSendAt = parseTime(v.first_send_at, v.time_zone);
-    const endAt = parseTime(v.end_at, v.time_zone);
+    if (v.end_at === "" && v.periodicity !== "once") {
+      ctx.addIssue({ code: "custom", path: ["end_at"], message: "End is required for a repeating mailing." });
+      return z.NEVER;
+    }
+    const endAt =
+      v.end_at === ""
+        ? firstSendAt
+          ? new Date(firstSendAt.getTime() + ONE_OFF_END_MS)
+          : null
+        : parseTime(v.end_at, v.time_zone);
     if (!firstSendAt || !endAt || v.message_id === null) return z.NEVER;
     if (endAt.getTime() <= firstSendAt.getTime()) {
       ctx.addIssue({ code: "custom", path: ["end_at"], message: "End must be after the first send." });

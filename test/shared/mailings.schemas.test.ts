@@ -78,12 +78,22 @@ describe("mailingSchema", () => {
     });
   });
 
+  it("needs no End for a one-off: it may be sent for a day after its first send", () => {
+    const once = mailingSchema.parse(input({ periodicity: "once", end_at: "" }));
+    expect(once.first_send_at).toBe("2027-03-01T08:00:00.000Z");
+    expect(once.end_at).toBe("2027-03-02T08:00:00.000Z");
+    const { end_at: _, ...withoutEnd } = input({ periodicity: "once" });
+    expect(mailingSchema.parse(withoutEnd).end_at).toBe("2027-03-02T08:00:00.000Z");
+    // A one-off's End given explicitly is kept.
+    expect(mailingSchema.parse(input({ periodicity: "once" })).end_at).toBe("2027-04-01T07:00:00.000Z");
+  });
+
   it("names each field that is missing or not a date", () => {
     expect(issues(input({ first_send_at: "soon", end_at: "later" }))).toEqual({
       first_send_at: "First send is not a date and time.",
       end_at: "End is not a date and time.",
     });
-    expect(issues(input({ end_at: "" }))).toEqual({ end_at: "End is required." });
+    expect(issues(input({ end_at: "" }))).toEqual({ end_at: "End is required for a repeating mailing." });
     expect(issues(input({ message_id: "" }))).toEqual({ message_id: "Choose a message." });
     expect(issues(input({ periodicity: "hourly" }))).toHaveProperty("periodicity");
     expect(issues(input({ time_zone: "Mars/Olympus" }))).toHaveProperty("time_zone");

@@ -21,7 +21,7 @@ async function addMailing(client: Client, name: string): Promise<number> {
       name,
       message_id: String(idFromLocation(message)),
       first_send_at: "2099-01-01T09:00",
-      end_at: "2099-02-01T09:00",
+      // A one-off needs no End.
       periodicity: "once",
       time_zone: "UTC",
       recipient_mode: "all",
