@@ -9,6 +9,7 @@ import type { User } from "../db/schema.js";
 import { StatusBadge } from "../mailings/mailings.pages.js";
 import { ConflictError, ForbiddenError, NotFoundError } from "../shared/errors.js";
 import { LIMITS, timeZones } from "../shared/fields.js";
+import { formatCount } from "../shared/plural.js";
 import { isAdmin, isStaff } from "../shared/roles.js";
 import { formatInZone } from "../shared/time.js";
 import {
@@ -294,7 +295,7 @@ function userPage(ctx: ViewContext, viewer: User, user: User, data: UserData, fo
                   <td>
                     <StatusBadge mailing={m} />
                   </td>
-                  <td class="text-end">{m.recipient_count.toLocaleString("en-US")}</td>
+                  <td class="text-end">{formatCount(m.recipient_count)}</td>
                   <td class="text-end">
                     <MailingToggle ctx={ctx} mailing={m} back={`/admin/users/${user.id}`} small />
                   </td>

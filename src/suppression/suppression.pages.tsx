@@ -5,6 +5,7 @@ import type { Services } from "../container.js";
 import type { Suppression } from "../db/schema.js";
 import { ValidationError } from "../shared/errors.js";
 import { LIMITS } from "../shared/fields.js";
+import { countOf, formatCount } from "../shared/plural.js";
 import { formatInZone } from "../shared/time.js";
 import {
   ActionsHeader,
@@ -192,8 +193,8 @@ function importPage(ctx: ViewContext, form: FormState, summary?: SuppressionImpo
       <PageHeader title="Import suppressions" />
       {summary && (
         <div class="alert alert-info" role="status">
-          {summary.rows} rows read: {summary.added} added, {summary.existing} already suppressed,{" "}
-          {summary.invalid} invalid.
+          {countOf(summary.rows, "row")} read: {formatCount(summary.added)} added,{" "}
+          {formatCount(summary.existing)} already suppressed, {formatCount(summary.invalid)} invalid.
           {summary.problems.length > 0 && (
             <ul class="mb-0 mt-2">
               {summary.problems.map((p) => (

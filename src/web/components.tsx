@@ -2,6 +2,7 @@
 import type { ComponentChildren } from "preact";
 import type { FieldErrors } from "../shared/errors.js";
 import type { Page } from "../shared/pagination.js";
+import { formatCount } from "../shared/plural.js";
 
 export type FormValues = Record<string, string | undefined>;
 
@@ -82,7 +83,19 @@ function FieldFrame({
   );
 }
 
-/** The id, name, validity class and ARIA links a control inside a FieldFrame needs. */
+/**
+ * Forms whose first invalid control has been rendered: rendering runs in document order, so the first
+ * control with an error (after a server-side refusal) gets autofocus and the others do not.
+ */
+const focusGiven = new WeakSet<FormState>();
+
+function takeFocus(form: FormState, hasError: boolean): true | undefined {
+  if (!hasError || focusGiven.has(form)) return undefined;
+  focusGiven.add(form);
+  return true;
+}
+
+/** The id, name, validity class, ARIA links and focus a control inside a FieldFrame needs. */
 function controlProps(form: FormState, name: string, baseClass: string, help: ComponentChildren) {
   const error = form.errors[name];
   const fieldId = `f-${name}`;
@@ -90,6 +103,7 @@ function controlProps(form: FormState, name: string, baseClass: string, help: Co
     id: fieldId,
     name,
     class: `${baseClass}${error ? " is-invalid" : ""}`,
+    autofocus: takeFocus(form, Boolean(error)),
     "aria-invalid": error ? ("true" as const) : undefined,
     "aria-describedby": error ? `${fieldId}-error` : help ? `${fieldId}-help` : undefined,
   };
@@ -301,7 +315,7 @@ export function Pager({
           </a>
         </li>
       </ul>
-      <span class="text-body-secondary small">{page.total.toLocaleString("en-US")} in all</span>
+      <span class="text-body-secondary small">{formatCount(page.total)} in all</span>
     </nav>
   );
 }
