@@ -69,7 +69,11 @@ function ImageField({ form, post }: { form: FormState; post?: Post | undefined }
       </label>
       {post?.image_path && (
         <div class="d-flex align-items-center gap-3 mb-2">
-          <img src={`/blog/images/${post.image_path}`} alt="" class="rounded border post-thumb" />
+          <img
+            src={`/blog/images/${post.image_path}`}
+            alt={post.image_alt}
+            class="rounded border post-thumb"
+          />
           <div class="form-check">
             <input class="form-check-input" type="checkbox" name="remove_image" id="f-remove_image" />
             <label class="form-check-label" for="f-remove_image">
@@ -97,6 +101,15 @@ function ImageField({ form, post }: { form: FormState; post?: Post | undefined }
           {post?.image_path ? "; a new one replaces the current one" : ""}.
         </div>
       )}
+      <div class="mt-2">
+        <Field
+          form={form}
+          name="image_alt"
+          label="Image description"
+          maxLength={200}
+          help="What the image shows, read aloud to people who cannot see it (alt text). Leave it empty if the image is only decoration."
+        />
+      </div>
     </div>
   );
 }
@@ -178,6 +191,7 @@ const postValues = (p: Post) => ({
   title: p.title,
   slug: p.slug,
   body_markdown: p.body_markdown,
+  image_alt: p.image_alt,
   published: p.published_at ? "on" : undefined,
 });
 

@@ -29,7 +29,12 @@ export function PostCards({ posts, columns = 3 }: { posts: PostCard[]; columns?:
         <div class="col">
           <article class="card h-100">
             {p.image_path && (
-              <img src={imageUrl(p.image_path)} class="card-img-top post-card-img" alt="" loading="lazy" />
+              <img
+                src={imageUrl(p.image_path)}
+                class="card-img-top post-card-img"
+                alt={p.image_alt}
+                loading="lazy"
+              />
             )}
             <div class="card-body">
               <h3 class="h5 card-title">
@@ -101,7 +106,9 @@ export function blogRoutes(app: FastifyInstance, services: Services): void {
             </a>
           )}
         </p>
-        {post.image_path && <img src={imageUrl(post.image_path)} class="img-fluid rounded mb-4" alt="" />}
+        {post.image_path && (
+          <img src={imageUrl(post.image_path)} class="img-fluid rounded mb-4" alt={post.image_alt} />
+        )}
         {/* Rendered by markdown-it with raw HTML off and links allow-listed (blog/markdown.ts). */}
         <div class="post-body" dangerouslySetInnerHTML={{ __html: html }} />
       </article>

@@ -1,6 +1,6 @@
 /** Blog input: a post's fields (title, slug, Markdown body, published) and the list's page. */
 import { z } from "zod";
-import { LIMITS, optionalText, requiredText, singleLine } from "../shared/fields.js";
+import { LIMITS, optionalSingleLine, optionalText, requiredText, singleLine } from "../shared/fields.js";
 
 export const SLUG = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
 export const SLUG_MAX = 100;
@@ -14,6 +14,8 @@ export const postSchema = z.object({
   body_markdown: requiredText("Text", LIMITS.body),
   // An HTML checkbox sends "on" when ticked and nothing otherwise.
   published: z.preprocess((v) => v === "on" || v === "true" || v === true, z.boolean()),
+  // What the image shows, for screen readers (alt text); empty for a decorative image.
+  image_alt: optionalSingleLine("Image description", 200),
   remove_image: z.preprocess((v) => v === "on" || v === "true" || v === true, z.boolean()),
 });
 export type PostInput = z.output<typeof postSchema>;

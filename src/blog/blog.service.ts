@@ -23,7 +23,7 @@ const SCOPE = "blog";
 /** Random home page posts are picked among this many newest ones. */
 const RANDOM_POOL = 100;
 
-export type PostCard = Pick<Post, "id" | "title" | "slug" | "image_path" | "published_at"> & {
+export type PostCard = Pick<Post, "id" | "title" | "slug" | "image_path" | "image_alt" | "published_at"> & {
   excerpt: string;
 };
 
@@ -41,6 +41,7 @@ const card = (post: Post): PostCard => ({
   title: post.title,
   slug: post.slug,
   image_path: post.image_path,
+  image_alt: post.image_alt,
   published_at: post.published_at,
   excerpt: excerpt(post.body_markdown),
 });
@@ -133,6 +134,7 @@ export class BlogService {
         slug,
         body_markdown: data.body_markdown,
         image_path: imagePath,
+        image_alt: imagePath ? data.image_alt : "",
         published_at: data.published ? now : null,
         created_at: now,
         updated_at: now,
@@ -159,6 +161,7 @@ export class BlogService {
         slug: data.slug || existing.slug,
         body_markdown: data.body_markdown,
         image_path: imagePath ?? (keepImage ? existing.image_path : null),
+        image_alt: imagePath || keepImage ? data.image_alt : "",
         published_at: data.published ? (existing.published_at ?? now) : null,
         updated_at: now,
       });

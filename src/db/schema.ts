@@ -599,6 +599,8 @@ export interface PostTable {
   body_markdown: string;
   /** The stored image's file name under DATA_DIR/uploads, or null. */
   image_path: string | null;
+  /** The image's description for screen readers (its alt text); "" when decorative or none. */
+  image_alt: Generated<string>;
   /** When it was published (UTC), or null for a draft. */
   published_at: string | null;
   view_count: Generated<number>;

@@ -212,6 +212,7 @@ export class DemoService {
           .replace(/^-|-$/g, ""),
         body_markdown: p.body,
         image_path: images[i]!,
+        image_alt: "A soft colour gradient",
         published_at: p.published ? at : null,
         view_count: p.published ? 17 + i * 11 : 0,
         created_at: at,

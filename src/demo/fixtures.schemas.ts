@@ -76,6 +76,8 @@ export const fixturesSchema = z.object({
       body_markdown: z.string().max(100_000),
       /** The image's bytes in base64, or null. */
       image: z.object({ ext: z.enum(["png", "jpg", "webp"]), base64: z.string() }).nullable(),
+      /** The image's description (alt text); older fixtures have none. */
+      image_alt: z.string().max(200).default(""),
       published_at: ts.nullable(),
       view_count: z.number().int().min(0),
       created_at: ts,

@@ -138,6 +138,29 @@ describe("blog markdown", () => {
 });
 
 describe("blog images", () => {
+  it("asks for the image's description and uses it as its alt text on the post, the list and the edit form", async () => {
+    const { app } = await build();
+    const admin = await setupAdmin(app);
+    const created = await createPost(admin, { title: "Alt test", image_alt: 'A "sunset" <over> the bay' }, [
+      { field: "image", filename: "sunset.png", content: png, type: "image/png" },
+    ]);
+    expect(created.statusCode).toBe(303);
+    const escaped = 'alt="A &quot;sunset&quot; &lt;over> the bay"';
+    expect((await new Client(app).get("/blog/alt-test")).body).toContain(escaped);
+    expect((await new Client(app).get("/blog")).body).toContain(escaped);
+    const list = await admin.get("/admin/blog");
+    const id = Number(/href="\/admin\/blog\/(\d+)\/edit"/.exec(list.body)?.[1]);
+    const editPage = await admin.get(`/admin/blog/${id}/edit`);
+    expect(editPage.statusCode, String(id)).toBe(200);
+    const edit = editPage.body;
+    expect(edit).toContain("Image description");
+    expect(edit).toContain('value="A &quot;sunset&quot; &lt;over> the bay"');
+    // Without an image there is nothing to describe: no alt text is kept.
+    const plain = await createPost(admin, { title: "No image", image_alt: "ignored" });
+    expect(plain.statusCode).toBe(303);
+    expect((await new Client(app).get("/blog/no-image")).body).not.toContain("ignored");
+  });
+
   it("stores a PNG under a random name and serves it with its type and nosniff", async () => {
     const { app } = await build();
     const admin = await setupAdmin(app);
