@@ -26,7 +26,8 @@ export function deliveryRoutes(app: FastifyInstance, services: Services): void {
   app.get("/mailings/:id/send", async (req, reply) => {
     const user = requireUser(req);
     const mailing = await mailings.get(user, idParam(req.params));
-    return sendPage(reply, sendConfirmPage(viewContext(req, reply), mailing));
+    const recent = await delivery.recentRun(user, mailing.id);
+    return sendPage(reply, sendConfirmPage(viewContext(req, reply), mailing, recent));
   });
 
   app.post("/mailings/:id/send", async (req, reply) => {

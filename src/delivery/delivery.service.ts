@@ -284,6 +284,17 @@ export class DeliveryService {
     return pageOf(await this.withProgress(items), total, page, pageSize);
   }
 
+  /**
+   * The mailing's newest run when it started less than `withinMs` ago, else null: "Send now" asks again
+   * before starting a second run within a minute (a double click, or two people at once).
+   */
+  async recentRun(actor: DeliveryActor, mailingId: number, withinMs = 60_000): Promise<Run | null> {
+    const latest = (await this.listRuns(actor, mailingId, 1, 1)).items[0];
+    if (!latest) return null;
+    const age = this.clock.now().getTime() - new Date(latest.started_at).getTime();
+    return age < withinMs ? latest : null;
+  }
+
   async listDeliveries(
     actor: DeliveryActor,
     runId: number,

@@ -2,7 +2,7 @@
  * The sending views: a run's status badge and progress, a mailing's runs table, the "send now"
  * confirmation, and the run page with every delivery, its tries and the server's replies.
  */
-import type { AttemptOutcome, DeliveryStatus, RunTrigger } from "../db/schema.js";
+import type { AttemptOutcome, DeliveryStatus, Run, RunTrigger } from "../db/schema.js";
 import type { Page } from "../shared/pagination.js";
 import { isAdmin } from "../shared/roles.js";
 import { formatInZone } from "../shared/time.js";
@@ -146,12 +146,22 @@ export function RunsTable({ runs, zone }: { runs: Page<RunView>; zone: string })
 export function sendConfirmPage(
   ctx: ViewContext,
   mailing: { id: number; name: string; recipient_count: number },
+  /** A run of this mailing started less than a minute ago: warn before starting another. */
+  recent: Pick<Run, "id" | "started_at"> | null = null,
 ) {
   return renderPage(
     ctx,
     `Send ${mailing.name} now`,
     <>
       <PageHeader title={`Send “${mailing.name}” now?`} />
+      {recent && (
+        <div class="alert alert-warning" role="alert" data-testid="recent-run">
+          <i class="bi bi-exclamation-triangle me-2" aria-hidden="true" />
+          This mailing was already sent less than a minute ago (
+          <a href={`/runs/${recent.id}`}>see that run</a>). Sending now again gives every recipient a second
+          copy.
+        </div>
+      )}
       <div class="card border-primary">
         <div class="card-body">
           <p>
