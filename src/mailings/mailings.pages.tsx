@@ -369,6 +369,9 @@ function detailPage(
             <a class="btn btn-outline-primary" href={`/mailings/${m.id}/edit`}>
               <i class="bi bi-pencil" aria-hidden="true" /> Edit
             </a>
+            <a class="btn btn-outline-secondary" href={`/mailings/${m.id}/duplicate`}>
+              <i class="bi bi-copy" aria-hidden="true" /> Duplicate
+            </a>
             <a class="btn btn-outline-danger" href={`/mailings/${m.id}/delete`}>
               <i class="bi bi-trash" aria-hidden="true" /> Delete
             </a>
@@ -612,6 +615,26 @@ export function mailingRoutes(app: FastifyInstance, services: Services): void {
   app.get("/mailings/new", async (req, reply) => {
     const user = requireUser(req);
     return sendPage(reply, await renderForm(viewContext(req, reply), defaults(user.time_zone)));
+  });
+
+  // Duplicate: the new-mailing form filled in from one of the user's mailings (message, sender, repeats,
+  // zone, sending window), named "Copy of …" and starting tomorrow at 09:00 like any new one.
+  app.get("/mailings/:id/duplicate", async (req, reply) => {
+    const user = requireUser(req);
+    const m = await mailings.get(user, idParam(req.params));
+    const fresh = defaults(m.time_zone);
+    const copy = valuesOf(m);
+    const form: FormState = {
+      values: {
+        ...copy.values,
+        name: `Copy of ${m.name}`.slice(0, LIMITS.name),
+        first_send_at: fresh.values.first_send_at,
+        end_at: fresh.values.end_at,
+        recipient_mode: "all",
+      },
+      errors: {},
+    };
+    return sendPage(reply, await renderForm(viewContext(req, reply), form));
   });
 
   app.post("/mailings/new", async (req, reply) => {
