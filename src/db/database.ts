@@ -17,8 +17,18 @@ export type Tx = Transaction<Tables>;
 /** Either the database or an open transaction: repositories accept both. */
 export type Executor = Db | Tx;
 
-// COUNT(*) and BIGINT come back from pg as strings; our counts fit comfortably in a double.
-pg.types.setTypeParser(20, (value) => Number(value));
+/**
+ * COUNT(*) and bigint (delivery and try ids, migration 024) come back from pg as strings. They are parsed
+ * into numbers, exact up to Number.MAX_SAFE_INTEGER (2^53 - 1); a larger value throws rather than being
+ * silently rounded to a neighbouring id.
+ */
+export function parseInt8(value: string): number {
+  const n = Number(value);
+  if (!Number.isSafeInteger(n))
+    throw new RangeError(`A 64-bit value from PostgreSQL is too large to handle exactly: ${value}`);
+  return n;
+}
+pg.types.setTypeParser(20, parseInt8);
 
 export class Database {
   private constructor(
