@@ -26,6 +26,7 @@ import { counters } from "./2026-12-02-019-counters.js";
 import { workerDetails } from "./2026-12-02-020-worker-details.js";
 import { bigintDeliveryIds } from "./2026-12-02-024-bigint-delivery-ids.js";
 import { runPruning } from "./2026-12-02-024b-run-pruning.js";
+import { sqliteRecipientCounters } from "./2026-12-02-024c-sqlite-recipient-counters.js";
 
 export type Dialect = "sqlite" | "postgres";
 
@@ -57,6 +58,7 @@ export class StaticMigrationProvider implements MigrationProvider {
       "2026-12-02-020-worker-details": workerDetails(),
       "2026-12-02-024-bigint-delivery-ids": bigintDeliveryIds(this.dialect),
       "2026-12-02-024b-run-pruning": runPruning(),
+      "2026-12-02-024c-sqlite-recipient-counters": sqliteRecipientCounters(this.dialect),
     };
   }
 }
