@@ -34,6 +34,7 @@ export class Database {
   private constructor(
     readonly db: Db,
     readonly dialect: Dialect,
+    private readonly pool?: pg.Pool,
   ) {}
 
   static sqlite(file: string): Database {
@@ -53,7 +54,30 @@ export class Database {
       idleTimeoutMillis: 30_000,
       statement_timeout: 60_000,
     });
-    return new Database(new Kysely<Tables>({ dialect: new PostgresDialect({ pool }) }), "postgres");
+    return new Database(new Kysely<Tables>({ dialect: new PostgresDialect({ pool }) }), "postgres", pool);
+  }
+
+  /**
+   * PostgreSQL only: runs `work` on one pooled connection, given both the raw client (for COPY, which
+   * Kysely cannot send) and a Kysely bound to that same connection, so a COPY and queries share a
+   * transaction begun through `db`.
+   */
+  async withPgConnection<T>(work: (client: pg.PoolClient, db: Db) => Promise<T>): Promise<T> {
+    if (!this.pool) throw new Error("withPgConnection is for PostgreSQL only.");
+    const client = await this.pool.connect();
+    const db = new Kysely<Tables>({
+      dialect: new PostgresDialect({
+        pool: {
+          connect: async () => ({ query: client.query.bind(client), release() {} }),
+          end: async () => {},
+        },
+      }),
+    });
+    try {
+      return await work(client, db);
+    } finally {
+      client.release();
+    }
   }
 
   /** DATABASE_URL when given, otherwise the SQLite file under the data folder. */
