@@ -5,6 +5,7 @@
  * summary; its page says the rows were removed. The engine runs it in a loop; `postpilot prune` once.
  */
 import { sql } from "kysely";
+import { deleteInChunks } from "../db/chunked.js";
 import type { Database } from "../db/database.js";
 import { type Clock, systemClock } from "../shared/time.js";
 import { type DeliveryLogger, silentLogger } from "./worker.js";
@@ -59,8 +60,8 @@ export class DeliveryRetention {
         .execute();
       if (runs.length === 0) return total;
       for (const run of runs) {
-        total.attempts += await this.deleteInChunks("delivery_attempts", run.id);
-        total.deliveries += await this.deleteInChunks("deliveries", run.id);
+        total.attempts += await deleteInChunks(db, "delivery_attempts", sql`run_id = ${run.id}`, this.chunk);
+        total.deliveries += await deleteInChunks(db, "deliveries", sql`run_id = ${run.id}`, this.chunk);
         await db
           .updateTable("runs")
           .set({ pruned_at: this.clock.now().toISOString(), pruned_after_days: this.options.days })
@@ -68,29 +69,6 @@ export class DeliveryRetention {
           .execute();
         total.runs++;
       }
-    }
-  }
-
-  /** Deletes the run's rows of `table`, `chunk` at a time, each its own transaction; returns how many. */
-  private async deleteInChunks(table: "deliveries" | "delivery_attempts", runId: number): Promise<number> {
-    const { db } = this.options.database;
-    let removed = 0;
-    for (;;) {
-      const result = await db.transaction().execute((tx) =>
-        tx
-          .deleteFrom(table)
-          .where(
-            "id",
-            "in",
-            sql<number>`(select id from ${sql.table(table)} where run_id = ${runId} limit ${this.chunk})`,
-          )
-          .executeTakeFirst(),
-      );
-      const n = Number(result.numDeletedRows);
-      removed += n;
-      if (n < this.chunk) return removed;
-      // Lets the event loop (and on SQLite, other writers) in between two chunks.
-      await new Promise((resolve) => setImmediate(resolve));
     }
   }
 
