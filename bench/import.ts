@@ -3,7 +3,7 @@
  *
  * Writes a CSV of N generated recipients (semicolons, a BOM, quoted names, an extra column, 1% duplicates
  * and 1% invalid rows) to a temp file, then imports it through RecipientImportService from a file stream
- * into a fresh SQLite file, and into PostgreSQL too when DATABASE_URL or TEST_DATABASE_URL is set (as a
+ * into a fresh SQLite file, and into PostgreSQL too when BENCH_DATABASE_URL (or DATABASE_URL, TEST_DATABASE_URL) is set (as a
  * new user, deleted afterwards: nothing else in that database is touched). Prints one JSON line per
  * database with rows per second and the peak RSS seen during the import. Compiled by tsconfig.bench.json.
  */
@@ -16,7 +16,7 @@ import { RecipientImportService } from "../src/recipients/import/import.service.
 import { createUser } from "../test/helpers/fixtures.js";
 
 const N = Number(process.argv[2] ?? process.env.BENCH_N ?? 100_000);
-const PG_URL = process.env.DATABASE_URL ?? process.env.TEST_DATABASE_URL;
+const PG_URL = process.env.BENCH_DATABASE_URL ?? process.env.DATABASE_URL ?? process.env.TEST_DATABASE_URL;
 
 const mb = (bytes: number) => Math.round((bytes / 1024 / 1024) * 10) / 10;
 

@@ -93,6 +93,11 @@ const envSchema = z.object({
   SEND_MAX_AGE_MS: intFrom(1000, 24 * 3600_000),
   SEND_LEASE_MS: intFrom(1000, 5 * 60_000),
   SCHEDULER_INTERVAL_MS: intFrom(50, 5_000),
+  DELIVERY_RETENTION_DAYS: z.coerce
+    .number({ error: "must be a whole number of days, at least 1 (unset: keep everything)" })
+    .int("must be a whole number of days, at least 1 (unset: keep everything)")
+    .min(1, "must be a whole number of days, at least 1 (unset: keep everything)")
+    .optional(),
   BOUNCE_HARD_LIMIT: intFrom(1, 1),
   BOUNCE_SOFT_LIMIT: intFrom(1, 3),
   SMTP_RETURN_PATH: z
@@ -177,6 +182,8 @@ export type Config = {
     maxAgeMs: number;
     leaseMs: number;
     schedulerIntervalMs: number;
+    /** DELIVERY_RETENTION_DAYS: deliveries and tries of runs finished longer ago are removed; unset: kept. */
+    retentionDays: number | undefined;
   };
 };
 
@@ -289,6 +296,7 @@ export function parseConfig(env: Record<string, string | undefined>, options: Pa
       maxAgeMs: e.SEND_MAX_AGE_MS,
       leaseMs: e.SEND_LEASE_MS,
       schedulerIntervalMs: e.SCHEDULER_INTERVAL_MS,
+      retentionDays: e.DELIVERY_RETENTION_DAYS,
     },
   };
 }

@@ -3,11 +3,13 @@
  * enable mailings (managers and admins), create, edit and delete users and change roles (admins). Each
  * action is written to the audit log in the same transaction as the change.
  */
+import { sql } from "kysely";
 import { LoginThrottleService, type ThrottleRow } from "../accounts/login-throttle.service.js";
 import { LoginThrottlesRepository } from "../accounts/login-throttles.repository.js";
 import { hashPassword } from "../accounts/password.js";
 import { SessionsRepository } from "../accounts/sessions.repository.js";
 import { UsersRepository } from "../accounts/users.repository.js";
+import { deleteInChunks } from "../db/chunked.js";
 import type { Database, Executor } from "../db/database.js";
 import { isUniqueViolation } from "../db/database.js";
 import type { AuditAction, AuditEntry, Mailing, Recipient, User } from "../db/schema.js";
@@ -234,6 +236,14 @@ export class AdminService {
     if (target.role === "admin" && (await this.activeAdmins()) <= 1) {
       throw new ConflictError("This is the last admin; they cannot be deleted.");
     }
+    // The bulk of their rows first, in short chunks (a user may have millions of deliveries and recipients),
+    // then the user row, whose cascade removes what is left (a few rows, or what arrived meanwhile).
+    const { db } = this.database;
+    const theirRuns = sql`run_id in (select runs.id from runs join mailings on mailings.id = runs.mailing_id
+      where mailings.owner_id = ${target.id})`;
+    await deleteInChunks(db, "delivery_attempts", theirRuns);
+    await deleteInChunks(db, "deliveries", theirRuns);
+    await deleteInChunks(db, "recipients", sql`owner_id = ${target.id}`);
     await this.database.db.transaction().execute(async (tx) => {
       await tx.deleteFrom("users").where("id", "=", target.id).execute();
       await this.audit(tx, actor, "delete_user", "user", target.id, target.email);

@@ -1,6 +1,6 @@
 /**
- * `postpilot backup <file>`, `postpilot migrate-to-postgres <url>` (db/copy.ts) and `postpilot recount`
- * (db/counters.ts): the operator's database tools.
+ * `postpilot backup <file>`, `postpilot migrate-to-postgres <url>` (db/copy.ts), `postpilot recount`
+ * (db/counters.ts) and `postpilot prune` (delivery/retention.ts): the operator's database tools.
  */
 import path from "node:path";
 import type { Command } from "commander";
@@ -8,6 +8,7 @@ import type { Config } from "../config.js";
 import { backupSqlite, copySqliteToPostgres } from "../db/copy.js";
 import { recount } from "../db/counters.js";
 import { Database } from "../db/database.js";
+import { DeliveryRetention } from "../delivery/retention.js";
 import { openExistingDatabase } from "./existing-database.js";
 import { formatTable } from "./table.js";
 
@@ -90,6 +91,29 @@ export function registerDatabaseCommands(program: Command, config: () => Config)
           ),
         );
         console.log(`Recounted: ${changes.length} counter${changes.length === 1 ? "" : "s"} changed.`);
+      } finally {
+        await database.close();
+      }
+    });
+
+  program
+    .command("prune")
+    .description(
+      "remove, once, the deliveries and tries of runs finished more than DELIVERY_RETENTION_DAYS (or --days) ago",
+    )
+    .option("--days <n>", "retention in days (default: DELIVERY_RETENTION_DAYS)")
+    .action(async (options: { days?: string }) => {
+      const cfg = config();
+      const days = options.days === undefined ? cfg.send.retentionDays : Number(options.days);
+      if (days === undefined) return stop(new Error("Set DELIVERY_RETENTION_DAYS or pass --days <n>."));
+      if (!Number.isInteger(days) || days < 1)
+        return stop(new Error("--days must be a whole number of days, at least 1."));
+      const database = await openExistingDatabase(cfg);
+      try {
+        const result = await new DeliveryRetention({ database, days }).pruneOnce();
+        console.log(
+          `Pruned ${result.runs} run${result.runs === 1 ? "" : "s"} finished more than ${days} days ago: ${result.deliveries} deliveries and ${result.attempts} tries removed.`,
+        );
       } finally {
         await database.close();
       }

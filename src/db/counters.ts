@@ -7,9 +7,11 @@
  *   recipients       — distinct normalized addresses (per owner a recipient row is one address, as
  *                      recipients are unique on (owner_id, email_normalized); for all users the distinct
  *                      count is kept through counter_emails: how many owners have each address)
- * SQLite triggers are row-level; PostgreSQL triggers are statement-level over transition tables, so an
+ * SQLite triggers are row-level; since migration 024c they do not keep counter_emails: an address is new
+ * (or gone) for all users when no other recipient row has it (recipients_email_idx; SQLite has one writer).
+ * The SQLite trigger SQL below is what migration 019 created; 024c replaced the recipient ones. PostgreSQL triggers are statement-level over transition tables, so an
  * INSERT … SELECT of a million rows updates each counter once, not a million times.
- * The trigger SQL lives only here; `recount` rebuilds every counter from the data.
+ * The trigger SQL lives here and in migration 024c; `recount` rebuilds every counter from the data.
  */
 import { type Kysely, sql } from "kysely";
 

@@ -17,13 +17,24 @@ export type Tx = Transaction<Tables>;
 /** Either the database or an open transaction: repositories accept both. */
 export type Executor = Db | Tx;
 
-// COUNT(*) and BIGINT come back from pg as strings; our counts fit comfortably in a double.
-pg.types.setTypeParser(20, (value) => Number(value));
+/**
+ * COUNT(*) and bigint (delivery and try ids, migration 024) come back from pg as strings. They are parsed
+ * into numbers, exact up to Number.MAX_SAFE_INTEGER (2^53 - 1); a larger value throws rather than being
+ * silently rounded to a neighbouring id.
+ */
+export function parseInt8(value: string): number {
+  const n = Number(value);
+  if (!Number.isSafeInteger(n))
+    throw new RangeError(`A 64-bit value from PostgreSQL is too large to handle exactly: ${value}`);
+  return n;
+}
+pg.types.setTypeParser(20, parseInt8);
 
 export class Database {
   private constructor(
     readonly db: Db,
     readonly dialect: Dialect,
+    private readonly pool?: pg.Pool,
   ) {}
 
   static sqlite(file: string): Database {
@@ -43,7 +54,30 @@ export class Database {
       idleTimeoutMillis: 30_000,
       statement_timeout: 60_000,
     });
-    return new Database(new Kysely<Tables>({ dialect: new PostgresDialect({ pool }) }), "postgres");
+    return new Database(new Kysely<Tables>({ dialect: new PostgresDialect({ pool }) }), "postgres", pool);
+  }
+
+  /**
+   * PostgreSQL only: runs `work` on one pooled connection, given both the raw client (for COPY, which
+   * Kysely cannot send) and a Kysely bound to that same connection, so a COPY and queries share a
+   * transaction begun through `db`.
+   */
+  async withPgConnection<T>(work: (client: pg.PoolClient, db: Db) => Promise<T>): Promise<T> {
+    if (!this.pool) throw new Error("withPgConnection is for PostgreSQL only.");
+    const client = await this.pool.connect();
+    const db = new Kysely<Tables>({
+      dialect: new PostgresDialect({
+        pool: {
+          connect: async () => ({ query: client.query.bind(client), release() {} }),
+          end: async () => {},
+        },
+      }),
+    });
+    try {
+      return await work(client, db);
+    } finally {
+      client.release();
+    }
   }
 
   /** DATABASE_URL when given, otherwise the SQLite file under the data folder. */

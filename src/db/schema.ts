@@ -191,6 +191,10 @@ export interface RunTable {
   started_at: string;
   finished_at: string | null;
   created_at: string;
+  /** When retention (DELIVERY_RETENTION_DAYS) removed the run's deliveries and tries, or null. */
+  pruned_at: Generated<string | null>;
+  /** The retention in days that applied then. */
+  pruned_after_days: Generated<number | null>;
 }
 
 export interface DeliveryTable {

@@ -401,6 +401,12 @@ export function runPage(
           gets it twice when you do.
         </div>
       )}
+      {run.pruned_at && (
+        <div class="alert alert-secondary" role="status">
+          Per-recipient rows removed after {run.pruned_after_days} days (retention,{" "}
+          {formatInZone(run.pruned_at, zone)}): the counts and replies summary below are kept.
+        </div>
+      )}
       <div class="row g-4 mb-4">
         <div class="col-lg-7">
           <div class="card h-100">

@@ -27,6 +27,7 @@ import { type DkimKey, privateKeyFrom, signerByFromDomain } from "./dkim.js";
 import { OutboxMailer } from "./outbox.mailer.js";
 import type { EngineConfig, Mailer, UnsubscribeLinks } from "./ports.js";
 import { RelaysMailer } from "./relays.mailer.js";
+import { DeliveryRetention } from "./retention.js";
 import { KyselyRunsStore } from "./runs.store.js";
 import { Scheduler } from "./scheduler.js";
 import { SigningMailer } from "./signing.mailer.js";
@@ -63,6 +64,8 @@ export interface DeliveryRuntime {
   mailer: Mailer;
   /** Sends, replies and run durations of this engine (read by /metrics through the engine thread). */
   metrics: EngineMetrics;
+  /** Removes old runs' deliveries (DELIVERY_RETENTION_DAYS) where the scheduler runs; null when unset. */
+  retention: DeliveryRetention | null;
   /** Starts the worker and/or the scheduler (both by default). */
   start(parts?: { worker?: boolean; scheduler?: boolean }): void;
   /** Stops the scheduler, then the worker (two-phase), then closes the mailer's pool. */
@@ -171,6 +174,10 @@ export function createDeliveryRuntime(deps: DeliveryRuntimeDeps): DeliveryRuntim
     policy: { baseMs: engine.retryBaseMs, maxTries: engine.maxTries, maxAgeMs: engine.maxAgeMs },
     pollMs: engine.idlePollMs,
   });
+  const retention =
+    config.send.retentionDays === undefined
+      ? null
+      : new DeliveryRetention({ database, days: config.send.retentionDays, clock, logger });
   let started = { worker: false, scheduler: false };
   return {
     service,
@@ -178,17 +185,20 @@ export function createDeliveryRuntime(deps: DeliveryRuntimeDeps): DeliveryRuntim
     scheduler,
     accountMail,
     bouncePoller,
+    retention,
     mailer,
     metrics,
     start(parts = {}) {
       started = { worker: parts.worker ?? true, scheduler: parts.scheduler ?? true };
       if (started.scheduler) scheduler.start();
+      if (started.scheduler) retention?.start();
       if (started.worker) worker.start();
       if (started.worker) accountMail.start();
       if (started.worker) bouncePoller?.start();
     },
     async stop() {
       await scheduler.stop();
+      await retention?.stop();
       await worker.stop();
       await accountMail.stop();
       await bouncePoller?.stop();

@@ -5,6 +5,7 @@ import type { DeliveryAttemptTable } from "../../src/db/schema.js";
 import { ATTEMPTS_SHOWN } from "../../src/delivery/delivery.service.js";
 import { OutboxMailer } from "../../src/delivery/outbox.mailer.js";
 import type { Mailer } from "../../src/delivery/ports.js";
+import { DeliveryRetention } from "../../src/delivery/retention.js";
 import { formatInZone } from "../../src/shared/time.js";
 import { insertWorkerBeat } from "../helpers/fixtures.js";
 import { TestSmtpServer } from "../helpers/smtp.js";
@@ -335,5 +336,32 @@ describe("sending pages", () => {
     );
     expect(invalid.statusCode).toBe(422);
     expect(invalid.body).toContain("Mail is not leaving this machine");
+  });
+});
+
+describe("a pruned run's page", () => {
+  it("says its per-recipient rows were removed and keeps its counts", async () => {
+    const { app, database } = await build();
+    const admin = await setupAdmin(app);
+    const mailing = await mailingWith(admin, ["ann@example.com", "bob@example.com"]);
+    const runId = idFromLocation(
+      await admin.post(`/mailings/${mailing}/send`, {}, { from: `/mailings/${mailing}/send` }),
+    );
+    const worker = makeWorker(database, new OutboxMailer(database.db, () => new Date()), fastConfig());
+    worker.start();
+    try {
+      await finishedRun(database, runId);
+    } finally {
+      await worker.stop();
+    }
+    const later = { now: () => new Date(Date.now() + 31 * 86_400_000) };
+    const pruned = await new DeliveryRetention({ database, days: 30, clock: later }).pruneOnce();
+    expect(pruned).toMatchObject({ runs: 1, deliveries: 2 });
+
+    const page = await admin.get(`/runs/${runId}`);
+    expect(page.statusCode).toBe(200);
+    expect(page.body).toContain("Per-recipient rows removed after 30 days");
+    expect(page.body).not.toContain("ann@example.com");
+    expect(page.body).toContain('<span class="badge text-bg-success">Sent</span>');
   });
 });
