@@ -104,6 +104,15 @@ describe(parseConfig.name, () => {
     expect(config.send.rate).toBe(12.5);
     expect(config.trustProxy).toBe(true);
   });
+
+  it("keeps every delivery unless DELIVERY_RETENTION_DAYS is set to a whole number of days", () => {
+    expect(parseConfig({}).send.retentionDays).toBeUndefined();
+    expect(parseConfig({ DELIVERY_RETENTION_DAYS: "90" }).send.retentionDays).toBe(90);
+    for (const bad of ["0", "1.5", "ninety"])
+      expect(() => parseConfig({ DELIVERY_RETENTION_DAYS: bad })).toThrow(
+        /DELIVERY_RETENTION_DAYS: must be a whole number of days/,
+      );
+  });
 });
 
 describe("DKIM and SMTP_NAME configuration", () => {
