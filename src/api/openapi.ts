@@ -18,7 +18,7 @@ import { recipientSchema } from "../recipients/recipients.schemas.js";
 import { segmentSchema } from "../segments/segments.schemas.js";
 import { senderSchema } from "../senders/senders.schemas.js";
 import { suppressionSchema } from "../suppression/suppression.schemas.js";
-import type { Operation } from "./router.js";
+import { API_RATE_LIMIT, type Operation } from "./router.js";
 import * as s from "./schemas.js";
 
 type JsonSchema = Record<string, unknown>;
@@ -153,6 +153,13 @@ const PROBLEMS: Record<number, [string, string]> = {
   500: ["ServerError", "An unexpected error (logged; no details are shown)."],
 };
 
+/** Sent with every answer to a token's request (IETF draft-ietf-httpapi-ratelimit-headers names). */
+const RATE_LIMIT_HEADERS = {
+  "RateLimit-Limit": { description: "Requests this token may make per window.", schema: { type: "integer" } },
+  "RateLimit-Remaining": { description: "Requests left in the current window.", schema: { type: "integer" } },
+  "RateLimit-Reset": { description: "Seconds until the window starts afresh.", schema: { type: "integer" } },
+};
+
 const problemRef = (status: number) => ({ $ref: `#/components/responses/${PROBLEMS[status]![0]}` });
 
 function responses(): Record<string, JsonSchema> {
@@ -162,7 +169,12 @@ function responses(): Record<string, JsonSchema> {
       description,
       content: { "application/problem+json": { schema: { $ref: "#/components/schemas/Problem" } } },
       ...(status === "429"
-        ? { headers: { "Retry-After": { description: "Seconds to wait.", schema: { type: "integer" } } } }
+        ? {
+            headers: {
+              "Retry-After": { description: "Seconds to wait.", schema: { type: "integer" } },
+              ...RATE_LIMIT_HEADERS,
+            },
+          }
         : {}),
     };
   }
@@ -184,17 +196,18 @@ function operationObject(op: Operation): JsonSchema {
   const success = op.response
     ? {
         description: "OK",
-        ...(op.idempotent
-          ? {
-              headers: {
+        headers: {
+          ...(op.security ? {} : RATE_LIMIT_HEADERS),
+          ...(op.idempotent
+            ? {
                 "Idempotent-Replayed": {
                   description:
                     "true when this is the stored response of an earlier call with the same Idempotency-Key.",
                   schema: { type: "string", enum: ["true"] },
                 },
-              },
-            }
-          : {}),
+              }
+            : {}),
+        },
         content: { "application/json": { schema: { $ref: `#/components/schemas/${id}` } } },
       }
     : { description: "Done; no content." };
@@ -263,8 +276,7 @@ export function openApiDocument(operations: Operation[], version: string): JsonS
     info: {
       title: "PostPilot API",
       version,
-      description:
-        "Recipients, messages, mailings and their runs, as in the web app. Authenticate with a personal API token from your profile page: `Authorization: Bearer <token>`. Errors are RFC 9457 problem details.",
+      description: `Recipients, messages, mailings and their runs, as in the web app. Authenticate with a personal API token from your profile page: \`Authorization: Bearer <token>\`. Errors are RFC 9457 problem details.\n\n**Rate limit:** each token may make ${API_RATE_LIMIT} requests a minute (a bulk call such as POST /recipients/bulk with 10,000 rows counts as one). Every answer carries \`RateLimit-Limit\`, \`RateLimit-Remaining\` and \`RateLimit-Reset\` (seconds until the window starts afresh); past the limit the answer is a 429 with \`Retry-After\`.`,
     },
     servers: [{ url: "/api/v1" }],
     security: [{ bearerAuth: [] }],

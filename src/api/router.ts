@@ -11,6 +11,9 @@ import { id as idSchema } from "../shared/fields.js";
 import { parseInput } from "../shared/validation.js";
 import { IdempotencyKeys, requestHash } from "./idempotency.js";
 
+/** Requests per token and minute; a bulk call (up to 10,000 recipients) counts as one. */
+export const API_RATE_LIMIT = 300;
+
 export type Method = "GET" | "POST" | "PATCH" | "DELETE";
 
 export interface Operation {

@@ -33,6 +33,14 @@ describe("API: OpenAPI document and docs page", () => {
     expect(doc.info).toMatchObject({ title: "PostPilot API", version: expect.any(String) });
     expect(doc.servers).toEqual([{ url: "/api/v1" }]);
     expect(doc.components.securitySchemes.bearerAuth).toMatchObject({ type: "http", scheme: "bearer" });
+    // The per-token rate limit: described, with its headers on a 429 and on a success.
+    expect(doc.info.description).toContain("300 requests a minute");
+    expect(Object.keys(doc.components.responses.TooManyRequests.headers)).toEqual(
+      expect.arrayContaining(["Retry-After", "RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset"]),
+    );
+    expect(Object.keys(doc.paths["/recipients"].get.responses["200"].headers)).toContain(
+      "RateLimit-Remaining",
+    );
 
     const documented = Object.entries(doc.paths as Json)
       .flatMap(([path, ops]) =>
