@@ -83,19 +83,25 @@ export class ApiRouter {
             : undefined;
         const hash = key === undefined ? "" : requestHash(op.method, req.url, req.body);
         if (key !== undefined) {
-          const stored = await this.idempotencyKeys!.find(user.id, key, hash);
-          if (stored) {
+          const claim = await this.idempotencyKeys!.claim(user.id, key, hash);
+          if (claim !== "claimed") {
             reply
-              .code(stored.status)
+              .code(claim.status)
               .header("cache-control", "no-store")
               .header("idempotent-replayed", "true");
-            return stored.body === undefined ? reply.send() : reply.send(stored.body);
+            return claim.body === undefined ? reply.send() : reply.send(claim.body);
           }
         }
-        const result = await handler({ user, id, query, body: req.body });
-        const body = op.response ? op.response.parse(result) : undefined;
+        let body: unknown;
+        try {
+          const result = await handler({ user, id, query, body: req.body });
+          body = op.response ? op.response.parse(result) : undefined;
+        } catch (error) {
+          if (key !== undefined) await this.idempotencyKeys!.release(user.id, key);
+          throw error;
+        }
         if (key !== undefined)
-          await this.idempotencyKeys!.store(user.id, key, hash, { status: op.status, body });
+          await this.idempotencyKeys!.complete(user.id, key, { status: op.status, body });
         reply.code(op.status).header("cache-control", "no-store");
         return body === undefined ? reply.send() : reply.send(body);
       },
