@@ -4,8 +4,9 @@ import { MAILING_SORTS, windowFields } from "../mailings/mailings.schemas.js";
 import { PAGE_SIZE } from "../shared/pagination.js";
 import { type ApiRouter, patched } from "./router.js";
 import {
+  cursorListOf,
+  cursorListQueryFor,
   listOf,
-  listQueryFor,
   mailingListOut,
   mailingOut,
   mailingRecipientListOut,
@@ -23,12 +24,19 @@ export function mailingsApi(api: ApiRouter, { mailings, delivery }: Services): v
     method: "GET",
     path: "/mailings",
     tag,
-    summary: "List mailings",
-    query: listQueryFor(MAILING_SORTS),
+    summary: "List mailings, by cursor",
+    description:
+      "Newest first; follow `next_cursor` (as `cursor`) until it is null. `page` and `sort` still give offset pages.",
+    query: cursorListQueryFor(MAILING_SORTS),
     status: 200,
     response: mailingListOut,
     problems: [422],
-    handler: async ({ user, query }) => listOf(await mailings.list(user, query)),
+    handler: ({ user, query }) =>
+      cursorListOf(
+        query,
+        () => mailings.list(user, query),
+        (q) => mailings.listByCursor(user, q),
+      ),
   });
   api.route({
     method: "POST",

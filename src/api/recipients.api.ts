@@ -2,7 +2,13 @@
 import type { Services } from "../container.js";
 import { RECIPIENT_SORTS } from "../recipients/recipients.schemas.js";
 import { type ApiRouter, patched } from "./router.js";
-import { bulkResultOut, listOf, listQueryFor, recipientListOut, recipientOut } from "./schemas.js";
+import {
+  bulkResultOut,
+  cursorListOf,
+  cursorListQueryFor,
+  recipientListOut,
+  recipientOut,
+} from "./schemas.js";
 
 export function recipientsApi(api: ApiRouter, { recipients, recipientBulk }: Services): void {
   const tag = "Recipients";
@@ -10,12 +16,19 @@ export function recipientsApi(api: ApiRouter, { recipients, recipientBulk }: Ser
     method: "GET",
     path: "/recipients",
     tag,
-    summary: "List recipients (search by email or name)",
-    query: listQueryFor(RECIPIENT_SORTS),
+    summary: "List recipients (search by email or name), by cursor",
+    description:
+      "Newest first; follow `next_cursor` (as `cursor`) until it is null. Rows added meanwhile are not repeated and push nothing out. `page` and `sort` still give offset pages.",
+    query: cursorListQueryFor(RECIPIENT_SORTS),
     status: 200,
     response: recipientListOut,
     problems: [422],
-    handler: async ({ user, query }) => listOf(await recipients.list(user, query)),
+    handler: ({ user, query }) =>
+      cursorListOf(
+        query,
+        () => recipients.list(user, query),
+        (q) => recipients.listByCursor(user, q),
+      ),
   });
   api.route({
     method: "POST",

@@ -13,6 +13,7 @@ import { MessagesRepository } from "../messages/messages.repository.js";
 import { RecipientsRepository } from "../recipients/recipients.repository.js";
 import { SendersRepository } from "../senders/senders.repository.js";
 import type { Actor } from "../shared/actor.js";
+import { type CursorPage, type CursorQuery, cursorPageOf, startOf } from "../shared/cursor.js";
 import { NotFoundError, ValidationError } from "../shared/errors.js";
 import { normalizeEmail } from "../shared/fields.js";
 import { type Page, pageOf } from "../shared/pagination.js";
@@ -53,6 +54,16 @@ export class MailingsService {
     const query = mailingListQuery.parse(rawQuery ?? {});
     const { items, total } = await this.mailings.list(actor, query);
     return { ...pageOf(items, total, query.page, query.limit), query };
+  }
+
+  /** The API's keyset pages, in id order (see shared/cursor.ts). */
+  async listByCursor(actor: Actor, query: CursorQuery): Promise<CursorPage<MailingRow>> {
+    const { dir, afterId } = startOf(query);
+    const [rows, total] = await Promise.all([
+      this.mailings.listKeyset(actor, query.q, dir, afterId, query.limit),
+      this.mailings.countMatching(actor, query.q),
+    ]);
+    return cursorPageOf(rows, query.limit, dir, total);
   }
 
   /** All mailings (optionally one owner's), for `postpilot mailings`: the operator acts for everyone. */
