@@ -11,7 +11,7 @@ import { audienceSchema } from "../audiences/audience.schemas.js";
 import { bounceWebhookSchema } from "../bounces/bounces.schemas.js";
 import { newLayoutSchema } from "../layouts/layouts.schemas.js";
 import { listSchema, membersChangeSchema } from "../lists/lists.schemas.js";
-import { initialRecipientsSchema, mailingSchema } from "../mailings/mailings.schemas.js";
+import { initialPickedSchema, initialRecipientsSchema, mailingSchema } from "../mailings/mailings.schemas.js";
 import { messageSchema, previewSchema, testSendSchema } from "../messages/messages.schemas.js";
 import { UPSERT_MAX } from "../recipients/recipients.bulk.js";
 import { recipientSchema } from "../recipients/recipients.schemas.js";
@@ -86,7 +86,7 @@ const inputs: [string, z.ZodType, string[]][] = [
   ["AudienceInput", audienceSchema, []],
   [
     "MailingInput",
-    z.object({ ...mailingSchema.in.shape, ...initialRecipientsSchema.shape }),
+    z.object({ ...mailingSchema.in.shape, ...initialRecipientsSchema.shape, ...initialPickedSchema.shape }),
     ["name", "message_id", "first_send_at", "end_at", "periodicity", "time_zone"],
   ],
 ];
@@ -109,6 +109,8 @@ const INPUT_NOTES: Record<string, Record<string, string>> = {
     time_zone: "An IANA time zone such as Europe/Berlin.",
     recipient_mode: "Which of your recipients the new mailing starts with (default all).",
     recipient_q: "With recipient_mode matching: the search text.",
+    recipient_ids: "Start with exactly these recipients (with recipient_emails; leave recipient_mode out).",
+    recipient_emails: "Start with exactly the recipients with these addresses (with recipient_ids).",
     sender_id: "A sender identity's id (GET /senders); absent or null: the default From (SMTP_FROM).",
     window_days:
       "Sending window: ISO weekdays its runs may send on (1 = Monday … 7 = Sunday); empty: any time.",
@@ -139,6 +141,11 @@ function componentSchemas(): Record<string, JsonSchema> {
     const { required: _, ...rest } = schemas[input]!;
     schemas[patch] = rest;
   }
+  // A mailing's recipients change on their own paths (PATCH refuses these fields with a 422).
+  const mailingPatch = schemas.MailingPatch as { properties: Record<string, unknown> };
+  mailingPatch.properties = Object.fromEntries(
+    Object.entries(mailingPatch.properties).filter(([name]) => !name.startsWith("recipient_")),
+  );
   return schemas;
 }
 
