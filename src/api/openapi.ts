@@ -200,24 +200,35 @@ function queryParameters(query: z.ZodObject | undefined): JsonSchema[] {
 function operationObject(op: Operation): JsonSchema {
   const id = outputs.get(op.response ?? z.never())?.id;
   if (op.response && !id) throw new Error(`${op.method} ${op.path}: its response schema has no name`);
-  const success = op.response
+  const success = op.produces
     ? {
-        description: "OK",
-        headers: {
-          ...(op.security ? {} : RATE_LIMIT_HEADERS),
-          ...(op.idempotent
-            ? {
-                "Idempotent-Replayed": {
-                  description:
-                    "true when this is the stored response of an earlier call with the same Idempotency-Key.",
-                  schema: { type: "string", enum: ["true"] },
-                },
-              }
-            : {}),
-        },
-        content: { "application/json": { schema: { $ref: `#/components/schemas/${id}` } } },
+        description: "OK, streamed.",
+        headers: RATE_LIMIT_HEADERS,
+        content: Object.fromEntries(
+          Object.entries(op.produces).map(([type, description]) => [
+            type,
+            { schema: { type: "string", description } },
+          ]),
+        ),
       }
-    : { description: "Done; no content." };
+    : op.response
+      ? {
+          description: "OK",
+          headers: {
+            ...(op.security ? {} : RATE_LIMIT_HEADERS),
+            ...(op.idempotent
+              ? {
+                  "Idempotent-Replayed": {
+                    description:
+                      "true when this is the stored response of an earlier call with the same Idempotency-Key.",
+                    schema: { type: "string", enum: ["true"] },
+                  },
+                }
+              : {}),
+          },
+          content: { "application/json": { schema: { $ref: `#/components/schemas/${id}` } } },
+        }
+      : { description: "Done; no content." };
   const problems = [...new Set([...op.problems, 401, 429, 500])].sort();
   return {
     operationId: `${op.method.toLowerCase()}${op.path.replace(/\/:id/g, "ById").replace(/(?:^|[/-])(\w)/g, (_, c: string) => c.toUpperCase())}`,

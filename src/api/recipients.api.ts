@@ -1,4 +1,5 @@
 /** /api/v1/recipients: the same service and schemas as the recipient pages. */
+import { Readable } from "node:stream";
 import type { Services } from "../container.js";
 import { RECIPIENT_SORTS } from "../recipients/recipients.schemas.js";
 import { type ApiRouter, patched } from "./router.js";
@@ -6,11 +7,15 @@ import {
   bulkResultOut,
   cursorListOf,
   cursorListQueryFor,
+  exportQuery,
   recipientListOut,
   recipientOut,
 } from "./schemas.js";
 
-export function recipientsApi(api: ApiRouter, { recipients, recipientBulk }: Services): void {
+export function recipientsApi(
+  api: ApiRouter,
+  { recipients, recipientBulk, recipientExport }: Services,
+): void {
   const tag = "Recipients";
   api.route({
     method: "GET",
@@ -57,6 +62,38 @@ export function recipientsApi(api: ApiRouter, { recipients, recipientBulk }: Ser
     csv: true,
     bodyLimit: 16 * 1024 * 1024,
     handler: ({ user, body }) => recipientBulk.upsert(user, body),
+  });
+  api.route({
+    method: "GET",
+    path: "/recipients/export",
+    tag,
+    summary: "Export your recipients, streamed as JSON lines or CSV",
+    description:
+      "JSON lines (one recipient object a line, with `fields`: its custom field values) unless `format=csv` or `Accept: text/csv` asks for the CSV of the web export (formula-safe, the import reads it back). Streamed a page at a time, oldest first: any size. `q` narrows it like the list's search.",
+    query: exportQuery,
+    status: 200,
+    produces: {
+      "application/x-ndjson":
+        "One JSON object per line: id, email, full_name, comment, created_at, updated_at, fields.",
+      "text/csv":
+        "A header line (email, full_name, comment, then custom field keys), then one recipient per line.",
+    },
+    problems: [422],
+    handler: async ({ user, query, accept }) => {
+      const csv = query.format === "csv" || (query.format === undefined && /\btext\/csv\b/.test(accept));
+      const filter = { q: query.q ?? "" };
+      return csv
+        ? {
+            type: "text/csv; charset=utf-8",
+            filename: "recipients.csv",
+            stream: Readable.from(recipientExport.csv(user, { filter })),
+          }
+        : {
+            type: "application/x-ndjson; charset=utf-8",
+            filename: "recipients.ndjson",
+            stream: Readable.from(recipientExport.ndjson(user, { filter })),
+          };
+    },
   });
   api.route({
     method: "GET",

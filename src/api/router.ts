@@ -3,6 +3,7 @@
  * Each route parses its id and query, calls one service method and shapes the result with its response
  * schema (which also drops columns the API does not show, such as owner ids).
  */
+import type { Readable } from "node:stream";
 import type { FastifyInstance } from "fastify";
 import type { z } from "zod";
 import type { User } from "../db/schema.js";
@@ -39,10 +40,21 @@ export interface Operation {
   csv?: boolean;
   /** Bytes of request body accepted, when more than Fastify's 1 MiB. */
   bodyLimit?: number;
+  /** A streamed answer instead of JSON: its content types with what each holds (the handler gives a Stream). */
+  produces?: Record<string, string>;
+}
+
+/** A streamed answer (an export): sent as it is read, never built in memory. */
+export interface ApiStream {
+  type: string;
+  stream: Readable;
+  filename: string;
 }
 
 export interface HandlerInput<Q> {
   user: User;
+  /** The request's Accept header ("" when absent). */
+  accept: string;
   id: number;
   query: Q;
   body: unknown;
@@ -94,7 +106,16 @@ export class ApiRouter {
         }
         let body: unknown;
         try {
-          const result = await handler({ user, id, query, body: req.body });
+          const result = await handler({ user, id, query, body: req.body, accept: req.headers.accept ?? "" });
+          if (op.produces) {
+            const out = result as ApiStream;
+            return reply
+              .code(op.status)
+              .header("cache-control", "no-store")
+              .header("content-disposition", `attachment; filename="${out.filename}"`)
+              .type(out.type)
+              .send(out.stream);
+          }
           body = op.response ? op.response.parse(result) : undefined;
         } catch (error) {
           if (key !== undefined) await this.idempotencyKeys!.release(user.id, key);

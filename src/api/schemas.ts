@@ -279,6 +279,11 @@ export async function cursorListOf<T extends { id: number }>(
   };
 }
 
+export const exportQuery = z.object({
+  format: z.enum(["ndjson", "csv"]).optional().describe("Overrides Accept: ndjson (the default) or csv."),
+  q: z.string().max(LIMITS.search).optional().describe("Only recipients matching this search."),
+});
+
 export const deliveriesQuery = pagingQuery.extend({ status: z.enum(DELIVERY_STATUSES).optional() });
 
 /** A service's Page as the API's list: `pageSize` is called `limit` here, as in the query. */
