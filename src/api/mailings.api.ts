@@ -36,7 +36,7 @@ function refuseRecipientFields(body: unknown): void {
   );
 }
 
-export function mailingsApi(api: ApiRouter, { mailings, delivery }: Services): void {
+export function mailingsApi(api: ApiRouter, { mailings, delivery, admin }: Services): void {
   const tag = "Mailings";
   api.route({
     method: "GET",
@@ -48,13 +48,15 @@ export function mailingsApi(api: ApiRouter, { mailings, delivery }: Services): v
     query: cursorListQueryFor(MAILING_SORTS),
     status: 200,
     response: mailingListOut,
-    problems: [422],
-    handler: ({ user, query }) =>
-      cursorListOf(
+    problems: [403, 404, 422],
+    handler: async ({ user, query }) => {
+      const reader = await admin.readerFor(user, query.owner_id);
+      return cursorListOf(
         query,
-        () => mailings.list(user, query),
-        (q) => mailings.listByCursor(user, q),
-      ),
+        () => mailings.list(reader, query),
+        (q) => mailings.listByCursor(reader, q),
+      );
+    },
   });
   api.route({
     method: "POST",
@@ -148,13 +150,13 @@ export function mailingsApi(api: ApiRouter, { mailings, delivery }: Services): v
     tag,
     summary: "List the recipients picked individually for a mailing (by email)",
     description:
-      "Lists and segments of the mailing's audience are not expanded here (see GET /mailings/{id}/audience).",
+      "Managers and admins may read anyone's mailing's recipients. Lists and segments of the mailing's audience are not expanded here (see GET /mailings/{id}/audience).",
     query: mailingRecipientsQuery,
     status: 200,
     response: mailingRecipientListOut,
     problems: [404, 422],
     handler: async ({ user, id, query }) =>
-      listOf(await mailings.members(user, id, { q: query.q ?? "", page: query.page ?? 1, show: "in" })),
+      listOf(await mailings.viewPicked(user, id, { q: query.q ?? "", page: query.page ?? 1, show: "in" })),
   });
   api.route({
     method: "POST",

@@ -14,7 +14,7 @@ import {
 
 export function recipientsApi(
   api: ApiRouter,
-  { recipients, recipientBulk, recipientExport }: Services,
+  { recipients, recipientBulk, recipientExport, admin }: Services,
 ): void {
   const tag = "Recipients";
   api.route({
@@ -27,13 +27,15 @@ export function recipientsApi(
     query: cursorListQueryFor(RECIPIENT_SORTS),
     status: 200,
     response: recipientListOut,
-    problems: [422],
-    handler: ({ user, query }) =>
-      cursorListOf(
+    problems: [403, 404, 422],
+    handler: async ({ user, query }) => {
+      const reader = await admin.readerFor(user, query.owner_id);
+      return cursorListOf(
         query,
-        () => recipients.list(user, query),
-        (q) => recipients.listByCursor(user, q),
-      ),
+        () => recipients.list(reader, query),
+        (q) => recipients.listByCursor(reader, q),
+      );
+    },
   });
   api.route({
     method: "POST",

@@ -42,7 +42,7 @@ export function runsApi(api: ApiRouter, { delivery }: Services): void {
       "A finished run goes back to sending; a run still sending (others waiting for a retry, see next_retry_at) keeps sending. Earlier tries stay in each delivery's attempts. 409 when nothing failed, while another run of the mailing is sending, or when a manager disabled the mailing.",
     status: 202,
     response: runDetailsOut,
-    problems: [404, 409],
+    problems: [403, 404, 409],
     handler: ({ user, id }) => delivery.retryFailed(user, id),
   });
   const controls = [

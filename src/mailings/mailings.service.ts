@@ -184,6 +184,15 @@ export class MailingsService {
     return { ...pageOf(items, total, query.page), query, picked };
   }
 
+  /** The picked recipients of a mailing to look at (the owner's, or for staff anyone's: see view). */
+  async viewPicked(actor: Actor, id: number, rawQuery: unknown): Promise<Page<MemberRow>> {
+    const mailing = await this.view(actor, id);
+    const owner: Actor = { id: mailing.owner_id, role: "user" };
+    const query = memberQuery.parse(rawQuery ?? {});
+    const { items, total } = await this.mailings.members(owner, id, query);
+    return pageOf(items, total, query.page);
+  }
+
   /** Adds or removes recipients: the checked ones, or all of the owner's recipients matching a search. */
   async changeMembers(actor: Actor, id: number, input: unknown): Promise<string> {
     await this.get(actor, id);
