@@ -12,6 +12,7 @@ import {
   mailingOut,
   mailingRecipientListOut,
   mailingRecipientsQuery,
+  ownerFilter,
   pagingQuery,
   pickedAddedOut,
   pickedRemovedOut,
@@ -45,7 +46,7 @@ export function mailingsApi(api: ApiRouter, { mailings, delivery, admin }: Servi
     summary: "List mailings, by cursor",
     description:
       "Newest first; follow `next_cursor` (as `cursor`) until it is null. `page` and `sort` still give offset pages.",
-    query: cursorListQueryFor(MAILING_SORTS),
+    query: cursorListQueryFor(MAILING_SORTS).extend(ownerFilter),
     status: 200,
     response: mailingListOut,
     problems: [403, 404, 422],

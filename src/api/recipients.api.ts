@@ -8,6 +8,7 @@ import {
   cursorListOf,
   cursorListQueryFor,
   exportQuery,
+  ownerFilter,
   recipientListOut,
   recipientOut,
 } from "./schemas.js";
@@ -24,7 +25,7 @@ export function recipientsApi(
     summary: "List recipients (search by email or name), by cursor",
     description:
       "Newest first; follow `next_cursor` (as `cursor`) until it is null. Rows added meanwhile are not repeated and push nothing out. `page` and `sort` still give offset pages.",
-    query: cursorListQueryFor(RECIPIENT_SORTS),
+    query: cursorListQueryFor(RECIPIENT_SORTS).extend(ownerFilter),
     status: 200,
     response: recipientListOut,
     problems: [403, 404, 422],

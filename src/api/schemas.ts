@@ -238,15 +238,18 @@ export const cursorListQueryFor = <S extends readonly [string, ...string[]]>(sor
       .max(200)
       .optional()
       .describe("next_cursor of the previous answer: the rows after it (do not combine with page or sort)."),
-    owner_id: z.coerce
-      .number()
-      .int()
-      .min(1)
-      .optional()
-      .describe(
-        "Managers and admins: list this user's rows (read-only) instead of your own. Anyone else's id from a plain user is a 403.",
-      ),
   });
+/** Staff lists: owner_id, another user's rows read-only. */
+export const ownerFilter = {
+  owner_id: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .optional()
+    .describe(
+      "Managers and admins: list this user's rows (read-only) instead of your own. Anyone else's id from a plain user is a 403.",
+    ),
+};
 export const cursorPageOut = <T extends z.ZodType>(item: T) =>
   pageOut(item).extend({
     page: int.nullable().describe("Null when paging by cursor."),
@@ -353,7 +356,7 @@ export const senderListOut = z.object({
 });
 
 export const recipientListOut = cursorPageOut(recipientOut);
-export const messageListOut = pageOut(messageOut);
+export const messageListOut = cursorPageOut(messageOut);
 
 export const previewOut = z.object({
   subject: z.string(),

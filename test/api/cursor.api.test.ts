@@ -61,4 +61,18 @@ describe("API: cursor pagination", () => {
       next_cursor: null,
     });
   });
+
+  it("pages messages by cursor, searching subject and body", async () => {
+    const t = await buildApi();
+    for (const subject of ["One news", "Two news", "Three", "Four news"]) {
+      await t.api.call("POST", "/messages", { subject, body: "Hello" });
+    }
+    const first = (await t.api.call("GET", "/messages?limit=2&q=news")).json();
+    expect(first.items.map((m: { subject: string }) => m.subject)).toEqual(["Four news", "Two news"]);
+    expect(first.total).toBe(3);
+    await t.api.call("POST", "/messages", { subject: "Five news", body: "Hello" });
+    const rest = (await t.api.call("GET", `/messages?limit=2&q=news&cursor=${first.next_cursor}`)).json();
+    expect(rest.items.map((m: { subject: string }) => m.subject)).toEqual(["One news"]);
+    expect(rest.next_cursor).toBeNull();
+  });
 });
