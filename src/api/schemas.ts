@@ -290,8 +290,10 @@ export async function cursorListOf<T extends { id: number }>(
   };
 }
 
-export const exportQuery = z.object({
+export const exportFormatQuery = z.object({
   format: z.enum(["ndjson", "csv"]).optional().describe("Overrides Accept: ndjson (the default) or csv."),
+});
+export const exportQuery = exportFormatQuery.extend({
   q: z.string().max(LIMITS.search).optional().describe("Only recipients matching this search."),
 });
 

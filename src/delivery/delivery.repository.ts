@@ -94,6 +94,30 @@ export class DeliveryRepository {
     return result;
   }
 
+  /** A run's deliveries after an id, for the export's keyset walk (deliveries_run_status_idx narrows to the run). */
+  deliveriesAfter(runId: number, afterId: number, limit: number) {
+    return this.db
+      .selectFrom("deliveries")
+      .select([
+        "id",
+        "recipient_id",
+        "email",
+        "status",
+        "tries",
+        "last_code",
+        "last_enhanced",
+        "last_text",
+        "sent_at",
+        "bounce_type",
+        "bounced_at",
+      ])
+      .where("run_id", "=", runId)
+      .where("id", ">", afterId)
+      .orderBy("id")
+      .limit(limit)
+      .execute();
+  }
+
   async deliveries(runId: number, status: DeliveryStatus | undefined, limit: number, offset: number) {
     const items = await this.db
       .selectFrom("deliveries")

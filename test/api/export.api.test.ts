@@ -59,4 +59,45 @@ describe("API: GET /recipients/export", () => {
     expect(emails[0]).toBe("r0@example.com");
     expect(emails.at(-1)).toBe("r2344@example.com");
   });
+
+  it("streams a run's deliveries as JSON lines or CSV; another user's run is a 404, a manager reads it", async () => {
+    const t = await buildApi();
+    const a = (await t.api.call("POST", "/recipients", { email: "ann@example.com" })).json();
+    const b = (await t.api.call("POST", "/recipients", { email: "=bo@example.com" })).json();
+    const message = (await t.api.call("POST", "/messages", { subject: "News", body: "Hello" })).json();
+    const { MAILING, apiClient } = await import("./support.js");
+    const { createUser } = await import("../helpers/fixtures.js");
+    const mailing = (
+      await t.api.call("POST", "/mailings", {
+        ...MAILING,
+        message_id: message.id,
+        recipient_ids: [a.id, b.id],
+      })
+    ).json();
+    const run = (await t.api.call("POST", `/mailings/${mailing.id}/send`)).json();
+    const get = (token: string, url: string, headers: Record<string, string> = {}) =>
+      t.app.inject({ url: `/api/v1${url}`, headers: { authorization: `Bearer ${token}`, ...headers } });
+    const lines = await get(t.api.token, `/runs/${run.id}/deliveries/export`);
+    expect(lines.statusCode).toBe(200);
+    const rows = lines.body
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
+    expect(rows.map((r) => [r.email, r.status])).toEqual([
+      ["ann@example.com", "pending"],
+      ["=bo@example.com", "pending"],
+    ]);
+    const csv = await get(t.api.token, `/runs/${run.id}/deliveries/export?format=csv`);
+    expect(csv.headers["content-type"]).toContain("text/csv");
+    const csvLines = csv.body.split("\r\n");
+    expect(csvLines[0]).toBe(
+      "id,recipient_id,email,status,tries,last_code,last_enhanced,last_text,sent_at,bounce_type,bounced_at",
+    );
+    expect(csvLines[2]).toContain(",'=bo@example.com,pending,0,");
+
+    const stranger = await apiClient(t);
+    expect((await get(stranger.token, `/runs/${run.id}/deliveries/export`)).statusCode).toBe(404);
+    const manager = await apiClient(t, await createUser(t.database.db, { role: "manager" }));
+    expect((await get(manager.token, `/runs/${run.id}/deliveries/export`)).body).toBe(lines.body);
+  });
 });
