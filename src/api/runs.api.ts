@@ -2,6 +2,8 @@
 import { Readable } from "node:stream";
 import type { Services } from "../container.js";
 import { csvLine } from "../recipients/export.js";
+import { ValidationError } from "../shared/errors.js";
+import { PAGE_SIZE } from "../shared/pagination.js";
 import type { ApiRouter } from "./router.js";
 import { deliveriesQuery, deliveryListOut, exportFormatQuery, listOf, runDetailsOut } from "./schemas.js";
 
@@ -47,19 +49,40 @@ export function runsApi(api: ApiRouter, { delivery }: Services): void {
     method: "GET",
     path: "/runs/:id/deliveries",
     tag,
-    summary: "List a run's deliveries (one per recipient) with their tries, optionally by status",
+    summary: "List a run's deliveries (one per recipient) with their tries, optionally by status, by cursor",
+    description:
+      "In id order; follow `next_cursor` (as `cursor`) until it is null. `page` still gives offset pages.",
     query: deliveriesQuery,
     status: 200,
     response: deliveryListOut,
     problems: [404, 422],
-    handler: async ({ user, id, query }) =>
-      listOf(
-        await delivery.listDeliveries(user, id, {
+    handler: async ({ user, id, query }) => {
+      if (query.page !== undefined) {
+        if (query.cursor !== undefined) {
+          throw new ValidationError({ cursor: "Send either cursor or page, not both." });
+        }
+        const page = await delivery.listDeliveries(user, id, {
           status: query.status,
           page: query.page,
           pageSize: query.limit,
-        }),
-      ),
+        });
+        return { ...listOf(page), next_cursor: null };
+      }
+      const limit = query.limit ?? PAGE_SIZE;
+      const page = await delivery.listDeliveriesByCursor(user, id, {
+        status: query.status,
+        limit,
+        cursor: query.cursor,
+      });
+      return {
+        items: page.items,
+        total: page.total,
+        page: query.cursor === undefined ? 1 : null,
+        limit,
+        pages: Math.max(1, Math.ceil(page.total / limit)),
+        next_cursor: page.nextCursor,
+      };
+    },
   });
   api.route({
     method: "GET",

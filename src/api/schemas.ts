@@ -297,7 +297,10 @@ export const exportQuery = exportFormatQuery.extend({
   q: z.string().max(LIMITS.search).optional().describe("Only recipients matching this search."),
 });
 
-export const deliveriesQuery = pagingQuery.extend({ status: z.enum(DELIVERY_STATUSES).optional() });
+export const deliveriesQuery = pagingQuery.extend({
+  status: z.enum(DELIVERY_STATUSES).optional(),
+  cursor: z.string().max(200).optional().describe("next_cursor of the previous answer (not with page)."),
+});
 
 /** A service's Page as the API's list: `pageSize` is called `limit` here, as in the query. */
 export function listOf<T>(page: {
@@ -373,7 +376,7 @@ export const testSendOut = z.object({
 });
 export const mailingListOut = cursorPageOut(mailingOut);
 export const runListOut = pageOut(runOut);
-export const deliveryListOut = pageOut(deliveryOut);
+export const deliveryListOut = cursorPageOut(deliveryOut);
 export const userListOut = pageOut(userOut);
 export const userListQuery = z.object({
   page,

@@ -75,4 +75,28 @@ describe("API: cursor pagination", () => {
     expect(rest.items.map((m: { subject: string }) => m.subject)).toEqual(["One news"]);
     expect(rest.next_cursor).toBeNull();
   });
+
+  it("pages a run's deliveries by cursor in id order, with a status filter", async () => {
+    const t = await buildApi();
+    const ids: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      ids.push((await t.api.call("POST", "/recipients", { email: `d${i}@example.com` })).json().id);
+    }
+    const message = (await t.api.call("POST", "/messages", { subject: "News", body: "Hello" })).json();
+    const mailing = (
+      await t.api.call("POST", "/mailings", { ...MAILING, message_id: message.id, recipient_ids: ids })
+    ).json();
+    const run = (await t.api.call("POST", `/mailings/${mailing.id}/send`)).json();
+    const seen: string[] = [];
+    let url = `/runs/${run.id}/deliveries?limit=2&status=pending`;
+    for (let round = 0; round < 5; round++) {
+      const body = (await t.api.call("GET", url)).json();
+      expect(body.total).toBe(5);
+      seen.push(...body.items.map((d: { email: string }) => d.email));
+      if (body.next_cursor === null) break;
+      url = `/runs/${run.id}/deliveries?limit=2&status=pending&cursor=${body.next_cursor}`;
+    }
+    expect(seen).toEqual(ids.map((_, i) => `d${i}@example.com`));
+    expect((await t.api.call("GET", `/runs/${run.id}/deliveries?page=1&cursor=x`)).statusCode).toBe(422);
+  });
 });
