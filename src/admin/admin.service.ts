@@ -82,6 +82,16 @@ export class AdminService {
     return user;
   }
 
+  /**
+   * Whose rows an API list reads: the actor's own, or with `ownerId` (managers and admins) that user's,
+   * read-only as on the staff's user page. A plain user naming anyone but themselves is a 403.
+   */
+  async readerFor(actor: Actor & { email: string }, ownerId: number | undefined): Promise<Actor> {
+    if (ownerId === undefined || ownerId === actor.id) return actor;
+    if (!isStaff(actor)) throw new ForbiddenError("Only managers and admins may read other users' data.");
+    return readAs((await this.getUser(actor, ownerId)).id);
+  }
+
   /** A user's mailings (newest first) and a page of their recipients, read-only, for the staff's user page. */
   async userData(
     actor: StaffActor,

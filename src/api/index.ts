@@ -15,7 +15,7 @@ import { messagesApi } from "./messages.api.js";
 import { docsRoutes } from "./openapi.js";
 import { registerProblemHandlers } from "./problem.js";
 import { recipientsApi } from "./recipients.api.js";
-import { ApiRouter, type Operation } from "./router.js";
+import { API_RATE_LIMIT, ApiRouter, type Operation } from "./router.js";
 import { runsApi } from "./runs.api.js";
 import { sendersApi } from "./senders.api.js";
 import { staffApi } from "./staff.api.js";
@@ -23,8 +23,25 @@ import { suppressionsApi } from "./suppressions.api.js";
 
 export const API_VERSION = "1.0.0";
 
-/** Requests per token and minute. */
-export const API_RATE_LIMIT = 300;
+export { API_RATE_LIMIT } from "./router.js";
+
+/**
+ * RateLimit-Limit / -Remaining / -Reset (draft-ietf-httpapi-ratelimit-headers) on every answer, Retry-After
+ * on a 429. The plugin's enableDraftSpec is read only where it is registered (web/app.ts, for the whole app,
+ * whose form limits keep X-RateLimit-*); a limiter's own options override its header labels, so the API's
+ * limiter names them here (not in the plugin's types, hence the cast).
+ */
+const DRAFT = ["ratelimit-limit", "ratelimit-remaining", "ratelimit-reset"] as const;
+const DRAFT_HEADERS = {
+  labels: {
+    rateLimit: DRAFT[0],
+    rateRemaining: DRAFT[1],
+    rateReset: DRAFT[2],
+    retryAfter: "retry-after",
+  },
+  addHeaders: Object.fromEntries([...DRAFT, "retry-after"].map((h) => [h, true])),
+  addHeadersOnExceeding: Object.fromEntries(DRAFT.map((h) => [h, true])),
+} as object;
 
 export async function apiPlugin(app: FastifyInstance, services: Services): Promise<void> {
   registerProblemHandlers(app);
@@ -45,6 +62,7 @@ export async function apiPlugin(app: FastifyInstance, services: Services): Promi
         v1.rateLimit({
           max: API_RATE_LIMIT,
           timeWindow: "1 minute",
+          ...DRAFT_HEADERS,
           keyGenerator: (req) => `api-token-${req.apiTokenId}`,
         }),
       );

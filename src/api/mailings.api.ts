@@ -1,15 +1,18 @@
 /** /api/v1/mailings: the same services and schemas as the mailing pages, plus "send now" and its runs. */
 import type { Services } from "../container.js";
 import { MAILING_SORTS, windowFields } from "../mailings/mailings.schemas.js";
+import { ValidationError } from "../shared/errors.js";
 import { PAGE_SIZE } from "../shared/pagination.js";
 import { type ApiRouter, patched } from "./router.js";
 import {
+  cursorListOf,
+  cursorListQueryFor,
   listOf,
-  listQueryFor,
   mailingListOut,
   mailingOut,
   mailingRecipientListOut,
   mailingRecipientsQuery,
+  ownerFilter,
   pagingQuery,
   pickedAddedOut,
   pickedRemovedOut,
@@ -17,18 +20,44 @@ import {
   runListOut,
 } from "./schemas.js";
 
-export function mailingsApi(api: ApiRouter, { mailings, delivery }: Services): void {
+const RECIPIENT_FIELDS = ["recipient_mode", "recipient_q", "recipient_ids", "recipient_emails"];
+
+/** PATCH never silently drops a recipient change: it says where recipients are changed. */
+function refuseRecipientFields(body: unknown): void {
+  if (typeof body !== "object" || body === null) return;
+  const given = RECIPIENT_FIELDS.filter((f) => f in body);
+  if (given.length === 0) return;
+  throw new ValidationError(
+    Object.fromEntries(
+      given.map((f) => [
+        f,
+        "Change a mailing's recipients with POST or DELETE /mailings/{id}/recipients, or its audience with PATCH /mailings/{id}/audience.",
+      ]),
+    ),
+  );
+}
+
+export function mailingsApi(api: ApiRouter, { mailings, delivery, admin }: Services): void {
   const tag = "Mailings";
   api.route({
     method: "GET",
     path: "/mailings",
     tag,
-    summary: "List mailings",
-    query: listQueryFor(MAILING_SORTS),
+    summary: "List mailings, by cursor",
+    description:
+      "Newest first; follow `next_cursor` (as `cursor`) until it is null. `page` and `sort` still give offset pages.",
+    query: cursorListQueryFor(MAILING_SORTS).extend(ownerFilter),
     status: 200,
     response: mailingListOut,
-    problems: [422],
-    handler: async ({ user, query }) => listOf(await mailings.list(user, query)),
+    problems: [403, 404, 422],
+    handler: async ({ user, query }) => {
+      const reader = await admin.readerFor(user, query.owner_id);
+      return cursorListOf(
+        query,
+        () => mailings.list(reader, query),
+        (q) => mailings.listByCursor(reader, q),
+      );
+    },
   });
   api.route({
     method: "POST",
@@ -36,7 +65,7 @@ export function mailingsApi(api: ApiRouter, { mailings, delivery }: Services): v
     tag,
     summary: "Create a mailing",
     description:
-      "Times without an offset are wall-clock times in `time_zone`. The mailing starts with all your recipients, those matching `recipient_q`, or none (`recipient_mode`). If its first send time has passed, it is sent at once.",
+      "Times without an offset are wall-clock times in `time_zone`. The mailing starts with all your recipients, those matching `recipient_q`, or none (`recipient_mode`), or exactly the recipients named by `recipient_ids` and/or `recipient_emails` (any you do not have is a 422 naming it; leave `recipient_mode` out). Change them later with POST/DELETE /mailings/{id}/recipients and PATCH /mailings/{id}/audience. If its first send time has passed, it is sent at once.",
     body: "MailingInput",
     status: 201,
     response: mailingOut,
@@ -60,11 +89,14 @@ export function mailingsApi(api: ApiRouter, { mailings, delivery }: Services): v
     path: "/mailings/:id",
     tag,
     summary: "Change a mailing's schedule, message or name (only the fields sent)",
+    description:
+      "Recipients are changed on their own paths: sending recipient_mode, recipient_q, recipient_ids or recipient_emails here is a 422 that names them (POST/DELETE /mailings/{id}/recipients, PATCH /mailings/{id}/audience).",
     body: "MailingPatch",
     status: 200,
     response: mailingOut,
     problems: [404, 422],
     handler: async ({ user, id, body }) => {
+      refuseRecipientFields(body);
       const m = await mailings.get(user, id);
       const stored = {
         name: m.name,
@@ -119,13 +151,13 @@ export function mailingsApi(api: ApiRouter, { mailings, delivery }: Services): v
     tag,
     summary: "List the recipients picked individually for a mailing (by email)",
     description:
-      "Lists and segments of the mailing's audience are not expanded here (see GET /mailings/{id}/audience).",
+      "Managers and admins may read anyone's mailing's recipients. Lists and segments of the mailing's audience are not expanded here (see GET /mailings/{id}/audience).",
     query: mailingRecipientsQuery,
     status: 200,
     response: mailingRecipientListOut,
     problems: [404, 422],
     handler: async ({ user, id, query }) =>
-      listOf(await mailings.members(user, id, { q: query.q ?? "", page: query.page ?? 1, show: "in" })),
+      listOf(await mailings.viewPicked(user, id, { q: query.q ?? "", page: query.page ?? 1, show: "in" })),
   });
   api.route({
     method: "POST",

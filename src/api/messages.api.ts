@@ -2,7 +2,14 @@
 import type { Services } from "../container.js";
 import { MESSAGE_SORTS } from "../messages/messages.schemas.js";
 import { type ApiRouter, patched } from "./router.js";
-import { listOf, listQueryFor, messageListOut, messageOut, previewOut, testSendOut } from "./schemas.js";
+import {
+  cursorListOf,
+  cursorListQueryFor,
+  messageListOut,
+  messageOut,
+  previewOut,
+  testSendOut,
+} from "./schemas.js";
 
 export function messagesApi(api: ApiRouter, { messages }: Services): void {
   const tag = "Messages";
@@ -10,12 +17,19 @@ export function messagesApi(api: ApiRouter, { messages }: Services): void {
     method: "GET",
     path: "/messages",
     tag,
-    summary: "List messages (search subject and body)",
-    query: listQueryFor(MESSAGE_SORTS),
+    summary: "List messages (search subject and body), by cursor",
+    description:
+      "Newest first; follow `next_cursor` (as `cursor`) until it is null. `page` and `sort` still give offset pages.",
+    query: cursorListQueryFor(MESSAGE_SORTS),
     status: 200,
     response: messageListOut,
     problems: [422],
-    handler: async ({ user, query }) => listOf(await messages.list(user, query)),
+    handler: ({ user, query }) =>
+      cursorListOf(
+        query,
+        () => messages.list(user, query),
+        (q) => messages.listByCursor(user, q),
+      ),
   });
   api.route({
     method: "POST",

@@ -11,14 +11,14 @@ import { audienceSchema } from "../audiences/audience.schemas.js";
 import { bounceWebhookSchema } from "../bounces/bounces.schemas.js";
 import { newLayoutSchema } from "../layouts/layouts.schemas.js";
 import { listSchema, membersChangeSchema } from "../lists/lists.schemas.js";
-import { initialRecipientsSchema, mailingSchema } from "../mailings/mailings.schemas.js";
+import { initialPickedSchema, initialRecipientsSchema, mailingSchema } from "../mailings/mailings.schemas.js";
 import { messageSchema, previewSchema, testSendSchema } from "../messages/messages.schemas.js";
 import { UPSERT_MAX } from "../recipients/recipients.bulk.js";
 import { recipientSchema } from "../recipients/recipients.schemas.js";
 import { segmentSchema } from "../segments/segments.schemas.js";
 import { senderSchema } from "../senders/senders.schemas.js";
 import { suppressionSchema } from "../suppression/suppression.schemas.js";
-import type { Operation } from "./router.js";
+import { API_RATE_LIMIT, type Operation } from "./router.js";
 import * as s from "./schemas.js";
 
 type JsonSchema = Record<string, unknown>;
@@ -86,7 +86,7 @@ const inputs: [string, z.ZodType, string[]][] = [
   ["AudienceInput", audienceSchema, []],
   [
     "MailingInput",
-    z.object({ ...mailingSchema.in.shape, ...initialRecipientsSchema.shape }),
+    z.object({ ...mailingSchema.in.shape, ...initialRecipientsSchema.shape, ...initialPickedSchema.shape }),
     ["name", "message_id", "first_send_at", "end_at", "periodicity", "time_zone"],
   ],
 ];
@@ -109,6 +109,8 @@ const INPUT_NOTES: Record<string, Record<string, string>> = {
     time_zone: "An IANA time zone such as Europe/Berlin.",
     recipient_mode: "Which of your recipients the new mailing starts with (default all).",
     recipient_q: "With recipient_mode matching: the search text.",
+    recipient_ids: "Start with exactly these recipients (with recipient_emails; leave recipient_mode out).",
+    recipient_emails: "Start with exactly the recipients with these addresses (with recipient_ids).",
     sender_id: "A sender identity's id (GET /senders); absent or null: the default From (SMTP_FROM).",
     window_days:
       "Sending window: ISO weekdays its runs may send on (1 = Monday … 7 = Sunday); empty: any time.",
@@ -139,6 +141,11 @@ function componentSchemas(): Record<string, JsonSchema> {
     const { required: _, ...rest } = schemas[input]!;
     schemas[patch] = rest;
   }
+  // A mailing's recipients change on their own paths (PATCH refuses these fields with a 422).
+  const mailingPatch = schemas.MailingPatch as { properties: Record<string, unknown> };
+  mailingPatch.properties = Object.fromEntries(
+    Object.entries(mailingPatch.properties).filter(([name]) => !name.startsWith("recipient_")),
+  );
   return schemas;
 }
 
@@ -153,6 +160,13 @@ const PROBLEMS: Record<number, [string, string]> = {
   500: ["ServerError", "An unexpected error (logged; no details are shown)."],
 };
 
+/** Sent with every answer to a token's request (IETF draft-ietf-httpapi-ratelimit-headers names). */
+const RATE_LIMIT_HEADERS = {
+  "RateLimit-Limit": { description: "Requests this token may make per window.", schema: { type: "integer" } },
+  "RateLimit-Remaining": { description: "Requests left in the current window.", schema: { type: "integer" } },
+  "RateLimit-Reset": { description: "Seconds until the window starts afresh.", schema: { type: "integer" } },
+};
+
 const problemRef = (status: number) => ({ $ref: `#/components/responses/${PROBLEMS[status]![0]}` });
 
 function responses(): Record<string, JsonSchema> {
@@ -162,7 +176,12 @@ function responses(): Record<string, JsonSchema> {
       description,
       content: { "application/problem+json": { schema: { $ref: "#/components/schemas/Problem" } } },
       ...(status === "429"
-        ? { headers: { "Retry-After": { description: "Seconds to wait.", schema: { type: "integer" } } } }
+        ? {
+            headers: {
+              "Retry-After": { description: "Seconds to wait.", schema: { type: "integer" } },
+              ...RATE_LIMIT_HEADERS,
+            },
+          }
         : {}),
     };
   }
@@ -181,23 +200,35 @@ function queryParameters(query: z.ZodObject | undefined): JsonSchema[] {
 function operationObject(op: Operation): JsonSchema {
   const id = outputs.get(op.response ?? z.never())?.id;
   if (op.response && !id) throw new Error(`${op.method} ${op.path}: its response schema has no name`);
-  const success = op.response
+  const success = op.produces
     ? {
-        description: "OK",
-        ...(op.idempotent
-          ? {
-              headers: {
-                "Idempotent-Replayed": {
-                  description:
-                    "true when this is the stored response of an earlier call with the same Idempotency-Key.",
-                  schema: { type: "string", enum: ["true"] },
-                },
-              },
-            }
-          : {}),
-        content: { "application/json": { schema: { $ref: `#/components/schemas/${id}` } } },
+        description: "OK, streamed.",
+        headers: RATE_LIMIT_HEADERS,
+        content: Object.fromEntries(
+          Object.entries(op.produces).map(([type, description]) => [
+            type,
+            { schema: { type: "string", description } },
+          ]),
+        ),
       }
-    : { description: "Done; no content." };
+    : op.response
+      ? {
+          description: "OK",
+          headers: {
+            ...(op.security ? {} : RATE_LIMIT_HEADERS),
+            ...(op.idempotent
+              ? {
+                  "Idempotent-Replayed": {
+                    description:
+                      "true when this is the stored response of an earlier call with the same Idempotency-Key.",
+                    schema: { type: "string", enum: ["true"] },
+                  },
+                }
+              : {}),
+          },
+          content: { "application/json": { schema: { $ref: `#/components/schemas/${id}` } } },
+        }
+      : { description: "Done; no content." };
   const problems = [...new Set([...op.problems, 401, 429, 500])].sort();
   return {
     operationId: `${op.method.toLowerCase()}${op.path.replace(/\/:id/g, "ById").replace(/(?:^|[/-])(\w)/g, (_, c: string) => c.toUpperCase())}`,
@@ -263,8 +294,7 @@ export function openApiDocument(operations: Operation[], version: string): JsonS
     info: {
       title: "PostPilot API",
       version,
-      description:
-        "Recipients, messages, mailings and their runs, as in the web app. Authenticate with a personal API token from your profile page: `Authorization: Bearer <token>`. Errors are RFC 9457 problem details.",
+      description: `Recipients, messages, mailings and their runs, as in the web app. Authenticate with a personal API token from your profile page: \`Authorization: Bearer <token>\`. Errors are RFC 9457 problem details.\n\n**Rate limit:** each token may make ${API_RATE_LIMIT} requests a minute (a bulk call such as POST /recipients/bulk with 10,000 rows counts as one). Every answer carries \`RateLimit-Limit\`, \`RateLimit-Remaining\` and \`RateLimit-Reset\` (seconds until the window starts afresh); past the limit the answer is a 429 with \`Retry-After\`.`,
     },
     servers: [{ url: "/api/v1" }],
     security: [{ bearerAuth: [] }],

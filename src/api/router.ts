@@ -3,6 +3,7 @@
  * Each route parses its id and query, calls one service method and shapes the result with its response
  * schema (which also drops columns the API does not show, such as owner ids).
  */
+import type { Readable } from "node:stream";
 import type { FastifyInstance } from "fastify";
 import type { z } from "zod";
 import type { User } from "../db/schema.js";
@@ -10,6 +11,9 @@ import { NotFoundError, UnauthorizedError, ValidationError } from "../shared/err
 import { id as idSchema } from "../shared/fields.js";
 import { parseInput } from "../shared/validation.js";
 import { IdempotencyKeys, requestHash } from "./idempotency.js";
+
+/** Requests per token and minute; a bulk call (up to 10,000 recipients) counts as one. */
+export const API_RATE_LIMIT = 300;
 
 export type Method = "GET" | "POST" | "PATCH" | "DELETE";
 
@@ -36,10 +40,21 @@ export interface Operation {
   csv?: boolean;
   /** Bytes of request body accepted, when more than Fastify's 1 MiB. */
   bodyLimit?: number;
+  /** A streamed answer instead of JSON: its content types with what each holds (the handler gives a Stream). */
+  produces?: Record<string, string>;
+}
+
+/** A streamed answer (an export): sent as it is read, never built in memory. */
+export interface ApiStream {
+  type: string;
+  stream: Readable;
+  filename: string;
 }
 
 export interface HandlerInput<Q> {
   user: User;
+  /** The request's Accept header ("" when absent). */
+  accept: string;
   id: number;
   query: Q;
   body: unknown;
@@ -80,19 +95,34 @@ export class ApiRouter {
             : undefined;
         const hash = key === undefined ? "" : requestHash(op.method, req.url, req.body);
         if (key !== undefined) {
-          const stored = await this.idempotencyKeys!.find(user.id, key, hash);
-          if (stored) {
+          const claim = await this.idempotencyKeys!.claim(user.id, key, hash);
+          if (claim !== "claimed") {
             reply
-              .code(stored.status)
+              .code(claim.status)
               .header("cache-control", "no-store")
               .header("idempotent-replayed", "true");
-            return stored.body === undefined ? reply.send() : reply.send(stored.body);
+            return claim.body === undefined ? reply.send() : reply.send(claim.body);
           }
         }
-        const result = await handler({ user, id, query, body: req.body });
-        const body = op.response ? op.response.parse(result) : undefined;
+        let body: unknown;
+        try {
+          const result = await handler({ user, id, query, body: req.body, accept: req.headers.accept ?? "" });
+          if (op.produces) {
+            const out = result as ApiStream;
+            return reply
+              .code(op.status)
+              .header("cache-control", "no-store")
+              .header("content-disposition", `attachment; filename="${out.filename}"`)
+              .type(out.type)
+              .send(out.stream);
+          }
+          body = op.response ? op.response.parse(result) : undefined;
+        } catch (error) {
+          if (key !== undefined) await this.idempotencyKeys!.release(user.id, key);
+          throw error;
+        }
         if (key !== undefined)
-          await this.idempotencyKeys!.store(user.id, key, hash, { status: op.status, body });
+          await this.idempotencyKeys!.complete(user.id, key, { status: op.status, body });
         reply.code(op.status).header("cache-control", "no-store");
         return body === undefined ? reply.send() : reply.send(body);
       },

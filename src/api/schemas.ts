@@ -8,7 +8,10 @@ import { ATTEMPTS_SHOWN } from "../delivery/delivery.service.js";
 import { RUN_OUTCOMES } from "../delivery/run-outcome.js";
 import { parseSendWindow } from "../delivery/window.js";
 import { PERIODICITIES } from "../mailings/mailings.schemas.js";
+import type { CursorPage, CursorQuery } from "../shared/cursor.js";
+import { ValidationError } from "../shared/errors.js";
 import { LIMITS, MAX_PAGE_SIZE } from "../shared/fields.js";
+import { PAGE_SIZE } from "../shared/pagination.js";
 
 const int = z.number().int();
 const time = z.string().describe("UTC, ISO 8601 (2026-11-24T12:00:00.000Z)");
@@ -222,7 +225,82 @@ export const listQueryFor = <S extends readonly [string, ...string[]]>(sorts: S)
     sort: z.enum(sorts).optional(),
     dir: z.enum(["asc", "desc"]).optional(),
   });
-export const deliveriesQuery = pagingQuery.extend({ status: z.enum(DELIVERY_STATUSES).optional() });
+/**
+ * Lists with cursor pagination: `cursor` (a previous answer's next_cursor) gives the rows after it, newest
+ * first by default (id order; dir=asc for oldest first), stable under concurrent inserts. `page` and `sort`
+ * still work as before (offset pages, for compatibility) and answer next_cursor null unless on the default
+ * order's first page.
+ */
+export const cursorListQueryFor = <S extends readonly [string, ...string[]]>(sorts: S) =>
+  listQueryFor(sorts).extend({
+    cursor: z
+      .string()
+      .max(200)
+      .optional()
+      .describe("next_cursor of the previous answer: the rows after it (do not combine with page or sort)."),
+  });
+/** Staff lists: owner_id, another user's rows read-only. */
+export const ownerFilter = {
+  owner_id: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .optional()
+    .describe(
+      "Managers and admins: list this user's rows (read-only) instead of your own. Anyone else's id from a plain user is a 403.",
+    ),
+};
+export const cursorPageOut = <T extends z.ZodType>(item: T) =>
+  pageOut(item).extend({
+    page: int.nullable().describe("Null when paging by cursor."),
+    next_cursor: z
+      .string()
+      .nullable()
+      .describe("Pass as `cursor` for the next rows; null on the last page (or with page/sort)."),
+  });
+
+/** A cursor list's answer: by cursor unless the query asks for an offset page or another order. */
+export async function cursorListOf<T extends { id: number }>(
+  query: {
+    page?: number | undefined;
+    sort?: string | undefined;
+    dir?: "asc" | "desc" | undefined;
+    q?: string | undefined;
+    limit?: number | undefined;
+    cursor?: string | undefined;
+  },
+  byPage: () => Promise<Parameters<typeof listOf<T>>[0]>,
+  byCursor: (q: CursorQuery) => Promise<CursorPage<T>>,
+) {
+  if (query.cursor !== undefined && (query.page !== undefined || query.sort !== undefined)) {
+    throw new ValidationError({ cursor: "Send either cursor or page and sort, not both." });
+  }
+  if (query.page !== undefined || query.sort !== undefined) {
+    return { ...listOf(await byPage()), next_cursor: null };
+  }
+  const limit = query.limit ?? PAGE_SIZE;
+  const page = await byCursor({ q: query.q ?? "", limit, dir: query.dir ?? "desc", cursor: query.cursor });
+  return {
+    items: page.items,
+    total: page.total,
+    page: query.cursor === undefined ? 1 : null,
+    limit,
+    pages: Math.max(1, Math.ceil(page.total / limit)),
+    next_cursor: page.nextCursor,
+  };
+}
+
+export const exportFormatQuery = z.object({
+  format: z.enum(["ndjson", "csv"]).optional().describe("Overrides Accept: ndjson (the default) or csv."),
+});
+export const exportQuery = exportFormatQuery.extend({
+  q: z.string().max(LIMITS.search).optional().describe("Only recipients matching this search."),
+});
+
+export const deliveriesQuery = pagingQuery.extend({
+  status: z.enum(DELIVERY_STATUSES).optional(),
+  cursor: z.string().max(200).optional().describe("next_cursor of the previous answer (not with page)."),
+});
 
 /** A service's Page as the API's list: `pageSize` is called `limit` here, as in the query. */
 export function listOf<T>(page: {
@@ -282,8 +360,8 @@ export const senderListOut = z.object({
   items: z.array(senderOut).describe("Every sender identity, by From name."),
 });
 
-export const recipientListOut = pageOut(recipientOut);
-export const messageListOut = pageOut(messageOut);
+export const recipientListOut = cursorPageOut(recipientOut);
+export const messageListOut = cursorPageOut(messageOut);
 
 export const previewOut = z.object({
   subject: z.string(),
@@ -296,9 +374,9 @@ export const previewOut = z.object({
 export const testSendOut = z.object({
   to: z.array(z.string()).describe("Where the test was queued; the account-mail sender sends it."),
 });
-export const mailingListOut = pageOut(mailingOut);
+export const mailingListOut = cursorPageOut(mailingOut);
 export const runListOut = pageOut(runOut);
-export const deliveryListOut = pageOut(deliveryOut);
+export const deliveryListOut = cursorPageOut(deliveryOut);
 export const userListOut = pageOut(userOut);
 export const userListQuery = z.object({
   page,

@@ -94,6 +94,53 @@ export class DeliveryRepository {
     return result;
   }
 
+  /** A run's deliveries after an id, for the export's keyset walk (deliveries_run_status_idx narrows to the run). */
+  deliveriesAfter(runId: number, afterId: number, limit: number) {
+    return this.db
+      .selectFrom("deliveries")
+      .select([
+        "id",
+        "recipient_id",
+        "email",
+        "status",
+        "tries",
+        "last_code",
+        "last_enhanced",
+        "last_text",
+        "sent_at",
+        "bounce_type",
+        "bounced_at",
+      ])
+      .where("run_id", "=", runId)
+      .where("id", ">", afterId)
+      .orderBy("id")
+      .limit(limit)
+      .execute();
+  }
+
+  /** The API's keyset page of a run's deliveries after an id (limit + 1 rows: one more tells a next page). */
+  deliveriesKeyset(runId: number, status: DeliveryStatus | undefined, afterId: number, limit: number) {
+    return this.db
+      .selectFrom("deliveries")
+      .selectAll()
+      .where("run_id", "=", runId)
+      .$if(status !== undefined, (qb) => qb.where("status", "=", status!))
+      .where("id", ">", afterId)
+      .orderBy("id")
+      .limit(limit + 1)
+      .execute();
+  }
+
+  async countDeliveries(runId: number, status: DeliveryStatus | undefined): Promise<number> {
+    const row = await this.db
+      .selectFrom("deliveries")
+      .select((eb) => eb.fn.countAll<number>().as("n"))
+      .where("run_id", "=", runId)
+      .$if(status !== undefined, (qb) => qb.where("status", "=", status!))
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
   async deliveries(runId: number, status: DeliveryStatus | undefined, limit: number, offset: number) {
     const items = await this.db
       .selectFrom("deliveries")

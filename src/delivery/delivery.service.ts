@@ -14,6 +14,7 @@ import type {
   Run,
   RunTrigger,
 } from "../db/schema.js";
+import { type CursorPage, cursorPageOf, decodeCursor } from "../shared/cursor.js";
 import { ConflictError, ForbiddenError, NotFoundError } from "../shared/errors.js";
 import { PAGE_SIZE, type Page, pageOf } from "../shared/pagination.js";
 import { type Clock, systemClock } from "../shared/time.js";
@@ -430,6 +431,57 @@ export class DeliveryService {
       cursor = next;
     }
     return result;
+  }
+
+  /**
+   * The API's keyset pages of a run's deliveries with their last tries, in id order (see shared/cursor.ts:
+   * deliveries only walk oldest first). The count is the run's, by status.
+   */
+  async listDeliveriesByCursor(
+    actor: DeliveryActor,
+    runId: number,
+    query: { status?: DeliveryStatus | undefined; limit: number; cursor: string | undefined },
+  ): Promise<CursorPage<DeliveryWithAttempts>> {
+    await this.visibleRun(actor, runId);
+    const afterId = query.cursor === undefined ? 0 : decodeCursor(query.cursor).id;
+    const [rows, total] = await Promise.all([
+      this.repo.deliveriesKeyset(runId, query.status, afterId, query.limit),
+      this.repo.countDeliveries(runId, query.status),
+    ]);
+    const attempts = await this.repo.attemptsOf(
+      rows.slice(0, query.limit).map((d) => d.id),
+      ATTEMPTS_SHOWN,
+    );
+    const byDelivery = new Map<number, { attempts: AttemptView[]; total: number }>();
+    for (const { delivery_id, newest_rank: _, total: n, ...attempt } of attempts) {
+      const entry = byDelivery.get(delivery_id) ?? { attempts: [], total: Number(n) };
+      entry.attempts.push(attempt);
+      byDelivery.set(delivery_id, entry);
+    }
+    const withAttempts = rows.map((d) => {
+      const entry = byDelivery.get(d.id);
+      const shown = entry?.attempts ?? [];
+      return { ...d, attempts: shown, earlier_attempts: (entry?.total ?? 0) - shown.length };
+    });
+    return cursorPageOf(withAttempts, query.limit, "asc", total);
+  }
+
+  /**
+   * A run's deliveries for an export, 1,000 at a time in id order (memory stays flat). The run is checked
+   * (visible to the actor, as getRun) before the first page is asked for.
+   */
+  async exportDeliveries(actor: DeliveryActor, runId: number) {
+    await this.visibleRun(actor, runId);
+    const repo = this.repo;
+    return (async function* () {
+      let afterId = 0;
+      for (;;) {
+        const page = await repo.deliveriesAfter(runId, afterId, 1_000);
+        if (page.length === 0) return;
+        yield page;
+        afterId = page.at(-1)!.id;
+      }
+    })();
   }
 
   private async visibleRun(actor: DeliveryActor, runId: number) {

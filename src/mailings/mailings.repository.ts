@@ -85,6 +85,45 @@ export class MailingsRepository {
     return { items: await this.estimated(items.map(numberCounts)), total: Number(total.n) };
   }
 
+  /**
+   * The API's keyset page: the actor's mailings matching a search after a row id in id order (mailings_pkey
+   * with the owner filter), limit + 1 rows so the caller knows whether another page follows.
+   */
+  async listKeyset(
+    actor: Actor,
+    q: string,
+    dir: "asc" | "desc",
+    afterId: number | null,
+    limit: number,
+  ): Promise<MailingRow[]> {
+    const items = await this.withDetails(actor)
+      .$if(q !== "", (qb) =>
+        qb.where(
+          sql<boolean>`(lower(mailings.name) like ${likePattern(q)} escape '\\' or lower(messages.subject) like ${likePattern(q)} escape '\\')`,
+        ),
+      )
+      .$if(afterId !== null, (qb) => qb.where("mailings.id", dir === "asc" ? ">" : "<", afterId!))
+      .orderBy("mailings.id", dir)
+      .limit(limit + 1)
+      .execute();
+    return this.estimated(items.map(numberCounts));
+  }
+
+  async countMatching(actor: Actor, q: string): Promise<number> {
+    const row = await this.db
+      .selectFrom("mailings")
+      .innerJoin("messages", "messages.id", "mailings.message_id")
+      .where("mailings.owner_id", "=", actor.id)
+      .$if(q !== "", (qb) =>
+        qb.where(
+          sql<boolean>`(lower(mailings.name) like ${likePattern(q)} escape '\\' or lower(messages.subject) like ${likePattern(q)} escape '\\')`,
+        ),
+      )
+      .select((eb) => eb.fn.countAll<number>().as("n"))
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
   /** Every user's mailings with their owner's email (no owner filter): only for staff and the operator. */
   private withOwner() {
     return this.db

@@ -6,7 +6,16 @@ import { DateTime } from "luxon";
 import { z } from "zod";
 import type { Periodicity } from "../db/schema.js";
 import { parseSendWindow } from "../delivery/window.js";
-import { id, LIMITS, listQuery, optionalText, pageNumber, singleLine, timeZone } from "../shared/fields.js";
+import {
+  email,
+  id,
+  LIMITS,
+  listQuery,
+  optionalText,
+  pageNumber,
+  singleLine,
+  timeZone,
+} from "../shared/fields.js";
 import { scopeFields } from "../shared/scope.js";
 import { fromLocalInput } from "../shared/time.js";
 
@@ -147,6 +156,15 @@ export const mailingSchema = z
 export const initialRecipientsSchema = z.object({
   recipient_mode: z.enum(RECIPIENT_MODES).catch("all"),
   recipient_q: optionalText("Search", LIMITS.search),
+});
+
+/**
+ * The API's other start: exactly these recipients, picked individually, by id and/or address (at most
+ * 10,000 together). Absent on the web form, which picks on the mailing's recipients page.
+ */
+export const initialPickedSchema = z.object({
+  recipient_ids: z.array(id).max(10_000).optional(),
+  recipient_emails: z.array(email()).max(10_000).optional(),
 });
 
 export const MAILING_SORTS = ["name", "first_send_at", "status", "created_at"] as const;

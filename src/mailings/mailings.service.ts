@@ -5,7 +5,7 @@
  */
 import { AudienceRepository } from "../audiences/audience.repository.js";
 import { NO_AUDIENCE } from "../audiences/audience.schemas.js";
-import type { Database } from "../db/database.js";
+import type { Database, Executor } from "../db/database.js";
 import type { Mailing } from "../db/schema.js";
 import { initialNextRun } from "../delivery/schedule.js";
 import { membersChangeSchema } from "../lists/lists.schemas.js";
@@ -13,6 +13,7 @@ import { MessagesRepository } from "../messages/messages.repository.js";
 import { RecipientsRepository } from "../recipients/recipients.repository.js";
 import { SendersRepository } from "../senders/senders.repository.js";
 import type { Actor } from "../shared/actor.js";
+import { type CursorPage, type CursorQuery, cursorPageOf, startOf } from "../shared/cursor.js";
 import { NotFoundError, ValidationError } from "../shared/errors.js";
 import { normalizeEmail } from "../shared/fields.js";
 import { type Page, pageOf } from "../shared/pagination.js";
@@ -23,6 +24,7 @@ import { parseInput } from "../shared/validation.js";
 import { statusFor } from "./mailing-status.js";
 import { type MailingRow, MailingsRepository, type MemberRow } from "./mailings.repository.js";
 import {
+  initialPickedSchema,
   initialRecipientsSchema,
   type MailingInput,
   type MailingListQuery,
@@ -60,6 +62,16 @@ export class MailingsService {
     return { ...pageOf(items, total, query.page, query.limit), query, scope: effectiveScope(actor, query) };
   }
 
+  /** The API's keyset pages, in id order (see shared/cursor.ts). */
+  async listByCursor(actor: Actor, query: CursorQuery): Promise<CursorPage<MailingRow>> {
+    const { dir, afterId } = startOf(query);
+    const [rows, total] = await Promise.all([
+      this.mailings.listKeyset(actor, query.q, dir, afterId, query.limit),
+      this.mailings.countMatching(actor, query.q),
+    ]);
+    return cursorPageOf(rows, query.limit, dir, total);
+  }
+
   /** All mailings (optionally one owner's), for `postpilot mailings`: the operator acts for everyone. */
   listForOperator(ownerEmail?: string): Promise<(MailingRow & { owner_email: string })[]> {
     return this.mailings.listForOperator(ownerEmail ? normalizeEmail(ownerEmail) : null);
@@ -86,12 +98,23 @@ export class MailingsService {
     return mailing.owner_id === actor.id ? { ...mailing, owner_email: undefined } : mailing;
   }
 
-  /** Creates a mailing with its first recipients (all, those matching a search, or none yet). */
+  /**
+   * Creates a mailing with its first recipients: all, those matching a search, none yet, or (API) exactly
+   * the recipient_ids / recipient_emails given.
+   */
   async create(actor: Actor, input: unknown): Promise<Mailing> {
     const data = this.parseSchedule(input);
     const initial = parseInput(initialRecipientsSchema, input);
     if (initial.recipient_mode === "matching" && initial.recipient_q === "") {
       throw new ValidationError({ recipient_q: "Enter the text recipients must match." });
+    }
+    const picked = parseInput(initialPickedSchema, input);
+    const pickedGiven = picked.recipient_ids !== undefined || picked.recipient_emails !== undefined;
+    const mode = (input as { recipient_mode?: unknown } | null)?.recipient_mode;
+    if (pickedGiven && mode !== undefined && mode !== "none") {
+      throw new ValidationError({
+        recipient_mode: "With recipient_ids or recipient_emails, leave recipient_mode out (or none).",
+      });
     }
     const now = this.clock.now();
     const mailing = await this.database.db.transaction().execute(async (tx) => {
@@ -109,7 +132,9 @@ export class MailingsService {
       });
       // "All my recipients" is live: each run reaches everyone the owner has then. "Matching" picks the
       // recipients that match now, individually.
-      if (initial.recipient_mode === "all") {
+      if (pickedGiven) {
+        await this.pickInitial(tx, actor, row.id, picked.recipient_ids ?? [], picked.recipient_emails ?? []);
+      } else if (initial.recipient_mode === "all") {
         await new AudienceRepository(tx).replace(row.id, { ...NO_AUDIENCE, all: true });
       } else if (initial.recipient_mode === "matching") {
         await new MailingsRepository(tx).addMatching(actor, row.id, initial.recipient_q);
@@ -162,6 +187,15 @@ export class MailingsService {
       this.mailings.pickedCount(id),
     ]);
     return { ...pageOf(items, total, query.page), query, picked };
+  }
+
+  /** The picked recipients of a mailing to look at (the owner's, or for staff anyone's: see view). */
+  async viewPicked(actor: Actor, id: number, rawQuery: unknown): Promise<Page<MemberRow>> {
+    const mailing = await this.view(actor, id);
+    const owner: Actor = { id: mailing.owner_id, role: "user" };
+    const query = memberQuery.parse(rawQuery ?? {});
+    const { items, total } = await this.mailings.members(owner, id, query);
+    return pageOf(items, total, query.page);
   }
 
   /** Adds or removes recipients: the checked ones, or all of the owner's recipients matching a search. */
@@ -229,6 +263,32 @@ export class MailingsService {
     });
     if (result.changed > 0) await this.changed(actor.id);
     return result;
+  }
+
+  /** A new mailing's picked recipients; any id or address the actor does not have is a 422 naming them. */
+  private async pickInitial(
+    tx: Executor,
+    actor: Actor,
+    mailingId: number,
+    ids: number[],
+    emails: string[],
+  ): Promise<void> {
+    const recipients = new RecipientsRepository(tx);
+    const owned = new Set(await recipients.ownedIds(actor, ids));
+    const missing: (number | string)[] = ids.filter((rid) => !owned.has(rid));
+    for (const address of emails) {
+      const found = await recipients.findByEmail(actor, normalizeEmail(address));
+      if (found) owned.add(found.id);
+      else missing.push(address);
+    }
+    if (missing.length > 0) {
+      const shown = missing.slice(0, 10).join(", ");
+      throw new ValidationError({
+        [typeof missing[0] === "number" ? "recipient_ids" : "recipient_emails"]:
+          `Not among your recipients: ${shown}${missing.length > 10 ? ` and ${missing.length - 10} more` : ""}.`,
+      });
+    }
+    await new MailingsRepository(tx).addIds(mailingId, [...owned]);
   }
 
   /** Parses the form; a new or changed end must lie in the future (an unchanged past end may stay). */

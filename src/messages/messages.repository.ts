@@ -13,6 +13,34 @@ export class MessagesRepository {
     return this.db.selectFrom("messages").where("messages.owner_id", "=", actor.id);
   }
 
+  /** The API's keyset page after a row id in id order (messages_pkey with the owner filter), limit + 1 rows. */
+  listKeyset(actor: Actor, q: string, dir: "asc" | "desc", afterId: number | null, limit: number) {
+    return this.searched(actor, q)
+      .selectAll()
+      .$if(afterId !== null, (qb) => qb.where("id", dir === "asc" ? ">" : "<", afterId!))
+      .orderBy("id", dir)
+      .limit(limit + 1)
+      .execute();
+  }
+
+  async countMatching(actor: Actor, q: string): Promise<number> {
+    const row = await this.searched(actor, q)
+      .select((eb) => eb.fn.countAll<number>().as("n"))
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
+  private searched(actor: Actor, q: string) {
+    return this.owned(actor).$if(q !== "", (qb) =>
+      qb.where((eb) =>
+        eb.or([
+          eb(sql`lower(subject)`, "like", sql`${likePattern(q)} escape '\\'`),
+          eb(sql`lower(body)`, "like", sql`${likePattern(q)} escape '\\'`),
+        ]),
+      ),
+    );
+  }
+
   async list(actor: Actor, query: MessageListQuery): Promise<{ items: Message[]; total: number }> {
     const base = this.owned(actor).$if(query.q !== "", (qb) =>
       qb.where((eb) =>

@@ -5,6 +5,7 @@ import type { Database } from "../db/database.js";
 import { isForeignKeyViolation } from "../db/database.js";
 import type { Message } from "../db/schema.js";
 import type { Actor } from "../shared/actor.js";
+import { type CursorPage, type CursorQuery, cursorPageOf, startOf } from "../shared/cursor.js";
 import { ConflictError, NotFoundError } from "../shared/errors.js";
 import { type Page, pageOf } from "../shared/pagination.js";
 import { type Clock, iso, systemClock } from "../shared/time.js";
@@ -57,6 +58,16 @@ export class MessagesService {
     const query = messageListQuery.parse(rawQuery ?? {});
     const { items, total } = await this.messages.list(actor, query);
     return { ...pageOf(items, total, query.page, query.limit), query };
+  }
+
+  /** The API's keyset pages, in id order (see shared/cursor.ts). */
+  async listByCursor(actor: Actor, query: CursorQuery): Promise<CursorPage<Message>> {
+    const { dir, afterId } = startOf(query);
+    const [rows, total] = await Promise.all([
+      this.messages.listKeyset(actor, query.q, dir, afterId, query.limit),
+      this.messages.countMatching(actor, query.q),
+    ]);
+    return cursorPageOf(rows, query.limit, dir, total);
   }
 
   listAll(actor: Actor): Promise<Pick<Message, "id" | "subject">[]> {

@@ -105,6 +105,19 @@ export class RecipientsRepository {
     return { items, total: Number(total.n) };
   }
 
+  /**
+   * The API's keyset page: matching recipients after a row id in id order (recipients_pkey bounds it, with
+   * the owner filter), limit + 1 rows so the caller knows whether another page follows.
+   */
+  listKeyset(actor: Actor, q: string, dir: "asc" | "desc", afterId: number | null, limit: number) {
+    return this.search(actor, q)
+      .selectAll()
+      .$if(afterId !== null, (qb) => qb.where("id", dir === "asc" ? ">" : "<", afterId!))
+      .orderBy("id", dir)
+      .limit(limit + 1)
+      .execute();
+  }
+
   async countMatching(actor: Actor, q: string | RecipientFilter): Promise<number> {
     const row = await this.search(actor, q)
       .select((eb) => eb.fn.countAll<number>().as("n"))

@@ -6,6 +6,7 @@ import type { Database, Executor } from "../db/database.js";
 import { isUniqueViolation } from "../db/database.js";
 import type { Recipient } from "../db/schema.js";
 import type { Actor } from "../shared/actor.js";
+import { type CursorPage, type CursorQuery, cursorPageOf, startOf } from "../shared/cursor.js";
 import { ConflictError, NotFoundError, ValidationError } from "../shared/errors.js";
 import { normalizeEmail } from "../shared/fields.js";
 import { type Page, pageOf } from "../shared/pagination.js";
@@ -49,6 +50,16 @@ export class RecipientsService {
     const query = recipientListQuery.parse(rawQuery ?? {});
     const { items, total } = await this.recipients.list(actor, query);
     return { ...pageOf(items, total, query.page, query.limit), query, scope: effectiveScope(actor, query) };
+  }
+
+  /** The API's keyset pages, in id order (see shared/cursor.ts). */
+  async listByCursor(actor: Actor, query: CursorQuery): Promise<CursorPage<Recipient>> {
+    const { dir, afterId } = startOf(query);
+    const [rows, total] = await Promise.all([
+      this.recipients.listKeyset(actor, query.q, dir, afterId, query.limit),
+      this.recipients.countMatching(actor, query.q),
+    ]);
+    return cursorPageOf(rows, query.limit, dir, total);
   }
 
   count(actor: Actor): Promise<number> {

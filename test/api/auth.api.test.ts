@@ -107,10 +107,16 @@ describe("API: authentication, ownership and rate limits", () => {
         headers: { authorization: `Bearer ${t.api.token}` },
       });
       expect(res.statusCode).toBe(200);
+      if (i === 0) {
+        expect(res.headers["ratelimit-limit"]).toBe(String(API_RATE_LIMIT));
+        expect(res.headers["ratelimit-remaining"]).toBe(String(API_RATE_LIMIT - 1));
+        expect(Number(res.headers["ratelimit-reset"])).toBeGreaterThan(0);
+      }
     }
     const limited = await t.api.call("GET", "/me");
     expect(limited.statusCode).toBe(429);
     expect(Number(limited.headers["retry-after"])).toBeGreaterThan(0);
+    expect(limited.headers["ratelimit-remaining"]).toBe("0");
     expect(limited.json()).toMatchObject({ status: 429, title: "Too Many Requests" });
     // Another token has its own allowance.
     expect((await other.call("GET", "/me")).statusCode).toBe(200);

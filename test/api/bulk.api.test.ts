@@ -110,6 +110,53 @@ describe("API: POST /recipients/bulk", () => {
     expect(emails).toEqual([{ email: "ann@example.com" }]);
   });
 
+  it("applies two concurrent calls with one Idempotency-Key once: the other is a 409 in progress or the replay", async () => {
+    const t = await buildApi();
+    const rows = Array.from({ length: 200 }, (_, i) => ({ email: `r${i}@example.com` }));
+    const [a, b] = await Promise.all([
+      bulk(t, rows, { "idempotency-key": "race" }),
+      bulk(t, rows, { "idempotency-key": "race" }),
+    ]);
+    const applied = [a, b].filter((r) => r.statusCode === 200 && !r.headers["idempotent-replayed"]);
+    expect(applied).toHaveLength(1);
+    expect(applied[0]!.json()).toMatchObject({ created: 200, unchanged: 0 });
+    const other = applied[0] === a ? b : a;
+    if (other.statusCode === 409) {
+      expect(other.json().detail).toContain("in progress");
+    } else {
+      expect(other.headers["idempotent-replayed"]).toBe("true");
+      expect(other.json()).toEqual(applied[0]!.json());
+    }
+    const count = await t.database.db
+      .selectFrom("recipients")
+      .select((eb) => eb.fn.countAll<number>().as("n"))
+      .executeTakeFirstOrThrow();
+    expect(Number(count.n)).toBe(200);
+  });
+
+  it("answers 409 while the key's first call runs, and frees the key of a call that failed", async () => {
+    const t = await buildApi();
+    const rows = [{ email: "ann@example.com" }];
+    expect(await t.services.idempotencyKeys.claim(t.api.user.id, "busy", "some-hash")).toBe("claimed");
+    const busy = await bulk(t, rows, { "idempotency-key": "busy" });
+    expect(busy.statusCode).toBe(422); // another request's hash: refused as a reused key
+    const { requestHash } = await import("../../src/api/idempotency.js");
+    await t.services.idempotencyKeys.claim(
+      t.api.user.id,
+      "busy-same",
+      requestHash("POST", "/api/v1/recipients/bulk", rows),
+    );
+    const inProgress = await bulk(t, rows, { "idempotency-key": "busy-same" });
+    expect(inProgress.statusCode).toBe(409);
+    expect(inProgress.json().detail).toContain("in progress");
+
+    const failed = await bulk(t, { not: "an array" }, { "idempotency-key": "k-2" });
+    expect(failed.statusCode).toBe(422);
+    const retried = await bulk(t, rows, { "idempotency-key": "k-2" });
+    expect(retried.statusCode).toBe(200);
+    expect(retried.json()).toMatchObject({ created: 1 });
+  });
+
   it("keeps keys per user: another user's same key is applied for that user", async () => {
     const t = await buildApi();
     const { apiClient } = await import("./support.js");

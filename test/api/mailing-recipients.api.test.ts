@@ -68,3 +68,60 @@ describe("API: a mailing's picked recipients", () => {
     ]);
   });
 });
+
+describe("API: a mailing created with its recipients by ids and emails", () => {
+  it("starts with exactly those; an unknown one is a 422 naming it and creates nothing; PATCH refuses recipient fields", async () => {
+    const t = await buildApi();
+    const api = t.api;
+    const ids: number[] = [];
+    for (const email of ["a@example.com", "b@example.com", "c@example.com"]) {
+      ids.push((await api.call("POST", "/recipients", { email })).json().id);
+    }
+    const message = (await api.call("POST", "/messages", { subject: "News", body: "Hello" })).json();
+    const created = await api.call("POST", "/mailings", {
+      ...MAILING,
+      message_id: message.id,
+      recipient_ids: [ids[0]],
+      recipient_emails: ["C@example.com"],
+    });
+    expect(created.statusCode).toBe(201);
+    expect(created.json().recipient_count).toBe(2);
+    const picked = (await api.call("GET", `/mailings/${created.json().id}/recipients`)).json();
+    expect(picked.items.map((r: { email: string }) => r.email).sort()).toEqual([
+      "a@example.com",
+      "c@example.com",
+    ]);
+    const audience = (await api.call("GET", `/mailings/${created.json().id}/audience`)).json();
+    expect(audience.all).toBe(false);
+
+    const unknown = await api.call("POST", "/mailings", {
+      ...MAILING,
+      name: "Unknown",
+      message_id: message.id,
+      recipient_emails: ["nobody@example.com"],
+    });
+    expect(unknown.statusCode).toBe(422);
+    expect(unknown.json().errors[0]).toMatchObject({ field: "recipient_emails" });
+    expect(unknown.json().errors[0].message).toContain("nobody@example.com");
+    const both = await api.call("POST", "/mailings", {
+      ...MAILING,
+      message_id: message.id,
+      recipient_mode: "all",
+      recipient_ids: [ids[1]],
+    });
+    expect(both.statusCode).toBe(422);
+    const count = await t.database.db
+      .selectFrom("mailings")
+      .select((eb) => eb.fn.countAll<number>().as("n"))
+      .executeTakeFirstOrThrow();
+    expect(Number(count.n)).toBe(1);
+
+    const patch = await api.call("PATCH", `/mailings/${created.json().id}`, {
+      name: "Renamed",
+      recipient_mode: "none",
+    });
+    expect(patch.statusCode).toBe(422);
+    expect(patch.json().errors[0]).toMatchObject({ field: "recipient_mode" });
+    expect((await api.call("GET", `/mailings/${created.json().id}`)).json().name).toBe(MAILING.name);
+  });
+});

@@ -33,6 +33,14 @@ describe("API: OpenAPI document and docs page", () => {
     expect(doc.info).toMatchObject({ title: "PostPilot API", version: expect.any(String) });
     expect(doc.servers).toEqual([{ url: "/api/v1" }]);
     expect(doc.components.securitySchemes.bearerAuth).toMatchObject({ type: "http", scheme: "bearer" });
+    // The per-token rate limit: described, with its headers on a 429 and on a success.
+    expect(doc.info.description).toContain("300 requests a minute");
+    expect(Object.keys(doc.components.responses.TooManyRequests.headers)).toEqual(
+      expect.arrayContaining(["Retry-After", "RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset"]),
+    );
+    expect(Object.keys(doc.paths["/recipients"].get.responses["200"].headers)).toContain(
+      "RateLimit-Remaining",
+    );
 
     const documented = Object.entries(doc.paths as Json)
       .flatMap(([path, ops]) =>
@@ -76,15 +84,20 @@ describe("API: OpenAPI document and docs page", () => {
         }
         if (op.requestBody) expect(statuses, where).toContain("422");
         const success = op.responses[statuses.find((s) => s.startsWith("2"))!];
-        if (success.content)
+        if (success.content?.["application/json"])
           expect(success.content["application/json"].schema.$ref, where).toMatch(/^#\/components\/schemas\//);
+        // Streamed exports declare each content type they answer with.
+        else if (success.content)
+          expect(Object.keys(success.content), where).toEqual(
+            expect.arrayContaining(["application/x-ndjson", "text/csv"]),
+          );
       }
     }
     expect(doc.components.schemas.RecipientInput.required).toEqual(["email"]);
     expect(doc.components.schemas.RecipientPatch.required).toBeUndefined();
     expect(doc.components.schemas.Recipient.additionalProperties).toBe(false);
     expect(doc.paths["/recipients"].get.parameters.map((p: Json) => p.name)).toEqual(
-      expect.arrayContaining(["q", "page", "limit", "sort", "dir"]),
+      expect.arrayContaining(["q", "page", "limit", "sort", "dir", "cursor"]),
     );
   });
 

@@ -31,3 +31,56 @@ describe("API: managers read others' mailings, as on the web, and may not change
     expect((await user.call("GET", `/mailings/${mailing.id}`)).statusCode).toBe(404);
   });
 });
+
+describe("API: staff read other users' lists with owner_id, runs and picked recipients", () => {
+  it("managers and admins read a user's recipients, mailings, picked recipients and runs; a manager may not send it; a plain user's owner_id is a 403", async () => {
+    const t = await buildApi();
+    const owner = t.api;
+    const recipient = (await owner.call("POST", "/recipients", { email: "ann@example.com" })).json();
+    const message = (await owner.call("POST", "/messages", { subject: "News", body: "Hello" })).json();
+    const mailing = (
+      await owner.call("POST", "/mailings", {
+        ...MAILING,
+        message_id: message.id,
+        recipient_ids: [recipient.id],
+      })
+    ).json();
+    const run = (await owner.call("POST", `/mailings/${mailing.id}/send`)).json();
+    const manager = await apiClient(t, await createUser(t.database.db, { role: "manager" }));
+    const admin = await apiClient(t, await createUser(t.database.db, { role: "admin" }));
+    for (const staff of [manager, admin]) {
+      const recipients = await staff.call("GET", `/recipients?owner_id=${owner.user.id}`);
+      expect(recipients.statusCode).toBe(200);
+      expect(recipients.json().items.map((r: { email: string }) => r.email)).toEqual(["ann@example.com"]);
+      const mailings = await staff.call("GET", `/mailings?owner_id=${owner.user.id}`);
+      expect(mailings.json().items.map((m: { id: number }) => m.id)).toEqual([mailing.id]);
+      // Without owner_id, their own (none).
+      expect((await staff.call("GET", "/mailings")).json().total).toBe(0);
+      const picked = await staff.call("GET", `/mailings/${mailing.id}/recipients`);
+      expect(picked.statusCode).toBe(200);
+      expect(picked.json().items.map((r: { email: string }) => r.email)).toEqual(["ann@example.com"]);
+      expect((await staff.call("GET", `/mailings/${mailing.id}/runs`)).json().items[0].id).toBe(run.id);
+      expect((await staff.call("GET", `/runs/${run.id}`)).json()).toMatchObject({
+        id: run.id,
+        total_count: 1,
+      });
+      expect((await staff.call("GET", `/runs/${run.id}/deliveries`)).json().items[0].email).toBe(
+        "ann@example.com",
+      );
+      expect((await staff.call("GET", "/recipients?owner_id=999999")).statusCode).toBe(404);
+    }
+    // The web refuses a manager's send of someone else's mailing; so does the API.
+    const send = await manager.call("POST", `/mailings/${mailing.id}/send`);
+    expect(send.statusCode).toBe(403);
+    expect((await manager.call("POST", `/runs/${run.id}/retry-failed`)).statusCode).toBe(403);
+    const runs = await t.database.db.selectFrom("runs").select("id").execute();
+    expect(runs).toHaveLength(1);
+
+    const user = await apiClient(t);
+    const refused = await user.call("GET", `/recipients?owner_id=${owner.user.id}`);
+    expect(refused.statusCode).toBe(403);
+    expect((await user.call("GET", `/mailings?owner_id=${owner.user.id}`)).statusCode).toBe(403);
+    expect((await user.call("GET", `/recipients?owner_id=${user.user.id}`)).statusCode).toBe(200);
+    expect((await user.call("GET", `/mailings/${mailing.id}/recipients`)).statusCode).toBe(404);
+  });
+});
