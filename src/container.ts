@@ -2,6 +2,7 @@
  * The composition root: from a Config, open the database and build repositories → services, and (for the
  * commands that need them) the web app and the delivery runtime. Nothing else reads configuration.
  */
+
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -45,6 +46,7 @@ import { SuppressionService } from "./suppression/suppression.service.js";
 import { UnsubscribeService } from "./suppression/unsubscribe.service.js";
 import { UnsubscribeTokens } from "./suppression/unsubscribe-token.js";
 import { ViewService } from "./templates/view.service.js";
+import { WebhookOutbox } from "./webhooks/webhooks.outbox.js";
 
 export interface Services {
   accounts: AccountsService;
@@ -176,6 +178,7 @@ export function createServices(database: Database, options: ServiceOptions = {})
     delivery: new DeliveryService(database, {
       mode: options.sendMode ?? "outbox",
       clock,
+      events: new WebhookOutbox(),
       deliveriesDue: () => options.mailingsChanged?.(),
       ...(options.relays ? { relays: options.relays } : {}),
     }),
