@@ -47,6 +47,7 @@ import { UnsubscribeService } from "./suppression/unsubscribe.service.js";
 import { UnsubscribeTokens } from "./suppression/unsubscribe-token.js";
 import { ViewService } from "./templates/view.service.js";
 import { WebhookOutbox } from "./webhooks/webhooks.outbox.js";
+import { WebhooksService } from "./webhooks/webhooks.service.js";
 
 export interface Services {
   accounts: AccountsService;
@@ -81,6 +82,7 @@ export interface Services {
   incoming: IncomingMailService;
   ops: OpsService;
   twoFactor: TwoFactorService;
+  webhooks: WebhooksService;
 }
 
 export interface ServiceOptions {
@@ -110,6 +112,8 @@ export interface ServiceOptions {
   requireAdmin2fa?: boolean;
   /** BOUNCE_HARD_LIMIT, BOUNCE_SOFT_LIMIT and BOUNCE_WEBHOOK_TOKEN (default: 1, 3, webhook off). */
   bounces?: BounceOptions;
+  /** WEBHOOK_ALLOW_PRIVATE: webhook URLs may point at private and loopback addresses (default false). */
+  webhookAllowPrivate?: boolean;
 }
 
 export function createServices(database: Database, options: ServiceOptions = {}): Services {
@@ -185,6 +189,7 @@ export function createServices(database: Database, options: ServiceOptions = {})
     blog,
     demo: new DemoService(database, { blog, clock }),
     admin: new AdminService(database, clock, () => options.mailingsChanged?.()),
+    webhooks: new WebhooksService(database, { allowPrivate: options.webhookAllowPrivate ?? false, clock }),
     suppressions: new SuppressionService(database, clock),
     suppressionImport: new SuppressionImportService(database, clock),
     unsubscribe,

@@ -59,3 +59,10 @@ export const createWebhookSchema = z.object({
 export type CreateWebhookInput = z.input<typeof createWebhookSchema>;
 
 export const updateWebhookSchema = z.object({ enabled: z.boolean() });
+
+export const resendWebhookSchema = z.object({
+  event_id: z
+    .number({ error: "Give the event's id (a number)." })
+    .int()
+    .positive("Give the event's id (a number)."),
+});
