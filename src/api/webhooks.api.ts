@@ -1,5 +1,5 @@
 /**
- * /api/v1/webhooks: the token's user's webhook endpoints (admins: everyone's), as on the Webhooks pages.
+ * /api/v1/webhook-endpoints (not /webhooks: /webhooks/bounces is the incoming bounce webhook): the token's user's webhook endpoints (admins: everyone's), as on the Webhooks pages.
  * The secret is in the create response only. The events' payloads are described under `webhooks` in the
  * OpenAPI document (openapi.ts).
  */
@@ -19,7 +19,7 @@ export function webhooksApi(api: ApiRouter, { webhooks }: Services): void {
   const tag = "Webhooks";
   api.route({
     method: "GET",
-    path: "/webhooks",
+    path: "/webhook-endpoints",
     tag,
     summary: "List your webhook endpoints",
     status: 200,
@@ -29,7 +29,7 @@ export function webhooksApi(api: ApiRouter, { webhooks }: Services): void {
   });
   api.route({
     method: "POST",
-    path: "/webhooks",
+    path: "/webhook-endpoints",
     tag,
     summary: "Register a webhook endpoint",
     description:
@@ -42,7 +42,7 @@ export function webhooksApi(api: ApiRouter, { webhooks }: Services): void {
   });
   api.route({
     method: "GET",
-    path: "/webhooks/:id",
+    path: "/webhook-endpoints/:id",
     tag,
     summary: "Get a webhook endpoint with its latest events and requests",
     status: 200,
@@ -52,7 +52,7 @@ export function webhooksApi(api: ApiRouter, { webhooks }: Services): void {
   });
   api.route({
     method: "PATCH",
-    path: "/webhooks/:id",
+    path: "/webhook-endpoints/:id",
     tag,
     summary: "Enable or disable a webhook endpoint",
     description: "Enabling an endpoint that was disabled automatically starts its retries afresh.",
@@ -65,7 +65,7 @@ export function webhooksApi(api: ApiRouter, { webhooks }: Services): void {
   });
   api.route({
     method: "DELETE",
-    path: "/webhooks/:id",
+    path: "/webhook-endpoints/:id",
     tag,
     summary: "Delete a webhook endpoint (and its queued events)",
     status: 204,
@@ -76,7 +76,7 @@ export function webhooksApi(api: ApiRouter, { webhooks }: Services): void {
   });
   api.route({
     method: "POST",
-    path: "/webhooks/:id/resend",
+    path: "/webhook-endpoints/:id/resend",
     tag,
     summary: "Send one of the endpoint's events again",
     description: "Queued again with the same id and body, after what is already queued.",

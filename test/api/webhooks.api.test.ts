@@ -8,7 +8,7 @@ const URL_OK = "https://93.184.216.34/hooks";
 describe("API: webhooks", () => {
   it("registers an endpoint (secret once), lists, reads, disables, resends and deletes it", async () => {
     const t = await buildApi();
-    const created = await t.api.call("POST", "/webhooks", {
+    const created = await t.api.call("POST", "/webhook-endpoints", {
       url: URL_OK,
       events: ["run.finished", "delivery.sent"],
     });
@@ -17,14 +17,14 @@ describe("API: webhooks", () => {
     expect(secret).toMatch(/^whsec_/);
     expect(endpoint).toMatchObject({ url: URL_OK, events: ["run.finished", "delivery.sent"], enabled: true });
 
-    const list = await t.api.call("GET", "/webhooks");
+    const list = await t.api.call("GET", "/webhook-endpoints");
     expect(list.json().items).toHaveLength(1);
     expect(JSON.stringify(list.json())).not.toContain(secret);
-    const details = await t.api.call("GET", `/webhooks/${endpoint.id}`);
+    const details = await t.api.call("GET", `/webhook-endpoints/${endpoint.id}`);
     expect(details.statusCode).toBe(200);
     expect(JSON.stringify(details.json())).not.toContain(secret);
 
-    const off = await t.api.call("PATCH", `/webhooks/${endpoint.id}`, { enabled: false });
+    const off = await t.api.call("PATCH", `/webhook-endpoints/${endpoint.id}`, { enabled: false });
     expect(off.json().enabled).toBe(false);
 
     // An event to resend: queued as the engine would.
@@ -41,32 +41,32 @@ describe("API: webhooks", () => {
       })
       .returning("id")
       .executeTakeFirstOrThrow();
-    const resent = await t.api.call("POST", `/webhooks/${endpoint.id}/resend`, { event_id: row.id });
+    const resent = await t.api.call("POST", `/webhook-endpoints/${endpoint.id}/resend`, { event_id: row.id });
     expect(resent.statusCode).toBe(202);
     expect(resent.json()).toMatchObject({ uid: "evt_x", status: "pending" });
-    expect((await t.api.call("POST", `/webhooks/${endpoint.id}/resend`, { event_id: 0 })).statusCode).toBe(
-      422,
-    );
     expect(
-      (await t.api.call("POST", `/webhooks/${endpoint.id}/resend`, { event_id: 99999 })).statusCode,
+      (await t.api.call("POST", `/webhook-endpoints/${endpoint.id}/resend`, { event_id: 0 })).statusCode,
+    ).toBe(422);
+    expect(
+      (await t.api.call("POST", `/webhook-endpoints/${endpoint.id}/resend`, { event_id: 99999 })).statusCode,
     ).toBe(404);
 
-    expect((await t.api.call("DELETE", `/webhooks/${endpoint.id}`)).statusCode).toBe(204);
-    expect((await t.api.call("GET", `/webhooks/${endpoint.id}`)).statusCode).toBe(404);
+    expect((await t.api.call("DELETE", `/webhook-endpoints/${endpoint.id}`)).statusCode).toBe(204);
+    expect((await t.api.call("GET", `/webhook-endpoints/${endpoint.id}`)).statusCode).toBe(404);
   });
 
   it("refuses bad input by field, loopback URLs, other users' endpoints, and all_users for non-admins", async () => {
     const t = await buildApi();
-    const bad = await t.api.call("POST", "/webhooks", { url: "ftp://x", events: ["nope"] });
+    const bad = await t.api.call("POST", "/webhook-endpoints", { url: "ftp://x", events: ["nope"] });
     expect(bad.statusCode).toBe(422);
     expect(JSON.stringify(bad.json())).toMatch(/http/);
-    const loop = await t.api.call("POST", "/webhooks", {
+    const loop = await t.api.call("POST", "/webhook-endpoints", {
       url: "http://127.0.0.1:4100/",
       events: ["run.started"],
     });
     expect(loop.statusCode).toBe(422);
     expect(JSON.stringify(loop.json())).toMatch(/private or local/);
-    const wide = await t.api.call("POST", "/webhooks", {
+    const wide = await t.api.call("POST", "/webhook-endpoints", {
       url: URL_OK,
       events: ["run.started"],
       all_users: true,
@@ -74,12 +74,14 @@ describe("API: webhooks", () => {
     expect(wide.statusCode).toBe(403);
 
     const other = await apiClient(t, await createUser(t.database.db));
-    const theirs = (await other.call("POST", "/webhooks", { url: URL_OK, events: ["run.started"] })).json();
-    expect((await t.api.call("GET", `/webhooks/${theirs.endpoint.id}`)).statusCode).toBe(404);
-    expect((await t.api.call("DELETE", `/webhooks/${theirs.endpoint.id}`)).statusCode).toBe(404);
+    const theirs = (
+      await other.call("POST", "/webhook-endpoints", { url: URL_OK, events: ["run.started"] })
+    ).json();
+    expect((await t.api.call("GET", `/webhook-endpoints/${theirs.endpoint.id}`)).statusCode).toBe(404);
+    expect((await t.api.call("DELETE", `/webhook-endpoints/${theirs.endpoint.id}`)).statusCode).toBe(404);
 
     const admin = await apiClient(t, await createUser(t.database.db, { role: "admin" }));
-    const installation = await admin.call("POST", "/webhooks", {
+    const installation = await admin.call("POST", "/webhook-endpoints", {
       url: URL_OK,
       events: ["run.started"],
       all_users: true,
