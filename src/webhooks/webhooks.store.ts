@@ -143,6 +143,16 @@ export class WebhookStore {
     const nowIso = now.toISOString();
     const ids = events.map((e) => e.id);
     return this.db.transaction().execute(async (tx) => {
+      // Taken back meanwhile (its lease ran out and another dispatcher holds it): not ours to record; the
+      // events stay pending and the holder sends them (at least once, never lost).
+      const held = await tx
+        .updateTable("webhook_endpoints")
+        .set({ updated_at: nowIso })
+        .where("id", "=", endpoint.id)
+        .where("lease_owner", "=", input.workerId)
+        .returning("id")
+        .executeTakeFirst();
+      if (!held) return { disabled: false };
       await tx
         .insertInto("webhook_attempts")
         .values({
