@@ -15,6 +15,7 @@ import { registerSuppressionCommands } from "./cli/suppressions.js";
 import { formatTable } from "./cli/table.js";
 import { registerTokenCommands } from "./cli/tokens.js";
 import { registerUserCommands } from "./cli/users.js";
+import { registerWebhookCommands } from "./cli/webhooks.js";
 import { type Config, ConfigError, loadConfig, type ParseOptions } from "./config.js";
 import { createLogger, createServices, openDatabase } from "./container.js";
 import { createDeliveryRuntime } from "./delivery/runtime.js";
@@ -188,6 +189,7 @@ export function buildCli(): Command {
 
   registerTokenCommands(program);
   registerUserCommands(program, config, fail);
+  registerWebhookCommands(program, config, fail);
   registerDatabaseCommands(program, config);
   registerDemoCommands(program);
   registerRecipientCommands(program);

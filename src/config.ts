@@ -117,6 +117,7 @@ const envSchema = z.object({
   BOUNCE_IMAP_PROCESSED_FOLDER: z.string().min(1).max(200).default("PostPilot/Processed"),
   BOUNCE_IMAP_IGNORED_FOLDER: z.string().min(1).max(200).default("PostPilot/Ignored"),
   REQUIRE_ADMIN_2FA: z.stringbool({ error: "must be true or false" }).default(false),
+  WEBHOOK_ALLOW_PRIVATE: z.stringbool({ error: "must be true or false" }).default(false),
   METRICS_TOKEN: z
     .string()
     .regex(/^[\x21-\x7e]{24,200}$/, "must be 24 to 200 printable characters without spaces")
@@ -161,6 +162,8 @@ export type Config = {
   metricsToken: string | undefined;
   /** REQUIRE_ADMIN_2FA: admins must use two-factor sign-in (they are sent to set it up, and cannot turn it off). */
   requireAdmin2fa: boolean;
+  /** WEBHOOK_ALLOW_PRIVATE: webhooks may reach private and loopback addresses (off: refused, SSRF guard). */
+  webhooks: { allowPrivate: boolean };
   /** Suppression after bounces (see bounces/bounces.service.ts) and the bounce webhook's token (unset: off). */
   bounces: {
     hardLimit: number;
@@ -279,6 +282,7 @@ export function parseConfig(env: Record<string, string | undefined>, options: Pa
     dkim,
     metricsToken: e.METRICS_TOKEN,
     requireAdmin2fa: e.REQUIRE_ADMIN_2FA,
+    webhooks: { allowPrivate: e.WEBHOOK_ALLOW_PRIVATE },
     bounces: {
       hardLimit: e.BOUNCE_HARD_LIMIT,
       softLimit: e.BOUNCE_SOFT_LIMIT,

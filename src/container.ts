@@ -2,6 +2,7 @@
  * The composition root: from a Config, open the database and build repositories → services, and (for the
  * commands that need them) the web app and the delivery runtime. Nothing else reads configuration.
  */
+
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -46,6 +47,8 @@ import { SuppressionService } from "./suppression/suppression.service.js";
 import { UnsubscribeService } from "./suppression/unsubscribe.service.js";
 import { UnsubscribeTokens } from "./suppression/unsubscribe-token.js";
 import { ViewService } from "./templates/view.service.js";
+import { WebhookOutbox } from "./webhooks/webhooks.outbox.js";
+import { WebhooksService } from "./webhooks/webhooks.service.js";
 
 export interface Services {
   accounts: AccountsService;
@@ -80,6 +83,7 @@ export interface Services {
   incoming: IncomingMailService;
   ops: OpsService;
   twoFactor: TwoFactorService;
+  webhooks: WebhooksService;
 }
 
 export interface ServiceOptions {
@@ -109,6 +113,8 @@ export interface ServiceOptions {
   requireAdmin2fa?: boolean;
   /** BOUNCE_HARD_LIMIT, BOUNCE_SOFT_LIMIT and BOUNCE_WEBHOOK_TOKEN (default: 1, 3, webhook off). */
   bounces?: BounceOptions;
+  /** WEBHOOK_ALLOW_PRIVATE: webhook URLs may point at private and loopback addresses (default false). */
+  webhookAllowPrivate?: boolean;
 }
 
 export function createServices(database: Database, options: ServiceOptions = {}): Services {
@@ -177,12 +183,14 @@ export function createServices(database: Database, options: ServiceOptions = {})
     delivery: new DeliveryService(database, {
       mode: options.sendMode ?? "outbox",
       clock,
+      events: new WebhookOutbox(),
       deliveriesDue: () => options.mailingsChanged?.(),
       ...(options.relays ? { relays: options.relays } : {}),
     }),
     blog,
     demo: new DemoService(database, { blog, clock }),
     admin: new AdminService(database, clock, () => options.mailingsChanged?.()),
+    webhooks: new WebhooksService(database, { allowPrivate: options.webhookAllowPrivate ?? false, clock }),
     suppressions: new SuppressionService(database, clock),
     suppressionImport: new SuppressionImportService(database, clock),
     unsubscribe,

@@ -48,6 +48,7 @@ export async function serve(
     from: config.smtp.from,
     unsubscribeFooter: config.unsubscribe.footer,
     requireAdmin2fa: config.requireAdmin2fa,
+    webhookAllowPrivate: config.webhooks.allowPrivate,
   });
   const app = await buildApp({
     services,

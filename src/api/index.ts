@@ -20,6 +20,7 @@ import { runsApi } from "./runs.api.js";
 import { sendersApi } from "./senders.api.js";
 import { staffApi } from "./staff.api.js";
 import { suppressionsApi } from "./suppressions.api.js";
+import { webhooksApi } from "./webhooks.api.js";
 
 export const API_VERSION = "1.0.0";
 
@@ -77,6 +78,7 @@ export async function apiPlugin(app: FastifyInstance, services: Services): Promi
       audiencesApi(api, services);
       accountApi(api, services);
       staffApi(api, services);
+      webhooksApi(api, services);
     },
     { prefix: "/v1" },
   );

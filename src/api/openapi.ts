@@ -18,8 +18,14 @@ import { recipientSchema } from "../recipients/recipients.schemas.js";
 import { segmentSchema } from "../segments/segments.schemas.js";
 import { senderSchema } from "../senders/senders.schemas.js";
 import { suppressionSchema } from "../suppression/suppression.schemas.js";
+import {
+  createWebhookSchema,
+  resendWebhookSchema,
+  updateWebhookSchema,
+} from "../webhooks/webhooks.schemas.js";
 import { API_RATE_LIMIT, type Operation } from "./router.js";
 import * as s from "./schemas.js";
+import { webhookPayloads } from "./webhook-payloads.js";
 
 type JsonSchema = Record<string, unknown>;
 
@@ -65,6 +71,12 @@ const named: [string, z.ZodType][] = [
   ["PickedAdded", s.pickedAddedOut],
   ["PickedRemoved", s.pickedRemovedOut],
   ["BulkResult", s.bulkResultOut],
+  ["WebhookEndpoint", s.webhookEndpointOut],
+  ["WebhookEndpointList", s.webhookEndpointListOut],
+  ["WebhookCreated", s.webhookCreatedOut],
+  ["WebhookEvent", s.webhookEventOut],
+  ["WebhookAttempt", s.webhookAttemptOut],
+  ["WebhookEndpointDetails", s.webhookEndpointDetailsOut],
 ];
 for (const [id, schema] of named) outputs.add(schema, { id });
 
@@ -84,6 +96,9 @@ const inputs: [string, z.ZodType, string[]][] = [
   ["MembersInput", membersChangeSchema, []],
   ["SegmentInput", segmentSchema, ["name", "definition"]],
   ["AudienceInput", audienceSchema, []],
+  ["WebhookInput", createWebhookSchema, ["url", "events"]],
+  ["WebhookPatch", updateWebhookSchema, ["enabled"]],
+  ["WebhookResendInput", resendWebhookSchema, ["event_id"]],
   [
     "MailingInput",
     z.object({ ...mailingSchema.in.shape, ...initialRecipientsSchema.shape, ...initialPickedSchema.shape }),
@@ -302,6 +317,7 @@ export function openApiDocument(operations: Operation[], version: string): JsonS
       (name) => ({ name }),
     ),
     paths,
+    webhooks: webhookPayloads(),
     components: {
       securitySchemes: {
         bearerAuth: { type: "http", scheme: "bearer", description: "A personal API token (pp_…)." },

@@ -467,3 +467,51 @@ export const mailingRecipientsQuery = z.object({
   page: z.coerce.number().int().min(1).max(1_000_000).optional(),
   q: z.string().max(200).optional().describe("Search by email or name."),
 });
+
+export const webhookEndpointOut = z.object({
+  id: int,
+  owner_id: int,
+  all_users: z.boolean().describe("An admin's endpoint that gets every user's events."),
+  url: z.string(),
+  description: z.string(),
+  events: z.array(z.string()),
+  enabled: z.boolean(),
+  disabled_at: nullableTime,
+  disabled_reason: z
+    .string()
+    .nullable()
+    .describe("Set when it was disabled automatically (3 days of failures)."),
+  failing_since: nullableTime,
+  next_attempt_at: nullableTime,
+  created_at: time,
+});
+export const webhookEndpointListOut = z.object({ items: z.array(webhookEndpointOut) });
+export const webhookCreatedOut = z.object({
+  endpoint: webhookEndpointOut,
+  secret: z.string().describe("Shown this once: keep it to verify X-PostPilot-Signature."),
+});
+export const webhookEventOut = z.object({
+  id: int,
+  uid: z.string().describe("The event's id as the receiver sees it (evt_…)."),
+  type: z.string(),
+  status: z.enum(["pending", "delivered", "failed"]),
+  tries: int,
+  created_at: time,
+  delivered_at: nullableTime,
+});
+export const webhookAttemptOut = z.object({
+  id: int,
+  request_id: z.string(),
+  event_count: int,
+  outcome: z.enum(["ok", "http_error", "timeout", "connection", "refused"]),
+  status_code: int.nullable(),
+  response_excerpt: z.string().describe("The first 4 KB of the response body."),
+  error: z.string().nullable(),
+  duration_ms: int,
+  attempted_at: time,
+});
+export const webhookEndpointDetailsOut = z.object({
+  endpoint: webhookEndpointOut,
+  events: z.array(webhookEventOut).describe("The latest 50 events, newest first."),
+  attempts: z.array(webhookAttemptOut).describe("The latest 50 requests, newest first."),
+});

@@ -4,6 +4,7 @@
  * address for the mailing's owner when the rules say so. Hard bounces of type 5.1.x (no such user, bad
  * domain) suppress after `hardLimit`; soft ones after `softLimit` runs in a row; complaints at once.
  */
+
 import type { Database, Executor } from "../db/database.js";
 import type { BounceType } from "../db/schema.js";
 import { cleanReplyText } from "../delivery/classify.js";
@@ -12,6 +13,7 @@ import { normalizeEmail } from "../shared/fields.js";
 import { type Clock, iso, systemClock } from "../shared/time.js";
 import { parseInput } from "../shared/validation.js";
 import { SuppressionRepository } from "../suppression/suppression.repository.js";
+import { deliveryBounced, recipientSuppressed, recipientUnsubscribed } from "../webhooks/webhooks.events.js";
 import { type BouncedDelivery, BouncesRepository } from "./bounces.repository.js";
 import { bounceWebhookSchema } from "./bounces.schemas.js";
 import type { BounceReport } from "./dsn.js";
@@ -186,6 +188,7 @@ export class BounceService {
       if (!(await repo.record(delivery.deliveryId, { type: event.type, status: event.status, text, at }))) {
         return { ...outcome, result: "duplicate", suppressed: false, why: "already recorded" } as const;
       }
+      await deliveryBounced(tx, delivery, { type: event.type, status: event.status, text }, this.clock.now());
       const why = await this.rule(repo, delivery, event);
       const suppressed = why.suppress
         ? await this.suppress(
@@ -231,8 +234,8 @@ export class BounceService {
   ): Promise<boolean> {
     const repo = new SuppressionRepository(tx);
     const at = iso(this.clock.now());
-    if (reason === "complaint") {
-      await repo.recordUnsubscribe({ ...d }, "complaint", at);
+    if (reason === "complaint" && (await repo.recordUnsubscribe({ ...d }, "complaint", at))) {
+      await recipientUnsubscribed(tx, { ...d, source: "complaint" }, this.clock.now());
     }
     const added = await repo.insert(
       { id: d.ownerId, role: "user" },
@@ -248,6 +251,7 @@ export class BounceService {
         created_at: at,
       },
     );
+    if (added) await recipientSuppressed(tx, added, this.clock.now());
     return added !== undefined;
   }
 

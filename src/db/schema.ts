@@ -372,6 +372,9 @@ export interface Tables {
   api_idempotency_keys: ApiIdempotencyKeyTable;
   counters: CounterTable;
   counter_emails: CounterEmailTable;
+  webhook_endpoints: WebhookEndpointTable;
+  webhook_events: WebhookEventTable;
+  webhook_attempts: WebhookAttemptTable;
 }
 
 /** An API call made with an Idempotency-Key: the request's hash and the response it got (kept 24 h). */
@@ -621,3 +624,61 @@ export type NewAccountEmail = Insertable<AccountEmailTable>;
 
 export type LoginThrottle = Selectable<LoginThrottleTable>;
 export type RecoveryCode = Selectable<RecoveryCodeTable>;
+
+/** A URL that gets events (migration 021); all_users: an admin's installation-wide endpoint. */
+export interface WebhookEndpointTable {
+  id: Generated<number>;
+  owner_id: number;
+  all_users: Generated<number>;
+  url: string;
+  description: Generated<string>;
+  /** JSON string[] of event types. */
+  events: string;
+  secret: string;
+  enabled: Generated<number>;
+  disabled_reason: string | null;
+  disabled_at: string | null;
+  next_attempt_at: string | null;
+  failing_since: string | null;
+  failures: Generated<number>;
+  lease_owner: string | null;
+  lease_expires_at: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export type WebhookEventStatus = "pending" | "delivered" | "failed";
+
+/** One event waiting for (or sent to) one endpoint. */
+export interface WebhookEventTable {
+  id: Generated<number>;
+  endpoint_id: number;
+  uid: string;
+  type: string;
+  payload: string;
+  status: Generated<WebhookEventStatus>;
+  tries: Generated<number>;
+  created_at: string;
+  delivered_at: string | null;
+}
+
+export type WebhookOutcome = "ok" | "http_error" | "timeout" | "connection" | "refused";
+
+/** One HTTP request to an endpoint (one event, or a batch of delivery events). */
+export interface WebhookAttemptTable {
+  id: Generated<number>;
+  endpoint_id: number;
+  request_id: string;
+  event_ids: string;
+  event_count: number;
+  outcome: WebhookOutcome;
+  status_code: number | null;
+  response_excerpt: Generated<string>;
+  error: string | null;
+  duration_ms: number;
+  attempted_at: string;
+}
+
+export type WebhookEndpoint = Selectable<WebhookEndpointTable>;
+export type WebhookEvent = Selectable<WebhookEventTable>;
+export type WebhookAttempt = Selectable<WebhookAttemptTable>;

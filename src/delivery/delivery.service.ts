@@ -24,7 +24,7 @@ import {
   type RetryRefusal,
   type StatusCounts,
 } from "./delivery.repository.js";
-import type { WorkerDetails } from "./ports.js";
+import type { EngineEvents, WorkerDetails } from "./ports.js";
 import { type RunOutcome, runOutcome } from "./run-outcome.js";
 import { KyselyRunsStore } from "./runs.store.js";
 import { occurrenceAfter } from "./schedule.js";
@@ -111,6 +111,8 @@ export interface DeliveryServiceOptions {
   clock?: Clock;
   /** A worker whose heartbeat is older than this is considered gone. */
   heartbeatStaleMs?: number;
+  /** Told in the run's transaction when a run starts (webhooks/), wired by the composition root. */
+  events?: EngineEvents;
   /** Called when deliveries became due now (send now, retry failed): wakes an idle worker. */
   deliveriesDue?: () => void;
   /** The SMTP relays (SMTP_URL or SMTP_RELAYS), for the Mail relays page: where (no credentials), a test each. */
@@ -135,7 +137,7 @@ export class DeliveryService {
     private readonly options: DeliveryServiceOptions,
   ) {
     this.repo = new DeliveryRepository(database.db);
-    this.runs = new KyselyRunsStore(database);
+    this.runs = new KyselyRunsStore(database, options.events);
     this.clock = options.clock ?? systemClock;
   }
 

@@ -11,6 +11,7 @@ import { cleanReplyText } from "./classify.js";
 import type {
   ClaimedDelivery,
   DeliveryResult,
+  EngineEvents,
   RunContent,
   RunState,
   RunsFinishedListener,
@@ -31,6 +32,7 @@ export class KyselyDeliveryStore implements WorkerStore {
   constructor(
     database: Pick<Database, "db" | "dialect">,
     private readonly finishedListener?: RunsFinishedListener,
+    private readonly events?: EngineEvents,
   ) {
     this.db = database.db;
     this.dialect = database.dialect;
@@ -107,7 +109,7 @@ export class KyselyDeliveryStore implements WorkerStore {
       }),
     );
     await this.db.transaction().execute(async (tx) => {
-      const updated = await sql<{ id: number }>`
+      const updated = await sql<{ id: number; email: string; recipient_id: number | null }>`
         with v(id, status, tries_inc, next_attempt_at, code, enhanced, text, message_id, sent_at) as (values ${values})
         update deliveries set
           status = v.status,
@@ -123,7 +125,7 @@ export class KyselyDeliveryStore implements WorkerStore {
           updated_at = ${nowIso}
         from v
         where deliveries.id = v.id and deliveries.lease_owner = ${workerId} and deliveries.status = 'sending'
-        returning deliveries.id
+        returning deliveries.id, deliveries.email, deliveries.recipient_id
       `.execute(tx);
       // The tries of rows this worker no longer held (taken back, or deleted with their mailing) are not
       // this worker's to record: the delivery's history stays the history of its owner's tries.
@@ -142,6 +144,27 @@ export class KyselyDeliveryStore implements WorkerStore {
           relay: r.attempt.relay,
         }));
       if (attempts.length > 0) await tx.insertInto("delivery_attempts").values(attempts).execute();
+      if (this.events) {
+        const rows = new Map(updated.rows.map((r) => [r.id, r]));
+        const done = results.flatMap((r) => {
+          const row = rows.get(r.id);
+          if (!row || r.status === "pending") return [];
+          return [
+            {
+              id: r.id,
+              runId: r.runId,
+              recipientId: row.recipient_id,
+              email: row.email,
+              status: r.status,
+              code: r.code,
+              enhanced: r.enhanced,
+              text: cleanReplyText(r.text) || "No reply",
+              at: r.sentAt ?? nowIso,
+            },
+          ];
+        });
+        if (done.length > 0) await this.events.deliveriesDone(tx, done, now);
+      }
     });
   }
 
@@ -337,6 +360,7 @@ export class KyselyDeliveryStore implements WorkerStore {
         })
         .where("id", "=", runId)
         .execute();
+      await this.events?.runFinished(tx, runId, now);
       // A one-off mailing, or one whose end has passed, with nothing more planned is now Completed.
       await tx
         .updateTable("mailings")

@@ -2,6 +2,7 @@
  * The engine's two interfaces — the store (what the worker and scheduler need from the database) and the
  * mailer (how one message leaves) — and the engine's Config. The engine knows nothing of HTTP or SQL.
  */
+import type { Tx } from "../db/database.js";
 import type { AttemptOutcome, AttemptStage, Run, RunTrigger } from "../db/schema.js";
 import type { BreakerPolicy } from "./breaker.js";
 import type { SendOutcome } from "./classify.js";
@@ -154,6 +155,31 @@ export interface SuppressionCheck {
  */
 export interface RunsFinishedListener {
   runsFinished(runIds: number[]): Promise<void>;
+}
+
+/**
+ * Told, inside the transaction of the write that causes it, what the engine did: a run started, deliveries
+ * sent or failed for good, a run finished. webhooks/ implements it (an outbox: an event is queued exactly
+ * when its write commits, and only when an enabled endpoint wants it) and runtime.ts wires it; without it
+ * nothing is told. A listener that throws rolls the write back (the worker then records again).
+ */
+export interface EngineEvents {
+  runStarted(tx: Tx, run: Run, now: Date): Promise<void>;
+  /** Deliveries this worker held whose results were just written (only those sent or failed for good). */
+  deliveriesDone(tx: Tx, done: DoneDelivery[], now: Date): Promise<void>;
+  runFinished(tx: Tx, runId: number, now: Date): Promise<void>;
+}
+
+export interface DoneDelivery {
+  id: number;
+  runId: number;
+  recipientId: number | null;
+  email: string;
+  status: "sent" | "failed";
+  code: number | null;
+  enhanced: string | null;
+  text: string;
+  at: string;
 }
 
 export interface WorkerHeartbeat {

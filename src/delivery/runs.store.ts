@@ -8,7 +8,7 @@ import { audienceWhere, hasAudience, loadAudience } from "../audiences/audience.
 import type { Database, Db } from "../db/database.js";
 import { isUniqueViolation } from "../db/database.js";
 import { KyselyDeliveryStore } from "./delivery.store.js";
-import type { CreateRunInput, CreateRunResult, DueMailing, SchedulerStore } from "./ports.js";
+import type { CreateRunInput, CreateRunResult, DueMailing, EngineEvents, SchedulerStore } from "./ports.js";
 
 class Skip extends Error {
   constructor(readonly reason: Exclude<CreateRunResult, { run: unknown }>["skipped"]) {
@@ -20,9 +20,12 @@ export class KyselyRunsStore implements SchedulerStore {
   private readonly db: Db;
   private readonly deliveries: KyselyDeliveryStore;
 
-  constructor(database: Pick<Database, "db" | "dialect">) {
+  constructor(
+    database: Pick<Database, "db" | "dialect">,
+    private readonly events?: EngineEvents,
+  ) {
     this.db = database.db;
-    this.deliveries = new KyselyDeliveryStore(database);
+    this.deliveries = new KyselyDeliveryStore(database, undefined, events);
   }
 
   async dueMailings(now: Date, limit: number, graceMs: number): Promise<DueMailing[]> {
@@ -192,12 +195,14 @@ export class KyselyRunsStore implements SchedulerStore {
           .executeTakeFirst();
         const total = Number(inserted.numInsertedOrUpdatedRows ?? 0);
         if (total === 0) throw new Skip("empty");
-        return tx
+        const started = await tx
           .updateTable("runs")
           .set({ total_count: total })
           .where("id", "=", run.id)
           .returningAll()
           .executeTakeFirstOrThrow();
+        await this.events?.runStarted(tx, started, input.now);
+        return started;
       });
       // Every recipient suppressed: nothing for a worker to claim, so the run is finished here.
       await this.deliveries.finishRunsIfDone([run.id], input.now);

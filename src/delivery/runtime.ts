@@ -21,6 +21,9 @@ import { unsubscribeLinks } from "../suppression/unsubscribe-links.js";
 import { UnsubscribeTokens, unsubscribeSecret } from "../suppression/unsubscribe-token.js";
 import { TemplateCopies } from "../templates/copies.js";
 import { ViewLinks } from "../templates/view-links.js";
+import { type DispatcherConfig, WebhookDispatcher } from "../webhooks/webhooks.dispatcher.js";
+import { WebhookOutbox } from "../webhooks/webhooks.outbox.js";
+import { WebhookStore } from "../webhooks/webhooks.store.js";
 import { DeliveryService } from "./delivery.service.js";
 import { KyselyDeliveryStore } from "./delivery.store.js";
 import { type DkimKey, privateKeyFrom, signerByFromDomain } from "./dkim.js";
@@ -59,6 +62,8 @@ export interface DeliveryRuntime {
   scheduler: Scheduler;
   /** Sends queued account emails (confirmation, reset); runs wherever the worker runs. */
   accountMail: AccountMailSender;
+  /** Sends queued webhook events (webhooks/); runs wherever the worker runs, in its own loop. */
+  webhooks: WebhookDispatcher;
   /** Polls the bounce mailbox (BOUNCE_IMAP_URL) wherever the worker runs; null when it is not set. */
   bouncePoller: ImapPoller | null;
   mailer: Mailer;
@@ -81,6 +86,8 @@ export interface DeliveryRuntimeDeps {
   mailer?: Mailer;
   /** Overrides the unsubscribe links built from the data folder's unsubscribe-secret and PUBLIC_URL. */
   unsubscribe?: UnsubscribeLinks;
+  /** Overrides the webhook dispatcher's settings (tests: short timeouts and backoff). */
+  webhooks?: Partial<DispatcherConfig>;
 }
 
 export function createDeliveryRuntime(deps: DeliveryRuntimeDeps): DeliveryRuntime {
@@ -133,8 +140,14 @@ export function createDeliveryRuntime(deps: DeliveryRuntimeDeps): DeliveryRuntim
       mailto: config.unsubscribe.mailto,
       footer: config.unsubscribe.footer,
     });
+  // Webhook events are queued by the engine's own transactions through the EngineEvents port.
+  const events = new WebhookOutbox();
   const worker = new DeliveryWorker({
-    store: new KyselyDeliveryStore(database, metrics.timing(database, hardFailureListener(bounces, logger))),
+    store: new KyselyDeliveryStore(
+      database,
+      metrics.timing(database, hardFailureListener(bounces, logger)),
+      events,
+    ),
     mailer,
     config: engine,
     from: config.smtp.from,
@@ -159,12 +172,17 @@ export function createDeliveryRuntime(deps: DeliveryRuntimeDeps): DeliveryRuntim
       )
     : null;
   const scheduler = new Scheduler({
-    store: new KyselyRunsStore(database),
+    store: new KyselyRunsStore(database, events),
     clock,
     logger,
     intervalMs: config.send.schedulerIntervalMs,
   });
-  const service = new DeliveryService(database, { mode: mailer.kind, clock });
+  const service = new DeliveryService(database, { mode: mailer.kind, clock, events });
+  const webhooks = new WebhookDispatcher(new WebhookStore(database), {
+    config: { allowPrivate: config.webhooks.allowPrivate, ...deps.webhooks },
+    clock,
+    logger,
+  });
   const accountMail = new AccountMailSender({
     db: database.db,
     mailer,
@@ -186,6 +204,7 @@ export function createDeliveryRuntime(deps: DeliveryRuntimeDeps): DeliveryRuntim
     accountMail,
     bouncePoller,
     retention,
+    webhooks,
     mailer,
     metrics,
     start(parts = {}) {
@@ -195,6 +214,7 @@ export function createDeliveryRuntime(deps: DeliveryRuntimeDeps): DeliveryRuntim
       if (started.worker) worker.start();
       if (started.worker) accountMail.start();
       if (started.worker) bouncePoller?.start();
+      if (started.worker) webhooks.start();
     },
     async stop() {
       await scheduler.stop();
@@ -202,6 +222,7 @@ export function createDeliveryRuntime(deps: DeliveryRuntimeDeps): DeliveryRuntim
       await worker.stop();
       await accountMail.stop();
       await bouncePoller?.stop();
+      await webhooks.stop();
       await mailer.close();
     },
   };

@@ -5,6 +5,7 @@
  * finds) the recipient, sets the fields they gave and adds them to the list, recording time and IP.
  * The answer to a submission is the same whether or not the address is known or already subscribed.
  */
+
 import { createHash, randomBytes } from "node:crypto";
 import { z } from "zod";
 import { AccountEmailsRepository } from "../accounts/account-emails.repository.js";
@@ -17,6 +18,7 @@ import { NotFoundError, ValidationError } from "../shared/errors.js";
 import { email, LIMITS, normalizeEmail, optionalSingleLine } from "../shared/fields.js";
 import { type Clock, iso, systemClock } from "../shared/time.js";
 import { fieldErrorsOf } from "../shared/validation.js";
+import { subscriberConfirmed } from "../webhooks/webhooks.events.js";
 import { SignupRepository } from "./signup.repository.js";
 
 const TOKEN_TTL_MS = 7 * 86_400_000;
@@ -153,6 +155,11 @@ export class SignupService {
         now,
       );
       if (!(await repo.confirm(signup.id, now, ip.slice(0, 64), recipient.id))) return;
+      await subscriberConfirmed(
+        tx,
+        { ownerId: list.owner_id, email: signup.email, recipientId: recipient.id, listId: list.id },
+        this.clock.now(),
+      );
       const given = JSON.parse(signup.fields) as Record<string, StoredValue>;
       await new CustomFieldsRepository(tx).write(
         fields

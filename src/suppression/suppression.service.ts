@@ -3,6 +3,7 @@
  * that caused it). Run creation and the worker read the list (runs.store.ts, suppression.check.ts); this
  * service is what the pages, the API and the CLI call. Removing a suppression is audited.
  */
+
 import { AuditRepository } from "../admin/audit.repository.js";
 import type { Database } from "../db/database.js";
 import type { Suppression, SuppressionSource } from "../db/schema.js";
@@ -13,6 +14,7 @@ import { normalizeEmail } from "../shared/fields.js";
 import { type Page, pageOf } from "../shared/pagination.js";
 import { type Clock, iso, systemClock } from "../shared/time.js";
 import { parseInput } from "../shared/validation.js";
+import { recipientSuppressed } from "../webhooks/webhooks.events.js";
 import { SuppressionRepository } from "./suppression.repository.js";
 import { type SuppressionListQuery, suppressionListQuery, suppressionSchema } from "./suppression.schemas.js";
 
@@ -48,16 +50,21 @@ export class SuppressionService {
 
   async add(actor: Actor, input: unknown, source: SuppressionSource): Promise<Suppression> {
     const data = parseInput(suppressionSchema, input);
-    const added = await this.repo.insert(actor, {
-      email: data.email,
-      email_normalized: normalizeEmail(data.email),
-      reason: data.reason,
-      source,
-      delivery_id: null,
-      run_id: null,
-      mailing_id: null,
-      comment: data.comment || null,
-      created_at: iso(this.clock.now()),
+    const now = this.clock.now();
+    const added = await this.database.db.transaction().execute(async (tx) => {
+      const row = await new SuppressionRepository(tx).insert(actor, {
+        email: data.email,
+        email_normalized: normalizeEmail(data.email),
+        reason: data.reason,
+        source,
+        delivery_id: null,
+        run_id: null,
+        mailing_id: null,
+        comment: data.comment || null,
+        created_at: iso(now),
+      });
+      if (row) await recipientSuppressed(tx, row, now);
+      return row;
     });
     if (!added) {
       const existing = await this.repo.findByEmail(actor, normalizeEmail(data.email));

@@ -3,10 +3,12 @@
  * once: the unsubscribe is recorded (unsubscribes, unique per delivery) and the address suppressed for the
  * mailing's owner, in one transaction. A wrong or used link changes nothing.
  */
+
 import type { Database } from "../db/database.js";
 import type { SuppressionSource } from "../db/schema.js";
 import { normalizeEmail } from "../shared/fields.js";
 import { type Clock, iso, systemClock } from "../shared/time.js";
+import { recipientSuppressed, recipientUnsubscribed } from "../webhooks/webhooks.events.js";
 import { SuppressionRepository, type UnsubscribeTarget } from "./suppression.repository.js";
 import type { UnsubscribeTokens } from "./unsubscribe-token.js";
 
@@ -48,8 +50,9 @@ export class UnsubscribeService {
     const recorded = await this.database.db.transaction().execute(async (tx) => {
       const repo = new SuppressionRepository(tx);
       if (!(await repo.recordUnsubscribe(target, source, now))) return false;
+      await recipientUnsubscribed(tx, { ...target, source }, this.clock.now());
       // Already suppressed (by hand, say): the existing entry and its reason stay.
-      await repo.insert(
+      const added = await repo.insert(
         { id: target.ownerId, role: "user" },
         {
           email: target.email,
@@ -63,6 +66,7 @@ export class UnsubscribeService {
           created_at: now,
         },
       );
+      if (added) await recipientSuppressed(tx, added, this.clock.now());
       return true;
     });
     return { state: recorded ? "done" : "used", mailingName: target.mailingName } as const;

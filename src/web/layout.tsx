@@ -76,6 +76,11 @@ function NavBar({ ctx }: { ctx: ViewContext }) {
               </ul>
               <ul class="navbar-nav align-items-xl-center gap-xl-2">
                 <li class="nav-item">
+                  <a class={`nav-link${isActive(ctx.path, "/webhooks") ? " active" : ""}`} href="/webhooks">
+                    <i class="bi bi-broadcast" aria-hidden="true" /> Webhooks
+                  </a>
+                </li>
+                <li class="nav-item">
                   <a class={`nav-link${isActive(ctx.path, "/profile") ? " active" : ""}`} href="/profile">
                     <i class="bi bi-person-circle" aria-hidden="true" /> {user.name || user.email}
                   </a>

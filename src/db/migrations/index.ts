@@ -24,6 +24,7 @@ import { apiIdempotency } from "./2026-12-02-017-api-idempotency.js";
 import { sendWindows } from "./2026-12-02-018-send-windows.js";
 import { counters } from "./2026-12-02-019-counters.js";
 import { workerDetails } from "./2026-12-02-020-worker-details.js";
+import { webhooks } from "./2026-12-02-021-webhooks.js";
 import { bigintDeliveryIds } from "./2026-12-02-024-bigint-delivery-ids.js";
 import { runPruning } from "./2026-12-02-024b-run-pruning.js";
 import { sqliteRecipientCounters } from "./2026-12-02-024c-sqlite-recipient-counters.js";
@@ -57,6 +58,7 @@ export class StaticMigrationProvider implements MigrationProvider {
       "2026-12-02-018-send-windows": sendWindows(),
       "2026-12-02-019-counters": counters(this.dialect),
       "2026-12-02-020-worker-details": workerDetails(),
+      "2026-12-02-021-webhooks": webhooks(this.dialect),
       "2026-12-02-024-bigint-delivery-ids": bigintDeliveryIds(this.dialect),
       "2026-12-02-024b-run-pruning": runPruning(),
       "2026-12-02-024c-sqlite-recipient-counters": sqliteRecipientCounters(this.dialect),

@@ -1,0 +1,90 @@
+/**
+ * /api/v1/webhook-endpoints (not /webhooks: /webhooks/bounces is the incoming bounce webhook): the token's user's webhook endpoints (admins: everyone's), as on the Webhooks pages.
+ * The secret is in the create response only. The events' payloads are described under `webhooks` in the
+ * OpenAPI document (openapi.ts).
+ */
+import type { Services } from "../container.js";
+import { parseInput } from "../shared/validation.js";
+import { resendWebhookSchema, updateWebhookSchema } from "../webhooks/webhooks.schemas.js";
+import type { ApiRouter } from "./router.js";
+import {
+  webhookCreatedOut,
+  webhookEndpointDetailsOut,
+  webhookEndpointListOut,
+  webhookEndpointOut,
+  webhookEventOut,
+} from "./schemas.js";
+
+export function webhooksApi(api: ApiRouter, { webhooks }: Services): void {
+  const tag = "Webhooks";
+  api.route({
+    method: "GET",
+    path: "/webhook-endpoints",
+    tag,
+    summary: "List your webhook endpoints",
+    status: 200,
+    response: webhookEndpointListOut,
+    problems: [],
+    handler: async ({ user }) => ({ items: await webhooks.list(user) }),
+  });
+  api.route({
+    method: "POST",
+    path: "/webhook-endpoints",
+    tag,
+    summary: "Register a webhook endpoint",
+    description:
+      "The response carries the endpoint's signing secret, the only time it is shown. URLs that resolve to private or loopback addresses are refused (422) unless the operator set WEBHOOK_ALLOW_PRIVATE=true. `all_users` (admins only) gets every user's events.",
+    body: "WebhookInput",
+    status: 201,
+    response: webhookCreatedOut,
+    problems: [403, 422],
+    handler: ({ user, body }) => webhooks.create(user, body),
+  });
+  api.route({
+    method: "GET",
+    path: "/webhook-endpoints/:id",
+    tag,
+    summary: "Get a webhook endpoint with its latest events and requests",
+    status: 200,
+    response: webhookEndpointDetailsOut,
+    problems: [404],
+    handler: ({ user, id }) => webhooks.get(user, id),
+  });
+  api.route({
+    method: "PATCH",
+    path: "/webhook-endpoints/:id",
+    tag,
+    summary: "Enable or disable a webhook endpoint",
+    description: "Enabling an endpoint that was disabled automatically starts its retries afresh.",
+    body: "WebhookPatch",
+    status: 200,
+    response: webhookEndpointOut,
+    problems: [404, 422],
+    handler: ({ user, id, body }) =>
+      webhooks.setEnabled(user, id, parseInput(updateWebhookSchema, body).enabled),
+  });
+  api.route({
+    method: "DELETE",
+    path: "/webhook-endpoints/:id",
+    tag,
+    summary: "Delete a webhook endpoint (and its queued events)",
+    status: 204,
+    problems: [404],
+    handler: async ({ user, id }) => {
+      await webhooks.remove(user, id);
+    },
+  });
+  api.route({
+    method: "POST",
+    path: "/webhook-endpoints/:id/resend",
+    tag,
+    summary: "Send one of the endpoint's events again",
+    description: "Queued again with the same id and body, after what is already queued.",
+    body: "WebhookResendInput",
+    status: 202,
+    response: webhookEventOut,
+    problems: [404, 422],
+    handler: ({ user, id, body }) =>
+      webhooks.resend(user, id, parseInput(resendWebhookSchema, body).event_id),
+  });
+}

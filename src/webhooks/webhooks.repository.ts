@@ -1,0 +1,142 @@
+/**
+ * Webhook endpoints, their events and attempts, as their owner sees them. Every query takes the acting
+ * user: an endpoint is its owner's (admins see every one, as they see every user's data on the web).
+ */
+import type { Executor } from "../db/database.js";
+import type { WebhookAttempt, WebhookEndpoint, WebhookEvent } from "../db/schema.js";
+import type { Actor } from "../shared/actor.js";
+
+export class WebhooksRepository {
+  constructor(private readonly db: Executor) {}
+
+  list(actor: Actor): Promise<WebhookEndpoint[]> {
+    return this.db
+      .selectFrom("webhook_endpoints")
+      .selectAll()
+      .$if(actor.role !== "admin", (qb) => qb.where("owner_id", "=", actor.id))
+      .orderBy("id")
+      .limit(200)
+      .execute();
+  }
+
+  find(actor: Actor, id: number): Promise<WebhookEndpoint | undefined> {
+    return this.db
+      .selectFrom("webhook_endpoints")
+      .selectAll()
+      .where("id", "=", id)
+      .$if(actor.role !== "admin", (qb) => qb.where("owner_id", "=", actor.id))
+      .executeTakeFirst();
+  }
+
+  insert(
+    actor: Actor,
+    row: {
+      url: string;
+      description: string;
+      events: string[];
+      secret: string;
+      allUsers: boolean;
+      now: string;
+    },
+  ): Promise<WebhookEndpoint> {
+    return this.db
+      .insertInto("webhook_endpoints")
+      .values({
+        owner_id: actor.id,
+        all_users: row.allUsers ? 1 : 0,
+        url: row.url,
+        description: row.description,
+        events: JSON.stringify(row.events),
+        secret: row.secret,
+        disabled_reason: null,
+        disabled_at: null,
+        next_attempt_at: null,
+        failing_since: null,
+        lease_owner: null,
+        lease_expires_at: null,
+        created_at: row.now,
+        updated_at: row.now,
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+  }
+
+  setEnabled(actor: Actor, id: number, enabled: boolean, now: string): Promise<WebhookEndpoint | undefined> {
+    return this.db
+      .updateTable("webhook_endpoints")
+      .set({
+        enabled: enabled ? 1 : 0,
+        updated_at: now,
+        // Turning it on again starts afresh: no failure streak, no wait.
+        ...(enabled
+          ? {
+              disabled_at: null,
+              disabled_reason: null,
+              failing_since: null,
+              failures: 0,
+              next_attempt_at: null,
+            }
+          : { disabled_at: now, disabled_reason: null }),
+      })
+      .where("id", "=", id)
+      .$if(actor.role !== "admin", (qb) => qb.where("owner_id", "=", actor.id))
+      .returningAll()
+      .executeTakeFirst();
+  }
+
+  async delete(actor: Actor, id: number): Promise<boolean> {
+    const result = await this.db
+      .deleteFrom("webhook_endpoints")
+      .where("id", "=", id)
+      .$if(actor.role !== "admin", (qb) => qb.where("owner_id", "=", actor.id))
+      .executeTakeFirst();
+    return Number(result.numDeletedRows) > 0;
+  }
+
+  /** The endpoint's latest events (webhook_events_endpoint_status_idx is by status; the primary key orders). */
+  recentEvents(endpointId: number, limit: number): Promise<WebhookEvent[]> {
+    return this.db
+      .selectFrom("webhook_events")
+      .selectAll()
+      .where("endpoint_id", "=", endpointId)
+      .orderBy("id", "desc")
+      .limit(limit)
+      .execute();
+  }
+
+  /** The endpoint's latest attempts (webhook_attempts_endpoint_idx). */
+  recentAttempts(endpointId: number, limit: number): Promise<WebhookAttempt[]> {
+    return this.db
+      .selectFrom("webhook_attempts")
+      .selectAll()
+      .where("endpoint_id", "=", endpointId)
+      .orderBy("id", "desc")
+      .limit(limit)
+      .execute();
+  }
+
+  findEvent(endpointId: number, eventId: number): Promise<WebhookEvent | undefined> {
+    return this.db
+      .selectFrom("webhook_events")
+      .selectAll()
+      .where("endpoint_id", "=", endpointId)
+      .where("id", "=", eventId)
+      .executeTakeFirst();
+  }
+
+  /** Queues an event again, with its id and body unchanged (receivers de-duplicate by id). */
+  requeue(event: WebhookEvent, now: string): Promise<WebhookEvent> {
+    return this.db
+      .insertInto("webhook_events")
+      .values({
+        endpoint_id: event.endpoint_id,
+        uid: event.uid,
+        type: event.type,
+        payload: event.payload,
+        created_at: now,
+        delivered_at: null,
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+  }
+}
