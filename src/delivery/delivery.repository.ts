@@ -94,6 +94,21 @@ export class DeliveryRepository {
     return result;
   }
 
+  /**
+   * The live state of the deliveries a run page shows (at most a page of ids, by primary key): what its
+   * poll needs to redraw their rows while the run sends.
+   */
+  liveDeliveries(runId: number, ids: number[]) {
+    if (ids.length === 0) return Promise.resolve([]);
+    return this.db
+      .selectFrom("deliveries")
+      .select(["id", "status", "tries", "sent_at", "last_code", "last_enhanced", "last_text"])
+      .where("run_id", "=", runId)
+      .where("id", "in", ids)
+      .orderBy("id")
+      .execute();
+  }
+
   async deliveries(runId: number, status: DeliveryStatus | undefined, limit: number, offset: number) {
     const items = await this.db
       .selectFrom("deliveries")

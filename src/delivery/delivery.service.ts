@@ -67,6 +67,16 @@ export type AttemptView = Omit<DeliveryAttempt, "delivery_id" | "run_id">;
 /** A delivery with its last tries (oldest first) and how many earlier ones are not shown. */
 export type DeliveryWithAttempts = Delivery & { attempts: AttemptView[]; earlier_attempts: number };
 
+/** The most delivery rows one poll of a run page may ask about (a page of deliveries is PAGE_SIZE). */
+export const LIVE_ROWS_MAX = 100;
+
+/** A run's progress with the live state of the rows its page shows. */
+export type LiveRun = Progress & {
+  outcome: RunOutcome;
+  outcome_label: string;
+  rows: Pick<Delivery, "id" | "status" | "tries" | "sent_at" | "last_code" | "last_enhanced" | "last_text">[];
+};
+
 /** The most tries shown per delivery (the newest ones). */
 export const ATTEMPTS_SHOWN = 20;
 
@@ -270,6 +280,17 @@ export class DeliveryService {
   async progress(actor: DeliveryActor, runId: number): Promise<Progress> {
     const [view] = await this.withProgress([await this.visibleRun(actor, runId)]);
     return view!.progress;
+  }
+
+  /**
+   * What the run page polls while sending: the counts, and the live state of the delivery rows it shows
+   * (`ids`, at most LIVE_ROWS_MAX of them; others are ignored, and ids of other runs are never returned).
+   */
+  async live(actor: DeliveryActor, runId: number, ids: number[]): Promise<LiveRun> {
+    const run = await this.visibleRun(actor, runId);
+    const [view] = await this.withProgress([run]);
+    const rows = await this.repo.liveDeliveries(run.id, ids.slice(0, LIVE_ROWS_MAX));
+    return { ...view!.progress, outcome: view!.outcome, outcome_label: view!.outcome_label, rows };
   }
 
   async listRuns(

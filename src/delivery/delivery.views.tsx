@@ -18,7 +18,14 @@ import {
 import type { ViewContext } from "../web/context.js";
 import { renderPage } from "../web/layout.js";
 import { OUTCOME_LABELS, STAGE_LABELS } from "./attempt-words.js";
-import type { AttemptView, DeliveryWithAttempts, Progress, RunDetails, RunView } from "./delivery.service.js";
+import type {
+  AttemptView,
+  DeliveryWithAttempts,
+  LiveRun,
+  Progress,
+  RunDetails,
+  RunView,
+} from "./delivery.service.js";
 import type { RunOutcome } from "./run-outcome.js";
 import { type FailureGroup, type RunResponse, replyText } from "./summary.js";
 
@@ -59,11 +66,23 @@ export function RunBadge({ run }: { run: Pick<RunView, "outcome" | "outcome_labe
 }
 
 /** A progress bar that app.js keeps up to date while the run is sending. */
-export function RunProgress({ runId, progress }: { runId: number; progress: Progress }) {
+export function RunProgress({
+  runId,
+  progress,
+  rows = false,
+}: {
+  runId: number;
+  progress: Progress;
+  /** On the run page: the poll also redraws the delivery rows and the status tabs' counts. */
+  rows?: boolean;
+}) {
   const pct = (n: number) => (progress.total === 0 ? 0 : Math.round((n / progress.total) * 100));
   const done = progress.sent + progress.failed + progress.suppressed;
   return (
-    <div data-progress-url={progress.done ? undefined : `/runs/${runId}/progress`}>
+    <div
+      data-progress-url={progress.done ? undefined : `/runs/${runId}/progress`}
+      data-live-rows={rows && !progress.done ? "" : undefined}
+    >
       <div
         class="progress"
         role="progressbar"
@@ -104,6 +123,34 @@ export function RunProgress({ runId, progress }: { runId: number; progress: Prog
   );
 }
 
+/** A delivery's last reply in one line ("550 5.1.1 No such user"), or null when there is none yet. */
+function replyLine(d: Pick<DeliveryWithAttempts, "last_code" | "last_enhanced" | "last_text">) {
+  if (d.last_code === null && !d.last_text) return null;
+  return [d.last_code, d.last_enhanced, replyText(d.last_text ?? "", d.last_code, d.last_enhanced)]
+    .filter((part) => part !== null && part !== "")
+    .join(" ");
+}
+
+/**
+ * The poll's answer: the counts, the run's status in words, and each row shown as the page draws it
+ * (status, tries, the reply in one line, when it was sent in the viewer's zone). app.js sets them as text.
+ */
+export function liveJson(live: LiveRun, zone: string) {
+  const { rows, ...progress } = live;
+  return {
+    ...progress,
+    rows: rows.map((d) => ({
+      id: d.id,
+      status: d.status,
+      badge: DELIVERY_BADGES[d.status],
+      tries: d.tries,
+      reply: replyLine(d),
+      sent: d.sent_at ? formatInZone(d.sent_at, zone) : null,
+    })),
+    badge: RUN_BADGES[live.outcome],
+  };
+}
+
 /** The runs table on a mailing's page. */
 export function RunsTable({ runs, zone }: { runs: Page<RunView>; zone: string }) {
   if (runs.total === 0) {
@@ -129,7 +176,7 @@ export function RunsTable({ runs, zone }: { runs: Page<RunView>; zone: string })
                 <a href={`/runs/${run.id}`}>{formatInZone(run.started_at, zone)}</a>
               </td>
               <td data-label="Trigger">{TRIGGERS[run.trigger]}</td>
-              <td class="text-nowrap">
+              <td class="text-nowrap" data-run-badge>
                 <RunBadge run={run} />
               </td>
               <td class="stack-full">
@@ -397,7 +444,12 @@ export function runPage(
             <div class="card-body">
               <DefinitionList
                 items={[
-                  ["Status", <RunBadge run={run} />],
+                  [
+                    "Status",
+                    <span data-run-badge>
+                      <RunBadge run={run} />
+                    </span>,
+                  ],
                   ["Trigger", TRIGGERS[run.trigger]],
                   ["Subject", run.subject],
                   ["Started", formatInZone(run.started_at, zone)],
@@ -426,7 +478,7 @@ export function runPage(
                         ] as [string, string],
                       ]
                     : []),
-                  ["Progress", <RunProgress runId={run.id} progress={run.progress} />],
+                  ["Progress", <RunProgress runId={run.id} progress={run.progress} rows />],
                   [
                     "After sending",
                     <span class="small">
@@ -458,7 +510,10 @@ export function runPage(
               aria-current={filter === f.value ? "page" : undefined}
               href={withQuery(path, { status: f.value })}
             >
-              {f.label}
+              {f.label}{" "}
+              <span class="badge rounded-pill text-bg-light border" data-tab-count={f.value || "total"}>
+                {f.value === "" ? run.progress.total : run.progress[f.value]}
+              </span>
             </a>
           </li>
         ))}
@@ -479,7 +534,7 @@ export function runPage(
             </thead>
             <tbody>
               {deliveries.items.map((d) => (
-                <tr>
+                <tr data-delivery-id={String(d.id)}>
                   <td>
                     {d.recipient_id && run.owner_id === ctx.user?.id ? (
                       <a href={`/recipients/${d.recipient_id}`}>{d.email}</a>
@@ -488,20 +543,28 @@ export function runPage(
                     )}
                   </td>
                   <td>
-                    <span class={`badge ${DELIVERY_BADGES[d.status]}`}>{d.status}</span>
+                    <span class={`badge ${DELIVERY_BADGES[d.status]}`} data-live="status">
+                      {d.status}
+                    </span>
                     {d.bounce_type && <BouncedBadge delivery={d} />}
                   </td>
-                  <td data-label="Tries">{d.tries}</td>
+                  <td data-label="Tries" data-live="tries">
+                    {d.tries}
+                  </td>
                   <td class="small stack-full">
-                    <LastReply delivery={d} />
+                    <div data-live="reply" data-reply={replyLine(d) ?? ""}>
+                      <LastReply delivery={d} />
+                    </div>
                     <Attempts delivery={d} zone={zone} />
                   </td>
                   {d.sent_at ? (
-                    <td class="text-nowrap small" data-label="Sent">
+                    <td class="text-nowrap small" data-label="Sent" data-live="sent">
                       {formatInZone(d.sent_at, zone)}
                     </td>
                   ) : (
-                    <td class="text-nowrap small d-none d-md-table-cell">—</td>
+                    <td class="text-nowrap small d-none d-md-table-cell" data-live="sent">
+                      —
+                    </td>
                   )}
                 </tr>
               ))}

@@ -102,6 +102,43 @@ describe("sending pages", () => {
     expect(reports.body).toMatch(/<td class="text-end">2<\/td>/);
   });
 
+  it("the run page's poll redraws the rows on screen: their status, tries, reply and sent time", async () => {
+    const { app, database } = await build();
+    const admin = await setupAdmin(app);
+    const mailing = await mailingWith(admin, ["ann@example.com", "bob@example.com"]);
+    const runId = idFromLocation(
+      await admin.post(`/mailings/${mailing}/send`, {}, { from: `/mailings/${mailing}/send` }),
+    );
+    const page = await admin.get(`/runs/${runId}`);
+    expect(page.body).toContain("data-live-rows");
+    expect(page.body).toMatch(/data-tab-count="pending">2</);
+    const ids = [...page.body.matchAll(/data-delivery-id="(\d+)"/g)].map((m) => Number(m[1]));
+    expect(ids).toHaveLength(2);
+
+    const before = JSON.parse((await admin.get(`/runs/${runId}/progress?ids=${ids.join(",")}`)).body);
+    expect(before).toMatchObject({ pending: 2, outcome_label: "Sending", done: false });
+    expect(before.rows.map((r: { status: string }) => r.status)).toEqual(["pending", "pending"]);
+
+    const worker = makeWorker(database, new OutboxMailer(database.db, () => new Date()), fastConfig());
+    worker.start();
+    try {
+      await finishedRun(database, runId);
+    } finally {
+      await worker.stop();
+    }
+    const after = JSON.parse((await admin.get(`/runs/${runId}/progress?ids=${ids.join(",")}`)).body);
+    expect(after).toMatchObject({ sent: 2, done: true, outcome_label: "Sent" });
+    for (const row of after.rows) {
+      expect(row).toMatchObject({ status: "sent", badge: "text-bg-success", tries: 1 });
+      expect(row.reply).toMatch(/^250 2\.0\.0 Stored in the local outbox/);
+      expect(row.sent).toMatch(/UTC$/);
+    }
+    // Ids that are not numbers, or not this run's, give no rows and no error.
+    const odd = await admin.get(`/runs/${runId}/progress?ids=abc,-1,0,${ids[0]! + 1000},1e3`);
+    expect(odd.statusCode).toBe(200);
+    expect(JSON.parse(odd.body).rows).toEqual([]);
+  });
+
   it("records a 550 with its text and retries the failed deliveries on request", async () => {
     const smtp = await TestSmtpServer.start();
     try {
