@@ -67,7 +67,11 @@ export function deliveryRoutes(app: FastifyInstance, services: Services): void {
       status: query.status === "" ? undefined : query.status,
       page: query.page,
     });
-    return sendPage(reply, runPage(viewContext(req, reply), run, deliveries, query.status, user.time_zone));
+    const minutes = await delivery.perMinute(user, run.id);
+    return sendPage(
+      reply,
+      runPage(viewContext(req, reply), run, deliveries, query.status, user.time_zone, minutes),
+    );
   });
 
   // Polled by app.js while the run sends: its counts, and with ?ids=1,2,3 the rows shown on the page.

@@ -128,6 +128,23 @@ export class DeliveryRepository {
     return { items, total: Number(total.n) };
   }
 
+  /**
+   * A run's sent and failed deliveries per minute (UTC, "2026-12-02T18:09"), for its chart: one run's rows
+   * through deliveries_run_status_idx (run_id, status), at most a day of minutes.
+   */
+  perMinute(runId: number) {
+    const minute = sql<string>`substr(coalesce(sent_at, updated_at), 1, 16)`;
+    return this.db
+      .selectFrom("deliveries")
+      .where("run_id", "=", runId)
+      .where("status", "in", ["sent", "failed"])
+      .select((eb) => [minute.as("minute"), "status", eb.fn.countAll<number>().as("n")])
+      .groupBy([minute, "status"])
+      .orderBy(minute)
+      .limit(2 * 1440)
+      .execute();
+  }
+
   /** Runs per month (UTC) with their outcomes; one owner's mailings, or everyone's when ownerId is null. */
   monthly(ownerId: number | null, since: string) {
     const month = sql<string>`substr(runs.started_at, 1, 7)`;

@@ -77,6 +77,13 @@ export type LiveRun = Progress & {
   rows: Pick<Delivery, "id" | "status" | "tries" | "sent_at" | "last_code" | "last_enhanced" | "last_text">[];
 };
 
+/** Deliveries finished in one minute ("2026-12-02T18:09", UTC). */
+export interface MinuteCounts {
+  minute: string;
+  sent: number;
+  failed: number;
+}
+
 /** The most tries shown per delivery (the newest ones). */
 export const ATTEMPTS_SHOWN = 20;
 
@@ -291,6 +298,19 @@ export class DeliveryService {
     const [view] = await this.withProgress([run]);
     const rows = await this.repo.liveDeliveries(run.id, ids.slice(0, LIVE_ROWS_MAX));
     return { ...view!.progress, outcome: view!.outcome, outcome_label: view!.outcome_label, rows };
+  }
+
+  /** A run's sent and failed deliveries per minute (UTC), oldest first, for the run page's chart. */
+  async perMinute(actor: DeliveryActor, runId: number): Promise<MinuteCounts[]> {
+    const run = await this.visibleRun(actor, runId);
+    const byMinute = new Map<string, MinuteCounts>();
+    for (const row of await this.repo.perMinute(run.id)) {
+      const entry = byMinute.get(row.minute) ?? { minute: row.minute, sent: 0, failed: 0 };
+      if (row.status === "sent") entry.sent = Number(row.n);
+      else entry.failed = Number(row.n);
+      byMinute.set(row.minute, entry);
+    }
+    return [...byMinute.values()];
   }
 
   async listRuns(

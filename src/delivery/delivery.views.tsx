@@ -6,6 +6,7 @@ import type { AttemptOutcome, DeliveryStatus, RunTrigger } from "../db/schema.js
 import type { Page } from "../shared/pagination.js";
 import { isAdmin } from "../shared/roles.js";
 import { formatInZone } from "../shared/time.js";
+import { CHART_COLORS, Chart } from "../web/chart.js";
 import {
   ConfirmForm,
   CsrfField,
@@ -22,6 +23,7 @@ import type {
   AttemptView,
   DeliveryWithAttempts,
   LiveRun,
+  MinuteCounts,
   Progress,
   RunDetails,
   RunView,
@@ -156,37 +158,61 @@ export function RunsTable({ runs, zone }: { runs: Page<RunView>; zone: string })
   if (runs.total === 0) {
     return <p class="text-body-secondary">No runs yet. Each send of this mailing will be listed here.</p>;
   }
+  const oldest = [...runs.items].reverse();
+  const series = (label: string, key: keyof typeof CHART_COLORS, of: (r: RunView) => number) => ({
+    label,
+    color: CHART_COLORS[key],
+    values: oldest.map(of),
+  });
   return (
-    <div class="table-responsive bg-body rounded-3 border mb-3">
-      <table class="table table-hover mb-0 table-stack">
-        <thead>
-          <tr>
-            <th scope="col">Started</th>
-            <th scope="col">Trigger</th>
-            <th scope="col">Status</th>
-            <th scope="col" class="w-50">
-              Progress
-            </th>
-          </tr>
-        </thead>
-        <tbody>
-          {runs.items.map((run) => (
+    <>
+      {oldest.length > 1 && (
+        <Chart
+          title="Runs over time"
+          data={{
+            kind: "lines",
+            zone,
+            x: oldest.map((r) => Date.parse(r.started_at) / 1000),
+            series: [
+              series("Sent", "sent", (r) => r.progress.sent),
+              series("Failed", "failed", (r) => r.progress.failed),
+              series("Suppressed", "suppressed", (r) => r.progress.suppressed),
+              series("Bounced", "bounced", (r) => r.bounced_count),
+            ],
+          }}
+        />
+      )}
+      <div class="table-responsive bg-body rounded-3 border mb-3">
+        <table class="table table-hover mb-0 table-stack">
+          <thead>
             <tr>
-              <td class="text-nowrap">
-                <a href={`/runs/${run.id}`}>{formatInZone(run.started_at, zone)}</a>
-              </td>
-              <td data-label="Trigger">{TRIGGERS[run.trigger]}</td>
-              <td class="text-nowrap" data-run-badge>
-                <RunBadge run={run} />
-              </td>
-              <td class="stack-full">
-                <RunProgress runId={run.id} progress={run.progress} />
-              </td>
+              <th scope="col">Started</th>
+              <th scope="col">Trigger</th>
+              <th scope="col">Status</th>
+              <th scope="col" class="w-50">
+                Progress
+              </th>
             </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+          </thead>
+          <tbody>
+            {runs.items.map((run) => (
+              <tr>
+                <td class="text-nowrap">
+                  <a href={`/runs/${run.id}`}>{formatInZone(run.started_at, zone)}</a>
+                </td>
+                <td data-label="Trigger">{TRIGGERS[run.trigger]}</td>
+                <td class="text-nowrap" data-run-badge>
+                  <RunBadge run={run} />
+                </td>
+                <td class="stack-full">
+                  <RunProgress runId={run.id} progress={run.progress} />
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </>
   );
 }
 
@@ -380,12 +406,94 @@ function ControlButton({
   );
 }
 
+/** Deliveries over time (sent / failed per minute) and the replies' codes, each with its table. */
+function RunCharts({ run, minutes, zone }: { run: RunDetails; minutes: MinuteCounts[]; zone: string }) {
+  const codes = Object.entries(run.summary?.codes ?? {});
+  if (minutes.length === 0 && codes.length === 0) return null;
+  const at = (minute: string) => `${minute}:00.000Z`;
+  return (
+    <div class="row g-4 mb-4">
+      {minutes.length > 0 && (
+        <div class="col-lg-7">
+          <Chart
+            title="Deliveries per minute"
+            data={{
+              kind: "lines",
+              zone,
+              x: minutes.map((m) => Date.parse(at(m.minute)) / 1000),
+              series: [
+                { label: "Sent", color: CHART_COLORS.sent, values: minutes.map((m) => m.sent) },
+                { label: "Failed", color: CHART_COLORS.failed, values: minutes.map((m) => m.failed) },
+              ],
+            }}
+          >
+            <table class="table table-sm small mb-0">
+              <thead>
+                <tr>
+                  <th scope="col">Minute</th>
+                  <th scope="col" class="text-end">
+                    Sent
+                  </th>
+                  <th scope="col" class="text-end">
+                    Failed
+                  </th>
+                </tr>
+              </thead>
+              <tbody>
+                {minutes.map((m) => (
+                  <tr>
+                    <td>{formatInZone(at(m.minute), zone)}</td>
+                    <td class="text-end">{m.sent}</td>
+                    <td class="text-end">{m.failed}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </Chart>
+        </div>
+      )}
+      {codes.length > 0 && (
+        <div class="col-lg-5">
+          <Chart
+            title="Replies by code"
+            data={{
+              kind: "bars",
+              x: codes.map(([code]) => (code === "none" ? "no reply" : code)),
+              series: [{ label: "Deliveries", color: CHART_COLORS.runs, values: codes.map(([, n]) => n) }],
+            }}
+          >
+            <table class="table table-sm small mb-0">
+              <thead>
+                <tr>
+                  <th scope="col">Reply</th>
+                  <th scope="col" class="text-end">
+                    Deliveries
+                  </th>
+                </tr>
+              </thead>
+              <tbody>
+                {codes.map(([code, n]) => (
+                  <tr>
+                    <td>{code === "none" ? "no reply" : code}</td>
+                    <td class="text-end">{n}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </Chart>
+        </div>
+      )}
+    </div>
+  );
+}
+
 export function runPage(
   ctx: ViewContext,
   run: RunDetails,
   deliveries: Page<DeliveryWithAttempts>,
   filter: DeliveryStatus | "",
   zone: string,
+  minutes: MinuteCounts[] = [],
 ) {
   const path = `/runs/${run.id}`;
   const canRetry = run.progress.failed > 0 && (run.owner_id === ctx.user?.id || isAdmin(ctx.user));
@@ -501,6 +609,7 @@ export function runPage(
           </div>
         </div>
       </div>
+      <RunCharts run={run} minutes={minutes} zone={zone} />
       <h2 class="h5">Deliveries</h2>
       <ul class="nav nav-pills mb-3">
         {STATUS_FILTERS.map((f) => (

@@ -46,6 +46,14 @@ async function mailingWith(client: Client, emails: string[]): Promise<number> {
   );
 }
 
+/** An attribute's text as the browser reads it. */
+const attributeText = (text: string) =>
+  text
+    .replace(/&quot;/g, '"')
+    .replace(/&lt;/g, "<")
+    .replace(/&amp;/g, "&");
+const chartData = (html: string) => JSON.parse(attributeText(/data-chart="([^"]*)"/.exec(html)![1]!));
+
 describe("sending pages", () => {
   it("sends now after a confirmation, shows every delivery with the server's reply, and the outbox", async () => {
     const { app, database } = await build();
@@ -100,6 +108,28 @@ describe("sending pages", () => {
     expect(mailingPage.body).toMatch(/>2<\/span> sent/);
     const reports = await admin.get("/reports");
     expect(reports.body).toMatch(/<td class="text-end">2<\/td>/);
+    // The months chart, with its figures as the table folded beneath it.
+    const monthsChart = chartData(reports.body);
+    expect(monthsChart.series[0]).toMatchObject({ label: "Sent", values: [2] });
+    expect(reports.body).toMatch(/<details class="mt-2"><summary class="small">Messages per month/);
+    // The run's charts: deliveries per minute (both sent in one minute) and the replies by code.
+    const charts = [...done.body.matchAll(/data-chart="([^"]*)"/g)].map((m) =>
+      JSON.parse(attributeText(m[1]!)),
+    );
+    expect(charts.map((c) => c.series.map((x: { label: string }) => x.label))).toEqual([
+      ["Sent", "Failed"],
+      ["Deliveries"],
+    ]);
+    expect(charts[0].series[0].values).toEqual([2]);
+    expect(charts[1]).toMatchObject({ kind: "bars", x: ["250"], series: [{ values: [2] }] });
+    // uPlot is served from node_modules (no CDN), like Bootstrap.
+    for (const asset of [
+      "/assets/uplot/uPlot.iife.min.js",
+      "/assets/uplot/uPlot.min.css",
+      "/assets/app/charts.js",
+    ]) {
+      expect((await app.inject({ method: "GET", url: asset })).statusCode).toBe(200);
+    }
   });
 
   it("the run page's poll redraws the rows on screen: their status, tries, reply and sent time", async () => {
