@@ -5,7 +5,9 @@ function chartOptions(box, data, uPlot) {
   const labels = time ? null : data.x;
   const width = Math.max(280, box.clientWidth);
   const series = [
-    time ? { label: "Time" } : { label: "", value: (_u, i) => (i === null ? "" : (labels[i] ?? "")) },
+    time
+      ? { label: data.xLabel ?? "Time" }
+      : { label: data.xLabel ?? "", value: (_u, i) => (i === null ? "" : (labels[i] ?? "")) },
     ...data.series.map((s) => ({
       label: s.label,
       stroke: s.color,
@@ -26,7 +28,13 @@ function chartOptions(box, data, uPlot) {
     height: 220,
     series,
     axes: [xAxis, { size: 50 }],
-    scales: { x: time ? { time: true } : { time: false, range: () => [-0.5, labels.length - 0.5] }, y: { range: (_u, _min, max) => [0, Math.max(1, max) * 1.1] } },
+    scales: {
+      // A time axis spans at least ten minutes around its points (one point alone would span years).
+      x: time
+        ? { time: true, range: (_u, min, max) => [Math.min(min, max - 600) - 60, max + 60] }
+        : { time: false, range: () => [-0.5, labels.length - 0.5] },
+      y: { range: (_u, _min, max) => [0, Math.max(1, max) * 1.1] },
+    },
     tzDate: time && data.zone ? (ts) => uPlot.tzDate(new Date(ts * 1e3), data.zone) : undefined,
     legend: { live: true },
   };

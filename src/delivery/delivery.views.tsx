@@ -458,6 +458,7 @@ function RunCharts({ run, minutes, zone }: { run: RunDetails; minutes: MinuteCou
             title="Replies by code"
             data={{
               kind: "bars",
+              xLabel: "Reply",
               x: codes.map(([code]) => (code === "none" ? "no reply" : code)),
               series: [{ label: "Deliveries", color: CHART_COLORS.runs, values: codes.map(([, n]) => n) }],
             }}

@@ -22,6 +22,7 @@ function monthsChart(months: MonthReport[]): ChartData {
   });
   return {
     kind: "lines",
+    xLabel: "Month",
     x: ordered.map((m) => m.month),
     series: [
       series("Sent", "sent"),

@@ -18,6 +18,8 @@ export interface ChartData {
   /** Unix seconds (a time axis), or labels for categories ("2026-11", "250"). */
   x: number[] | string[];
   series: ChartSeries[];
+  /** What x is, as the legend names it ("Month", "Reply"). */
+  xLabel?: string;
   /** On a time axis: the zone its ticks are shown in. */
   zone?: string;
 }
