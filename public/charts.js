@@ -31,7 +31,11 @@ function chartOptions(box, data, uPlot) {
     scales: {
       // A time axis spans at least ten minutes around its points (one point alone would span years).
       x: time
-        ? { time: true, range: (_u, min, max) => [Math.min(min, max - 600) - 60, max + 60] }
+        ? {
+            time: true,
+            auto: false,
+            range: () => [data.x[0] - 60, Math.max(data.x[data.x.length - 1], data.x[0] + 600) + 60],
+          }
         : { time: false, range: () => [-0.5, labels.length - 0.5] },
       y: { range: (_u, _min, max) => [0, Math.max(1, max) * 1.1] },
     },
