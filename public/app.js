@@ -186,3 +186,40 @@ window.addEventListener("load", () => {
     refresh();
   }
 });
+
+// Time-zone pickers: the search box (shown only with this script) narrows the grouped list to the zones
+// whose name has every word typed ("new york", "kyiv"); the selected zone always stays.
+function filterZones(search) {
+  const select = document.getElementById(search.getAttribute("data-zone-search"));
+  if (!select) return;
+  const words = search.value.toLowerCase().replaceAll("_", " ").split(/\s+/).filter(Boolean);
+  let first = null;
+  for (const group of select.querySelectorAll("optgroup")) {
+    let shown = 0;
+    for (const option of group.querySelectorAll("option")) {
+      const name = `${group.label} ${option.textContent}`.toLowerCase();
+      const match = option.selected || words.every((w) => name.includes(w));
+      option.hidden = !match;
+      if (match) shown += 1;
+      if (match && !option.selected && first === null) first = option;
+    }
+    group.hidden = shown === 0;
+  }
+  // Enter in the box picks the first match.
+  search.firstMatch = first;
+}
+document.addEventListener("input", (event) => {
+  if (event.target.matches?.("[data-zone-search]")) filterZones(event.target);
+});
+document.addEventListener("keydown", (event) => {
+  const search = event.target.closest?.("[data-zone-search]");
+  if (!search || event.key !== "Enter") return;
+  event.preventDefault();
+  if (!search.firstMatch) return;
+  const select = document.getElementById(search.getAttribute("data-zone-search"));
+  select.value = search.firstMatch.value;
+  select.dispatchEvent(new Event("change", { bubbles: true }));
+});
+document.addEventListener("DOMContentLoaded", () => {
+  for (const search of document.querySelectorAll("[data-zone-search]")) search.hidden = false;
+});
