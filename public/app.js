@@ -223,3 +223,10 @@ document.addEventListener("keydown", (event) => {
 document.addEventListener("DOMContentLoaded", () => {
   for (const search of document.querySelectorAll("[data-zone-search]")) search.hidden = false;
 });
+
+// New accounts start in the browser's time zone (a hidden field on the setup and registration forms).
+document.addEventListener("DOMContentLoaded", () => {
+  for (const input of document.querySelectorAll("input[data-browser-zone]")) {
+    if (!input.value) input.value = Intl.DateTimeFormat().resolvedOptions().timeZone ?? "";
+  }
+});

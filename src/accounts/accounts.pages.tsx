@@ -44,6 +44,8 @@ export function AuthCard({ title, children }: { title: string; children: Compone
 function NewAccountFields({ form }: { form: FormState }) {
   return (
     <>
+      {/* The browser's time zone, filled in by app.js; the profile can change it later. */}
+      <input type="hidden" name="time_zone" value={form.values.time_zone ?? ""} data-browser-zone />
       <Field form={form} name="name" label="Your name" maxLength={100} autoComplete="name" />
       <Field
         form={form}
