@@ -2,6 +2,7 @@
 import { sql } from "kysely";
 import type { Db, Executor } from "../db/database.js";
 import type { DeliveryStatus, Run } from "../db/schema.js";
+import { likePattern } from "../shared/pagination.js";
 
 export type StatusCounts = Record<DeliveryStatus, number>;
 
@@ -175,10 +176,17 @@ export class DeliveryRepository {
       .execute();
   }
 
-  async outbox(limit: number, offset: number) {
+  /**
+   * The outbox, newest first; with `q`, the messages whose recipient or subject contains it (any case). The
+   * search scans the table (a local test outbox, cleared with deleteOutbox), the page is limited.
+   */
+  async outbox(limit: number, offset: number, q = "") {
+    const pattern = likePattern(q);
+    const matching = sql<boolean>`(lower(to_address) like ${pattern} escape '\\' or lower(subject) like ${pattern} escape '\\')`;
     const items = await this.db
       .selectFrom("outbox_messages")
       .select(["id", "delivery_id", "from_address", "to_address", "subject", "created_at"])
+      .$if(q !== "", (qb) => qb.where(matching))
       .orderBy("id", "desc")
       .limit(limit)
       .offset(offset)
@@ -186,12 +194,38 @@ export class DeliveryRepository {
     const total = await this.db
       .selectFrom("outbox_messages")
       .select((eb) => eb.fn.countAll<number>().as("n"))
+      .$if(q !== "", (qb) => qb.where(matching))
       .executeTakeFirstOrThrow();
     return { items, total: Number(total.n) };
   }
 
+  /** One stored message with the run its delivery belongs to (null when the delivery is gone). */
   outboxMessage(id: number) {
-    return this.db.selectFrom("outbox_messages").selectAll().where("id", "=", id).executeTakeFirst();
+    return this.db
+      .selectFrom("outbox_messages")
+      .leftJoin("deliveries", "deliveries.id", "outbox_messages.delivery_id")
+      .selectAll("outbox_messages")
+      .select("deliveries.run_id")
+      .where("outbox_messages.id", "=", id)
+      .executeTakeFirst();
+  }
+
+  /** Stored messages created before `before` (all when null): how many, or deletes them. */
+  async countOutbox(before: string | null) {
+    const row = await this.db
+      .selectFrom("outbox_messages")
+      .select((eb) => eb.fn.countAll<number>().as("n"))
+      .$if(before !== null, (qb) => qb.where("created_at", "<", before!))
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
+  async deleteOutbox(before: string | null) {
+    const result = await this.db
+      .deleteFrom("outbox_messages")
+      .$if(before !== null, (qb) => qb.where("created_at", "<", before!))
+      .executeTakeFirst();
+    return Number(result.numDeletedRows);
   }
 
   liveWorkers(since: string) {

@@ -381,13 +381,35 @@ export class DeliveryService {
     }));
   }
 
-  async listOutbox(actor: DeliveryActor, page = 1): Promise<Page<OutboxListItem>> {
+  async listOutbox(actor: DeliveryActor, page = 1, q = ""): Promise<Page<OutboxListItem>> {
     requireAdmin(actor);
-    const { items, total } = await this.repo.outbox(PAGE_SIZE, (page - 1) * PAGE_SIZE);
+    const { items, total } = await this.repo.outbox(
+      PAGE_SIZE,
+      (page - 1) * PAGE_SIZE,
+      q.trim().slice(0, 200),
+    );
     return pageOf(items, total, page);
   }
 
-  async getOutboxMessage(actor: DeliveryActor, id: number): Promise<OutboxMessage> {
+  /** How many stored messages are older than `days` days (every one when days is 0), and deleting them. */
+  async countOutboxOlder(actor: DeliveryActor, days: number): Promise<number> {
+    requireAdmin(actor);
+    return this.repo.countOutbox(this.outboxCutoff(days));
+  }
+
+  async clearOutbox(actor: DeliveryActor, days: number): Promise<number> {
+    requireAdmin(actor);
+    return this.repo.deleteOutbox(this.outboxCutoff(days));
+  }
+
+  private outboxCutoff(days: number): string | null {
+    return days > 0 ? new Date(this.clock.now().getTime() - days * 86_400_000).toISOString() : null;
+  }
+
+  async getOutboxMessage(
+    actor: DeliveryActor,
+    id: number,
+  ): Promise<OutboxMessage & { run_id: number | null }> {
     requireAdmin(actor);
     const message = await this.repo.outboxMessage(id);
     if (!message) throw new NotFoundError("Message not found");

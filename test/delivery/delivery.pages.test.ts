@@ -102,12 +102,36 @@ describe("sending pages", () => {
     const outboxId = Number(/href="\/admin\/outbox\/(\d+)"/.exec(outbox.body)![1]);
     const message = await admin.get(`/admin/outbox/${outboxId}`);
     expect(message.body).toContain("Body text");
+    // Back to the run it was sent in.
+    expect(message.body).toMatch(new RegExp(`<a href="/runs/${runId}">Delivery #\\d+ in run #${runId}</a>`));
+    // Search by recipient or subject, any case; LIKE's wildcards are plain characters.
+    const bob = await admin.get("/admin/outbox?q=BOB");
+    expect(bob.body).toContain("bob@example.com");
+    expect(bob.body).not.toContain("ann@example.com");
+    expect((await admin.get("/admin/outbox?q=hello%20%3Cyou")).body).toContain("ann@example.com");
+    expect((await admin.get("/admin/outbox?q=%25")).body).toContain("No message matches");
 
     const mailingPage = await admin.get(`/mailings/${mailing}`);
     expect(mailingPage.body).toContain(`href="/runs/${runId}"`);
     expect(mailingPage.body).toMatch(/>2<\/span> sent/);
     const reports = await admin.get("/reports");
     expect(reports.body).toMatch(/<td class="text-end">2<\/td>/);
+
+    // Clearing the outbox asks first, with the count; nothing stored today is older than a day.
+    expect((await admin.get("/admin/outbox/delete?older_than=1")).body).toContain(
+      "0 stored messages will be deleted",
+    );
+    const ask = await admin.get("/admin/outbox/delete?older_than=0");
+    expect(ask.body).toContain("2 stored messages will be deleted");
+    expect(await database.db.selectFrom("outbox_messages").selectAll().execute()).toHaveLength(2);
+    const cleared = await admin.post(
+      "/admin/outbox/delete?older_than=0",
+      {},
+      { from: "/admin/outbox/delete" },
+    );
+    expect(cleared.headers.location).toBe("/admin/outbox");
+    expect(await database.db.selectFrom("outbox_messages").selectAll().execute()).toEqual([]);
+    expect((await admin.get("/admin/outbox")).body).toContain("The outbox is empty");
     // The months chart, with its figures as the table folded beneath it.
     const monthsChart = chartData(reports.body);
     expect(monthsChart.series[0]).toMatchObject({ label: "Sent", values: [2] });
