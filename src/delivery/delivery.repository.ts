@@ -146,6 +146,25 @@ export class DeliveryRepository {
       .execute();
   }
 
+  /** Sent and failed per day (UTC) from the runs' counters, through runs_started_idx; one owner or all. */
+  daily(ownerId: number | null, since: string) {
+    const day = sql<string>`substr(runs.started_at, 1, 10)`;
+    return this.db
+      .selectFrom("runs")
+      .innerJoin("mailings", "mailings.id", "runs.mailing_id")
+      .where("runs.started_at", ">=", since)
+      .$if(ownerId !== null, (qb) => qb.where("mailings.owner_id", "=", ownerId!))
+      .select((eb) => [
+        day.as("day"),
+        eb.fn.sum<number>("runs.sent_count").as("sent"),
+        eb.fn.sum<number>("runs.failed_count").as("failed"),
+      ])
+      .groupBy(day)
+      .orderBy(day)
+      .limit(400)
+      .execute();
+  }
+
   /** Runs per month (UTC) with their outcomes; one owner's mailings, or everyone's when ownerId is null. */
   monthly(ownerId: number | null, since: string) {
     const month = sql<string>`substr(runs.started_at, 1, 7)`;

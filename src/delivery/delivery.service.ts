@@ -381,6 +381,29 @@ export class DeliveryService {
     }));
   }
 
+  /**
+   * Messages sent and failed on each of the last `days` days (UTC, days without runs as zeros, oldest
+   * first): the actor's own mailings, or for managers and admins everyone's when ownerId is null.
+   */
+  async daily(
+    actor: DeliveryActor,
+    options: { ownerId?: number | null; days?: number } = {},
+  ): Promise<{ day: string; sent: number; failed: number }[]> {
+    const staff = actor === null || actor.role !== "user";
+    const ownerId = staff ? (options.ownerId ?? null) : actor.id;
+    const days = options.days ?? 30;
+    const today = this.clock.now();
+    const first = new Date(
+      Date.UTC(today.getUTCFullYear(), today.getUTCMonth(), today.getUTCDate() - (days - 1)),
+    );
+    const rows = new Map((await this.repo.daily(ownerId, first.toISOString())).map((r) => [r.day, r]));
+    return Array.from({ length: days }, (_, i) => {
+      const day = new Date(first.getTime() + i * 86_400_000).toISOString().slice(0, 10);
+      const row = rows.get(day);
+      return { day, sent: Number(row?.sent ?? 0), failed: Number(row?.failed ?? 0) };
+    });
+  }
+
   async listOutbox(actor: DeliveryActor, page = 1, q = ""): Promise<Page<OutboxListItem>> {
     requireAdmin(actor);
     const { items, total } = await this.repo.outbox(

@@ -132,6 +132,12 @@ describe("sending pages", () => {
     expect(cleared.headers.location).toBe("/admin/outbox");
     expect(await database.db.selectFrom("outbox_messages").selectAll().execute()).toEqual([]);
     expect((await admin.get("/admin/outbox")).body).toContain("The outbox is empty");
+    // The dashboard charts the last 30 days, today last, with both messages on it.
+    const daysChart = chartData((await admin.get("/")).body);
+    expect(daysChart.x).toHaveLength(30);
+    expect(daysChart.series[0].label).toBe("Sent");
+    expect(daysChart.series[0].values.at(-1)).toBe(2);
+    expect(daysChart.series[0].values.slice(0, -1).every((n: number) => n === 0)).toBe(true);
     // The months chart, with its figures as the table folded beneath it.
     const monthsChart = chartData(reports.body);
     expect(monthsChart.series[0]).toMatchObject({ label: "Sent", values: [2] });
