@@ -119,6 +119,17 @@ describe("live run page and charts in Chromium", () => {
       expect(await page.locator("main").textContent()).toMatch(/\d{2}:\d{2} UTC/);
       await screenshot(page, `live-mailing-${width}`);
     }
+    // The profile's zone picker: current names, and the search box narrows the grouped list.
+    await page.setViewportSize({ width: 1280, height: 900 });
+    await page.goto("/profile");
+    await page.getByLabel("Search time zones").fill("kyiv");
+    const shown = await page.$$eval("#f-time_zone option", (options) =>
+      options.filter((o) => !(o as HTMLOptionElement).hidden).map((o) => o.textContent),
+    );
+    expect(shown).toContain("Europe/Kyiv");
+    expect(shown).not.toContain("Europe/Berlin");
+    expect(await page.locator('#f-time_zone option[value="Europe/Kiev"]').count()).toBe(0);
+    await screenshot(page, "live-zone-picker-1280");
     expect(smtp.received).toHaveLength(8);
     expect(watcher.problems).toEqual([]);
     expect(server.errors).toEqual([]);
