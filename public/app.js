@@ -31,6 +31,8 @@ function applyWidths(root) {
 document.addEventListener("DOMContentLoaded", () => applyWidths(document));
 
 // Live progress of runs that are still sending: poll their JSON until done, then reload the page once.
+// On the run page (data-live-rows) the poll names the delivery rows on screen and redraws their status,
+// tries, reply and sent time, the status tabs' counts and the run's badge; everything is set as text.
 // The ETA comes from the current rate: what was finished over the last half minute of polls.
 function etaText(samples, remaining) {
   const first = samples[0];
@@ -44,8 +46,50 @@ function etaText(samples, remaining) {
     seconds < 60 ? `${seconds} s` : seconds < 5400 ? `${Math.round(seconds / 60)} min` : `${(seconds / 3600).toFixed(1)} h`;
   return ` · ${rate}/s, about ${left} left`;
 }
+function liveRowIds() {
+  return [...document.querySelectorAll("tr[data-delivery-id]")]
+    .map((row) => row.getAttribute("data-delivery-id"))
+    .slice(0, 100);
+}
+function redrawRow(row) {
+  const tr = document.querySelector(`tr[data-delivery-id="${row.id}"]`);
+  if (!tr) return;
+  const status = tr.querySelector('[data-live="status"]');
+  if (status && status.textContent !== row.status) {
+    status.textContent = row.status;
+    status.className = `badge ${row.badge}`;
+  }
+  const tries = tr.querySelector('[data-live="tries"]');
+  if (tries) tries.textContent = String(row.tries);
+  const reply = tr.querySelector('[data-live="reply"]');
+  if (reply && row.reply !== null && reply.getAttribute("data-reply") !== row.reply) {
+    reply.setAttribute("data-reply", row.reply);
+    reply.textContent = row.reply;
+  }
+  const sent = tr.querySelector('[data-live="sent"]');
+  if (sent && row.sent !== null && sent.textContent !== row.sent) {
+    sent.textContent = row.sent;
+    sent.classList.remove("d-none", "d-md-table-cell");
+    sent.setAttribute("data-label", "Sent");
+  }
+}
+function redrawRun(box, progress) {
+  for (const tab of document.querySelectorAll("[data-tab-count]")) {
+    const name = tab.getAttribute("data-tab-count");
+    const n = progress[name];
+    if (typeof n === "number") tab.textContent = String(n);
+  }
+  for (const row of progress.rows ?? []) redrawRow(row);
+  const badge = box.closest("tr, .card")?.querySelector("[data-run-badge] .badge");
+  if (badge && progress.outcome_label && badge.textContent !== progress.outcome_label) {
+    badge.textContent = progress.outcome_label;
+    badge.className = `badge ${progress.badge}`;
+  }
+}
 function pollProgress(box) {
-  const url = box.getAttribute("data-progress-url");
+  const base = box.getAttribute("data-progress-url");
+  const ids = box.hasAttribute("data-live-rows") ? liveRowIds() : [];
+  const url = ids.length > 0 ? `${base}?ids=${ids.join(",")}` : base;
   const samples = [];
   const tick = async () => {
     let progress;
@@ -70,10 +114,14 @@ function pollProgress(box) {
     while (samples.length > 2 && now - samples[0].t > 30000) samples.shift();
     const eta = box.querySelector("[data-eta]");
     if (eta) eta.textContent = etaText(samples, progress.pending + progress.sending);
+    const bar = box.querySelector('[role="progressbar"]');
+    if (bar) bar.setAttribute("aria-valuenow", String(pct(samples[samples.length - 1].done)));
+    redrawRun(box, progress);
     if (progress.done) window.location.reload();
     else setTimeout(tick, 1500);
   };
-  setTimeout(tick, 1000);
+  // A fast run (the local outbox writes thousands a second) is caught moving by a first look soon after load.
+  setTimeout(tick, 300);
 }
 document.addEventListener("DOMContentLoaded", () => {
   for (const box of document.querySelectorAll("[data-progress-url]")) pollProgress(box);
@@ -136,5 +184,49 @@ window.addEventListener("load", () => {
       timer = setTimeout(refresh, 700);
     });
     refresh();
+  }
+});
+
+// Time-zone pickers: the search box (shown only with this script) narrows the grouped list to the zones
+// whose name has every word typed ("new york", "kyiv"); the selected zone always stays.
+function filterZones(search) {
+  const select = document.getElementById(search.getAttribute("data-zone-search"));
+  if (!select) return;
+  const words = search.value.toLowerCase().replaceAll("_", " ").split(/\s+/).filter(Boolean);
+  let first = null;
+  for (const group of select.querySelectorAll("optgroup")) {
+    let shown = 0;
+    for (const option of group.querySelectorAll("option")) {
+      const name = `${group.label} ${option.textContent}`.toLowerCase();
+      const match = option.selected || words.every((w) => name.includes(w));
+      option.hidden = !match;
+      if (match) shown += 1;
+      if (match && !option.selected && first === null) first = option;
+    }
+    group.hidden = shown === 0;
+  }
+  // Enter in the box picks the first match.
+  search.firstMatch = first;
+}
+document.addEventListener("input", (event) => {
+  if (event.target.matches?.("[data-zone-search]")) filterZones(event.target);
+});
+document.addEventListener("keydown", (event) => {
+  const search = event.target.closest?.("[data-zone-search]");
+  if (!search || event.key !== "Enter") return;
+  event.preventDefault();
+  if (!search.firstMatch) return;
+  const select = document.getElementById(search.getAttribute("data-zone-search"));
+  select.value = search.firstMatch.value;
+  select.dispatchEvent(new Event("change", { bubbles: true }));
+});
+document.addEventListener("DOMContentLoaded", () => {
+  for (const search of document.querySelectorAll("[data-zone-search]")) search.hidden = false;
+});
+
+// New accounts start in the browser's time zone (a hidden field on the setup and registration forms).
+document.addEventListener("DOMContentLoaded", () => {
+  for (const input of document.querySelectorAll("input[data-browser-zone]")) {
+    if (!input.value) input.value = Intl.DateTimeFormat().resolvedOptions().timeZone ?? "";
   }
 });

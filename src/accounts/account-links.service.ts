@@ -79,7 +79,7 @@ export class AccountLinksService {
           email_normalized: emailNormalized,
           name: data.name,
           password_hash: passwordHash,
-          time_zone: "UTC",
+          time_zone: data.time_zone,
           role: "user",
           email_confirmed_at: null,
           blocked_at: null,

@@ -4,16 +4,8 @@ import type { ComponentChildren } from "preact";
 import type { Services } from "../container.js";
 import type { User } from "../db/schema.js";
 import { NotFoundError } from "../shared/errors.js";
-import { LIMITS, timeZones } from "../shared/fields.js";
-import {
-  CsrfField,
-  emptyForm,
-  Field,
-  FormAlert,
-  type FormState,
-  PageHeader,
-  Select,
-} from "../web/components.js";
+import { LIMITS } from "../shared/fields.js";
+import { CsrfField, emptyForm, Field, FormAlert, type FormState, PageHeader } from "../web/components.js";
 import {
   redirectWith,
   requireUser,
@@ -25,6 +17,7 @@ import {
 } from "../web/context.js";
 import { formBody, handleForm } from "../web/forms.js";
 import { renderPage } from "../web/layout.js";
+import { ZonePicker } from "../web/zone-picker.js";
 import { perAccountLimit } from "./auth-requests.js";
 import { TokensCard, type TokensView, tokenRoutes } from "./tokens.pages.js";
 import { clientOf, startSecondFactor, twoFactorRoutes } from "./two-factor.pages.js";
@@ -51,6 +44,8 @@ export function AuthCard({ title, children }: { title: string; children: Compone
 function NewAccountFields({ form }: { form: FormState }) {
   return (
     <>
+      {/* The browser's time zone, filled in by app.js; the profile can change it later. */}
+      <input type="hidden" name="time_zone" value={form.values.time_zone ?? ""} data-browser-zone />
       <Field form={form} name="name" label="Your name" maxLength={100} autoComplete="name" />
       <Field
         form={form}
@@ -171,8 +166,6 @@ function checkEmailPage(ctx: ViewContext) {
   );
 }
 
-const zoneOptions = () => timeZones().map((z) => ({ value: z, label: z.replaceAll("_", " ") }));
-
 function profilePage(
   ctx: ViewContext,
   user: User,
@@ -198,11 +191,8 @@ function profilePage(
               <form method="post" action="/profile" novalidate>
                 <CsrfField token={ctx.csrfToken} />
                 <Field form={profile} name="name" label="Name" maxLength={100} autoComplete="name" />
-                <Select
+                <ZonePicker
                   form={profile}
-                  name="time_zone"
-                  label="Time zone"
-                  options={zoneOptions()}
                   required
                   help="Mailing times are entered and shown in this time zone unless a mailing chooses its own."
                 />

@@ -1,6 +1,14 @@
 /** Input schemas for accounts, shared by the HTML forms, the API and the CLI. */
 import { z } from "zod";
-import { email, LIMITS, optionalSingleLine, password, timeZone } from "../shared/fields.js";
+import {
+  canonicalTimeZone,
+  email,
+  isTimeZone,
+  LIMITS,
+  optionalSingleLine,
+  password,
+  timeZone,
+} from "../shared/fields.js";
 
 export const loginSchema = z.object({
   email: email(),
@@ -16,6 +24,11 @@ export const registerSchema = z
     name: optionalSingleLine("Name", 100),
     password: password(),
     password_confirm: z.string().optional(),
+    // The browser's zone, filled in by app.js (a hidden field): a hint, so anything else is UTC.
+    time_zone: z
+      .string()
+      .optional()
+      .transform((zone) => (zone && isTimeZone(zone.trim()) ? canonicalTimeZone(zone.trim()) : "UTC")),
   })
   .refine((v) => v.password_confirm === undefined || v.password === v.password_confirm, {
     message: "The two passwords do not match.",

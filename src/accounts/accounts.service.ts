@@ -86,7 +86,13 @@ export class AccountsService {
     const user = await this.database.db.transaction().execute(async (tx) => {
       const users = new UsersRepository(tx);
       if ((await users.count()) > 0) throw new ForbiddenError("PostPilot is already set up. Log in instead.");
-      return this.insertUser(users, { email: data.email, name: data.name, passwordHash, role: "admin" });
+      return this.insertUser(users, {
+        email: data.email,
+        name: data.name,
+        passwordHash,
+        role: "admin",
+        timeZone: data.time_zone,
+      });
     });
     this.setupDone = true;
     return user;
@@ -105,6 +111,7 @@ export class AccountsService {
       name: data.name,
       passwordHash,
       role: "admin",
+      timeZone: data.time_zone,
     });
     this.setupDone = true;
     return user;
@@ -112,7 +119,7 @@ export class AccountsService {
 
   private async insertUser(
     users: UsersRepository,
-    data: { email: string; name: string; passwordHash: string; role: Role },
+    data: { email: string; name: string; passwordHash: string; role: Role; timeZone: string },
   ): Promise<User> {
     const now = iso(this.clock.now());
     try {
@@ -121,7 +128,7 @@ export class AccountsService {
         email_normalized: normalizeEmail(data.email),
         name: data.name,
         password_hash: data.passwordHash,
-        time_zone: "UTC",
+        time_zone: data.timeZone,
         role: data.role,
         email_confirmed_at: now,
         blocked_at: null,

@@ -8,7 +8,7 @@ import type { Services } from "../container.js";
 import type { User } from "../db/schema.js";
 import { StatusBadge } from "../mailings/mailings.pages.js";
 import { ConflictError, ForbiddenError, NotFoundError } from "../shared/errors.js";
-import { LIMITS, timeZones } from "../shared/fields.js";
+import { LIMITS } from "../shared/fields.js";
 import { formatCount } from "../shared/plural.js";
 import { isAdmin, isStaff } from "../shared/roles.js";
 import { formatInZone } from "../shared/time.js";
@@ -35,6 +35,7 @@ import {
 } from "../web/context.js";
 import { formBody, handleForm } from "../web/forms.js";
 import { renderPage } from "../web/layout.js";
+import { ZonePicker } from "../web/zone-picker.js";
 import { ROLES } from "./admin.schemas.js";
 import type { StaffActor } from "./admin.service.js";
 
@@ -244,13 +245,7 @@ function userPage(ctx: ViewContext, viewer: User, user: User, data: UserData, fo
                 <form method="post" action={`/admin/users/${user.id}/edit`} novalidate>
                   <CsrfField token={ctx.csrfToken} />
                   <Field form={form} name="name" label="Name" maxLength={100} />
-                  <Select
-                    form={form}
-                    name="time_zone"
-                    label="Time zone"
-                    options={timeZones().map((z) => ({ value: z, label: z.replaceAll("_", " ") }))}
-                    required
-                  />
+                  <ZonePicker form={form} required />
                   <Select
                     form={form}
                     name="role"

@@ -7,6 +7,7 @@ import { PERIODICITY_LABELS } from "../mailings/mailings.schemas.js";
 import { countOf, formatCount } from "../shared/plural.js";
 import { isStaff } from "../shared/roles.js";
 import { formatInZone } from "../shared/time.js";
+import { CHART_COLORS, Chart } from "../web/chart.js";
 import { EmptyState, PageHeader } from "../web/components.js";
 import { requireUser, sendPage, viewContext } from "../web/context.js";
 import { renderPage } from "../web/layout.js";
@@ -39,6 +40,47 @@ function Stat({
   );
 }
 
+/** The last 30 days of sending, with the days as a table beneath. */
+function SendingChart({ days }: { days: { day: string; sent: number; failed: number }[] }) {
+  return (
+    <Chart
+      title="Sending over the last 30 days (UTC)"
+      data={{
+        kind: "lines",
+        xLabel: "Day",
+        x: days.map((d) => d.day.slice(5)),
+        series: [
+          { label: "Sent", color: CHART_COLORS.sent, values: days.map((d) => d.sent) },
+          { label: "Failed", color: CHART_COLORS.failed, values: days.map((d) => d.failed) },
+        ],
+      }}
+    >
+      <table class="table table-sm small mb-0">
+        <thead>
+          <tr>
+            <th scope="col">Day</th>
+            <th scope="col" class="text-end">
+              Sent
+            </th>
+            <th scope="col" class="text-end">
+              Failed
+            </th>
+          </tr>
+        </thead>
+        <tbody>
+          {days.map((d) => (
+            <tr>
+              <td>{d.day}</td>
+              <td class="text-end">{d.sent}</td>
+              <td class="text-end">{d.failed}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </Chart>
+  );
+}
+
 export function dashboardRoutes(app: FastifyInstance, services: Services): void {
   app.get("/", async (req, reply) => {
     const user = requireUser(req);
@@ -48,6 +90,7 @@ export function dashboardRoutes(app: FastifyInstance, services: Services): void 
       services.mailings.latest(user, 5),
       services.blog.random(3),
     ]);
+    const days = await services.delivery.daily(user, { ownerId: figures.scope === "all" ? null : user.id });
     const ctx = viewContext(req, reply);
     const body = (
       <>
@@ -92,6 +135,7 @@ export function dashboardRoutes(app: FastifyInstance, services: Services): void 
             testId="stat-recipients"
           />
         </section>
+        {days.some((d) => d.sent + d.failed > 0) && <SendingChart days={days} />}
         <h2 class="h5">Your latest mailings</h2>
         {latest.length === 0 ? (
           <EmptyState icon="bi-send" title="No mailings yet">

@@ -10,7 +10,8 @@ import { ConflictError, ForbiddenError } from "../shared/errors.js";
 import { pageNumber } from "../shared/fields.js";
 import { countOf } from "../shared/plural.js";
 import { idParam, redirectWith, requireUser, sendPage, viewContext } from "../web/context.js";
-import { cancelRunPage, runPage, sendConfirmPage } from "./delivery.views.js";
+import { LIVE_ROWS_MAX } from "./delivery.service.js";
+import { cancelRunPage, liveJson, runPage, sendConfirmPage } from "./delivery.views.js";
 
 const runQuery = (query: unknown) => {
   const q = (query ?? {}) as { status?: string; page?: string };
@@ -18,6 +19,16 @@ const runQuery = (query: unknown) => {
   const status: DeliveryStatus | "" = statuses.find((s) => s === q.status) ?? "";
   const page = pageNumber.parse(q.page);
   return { status, page };
+};
+
+/** "?ids=3,4,5": the delivery ids a run page shows; anything that is not a positive id is left out. */
+const liveIds = (query: unknown): number[] => {
+  const raw = (query ?? {}) as { ids?: unknown };
+  if (typeof raw.ids !== "string") return [];
+  return raw.ids
+    .split(",", LIVE_ROWS_MAX)
+    .map(Number)
+    .filter((id) => Number.isSafeInteger(id) && id > 0);
 };
 
 export function deliveryRoutes(app: FastifyInstance, services: Services): void {
@@ -57,14 +68,19 @@ export function deliveryRoutes(app: FastifyInstance, services: Services): void {
       status: query.status === "" ? undefined : query.status,
       page: query.page,
     });
-    return sendPage(reply, runPage(viewContext(req, reply), run, deliveries, query.status, user.time_zone));
+    const minutes = await delivery.perMinute(user, run.id);
+    return sendPage(
+      reply,
+      runPage(viewContext(req, reply), run, deliveries, query.status, user.time_zone, minutes),
+    );
   });
 
-  // Polled every few seconds by an open run page: its requests are not logged at info, only its warnings.
+  // Polled by app.js while the run sends: its counts, and with ?ids=1,2,3 the rows shown on the page.
+  // Not logged at info (it comes every few seconds), only its warnings.
   app.get("/runs/:id/progress", { logLevel: "warn" }, async (req, reply) => {
     const user = requireUser(req);
-    const progress = await delivery.progress(user, idParam(req.params));
-    return reply.header("cache-control", "no-store").send(progress);
+    const live = await delivery.live(user, idParam(req.params), liveIds(req.query));
+    return reply.header("cache-control", "no-store").send(liveJson(live, user.time_zone));
   });
 
   const controls = {

@@ -2,6 +2,7 @@
 import { sql } from "kysely";
 import type { Db, Executor } from "../db/database.js";
 import type { DeliveryStatus, Run } from "../db/schema.js";
+import { likePattern } from "../shared/pagination.js";
 
 export type StatusCounts = Record<DeliveryStatus, number>;
 
@@ -141,6 +142,21 @@ export class DeliveryRepository {
     return Number(row.n);
   }
 
+  /**
+   * The live state of the deliveries a run page shows (at most a page of ids, by primary key): what its
+   * poll needs to redraw their rows while the run sends.
+   */
+  liveDeliveries(runId: number, ids: number[]) {
+    if (ids.length === 0) return Promise.resolve([]);
+    return this.db
+      .selectFrom("deliveries")
+      .select(["id", "status", "tries", "sent_at", "last_code", "last_enhanced", "last_text"])
+      .where("run_id", "=", runId)
+      .where("id", "in", ids)
+      .orderBy("id")
+      .execute();
+  }
+
   async deliveries(runId: number, status: DeliveryStatus | undefined, limit: number, offset: number) {
     const items = await this.db
       .selectFrom("deliveries")
@@ -158,6 +174,42 @@ export class DeliveryRepository {
       .$if(status !== undefined, (qb) => qb.where("status", "=", status!))
       .executeTakeFirstOrThrow();
     return { items, total: Number(total.n) };
+  }
+
+  /**
+   * A run's sent and failed deliveries per minute (UTC, "2026-12-02T18:09"), for its chart: one run's rows
+   * through deliveries_run_status_idx (run_id, status), at most a day of minutes.
+   */
+  perMinute(runId: number) {
+    const minute = sql<string>`substr(coalesce(sent_at, updated_at), 1, 16)`;
+    return this.db
+      .selectFrom("deliveries")
+      .where("run_id", "=", runId)
+      .where("status", "in", ["sent", "failed"])
+      .select((eb) => [minute.as("minute"), "status", eb.fn.countAll<number>().as("n")])
+      .groupBy([minute, "status"])
+      .orderBy(minute)
+      .limit(2 * 1440)
+      .execute();
+  }
+
+  /** Sent and failed per day (UTC) from the runs' counters, through runs_started_idx; one owner or all. */
+  daily(ownerId: number | null, since: string) {
+    const day = sql<string>`substr(runs.started_at, 1, 10)`;
+    return this.db
+      .selectFrom("runs")
+      .innerJoin("mailings", "mailings.id", "runs.mailing_id")
+      .where("runs.started_at", ">=", since)
+      .$if(ownerId !== null, (qb) => qb.where("mailings.owner_id", "=", ownerId!))
+      .select((eb) => [
+        day.as("day"),
+        eb.fn.sum<number>("runs.sent_count").as("sent"),
+        eb.fn.sum<number>("runs.failed_count").as("failed"),
+      ])
+      .groupBy(day)
+      .orderBy(day)
+      .limit(400)
+      .execute();
   }
 
   /** Runs per month (UTC) with their outcomes; one owner's mailings, or everyone's when ownerId is null. */
@@ -190,10 +242,17 @@ export class DeliveryRepository {
       .execute();
   }
 
-  async outbox(limit: number, offset: number) {
+  /**
+   * The outbox, newest first; with `q`, the messages whose recipient or subject contains it (any case). The
+   * search scans the table (a local test outbox, cleared with deleteOutbox), the page is limited.
+   */
+  async outbox(limit: number, offset: number, q = "") {
+    const pattern = likePattern(q);
+    const matching = sql<boolean>`(lower(to_address) like ${pattern} escape '\\' or lower(subject) like ${pattern} escape '\\')`;
     const items = await this.db
       .selectFrom("outbox_messages")
       .select(["id", "delivery_id", "from_address", "to_address", "subject", "created_at"])
+      .$if(q !== "", (qb) => qb.where(matching))
       .orderBy("id", "desc")
       .limit(limit)
       .offset(offset)
@@ -201,12 +260,38 @@ export class DeliveryRepository {
     const total = await this.db
       .selectFrom("outbox_messages")
       .select((eb) => eb.fn.countAll<number>().as("n"))
+      .$if(q !== "", (qb) => qb.where(matching))
       .executeTakeFirstOrThrow();
     return { items, total: Number(total.n) };
   }
 
+  /** One stored message with the run its delivery belongs to (null when the delivery is gone). */
   outboxMessage(id: number) {
-    return this.db.selectFrom("outbox_messages").selectAll().where("id", "=", id).executeTakeFirst();
+    return this.db
+      .selectFrom("outbox_messages")
+      .leftJoin("deliveries", "deliveries.id", "outbox_messages.delivery_id")
+      .selectAll("outbox_messages")
+      .select("deliveries.run_id")
+      .where("outbox_messages.id", "=", id)
+      .executeTakeFirst();
+  }
+
+  /** Stored messages created before `before` (all when null): how many, or deletes them. */
+  async countOutbox(before: string | null) {
+    const row = await this.db
+      .selectFrom("outbox_messages")
+      .select((eb) => eb.fn.countAll<number>().as("n"))
+      .$if(before !== null, (qb) => qb.where("created_at", "<", before!))
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
+  async deleteOutbox(before: string | null) {
+    const result = await this.db
+      .deleteFrom("outbox_messages")
+      .$if(before !== null, (qb) => qb.where("created_at", "<", before!))
+      .executeTakeFirst();
+    return Number(result.numDeletedRows);
   }
 
   liveWorkers(since: string) {

@@ -68,6 +68,23 @@ export type AttemptView = Omit<DeliveryAttempt, "delivery_id" | "run_id">;
 /** A delivery with its last tries (oldest first) and how many earlier ones are not shown. */
 export type DeliveryWithAttempts = Delivery & { attempts: AttemptView[]; earlier_attempts: number };
 
+/** The most delivery rows one poll of a run page may ask about (a page of deliveries is PAGE_SIZE). */
+export const LIVE_ROWS_MAX = 100;
+
+/** A run's progress with the live state of the rows its page shows. */
+export type LiveRun = Progress & {
+  outcome: RunOutcome;
+  outcome_label: string;
+  rows: Pick<Delivery, "id" | "status" | "tries" | "sent_at" | "last_code" | "last_enhanced" | "last_text">[];
+};
+
+/** Deliveries finished in one minute ("2026-12-02T18:09", UTC). */
+export interface MinuteCounts {
+  minute: string;
+  sent: number;
+  failed: number;
+}
+
 /** The most tries shown per delivery (the newest ones). */
 export const ATTEMPTS_SHOWN = 20;
 
@@ -275,6 +292,30 @@ export class DeliveryService {
     return view!.progress;
   }
 
+  /**
+   * What the run page polls while sending: the counts, and the live state of the delivery rows it shows
+   * (`ids`, at most LIVE_ROWS_MAX of them; others are ignored, and ids of other runs are never returned).
+   */
+  async live(actor: DeliveryActor, runId: number, ids: number[]): Promise<LiveRun> {
+    const run = await this.visibleRun(actor, runId);
+    const [view] = await this.withProgress([run]);
+    const rows = await this.repo.liveDeliveries(run.id, ids.slice(0, LIVE_ROWS_MAX));
+    return { ...view!.progress, outcome: view!.outcome, outcome_label: view!.outcome_label, rows };
+  }
+
+  /** A run's sent and failed deliveries per minute (UTC), oldest first, for the run page's chart. */
+  async perMinute(actor: DeliveryActor, runId: number): Promise<MinuteCounts[]> {
+    const run = await this.visibleRun(actor, runId);
+    const byMinute = new Map<string, MinuteCounts>();
+    for (const row of await this.repo.perMinute(run.id)) {
+      const entry = byMinute.get(row.minute) ?? { minute: row.minute, sent: 0, failed: 0 };
+      if (row.status === "sent") entry.sent = Number(row.n);
+      else entry.failed = Number(row.n);
+      byMinute.set(row.minute, entry);
+    }
+    return [...byMinute.values()];
+  }
+
   async listRuns(
     actor: DeliveryActor,
     mailingId: number,
@@ -354,13 +395,58 @@ export class DeliveryService {
     }));
   }
 
-  async listOutbox(actor: DeliveryActor, page = 1): Promise<Page<OutboxListItem>> {
+  /**
+   * Messages sent and failed on each of the last `days` days (UTC, days without runs as zeros, oldest
+   * first): the actor's own mailings, or for managers and admins everyone's when ownerId is null.
+   */
+  async daily(
+    actor: DeliveryActor,
+    options: { ownerId?: number | null; days?: number } = {},
+  ): Promise<{ day: string; sent: number; failed: number }[]> {
+    const staff = actor === null || actor.role !== "user";
+    const ownerId = staff ? (options.ownerId ?? null) : actor.id;
+    const days = options.days ?? 30;
+    const today = this.clock.now();
+    const first = new Date(
+      Date.UTC(today.getUTCFullYear(), today.getUTCMonth(), today.getUTCDate() - (days - 1)),
+    );
+    const rows = new Map((await this.repo.daily(ownerId, first.toISOString())).map((r) => [r.day, r]));
+    return Array.from({ length: days }, (_, i) => {
+      const day = new Date(first.getTime() + i * 86_400_000).toISOString().slice(0, 10);
+      const row = rows.get(day);
+      return { day, sent: Number(row?.sent ?? 0), failed: Number(row?.failed ?? 0) };
+    });
+  }
+
+  async listOutbox(actor: DeliveryActor, page = 1, q = ""): Promise<Page<OutboxListItem>> {
     requireAdmin(actor);
-    const { items, total } = await this.repo.outbox(PAGE_SIZE, (page - 1) * PAGE_SIZE);
+    const { items, total } = await this.repo.outbox(
+      PAGE_SIZE,
+      (page - 1) * PAGE_SIZE,
+      q.trim().slice(0, 200),
+    );
     return pageOf(items, total, page);
   }
 
-  async getOutboxMessage(actor: DeliveryActor, id: number): Promise<OutboxMessage> {
+  /** How many stored messages are older than `days` days (every one when days is 0), and deleting them. */
+  async countOutboxOlder(actor: DeliveryActor, days: number): Promise<number> {
+    requireAdmin(actor);
+    return this.repo.countOutbox(this.outboxCutoff(days));
+  }
+
+  async clearOutbox(actor: DeliveryActor, days: number): Promise<number> {
+    requireAdmin(actor);
+    return this.repo.deleteOutbox(this.outboxCutoff(days));
+  }
+
+  private outboxCutoff(days: number): string | null {
+    return days > 0 ? new Date(this.clock.now().getTime() - days * 86_400_000).toISOString() : null;
+  }
+
+  async getOutboxMessage(
+    actor: DeliveryActor,
+    id: number,
+  ): Promise<OutboxMessage & { run_id: number | null }> {
     requireAdmin(actor);
     const message = await this.repo.outboxMessage(id);
     if (!message) throw new NotFoundError("Message not found");

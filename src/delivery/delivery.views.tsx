@@ -6,6 +6,7 @@ import type { AttemptOutcome, DeliveryStatus, Run, RunTrigger } from "../db/sche
 import type { Page } from "../shared/pagination.js";
 import { isAdmin } from "../shared/roles.js";
 import { formatInZone } from "../shared/time.js";
+import { CHART_COLORS, Chart } from "../web/chart.js";
 import {
   ConfirmForm,
   CsrfField,
@@ -18,7 +19,15 @@ import {
 import type { ViewContext } from "../web/context.js";
 import { renderPage } from "../web/layout.js";
 import { OUTCOME_LABELS, STAGE_LABELS } from "./attempt-words.js";
-import type { AttemptView, DeliveryWithAttempts, Progress, RunDetails, RunView } from "./delivery.service.js";
+import type {
+  AttemptView,
+  DeliveryWithAttempts,
+  LiveRun,
+  MinuteCounts,
+  Progress,
+  RunDetails,
+  RunView,
+} from "./delivery.service.js";
 import type { RunOutcome } from "./run-outcome.js";
 import { type FailureGroup, type RunResponse, replyText } from "./summary.js";
 
@@ -59,11 +68,23 @@ export function RunBadge({ run }: { run: Pick<RunView, "outcome" | "outcome_labe
 }
 
 /** A progress bar that app.js keeps up to date while the run is sending. */
-export function RunProgress({ runId, progress }: { runId: number; progress: Progress }) {
+export function RunProgress({
+  runId,
+  progress,
+  rows = false,
+}: {
+  runId: number;
+  progress: Progress;
+  /** On the run page: the poll also redraws the delivery rows and the status tabs' counts. */
+  rows?: boolean;
+}) {
   const pct = (n: number) => (progress.total === 0 ? 0 : Math.round((n / progress.total) * 100));
   const done = progress.sent + progress.failed + progress.suppressed;
   return (
-    <div data-progress-url={progress.done ? undefined : `/runs/${runId}/progress`}>
+    <div
+      data-progress-url={progress.done ? undefined : `/runs/${runId}/progress`}
+      data-live-rows={rows && !progress.done ? "" : undefined}
+    >
       <div
         class="progress"
         role="progressbar"
@@ -104,42 +125,94 @@ export function RunProgress({ runId, progress }: { runId: number; progress: Prog
   );
 }
 
+/** A delivery's last reply in one line ("550 5.1.1 No such user"), or null when there is none yet. */
+function replyLine(d: Pick<DeliveryWithAttempts, "last_code" | "last_enhanced" | "last_text">) {
+  if (d.last_code === null && !d.last_text) return null;
+  return [d.last_code, d.last_enhanced, replyText(d.last_text ?? "", d.last_code, d.last_enhanced)]
+    .filter((part) => part !== null && part !== "")
+    .join(" ");
+}
+
+/**
+ * The poll's answer: the counts, the run's status in words, and each row shown as the page draws it
+ * (status, tries, the reply in one line, when it was sent in the viewer's zone). app.js sets them as text.
+ */
+export function liveJson(live: LiveRun, zone: string) {
+  const { rows, ...progress } = live;
+  return {
+    ...progress,
+    rows: rows.map((d) => ({
+      id: d.id,
+      status: d.status,
+      badge: DELIVERY_BADGES[d.status],
+      tries: d.tries,
+      reply: replyLine(d),
+      sent: d.sent_at ? formatInZone(d.sent_at, zone) : null,
+    })),
+    badge: RUN_BADGES[live.outcome],
+  };
+}
+
 /** The runs table on a mailing's page. */
 export function RunsTable({ runs, zone }: { runs: Page<RunView>; zone: string }) {
   if (runs.total === 0) {
     return <p class="text-body-secondary">No runs yet. Each send of this mailing will be listed here.</p>;
   }
+  const oldest = [...runs.items].reverse();
+  const series = (label: string, key: keyof typeof CHART_COLORS, of: (r: RunView) => number) => ({
+    label,
+    color: CHART_COLORS[key],
+    values: oldest.map(of),
+  });
   return (
-    <div class="table-responsive bg-body rounded-3 border mb-3">
-      <table class="table table-hover mb-0 table-stack">
-        <thead>
-          <tr>
-            <th scope="col">Started</th>
-            <th scope="col">Trigger</th>
-            <th scope="col">Status</th>
-            <th scope="col" class="w-50">
-              Progress
-            </th>
-          </tr>
-        </thead>
-        <tbody>
-          {runs.items.map((run) => (
+    <>
+      {oldest.length > 1 && (
+        <Chart
+          title="Runs over time"
+          data={{
+            kind: "lines",
+            zone,
+            x: oldest.map((r) => Date.parse(r.started_at) / 1000),
+            series: [
+              series("Sent", "sent", (r) => r.progress.sent),
+              series("Failed", "failed", (r) => r.progress.failed),
+              series("Suppressed", "suppressed", (r) => r.progress.suppressed),
+              series("Bounced", "bounced", (r) => r.bounced_count),
+            ],
+          }}
+        />
+      )}
+      <div class="table-responsive bg-body rounded-3 border mb-3">
+        <table class="table table-hover mb-0 table-stack">
+          <thead>
             <tr>
-              <td class="text-nowrap">
-                <a href={`/runs/${run.id}`}>{formatInZone(run.started_at, zone)}</a>
-              </td>
-              <td data-label="Trigger">{TRIGGERS[run.trigger]}</td>
-              <td class="text-nowrap">
-                <RunBadge run={run} />
-              </td>
-              <td class="stack-full">
-                <RunProgress runId={run.id} progress={run.progress} />
-              </td>
+              <th scope="col">Started</th>
+              <th scope="col">Trigger</th>
+              <th scope="col">Status</th>
+              <th scope="col" class="w-50">
+                Progress
+              </th>
             </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+          </thead>
+          <tbody>
+            {runs.items.map((run) => (
+              <tr>
+                <td class="text-nowrap">
+                  <a href={`/runs/${run.id}`}>{formatInZone(run.started_at, zone)}</a>
+                </td>
+                <td data-label="Trigger">{TRIGGERS[run.trigger]}</td>
+                <td class="text-nowrap" data-run-badge>
+                  <RunBadge run={run} />
+                </td>
+                <td class="stack-full">
+                  <RunProgress runId={run.id} progress={run.progress} />
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </>
   );
 }
 
@@ -343,12 +416,95 @@ function ControlButton({
   );
 }
 
+/** Deliveries over time (sent / failed per minute) and the replies' codes, each with its table. */
+function RunCharts({ run, minutes, zone }: { run: RunDetails; minutes: MinuteCounts[]; zone: string }) {
+  const codes = Object.entries(run.summary?.codes ?? {});
+  if (minutes.length === 0 && codes.length === 0) return null;
+  const at = (minute: string) => `${minute}:00.000Z`;
+  return (
+    <div class="row g-4 mb-4">
+      {minutes.length > 0 && (
+        <div class="col-lg-7">
+          <Chart
+            title="Deliveries per minute"
+            data={{
+              kind: "lines",
+              zone,
+              x: minutes.map((m) => Date.parse(at(m.minute)) / 1000),
+              series: [
+                { label: "Sent", color: CHART_COLORS.sent, values: minutes.map((m) => m.sent) },
+                { label: "Failed", color: CHART_COLORS.failed, values: minutes.map((m) => m.failed) },
+              ],
+            }}
+          >
+            <table class="table table-sm small mb-0">
+              <thead>
+                <tr>
+                  <th scope="col">Minute</th>
+                  <th scope="col" class="text-end">
+                    Sent
+                  </th>
+                  <th scope="col" class="text-end">
+                    Failed
+                  </th>
+                </tr>
+              </thead>
+              <tbody>
+                {minutes.map((m) => (
+                  <tr>
+                    <td>{formatInZone(at(m.minute), zone)}</td>
+                    <td class="text-end">{m.sent}</td>
+                    <td class="text-end">{m.failed}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </Chart>
+        </div>
+      )}
+      {codes.length > 0 && (
+        <div class="col-lg-5">
+          <Chart
+            title="Replies by code"
+            data={{
+              kind: "bars",
+              xLabel: "Reply",
+              x: codes.map(([code]) => (code === "none" ? "no reply" : code)),
+              series: [{ label: "Deliveries", color: CHART_COLORS.runs, values: codes.map(([, n]) => n) }],
+            }}
+          >
+            <table class="table table-sm small mb-0">
+              <thead>
+                <tr>
+                  <th scope="col">Reply</th>
+                  <th scope="col" class="text-end">
+                    Deliveries
+                  </th>
+                </tr>
+              </thead>
+              <tbody>
+                {codes.map(([code, n]) => (
+                  <tr>
+                    <td>{code === "none" ? "no reply" : code}</td>
+                    <td class="text-end">{n}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </Chart>
+        </div>
+      )}
+    </div>
+  );
+}
+
 export function runPage(
   ctx: ViewContext,
   run: RunDetails,
   deliveries: Page<DeliveryWithAttempts>,
   filter: DeliveryStatus | "",
   zone: string,
+  minutes: MinuteCounts[] = [],
 ) {
   const path = `/runs/${run.id}`;
   const canRetry = run.progress.failed > 0 && (run.owner_id === ctx.user?.id || isAdmin(ctx.user));
@@ -413,7 +569,12 @@ export function runPage(
             <div class="card-body">
               <DefinitionList
                 items={[
-                  ["Status", <RunBadge run={run} />],
+                  [
+                    "Status",
+                    <span data-run-badge>
+                      <RunBadge run={run} />
+                    </span>,
+                  ],
                   ["Trigger", TRIGGERS[run.trigger]],
                   ["Subject", run.subject],
                   ["Started", formatInZone(run.started_at, zone)],
@@ -442,7 +603,7 @@ export function runPage(
                         ] as [string, string],
                       ]
                     : []),
-                  ["Progress", <RunProgress runId={run.id} progress={run.progress} />],
+                  ["Progress", <RunProgress runId={run.id} progress={run.progress} rows />],
                   [
                     "After sending",
                     <span class="small">
@@ -465,6 +626,7 @@ export function runPage(
           </div>
         </div>
       </div>
+      <RunCharts run={run} minutes={minutes} zone={zone} />
       <h2 class="h5">Deliveries</h2>
       <ul class="nav nav-pills mb-3">
         {STATUS_FILTERS.map((f) => (
@@ -474,7 +636,10 @@ export function runPage(
               aria-current={filter === f.value ? "page" : undefined}
               href={withQuery(path, { status: f.value })}
             >
-              {f.label}
+              {f.label}{" "}
+              <span class="badge rounded-pill text-bg-light border" data-tab-count={f.value || "total"}>
+                {f.value === "" ? run.progress.total : run.progress[f.value]}
+              </span>
             </a>
           </li>
         ))}
@@ -495,7 +660,7 @@ export function runPage(
             </thead>
             <tbody>
               {deliveries.items.map((d) => (
-                <tr>
+                <tr data-delivery-id={String(d.id)}>
                   <td>
                     {d.recipient_id && run.owner_id === ctx.user?.id ? (
                       <a href={`/recipients/${d.recipient_id}`}>{d.email}</a>
@@ -504,20 +669,28 @@ export function runPage(
                     )}
                   </td>
                   <td>
-                    <span class={`badge ${DELIVERY_BADGES[d.status]}`}>{d.status}</span>
+                    <span class={`badge ${DELIVERY_BADGES[d.status]}`} data-live="status">
+                      {d.status}
+                    </span>
                     {d.bounce_type && <BouncedBadge delivery={d} />}
                   </td>
-                  <td data-label="Tries">{d.tries}</td>
+                  <td data-label="Tries" data-live="tries">
+                    {d.tries}
+                  </td>
                   <td class="small stack-full">
-                    <LastReply delivery={d} />
+                    <div data-live="reply" data-reply={replyLine(d) ?? ""}>
+                      <LastReply delivery={d} />
+                    </div>
                     <Attempts delivery={d} zone={zone} />
                   </td>
                   {d.sent_at ? (
-                    <td class="text-nowrap small" data-label="Sent">
+                    <td class="text-nowrap small" data-label="Sent" data-live="sent">
                       {formatInZone(d.sent_at, zone)}
                     </td>
                   ) : (
-                    <td class="text-nowrap small d-none d-md-table-cell">—</td>
+                    <td class="text-nowrap small d-none d-md-table-cell" data-live="sent">
+                      —
+                    </td>
                   )}
                 </tr>
               ))}

@@ -4,13 +4,30 @@ import type { Services } from "../container.js";
 import { NotFoundError } from "../shared/errors.js";
 import { pageNumber } from "../shared/fields.js";
 import type { Page } from "../shared/pagination.js";
+import { countOf } from "../shared/plural.js";
 import { formatInZone } from "../shared/time.js";
-import { DefinitionList, EmptyState, PageHeader, Pager } from "../web/components.js";
-import { idParam, requireUser, sendPage, type ViewContext, viewContext } from "../web/context.js";
+import { ConfirmForm, DefinitionList, EmptyState, PageHeader, Pager } from "../web/components.js";
+import {
+  idParam,
+  redirectWith,
+  requireUser,
+  sendPage,
+  type ViewContext,
+  viewContext,
+} from "../web/context.js";
 import { renderPage } from "../web/layout.js";
 import type { OutboxListItem } from "./delivery.service.js";
 
-function outboxPage(ctx: ViewContext, page: Page<OutboxListItem>, zone: string) {
+/** "Delete older than": every message (0), or those stored more than 1, 7 or 30 days ago. */
+const AGES = [
+  { days: 0, label: "every message" },
+  { days: 1, label: "older than a day" },
+  { days: 7, label: "older than a week" },
+  { days: 30, label: "older than 30 days" },
+];
+const ageOf = (value: unknown) => AGES.find((a) => String(a.days) === String(value)) ?? AGES[0]!;
+
+function outboxPage(ctx: ViewContext, page: Page<OutboxListItem>, zone: string, q: string) {
   return renderPage(
     ctx,
     "Outbox",
@@ -20,8 +37,34 @@ function outboxPage(ctx: ViewContext, page: Page<OutboxListItem>, zone: string) 
         No mail server is set (<code>SMTP_URL</code>), so PostPilot keeps every message here instead of
         sending it. Nothing leaves this machine.
       </p>
+      <div class="d-flex flex-wrap gap-2 justify-content-between mb-3">
+        <form method="get" action="/admin/outbox" class="d-flex gap-2" role="search">
+          <input
+            type="search"
+            name="q"
+            value={q}
+            maxLength={200}
+            class="form-control"
+            placeholder="Recipient or subject"
+            aria-label="Search the outbox by recipient or subject"
+          />
+          <button type="submit" class="btn btn-outline-primary">
+            Search
+          </button>
+        </form>
+        <form method="get" action="/admin/outbox/delete" class="d-flex gap-2">
+          <select name="older_than" class="form-select" aria-label="Which messages to delete">
+            {AGES.map((a) => (
+              <option value={String(a.days)}>{a.label}</option>
+            ))}
+          </select>
+          <button type="submit" class="btn btn-outline-danger text-nowrap">
+            <i class="bi bi-trash" aria-hidden="true" /> Delete…
+          </button>
+        </form>
+      </div>
       {page.total === 0 ? (
-        <EmptyState icon="bi-inbox" title="The outbox is empty" />
+        <EmptyState icon="bi-inbox" title={q ? "No message matches" : "The outbox is empty"} />
       ) : (
         <div class="table-responsive bg-body rounded-3 border mb-3">
           <table class="table table-hover mb-0">
@@ -46,7 +89,7 @@ function outboxPage(ctx: ViewContext, page: Page<OutboxListItem>, zone: string) 
           </table>
         </div>
       )}
-      <Pager page={page} path="/admin/outbox" params={{}} />
+      <Pager page={page} path="/admin/outbox" params={{ q }} />
     </>,
   );
 }
@@ -73,12 +116,43 @@ function outboxMessagePage(
               ["To", m.to_address],
               ["Subject", m.subject],
               ["Stored", formatInZone(m.created_at, zone)],
+              [
+                "Delivery",
+                m.run_id ? (
+                  <a href={`/runs/${m.run_id}`}>
+                    Delivery #{m.delivery_id} in run #{m.run_id}
+                  </a>
+                ) : (
+                  `#${m.delivery_id} (its run was deleted)`
+                ),
+              ],
             ]}
           />
         </div>
       </div>
       <h2 class="h6">The message as it would be sent</h2>
       <pre class="bg-body border rounded-3 p-3 small pre-wrap">{m.raw}</pre>
+    </>,
+  );
+}
+
+function deleteOutboxPage(ctx: ViewContext, age: (typeof AGES)[number], count: number) {
+  return renderPage(
+    ctx,
+    "Delete from the outbox",
+    <>
+      <PageHeader title={`Delete ${age.label} from the outbox?`} />
+      <ConfirmForm
+        csrfToken={ctx.csrfToken}
+        action={`/admin/outbox/delete?older_than=${age.days}`}
+        cancelHref="/admin/outbox"
+        button={`Delete ${countOf(count, "message")}`}
+      >
+        <p class="mb-0">
+          {countOf(count, "stored message")} will be deleted. The deliveries and runs keep their record; only
+          the copies kept here go. This cannot be undone.
+        </p>
+      </ConfirmForm>
     </>,
   );
 }
@@ -93,8 +167,25 @@ export function outboxRoutes(app: FastifyInstance, services: Services): void {
 
   app.get("/admin/outbox", async (req, reply) => {
     const user = requireAdmin(req);
-    const page = await delivery.listOutbox(user, pageNumber.parse((req.query as { page?: string }).page));
-    return sendPage(reply, outboxPage(viewContext(req, reply), page, user.time_zone));
+    const query = (req.query ?? {}) as { page?: string; q?: unknown };
+    const q = typeof query.q === "string" ? query.q.trim().slice(0, 200) : "";
+    const page = await delivery.listOutbox(user, pageNumber.parse(query.page), q);
+    return sendPage(reply, outboxPage(viewContext(req, reply), page, user.time_zone, q));
+  });
+
+  // Deleting asks first, with how many would go; the POST carries the form's CSRF token.
+  app.get("/admin/outbox/delete", async (req, reply) => {
+    const user = requireAdmin(req);
+    const age = ageOf((req.query as { older_than?: unknown }).older_than);
+    const count = await delivery.countOutboxOlder(user, age.days);
+    return sendPage(reply, deleteOutboxPage(viewContext(req, reply), age, count));
+  });
+
+  app.post("/admin/outbox/delete", async (req, reply) => {
+    const user = requireAdmin(req);
+    const age = ageOf((req.query as { older_than?: unknown }).older_than);
+    const deleted = await delivery.clearOutbox(user, age.days);
+    return redirectWith(reply, "/admin/outbox", "success", `Deleted ${countOf(deleted, "message")}.`);
   });
 
   app.get("/admin/outbox/:id", async (req, reply) => {

@@ -6,9 +6,33 @@ import type { FastifyInstance } from "fastify";
 import type { Services } from "../container.js";
 import { id } from "../shared/fields.js";
 import { isStaff } from "../shared/roles.js";
+import { CHART_COLORS, Chart, type ChartData } from "../web/chart.js";
 import { EmptyState, PageHeader } from "../web/components.js";
 import { requireUser, sendPage, type ViewContext, viewContext } from "../web/context.js";
 import { renderPage } from "../web/layout.js";
+import type { MonthReport } from "./delivery.service.js";
+
+/** Sent, failed, suppressed, bounced and unsubscribed per month, oldest first, for the chart. */
+function monthsChart(months: MonthReport[]): ChartData {
+  const ordered = [...months].sort((a, b) => a.month.localeCompare(b.month));
+  const series = (label: string, key: keyof typeof CHART_COLORS & keyof MonthReport) => ({
+    label,
+    color: CHART_COLORS[key],
+    values: ordered.map((m) => Number(m[key])),
+  });
+  return {
+    kind: "lines",
+    xLabel: "Month",
+    x: ordered.map((m) => m.month),
+    series: [
+      series("Sent", "sent"),
+      series("Failed", "failed"),
+      series("Suppressed", "suppressed"),
+      series("Bounced", "bounced"),
+      series("Unsubscribed", "unsubscribed"),
+    ],
+  };
+}
 
 function reportsPage(
   ctx: ViewContext,
@@ -39,7 +63,6 @@ function reportsPage(
       cancelled: 0,
     },
   );
-  const max = Math.max(1, ...months.map((m) => m.sent + m.failed));
   return renderPage(
     ctx,
     "Reports",
@@ -83,77 +106,64 @@ function reportsPage(
           Reports fill in as your mailings are sent. <a href="/mailings">Go to your mailings</a>.
         </EmptyState>
       ) : (
-        <div class="table-responsive bg-body rounded-3 border">
-          <table class="table mb-0">
-            <thead>
-              <tr>
-                <th scope="col">Month</th>
-                <th scope="col" class="text-end">
-                  Runs
-                </th>
-                <th scope="col" class="text-end">
-                  Successful
-                </th>
-                <th scope="col" class="text-end">
-                  Failed
-                </th>
-                <th scope="col" class="text-end">
-                  Sent
-                </th>
-                <th scope="col" class="text-end">
-                  Failed deliveries
-                </th>
-                <th scope="col" class="text-end">
-                  Suppressed
-                </th>
-                <th scope="col" class="text-end">
-                  Bounced
-                </th>
-                <th scope="col" class="text-end">
-                  Unsubscribed
-                </th>
-                <th scope="col" class="text-end">
-                  Cancelled
-                </th>
-                <th scope="col" class="w-25">
-                  <span class="visually-hidden">Chart</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {months.map((m) => (
+        <Chart title="Messages per month (UTC)" data={monthsChart(months)}>
+          <div class="table-responsive bg-body rounded-3 border">
+            <table class="table mb-0">
+              <thead>
                 <tr>
-                  <td class="text-nowrap">{m.month}</td>
-                  <td class="text-end">{m.runs}</td>
-                  <td class="text-end">{m.successRuns}</td>
-                  <td class="text-end">{m.failureRuns}</td>
-                  <td class="text-end">{m.sent.toLocaleString("en-US")}</td>
-                  <td class="text-end">{m.failed.toLocaleString("en-US")}</td>
-                  <td class="text-end">{m.suppressed.toLocaleString("en-US")}</td>
-                  <td class="text-end" data-col="bounced">
-                    {m.bounced.toLocaleString("en-US")}
-                  </td>
-                  <td class="text-end" data-col="unsubscribed">
-                    {m.unsubscribed.toLocaleString("en-US")}
-                  </td>
-                  <td class="text-end">{m.cancelled.toLocaleString("en-US")}</td>
-                  <td>
-                    <div class="progress" role="presentation">
-                      <div
-                        class="progress-bar bg-success"
-                        data-width={String(Math.round((m.sent / max) * 100))}
-                      />
-                      <div
-                        class="progress-bar bg-danger"
-                        data-width={String(Math.round((m.failed / max) * 100))}
-                      />
-                    </div>
-                  </td>
+                  <th scope="col">Month</th>
+                  <th scope="col" class="text-end">
+                    Runs
+                  </th>
+                  <th scope="col" class="text-end">
+                    Successful
+                  </th>
+                  <th scope="col" class="text-end">
+                    Failed
+                  </th>
+                  <th scope="col" class="text-end">
+                    Sent
+                  </th>
+                  <th scope="col" class="text-end">
+                    Failed deliveries
+                  </th>
+                  <th scope="col" class="text-end">
+                    Suppressed
+                  </th>
+                  <th scope="col" class="text-end">
+                    Bounced
+                  </th>
+                  <th scope="col" class="text-end">
+                    Unsubscribed
+                  </th>
+                  <th scope="col" class="text-end">
+                    Cancelled
+                  </th>
                 </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+              </thead>
+              <tbody>
+                {months.map((m) => (
+                  <tr>
+                    <td class="text-nowrap">{m.month}</td>
+                    <td class="text-end">{m.runs}</td>
+                    <td class="text-end">{m.successRuns}</td>
+                    <td class="text-end">{m.failureRuns}</td>
+                    <td class="text-end">{m.sent.toLocaleString("en-US")}</td>
+                    <td class="text-end">{m.failed.toLocaleString("en-US")}</td>
+                    <td class="text-end">{m.suppressed.toLocaleString("en-US")}</td>
+                    <td class="text-end" data-col="bounced">
+                      {m.bounced.toLocaleString("en-US")}
+                    </td>
+                    <td class="text-end" data-col="unsubscribed">
+                      {m.unsubscribed.toLocaleString("en-US")}
+                    </td>
+                    <td class="text-end">{m.cancelled.toLocaleString("en-US")}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        </Chart>
       )}
     </>,
   );

@@ -10,7 +10,7 @@ import type { RunView } from "../delivery/delivery.service.js";
 import { RunsTable } from "../delivery/delivery.views.js";
 import { describeWindow, nextOpening, parseSendWindow } from "../delivery/window.js";
 import { senderLabel } from "../senders/senders.service.js";
-import { LIMITS, pageNumber, timeZones } from "../shared/fields.js";
+import { LIMITS, pageNumber } from "../shared/fields.js";
 import type { Page } from "../shared/pagination.js";
 import { formatCount } from "../shared/plural.js";
 import { isStaff } from "../shared/roles.js";
@@ -41,6 +41,7 @@ import {
 } from "../web/context.js";
 import { formBody, handleForm } from "../web/forms.js";
 import { renderPage } from "../web/layout.js";
+import { ZonePicker } from "../web/zone-picker.js";
 import type { MailingRow } from "./mailings.repository.js";
 import { PERIODICITIES, PERIODICITY_LABELS, windowFields } from "./mailings.schemas.js";
 
@@ -244,12 +245,9 @@ function formPage(
                 />
               </div>
               <div class="col-md-8">
-                <Select
+                <ZonePicker
                   form={form}
-                  name="time_zone"
-                  label="Time zone"
                   required
-                  options={timeZones().map((z) => ({ value: z, label: z.replaceAll("_", " ") }))}
                   help="Repeats keep this zone's local time, also across daylight saving changes."
                 />
               </div>

@@ -4,6 +4,7 @@
  */
 import { z } from "zod";
 import { PAGE_SIZE } from "./pagination.js";
+import { CURRENT_ZONE_NAMES, currentZoneName } from "./time.js";
 
 export const LIMITS = {
   email: 254,
@@ -118,12 +119,16 @@ export const timeZone = (label = "Time zone") =>
     .refine(isTimeZone, `${label} must be a time zone such as Europe/Berlin.`)
     .transform(canonicalTimeZone);
 
-/** The zone's canonical name as the time-zone database spells it (its case), for a valid zone. */
+/** The zone's canonical name as the time-zone database spells it now (its case; Europe/Kyiv, not Kiev), for a valid zone. */
 export function canonicalTimeZone(value: string): string {
+  const current = Object.values(CURRENT_ZONE_NAMES).find((z) => z.toLowerCase() === value.toLowerCase());
+  if (current) return current;
   const resolved = new Intl.DateTimeFormat("en-US", { timeZone: value }).resolvedOptions().timeZone;
-  if (resolved.toLowerCase() === value.toLowerCase()) return resolved;
+  if (resolved.toLowerCase() === value.toLowerCase()) return currentZoneName(resolved);
   // An alias resolved to another name (Node may map Etc/UTC to UTC): keep what was meant, in its case.
-  return Intl.supportedValuesOf("timeZone").find((z) => z.toLowerCase() === value.toLowerCase()) ?? resolved;
+  return currentZoneName(
+    Intl.supportedValuesOf("timeZone").find((z) => z.toLowerCase() === value.toLowerCase()) ?? resolved,
+  );
 }
 
 export function isTimeZone(value: string): boolean {

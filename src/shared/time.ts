@@ -44,3 +44,47 @@ export function fromLocalInput(value: string, zone: string): Date | null {
   const dt = DateTime.fromISO(value, { zone });
   return dt.isValid ? dt.toUTC().toJSDate() : null;
 }
+
+/**
+ * Old spellings that Node 20's ICU still lists (Intl.supportedValuesOf) and resolves zones to, with the names
+ * the time-zone database uses now. The picker offers the current ones, and a zone is stored by its current name.
+ */
+export const CURRENT_ZONE_NAMES: Readonly<Record<string, string>> = {
+  "Africa/Asmera": "Africa/Asmara",
+  "America/Buenos_Aires": "America/Argentina/Buenos_Aires",
+  "America/Catamarca": "America/Argentina/Catamarca",
+  "America/Cordoba": "America/Argentina/Cordoba",
+  "America/Jujuy": "America/Argentina/Jujuy",
+  "America/Mendoza": "America/Argentina/Mendoza",
+  "America/Godthab": "America/Nuuk",
+  "America/Indianapolis": "America/Indiana/Indianapolis",
+  "America/Louisville": "America/Kentucky/Louisville",
+  "Asia/Calcutta": "Asia/Kolkata",
+  "Asia/Katmandu": "Asia/Kathmandu",
+  "Asia/Rangoon": "Asia/Yangon",
+  "Asia/Saigon": "Asia/Ho_Chi_Minh",
+  "Atlantic/Faeroe": "Atlantic/Faroe",
+  "Europe/Kiev": "Europe/Kyiv",
+  "Pacific/Enderbury": "Pacific/Kanton",
+  "Pacific/Ponape": "Pacific/Pohnpei",
+  "Pacific/Truk": "Pacific/Chuuk",
+};
+
+export function currentZoneName(zone: string): string {
+  return CURRENT_ZONE_NAMES[zone] ?? zone;
+}
+
+/** Zones by region ("Europe", "America"…; UTC first, on its own), each region's zones sorted. */
+export function zoneGroups(zones: readonly string[]): { region: string; zones: string[] }[] {
+  const byRegion = new Map<string, Set<string>>();
+  for (const zone of zones) {
+    const name = currentZoneName(zone);
+    const region = name.includes("/") ? name.slice(0, name.indexOf("/")) : "UTC";
+    const group = byRegion.get(region) ?? new Set<string>();
+    group.add(name);
+    byRegion.set(region, group);
+  }
+  return [...byRegion.entries()]
+    .sort(([a], [b]) => (a === "UTC" ? -1 : b === "UTC" ? 1 : a.localeCompare(b)))
+    .map(([region, names]) => ({ region, zones: [...names].sort() }));
+}

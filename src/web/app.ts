@@ -108,6 +108,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const assets = [
     { root: path.join(moduleDir("bootstrap"), "dist"), prefix: "/assets/bootstrap/" },
     { root: path.join(moduleDir("bootstrap-icons"), "font"), prefix: "/assets/icons/" },
+    { root: path.join(moduleDir("uplot"), "dist"), prefix: "/assets/uplot/" },
     { root: publicDir, prefix: "/assets/app/" },
   ];
   for (const [index, asset] of assets.entries()) {

@@ -34,7 +34,7 @@ interface FieldProps {
  * What every form field shares: the label (with the required marker), then the control, then its error
  * (with a conflict's link, such as the existing recipient) or its help text.
  */
-function FieldFrame({
+export function FieldFrame({
   form,
   name,
   label,
@@ -96,7 +96,7 @@ function takeFocus(form: FormState, hasError: boolean): true | undefined {
 }
 
 /** The id, name, validity class, ARIA links and focus a control inside a FieldFrame needs. */
-function controlProps(form: FormState, name: string, baseClass: string, help: ComponentChildren) {
+export function controlProps(form: FormState, name: string, baseClass: string, help: ComponentChildren) {
   const error = form.errors[name];
   const fieldId = `f-${name}`;
   return {

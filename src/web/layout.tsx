@@ -182,6 +182,7 @@ export function Layout({
         </footer>
         <script src="/assets/bootstrap/js/bootstrap.bundle.min.js" defer />
         <script src="/assets/app/app.js" defer />
+        <script src="/assets/app/charts.js" defer />
       </body>
     </html>
   );

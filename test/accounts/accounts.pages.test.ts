@@ -2,6 +2,36 @@ import { describe, expect, it } from "vitest";
 import { build, Client, PASSWORD, registerUser, setupAdmin } from "../helpers/web.js";
 
 describe("accounts pages", () => {
+  it("starts a new account in the browser's zone (the hidden field), by its current name; anything else is UTC", async () => {
+    const { app, database } = await build();
+    const setup = new Client(app);
+    const form = await setup.get("/setup");
+    expect(form.body).toMatch(/<input type="hidden" name="time_zone" value data-browser-zone/);
+    const res = await setup.post(
+      "/setup",
+      { email: "admin@example.com", password: PASSWORD, name: "Admin", time_zone: "Europe/Kiev" },
+      { from: "/setup" },
+    );
+    expect(res.statusCode).toBe(303);
+    const zoneOf = async (email: string) =>
+      (
+        await database.db
+          .selectFrom("users")
+          .select("time_zone")
+          .where("email", "=", email)
+          .executeTakeFirstOrThrow()
+      ).time_zone;
+    expect(await zoneOf("admin@example.com")).toBe("Europe/Kyiv");
+    const other = new Client(app);
+    const registered = await other.post(
+      "/register",
+      { email: "ann@example.com", password: PASSWORD, name: "", time_zone: "Mars/Olympus<b>" },
+      { from: "/register" },
+    );
+    expect(registered.statusCode).toBe(200);
+    expect(await zoneOf("ann@example.com")).toBe("UTC");
+  });
+
   it("leads every page to /setup until the first admin exists, then /setup is gone", async () => {
     const { app } = await build();
     const anon = new Client(app);

@@ -47,6 +47,14 @@ async function mailingWith(client: Client, emails: string[]): Promise<number> {
   );
 }
 
+/** An attribute's text as the browser reads it. */
+const attributeText = (text: string) =>
+  text
+    .replace(/&quot;/g, '"')
+    .replace(/&lt;/g, "<")
+    .replace(/&amp;/g, "&");
+const chartData = (html: string) => JSON.parse(attributeText(/data-chart="([^"]*)"/.exec(html)![1]!));
+
 describe("sending pages", () => {
   it("sends now after a confirmation, shows every delivery with the server's reply, and the outbox", async () => {
     const { app, database } = await build();
@@ -95,12 +103,101 @@ describe("sending pages", () => {
     const outboxId = Number(/href="\/admin\/outbox\/(\d+)"/.exec(outbox.body)![1]);
     const message = await admin.get(`/admin/outbox/${outboxId}`);
     expect(message.body).toContain("Body text");
+    // Back to the run it was sent in.
+    expect(message.body).toMatch(new RegExp(`<a href="/runs/${runId}">Delivery #\\d+ in run #${runId}</a>`));
+    // Search by recipient or subject, any case; LIKE's wildcards are plain characters.
+    const bob = await admin.get("/admin/outbox?q=BOB");
+    expect(bob.body).toContain("bob@example.com");
+    expect(bob.body).not.toContain("ann@example.com");
+    expect((await admin.get("/admin/outbox?q=hello%20%3Cyou")).body).toContain("ann@example.com");
+    expect((await admin.get("/admin/outbox?q=%25")).body).toContain("No message matches");
 
     const mailingPage = await admin.get(`/mailings/${mailing}`);
     expect(mailingPage.body).toContain(`href="/runs/${runId}"`);
     expect(mailingPage.body).toMatch(/>2<\/span> sent/);
     const reports = await admin.get("/reports");
     expect(reports.body).toMatch(/<td class="text-end">2<\/td>/);
+
+    // Clearing the outbox asks first, with the count; nothing stored today is older than a day.
+    expect((await admin.get("/admin/outbox/delete?older_than=1")).body).toContain(
+      "0 stored messages will be deleted",
+    );
+    const ask = await admin.get("/admin/outbox/delete?older_than=0");
+    expect(ask.body).toContain("2 stored messages will be deleted");
+    expect(await database.db.selectFrom("outbox_messages").selectAll().execute()).toHaveLength(2);
+    const cleared = await admin.post(
+      "/admin/outbox/delete?older_than=0",
+      {},
+      { from: "/admin/outbox/delete" },
+    );
+    expect(cleared.headers.location).toBe("/admin/outbox");
+    expect(await database.db.selectFrom("outbox_messages").selectAll().execute()).toEqual([]);
+    expect((await admin.get("/admin/outbox")).body).toContain("The outbox is empty");
+    // The dashboard charts the last 30 days, today last, with both messages on it.
+    const daysChart = chartData((await admin.get("/")).body);
+    expect(daysChart.x).toHaveLength(30);
+    expect(daysChart.series[0].label).toBe("Sent");
+    expect(daysChart.series[0].values.at(-1)).toBe(2);
+    expect(daysChart.series[0].values.slice(0, -1).every((n: number) => n === 0)).toBe(true);
+    // The months chart, with its figures as the table folded beneath it.
+    const monthsChart = chartData(reports.body);
+    expect(monthsChart.series[0]).toMatchObject({ label: "Sent", values: [2] });
+    expect(reports.body).toMatch(/<details class="mt-2"><summary class="small">Messages per month/);
+    // The run's charts: deliveries per minute (both sent in one minute) and the replies by code.
+    const charts = [...done.body.matchAll(/data-chart="([^"]*)"/g)].map((m) =>
+      JSON.parse(attributeText(m[1]!)),
+    );
+    expect(charts.map((c) => c.series.map((x: { label: string }) => x.label))).toEqual([
+      ["Sent", "Failed"],
+      ["Deliveries"],
+    ]);
+    expect(charts[0].series[0].values).toEqual([2]);
+    expect(charts[1]).toMatchObject({ kind: "bars", x: ["250"], series: [{ values: [2] }] });
+    // uPlot is served from node_modules (no CDN), like Bootstrap.
+    for (const asset of [
+      "/assets/uplot/uPlot.iife.min.js",
+      "/assets/uplot/uPlot.min.css",
+      "/assets/app/charts.js",
+    ]) {
+      expect((await app.inject({ method: "GET", url: asset })).statusCode).toBe(200);
+    }
+  });
+
+  it("the run page's poll redraws the rows on screen: their status, tries, reply and sent time", async () => {
+    const { app, database } = await build();
+    const admin = await setupAdmin(app);
+    const mailing = await mailingWith(admin, ["ann@example.com", "bob@example.com"]);
+    const runId = idFromLocation(
+      await admin.post(`/mailings/${mailing}/send`, {}, { from: `/mailings/${mailing}/send` }),
+    );
+    const page = await admin.get(`/runs/${runId}`);
+    expect(page.body).toContain("data-live-rows");
+    expect(page.body).toMatch(/data-tab-count="pending">2</);
+    const ids = [...page.body.matchAll(/data-delivery-id="(\d+)"/g)].map((m) => Number(m[1]));
+    expect(ids).toHaveLength(2);
+
+    const before = JSON.parse((await admin.get(`/runs/${runId}/progress?ids=${ids.join(",")}`)).body);
+    expect(before).toMatchObject({ pending: 2, outcome_label: "Sending", done: false });
+    expect(before.rows.map((r: { status: string }) => r.status)).toEqual(["pending", "pending"]);
+
+    const worker = makeWorker(database, new OutboxMailer(database.db, () => new Date()), fastConfig());
+    worker.start();
+    try {
+      await finishedRun(database, runId);
+    } finally {
+      await worker.stop();
+    }
+    const after = JSON.parse((await admin.get(`/runs/${runId}/progress?ids=${ids.join(",")}`)).body);
+    expect(after).toMatchObject({ sent: 2, done: true, outcome_label: "Sent" });
+    for (const row of after.rows) {
+      expect(row).toMatchObject({ status: "sent", badge: "text-bg-success", tries: 1 });
+      expect(row.reply).toMatch(/^250 2\.0\.0 Stored in the local outbox/);
+      expect(row.sent).toMatch(/UTC$/);
+    }
+    // Ids that are not numbers, or not this run's, give no rows and no error.
+    const odd = await admin.get(`/runs/${runId}/progress?ids=abc,-1,0,${ids[0]! + 1000},1e3`);
+    expect(odd.statusCode).toBe(200);
+    expect(JSON.parse(odd.body).rows).toEqual([]);
   });
 
   it("records a 550 with its text and retries the failed deliveries on request", async () => {

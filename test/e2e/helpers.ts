@@ -44,9 +44,10 @@ export interface Server {
 /**
  * Starts `node bin/postpilot.js serve` as a user would, on a free port (PORT=0; the address is read from
  * Fastify's "Server listening at" log line) with SQLite in a new temporary DATA_DIR. The working folder is
- * that temporary folder too, so a developer's ./.env or ./data cannot leak in.
+ * that temporary folder too, so a developer's ./.env or ./data cannot leak in. `extraEnv` adds settings
+ * (SMTP_URL of a test sink, say).
  */
-export async function startServer(): Promise<Server> {
+export async function startServer(extraEnv: Record<string, string> = {}): Promise<Server> {
   assertFreshBuild();
   const dataRoot = mkdtempSync(path.join(tmpdir(), "postpilot-e2e-"));
   const { DATABASE_URL: _ignored, ...env } = process.env;
@@ -59,6 +60,7 @@ export async function startServer(): Promise<Server> {
       PORT: "0",
       DATA_DIR: path.join(dataRoot, "data"),
       LOG_LEVEL: "info",
+      ...extraEnv,
     },
     stdio: ["ignore", "pipe", "pipe"],
   });

@@ -1,5 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { formatInZone, fromLocalInput, toLocalInput } from "../../src/shared/time.js";
+import { canonicalTimeZone, timeZones } from "../../src/shared/fields.js";
+import {
+  CURRENT_ZONE_NAMES,
+  formatInZone,
+  fromLocalInput,
+  toLocalInput,
+  zoneGroups,
+} from "../../src/shared/time.js";
 
 describe("time", () => {
   it("reads datetime-local values as wall-clock time in the zone", () => {
@@ -46,5 +53,30 @@ describe("time", () => {
     expect(formatInZone("2026-11-24T13:05:00.000Z", "UTC")).toBe("24 Nov 2026, 13:05 UTC");
     expect(formatInZone(null, "UTC")).toBe("—");
     expect(formatInZone("not a date", "UTC")).toBe("—");
+  });
+});
+
+describe("time-zone names for the picker", () => {
+  it("offers current names (Kolkata, Kyiv), not the old ones Node still lists, grouped by region with UTC first", () => {
+    const groups = zoneGroups(timeZones());
+    const all = groups.flatMap((g) => g.zones);
+    expect(all).toContain("Asia/Kolkata");
+    expect(all).toContain("Europe/Kyiv");
+    expect(all).toContain("America/Argentina/Buenos_Aires");
+    for (const old of Object.keys(CURRENT_ZONE_NAMES)) expect(all).not.toContain(old);
+    expect(new Set(all).size).toBe(all.length);
+    expect(groups[0]).toEqual({ region: "UTC", zones: ["UTC"] });
+    const europe = groups.find((g) => g.region === "Europe")!;
+    expect(europe.zones.every((z) => z.startsWith("Europe/"))).toBe(true);
+    expect(europe.zones).toEqual([...europe.zones].sort());
+  });
+
+  it("stores a zone by its current name, whichever spelling was sent", () => {
+    expect(canonicalTimeZone("Europe/Kiev")).toBe("Europe/Kyiv");
+    expect(canonicalTimeZone("europe/kyiv")).toBe("Europe/Kyiv");
+    expect(canonicalTimeZone("Asia/Calcutta")).toBe("Asia/Kolkata");
+    expect(canonicalTimeZone("europe/berlin")).toBe("Europe/Berlin");
+    // Times in a current name still format (luxon reads it through Intl).
+    expect(formatInZone("2026-07-01T12:00:00.000Z", "Europe/Kyiv")).toBe("1 Jul 2026, 15:00 (Europe/Kyiv)");
   });
 });

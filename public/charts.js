@@ -1,0 +1,77 @@
+// Charts: every [data-chart] element is drawn with uPlot from its JSON (see src/web/chart.tsx). uPlot is
+// loaded only on pages that have a chart. Without this script the tables beside the charts stay.
+function chartOptions(box, data, uPlot) {
+  const time = typeof data.x[0] === "number";
+  const labels = time ? null : data.x;
+  const width = Math.max(280, box.clientWidth);
+  const series = [
+    time
+      ? { label: data.xLabel ?? "Time" }
+      : { label: data.xLabel ?? "", value: (_u, i) => (i === null ? "" : (labels[i] ?? "")) },
+    ...data.series.map((s) => ({
+      label: s.label,
+      stroke: s.color,
+      fill: data.kind === "bars" ? `${s.color}99` : undefined,
+      width: 2,
+      points: { show: true, size: 6 },
+      paths: data.kind === "bars" ? uPlot.paths.bars({ size: [0.6, 60] }) : undefined,
+    })),
+  ];
+  const xAxis = time
+    ? {}
+    : {
+        values: (_u, ticks) => ticks.map((t) => (Number.isInteger(t) ? (labels[t] ?? "") : "")),
+        incrs: [1, 2, 3, 6, 12],
+      };
+  return {
+    width,
+    height: 220,
+    series,
+    axes: [xAxis, { size: 50 }],
+    scales: {
+      // A time axis spans at least ten minutes around its points (one point alone would span years).
+      x: time
+        ? {
+            time: true,
+            auto: false,
+            range: () => [data.x[0] - 60, Math.max(data.x[data.x.length - 1], data.x[0] + 600) + 60],
+          }
+        : { time: false, range: () => [-0.5, labels.length - 0.5] },
+      y: { range: (_u, _min, max) => [0, Math.max(1, max) * 1.1] },
+    },
+    tzDate: time && data.zone ? (ts) => uPlot.tzDate(new Date(ts * 1e3), data.zone) : undefined,
+    legend: { live: true },
+  };
+}
+
+function drawChart(box, uPlot) {
+  let data;
+  try {
+    data = JSON.parse(box.getAttribute("data-chart"));
+  } catch {
+    return;
+  }
+  if (!data || data.x.length === 0) return;
+  const xs = typeof data.x[0] === "number" ? data.x : data.x.map((_label, i) => i);
+  const plot = new uPlot(chartOptions(box, data, uPlot), [xs, ...data.series.map((s) => s.values)], box);
+  let timer;
+  window.addEventListener("resize", () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => plot.setSize({ width: Math.max(280, box.clientWidth), height: 220 }), 150);
+  });
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  const boxes = document.querySelectorAll("[data-chart]");
+  if (boxes.length === 0) return;
+  const css = document.createElement("link");
+  css.rel = "stylesheet";
+  css.href = "/assets/uplot/uPlot.min.css";
+  document.head.append(css);
+  const script = document.createElement("script");
+  script.src = "/assets/uplot/uPlot.iife.min.js";
+  script.addEventListener("load", () => {
+    for (const box of boxes) drawChart(box, window.uPlot);
+  });
+  document.head.append(script);
+});

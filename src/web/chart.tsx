@@ -1,0 +1,64 @@
+/**
+ * A chart drawn in the browser by public/charts.js with uPlot (served from node_modules, no CDN). The data
+ * travels in a data attribute (escaped like any attribute; the CSP allows no inline script), and the page
+ * keeps the same figures as a table, which is the chart's text alternative.
+ */
+import type { ComponentChildren } from "preact";
+
+export interface ChartSeries {
+  label: string;
+  /** A CSS colour. */
+  color: string;
+  values: (number | null)[];
+}
+
+export interface ChartData {
+  /** "lines": a line with points per series; "bars": one series of bars. */
+  kind: "lines" | "bars";
+  /** Unix seconds (a time axis), or labels for categories ("2026-11", "250"). */
+  x: number[] | string[];
+  series: ChartSeries[];
+  /** What x is, as the legend names it ("Month", "Reply"). */
+  xLabel?: string;
+  /** On a time axis: the zone its ticks are shown in. */
+  zone?: string;
+}
+
+export const CHART_COLORS = {
+  sent: "#198754",
+  failed: "#dc3545",
+  suppressed: "#6c757d",
+  bounced: "#fd7e14",
+  unsubscribed: "#6f42c1",
+  runs: "#0d6efd",
+} as const;
+
+/** The chart, then its table folded in a <details> (open it to read the figures). */
+export function Chart({
+  title,
+  data,
+  children,
+}: {
+  title: string;
+  data: ChartData;
+  /** The table of the same figures; none when the page shows them in a table of its own already. */
+  children?: ComponentChildren;
+}) {
+  return (
+    <figure class="chart-figure mb-3">
+      <figcaption class="h6">{title}</figcaption>
+      <div
+        class="chart"
+        role="img"
+        aria-label={`${title} (chart; the figures are in the table below)`}
+        data-chart={JSON.stringify(data)}
+      />
+      {children && (
+        <details class="mt-2">
+          <summary class="small">{title}: the figures as a table</summary>
+          {children}
+        </details>
+      )}
+    </figure>
+  );
+}
