@@ -8,7 +8,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { ComponentChildren } from "preact";
 import type { Services } from "../container.js";
 import type { ViewContext } from "../web/context.js";
-import { sendPage } from "../web/context.js";
+import { anonymousContext, sendPage } from "../web/context.js";
 import { formBody } from "../web/forms.js";
 import { renderPage } from "../web/layout.js";
 import type { UnsubscribeState } from "./unsubscribe.service.js";
@@ -17,7 +17,7 @@ import type { UnsubscribeState } from "./unsubscribe.service.js";
 export const ONE_CLICK_ROUTE = "/u/:token";
 
 function publicContext(req: FastifyRequest): ViewContext {
-  return { user: null, csrfToken: "", flashes: [], path: req.url.split("?")[0] ?? "/", notices: [] };
+  return anonymousContext(req);
 }
 
 function Card({ title, children }: { title: string; children: ComponentChildren }) {

@@ -1,7 +1,9 @@
 /** Small view pieces shared by every feature's pages: form fields, pager, sort headers, empty states. */
 import type { ComponentChildren } from "preact";
+import { formatNumber } from "../i18n/index.js";
 import type { FieldErrors } from "../shared/errors.js";
 import type { Page } from "../shared/pagination.js";
+import { useI18n } from "./i18n.js";
 
 export type FormValues = Record<string, string | undefined>;
 
@@ -207,14 +209,15 @@ export function Pager({
   path: string;
   params: Record<string, string>;
 }) {
+  const { locale, t } = useI18n();
   if (page.pages <= 1) return null;
   const link = (n: number) => withQuery(path, { ...params, page: n });
   return (
-    <nav aria-label="Pages" class="d-flex align-items-center gap-3 flex-wrap">
+    <nav aria-label={t("common.pages")} class="d-flex align-items-center gap-3 flex-wrap">
       <ul class="pagination mb-0">
         <li class={`page-item${page.page <= 1 ? " disabled" : ""}`}>
-          <a class="page-link" href={link(page.page - 1)} aria-label="Previous page">
-            <i class="bi bi-chevron-left" aria-hidden="true" /> Previous
+          <a class="page-link" href={link(page.page - 1)} aria-label={t("common.previousPage")}>
+            <i class="bi bi-chevron-left" aria-hidden="true" /> {t("common.previous")}
           </a>
         </li>
         <li class="page-item active" aria-current="page">
@@ -223,12 +226,14 @@ export function Pager({
           </span>
         </li>
         <li class={`page-item${page.page >= page.pages ? " disabled" : ""}`}>
-          <a class="page-link" href={link(page.page + 1)} aria-label="Next page">
-            Next <i class="bi bi-chevron-right" aria-hidden="true" />
+          <a class="page-link" href={link(page.page + 1)} aria-label={t("common.nextPage")}>
+            {t("common.next")} <i class="bi bi-chevron-right" aria-hidden="true" />
           </a>
         </li>
       </ul>
-      <span class="text-body-secondary small">{page.total.toLocaleString("en-US")} in all</span>
+      <span class="text-body-secondary small">
+        {t("common.inAll", { total: formatNumber(locale, page.total) })}
+      </span>
     </nav>
   );
 }
@@ -278,6 +283,7 @@ export function SearchForm({
   query: { q: string; sort: string; dir: string };
   label: string;
 }) {
+  const { t } = useI18n();
   return (
     <form method="get" action={path} class="d-flex gap-2 mb-3" role="search">
       <input type="hidden" name="sort" value={query.sort} />
@@ -295,11 +301,11 @@ export function SearchForm({
         maxLength={200}
       />
       <button type="submit" class="btn btn-outline-secondary">
-        <i class="bi bi-search" aria-hidden="true" /> Search
+        <i class="bi bi-search" aria-hidden="true" /> {t("common.search")}
       </button>
       {query.q && (
         <a class="btn btn-link" href={path}>
-          Clear
+          {t("common.clear")}
         </a>
       )}
     </form>
@@ -347,6 +353,7 @@ export function ConfirmForm({
   button: string;
   children: ComponentChildren;
 }) {
+  const { t } = useI18n();
   return (
     <div class="card border-danger">
       <div class="card-body">
@@ -357,7 +364,7 @@ export function ConfirmForm({
             <i class="bi bi-trash" aria-hidden="true" /> {button}
           </button>
           <a class="btn btn-outline-secondary" href={cancelHref}>
-            Cancel
+            {t("common.cancel")}
           </a>
         </form>
       </div>
@@ -405,12 +412,14 @@ export function SearchableList({
   /** The rows. */
   children: ComponentChildren;
 }) {
+  const { t } = useI18n();
   return (
     <>
       <SearchForm path={path} query={query} label={searchLabel} />
       {page.total === 0 && query.q ? (
         <EmptyState icon="bi-search" title={noMatch}>
-          Try another search, or <a href={path}>show them all</a>.
+          {t("common.tryAnotherBefore")}
+          <a href={path}>{t("common.showAll")}</a>.
         </EmptyState>
       ) : page.total === 0 ? (
         empty
@@ -433,15 +442,16 @@ export function SearchableList({
 
 /** Edit and delete buttons at the end of a list row; `label` names the row for screen readers. */
 export function RowActions({ base, label }: { base: string; label: string }) {
+  const { t } = useI18n();
   return (
     <td class="text-end text-nowrap">
       <a class="btn btn-sm btn-outline-secondary" href={`${base}/edit`}>
         <i class="bi bi-pencil" aria-hidden="true" />
-        <span class="visually-hidden">Edit {label}</span>
+        <span class="visually-hidden">{t("common.edit", { label })}</span>
       </a>{" "}
       <a class="btn btn-sm btn-outline-danger" href={`${base}/delete`}>
         <i class="bi bi-trash" aria-hidden="true" />
-        <span class="visually-hidden">Delete {label}</span>
+        <span class="visually-hidden">{t("common.delete", { label })}</span>
       </a>
     </td>
   );
@@ -449,6 +459,6 @@ export function RowActions({ base, label }: { base: string; label: string }) {
 
 export const ActionsHeader = () => (
   <th scope="col" class="text-end">
-    <span class="visually-hidden">Actions</span>
+    <span class="visually-hidden">{useI18n().t("common.actions")}</span>
   </th>
 );
