@@ -136,6 +136,9 @@ export function translateMessage(locale: Locale, text: string): string {
   if (language.code === DEFAULT_LOCALE) return text;
   const exact = language.messages[text];
   if (exact !== undefined) return exact;
+  // A field's message as the CLI prints it ("email: Email is required."): the field name stays.
+  const field = /^([a-z][a-z0-9_]*): (.+)$/s.exec(text);
+  if (field) return `${field[1]}: ${translateMessage(locale, field[2] ?? "")}`;
   for (const pattern of compiled(language)) {
     const match = pattern.regex.exec(text);
     if (!match) continue;

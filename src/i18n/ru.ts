@@ -48,6 +48,30 @@ export const ru: Language = {
     "Sending is paused: {{reason}}. It resumes by itself at {{time}} UTC.":
       "Отправка приостановлена: {{reason}}. Она возобновится сама в {{time}} UTC.",
     "Sending is paused: {{reason}}.": "Отправка приостановлена: {{reason}}.",
+    // The command line (src/cli.ts, src/cli/*.ts).
+    "Password (at least 8 characters): ": "Пароль (не менее 8 символов): ",
+    "No mailings.": "Рассылок нет.",
+    "No lists.": "Списков нет.",
+    "The database is up to date.": "База данных в актуальном состоянии.",
+    "Admin {{email}} created.": "Администратор {{email}} создан.",
+    "Demo data created:": "Демонстрационные данные созданы:",
+    "It holds password hashes: keep it private.": "В ней хранятся хэши паролей: не передавайте её никому.",
+    "Every counter was exact: nothing changed.": "Все счётчики были точны: ничего не изменено.",
+    "Copied. Set DATABASE_URL to this database and restart PostPilot.":
+      "Скопировано. Укажите эту базу в DATABASE_URL и перезапустите PostPilot.",
+    "Backed up {{from}} to {{to}} ({{pages}} pages).":
+      "Копия {{from}} сохранена в {{to}} (страниц: {{pages}}).",
+    "Test queued to {{to}}; it is sent by the running service or worker.":
+      "Тестовое письмо для {{to}} поставлено в очередь; его отправит работающий сервис или обработчик.",
+    "Token {{id}} revoked.": "Токен {{id}} отозван.",
+    "Suppressed {{email}}.": "Адрес {{email}} заблокирован.",
+    "Removed {{email}} from the suppression list.": "Адрес {{email}} убран из списка блокировок.",
+    "{{email}} is blocked.": "{{email}} заблокирован.",
+    "{{email}} is unblocked.": "{{email}} разблокирован.",
+    "Sender {{id}} added: {{sender}}.": "Отправитель {{id}} добавлен: {{sender}}.",
+    "Sender {{id}} deleted: {{sender}}.": "Отправитель {{id}} удалён: {{sender}}.",
+    '"{{id}}" is not a mailing id (see `postpilot mailings`).':
+      "«{{id}}» — не номер рассылки (см. `postpilot mailings`).",
     // Flash messages.
     "Welcome! Your admin account is ready.": "Добро пожаловать! Учётная запись администратора готова.",
     "You are logged out.": "Вы вышли из системы.",
