@@ -132,6 +132,47 @@ export const en: Language = {
         submit: "Delete my account",
       },
     },
+    links: {
+      backToLogin: "Back to log in",
+      forgot: {
+        title: "Forgot your password?",
+        intro: "Enter the email address of your account. We will email you a link to choose a new password.",
+        submit: "Email me a reset link",
+      },
+      resend: {
+        title: "Get a new confirmation link",
+        intro: "Enter the email address you registered with. We will email you a new link to confirm it.",
+        submit: "Send the confirmation link",
+      },
+      sent: {
+        reset:
+          "If an account exists for that address, we have emailed it a link to choose a new password. The link works once, for 1 hour.",
+        confirm:
+          "If that address has an account waiting for confirmation, we have emailed it a new confirmation link. The link works once, for 24 hours.",
+        nothing: "Nothing arrived after a few minutes? Look in your spam folder, or ",
+        back: "go back to log in",
+      },
+      reset: {
+        title: "Choose a new password",
+        help: "At least {{count}} characters. Every session of your account will be logged out.",
+        submit: "Set new password",
+      },
+      problem: {
+        newReset: "Get a new reset link",
+        expired: "This link has expired.",
+        used: "This link has already been used.",
+        invalid: "This link is not valid.",
+        expired_confirm: "Confirmation links work for 24 hours.",
+        expired_reset: "Password reset links work for 1 hour.",
+        used_confirm:
+          "Each link works once, and a newer link replaces the older ones. If you already confirmed your address, just log in.",
+        used_reset: "Each link works once, and a newer link replaces the older ones.",
+        invalid_confirm:
+          "Check that you opened the whole link from the email, or use the newest email if you asked more than once.",
+        invalid_reset:
+          "Check that you opened the whole link from the email, or use the newest email if you asked more than once.",
+      },
+    },
     tokens: {
       title: "API tokens",
       introBefore: "A token lets another system use the ",

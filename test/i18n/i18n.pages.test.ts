@@ -57,7 +57,14 @@ describe("pages in Russian (Accept-Language: ru)", () => {
     expect(home.body).toContain("Добро пожаловать! Учётная запись администратора готова.");
     expect(home.body).toContain(">Получатели<".replace(">", "> ").replace("<", "")); // nav item
 
-    for (const url of ["/login", "/register", "/no-such-page"]) {
+    for (const url of [
+      "/login",
+      "/register",
+      "/forgot",
+      "/confirm/resend",
+      "/reset?token=bad",
+      "/no-such-page",
+    ]) {
       const page = await new Client(app, RU).get(url);
       expect(page.body, url).toContain('<html lang="ru">');
       expect(englishLeft(page.body), url).toEqual([]);
