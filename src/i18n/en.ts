@@ -173,6 +173,42 @@ export const en: Language = {
           "Check that you opened the whole link from the email, or use the newest email if you asked more than once.",
       },
     },
+    unsubscribe: {
+      invalid: {
+        title: "Link not valid",
+        heading: "This unsubscribe link is not valid",
+        text: "Nothing was changed. Please use the link from the email exactly as it was sent.",
+      },
+      used: {
+        title: "Link already used",
+        heading: "This link has already been used",
+        text: "Nothing was changed: this address was unsubscribed from {{mailing}} with it.",
+      },
+      done: {
+        title: "Unsubscribed",
+        heading: "You are unsubscribed",
+        text: "You will not receive {{mailing}} or other mailings from this sender again.",
+      },
+      ready: {
+        title: "Unsubscribe",
+        heading: "Unsubscribe?",
+        text: "Stop receiving {{mailing}} and other mailings from this sender.",
+        submit: "Unsubscribe",
+      },
+    },
+    signup: {
+      title: "Subscribe to {{list}}",
+      honeypot: "Leave this empty",
+      submit: "Subscribe",
+      note: "We will send you an email to confirm. Until you confirm, you are not subscribed.",
+      check: {
+        title: "Check your inbox",
+        text: "If the address can be subscribed, an email with a confirmation link is on its way. Open it to confirm your subscription.",
+      },
+      confirm: { title: "Confirm your subscription to {{list}}", submit: "Confirm my subscription" },
+      done: { title: "You are subscribed", text: "Thank you: your subscription to {{list}} is confirmed." },
+      broken: "This link does not work",
+    },
     tokens: {
       title: "API tokens",
       introBefore: "A token lets another system use the ",

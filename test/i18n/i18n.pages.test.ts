@@ -147,4 +147,39 @@ describe("pages in Russian (Accept-Language: ru)", () => {
     expect(mails[0]?.subject).toBe("Confirm your email address for PostPilot");
     expect(mails.at(-1)?.subject).toBe("Подтвердите адрес эл. почты для PostPilot");
   });
+
+  it("the public signup form, its answers and an unsubscribe link speak the visitor's language", async () => {
+    const { app, database } = await build();
+    const admin = await setupAdmin(app);
+    await admin.post(
+      "/lists/new",
+      { name: "Newsletter", signup_enabled: "on", signup_ask_name: "on" },
+      { from: "/lists/new" },
+    );
+    const list = await database.db.selectFrom("lists").select("slug").executeTakeFirstOrThrow();
+    const visitor = new Client(app, RU);
+    const form = await visitor.get(`/subscribe/${list.slug}`);
+    expect(form.body).toContain("Подписка на «Newsletter»");
+    expect(englishLeft(form.body).filter((w) => w !== "Newsletter")).toEqual([]);
+    const bad = await visitor.post(
+      `/subscribe/${list.slug}`,
+      { email: "nope", full_name: "Иван" },
+      { csrf: false },
+    );
+    expect(bad.statusCode).toBe(422);
+    expect(bad.body).toContain("Введите правильный адрес эл. почты");
+    expect(bad.body).toContain('value="Иван"');
+    const sent = await visitor.post(
+      `/subscribe/${list.slug}`,
+      { email: "ivan@example.com" },
+      { csrf: false },
+    );
+    expect(sent.body).toContain("Проверьте почту");
+    expect(englishLeft(sent.body)).toEqual([]);
+
+    const unsubscribe = await visitor.get("/u/not-a-token");
+    expect(unsubscribe.statusCode).toBe(404);
+    expect(unsubscribe.body).toContain("Эта ссылка для отписки недействительна");
+    expect(englishLeft(unsubscribe.body)).toEqual([]);
+  });
 });
