@@ -8,6 +8,12 @@ const ALLOWED = new Set([
   "PostPilot",
   "Accept-Language",
   "English",
+  "SMTP",
+  "URL",
+  "API",
+  "JSON",
+  "CSV",
+  "DKIM",
   "Europe",
   "Moscow",
   "name",
@@ -117,6 +123,10 @@ describe("pages in Russian (Accept-Language: ru)", () => {
     expect(profile.body).toContain("Профиль сохранён.");
     expect(profile.body).toContain("Ваш профиль");
     expect(profile.body).toMatch(/<option value="ru" selected/);
+    const security = await admin.get("/profile/security");
+    expect(security.body).toContain("Двухфакторный вход");
+    // The session's browser is whatever its user agent says (lightMyRequest, here).
+    expect(englishLeft(security.body).filter((w) => w !== "lightMyRequest" && w !== "Admin")).toEqual([]);
     const bad = await admin.post("/profile", { time_zone: "UTC", locale: "xx" }, { from: "/profile" });
     expect(bad.statusCode).toBe(422);
     expect(bad.body).toContain("Выберите язык из списка.");
