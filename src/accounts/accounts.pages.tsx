@@ -271,7 +271,7 @@ function profilePage(
                   autoComplete="new-password"
                 />
                 <button class="btn btn-primary" type="submit">
-                  {t("accounts.profile.changePassword")}
+                  {t("accounts.profile.changePasswordSubmit")}
                 </button>
               </form>
             </div>

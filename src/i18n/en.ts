@@ -114,6 +114,7 @@ export const en: Language = {
         languageHelp: "The language of pages and of the emails PostPilot sends you.",
         save: "Save profile",
         changePassword: "Change password",
+        changePasswordSubmit: "Change password",
         currentPassword: "Current password",
         newPassword: "New password",
         newPasswordHelp: "At least {{count}} characters. Your other sessions will be logged out.",

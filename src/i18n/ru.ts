@@ -212,6 +212,7 @@ export const ru: Language = {
         languageHelp: "Язык страниц и писем, которые PostPilot отправляет вам.",
         save: "Сохранить профиль",
         changePassword: "Смена пароля",
+        changePasswordSubmit: "Сменить пароль",
         currentPassword: "Текущий пароль",
         newPassword: "Новый пароль",
         newPasswordHelp: "Не менее {{count}} символов. Остальные ваши сеансы будут завершены.",

@@ -45,7 +45,7 @@ function NavBar({ ctx }: { ctx: ViewContext }) {
               <span class="navbar-toggler-icon" />
             </button>
             <div class="collapse navbar-collapse" id="main-nav">
-              <ul class="navbar-nav me-auto">
+              <ul class="navbar-nav me-auto flex-wrap">
                 {NAV.map((item) => (
                   <li class="nav-item">
                     <a
