@@ -6,6 +6,7 @@ import { registerDatabaseCommands } from "./cli/database.js";
 import { registerDemoCommands } from "./cli/demo.js";
 import { registerDkimCommands } from "./cli/dkim.js";
 import { allowCreatingDatabase, openExistingDatabase } from "./cli/existing-database.js";
+import { cliLocale, inLanguage, speakInLanguage } from "./cli/i18n.js";
 import { registerMessageCommands } from "./cli/messages.js";
 import { registerRecipientCommands } from "./cli/recipients.js";
 import { registerRunCommands } from "./cli/runs.js";
@@ -41,7 +42,8 @@ async function readPassword(): Promise<string> {
     output: process.stdin.isTTY ? process.stderr : undefined,
     terminal: false,
   });
-  if (process.stdin.isTTY) process.stderr.write("Password (at least 8 characters): ");
+  if (process.stdin.isTTY)
+    process.stderr.write(inLanguage(cliLocale(), "Password (at least 8 characters): "));
   for await (const line of rl) {
     rl.close();
     return line;
@@ -202,4 +204,5 @@ export function buildCli(): Command {
   return program;
 }
 
+speakInLanguage(cliLocale());
 await buildCli().parseAsync(process.argv);

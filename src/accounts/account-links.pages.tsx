@@ -22,7 +22,7 @@ function emailForm(ctx: ViewContext, form: FormState, action: string, button: st
       <Field
         form={form}
         name="email"
-        label="Email"
+        label={ctx.t("accounts.email")}
         type="email"
         required
         maxLength={LIMITS.email}
@@ -38,15 +38,13 @@ function emailForm(ctx: ViewContext, form: FormState, action: string, button: st
 function forgotPage(ctx: ViewContext, form: FormState) {
   return renderPage(
     ctx,
-    "Forgot your password?",
-    <AuthCard title="Forgot your password?">
-      <p class="text-body-secondary">
-        Enter the email address of your account. We will email you a link to choose a new password.
-      </p>
+    ctx.t("links.forgot.title"),
+    <AuthCard title={ctx.t("links.forgot.title")}>
+      <p class="text-body-secondary">{ctx.t("links.forgot.intro")}</p>
       <FormAlert form={form} />
-      {emailForm(ctx, form, "/forgot", "Email me a reset link")}
+      {emailForm(ctx, form, "/forgot", ctx.t("links.forgot.submit"))}
       <p class="mt-3 mb-0 text-center">
-        <a href="/login">Back to log in</a>
+        <a href="/login">{ctx.t("links.backToLogin")}</a>
       </p>
     </AuthCard>,
   );
@@ -55,31 +53,26 @@ function forgotPage(ctx: ViewContext, form: FormState) {
 function resendPage(ctx: ViewContext, form: FormState) {
   return renderPage(
     ctx,
-    "Get a new confirmation link",
-    <AuthCard title="Get a new confirmation link">
-      <p class="text-body-secondary">
-        Enter the email address you registered with. We will email you a new link to confirm it.
-      </p>
+    ctx.t("links.resend.title"),
+    <AuthCard title={ctx.t("links.resend.title")}>
+      <p class="text-body-secondary">{ctx.t("links.resend.intro")}</p>
       <FormAlert form={form} />
-      {emailForm(ctx, form, "/confirm/resend", "Send the confirmation link")}
+      {emailForm(ctx, form, "/confirm/resend", ctx.t("links.resend.submit"))}
     </AuthCard>,
   );
 }
 
 /** The one answer to "send me a link", whether or not the address has an account. */
 function linkSentPage(ctx: ViewContext, what: "confirm" | "reset") {
-  const text =
-    what === "reset"
-      ? "If an account exists for that address, we have emailed it a link to choose a new password. The link works once, for 1 hour."
-      : "If that address has an account waiting for confirmation, we have emailed it a new confirmation link. The link works once, for 24 hours.";
+  const text = ctx.t(what === "reset" ? "links.sent.reset" : "links.sent.confirm");
   return renderPage(
     ctx,
-    "Check your email",
-    <AuthCard title="Check your email">
+    ctx.t("accounts.checkEmail.title"),
+    <AuthCard title={ctx.t("accounts.checkEmail.title")}>
       <p>{text}</p>
       <p class="text-body-secondary mb-0">
-        Nothing arrived after a few minutes? Look in your spam folder, or{" "}
-        <a href="/login">go back to log in</a>.
+        {ctx.t("links.sent.nothing")}
+        <a href="/login">{ctx.t("links.sent.back")}</a>.
       </p>
     </AuthCard>,
   );
@@ -88,8 +81,8 @@ function linkSentPage(ctx: ViewContext, what: "confirm" | "reset") {
 function resetPage(ctx: ViewContext, form: FormState, token: string) {
   return renderPage(
     ctx,
-    "Choose a new password",
-    <AuthCard title="Choose a new password">
+    ctx.t("links.reset.title"),
+    <AuthCard title={ctx.t("links.reset.title")}>
       <FormAlert form={form} />
       <form method="post" action="/reset" novalidate>
         <CsrfField token={ctx.csrfToken} />
@@ -97,22 +90,22 @@ function resetPage(ctx: ViewContext, form: FormState, token: string) {
         <Field
           form={form}
           name="password"
-          label="New password"
+          label={ctx.t("accounts.profile.newPassword")}
           type="password"
           required
           autoComplete="new-password"
-          help={`At least ${LIMITS.password.min} characters. Every session of your account will be logged out.`}
+          help={ctx.t("links.reset.help", { count: LIMITS.password.min })}
         />
         <Field
           form={form}
           name="password_confirm"
-          label="Repeat new password"
+          label={ctx.t("accounts.profile.repeatPassword")}
           type="password"
           required
           autoComplete="new-password"
         />
         <button class="btn btn-primary w-100" type="submit">
-          Set new password
+          {ctx.t("links.reset.submit")}
         </button>
       </form>
     </AuthCard>,
@@ -120,31 +113,24 @@ function resetPage(ctx: ViewContext, form: FormState, token: string) {
 }
 
 function tokenProblemPage(ctx: ViewContext, error: TokenError, purpose: "confirm" | "reset") {
+  const t = ctx.t;
   const again =
     purpose === "confirm"
-      ? { href: "/confirm/resend", text: "Get a new confirmation link" }
-      : { href: "/forgot", text: "Get a new reset link" };
-  const why =
-    error.problem === "expired"
-      ? purpose === "confirm"
-        ? "Confirmation links work for 24 hours."
-        : "Password reset links work for 1 hour."
-      : error.problem === "used"
-        ? purpose === "confirm"
-          ? "Each link works once, and a newer link replaces the older ones. If you already confirmed your address, just log in."
-          : "Each link works once, and a newer link replaces the older ones."
-        : "Check that you opened the whole link from the email, or use the newest email if you asked more than once.";
+      ? { href: "/confirm/resend", text: t("links.resend.title") }
+      : { href: "/forgot", text: t("links.problem.newReset") };
+  const why = t(`links.problem.${error.problem}_${purpose}`);
+  const title = t(`links.problem.${error.problem}`);
   return renderPage(
     ctx,
-    error.message,
-    <AuthCard title={error.message}>
+    title,
+    <AuthCard title={title}>
       <p>{why}</p>
       <div class="d-flex gap-2 flex-wrap">
         <a class="btn btn-primary" href={again.href}>
           {again.text}
         </a>
         <a class="btn btn-outline-secondary" href="/login">
-          Log in
+          {t("accounts.login.submit")}
         </a>
       </div>
     </AuthCard>,

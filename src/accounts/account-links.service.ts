@@ -182,13 +182,13 @@ export class AccountLinksService {
     });
     const text =
       purpose === "confirm"
-        ? confirmEmail(siteLink(base, "/confirm", token))
-        : resetEmail(siteLink(base, "/reset", token));
+        ? confirmEmail(siteLink(base, "/confirm", token), user.locale)
+        : resetEmail(siteLink(base, "/reset", token), user.locale);
     await this.queue(tx, user, text);
   }
 
   private queueAlreadyRegistered(user: User, base: string): Promise<void> {
-    const text = alreadyRegisteredEmail(siteLink(base, "/login"), siteLink(base, "/forgot"));
+    const text = alreadyRegisteredEmail(siteLink(base, "/login"), siteLink(base, "/forgot"), user.locale);
     return this.queue(this.database.db, user, text);
   }
 

@@ -3,9 +3,18 @@ import type { FastifyInstance, FastifyReply } from "fastify";
 import type { ComponentChildren } from "preact";
 import type { Services } from "../container.js";
 import type { User } from "../db/schema.js";
+import { chooseLocale, languageOptions, type Translate } from "../i18n/index.js";
 import { NotFoundError } from "../shared/errors.js";
 import { LIMITS } from "../shared/fields.js";
-import { CsrfField, emptyForm, Field, FormAlert, type FormState, PageHeader } from "../web/components.js";
+import {
+  CsrfField,
+  emptyForm,
+  Field,
+  FormAlert,
+  type FormState,
+  PageHeader,
+  Select,
+} from "../web/components.js";
 import {
   redirectWith,
   requireUser,
@@ -41,16 +50,16 @@ export function AuthCard({ title, children }: { title: string; children: Compone
 }
 
 /** Name, email and password of a new account (first admin and registration). */
-function NewAccountFields({ form }: { form: FormState }) {
+function NewAccountFields({ form, t }: { form: FormState; t: Translate }) {
   return (
     <>
       {/* The browser's time zone, filled in by app.js; the profile can change it later. */}
       <input type="hidden" name="time_zone" value={form.values.time_zone ?? ""} data-browser-zone />
-      <Field form={form} name="name" label="Your name" maxLength={100} autoComplete="name" />
+      <Field form={form} name="name" label={t("accounts.yourName")} maxLength={100} autoComplete="name" />
       <Field
         form={form}
         name="email"
-        label="Email"
+        label={t("accounts.email")}
         type="email"
         required
         maxLength={LIMITS.email}
@@ -59,11 +68,11 @@ function NewAccountFields({ form }: { form: FormState }) {
       <Field
         form={form}
         name="password"
-        label="Password"
+        label={t("accounts.password")}
         type="password"
         required
         autoComplete="new-password"
-        help={`At least ${LIMITS.password.min} characters.`}
+        help={t("accounts.atLeast", { count: LIMITS.password.min })}
       />
     </>
   );
@@ -72,17 +81,15 @@ function NewAccountFields({ form }: { form: FormState }) {
 function setupPage(ctx: ViewContext, form: FormState) {
   return renderPage(
     ctx,
-    "Set up PostPilot",
-    <AuthCard title="Set up PostPilot">
-      <p class="text-body-secondary">
-        Create the first administrator account. Other people can then register their own accounts.
-      </p>
+    ctx.t("accounts.setup.title"),
+    <AuthCard title={ctx.t("accounts.setup.title")}>
+      <p class="text-body-secondary">{ctx.t("accounts.setup.intro")}</p>
       <FormAlert form={form} />
       <form method="post" action="/setup" novalidate>
         <CsrfField token={ctx.csrfToken} />
-        <NewAccountFields form={form} />
+        <NewAccountFields form={form} t={ctx.t} />
         <button class="btn btn-primary w-100" type="submit">
-          Create admin account
+          {ctx.t("accounts.setup.submit")}
         </button>
       </form>
     </AuthCard>,
@@ -92,38 +99,45 @@ function setupPage(ctx: ViewContext, form: FormState) {
 function loginPage(ctx: ViewContext, form: FormState, next: string) {
   return renderPage(
     ctx,
-    "Log in",
-    <AuthCard title="Log in">
+    ctx.t("accounts.login.title"),
+    <AuthCard title={ctx.t("accounts.login.title")}>
       <FormAlert form={form} />
       {form.errors._confirm && (
         <form method="post" action="/confirm/resend" class="mb-3">
           <CsrfField token={ctx.csrfToken} />
           <input type="hidden" name="email" value={form.values.email ?? ""} />
           <button class="btn btn-outline-primary w-100" type="submit">
-            Send the confirmation link again
+            {ctx.t("accounts.login.resend")}
           </button>
         </form>
       )}
       <form method="post" action={`/login?next=${encodeURIComponent(next)}`} novalidate>
         <CsrfField token={ctx.csrfToken} />
-        <Field form={form} name="email" label="Email" type="email" required autoComplete="email" />
+        <Field
+          form={form}
+          name="email"
+          label={ctx.t("accounts.email")}
+          type="email"
+          required
+          autoComplete="email"
+        />
         <Field
           form={form}
           name="password"
-          label="Password"
+          label={ctx.t("accounts.password")}
           type="password"
           required
           autoComplete="current-password"
         />
         <button class="btn btn-primary w-100" type="submit">
-          Log in
+          {ctx.t("accounts.login.submit")}
         </button>
       </form>
       <p class="mt-3 mb-0 text-center">
-        <a href="/forgot">Forgot your password?</a>
+        <a href="/forgot">{ctx.t("accounts.login.forgot")}</a>
       </p>
       <p class="mt-2 mb-0 text-center">
-        New here? <a href="/register">Create an account</a>
+        {ctx.t("accounts.login.newHere")} <a href="/register">{ctx.t("accounts.login.create")}</a>
       </p>
     </AuthCard>,
   );
@@ -132,18 +146,18 @@ function loginPage(ctx: ViewContext, form: FormState, next: string) {
 function registerPage(ctx: ViewContext, form: FormState) {
   return renderPage(
     ctx,
-    "Create an account",
-    <AuthCard title="Create an account">
+    ctx.t("accounts.register.title"),
+    <AuthCard title={ctx.t("accounts.register.title")}>
       <FormAlert form={form} />
       <form method="post" action="/register" novalidate>
         <CsrfField token={ctx.csrfToken} />
-        <NewAccountFields form={form} />
+        <NewAccountFields form={form} t={ctx.t} />
         <button class="btn btn-primary w-100" type="submit">
-          Create account
+          {ctx.t("accounts.register.submit")}
         </button>
       </form>
       <p class="mt-3 mb-0 text-center">
-        Already have an account? <a href="/login">Log in</a>
+        {ctx.t("accounts.register.already")} <a href="/login">{ctx.t("accounts.register.login")}</a>
       </p>
     </AuthCard>,
   );
@@ -153,18 +167,22 @@ function registerPage(ctx: ViewContext, form: FormState) {
 function checkEmailPage(ctx: ViewContext) {
   return renderPage(
     ctx,
-    "Check your email",
-    <AuthCard title="Check your email">
-      <p>
-        We have sent a message to the address you entered. Open the link in it within 24 hours to confirm your
-        address and log in.
-      </p>
+    ctx.t("accounts.checkEmail.title"),
+    <AuthCard title={ctx.t("accounts.checkEmail.title")}>
+      <p>{ctx.t("accounts.checkEmail.text")}</p>
       <p class="text-body-secondary mb-0">
-        Nothing arrived? Look in your spam folder, or <a href="/confirm/resend">get a new link</a>.
+        {ctx.t("accounts.checkEmail.nothing")}
+        <a href="/confirm/resend">{ctx.t("accounts.checkEmail.newLink")}</a>.
       </p>
     </AuthCard>,
   );
 }
+
+const profileValues = (user: User) => ({
+  name: user.name,
+  time_zone: user.time_zone,
+  locale: user.locale ?? "",
+});
 
 function profilePage(
   ctx: ViewContext,
@@ -173,31 +191,47 @@ function profilePage(
   passwordForm: FormState,
   tokens: TokensView,
 ) {
+  const t = ctx.t;
   return renderPage(
     ctx,
-    "Your profile",
+    t("accounts.profile.title"),
     <>
-      <PageHeader title="Your profile" />
+      <PageHeader title={t("accounts.profile.title")} />
       <div class="row g-4">
         <div class="col-lg-6">
           <div class="card">
             <div class="card-body">
-              <h2 class="h5">Details</h2>
+              <h2 class="h5">{t("accounts.profile.details")}</h2>
               <p class="text-body-secondary">
-                Signed in as <strong>{user.email}</strong> ({user.role}).{" "}
-                <a href="/profile/security">Two-factor sign-in and sessions</a>
+                {t("accounts.profile.signedInAs")}
+                <strong>{user.email}</strong> ({t(`accounts.role.${user.role}`)}).{" "}
+                <a href="/profile/security">{t("accounts.profile.security")}</a>
               </p>
               <FormAlert form={profile} />
               <form method="post" action="/profile" novalidate>
                 <CsrfField token={ctx.csrfToken} />
-                <Field form={profile} name="name" label="Name" maxLength={100} autoComplete="name" />
+                <Field
+                  form={profile}
+                  name="name"
+                  label={t("accounts.profile.name")}
+                  maxLength={100}
+                  autoComplete="name"
+                />
                 <ZonePicker
                   form={profile}
+                  label={t("accounts.profile.timeZone")}
                   required
-                  help="Mailing times are entered and shown in this time zone unless a mailing chooses its own."
+                  help={t("accounts.profile.timeZoneHelp")}
+                />
+                <Select
+                  form={profile}
+                  name="locale"
+                  label={t("accounts.profile.language")}
+                  options={[{ value: "", label: t("accounts.profile.languageAuto") }, ...languageOptions()]}
+                  help={t("accounts.profile.languageHelp")}
                 />
                 <button class="btn btn-primary" type="submit">
-                  Save profile
+                  {t("accounts.profile.save")}
                 </button>
               </form>
             </div>
@@ -206,14 +240,14 @@ function profilePage(
         <div class="col-lg-6">
           <div class="card mb-4">
             <div class="card-body">
-              <h2 class="h5">Change password</h2>
+              <h2 class="h5">{t("accounts.profile.changePassword")}</h2>
               <FormAlert form={passwordForm} />
               <form method="post" action="/profile/password" novalidate>
                 <CsrfField token={ctx.csrfToken} />
                 <Field
                   form={passwordForm}
                   name="current_password"
-                  label="Current password"
+                  label={t("accounts.profile.currentPassword")}
                   type="password"
                   required
                   autoComplete="current-password"
@@ -221,34 +255,32 @@ function profilePage(
                 <Field
                   form={passwordForm}
                   name="new_password"
-                  label="New password"
+                  label={t("accounts.profile.newPassword")}
                   type="password"
                   required
                   autoComplete="new-password"
-                  help={`At least ${LIMITS.password.min} characters. Your other sessions will be logged out.`}
+                  help={t("accounts.profile.newPasswordHelp", { count: LIMITS.password.min })}
                 />
                 <Field
                   form={passwordForm}
                   name="new_password_confirm"
-                  label="Repeat new password"
+                  label={t("accounts.profile.repeatPassword")}
                   type="password"
                   required
                   autoComplete="new-password"
                 />
                 <button class="btn btn-primary" type="submit">
-                  Change password
+                  {t("accounts.profile.changePasswordSubmit")}
                 </button>
               </form>
             </div>
           </div>
           <div class="card border-danger-subtle">
             <div class="card-body">
-              <h2 class="h5">Delete account</h2>
-              <p class="text-body-secondary">
-                Deletes your account with all its recipients, messages and mailings.
-              </p>
+              <h2 class="h5">{t("accounts.profile.deleteTitle")}</h2>
+              <p class="text-body-secondary">{t("accounts.profile.deleteText")}</p>
               <a class="btn btn-outline-danger" href="/profile/delete">
-                Delete my account…
+                {t("accounts.profile.deleteLink")}
               </a>
             </div>
           </div>
@@ -264,33 +296,33 @@ function profilePage(
 function deleteAccountPage(ctx: ViewContext, form: FormState) {
   return renderPage(
     ctx,
-    "Delete your account",
+    ctx.t("accounts.delete.title"),
     <>
-      <PageHeader title="Delete your account" />
+      <PageHeader title={ctx.t("accounts.delete.title")} />
       <FormAlert form={form} />
       <div class="card border-danger">
         <div class="card-body">
           <p>
-            This permanently deletes your account and{" "}
-            <strong>all your recipients, messages, mailings and their send history</strong>. Planned sends
-            stop. This cannot be undone.
+            {ctx.t("accounts.delete.before")}
+            <strong>{ctx.t("accounts.delete.strong")}</strong>
+            {ctx.t("accounts.delete.after")}
           </p>
           <form method="post" action="/profile/delete" novalidate>
             <CsrfField token={ctx.csrfToken} />
             <Field
               form={form}
               name="password"
-              label="Your password"
+              label={ctx.t("accounts.delete.password")}
               type="password"
               required
               autoComplete="current-password"
             />
             <div class="d-flex gap-2">
               <button type="submit" class="btn btn-danger">
-                Delete my account
+                {ctx.t("accounts.delete.submit")}
               </button>
               <a class="btn btn-outline-secondary" href="/profile">
-                Cancel
+                {ctx.t("common.cancel")}
               </a>
             </div>
           </form>
@@ -392,7 +424,7 @@ export function accountRoutes(app: FastifyInstance, services: Services): void {
 
   app.get("/profile", async (req, reply) => {
     const user = requireUser(req);
-    const form = { values: { name: user.name, time_zone: user.time_zone }, errors: {} };
+    const form = { values: profileValues(user), errors: {} };
     const tokens = { items: await services.tokens.list(user) };
     return sendPage(reply, profilePage(viewContext(req, reply), user, form, emptyForm, tokens));
   });
@@ -403,7 +435,9 @@ export function accountRoutes(app: FastifyInstance, services: Services): void {
       req,
       reply,
       async () => {
-        await accounts.updateProfile(user, formBody(req));
+        const saved = await accounts.updateProfile(user, formBody(req));
+        // The message is in the language just chosen.
+        req.locale = chooseLocale(saved.locale, req.headers["accept-language"]);
         return redirectWith(reply, "/profile", "success", "Profile saved.");
       },
       async (form) =>
@@ -428,13 +462,9 @@ export function accountRoutes(app: FastifyInstance, services: Services): void {
         );
       },
       async (form) =>
-        profilePage(
-          viewContext(req, reply),
-          user,
-          { values: { name: user.name, time_zone: user.time_zone }, errors: {} },
-          form,
-          { items: await services.tokens.list(user) },
-        ),
+        profilePage(viewContext(req, reply), user, { values: profileValues(user), errors: {} }, form, {
+          items: await services.tokens.list(user),
+        }),
     );
   });
 
@@ -442,7 +472,7 @@ export function accountRoutes(app: FastifyInstance, services: Services): void {
     profilePage(
       viewContext(req, reply),
       user,
-      { values: { name: user.name, time_zone: user.time_zone }, errors: {} },
+      { values: profileValues(user), errors: {} },
       emptyForm,
       tokens,
     ),

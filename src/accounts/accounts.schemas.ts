@@ -1,5 +1,6 @@
 /** Input schemas for accounts, shared by the HTML forms, the API and the CLI. */
 import { z } from "zod";
+import { LOCALES } from "../i18n/index.js";
 import {
   canonicalTimeZone,
   email,
@@ -38,6 +39,15 @@ export const registerSchema = z
 export const profileSchema = z.object({
   name: optionalSingleLine("Name", 100),
   time_zone: timeZone(),
+  /** The language of pages and account emails; "" or null: as the browser asks. Absent: unchanged. */
+  locale: z.preprocess(
+    (v) => (v === "" ? null : v),
+    z
+      .string({ error: "Choose a language from the list." })
+      .refine((v) => LOCALES.includes(v), "Choose a language from the list.")
+      .nullable()
+      .optional(),
+  ),
 });
 
 export const changePasswordSchema = z

@@ -236,6 +236,7 @@ export class AccountsService {
     const user = await this.users.update(actor.id, {
       name: data.name,
       time_zone: data.time_zone,
+      ...(data.locale !== undefined && { locale: data.locale }),
       updated_at: iso(this.clock.now()),
     });
     if (!user) throw new NotFoundError("Account not found");

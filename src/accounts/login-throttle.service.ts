@@ -118,7 +118,7 @@ export class LoginThrottleService {
     if (!(await this.repo.claimAlert(account, iso(now), iso(ago(now, THROTTLE.ALERT_QUIET_MS))))) return;
     const user = await new UsersRepository(this.database.db).findByEmail(account);
     if (!user) return; // nobody to tell: the address has no account
-    const text = failedLoginsEmail(failures);
+    const text = failedLoginsEmail(failures, user.locale);
     await new AccountEmailsRepository(this.database.db).enqueue(
       { userId: user.id, to: user.email, subject: text.subject, body: text.body },
       iso(now),

@@ -20,17 +20,22 @@ export interface TokensView {
 
 export function TokensCard({ ctx, user, tokens }: { ctx: ViewContext; user: User; tokens: TokensView }) {
   const form = tokens.form ?? { values: {}, errors: {} };
+  const { t, locale } = ctx;
+  const when = (v: string) => formatInZone(v, user.time_zone, { locale });
   return (
     <div class="card" id="api-tokens">
       <div class="card-body">
-        <h2 class="h5">API tokens</h2>
+        <h2 class="h5">{t("tokens.title")}</h2>
         <p class="text-body-secondary">
-          A token lets another system use the <a href="/api/docs">JSON API</a> as you: send it as{" "}
-          <code>Authorization: Bearer &lt;token&gt;</code>. Revoke a token you no longer use.
+          {t("tokens.introBefore")}
+          <a href="/api/docs">JSON API</a>
+          {t("tokens.introMiddle")}
+          <code>Authorization: Bearer &lt;token&gt;</code>
+          {t("tokens.introAfter")}
         </p>
         {tokens.created && (
           <div class="alert alert-success" role="status">
-            <p class="mb-2">Your new token. Copy it now: it is not shown again.</p>
+            <p class="mb-2">{t("tokens.created")}</p>
             <code class="user-select-all text-break" data-testid="new-token">
               {tokens.created}
             </code>
@@ -41,28 +46,29 @@ export function TokensCard({ ctx, user, tokens }: { ctx: ViewContext; user: User
             <table class="table table-sm align-middle mb-0">
               <thead>
                 <tr>
-                  <th scope="col">Name</th>
-                  <th scope="col">Created</th>
-                  <th scope="col">Last used</th>
+                  <th scope="col">{t("tokens.name")}</th>
+                  <th scope="col">{t("tokens.createdAt")}</th>
+                  <th scope="col">{t("tokens.lastUsed")}</th>
                   <th scope="col" class="text-end">
-                    <span class="visually-hidden">Actions</span>
+                    <span class="visually-hidden">{t("common.actions")}</span>
                   </th>
                 </tr>
               </thead>
               <tbody>
-                {tokens.items.map((t) => (
+                {tokens.items.map((token) => (
                   <tr>
-                    <td>{t.name}</td>
-                    <td class="text-nowrap">{formatInZone(t.created_at, user.time_zone)}</td>
+                    <td>{token.name}</td>
+                    <td class="text-nowrap">{when(token.created_at)}</td>
                     <td class="text-nowrap">
-                      {t.last_used_at ? formatInZone(t.last_used_at, user.time_zone) : "Never"}
+                      {token.last_used_at ? when(token.last_used_at) : t("common.never")}
                     </td>
                     <td class="text-end">
                       <form method="post" action="/profile/tokens/revoke">
                         <CsrfField token={ctx.csrfToken} />
-                        <input type="hidden" name="id" value={String(t.id)} />
+                        <input type="hidden" name="id" value={String(token.id)} />
                         <button type="submit" class="btn btn-sm btn-outline-danger">
-                          Revoke<span class="visually-hidden"> {t.name}</span>
+                          {t("tokens.revoke")}
+                          <span class="visually-hidden"> {token.name}</span>
                         </button>
                       </form>
                     </td>
@@ -78,12 +84,12 @@ export function TokensCard({ ctx, user, tokens }: { ctx: ViewContext; user: User
           <Field
             form={form}
             name="name"
-            label="New token's name"
+            label={t("tokens.newName")}
             maxLength={TOKEN_NAME_MAX}
-            help="What it is for, e.g. “Shop sign-ups”."
+            help={t("tokens.newNameHelp")}
           />
           <button class="btn btn-outline-primary" type="submit">
-            Create token
+            {t("tokens.create")}
           </button>
         </form>
       </div>

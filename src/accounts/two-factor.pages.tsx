@@ -54,33 +54,30 @@ function pendingUserId(req: FastifyRequest): number | null {
 function codePage(ctx: ViewContext, form: FormState, next: string) {
   return renderPage(
     ctx,
-    "Two-factor sign-in",
+    ctx.t("twoFactor.code.title"),
     <div class="row justify-content-center">
       <div class="col-sm-10 col-md-7 col-lg-5">
         <div class="card shadow-sm">
           <div class="card-body p-4">
-            <h1 class="h4 mb-3">Enter your code</h1>
-            <p class="text-body-secondary">
-              Open your authenticator app and enter the 6-digit code for PostPilot, or one of your recovery
-              codes.
-            </p>
+            <h1 class="h4 mb-3">{ctx.t("twoFactor.code.heading")}</h1>
+            <p class="text-body-secondary">{ctx.t("twoFactor.code.text")}</p>
             <FormAlert form={form} />
             <form method="post" action={`/login/code?next=${encodeURIComponent(next)}`} novalidate>
               <CsrfField token={ctx.csrfToken} />
               <Field
                 form={form}
                 name="code"
-                label="Code"
+                label={ctx.t("twoFactor.codeLabel")}
                 required
                 maxLength={20}
                 autoComplete="one-time-code"
               />
               <button class="btn btn-primary w-100" type="submit">
-                Log in
+                {ctx.t("accounts.login.submit")}
               </button>
             </form>
             <p class="mt-3 mb-0 text-center">
-              <a href="/login">Start again</a>
+              <a href="/login">{ctx.t("twoFactor.code.again")}</a>
             </p>
           </div>
         </div>
@@ -102,27 +99,28 @@ export interface SecurityView {
 function securityPage(ctx: ViewContext, view: SecurityView, form: FormState) {
   const { user } = view;
   const on = Boolean(user.totp_enabled_at);
+  const { t, locale } = ctx;
+  const when = (v: string | null) => formatInZone(v, user.time_zone, { locale });
   return renderPage(
     ctx,
-    "Security",
+    t("twoFactor.title"),
     <>
-      <PageHeader title="Security" />
+      <PageHeader title={t("twoFactor.title")} />
       {view.mustEnable && (
         <div class="alert alert-warning" role="alert">
-          Admins must use two-factor sign-in on this server: turn it on to go on.
+          {t("twoFactor.mustEnable")}
         </div>
       )}
       <div class="row g-4">
         <div class="col-lg-6">
           <div class="card">
             <div class="card-body">
-              <h2 class="h5">Two-factor sign-in</h2>
+              <h2 class="h5">{t("twoFactor.code.title")}</h2>
               <FormAlert form={form} />
               {view.recoveryCodes && (
                 <div class="alert alert-success" role="status">
                   <p class="mb-2">
-                    <strong>Two-factor sign-in is on.</strong> Keep these recovery codes somewhere safe: each
-                    logs you in once if you lose your phone. They are shown only now.
+                    <strong>{t("twoFactor.isOn")}</strong> {t("twoFactor.keepCodes")}
                   </p>
                   <ul class="list-unstyled font-monospace mb-0" id="recovery-codes">
                     {view.recoveryCodes.map((c) => (
@@ -134,22 +132,22 @@ function securityPage(ctx: ViewContext, view: SecurityView, form: FormState) {
               {on ? (
                 <>
                   <p>
-                    <span class="badge text-bg-success">On</span> since{" "}
-                    {formatInZone(user.totp_enabled_at, user.time_zone)}. {view.recoveryLeft} recovery codes
-                    left.
+                    <span class="badge text-bg-success">{t("twoFactor.on")}</span>{" "}
+                    {t("twoFactor.since", { when: when(user.totp_enabled_at) })}{" "}
+                    {t("twoFactor.codesLeft", { count: view.recoveryLeft })}
                   </p>
                   <form method="post" action="/profile/security/2fa/disable" novalidate>
                     <CsrfField token={ctx.csrfToken} />
                     <Field
                       form={form}
                       name="password"
-                      label="Your password, to turn it off"
+                      label={t("twoFactor.passwordToOff")}
                       type="password"
                       required
                       autoComplete="current-password"
                     />
                     <button class="btn btn-outline-danger" type="submit">
-                      Turn off two-factor sign-in
+                      {t("twoFactor.turnOff")}
                     </button>
                   </form>
                 </>
@@ -157,41 +155,40 @@ function securityPage(ctx: ViewContext, view: SecurityView, form: FormState) {
                 <>
                   <ol class="ps-3">
                     <li>
-                      In your authenticator app, add an account with this key:
+                      {t("twoFactor.addKey")}
                       <div class="font-monospace user-select-all text-break my-2" id="totp-secret">
                         {view.setup.secret}
                       </div>
                       <span class="text-body-secondary small">
-                        or open <a href={view.setup.uri}>this link</a> on your phone.
+                        {t("twoFactor.orOpenBefore")}
+                        <a href={view.setup.uri}>{t("twoFactor.thisLink")}</a>
+                        {t("twoFactor.orOpenAfter")}
                       </span>
                     </li>
-                    <li>Enter the 6-digit code it shows.</li>
+                    <li>{t("twoFactor.enterCode")}</li>
                   </ol>
                   <form method="post" action="/profile/security/2fa/enable" novalidate>
                     <CsrfField token={ctx.csrfToken} />
                     <Field
                       form={form}
                       name="code"
-                      label="Code"
+                      label={t("twoFactor.codeLabel")}
                       required
                       maxLength={10}
                       autoComplete="one-time-code"
                     />
                     <button class="btn btn-primary" type="submit">
-                      Turn on
+                      {t("twoFactor.turnOn")}
                     </button>
                   </form>
                 </>
               ) : (
                 <>
-                  <p class="text-body-secondary">
-                    With two-factor sign-in, logging in also asks for a code from an authenticator app on your
-                    phone, so a stolen password is not enough.
-                  </p>
+                  <p class="text-body-secondary">{t("twoFactor.explain")}</p>
                   <form method="post" action="/profile/security/2fa/start">
                     <CsrfField token={ctx.csrfToken} />
                     <button class="btn btn-primary" type="submit">
-                      Set up two-factor sign-in
+                      {t("twoFactor.setUp")}
                     </button>
                   </form>
                 </>
@@ -202,20 +199,20 @@ function securityPage(ctx: ViewContext, view: SecurityView, form: FormState) {
         <div class="col-lg-6">
           <div class="card">
             <div class="card-body">
-              <h2 class="h5">Sessions</h2>
+              <h2 class="h5">{t("twoFactor.sessions")}</h2>
               <ul class="list-group list-group-flush mb-3">
                 {view.sessions.map((s) => (
                   <li class="list-group-item px-0">
                     <div class="text-break">
-                      {s.user_agent ?? "Unknown browser"}
+                      {s.user_agent ?? t("twoFactor.unknownBrowser")}
                       {s.id_hash === view.currentIdHash && (
-                        <span class="badge text-bg-primary ms-2">This session</span>
+                        <span class="badge text-bg-primary ms-2">{t("twoFactor.thisSession")}</span>
                       )}
                     </div>
                     <div class="small text-body-secondary">
-                      {s.client_ip ?? "unknown address"} · last used{" "}
-                      {formatInZone(s.last_seen_at, user.time_zone)} · since{" "}
-                      {formatInZone(s.created_at, user.time_zone)}
+                      {s.client_ip ?? t("twoFactor.unknownAddress")} ·{" "}
+                      {t("twoFactor.lastUsed", { when: when(s.last_seen_at) })} ·{" "}
+                      {t("twoFactor.since", { when: when(s.created_at) })}
                     </div>
                   </li>
                 ))}
@@ -223,7 +220,7 @@ function securityPage(ctx: ViewContext, view: SecurityView, form: FormState) {
               <form method="post" action="/profile/security/sessions/logout-others">
                 <CsrfField token={ctx.csrfToken} />
                 <button class="btn btn-outline-secondary" type="submit" disabled={view.sessions.length <= 1}>
-                  Log out other sessions
+                  {t("twoFactor.logoutOthers")}
                 </button>
               </form>
             </div>

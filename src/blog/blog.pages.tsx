@@ -8,7 +8,7 @@ import type { Services } from "../container.js";
 import { NotFoundError } from "../shared/errors.js";
 import { formatInZone } from "../shared/time.js";
 import { EmptyState, PageHeader, Pager } from "../web/components.js";
-import { type ViewContext, viewContext } from "../web/context.js";
+import { anonymousContext, type ViewContext, viewContext } from "../web/context.js";
 import { sendCacheable } from "../web/http-cache.js";
 import { renderPage } from "../web/layout.js";
 import type { PostCard } from "./blog.service.js";
@@ -16,7 +16,7 @@ import type { PostCard } from "./blog.service.js";
 /** Signed out, a page needs no CSRF token (it has no form): none is made, so no cookie is set. */
 function publicContext(req: FastifyRequest, reply: FastifyReply): ViewContext {
   if (req.user) return viewContext(req, reply);
-  return { user: null, csrfToken: "", flashes: req.flashes, path: req.url.split("?")[0] ?? "/", notices: [] };
+  return anonymousContext(req, req.flashes);
 }
 
 export const imageUrl = (name: string) => `/blog/images/${name}`;

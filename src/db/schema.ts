@@ -14,6 +14,8 @@ export interface UserTable {
   password_hash: string;
   name: string;
   time_zone: string;
+  /** The chosen language (src/i18n); null: as the browser asks. */
+  locale: ColumnType<string | null, string | null | undefined, string | null>;
   role: Role;
   email_confirmed_at: string | null;
   blocked_at: string | null;

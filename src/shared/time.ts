@@ -23,10 +23,12 @@ export function zoneLabel(zone: string): string {
 export function formatInZone(
   value: string | null | undefined,
   zone: string,
-  options: { seconds?: boolean } = {},
+  options: { seconds?: boolean; locale?: string } = {},
 ): string {
   if (!value) return "—";
-  const dt = DateTime.fromISO(value, { zone: "utc" }).setZone(zone);
+  // The month's name in the reader's language ("24 нояб. 2026"), when a locale is given.
+  const zoned = DateTime.fromISO(value, { zone: "utc" }).setZone(zone);
+  const dt = options.locale ? zoned.setLocale(options.locale) : zoned;
   if (!dt.isValid) return "—";
   return `${dt.toFormat(options.seconds ? "d LLL yyyy, HH:mm:ss" : "d LLL yyyy, HH:mm")} ${zoneLabel(zone)}`;
 }

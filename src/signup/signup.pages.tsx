@@ -7,10 +7,11 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { Services } from "../container.js";
 import { CustomFieldInputs } from "../custom-fields/custom-fields.views.js";
+import { translateErrors, translateMessage } from "../i18n/index.js";
 import { ValidationError } from "../shared/errors.js";
 import { LIMITS } from "../shared/fields.js";
 import { CsrfField, Field, FormAlert, type FormState } from "../web/components.js";
-import { sendPage, type ViewContext, viewContext } from "../web/context.js";
+import { requestLocale, sendPage, type ViewContext, viewContext } from "../web/context.js";
 import { formBody, formValues } from "../web/forms.js";
 import { renderPage } from "../web/layout.js";
 import type { SignupForm } from "./signup.service.js";
@@ -35,38 +36,43 @@ function Card({ title, children }: { title: string; children: preact.ComponentCh
 }
 
 function formPage(ctx: ViewContext, { list, fields }: SignupForm, form: FormState) {
+  const t = ctx.t;
   return renderPage(
     ctx,
-    `Subscribe to ${list.name}`,
-    <Card title={`Subscribe to ${list.name}`}>
+    t("signup.title", { list: list.name }),
+    <Card title={t("signup.title", { list: list.name })}>
       {list.description && <p class="text-body-secondary pre-wrap">{list.description}</p>}
       <FormAlert form={form} />
       <form method="post" action={`/subscribe/${encodeURIComponent(list.slug)}`} novalidate>
         <Field
           form={form}
           name="email"
-          label="Email"
+          label={t("accounts.email")}
           type="email"
           required
           maxLength={LIMITS.email}
           autoComplete="email"
         />
         {list.signup_ask_name === 1 && (
-          <Field form={form} name="full_name" label="Name" maxLength={LIMITS.name} autoComplete="name" />
+          <Field
+            form={form}
+            name="full_name"
+            label={t("accounts.profile.name")}
+            maxLength={LIMITS.name}
+            autoComplete="name"
+          />
         )}
         <CustomFieldInputs form={form} fields={fields} />
         {/* The honeypot: hidden from people, filled in by robots. */}
         <div class="visually-hidden" aria-hidden="true">
-          <label for="f-website">Leave this empty</label>
+          <label for="f-website">{t("signup.honeypot")}</label>
           <input id="f-website" name="website" type="text" value="" tabIndex={-1} autoComplete="off" />
         </div>
         <button type="submit" class="btn btn-primary w-100">
-          Subscribe
+          {t("signup.submit")}
         </button>
       </form>
-      <p class="small text-body-secondary mt-3 mb-0">
-        We will send you an email to confirm. Until you confirm, you are not subscribed.
-      </p>
+      <p class="small text-body-secondary mt-3 mb-0">{t("signup.note")}</p>
     </Card>,
   );
 }
@@ -99,21 +105,17 @@ export function signupRoutes(app: FastifyInstance, services: Services): void {
       const values = formValues(body);
       return sendPage(
         noindex(reply),
-        formPage(viewContext(req, reply), form, { values, errors: error.fieldErrors }),
+        formPage(viewContext(req, reply), form, {
+          values,
+          errors: translateErrors(requestLocale(req), error.fieldErrors),
+        }),
         422,
       );
     }
     const ctx = viewContext(req, reply);
     return sendPage(
       noindex(reply),
-      messagePage(
-        ctx,
-        "Check your inbox",
-        <p class="mb-0">
-          If the address can be subscribed, an email with a confirmation link is on its way. Open it to
-          confirm your subscription.
-        </p>,
-      ),
+      messagePage(ctx, ctx.t("signup.check.title"), <p class="mb-0">{ctx.t("signup.check.text")}</p>),
     );
   });
 
@@ -128,20 +130,20 @@ export function signupRoutes(app: FastifyInstance, services: Services): void {
           noindex(reply),
           messagePage(
             ctx,
-            "You are subscribed",
-            <p class="mb-0">Thank you: your subscription to {list.name} is confirmed.</p>,
+            ctx.t("signup.done.title"),
+            <p class="mb-0">{ctx.t("signup.done.text", { list: list.name })}</p>,
           ),
         );
       return sendPage(
         noindex(reply),
         messagePage(
           ctx,
-          `Confirm your subscription to ${list.name}`,
+          ctx.t("signup.confirm.title", { list: list.name }),
           <form method="post" action={`/subscribe/${encodeURIComponent(list.slug)}/confirm`}>
             <CsrfField token={ctx.csrfToken} />
             <input type="hidden" name="token" value={token} />
             <button type="submit" class="btn btn-primary w-100">
-              Confirm my subscription
+              {ctx.t("signup.confirm.submit")}
             </button>
           </form>,
         ),
@@ -150,7 +152,11 @@ export function signupRoutes(app: FastifyInstance, services: Services): void {
       if (!(error instanceof ValidationError)) throw error;
       return sendPage(
         noindex(reply),
-        messagePage(ctx, "This link does not work", <p class="mb-0">{error.fieldErrors.token}</p>),
+        messagePage(
+          ctx,
+          ctx.t("signup.broken"),
+          <p class="mb-0">{translateMessage(ctx.locale, error.fieldErrors.token ?? "")}</p>,
+        ),
         410,
       );
     }
@@ -165,15 +171,19 @@ export function signupRoutes(app: FastifyInstance, services: Services): void {
         noindex(reply),
         messagePage(
           ctx,
-          "You are subscribed",
-          <p class="mb-0">Thank you: your subscription to {list.name} is confirmed.</p>,
+          ctx.t("signup.done.title"),
+          <p class="mb-0">{ctx.t("signup.done.text", { list: list.name })}</p>,
         ),
       );
     } catch (error) {
       if (!(error instanceof ValidationError)) throw error;
       return sendPage(
         noindex(reply),
-        messagePage(ctx, "This link does not work", <p class="mb-0">{error.fieldErrors.token}</p>),
+        messagePage(
+          ctx,
+          ctx.t("signup.broken"),
+          <p class="mb-0">{translateMessage(ctx.locale, error.fieldErrors.token ?? "")}</p>,
+        ),
         410,
       );
     }

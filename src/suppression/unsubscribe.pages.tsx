@@ -8,7 +8,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { ComponentChildren } from "preact";
 import type { Services } from "../container.js";
 import type { ViewContext } from "../web/context.js";
-import { sendPage } from "../web/context.js";
+import { anonymousContext, sendPage } from "../web/context.js";
 import { formBody } from "../web/forms.js";
 import { renderPage } from "../web/layout.js";
 import type { UnsubscribeState } from "./unsubscribe.service.js";
@@ -17,7 +17,7 @@ import type { UnsubscribeState } from "./unsubscribe.service.js";
 export const ONE_CLICK_ROUTE = "/u/:token";
 
 function publicContext(req: FastifyRequest): ViewContext {
-  return { user: null, csrfToken: "", flashes: [], path: req.url.split("?")[0] ?? "/", notices: [] };
+  return anonymousContext(req);
 }
 
 function Card({ title, children }: { title: string; children: ComponentChildren }) {
@@ -41,17 +41,16 @@ function page(
   result: UnsubscribeState,
 ): { html: string; status: number } {
   const ctx = publicContext(req);
+  const t = ctx.t;
   switch (result.state) {
     case "invalid":
       return {
         status: 404,
         html: renderPage(
           ctx,
-          "Link not valid",
-          <Card title="This unsubscribe link is not valid">
-            <p class="mb-0">
-              Nothing was changed. Please use the link from the email exactly as it was sent.
-            </p>
+          t("unsubscribe.invalid.title"),
+          <Card title={t("unsubscribe.invalid.heading")}>
+            <p class="mb-0">{t("unsubscribe.invalid.text")}</p>
           </Card>,
         ),
       };
@@ -60,11 +59,9 @@ function page(
         status: 200,
         html: renderPage(
           ctx,
-          "Link already used",
-          <Card title="This link has already been used">
-            <p class="mb-0">
-              Nothing was changed: this address was unsubscribed from {result.mailingName} with it.
-            </p>
+          t("unsubscribe.used.title"),
+          <Card title={t("unsubscribe.used.heading")}>
+            <p class="mb-0">{t("unsubscribe.used.text", { mailing: result.mailingName })}</p>
           </Card>,
         ),
       };
@@ -73,11 +70,9 @@ function page(
         status: 200,
         html: renderPage(
           ctx,
-          "Unsubscribed",
-          <Card title="You are unsubscribed">
-            <p class="mb-0">
-              You will not receive {result.mailingName} or other mailings from this sender again.
-            </p>
+          t("unsubscribe.done.title"),
+          <Card title={t("unsubscribe.done.heading")}>
+            <p class="mb-0">{t("unsubscribe.done.text", { mailing: result.mailingName })}</p>
           </Card>,
         ),
       };
@@ -86,14 +81,14 @@ function page(
         status: 200,
         html: renderPage(
           ctx,
-          "Unsubscribe",
-          <Card title="Unsubscribe?">
-            <p>Stop receiving {result.mailingName} and other mailings from this sender.</p>
+          t("unsubscribe.ready.title"),
+          <Card title={t("unsubscribe.ready.heading")}>
+            <p>{t("unsubscribe.ready.text", { mailing: result.mailingName })}</p>
             <form method="post" action={`/u/${encodeURIComponent(token)}`}>
               <input type="hidden" name="List-Unsubscribe" value="One-Click" />
               <input type="hidden" name="source" value="page" />
               <button type="submit" class="btn btn-primary">
-                Unsubscribe
+                {t("unsubscribe.ready.submit")}
               </button>
             </form>
           </Card>,

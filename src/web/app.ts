@@ -32,6 +32,7 @@ import type { User } from "../db/schema.js";
 import { deliveryRoutes } from "../delivery/delivery.pages.js";
 import { outboxRoutes } from "../delivery/outbox.pages.js";
 import { reportRoutes } from "../delivery/reports.pages.js";
+import { chooseLocale } from "../i18n/index.js";
 import { layoutRoutes } from "../layouts/layouts.pages.js";
 import { listRoutes } from "../lists/lists.pages.js";
 import { mailingRecipientRoutes } from "../mailings/mailing-recipients.pages.js";
@@ -119,6 +120,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.decorateRequest("sessionIdHash", null);
   app.decorateRequest("flashes");
   app.decorateRequest("notices");
+  app.decorateRequest("locale", "en");
   const notices = options.notices ?? sendingNotices(services);
 
   app.addHook("onRequest", async (req, reply) => {
@@ -136,6 +138,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
         req.notices = await notices(found.user);
       }
     }
+    req.locale = chooseLocale(req.user?.locale, req.headers["accept-language"]);
+    reply.header("content-language", req.locale);
     if (req.method === "GET") req.flashes = takeFlashes(req, reply);
     // Until the first admin exists, every page leads to /setup; the health check answers for monitors.
     const ops = OPS_PATHS.has(req.url.split("?")[0] ?? "");

@@ -1,8 +1,9 @@
 /** Small view pieces shared by every feature's pages: form fields, pager, sort headers, empty states. */
 import type { ComponentChildren } from "preact";
+import { formatNumber } from "../i18n/index.js";
 import type { FieldErrors } from "../shared/errors.js";
 import type { Page } from "../shared/pagination.js";
-import { formatCount } from "../shared/plural.js";
+import { useI18n } from "./i18n.js";
 
 export type FormValues = Record<string, string | undefined>;
 
@@ -294,14 +295,15 @@ export function Pager({
   path: string;
   params: Record<string, string>;
 }) {
+  const { locale, t } = useI18n();
   if (page.pages <= 1) return null;
   const link = (n: number) => withQuery(path, { ...params, page: n });
   return (
-    <nav aria-label="Pages" class="d-flex align-items-center gap-3 flex-wrap">
+    <nav aria-label={t("common.pages")} class="d-flex align-items-center gap-3 flex-wrap">
       <ul class="pagination mb-0">
         <li class={`page-item${page.page <= 1 ? " disabled" : ""}`}>
-          <a class="page-link" href={link(page.page - 1)} aria-label="Previous page">
-            <i class="bi bi-chevron-left" aria-hidden="true" /> Previous
+          <a class="page-link" href={link(page.page - 1)} aria-label={t("common.previousPage")}>
+            <i class="bi bi-chevron-left" aria-hidden="true" /> {t("common.previous")}
           </a>
         </li>
         <li class="page-item active" aria-current="page">
@@ -310,12 +312,14 @@ export function Pager({
           </span>
         </li>
         <li class={`page-item${page.page >= page.pages ? " disabled" : ""}`}>
-          <a class="page-link" href={link(page.page + 1)} aria-label="Next page">
-            Next <i class="bi bi-chevron-right" aria-hidden="true" />
+          <a class="page-link" href={link(page.page + 1)} aria-label={t("common.nextPage")}>
+            {t("common.next")} <i class="bi bi-chevron-right" aria-hidden="true" />
           </a>
         </li>
       </ul>
-      <span class="text-body-secondary small">{formatCount(page.total)} in all</span>
+      <span class="text-body-secondary small">
+        {t("common.inAll", { total: formatNumber(locale, page.total) })}
+      </span>
     </nav>
   );
 }
@@ -357,6 +361,7 @@ export function SortHeader({
 }
 
 export function SearchForm({ path, query, label }: { path: string; query: ListQueryView; label: string }) {
+  const { t } = useI18n();
   const scope = scopeParams(query);
   return (
     <form method="get" action={path} class="d-flex gap-2 mb-3" role="search">
@@ -377,11 +382,11 @@ export function SearchForm({ path, query, label }: { path: string; query: ListQu
         maxLength={200}
       />
       <button type="submit" class="btn btn-outline-secondary">
-        <i class="bi bi-search" aria-hidden="true" /> Search
+        <i class="bi bi-search" aria-hidden="true" /> {t("common.search")}
       </button>
       {query.q && (
         <a class="btn btn-link" href={withQuery(path, scope)}>
-          Clear
+          {t("common.clear")}
         </a>
       )}
     </form>
@@ -429,6 +434,7 @@ export function ConfirmForm({
   button: string;
   children: ComponentChildren;
 }) {
+  const { t } = useI18n();
   return (
     <div class="card border-danger">
       <div class="card-body">
@@ -439,7 +445,7 @@ export function ConfirmForm({
             <i class="bi bi-trash" aria-hidden="true" /> {button}
           </button>
           <a class="btn btn-outline-secondary" href={cancelHref}>
-            Cancel
+            {t("common.cancel")}
           </a>
         </form>
       </div>
@@ -487,12 +493,14 @@ export function SearchableList({
   /** The rows. */
   children: ComponentChildren;
 }) {
+  const { t } = useI18n();
   return (
     <>
       <SearchForm path={path} query={query} label={searchLabel} />
       {page.total === 0 && query.q ? (
         <EmptyState icon="bi-search" title={noMatch}>
-          Try another search, or <a href={path}>show them all</a>.
+          {t("common.tryAnotherBefore")}
+          <a href={path}>{t("common.showAll")}</a>.
         </EmptyState>
       ) : page.total === 0 ? (
         empty
@@ -519,15 +527,16 @@ export function SearchableList({
 
 /** Edit and delete buttons at the end of a list row; `label` names the row for screen readers. */
 export function RowActions({ base, label }: { base: string; label: string }) {
+  const { t } = useI18n();
   return (
     <td class="text-end text-nowrap">
       <a class="btn btn-sm btn-outline-secondary" href={`${base}/edit`}>
         <i class="bi bi-pencil" aria-hidden="true" />
-        <span class="visually-hidden">Edit {label}</span>
+        <span class="visually-hidden">{t("common.edit", { label })}</span>
       </a>{" "}
       <a class="btn btn-sm btn-outline-danger" href={`${base}/delete`}>
         <i class="bi bi-trash" aria-hidden="true" />
-        <span class="visually-hidden">Delete {label}</span>
+        <span class="visually-hidden">{t("common.delete", { label })}</span>
       </a>
     </td>
   );
@@ -535,6 +544,6 @@ export function RowActions({ base, label }: { base: string; label: string }) {
 
 export const ActionsHeader = () => (
   <th scope="col" class="text-end">
-    <span class="visually-hidden">Actions</span>
+    <span class="visually-hidden">{useI18n().t("common.actions")}</span>
   </th>
 );

@@ -6,6 +6,7 @@ import type {} from "@fastify/cookie";
 import type {} from "@fastify/csrf-protection";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { User } from "../db/schema.js";
+import { chooseLocale, type Locale, type Translate, translateMessage, translator } from "../i18n/index.js";
 import { UnauthorizedError } from "../shared/errors.js";
 import { hasControlCharacter, id } from "../shared/fields.js";
 
@@ -26,6 +27,8 @@ declare module "fastify" {
     sessionIdHash: string | null;
     flashes: Flash[];
     notices: Notice[];
+    /** The language of the answer: the profile's, else Accept-Language's best, else English. */
+    locale: Locale;
   }
 }
 
@@ -36,6 +39,28 @@ export interface ViewContext {
   path: string;
   /** Shown on every page: mail not leaving the machine, sending paused. */
   notices: Notice[];
+  /** The page's language and its translator. */
+  locale: Locale;
+  t: Translate;
+}
+
+/** The context of a page with nobody signed in (public pages, error pages that failed to read the request). */
+export function anonymousContext(req: FastifyRequest | null, flashes: Flash[] = []): ViewContext {
+  const locale = req ? requestLocale(req) : "en";
+  return {
+    user: null,
+    csrfToken: "",
+    flashes,
+    path: req ? (req.url.split("?")[0] ?? "/") : "/",
+    notices: [],
+    locale,
+    t: translator(locale),
+  };
+}
+
+/** The request's language (set by the onRequest hook; chosen again if a route runs before it). */
+export function requestLocale(req: FastifyRequest): Locale {
+  return req.locale ?? chooseLocale(req.user?.locale, req.headers["accept-language"]);
 }
 
 const FLASH_COOKIE = "pp_flash";
@@ -48,6 +73,8 @@ export function viewContext(req: FastifyRequest, reply: FastifyReply): ViewConte
     flashes: req.flashes,
     path: req.url.split("?")[0] ?? "/",
     notices: req.user ? req.notices : [],
+    locale: requestLocale(req),
+    t: translator(requestLocale(req)),
   };
 }
 
@@ -107,7 +134,9 @@ export function redirectWith(
   kind: FlashKind,
   text: string,
 ): FastifyReply {
-  reply.setCookie(FLASH_COOKIE, JSON.stringify([{ kind, text }]), {
+  // Translated here, once: the text is English (services and routes speak English), the reader may not be.
+  const shown = translateMessage(requestLocale(reply.request), text);
+  reply.setCookie(FLASH_COOKIE, JSON.stringify([{ kind, text: shown }]), {
     path: "/",
     httpOnly: true,
     sameSite: "lax",

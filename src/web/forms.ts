@@ -3,9 +3,10 @@
  * re-render the same form with the user's input and the messages, with status 422 / 409.
  */
 import type { FastifyReply, FastifyRequest } from "fastify";
+import { type Translate, translateErrors, translateMessage, translator } from "../i18n/index.js";
 import { ConflictError, TooManyAttemptsError, ValidationError } from "../shared/errors.js";
 import type { FormState, FormValues } from "./components.js";
-import { sendPage } from "./context.js";
+import { requestLocale, sendPage } from "./context.js";
 
 const SECRET_FIELDS = /password/;
 
@@ -36,26 +37,29 @@ export async function handleForm(
     return await action();
   } catch (error) {
     const values = formValues(req.body);
+    const locale = requestLocale(req);
     if (error instanceof ValidationError) {
-      return sendPage(reply, await rerender({ values, errors: error.fieldErrors }), 422);
+      return sendPage(
+        reply,
+        await rerender({ values, errors: translateErrors(locale, error.fieldErrors) }),
+        422,
+      );
     }
     if (error instanceof TooManyAttemptsError) {
       reply.header("retry-after", String(error.retryAfterSeconds));
-      const errors = {
-        _form: `Too many attempts. Please wait ${waitText(error.retryAfterSeconds)} and try again.`,
-      };
+      const t = translator(locale);
+      const errors = { _form: t("errors.wait", { wait: waitText(t, error.retryAfterSeconds) }) };
       return sendPage(reply, await rerender({ values, errors }), 429);
     }
     if (error instanceof ConflictError) {
-      const errors = { [error.field ?? "_form"]: error.message };
+      const errors = { [error.field ?? "_form"]: translateMessage(locale, error.message) };
       return sendPage(reply, await rerender({ values, errors, conflictLink: error.link }), 409);
     }
     throw error;
   }
 }
 
-function waitText(seconds: number): string {
-  if (seconds < 60) return seconds === 1 ? "a second" : `${seconds} seconds`;
-  const minutes = Math.ceil(seconds / 60);
-  return minutes === 1 ? "a minute" : `${minutes} minutes`;
+function waitText(t: Translate, seconds: number): string {
+  if (seconds < 60) return t("errors.seconds", { count: seconds });
+  return t("errors.minutes", { count: Math.ceil(seconds / 60) });
 }

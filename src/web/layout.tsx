@@ -1,19 +1,21 @@
 /** The page frame: head, navigation bar, flash messages, main content. */
 import type { ComponentChildren } from "preact";
 import { renderToString } from "preact-render-to-string";
+import { translateMessage } from "../i18n/index.js";
 import { CsrfField } from "./components.js";
 import type { ViewContext } from "./context.js";
+import { I18nContext } from "./i18n.js";
 
 const NAV = [
-  { href: "/", label: "Dashboard", icon: "bi-speedometer2" },
-  { href: "/recipients", label: "Recipients", icon: "bi-people" },
-  { href: "/lists", label: "Lists", icon: "bi-collection" },
-  { href: "/messages", label: "Messages", icon: "bi-envelope-paper" },
-  { href: "/layouts", label: "Layouts", icon: "bi-layout-text-window" },
-  { href: "/mailings", label: "Mailings", icon: "bi-send" },
-  { href: "/reports", label: "Reports", icon: "bi-bar-chart" },
-  { href: "/suppressions", label: "Suppressions", icon: "bi-slash-circle" },
-  { href: "/blog", label: "Blog", icon: "bi-journal-text", also: ["/admin/blog"] },
+  { href: "/", label: "nav.dashboard", icon: "bi-speedometer2" },
+  { href: "/recipients", label: "nav.recipients", icon: "bi-people" },
+  { href: "/lists", label: "nav.lists", icon: "bi-collection" },
+  { href: "/messages", label: "nav.messages", icon: "bi-envelope-paper" },
+  { href: "/layouts", label: "nav.layouts", icon: "bi-layout-text-window" },
+  { href: "/mailings", label: "nav.mailings", icon: "bi-send" },
+  { href: "/reports", label: "nav.reports", icon: "bi-bar-chart" },
+  { href: "/suppressions", label: "nav.suppressions", icon: "bi-slash-circle" },
+  { href: "/blog", label: "nav.blog", icon: "bi-journal-text", also: ["/admin/blog"] },
 ];
 
 /** The staff's "Users" item covers the pages about accounts only (not /admin/blog, /admin/outbox…). */
@@ -30,8 +32,9 @@ export function isActive(path: string, href: string, also: readonly string[] = [
 
 function NavBar({ ctx }: { ctx: ViewContext }) {
   const user = ctx.user;
+  const t = ctx.t;
   return (
-    <nav class="navbar navbar-expand-xl bg-body border-bottom mb-4" aria-label="Main">
+    <nav class="navbar navbar-expand-xl bg-body border-bottom mb-4" aria-label={t("layout.mainNav")}>
       <div class="container">
         <a class="navbar-brand fw-semibold" href="/">
           <i class="bi bi-send-check text-primary" aria-hidden="true" /> PostPilot
@@ -45,12 +48,12 @@ function NavBar({ ctx }: { ctx: ViewContext }) {
               data-bs-target="#main-nav"
               aria-controls="main-nav"
               aria-expanded="false"
-              aria-label="Toggle navigation"
+              aria-label={t("layout.toggleNav")}
             >
               <span class="navbar-toggler-icon" />
             </button>
             <div class="collapse navbar-collapse" id="main-nav">
-              <ul class="navbar-nav me-auto">
+              <ul class="navbar-nav me-auto flex-wrap">
                 {NAV.map((item) => (
                   <li class="nav-item">
                     <a
@@ -58,7 +61,7 @@ function NavBar({ ctx }: { ctx: ViewContext }) {
                       aria-current={isActive(ctx.path, item.href, item.also) ? "page" : undefined}
                       href={item.href}
                     >
-                      <i class={`bi ${item.icon}`} aria-hidden="true" /> {item.label}
+                      <i class={`bi ${item.icon}`} aria-hidden="true" /> {t(item.label)}
                     </a>
                   </li>
                 ))}
@@ -69,7 +72,7 @@ function NavBar({ ctx }: { ctx: ViewContext }) {
                       aria-current={USERS_PAGES.some((p) => under(ctx.path, p)) ? "page" : undefined}
                       href="/admin/users"
                     >
-                      <i class="bi bi-shield-lock" aria-hidden="true" /> Users
+                      <i class="bi bi-shield-lock" aria-hidden="true" /> {t("nav.users")}
                     </a>
                   </li>
                 )}
@@ -77,7 +80,7 @@ function NavBar({ ctx }: { ctx: ViewContext }) {
               <ul class="navbar-nav align-items-xl-center gap-xl-2">
                 <li class="nav-item">
                   <a class={`nav-link${isActive(ctx.path, "/webhooks") ? " active" : ""}`} href="/webhooks">
-                    <i class="bi bi-broadcast" aria-hidden="true" /> Webhooks
+                    <i class="bi bi-broadcast" aria-hidden="true" /> {t("nav.webhooks")}
                   </a>
                 </li>
                 <li class="nav-item">
@@ -89,7 +92,7 @@ function NavBar({ ctx }: { ctx: ViewContext }) {
                   <form method="post" action="/logout" class="d-inline">
                     <CsrfField token={ctx.csrfToken} />
                     <button type="submit" class="btn btn-sm btn-outline-secondary">
-                      <i class="bi bi-box-arrow-right" aria-hidden="true" /> Log out
+                      <i class="bi bi-box-arrow-right" aria-hidden="true" /> {t("layout.logout")}
                     </button>
                   </form>
                 </li>
@@ -131,11 +134,11 @@ export function Layout({
   children: ComponentChildren;
 }) {
   return (
-    <html lang="en">
+    <html lang={ctx.locale}>
       <head>
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
-        <title>{`${title} · PostPilot`}</title>
+        <title>{ctx.t("layout.title", { title })}</title>
         <link rel="stylesheet" href="/assets/bootstrap/css/bootstrap.min.css" />
         <link rel="stylesheet" href="/assets/icons/bootstrap-icons.min.css" />
         <link rel="stylesheet" href="/assets/app/app.css" />
@@ -143,7 +146,7 @@ export function Layout({
       </head>
       <body class="bg-body-tertiary d-flex flex-column min-vh-100">
         <a class="visually-hidden-focusable" href="#main">
-          Skip to content
+          {ctx.t("layout.skip")}
         </a>
         <NavBar ctx={ctx} />
         <main id="main" class="container flex-grow-1 pb-5">
@@ -151,11 +154,11 @@ export function Layout({
             <div class="alert alert-warning d-flex gap-2 align-items-center py-2" role="status">
               <i class="bi bi-exclamation-triangle" aria-hidden="true" />
               <span>
-                {notice.text}
+                {translateMessage(ctx.locale, notice.text)}
                 {notice.link && (
                   <>
                     {" "}
-                    <a href={notice.link.href}>{notice.link.text}</a>
+                    <a href={notice.link.href}>{translateMessage(ctx.locale, notice.link.text)}</a>
                   </>
                 )}
               </span>
@@ -169,7 +172,12 @@ export function Layout({
                   <div class={`alert alert-${flash.kind} alert-dismissible fade show`} role="alert">
                     <i class={`bi ${FLASH_ICONS[flash.kind]} me-2`} aria-hidden="true" />
                     {flash.text}
-                    <button type="button" class="btn-close" data-bs-dismiss="alert" aria-label="Close" />
+                    <button
+                      type="button"
+                      class="btn-close"
+                      data-bs-dismiss="alert"
+                      aria-label={ctx.t("layout.close")}
+                    />
                   </div>
                 ))}
               </div>
@@ -177,9 +185,7 @@ export function Layout({
           )}
           {children}
         </main>
-        <footer class="container py-3 text-body-secondary small border-top">
-          PostPilot — self-hosted mailings
-        </footer>
+        <footer class="container py-3 text-body-secondary small border-top">{ctx.t("layout.footer")}</footer>
         <script src="/assets/bootstrap/js/bootstrap.bundle.min.js" defer />
         <script src="/assets/app/app.js" defer />
         <script src="/assets/app/charts.js" defer />
@@ -190,8 +196,10 @@ export function Layout({
 
 export function renderPage(ctx: ViewContext, title: string, body: ComponentChildren): string {
   return `<!doctype html>${renderToString(
-    <Layout ctx={ctx} title={title}>
-      {body}
-    </Layout>,
+    <I18nContext.Provider value={{ locale: ctx.locale, t: ctx.t }}>
+      <Layout ctx={ctx} title={title}>
+        {body}
+      </Layout>
+    </I18nContext.Provider>,
   )}`;
 }

@@ -58,7 +58,11 @@ function encode(form: Form): string {
 export class Client {
   private readonly cookies = new Map<string, string>();
 
-  constructor(private readonly app: FastifyInstance) {}
+  /** `headers` go with every request (e.g. accept-language). */
+  constructor(
+    private readonly app: FastifyInstance,
+    private readonly headers: Record<string, string> = {},
+  ) {}
 
   private cookieHeader(): string {
     return [...this.cookies].map(([k, v]) => `${k}=${v}`).join("; ");
@@ -75,7 +79,11 @@ export class Client {
 
   async get(url: string): Promise<LightMyRequestResponse> {
     return this.remember(
-      await this.app.inject({ method: "GET", url, headers: { cookie: this.cookieHeader() } }),
+      await this.app.inject({
+        method: "GET",
+        url,
+        headers: { ...this.headers, cookie: this.cookieHeader() },
+      }),
     );
   }
 
@@ -93,6 +101,7 @@ export class Client {
         method: "POST",
         url,
         headers: {
+          ...this.headers,
           ...options.headers,
           cookie: this.cookieHeader(),
           "content-type": "application/x-www-form-urlencoded",

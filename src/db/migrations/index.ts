@@ -29,6 +29,7 @@ import { bigintDeliveryIds } from "./2026-12-02-024-bigint-delivery-ids.js";
 import { runPruning } from "./2026-12-02-024b-run-pruning.js";
 import { sqliteRecipientCounters } from "./2026-12-02-024c-sqlite-recipient-counters.js";
 import { postImageAlt } from "./2026-12-02-026-post-image-alt.js";
+import { userLocale } from "./2026-12-02-027-user-locale.js";
 
 export type Dialect = "sqlite" | "postgres";
 
@@ -63,6 +64,7 @@ export class StaticMigrationProvider implements MigrationProvider {
       "2026-12-02-024b-run-pruning": runPruning(),
       "2026-12-02-024c-sqlite-recipient-counters": sqliteRecipientCounters(this.dialect),
       "2026-12-02-026-post-image-alt": postImageAlt(),
+      "2026-12-02-027-user-locale": userLocale(),
     };
   }
 }
