@@ -15,6 +15,7 @@ import { initialNextRun } from "../delivery/schedule.js";
 import { type MailingRow, MailingsRepository } from "../mailings/mailings.repository.js";
 import { RecipientsRepository } from "../recipients/recipients.repository.js";
 import { recipientListQuery } from "../recipients/recipients.schemas.js";
+import { recipientPage } from "../recipients/recipients.service.js";
 import type { Actor } from "../shared/actor.js";
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from "../shared/errors.js";
 import { normalizeEmail } from "../shared/fields.js";
@@ -92,7 +93,7 @@ export class AdminService {
       new MailingsRepository(this.database.db).latest(readAs(user.id), 100),
       new RecipientsRepository(this.database.db).list(readAs(user.id), query),
     ]);
-    return { mailings, recipients: pageOf(recipients.items, recipients.total, query.page) };
+    return { mailings, recipients: recipientPage(recipients, query) };
   }
 
   /**

@@ -1,9 +1,10 @@
 /** SQL for recipients. Every method takes the acting user: an owner filter cannot be forgotten. */
-import { sql } from "kysely";
+import { type RawBuilder, sql } from "kysely";
 import type { Executor } from "../db/database.js";
+import { boundedCount, seekPage } from "../db/keyset.js";
 import type { NewRecipient, Recipient, RecipientUpdate } from "../db/schema.js";
 import type { Actor } from "../shared/actor.js";
-import { likePattern } from "../shared/pagination.js";
+import { likePattern, MATCH_CAP, type Seek, type SortKey, seekOf } from "../shared/pagination.js";
 import type { RecipientFilter, RecipientListQuery } from "./recipients.schemas.js";
 
 export class RecipientsRepository {
@@ -42,19 +43,44 @@ export class RecipientsRepository {
     return this.search(actor, filter).select("recipients.id");
   }
 
-  async list(actor: Actor, query: RecipientListQuery): Promise<{ items: Recipient[]; total: number }> {
-    const column = query.sort === "email" ? "email_normalized" : query.sort;
-    const [items, total] = await Promise.all([
-      this.search(actor, query)
-        .selectAll()
-        .orderBy(column === "full_name" ? sql`lower(full_name)` : column, query.dir)
-        .orderBy("id", query.dir)
-        .limit(query.limit)
-        .offset((query.page - 1) * query.limit)
-        .execute(),
-      this.countMatching(actor, query),
+  /**
+   * A page of the actor's recipients, by keyset on (sort column, id) from the query's cursor (indexes
+   * recipients_owner_created_id_idx, recipients_owner_email_uq, recipients_owner_name_id_idx of migration 023),
+   * with "N matching": the owner's counter when unfiltered, else a count bounded by MATCH_CAP.
+   * A numbered `page` beyond the first (the JSON API's) still reads by OFFSET.
+   */
+  async list(
+    actor: Actor,
+    query: RecipientListQuery,
+  ): Promise<{ rows: Recipient[]; seek: Seek; total: number; capped: boolean }> {
+    const seek = seekOf(query);
+    const base = this.search(actor, query).selectAll();
+    const rows =
+      seek.from === "start" && query.page > 1
+        ? base
+            .orderBy(sortExpr(query.sort), query.dir)
+            .orderBy("recipients.id", query.dir)
+            .limit(query.limit)
+            .offset((query.page - 1) * query.limit)
+        : seekPage(base, sortExpr(query.sort), "recipients.id", query.dir, seek, query.limit);
+    const [items, matching] = await Promise.all([
+      rows.execute(),
+      query.q === "" && query.list === undefined
+        ? this.counted(actor).then((total) => ({ total, capped: false }))
+        : boundedCount(this.db, this.search(actor, query), MATCH_CAP),
     ]);
-    return { items, total };
+    return { rows: items, seek, ...matching };
+  }
+
+  /** The owner's recipient count from the counters table (kept by triggers, src/db/counters.ts). */
+  private async counted(actor: Actor): Promise<number> {
+    const row = await this.db
+      .selectFrom("counters")
+      .select("value")
+      .where("owner_id", "=", actor.id)
+      .where("name", "=", "recipients")
+      .executeTakeFirst();
+    return Number(row?.value ?? 0);
   }
 
   async countMatching(actor: Actor, q: string | RecipientFilter): Promise<number> {
@@ -209,4 +235,16 @@ export class RecipientsRepository {
       .orderBy("mailings.name")
       .execute();
   }
+}
+
+/** The expression a list sort orders by; its index is named in `list`. */
+function sortExpr(sort: RecipientListQuery["sort"]): RawBuilder<unknown> {
+  if (sort === "full_name") return sql`lower(recipients.full_name)`;
+  return sql.ref(sort === "email" ? "recipients.email_normalized" : "recipients.created_at");
+}
+
+/** The sort key of a row, for its cursor. */
+export function recipientKey(sort: RecipientListQuery["sort"]): (r: Recipient) => SortKey {
+  if (sort === "full_name") return (r) => [r.full_name.toLowerCase(), r.id];
+  return (r) => [sort === "email" ? r.email_normalized : r.created_at, r.id];
 }

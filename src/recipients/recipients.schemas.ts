@@ -1,6 +1,7 @@
 /** Input schemas for recipients, shared by the HTML forms, the API and the CLI. */
 import { z } from "zod";
 import { email, id, LIMITS, listQuery, optionalSingleLine, optionalText } from "../shared/fields.js";
+import { cursorFields } from "../shared/pagination.js";
 
 export const recipientSchema = z.object({
   email: email(),
@@ -12,6 +13,7 @@ export const RECIPIENT_SORTS = ["full_name", "email", "created_at"] as const;
 /** The list page's query: search, sort, page, and optionally one of the owner's lists. */
 export const recipientListQuery = listQuery(RECIPIENT_SORTS, "created_at").extend({
   list: id.optional().catch(undefined),
+  ...cursorFields,
 });
 
 /** Which recipients a bulk action or an export covers: a search and, optionally, a list. */

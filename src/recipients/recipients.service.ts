@@ -8,11 +8,16 @@ import type { Recipient } from "../db/schema.js";
 import type { Actor } from "../shared/actor.js";
 import { ConflictError, NotFoundError, ValidationError } from "../shared/errors.js";
 import { normalizeEmail } from "../shared/fields.js";
-import { type Page, pageOf } from "../shared/pagination.js";
+import { keysetOf, keysetPage, type Page, pageOf } from "../shared/pagination.js";
 import { type Clock, iso, systemClock } from "../shared/time.js";
 import { fieldErrorsOf } from "../shared/validation.js";
-import { RecipientsRepository } from "./recipients.repository.js";
-import { type RecipientInput, recipientListQuery, recipientSchema } from "./recipients.schemas.js";
+import { RecipientsRepository, recipientKey } from "./recipients.repository.js";
+import {
+  type RecipientInput,
+  type RecipientListQuery,
+  recipientListQuery,
+  recipientSchema,
+} from "./recipients.schemas.js";
 
 function writeFields(db: Executor, recipientId: number, fields: ParsedFields): Promise<void> {
   return new CustomFieldsRepository(db).write(
@@ -41,8 +46,7 @@ export class RecipientsService {
     rawQuery: unknown,
   ): Promise<Page<Recipient> & { query: ReturnType<typeof recipientListQuery.parse> }> {
     const query = recipientListQuery.parse(rawQuery ?? {});
-    const { items, total } = await this.recipients.list(actor, query);
-    return { ...pageOf(items, total, query.page, query.limit), query };
+    return { ...recipientPage(await this.recipients.list(actor, query), query), query };
   }
 
   count(actor: Actor): Promise<number> {
@@ -148,4 +152,15 @@ export class RecipientsService {
   mailingsOf(actor: Actor, id: number): Promise<{ id: number; name: string }[]> {
     return this.recipients.mailingsOf(actor, id);
   }
+}
+
+/** A page of the recipients list from what the repository read (keyset, or numbered for the API). */
+export function recipientPage(
+  { rows, seek, total, capped }: Awaited<ReturnType<RecipientsRepository["list"]>>,
+  query: RecipientListQuery,
+): Page<Recipient> {
+  if (seek.from === "start" && query.page > 1)
+    return { ...pageOf(rows, total, query.page, query.limit), capped };
+  const page = keysetPage(rows, query.limit, seek, recipientKey(query.sort));
+  return keysetOf(page, { total, capped }, query.limit);
 }

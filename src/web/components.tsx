@@ -1,7 +1,7 @@
 /** Small view pieces shared by every feature's pages: form fields, pager, sort headers, empty states. */
 import type { ComponentChildren } from "preact";
 import type { FieldErrors } from "../shared/errors.js";
-import type { Page } from "../shared/pagination.js";
+import type { Cursors, Page } from "../shared/pagination.js";
 
 export type FormValues = Record<string, string | undefined>;
 
@@ -207,6 +207,7 @@ export function Pager({
   path: string;
   params: Record<string, string>;
 }) {
+  if (page.cursors) return <CursorPager page={page} cursors={page.cursors} path={path} params={params} />;
   if (page.pages <= 1) return null;
   const link = (n: number) => withQuery(path, { ...params, page: n });
   return (
@@ -229,6 +230,46 @@ export function Pager({
         </li>
       </ul>
       <span class="text-body-secondary small">{page.total.toLocaleString("en-US")} in all</span>
+    </nav>
+  );
+}
+
+/** Previous / Next by keyset cursor (src/shared/pagination.ts), with "N matching" (or "10,000+"). */
+function CursorPager({
+  page,
+  cursors,
+  path,
+  params,
+}: {
+  page: Page<unknown>;
+  cursors: Cursors;
+  path: string;
+  params: Record<string, string>;
+}) {
+  if (!cursors.prev && !cursors.next && page.total <= page.items.length) return null;
+  const item = (label: "Previous" | "Next", href: string | null) => (
+    <li class={`page-item${href ? "" : " disabled"}`}>
+      <a
+        class="page-link"
+        href={href ?? "#"}
+        aria-label={`${label} page`}
+        aria-disabled={href ? undefined : "true"}
+      >
+        {label === "Previous" && <i class="bi bi-chevron-left" aria-hidden="true" />} {label}{" "}
+        {label === "Next" && <i class="bi bi-chevron-right" aria-hidden="true" />}
+      </a>
+    </li>
+  );
+  return (
+    <nav aria-label="Pages" class="d-flex align-items-center gap-3 flex-wrap">
+      <ul class="pagination mb-0">
+        {item("Previous", cursors.prev ? withQuery(path, { ...params, before: cursors.prev }) : null)}
+        {item("Next", cursors.next ? withQuery(path, { ...params, after: cursors.next }) : null)}
+      </ul>
+      <span class="text-body-secondary small">
+        {page.total.toLocaleString("en-US")}
+        {page.capped ? "+" : ""} matching
+      </span>
     </nav>
   );
 }

@@ -24,6 +24,7 @@ import { apiIdempotency } from "./2026-12-02-017-api-idempotency.js";
 import { sendWindows } from "./2026-12-02-018-send-windows.js";
 import { counters } from "./2026-12-02-019-counters.js";
 import { workerDetails } from "./2026-12-02-020-worker-details.js";
+import { listIndexes } from "./2026-12-02-023-list-indexes.js";
 
 export type Dialect = "sqlite" | "postgres";
 
@@ -53,6 +54,7 @@ export class StaticMigrationProvider implements MigrationProvider {
       "2026-12-02-018-send-windows": sendWindows(),
       "2026-12-02-019-counters": counters(this.dialect),
       "2026-12-02-020-worker-details": workerDetails(),
+      "2026-12-02-023-list-indexes": listIndexes(),
     };
   }
 }
