@@ -13,11 +13,13 @@ import { idParam, redirectWith, requireUser, sendPage, viewContext } from "../we
 import { cancelRunPage, runPage, sendConfirmPage } from "./delivery.views.js";
 
 const runQuery = (query: unknown) => {
-  const q = (query ?? {}) as { status?: string; page?: string };
+  const q = (query ?? {}) as { status?: string; page?: string; after?: unknown; before?: unknown };
   const statuses: DeliveryStatus[] = ["pending", "sending", "sent", "failed", "suppressed", "cancelled"];
   const status: DeliveryStatus | "" = statuses.find((s) => s === q.status) ?? "";
   const page = pageNumber.parse(q.page);
-  return { status, page };
+  const after = typeof q.after === "string" ? q.after : undefined;
+  const before = typeof q.before === "string" ? q.before : undefined;
+  return { status, page, after, before };
 };
 
 export function deliveryRoutes(app: FastifyInstance, services: Services): void {
@@ -55,6 +57,8 @@ export function deliveryRoutes(app: FastifyInstance, services: Services): void {
     const deliveries = await delivery.listDeliveries(user, run.id, {
       status: query.status === "" ? undefined : query.status,
       page: query.page,
+      after: query.after,
+      before: query.before,
     });
     return sendPage(reply, runPage(viewContext(req, reply), run, deliveries, query.status, user.time_zone));
   });
