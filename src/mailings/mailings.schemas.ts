@@ -7,6 +7,7 @@ import { z } from "zod";
 import type { Periodicity } from "../db/schema.js";
 import { parseSendWindow } from "../delivery/window.js";
 import { id, LIMITS, listQuery, optionalText, pageNumber, singleLine, timeZone } from "../shared/fields.js";
+import { cursorFields } from "../shared/pagination.js";
 import { fromLocalInput } from "../shared/time.js";
 
 export const PERIODICITIES = ["once", "daily", "weekly", "monthly"] as const satisfies readonly Periodicity[];
@@ -130,7 +131,7 @@ export const initialRecipientsSchema = z.object({
 });
 
 export const MAILING_SORTS = ["name", "first_send_at", "status", "created_at"] as const;
-export const mailingListQuery = listQuery(MAILING_SORTS, "created_at");
+export const mailingListQuery = listQuery(MAILING_SORTS, "created_at").extend(cursorFields);
 
 /** The recipients page of a mailing: search, page, and which to show. */
 export const memberQuery = z.object({

@@ -15,12 +15,12 @@ import { SendersRepository } from "../senders/senders.repository.js";
 import type { Actor } from "../shared/actor.js";
 import { NotFoundError, ValidationError } from "../shared/errors.js";
 import { normalizeEmail } from "../shared/fields.js";
-import { type Page, pageOf } from "../shared/pagination.js";
+import { keysetOf, keysetPage, type Page, pageOf } from "../shared/pagination.js";
 import { isStaff } from "../shared/roles.js";
 import { type Clock, iso, systemClock } from "../shared/time.js";
 import { parseInput } from "../shared/validation.js";
 import { statusFor } from "./mailing-status.js";
-import { type MailingRow, MailingsRepository, type MemberRow } from "./mailings.repository.js";
+import { type MailingRow, MailingsRepository, type MemberRow, mailingKey } from "./mailings.repository.js";
 import {
   initialRecipientsSchema,
   type MailingInput,
@@ -51,8 +51,11 @@ export class MailingsService {
 
   async list(actor: Actor, rawQuery: unknown): Promise<Page<MailingRow> & { query: MailingListQuery }> {
     const query = mailingListQuery.parse(rawQuery ?? {});
-    const { items, total } = await this.mailings.list(actor, query);
-    return { ...pageOf(items, total, query.page, query.limit), query };
+    const { rows, seek, total, capped } = await this.mailings.list(actor, query);
+    if (seek.from === "start" && query.page > 1)
+      return { ...pageOf(rows, total, query.page, query.limit), capped, query };
+    const page = keysetPage(rows, query.limit, seek, mailingKey(query.sort));
+    return { ...keysetOf(page, { total, capped }, query.limit), query };
   }
 
   /** All mailings (optionally one owner's), for `postpilot mailings`: the operator acts for everyone. */
