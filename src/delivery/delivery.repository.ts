@@ -115,10 +115,10 @@ export class DeliveryRepository {
       .$if(status !== undefined, (qb) => qb.where("status", "=", status!));
     const rows =
       at.seek.from === "start" && at.offset > 0
-        ? base.orderBy("id").limit(limit).offset(at.offset)
+        ? base.orderBy("id").limit(limit).offset(at.offset).execute()
         : seekPage(base, sql.ref("deliveries.id"), "deliveries.id", "asc", at.seek, limit);
     const [items, matching] = await Promise.all([
-      rows.execute(),
+      rows,
       status === undefined ? { total: runTotal, capped: false } : boundedCount(this.db, base, MATCH_CAP),
     ]);
     return { items, ...matching };

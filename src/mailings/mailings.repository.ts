@@ -72,9 +72,10 @@ export class MailingsRepository {
             .orderBy("mailings.id", query.dir)
             .limit(query.limit)
             .offset((query.page - 1) * query.limit)
+            .execute()
         : seekPage(filtered, order, "mailings.id", query.dir, seek, query.limit);
     const [items, matching] = await Promise.all([
-      rows.execute(),
+      rows,
       query.q === ""
         ? this.db
             .selectFrom("counters")

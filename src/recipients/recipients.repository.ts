@@ -62,9 +62,10 @@ export class RecipientsRepository {
             .orderBy("recipients.id", query.dir)
             .limit(query.limit)
             .offset((query.page - 1) * query.limit)
+            .execute()
         : seekPage(base, sortExpr(query.sort), "recipients.id", query.dir, seek, query.limit);
     const [items, matching] = await Promise.all([
-      rows.execute(),
+      rows,
       query.q === "" && query.list === undefined
         ? this.counted(actor).then((total) => ({ total, capped: false }))
         : boundedCount(this.db, this.search(actor, query), MATCH_CAP),
