@@ -19,7 +19,7 @@ import { recipientPage } from "../recipients/recipients.service.js";
 import type { Actor } from "../shared/actor.js";
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from "../shared/errors.js";
 import { normalizeEmail } from "../shared/fields.js";
-import { type Page, pageOf } from "../shared/pagination.js";
+import { keysetOf, keysetPage, PAGE_SIZE, type Page, pageOf } from "../shared/pagination.js";
 import { isAdmin, isStaff } from "../shared/roles.js";
 import { type Clock, iso, systemClock } from "../shared/time.js";
 import { parseInput } from "../shared/validation.js";
@@ -247,8 +247,9 @@ export class AdminService {
   ): Promise<Page<AuditEntry> & { query: ReturnType<typeof auditQuery.parse> }> {
     this.requireAdmin(actor);
     const query = auditQuery.parse(rawQuery ?? {});
-    const { items, total } = await new AuditRepository(this.database.db).list(query);
-    return { ...pageOf(items, total, query.page), query };
+    const { rows, seek, total, capped } = await new AuditRepository(this.database.db).list(query);
+    const page = keysetPage(rows, PAGE_SIZE, seek, (e) => [e.created_at, e.id]);
+    return { ...keysetOf(page, { total, capped }, PAGE_SIZE), query };
   }
 
   private async activeAdmins(): Promise<number> {

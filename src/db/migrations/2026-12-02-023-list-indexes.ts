@@ -23,6 +23,7 @@ export function listIndexes() {
       await sql`create index runs_mailing_id_idx on runs (mailing_id, id)`.execute(db);
       // The audit log and the outbox, newest first.
       await sql`create index audit_log_id_created_idx on audit_log (created_at, id)`.execute(db);
+      await sql`create index audit_log_action_created_idx on audit_log (action, created_at, id)`.execute(db);
       await sql`create index outbox_messages_created_id_idx on outbox_messages (created_at, id)`.execute(db);
     },
   };
