@@ -215,7 +215,7 @@ export class AccountsService {
     const now = this.clock.now();
     const found = await this.sessions_.findUser(idHash, iso(now));
     if (!found || found.user.blocked_at) return null;
-    if (now.getTime() - Date.parse(found.session.last_seen_at) > SESSION_TOUCH_MS) {
+    if (now.getTime() - Date.parse(found.lastSeenAt) > SESSION_TOUCH_MS) {
       await this.sessions_.touch(idHash, iso(now), iso(new Date(now.getTime() + SESSION_TTL_MS)));
     }
     return { user: found.user, idHash };

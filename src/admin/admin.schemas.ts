@@ -10,6 +10,7 @@ import {
   password,
   timeZone,
 } from "../shared/fields.js";
+import { cursorFields } from "../shared/pagination.js";
 
 export const ROLES = ["user", "manager", "admin"] as const satisfies readonly Role[];
 
@@ -52,6 +53,7 @@ export const auditQuery = z.object({
   action: z.enum([...AUDIT_ACTIONS, ""]).catch(""),
   q: optionalText("Search", LIMITS.search).catch(""),
   page: pageNumber,
+  ...cursorFields,
 });
 
 export const userListQuery = z.object({

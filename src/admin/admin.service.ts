@@ -17,10 +17,11 @@ import { initialNextRun } from "../delivery/schedule.js";
 import { type MailingRow, MailingsRepository } from "../mailings/mailings.repository.js";
 import { RecipientsRepository } from "../recipients/recipients.repository.js";
 import { recipientListQuery } from "../recipients/recipients.schemas.js";
+import { recipientPage } from "../recipients/recipients.service.js";
 import type { Actor } from "../shared/actor.js";
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from "../shared/errors.js";
 import { normalizeEmail } from "../shared/fields.js";
-import { type Page, pageOf } from "../shared/pagination.js";
+import { keysetOf, keysetPage, PAGE_SIZE, type Page, pageOf } from "../shared/pagination.js";
 import { isAdmin, isStaff } from "../shared/roles.js";
 import { type Clock, iso, systemClock } from "../shared/time.js";
 import { parseInput } from "../shared/validation.js";
@@ -104,7 +105,7 @@ export class AdminService {
       new MailingsRepository(this.database.db).latest(readAs(user.id), 100),
       new RecipientsRepository(this.database.db).list(readAs(user.id), query),
     ]);
-    return { mailings, recipients: pageOf(recipients.items, recipients.total, query.page) };
+    return { mailings, recipients: recipientPage(recipients, query) };
   }
 
   /**
@@ -266,8 +267,9 @@ export class AdminService {
   ): Promise<Page<AuditEntry> & { query: ReturnType<typeof auditQuery.parse> }> {
     this.requireAdmin(actor);
     const query = auditQuery.parse(rawQuery ?? {});
-    const { items, total } = await new AuditRepository(this.database.db).list(query);
-    return { ...pageOf(items, total, query.page), query };
+    const { rows, seek, total, capped } = await new AuditRepository(this.database.db).list(query);
+    const page = keysetPage(rows, PAGE_SIZE, seek, (e) => [e.created_at, e.id]);
+    return { ...keysetOf(page, { total, capped }, PAGE_SIZE), query };
   }
 
   private async activeAdmins(): Promise<number> {

@@ -1,13 +1,16 @@
 /** SQL for the audit log. */
 import { sql } from "kysely";
 import type { Executor } from "../db/database.js";
+import { boundedCount, seekPage } from "../db/keyset.js";
 import type { AuditAction, AuditEntry } from "../db/schema.js";
-import { likePattern, PAGE_SIZE } from "../shared/pagination.js";
+import { likePattern, MATCH_CAP, PAGE_SIZE, type Seek, seekOf } from "../shared/pagination.js";
 
 export interface AuditFilter {
   action: AuditAction | "";
   q: string;
   page: number;
+  after?: string | undefined;
+  before?: string | undefined;
 }
 
 export class AuditRepository {
@@ -17,7 +20,14 @@ export class AuditRepository {
     await this.db.insertInto("audit_log").values(entry).execute();
   }
 
-  async list(filter: AuditFilter): Promise<{ items: AuditEntry[]; total: number }> {
+  /**
+   * A page of the log, newest first, by keyset on (created_at, id) from the filter's cursor
+   * (audit_log_id_created_idx, or audit_log_action_created_idx with an action; migration 023), with a
+   * count bounded by MATCH_CAP.
+   */
+  async list(
+    filter: AuditFilter,
+  ): Promise<{ rows: AuditEntry[]; seek: Seek; total: number; capped: boolean }> {
     const base = this.db
       .selectFrom("audit_log")
       .$if(filter.action !== "", (qb) => qb.where("action", "=", filter.action as AuditAction))
@@ -26,16 +36,11 @@ export class AuditRepository {
           sql<boolean>`(lower(actor_email) like ${likePattern(filter.q)} escape '\\' or lower(target_label) like ${likePattern(filter.q)} escape '\\')`,
         ),
       );
-    const [items, total] = await Promise.all([
-      base
-        .selectAll()
-        .orderBy("created_at", "desc")
-        .orderBy("id", "desc")
-        .limit(PAGE_SIZE)
-        .offset((filter.page - 1) * PAGE_SIZE)
-        .execute(),
-      base.select((eb) => eb.fn.countAll<number>().as("n")).executeTakeFirstOrThrow(),
+    const seek = seekOf(filter);
+    const [rows, matching] = await Promise.all([
+      seekPage(base.selectAll(), sql.ref("audit_log.created_at"), "audit_log.id", "desc", seek, PAGE_SIZE),
+      boundedCount(this.db, base, MATCH_CAP),
     ]);
-    return { items, total: Number(total.n) };
+    return { rows, seek, ...matching };
   }
 }

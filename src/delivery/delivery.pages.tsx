@@ -14,11 +14,13 @@ import { LIVE_ROWS_MAX } from "./delivery.service.js";
 import { cancelRunPage, liveJson, runPage, sendConfirmPage } from "./delivery.views.js";
 
 const runQuery = (query: unknown) => {
-  const q = (query ?? {}) as { status?: string; page?: string };
+  const q = (query ?? {}) as { status?: string; page?: string; after?: unknown; before?: unknown };
   const statuses: DeliveryStatus[] = ["pending", "sending", "sent", "failed", "suppressed", "cancelled"];
   const status: DeliveryStatus | "" = statuses.find((s) => s === q.status) ?? "";
   const page = pageNumber.parse(q.page);
-  return { status, page };
+  const after = typeof q.after === "string" ? q.after : undefined;
+  const before = typeof q.before === "string" ? q.before : undefined;
+  return { status, page, after, before };
 };
 
 /** "?ids=3,4,5": the delivery ids a run page shows; anything that is not a positive id is left out. */
@@ -67,6 +69,8 @@ export function deliveryRoutes(app: FastifyInstance, services: Services): void {
     const deliveries = await delivery.listDeliveries(user, run.id, {
       status: query.status === "" ? undefined : query.status,
       page: query.page,
+      after: query.after,
+      before: query.before,
     });
     const minutes = await delivery.perMinute(user, run.id);
     return sendPage(

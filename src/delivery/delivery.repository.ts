@@ -1,8 +1,9 @@
 /** SQL behind DeliveryService's reads and the "retry failed" write. */
 import { sql } from "kysely";
 import type { Db, Executor } from "../db/database.js";
+import { boundedCount, seekPage } from "../db/keyset.js";
 import type { DeliveryStatus, Run } from "../db/schema.js";
-import { likePattern } from "../shared/pagination.js";
+import { likePattern, MATCH_CAP, type Seek } from "../shared/pagination.js";
 
 export type StatusCounts = Record<DeliveryStatus, number>;
 
@@ -157,23 +158,32 @@ export class DeliveryRepository {
       .execute();
   }
 
-  async deliveries(runId: number, status: DeliveryStatus | undefined, limit: number, offset: number) {
-    const items = await this.db
+  /**
+   * A page of a run's deliveries in id order: by keyset from a cursor (deliveries_run_id_idx, or
+   * deliveries_run_status_id_idx with a status), or by OFFSET for a numbered page (the JSON API's).
+   * Counts: the run's stored total unfiltered, else a count bounded by MATCH_CAP.
+   */
+  async deliveries(
+    runId: number,
+    status: DeliveryStatus | undefined,
+    limit: number,
+    at: { seek: Seek; offset: number },
+    runTotal: number,
+  ) {
+    const base = this.db
       .selectFrom("deliveries")
       .selectAll()
       .where("run_id", "=", runId)
-      .$if(status !== undefined, (qb) => qb.where("status", "=", status!))
-      .orderBy("id")
-      .limit(limit)
-      .offset(offset)
-      .execute();
-    const total = await this.db
-      .selectFrom("deliveries")
-      .select((eb) => eb.fn.countAll<number>().as("n"))
-      .where("run_id", "=", runId)
-      .$if(status !== undefined, (qb) => qb.where("status", "=", status!))
-      .executeTakeFirstOrThrow();
-    return { items, total: Number(total.n) };
+      .$if(status !== undefined, (qb) => qb.where("status", "=", status!));
+    const rows =
+      at.seek.from === "start" && at.offset > 0
+        ? base.orderBy("id").limit(limit).offset(at.offset).execute()
+        : seekPage(base, sql.ref("deliveries.id"), "deliveries.id", "asc", at.seek, limit);
+    const [items, matching] = await Promise.all([
+      rows,
+      status === undefined ? { total: runTotal, capped: false } : boundedCount(this.db, base, MATCH_CAP),
+    ]);
+    return { items, ...matching };
   }
 
   /**

@@ -16,7 +16,7 @@ import type {
 } from "../db/schema.js";
 import { type CursorPage, cursorPageOf, decodeCursor } from "../shared/cursor.js";
 import { ConflictError, ForbiddenError, NotFoundError } from "../shared/errors.js";
-import { PAGE_SIZE, type Page, pageOf } from "../shared/pagination.js";
+import { keysetOf, keysetPage, PAGE_SIZE, type Page, pageOf, seekOf } from "../shared/pagination.js";
 import { type Clock, systemClock } from "../shared/time.js";
 import {
   DeliveryRepository,
@@ -342,12 +342,29 @@ export class DeliveryService {
   async listDeliveries(
     actor: DeliveryActor,
     runId: number,
-    query: { status?: DeliveryStatus | undefined; page?: number; pageSize?: number } = {},
+    query: {
+      status?: DeliveryStatus | undefined;
+      page?: number;
+      pageSize?: number;
+      after?: string | undefined;
+      before?: string | undefined;
+    } = {},
   ): Promise<Page<DeliveryWithAttempts>> {
-    await this.visibleRun(actor, runId);
+    const run = await this.visibleRun(actor, runId);
     const page = query.page ?? 1;
     const pageSize = query.pageSize ?? PAGE_SIZE;
-    const { items, total } = await this.repo.deliveries(runId, query.status, pageSize, (page - 1) * pageSize);
+    const seek = seekOf(query);
+    const read = await this.repo.deliveries(
+      runId,
+      query.status,
+      pageSize,
+      { seek, offset: (page - 1) * pageSize },
+      run.total_count,
+    );
+    const numbered = seek.from === "start" && page > 1;
+    const keyset = numbered ? null : keysetPage(read.items, pageSize, seek, (d) => [d.id, d.id]);
+    const items = keyset ? keyset.items : read.items;
+    const total = read.total;
     const rows = await this.repo.attemptsOf(
       items.map((d) => d.id),
       ATTEMPTS_SHOWN,
@@ -363,7 +380,8 @@ export class DeliveryService {
       const attempts = entry?.attempts ?? [];
       return { ...d, attempts, earlier_attempts: (entry?.total ?? 0) - attempts.length };
     });
-    return pageOf(withAttempts, total, page, pageSize);
+    if (!keyset) return { ...pageOf(withAttempts, total, page, pageSize), capped: read.capped };
+    return keysetOf({ items: withAttempts, cursors: keyset.cursors }, read, pageSize);
   }
 
   /**

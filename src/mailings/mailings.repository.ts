@@ -1,10 +1,11 @@
 /** SQL for mailings and their recipients. Every method takes the acting user. */
-import { sql } from "kysely";
+import { type RawBuilder, sql } from "kysely";
 import { AudienceRepository } from "../audiences/audience.repository.js";
 import type { Executor } from "../db/database.js";
+import { boundedCount, seekPage } from "../db/keyset.js";
 import type { Mailing, MailingUpdate, NewMailing, Recipient } from "../db/schema.js";
 import type { Actor } from "../shared/actor.js";
-import { likePattern, PAGE_SIZE } from "../shared/pagination.js";
+import { likePattern, MATCH_CAP, PAGE_SIZE, type Seek, type SortKey, seekOf } from "../shared/pagination.js";
 import { ownerFilter } from "../shared/scope.js";
 import type { MailingListQuery, MemberQuery } from "./mailings.schemas.js";
 
@@ -54,35 +55,52 @@ export class MailingsRepository {
   }
 
   /**
-   * A page of mailings with their owner's email: the actor's own, or for staff asking for all users
-   * everyone's (or one owner's) — see ownerFilter.
+   * A page of mailings with their owner's email (the actor's own, or for staff asking for all users
+   * everyone's or one owner's — see ownerFilter) by keyset on (sort column, id) from the query's cursor
+   * (mailings_owner_idx narrows to the owner), with "N matching": the mailings counter (owner 0 for all
+   * users) when unfiltered, else a count bounded by MATCH_CAP. A numbered `page` beyond the first (the
+   * API's) uses OFFSET.
    */
   async list(
     actor: Actor,
     query: MailingListQuery,
-  ): Promise<{ items: (MailingRow & { owner_email: string })[]; total: number }> {
+  ): Promise<{ rows: (MailingRow & { owner_email: string })[]; seek: Seek; total: number; capped: boolean }> {
     const owner = ownerFilter(actor, query);
-    const filter = (q: string) =>
-      sql<boolean>`(lower(mailings.name) like ${likePattern(q)} escape '\\' or lower(messages.subject) like ${likePattern(q)} escape '\\')`;
-    const items = await this.withOwner()
+    const seek = seekOf(query);
+    const filtered = this.withOwner()
       .$if(owner !== null, (qb) => qb.where("mailings.owner_id", "=", owner!))
-      .$if(query.q !== "", (qb) => qb.where(filter(query.q)))
-      .orderBy(
-        query.sort === "name" ? sql`lower(mailings.name)` : sql.ref(`mailings.${query.sort}`),
-        query.dir,
-      )
-      .orderBy("mailings.id", query.dir)
-      .limit(query.limit)
-      .offset((query.page - 1) * query.limit)
-      .execute();
-    const total = await this.db
-      .selectFrom("mailings")
-      .innerJoin("messages", "messages.id", "mailings.message_id")
-      .$if(owner !== null, (qb) => qb.where("mailings.owner_id", "=", owner!))
-      .$if(query.q !== "", (qb) => qb.where(filter(query.q)))
-      .select((eb) => eb.fn.countAll<number>().as("n"))
-      .executeTakeFirstOrThrow();
-    return { items: await this.estimated(items.map(numberCounts)), total: Number(total.n) };
+      .$if(query.q !== "", (qb) => qb.where(mailingFilter(query.q)));
+    const order = mailingSortExpr(query.sort);
+    const rows =
+      seek.from === "start" && query.page > 1
+        ? filtered
+            .orderBy(order, query.dir)
+            .orderBy("mailings.id", query.dir)
+            .limit(query.limit)
+            .offset((query.page - 1) * query.limit)
+            .execute()
+        : seekPage(filtered, order, "mailings.id", query.dir, seek, query.limit);
+    const [items, matching] = await Promise.all([
+      rows,
+      query.q === ""
+        ? this.db
+            .selectFrom("counters")
+            .select("value")
+            .where("owner_id", "=", owner ?? 0)
+            .where("name", "=", "mailings")
+            .executeTakeFirst()
+            .then((row) => ({ total: Number(row?.value ?? 0), capped: false }))
+        : boundedCount(
+            this.db,
+            this.db
+              .selectFrom("mailings")
+              .innerJoin("messages", "messages.id", "mailings.message_id")
+              .$if(owner !== null, (qb) => qb.where("mailings.owner_id", "=", owner!))
+              .where(mailingFilter(query.q)),
+            MATCH_CAP,
+          ),
+    ]);
+    return { rows: await this.estimated(items.map(numberCounts)), seek, ...matching };
   }
 
   /**
@@ -361,4 +379,17 @@ export class MailingsRepository {
 
 function numberCounts<T extends { recipient_count: unknown }>(row: T): T & { recipient_count: number } {
   return { ...row, recipient_count: Number(row.recipient_count ?? 0) };
+}
+
+const mailingFilter = (q: string) =>
+  sql<boolean>`(lower(mailings.name) like ${likePattern(q)} escape '\\' or lower(messages.subject) like ${likePattern(q)} escape '\\')`;
+
+function mailingSortExpr(sort: MailingListQuery["sort"]): RawBuilder<unknown> {
+  return sort === "name" ? sql`lower(mailings.name)` : sql.ref(`mailings.${sort}`);
+}
+
+/** The sort key of a mailing row, for its cursor. */
+export function mailingKey(sort: MailingListQuery["sort"]): (m: MailingRow) => SortKey {
+  if (sort === "name") return (m) => [m.name.toLowerCase(), m.id];
+  return (m) => [m[sort], m.id];
 }

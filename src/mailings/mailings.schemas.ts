@@ -16,6 +16,7 @@ import {
   singleLine,
   timeZone,
 } from "../shared/fields.js";
+import { cursorFields } from "../shared/pagination.js";
 import { scopeFields } from "../shared/scope.js";
 import { fromLocalInput } from "../shared/time.js";
 
@@ -169,7 +170,9 @@ export const initialPickedSchema = z.object({
 
 export const MAILING_SORTS = ["name", "first_send_at", "status", "created_at"] as const;
 /** The list page's query; staff may ask for every user's mailings (scope "all", optionally one owner). */
-export const mailingListQuery = listQuery(MAILING_SORTS, "created_at").extend(scopeFields);
+export const mailingListQuery = listQuery(MAILING_SORTS, "created_at")
+  .extend(scopeFields)
+  .extend(cursorFields);
 
 /** The recipients page of a mailing: search, page, and which to show. */
 export const memberQuery = z.object({

@@ -16,13 +16,13 @@ import type { Actor } from "../shared/actor.js";
 import { type CursorPage, type CursorQuery, cursorPageOf, startOf } from "../shared/cursor.js";
 import { NotFoundError, ValidationError } from "../shared/errors.js";
 import { normalizeEmail } from "../shared/fields.js";
-import { type Page, pageOf } from "../shared/pagination.js";
+import { keysetOf, keysetPage, type Page, pageOf } from "../shared/pagination.js";
 import { isStaff } from "../shared/roles.js";
 import { effectiveScope, type Scope } from "../shared/scope.js";
 import { type Clock, iso, systemClock } from "../shared/time.js";
 import { parseInput } from "../shared/validation.js";
 import { statusFor } from "./mailing-status.js";
-import { type MailingRow, MailingsRepository, type MemberRow } from "./mailings.repository.js";
+import { type MailingRow, MailingsRepository, type MemberRow, mailingKey } from "./mailings.repository.js";
 import {
   initialPickedSchema,
   initialRecipientsSchema,
@@ -58,8 +58,12 @@ export class MailingsService {
     rawQuery: unknown,
   ): Promise<Page<MailingRow & { owner_email: string }> & { query: MailingListQuery; scope: Scope }> {
     const query = mailingListQuery.parse(rawQuery ?? {});
-    const { items, total } = await this.mailings.list(actor, query);
-    return { ...pageOf(items, total, query.page, query.limit), query, scope: effectiveScope(actor, query) };
+    const { rows, seek, total, capped } = await this.mailings.list(actor, query);
+    const scope = effectiveScope(actor, query);
+    if (seek.from === "start" && query.page > 1)
+      return { ...pageOf(rows, total, query.page, query.limit), capped, query, scope };
+    const page = keysetPage(rows, query.limit, seek, mailingKey(query.sort));
+    return { ...keysetOf(page, { total, capped }, query.limit), query, scope };
   }
 
   /** The API's keyset pages, in id order (see shared/cursor.ts). */

@@ -1,9 +1,10 @@
 /** SQL for recipients. Every method takes the acting user: an owner filter cannot be forgotten. */
-import { sql } from "kysely";
+import { type RawBuilder, sql } from "kysely";
 import type { Executor } from "../db/database.js";
+import { boundedCount, seekPage } from "../db/keyset.js";
 import type { NewRecipient, Recipient, RecipientUpdate } from "../db/schema.js";
 import type { Actor } from "../shared/actor.js";
-import { likePattern } from "../shared/pagination.js";
+import { likePattern, MATCH_CAP, type Seek, type SortKey, seekOf } from "../shared/pagination.js";
 import { ownerFilter } from "../shared/scope.js";
 import type { RecipientFilter, RecipientListQuery } from "./recipients.schemas.js";
 
@@ -44,38 +45,49 @@ export class RecipientsRepository {
   }
 
   /**
-   * A page of recipients with their owner's email: the actor's own, or for staff asking for all users
-   * everyone's (or one owner's) — see ownerFilter. The list filter applies to the actor's own rows only.
+   * A page of recipients by keyset on (sort column, id) from the query's cursor (indexes
+   * recipients_owner_created_id_idx, recipients_owner_email_uq, recipients_owner_name_id_idx of migration 023):
+   * the actor's own, or for staff asking for all users everyone's (or one owner's) with the owner's email —
+   * see ownerFilter. "N matching": the owner's counter when unfiltered, else a count bounded by MATCH_CAP.
+   * The list filter applies to the actor's own rows only. A numbered `page` beyond the first (the JSON
+   * API's) still reads by OFFSET.
    */
   async list(
     actor: Actor,
     query: RecipientListQuery,
-  ): Promise<{ items: (Recipient & { owner_email: string })[]; total: number }> {
+  ): Promise<{ rows: (Recipient & { owner_email: string })[]; seek: Seek; total: number; capped: boolean }> {
     const owner = ownerFilter(actor, query);
-    if (owner === actor.id) {
-      const column = query.sort === "email" ? "email_normalized" : query.sort;
-      const [items, total] = await Promise.all([
-        this.search(actor, query)
-          .selectAll("recipients")
-          .select(sql<string>`''`.as("owner_email"))
-          .orderBy(column === "full_name" ? sql`lower(full_name)` : column, query.dir)
-          .orderBy("id", query.dir)
-          .limit(query.limit)
-          .offset((query.page - 1) * query.limit)
-          .execute(),
-        this.countMatching(actor, query),
-      ]);
-      return { items, total };
-    }
-    return this.listAcross(owner, query);
+    if (owner !== actor.id) return this.listAcross(owner, query);
+    const seek = seekOf(query);
+    const base = this.search(actor, query).selectAll("recipients").select(sql<string>`''`.as("owner_email"));
+    const rows =
+      seek.from === "start" && query.page > 1
+        ? base
+            .orderBy(sortExpr(query.sort), query.dir)
+            .orderBy("recipients.id", query.dir)
+            .limit(query.limit)
+            .offset((query.page - 1) * query.limit)
+            .execute()
+        : seekPage(base, sortExpr(query.sort), "recipients.id", query.dir, seek, query.limit);
+    const [items, matching] = await Promise.all([
+      rows,
+      query.q === "" && query.list === undefined
+        ? this.counted(actor).then((total) => ({ total, capped: false }))
+        : boundedCount(this.db, this.search(actor, query), MATCH_CAP),
+    ]);
+    return { rows: items, seek, ...matching };
   }
 
-  /** Every user's recipients (owner null) or one owner's, for staff; read-only rows with the owner's email. */
+  /**
+   * Every user's recipients (owner null) or one owner's, for staff: read-only rows with the owner's email,
+   * by the same keyset, counted up to MATCH_CAP.
+   */
   private async listAcross(
     owner: number | null,
     query: RecipientListQuery,
-  ): Promise<{ items: (Recipient & { owner_email: string })[]; total: number }> {
-    const base = this.db
+  ): Promise<{ rows: (Recipient & { owner_email: string })[]; seek: Seek; total: number; capped: boolean }> {
+    const seek = seekOf(query);
+    const filtered = this.db
       .selectFrom("recipients")
       .$if(owner !== null, (qb) => qb.where("recipients.owner_id", "=", owner!))
       .$if(query.q !== "", (qb) =>
@@ -86,23 +98,24 @@ export class RecipientsRepository {
           ]),
         ),
       );
-    const column =
-      query.sort === "full_name"
-        ? sql`lower(recipients.full_name)`
-        : sql.ref(`recipients.${query.sort === "email" ? "email_normalized" : query.sort}`);
-    const [items, total] = await Promise.all([
-      base
-        .innerJoin("users", "users.id", "recipients.owner_id")
-        .selectAll("recipients")
-        .select("users.email as owner_email")
-        .orderBy(column, query.dir)
-        .orderBy("recipients.id", query.dir)
-        .limit(query.limit)
-        .offset((query.page - 1) * query.limit)
-        .execute(),
-      base.select((eb) => eb.fn.countAll<number>().as("n")).executeTakeFirstOrThrow(),
+    const base = filtered
+      .innerJoin("users", "users.id", "recipients.owner_id")
+      .selectAll("recipients")
+      .select("users.email as owner_email");
+    const rows =
+      seek.from === "start" && query.page > 1
+        ? base
+            .orderBy(sortExpr(query.sort), query.dir)
+            .orderBy("recipients.id", query.dir)
+            .limit(query.limit)
+            .offset((query.page - 1) * query.limit)
+            .execute()
+        : seekPage(base, sortExpr(query.sort), "recipients.id", query.dir, seek, query.limit);
+    const [items, matching] = await Promise.all([
+      rows,
+      boundedCount(this.db, filtered.select("recipients.id"), MATCH_CAP),
     ]);
-    return { items, total: Number(total.n) };
+    return { rows: items, seek, ...matching };
   }
 
   /**
@@ -116,6 +129,17 @@ export class RecipientsRepository {
       .orderBy("id", dir)
       .limit(limit + 1)
       .execute();
+  }
+
+  /** The owner's recipient count from the counters table (kept by triggers, src/db/counters.ts). */
+  private async counted(actor: Actor): Promise<number> {
+    const row = await this.db
+      .selectFrom("counters")
+      .select("value")
+      .where("owner_id", "=", actor.id)
+      .where("name", "=", "recipients")
+      .executeTakeFirst();
+    return Number(row?.value ?? 0);
   }
 
   async countMatching(actor: Actor, q: string | RecipientFilter): Promise<number> {
@@ -270,4 +294,16 @@ export class RecipientsRepository {
       .orderBy("mailings.name")
       .execute();
   }
+}
+
+/** The expression a list sort orders by; its index is named in `list`. */
+function sortExpr(sort: RecipientListQuery["sort"]): RawBuilder<unknown> {
+  if (sort === "full_name") return sql`lower(recipients.full_name)`;
+  return sql.ref(sort === "email" ? "recipients.email_normalized" : "recipients.created_at");
+}
+
+/** The sort key of a row, for its cursor. */
+export function recipientKey(sort: RecipientListQuery["sort"]): (r: Recipient) => SortKey {
+  if (sort === "full_name") return (r) => [r.full_name.toLowerCase(), r.id];
+  return (r) => [sort === "email" ? r.email_normalized : r.created_at, r.id];
 }

@@ -2,6 +2,7 @@
 
 import { z } from "zod";
 import { email, id, LIMITS, listQuery, optionalSingleLine, optionalText } from "../shared/fields.js";
+import { cursorFields } from "../shared/pagination.js";
 import { scopeFields } from "../shared/scope.js";
 
 export const recipientSchema = z.object({
@@ -15,6 +16,7 @@ export const RECIPIENT_SORTS = ["full_name", "email", "created_at"] as const;
 export const recipientListQuery = listQuery(RECIPIENT_SORTS, "created_at").extend({
   list: id.optional().catch(undefined),
   ...scopeFields,
+  ...cursorFields,
 });
 
 /** Which recipients a bulk action or an export covers: a search and, optionally, a list. */

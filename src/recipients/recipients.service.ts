@@ -9,12 +9,17 @@ import type { Actor } from "../shared/actor.js";
 import { type CursorPage, type CursorQuery, cursorPageOf, startOf } from "../shared/cursor.js";
 import { ConflictError, NotFoundError, ValidationError } from "../shared/errors.js";
 import { normalizeEmail } from "../shared/fields.js";
-import { type Page, pageOf } from "../shared/pagination.js";
+import { keysetOf, keysetPage, type Page, pageOf, type Seek } from "../shared/pagination.js";
 import { effectiveScope, type Scope } from "../shared/scope.js";
 import { type Clock, iso, systemClock } from "../shared/time.js";
 import { fieldErrorsOf } from "../shared/validation.js";
-import { RecipientsRepository } from "./recipients.repository.js";
-import { type RecipientInput, recipientListQuery, recipientSchema } from "./recipients.schemas.js";
+import { RecipientsRepository, recipientKey } from "./recipients.repository.js";
+import {
+  type RecipientInput,
+  type RecipientListQuery,
+  recipientListQuery,
+  recipientSchema,
+} from "./recipients.schemas.js";
 
 function writeFields(db: Executor, recipientId: number, fields: ParsedFields): Promise<void> {
   return new CustomFieldsRepository(db).write(
@@ -48,10 +53,12 @@ export class RecipientsService {
     }
   > {
     const query = recipientListQuery.parse(rawQuery ?? {});
-    const { items, total } = await this.recipients.list(actor, query);
-    return { ...pageOf(items, total, query.page, query.limit), query, scope: effectiveScope(actor, query) };
+    return {
+      ...recipientPage(await this.recipients.list(actor, query), query),
+      query,
+      scope: effectiveScope(actor, query),
+    };
   }
-
   /** The API's keyset pages, in id order (see shared/cursor.ts). */
   async listByCursor(actor: Actor, query: CursorQuery): Promise<CursorPage<Recipient>> {
     const { dir, afterId } = startOf(query);
@@ -165,4 +172,15 @@ export class RecipientsService {
   mailingsOf(actor: Actor, id: number): Promise<{ id: number; name: string }[]> {
     return this.recipients.mailingsOf(actor, id);
   }
+}
+
+/** A page of the recipients list from what the repository read (keyset, or numbered for the API). */
+export function recipientPage<R extends Recipient>(
+  { rows, seek, total, capped }: { rows: R[]; seek: Seek; total: number; capped: boolean },
+  query: RecipientListQuery,
+): Page<R> {
+  if (seek.from === "start" && query.page > 1)
+    return { ...pageOf(rows, total, query.page, query.limit), capped };
+  const page = keysetPage(rows, query.limit, seek, recipientKey(query.sort));
+  return keysetOf(page, { total, capped }, query.limit);
 }

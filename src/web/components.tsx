@@ -2,7 +2,7 @@
 import type { ComponentChildren } from "preact";
 import { formatNumber } from "../i18n/index.js";
 import type { FieldErrors } from "../shared/errors.js";
-import type { Page } from "../shared/pagination.js";
+import type { Cursors, Page } from "../shared/pagination.js";
 import { useI18n } from "./i18n.js";
 
 export type FormValues = Record<string, string | undefined>;
@@ -295,6 +295,7 @@ export function Pager({
   path: string;
   params: Record<string, string>;
 }) {
+  if (page.cursors) return <CursorPager page={page} cursors={page.cursors} path={path} params={params} />;
   const { locale, t } = useI18n();
   if (page.pages <= 1) return null;
   const link = (n: number) => withQuery(path, { ...params, page: n });
@@ -319,6 +320,46 @@ export function Pager({
       </ul>
       <span class="text-body-secondary small">
         {t("common.inAll", { total: formatNumber(locale, page.total) })}
+      </span>
+    </nav>
+  );
+}
+
+/** Previous / Next by keyset cursor (src/shared/pagination.ts), with "N matching" (or "10,000+"). */
+function CursorPager({
+  page,
+  cursors,
+  path,
+  params,
+}: {
+  page: Page<unknown>;
+  cursors: Cursors;
+  path: string;
+  params: Record<string, string>;
+}) {
+  if (!cursors.prev && !cursors.next && page.total <= page.items.length) return null;
+  const item = (label: "Previous" | "Next", href: string | null) => (
+    <li class={`page-item${href ? "" : " disabled"}`}>
+      <a
+        class="page-link"
+        href={href ?? "#"}
+        aria-label={`${label} page`}
+        aria-disabled={href ? undefined : "true"}
+      >
+        {label === "Previous" && <i class="bi bi-chevron-left" aria-hidden="true" />} {label}{" "}
+        {label === "Next" && <i class="bi bi-chevron-right" aria-hidden="true" />}
+      </a>
+    </li>
+  );
+  return (
+    <nav aria-label="Pages" class="d-flex align-items-center gap-3 flex-wrap">
+      <ul class="pagination mb-0">
+        {item("Previous", cursors.prev ? withQuery(path, { ...params, before: cursors.prev }) : null)}
+        {item("Next", cursors.next ? withQuery(path, { ...params, after: cursors.next }) : null)}
+      </ul>
+      <span class="text-body-secondary small">
+        {page.total.toLocaleString("en-US")}
+        {page.capped ? "+" : ""} matching
       </span>
     </nav>
   );

@@ -231,6 +231,37 @@ describe("managers", () => {
 });
 
 describe("admins", () => {
+  it("pages the audit log by cursor, newest first, with the action filter kept", async () => {
+    const { app, database } = await build();
+    const admin = await setupAdmin(app);
+    const at = "2026-12-01T10:00:00.000Z"; // one instant for all: the id orders them
+    await database.db
+      .insertInto("audit_log")
+      .values(
+        Array.from({ length: 30 }, (_, i) => ({
+          actor_id: null,
+          actor_email: "ops@example.com",
+          action: i % 3 === 0 ? ("unblock" as const) : ("block" as const),
+          target_type: "user" as const,
+          target_id: i,
+          target_label: `target${String(i).padStart(2, "0")}@example.com`,
+          details: "",
+          created_at: at,
+        })),
+      )
+      .execute();
+    const labels = (html: string) => [...html.matchAll(/target(\d\d)@example\.com/g)].map((m) => m[1]);
+    const next = (html: string) =>
+      /href="([^"]*)" aria-label="Next page"/.exec(html)?.[1]?.replaceAll("&amp;", "&") ?? "";
+    const first = await admin.get("/admin/audit");
+    expect(first.body).toContain("30 matching");
+    const second = await admin.get(next(first.body));
+    const all = [...new Set([...labels(first.body), ...labels(second.body)])];
+    expect(all).toEqual(Array.from({ length: 30 }, (_, i) => String(29 - i).padStart(2, "0")));
+    const unblocks = await admin.get("/admin/audit?action=unblock");
+    expect(new Set(labels(unblocks.body)).size).toBe(10);
+  });
+
   it("create, edit (role change logs the user out) and delete users; the last admin stays", async () => {
     const { app, database } = await build();
     const admin = await setupAdmin(app);

@@ -219,6 +219,19 @@ describe(DeliveryService.name, () => {
     // Only the page's deliveries are read.
     const second = await sut.listDeliveries(owner, run.id, { page: 2, pageSize: 2 });
     expect(second.items.map((d) => [d.email, d.attempts.length])).toEqual([["r3@example.test", 0]]);
+    // The web pages by cursor: Next after the first page, Previous back to it, counts from the run.
+    const first = await sut.listDeliveries(owner, run.id, { pageSize: 2 });
+    expect(first.total).toBe(3);
+    expect(first.cursors?.prev).toBeNull();
+    const next = await sut.listDeliveries(owner, run.id, { pageSize: 2, after: first.cursors!.next! });
+    expect(next.items.map((d) => d.email)).toEqual(["r3@example.test"]);
+    expect(next.cursors?.next).toBeNull();
+    const back = await sut.listDeliveries(owner, run.id, { pageSize: 2, before: next.cursors!.prev! });
+    expect(back.items.map((d) => d.email)).toEqual(first.items.map((d) => d.email));
+    // By status: a bounded count of that status only.
+    const sent = await sut.listDeliveries(owner, run.id, { status: "sent", pageSize: 2 });
+    expect(sent.total).toBe(sent.items.length);
+    expect(sent.items.every((d) => d.status === "sent")).toBe(true);
   });
 
   it("retries the failed deliveries now while others wait for a retry, keeping their tries", async () => {

@@ -25,6 +25,7 @@ import { sendWindows } from "./2026-12-02-018-send-windows.js";
 import { counters } from "./2026-12-02-019-counters.js";
 import { workerDetails } from "./2026-12-02-020-worker-details.js";
 import { webhooks } from "./2026-12-02-021-webhooks.js";
+import { listIndexes } from "./2026-12-02-023-list-indexes.js";
 import { bigintDeliveryIds } from "./2026-12-02-024-bigint-delivery-ids.js";
 import { runPruning } from "./2026-12-02-024b-run-pruning.js";
 import { sqliteRecipientCounters } from "./2026-12-02-024c-sqlite-recipient-counters.js";
@@ -60,6 +61,7 @@ export class StaticMigrationProvider implements MigrationProvider {
       "2026-12-02-019-counters": counters(this.dialect),
       "2026-12-02-020-worker-details": workerDetails(),
       "2026-12-02-021-webhooks": webhooks(this.dialect),
+      "2026-12-02-023-list-indexes": listIndexes(),
       "2026-12-02-024-bigint-delivery-ids": bigintDeliveryIds(this.dialect),
       "2026-12-02-024b-run-pruning": runPruning(),
       "2026-12-02-024c-sqlite-recipient-counters": sqliteRecipientCounters(this.dialect),

@@ -1,0 +1,251 @@
+/**
+ * npm run bench:scale   (BENCH_SCALE: fraction of the full size, default 1; BENCH_SECONDS per case, default 5;
+ *                        BENCH_DATABASE_URL: a PostgreSQL database to use instead of a temp SQLite file —
+ *                        its public schema is dropped and recreated)
+ *
+ * Seeds, in SQL (not through the app), one user with 1,000,000 recipients, 200 mailings and 10 finished runs
+ * of 1,000,000 deliveries each (10,000,000 deliveries), then loads the real app with autocannon (10
+ * connections, signed in, cache off): the home page, the recipients list's first page and a deep page
+ * (by cursor, half-way down), a search, a mailing page, a run page with 1M deliveries, and /healthz while
+ * a run for the 1M recipients is being created. One JSON line per case, then a table.
+ */
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import autocannon from "autocannon";
+import { sql } from "kysely";
+import { hashPassword } from "../src/accounts/password.js";
+import { NoCache } from "../src/cache/index.js";
+import { createServices, type Services } from "../src/container.js";
+import { Database } from "../src/db/database.js";
+import { encodeCursor } from "../src/shared/pagination.js";
+import { buildApp } from "../src/web/app.js";
+import { createMailing, createMessage, createUser } from "../test/helpers/fixtures.js";
+
+const SCALE = Number(process.env.BENCH_SCALE ?? 1);
+const RECIPIENTS = Math.round(1_000_000 * SCALE);
+const MAILINGS = 200;
+const RUNS = 10; // each over every recipient: RUNS × RECIPIENTS deliveries
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+const CONNECTIONS = 10;
+const CHUNK = 100_000;
+const PASSWORD = "bench password 123";
+
+interface Seeded {
+  userId: number;
+  mailingId: number;
+  runId: number;
+  /** A mailing whose audience is everyone, not yet sent: the run created during /healthz. */
+  bigMailingId: number;
+}
+
+async function seed(database: Database): Promise<Seeded> {
+  const db = database.db;
+  const pg = database.dialect === "postgres";
+  await createUser(db, { email: "admin@bench.test", role: "admin" });
+  const user = await createUser(db, {
+    email: "user@bench.test",
+    password_hash: await hashPassword(PASSWORD),
+  });
+  const message = await createMessage(db, user.id);
+  const now = new Date().toISOString();
+  let t = Date.now();
+  for (let from = 1; from <= RECIPIENTS; from += CHUNK) {
+    const to = Math.min(RECIPIENTS, from + CHUNK - 1);
+    const seq = pg
+      ? sql`generate_series(${from}::int, ${to}::int) as seq(n)`
+      : sql`(with recursive s(n) as (select ${from} union all select n + 1 from s where n < ${to}) select n from s) as seq`;
+    // created_at spreads over time so sorting by date is meaningful.
+    await sql`
+      insert into recipients (owner_id, email, email_normalized, full_name, comment, created_at, updated_at)
+      select ${user.id}, 'r' || n || '@bench.test', 'r' || n || '@bench.test', 'Recipient ' || n, '',
+             ${now}, ${now}
+      from ${seq}`.execute(db);
+  }
+  console.log(`seed: ${RECIPIENTS.toLocaleString("en-US")} recipients in ${Date.now() - t} ms`);
+  t = Date.now();
+  const mailingIds: number[] = [];
+  for (let i = 0; i < MAILINGS; i++) {
+    const mailing = await createMailing(db, {
+      ownerId: user.id,
+      messageId: message.id,
+      name: `Mailing ${i + 1}`,
+      status: i < RUNS ? "completed" : "created",
+      first_send_at: new Date(Date.now() + 86_400_000).toISOString(),
+      next_run_at: null,
+    });
+    mailingIds.push(mailing.id);
+  }
+  const bigMailingId = mailingIds[MAILINGS - 1]!;
+  await db
+    .insertInto("mailing_audiences")
+    .values({ mailing_id: bigMailingId, mode: "include", kind: "all" })
+    .execute();
+  const runIds: number[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    const failed = Math.floor(RECIPIENTS / 20);
+    const run = await sql<{ id: number }>`
+      insert into runs (mailing_id, "trigger", status, scheduled_for, subject, body, total_count, sent_count,
+                        failed_count, started_at, finished_at, created_at)
+      values (${mailingIds[i]}, 'cli', 'success', ${now}, 'Bench', 'Hello', ${RECIPIENTS}, ${RECIPIENTS - failed},
+              ${failed}, ${now}, ${now}, ${now})
+      returning id`.execute(db);
+    const runId = run.rows[0]!.id;
+    runIds.push(runId);
+    // Chunks by recipient id: each statement holds the SQLite write lock for one chunk only.
+    const ids = await db
+      .selectFrom("recipients")
+      .select((eb) => [eb.fn.min("id").as("lo"), eb.fn.max("id").as("hi")])
+      .where("owner_id", "=", user.id)
+      .executeTakeFirstOrThrow();
+    for (let lo = Number(ids.lo); lo <= Number(ids.hi); lo += CHUNK) {
+      await sql`
+        insert into deliveries (run_id, recipient_id, email, status, tries, next_attempt_at, created_at, sent_at,
+                                updated_at)
+        select ${runId}, id, email, case when id % 20 = 0 then 'failed' else 'sent' end, 1, ${now}, ${now},
+               ${now}, ${now}
+        from recipients where owner_id = ${user.id} and id >= ${lo} and id < ${lo + CHUNK}`.execute(db);
+    }
+  }
+  console.log(
+    `seed: ${MAILINGS} mailings, ${RUNS} runs, ${(RUNS * RECIPIENTS).toLocaleString("en-US")} deliveries in ${Date.now() - t} ms`,
+  );
+  await sql`analyze`.execute(db);
+  return { userId: user.id, mailingId: mailingIds[0]!, runId: runIds[0]!, bigMailingId };
+}
+
+interface Result {
+  db: string;
+  case: string;
+  url: string;
+  requestsPerSec: number;
+  p50: number;
+  p99: number;
+  errors: number;
+}
+
+async function signIn(app: Awaited<ReturnType<typeof buildApp>>): Promise<string> {
+  const token = /name="_csrf" value="([^"]+)"/;
+  const loginPage = await app.inject({ method: "GET", url: "/login" });
+  const cookies = loginPage.cookies.map((c) => `${c.name}=${c.value}`).join("; ");
+  const login = await app.inject({
+    method: "POST",
+    url: "/login",
+    headers: { cookie: cookies, "content-type": "application/x-www-form-urlencoded" },
+    payload: new URLSearchParams({
+      email: "user@bench.test",
+      password: PASSWORD,
+      _csrf: token.exec(loginPage.body)?.[1] ?? "",
+    }).toString(),
+  });
+  const session = login.cookies.find((c) => c.name === "pp_session");
+  if (!session) throw new Error(`login failed: ${login.statusCode}`);
+  return `pp_session=${session.value}`;
+}
+
+async function load(address: string, url: string, cookie: string) {
+  await autocannon({ url: address + url, headers: { cookie }, connections: 2, amount: 20 });
+  return autocannon({ url: address + url, headers: { cookie }, connections: CONNECTIONS, duration: SECONDS });
+}
+
+async function measure(database: Database, seeded: Seeded, label: string): Promise<Result[]> {
+  const services: Services = createServices(database, { cache: new NoCache() });
+  const app = await buildApp({ services, sessionSecret: randomBytes(32).toString("hex") });
+  const address = await app.listen({ host: "127.0.0.1", port: 0 });
+  const results: Result[] = [];
+  const record = (name: string, url: string, r: autocannon.Result) => {
+    const result = {
+      db: label,
+      case: name,
+      url,
+      requestsPerSec: Math.round(r.requests.average),
+      p50: r.latency.p50,
+      p99: r.latency.p99,
+      errors: r.errors + r.non2xx,
+    };
+    console.log(JSON.stringify({ bench: "scale", recipients: RECIPIENTS, ...result }));
+    results.push(result);
+  };
+  try {
+    const cookie = await signIn(app);
+    // Half-way down the default order (newest first): the cursor a reader following Next would reach.
+    const middle = await database.db
+      .selectFrom("recipients")
+      .select(["id", "created_at"])
+      .where("owner_id", "=", seeded.userId)
+      .orderBy("created_at", "desc")
+      .orderBy("id", "desc")
+      .offset(Math.floor(RECIPIENTS / 2))
+      .limit(1)
+      .executeTakeFirstOrThrow();
+    // Also follow a few Next links from the first page, as a reader would, to check the cursors work.
+    let next = "/recipients";
+    for (let i = 0; i < 5; i++) {
+      const page = await app.inject({ method: "GET", url: next, headers: { cookie } });
+      const href = /href="([^"]*)" aria-label="Next page"/.exec(page.body)?.[1];
+      if (!href || href === "#") throw new Error(`no Next link on ${next}`);
+      next = href.replaceAll("&amp;", "&");
+    }
+    const cases: [string, string][] = [
+      ["home", "/"],
+      ["recipients page 1", "/recipients"],
+      ["recipients page 6 (followed)", next],
+      ["recipients deep (half-way)", `/recipients?after=${encodeCursor([middle.created_at, middle.id])}`],
+      ["recipients search", "/recipients?q=r12345"],
+      ["mailings list", "/mailings"],
+      ["mailing page", `/mailings/${seeded.mailingId}`],
+      ["run page (1M deliveries)", `/runs/${seeded.runId}`],
+      ["healthz", "/healthz"],
+    ];
+    for (const [name, url] of cases) record(name, url, await load(address, url, cookie));
+
+    // /healthz while a run for every recipient is created (in this process, as "send now" does).
+    const started = Date.now();
+    let createdIn = -1;
+    const creating = services.delivery
+      .sendNow({ id: seeded.userId, role: "user" }, seeded.bigMailingId, "cli")
+      .then(() => {
+        createdIn = Date.now() - started;
+      });
+    const during = await autocannon({
+      url: `${address}/healthz`,
+      connections: CONNECTIONS,
+      duration: SECONDS,
+    });
+    record("healthz during 1M run creation", "/healthz", during);
+    await creating;
+    console.log(`run creation for ${RECIPIENTS.toLocaleString("en-US")} recipients took ${createdIn} ms`);
+    return results;
+  } finally {
+    await app.close();
+  }
+}
+
+async function main() {
+  const url = process.env.BENCH_DATABASE_URL;
+  const dir = mkdtempSync(path.join(tmpdir(), "postpilot-bench-scale-"));
+  const database = url ? Database.postgres(url) : Database.sqlite(path.join(dir, "bench.sqlite"));
+  const label = url ? "postgres" : "sqlite";
+  try {
+    if (url) await sql`drop schema public cascade; create schema public`.execute(database.db);
+    await database.migrateToLatest();
+    const started = Date.now();
+    const seeded = await seed(database);
+    console.log(`seed: total ${Date.now() - started} ms (${label})`);
+    const results = await measure(database, seeded, label);
+    console.log(
+      `\n${label}, ${RECIPIENTS.toLocaleString("en-US")} recipients, cache off, ${CONNECTIONS} connections`,
+    );
+    console.log("case                               req/s   p50 ms  p99 ms  errors");
+    for (const r of results)
+      console.log(
+        `${r.case.padEnd(34)} ${String(r.requestsPerSec).padStart(6)}  ${String(r.p50).padStart(6)}  ${String(r.p99).padStart(6)}  ${r.errors}`,
+      );
+  } finally {
+    await database.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+await main();
