@@ -15,6 +15,7 @@ import {
   pickedRemovedOut,
   runDetailsOut,
   runListOut,
+  scopeQuery,
 } from "./schemas.js";
 
 export function mailingsApi(api: ApiRouter, { mailings, delivery }: Services): void {
@@ -24,7 +25,7 @@ export function mailingsApi(api: ApiRouter, { mailings, delivery }: Services): v
     path: "/mailings",
     tag,
     summary: "List mailings",
-    query: listQueryFor(MAILING_SORTS),
+    query: listQueryFor(MAILING_SORTS).extend(scopeQuery.shape),
     status: 200,
     response: mailingListOut,
     problems: [422],

@@ -2,7 +2,14 @@
 import type { Services } from "../container.js";
 import { RECIPIENT_SORTS } from "../recipients/recipients.schemas.js";
 import { type ApiRouter, patched } from "./router.js";
-import { bulkResultOut, listOf, listQueryFor, recipientListOut, recipientOut } from "./schemas.js";
+import {
+  bulkResultOut,
+  listOf,
+  listQueryFor,
+  recipientListOut,
+  recipientOut,
+  scopeQuery,
+} from "./schemas.js";
 
 export function recipientsApi(api: ApiRouter, { recipients, recipientBulk }: Services): void {
   const tag = "Recipients";
@@ -11,7 +18,7 @@ export function recipientsApi(api: ApiRouter, { recipients, recipientBulk }: Ser
     path: "/recipients",
     tag,
     summary: "List recipients (search by email or name)",
-    query: listQueryFor(RECIPIENT_SORTS),
+    query: listQueryFor(RECIPIENT_SORTS).extend(scopeQuery.shape),
     status: 200,
     response: recipientListOut,
     problems: [422],

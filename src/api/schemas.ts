@@ -222,6 +222,19 @@ export const listQueryFor = <S extends readonly [string, ...string[]]>(sorts: S)
     sort: z.enum(sorts).optional(),
     dir: z.enum(["asc", "desc"]).optional(),
   });
+/** Lists with an "All users" scope: managers and admins may read every user's rows (read-only). */
+export const scopeQuery = z.object({
+  scope: z
+    .enum(["mine", "all"])
+    .optional()
+    .describe("mine (default): your own; all: every user's (managers and admins; others get their own)."),
+  owner: z.coerce
+    .number()
+    .int()
+    .positive()
+    .optional()
+    .describe("With scope=all: only this user's (their id)."),
+});
 export const deliveriesQuery = pagingQuery.extend({ status: z.enum(DELIVERY_STATUSES).optional() });
 
 /** A service's Page as the API's list: `pageSize` is called `limit` here, as in the query. */
@@ -282,7 +295,9 @@ export const senderListOut = z.object({
   items: z.array(senderOut).describe("Every sender identity, by From name."),
 });
 
-export const recipientListOut = pageOut(recipientOut);
+export const recipientListOut = pageOut(
+  recipientOut.extend({ owner_id: int.describe("Whose recipient it is.") }),
+);
 export const messageListOut = pageOut(messageOut);
 
 export const previewOut = z.object({
@@ -296,7 +311,7 @@ export const previewOut = z.object({
 export const testSendOut = z.object({
   to: z.array(z.string()).describe("Where the test was queued; the account-mail sender sends it."),
 });
-export const mailingListOut = pageOut(mailingOut);
+export const mailingListOut = pageOut(mailingOut.extend({ owner_id: int.describe("Whose mailing it is.") }));
 export const runListOut = pageOut(runOut);
 export const deliveryListOut = pageOut(deliveryOut);
 export const userListOut = pageOut(userOut);
