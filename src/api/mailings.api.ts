@@ -18,6 +18,7 @@ import {
   pickedRemovedOut,
   runDetailsOut,
   runListOut,
+  scopeQuery,
 } from "./schemas.js";
 
 const RECIPIENT_FIELDS = ["recipient_mode", "recipient_q", "recipient_ids", "recipient_emails"];
@@ -45,8 +46,8 @@ export function mailingsApi(api: ApiRouter, { mailings, delivery, admin }: Servi
     tag,
     summary: "List mailings, by cursor",
     description:
-      "Newest first; follow `next_cursor` (as `cursor`) until it is null. `page` and `sort` still give offset pages.",
-    query: cursorListQueryFor(MAILING_SORTS).extend(ownerFilter),
+      "Newest first; follow `next_cursor` (as `cursor`) until it is null. `page` and `sort` still give offset pages, and so does `scope=all` (managers and admins: every user's mailings).",
+    query: cursorListQueryFor(MAILING_SORTS).extend(ownerFilter).extend(scopeQuery.shape),
     status: 200,
     response: mailingListOut,
     problems: [403, 404, 422],

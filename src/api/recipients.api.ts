@@ -11,6 +11,7 @@ import {
   ownerFilter,
   recipientListOut,
   recipientOut,
+  scopeQuery,
 } from "./schemas.js";
 
 export function recipientsApi(
@@ -24,8 +25,8 @@ export function recipientsApi(
     tag,
     summary: "List recipients (search by email or name), by cursor",
     description:
-      "Newest first; follow `next_cursor` (as `cursor`) until it is null. Rows added meanwhile are not repeated and push nothing out. `page` and `sort` still give offset pages.",
-    query: cursorListQueryFor(RECIPIENT_SORTS).extend(ownerFilter),
+      "Newest first; follow `next_cursor` (as `cursor`) until it is null. Rows added meanwhile are not repeated and push nothing out. `page` and `sort` still give offset pages, and so does `scope=all` (managers and admins: every user's recipients).",
+    query: cursorListQueryFor(RECIPIENT_SORTS).extend(ownerFilter).extend(scopeQuery.shape),
     status: 200,
     response: recipientListOut,
     problems: [403, 404, 422],

@@ -264,6 +264,7 @@ export async function cursorListOf<T extends { id: number }>(
   query: {
     page?: number | undefined;
     sort?: string | undefined;
+    scope?: "mine" | "all" | undefined;
     dir?: "asc" | "desc" | undefined;
     q?: string | undefined;
     limit?: number | undefined;
@@ -275,7 +276,7 @@ export async function cursorListOf<T extends { id: number }>(
   if (query.cursor !== undefined && (query.page !== undefined || query.sort !== undefined)) {
     throw new ValidationError({ cursor: "Send either cursor or page and sort, not both." });
   }
-  if (query.page !== undefined || query.sort !== undefined) {
+  if (query.page !== undefined || query.sort !== undefined || query.scope === "all") {
     return { ...listOf(await byPage()), next_cursor: null };
   }
   const limit = query.limit ?? PAGE_SIZE;
@@ -297,6 +298,19 @@ export const exportQuery = exportFormatQuery.extend({
   q: z.string().max(LIMITS.search).optional().describe("Only recipients matching this search."),
 });
 
+/** Lists with an "All users" scope: managers and admins may read every user's rows (read-only). */
+export const scopeQuery = z.object({
+  scope: z
+    .enum(["mine", "all"])
+    .optional()
+    .describe("mine (default): your own; all: every user's (managers and admins; others get their own)."),
+  owner: z.coerce
+    .number()
+    .int()
+    .positive()
+    .optional()
+    .describe("With scope=all: only this user's (their id)."),
+});
 export const deliveriesQuery = pagingQuery.extend({
   status: z.enum(DELIVERY_STATUSES).optional(),
   cursor: z.string().max(200).optional().describe("next_cursor of the previous answer (not with page)."),
@@ -360,7 +374,9 @@ export const senderListOut = z.object({
   items: z.array(senderOut).describe("Every sender identity, by From name."),
 });
 
-export const recipientListOut = cursorPageOut(recipientOut);
+export const recipientListOut = cursorPageOut(
+  recipientOut.extend({ owner_id: int.describe("Whose recipient it is.") }),
+);
 export const messageListOut = cursorPageOut(messageOut);
 
 export const previewOut = z.object({
@@ -374,7 +390,9 @@ export const previewOut = z.object({
 export const testSendOut = z.object({
   to: z.array(z.string()).describe("Where the test was queued; the account-mail sender sends it."),
 });
-export const mailingListOut = cursorPageOut(mailingOut);
+export const mailingListOut = cursorPageOut(
+  mailingOut.extend({ owner_id: int.describe("Whose mailing it is.") }),
+);
 export const runListOut = pageOut(runOut);
 export const deliveryListOut = cursorPageOut(deliveryOut);
 export const userListOut = pageOut(userOut);

@@ -89,7 +89,8 @@ export const mailingSchema = z
     // Absent or "": the default From (SMTP_FROM). MailingsService checks that a chosen sender exists.
     sender_id: z.preprocess((v) => (v === "" || v === undefined ? null : v), id.nullable()),
     first_send_at: timeField("First send"),
-    // A one-off needs no End (the form hides it): "" then means a day after the first send.
+    // A one-off has no End to choose (the form hides the field, whose value is then ignored): it may be
+    // sent for a day after its first send.
     end_at: z
       .string()
       .trim()
@@ -110,10 +111,8 @@ export const mailingSchema = z
       return z.NEVER;
     }
     const endAt =
-      v.end_at === ""
-        ? firstSendAt
-          ? new Date(firstSendAt.getTime() + ONE_OFF_END_MS)
-          : null
+      v.periodicity === "once"
+        ? firstSendAt && new Date(firstSendAt.getTime() + ONE_OFF_END_MS)
         : parseTime(v.end_at, v.time_zone);
     if (!firstSendAt || !endAt || v.message_id === null) return z.NEVER;
     if (endAt.getTime() <= firstSendAt.getTime()) {

@@ -30,6 +30,29 @@ describe("API: managers read others' mailings, as on the web, and may not change
     const user = await apiClient(t);
     expect((await user.call("GET", `/mailings/${mailing.id}`)).statusCode).toBe(404);
   });
+
+  it("lists every user's mailings and recipients with scope=all for a manager, one owner's with owner=", async () => {
+    const t = await buildApi();
+    const message = (await t.api.call("POST", "/messages", { subject: "News", body: "Hello" })).json();
+    const mailing = (await t.api.call("POST", "/mailings", { ...MAILING, message_id: message.id })).json();
+    await t.api.call("POST", "/recipients", { email: "theirs@example.com" });
+    const managerUser = await createUser(t.database.db, { role: "manager" });
+    const manager = await apiClient(t, managerUser);
+
+    expect((await manager.call("GET", "/mailings")).json().items).toEqual([]);
+    const all = (await manager.call("GET", "/mailings?scope=all")).json();
+    expect(all.items.map((m: { id: number }) => m.id)).toEqual([mailing.id]);
+    expect(all.items[0].owner_id).not.toBe(managerUser.id);
+    const ownerId = all.items[0].owner_id as number;
+    expect((await manager.call("GET", `/mailings?scope=all&owner=${ownerId}`)).json().total).toBe(1);
+    expect((await manager.call("GET", `/mailings?scope=all&owner=${managerUser.id}`)).json().total).toBe(0);
+    const recipients = (await manager.call("GET", "/recipients?scope=all")).json();
+    expect(recipients.items.map((r: { email: string }) => r.email)).toEqual(["theirs@example.com"]);
+
+    // A plain user's scope=all is their own.
+    const user = await apiClient(t);
+    expect((await user.call("GET", "/mailings?scope=all")).json().total).toBe(0);
+  });
 });
 
 describe("API: staff read other users' lists with owner_id, runs and picked recipients", () => {

@@ -84,8 +84,8 @@ describe("mailingSchema", () => {
     expect(once.end_at).toBe("2027-03-02T08:00:00.000Z");
     const { end_at: _, ...withoutEnd } = input({ periodicity: "once" });
     expect(mailingSchema.parse(withoutEnd).end_at).toBe("2027-03-02T08:00:00.000Z");
-    // A one-off's End given explicitly is kept.
-    expect(mailingSchema.parse(input({ periodicity: "once" })).end_at).toBe("2027-04-01T07:00:00.000Z");
+    // A one-off's End, sent by a form that hid it, is ignored.
+    expect(mailingSchema.parse(input({ periodicity: "once" })).end_at).toBe("2027-03-02T08:00:00.000Z");
   });
 
   it("names each field that is missing or not a date", () => {
