@@ -18,6 +18,7 @@ type Fixture = {
   list: number;
   field: number;
   segment: number;
+  webhook: number;
 };
 
 /** What a request to each route would change if it were let through. */
@@ -80,6 +81,13 @@ const ID_ROUTES: Record<string, (f: Fixture) => Form> = {
   "POST /segments/:id/edit": () => ({ name: "Stolen", c0_what: "bounced" }),
   "GET /segments/:id/delete": () => ({}),
   "POST /segments/:id/delete": () => ({}),
+  "GET /mailings/:id/duplicate": () => ({}),
+  "GET /webhooks/:id": () => ({}),
+  "POST /webhooks/:id/enable": () => ({}),
+  "POST /webhooks/:id/disable": () => ({}),
+  "POST /webhooks/:id/resend": () => ({ event_id: "1" }),
+  "GET /webhooks/:id/delete": () => ({}),
+  "POST /webhooks/:id/delete": () => ({}),
   "GET /fields/:id/delete": () => ({}),
   "POST /fields/:id/delete": () => ({}),
 };
@@ -119,6 +127,8 @@ async function snapshot(database: Database) {
     audiences: await db.selectFrom("mailing_audiences").selectAll().orderBy("id").execute(),
     fields: await db.selectFrom("custom_fields").selectAll().orderBy("id").execute(),
     segments: await db.selectFrom("segments").selectAll().orderBy("id").execute(),
+    webhooks: await db.selectFrom("webhook_endpoints").selectAll().orderBy("id").execute(),
+    webhookEvents: await db.selectFrom("webhook_events").selectAll().orderBy("id").execute(),
   };
 }
 
@@ -187,7 +197,14 @@ async function ownerWithData(client: Client, who = "Owned"): Promise<Fixture> {
       { from: "/segments/new" },
     ),
   );
-  return { recipient, message, mailing, run, suppression, layout, list, field, segment };
+  // Creating an endpoint shows its page (the secret is shown once there), not a redirect.
+  const created = await client.post(
+    "/webhooks",
+    { url: `https://93.184.216.34/${who.toLowerCase()}-hooks`, events: "run.started" },
+    { from: "/webhooks/new" },
+  );
+  const webhook = Number(/\/webhooks\/(\d+)\/delete/.exec(created.body)?.[1]);
+  return { recipient, message, mailing, run, suppression, layout, list, field, segment, webhook };
 }
 
 const fill = (route: string, f: Fixture, id?: string) => {
@@ -208,7 +225,9 @@ const fill = (route: string, f: Fixture, id?: string) => {
                 ? f.field
                 : path.startsWith("/segments")
                   ? f.segment
-                  : f.mailing;
+                  : path.startsWith("/webhooks")
+                    ? f.webhook
+                    : f.mailing;
   return path.replace(":id", id ?? String(own));
 };
 

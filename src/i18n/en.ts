@@ -12,6 +12,7 @@ export const en: Language = {
       toggleNav: "Toggle navigation",
       mainNav: "Main",
       logout: "Log out",
+      login: "Log in",
       close: "Close",
       footer: "PostPilot — self-hosted mailings",
       title: "{{title}} · PostPilot",

@@ -104,6 +104,7 @@ export const ru: Language = {
       toggleNav: "Показать или скрыть меню",
       mainNav: "Главное меню",
       logout: "Выйти",
+      login: "Войти",
       close: "Закрыть",
       footer: "PostPilot — рассылки на своём сервере",
       title: "{{title}} · PostPilot",

@@ -104,11 +104,11 @@ function NavBar({ ctx }: { ctx: ViewContext }) {
           <div class="d-flex gap-2 ms-auto">
             {ctx.path !== "/blog" && !ctx.path.startsWith("/blog/") && (
               <a class="btn btn-sm btn-link" href="/blog">
-                Blog
+                {t("nav.blog")}
               </a>
             )}
             <a class="btn btn-sm btn-outline-primary" href="/login">
-              <i class="bi bi-box-arrow-in-right" aria-hidden="true" /> Log in
+              <i class="bi bi-box-arrow-in-right" aria-hidden="true" /> {t("layout.login")}
             </a>
           </div>
         )}
