@@ -59,6 +59,10 @@ export const mailingOut = z.object({
   next_run_at: nullableTime,
   last_run_at: nullableTime,
   recipient_count: int,
+  recipient_count_capped: z
+    .boolean()
+    .optional()
+    .describe("On lists: true when the live audience has more than 10,000 and recipient_count is that cap."),
   created_at: time,
   updated_at: time,
 });

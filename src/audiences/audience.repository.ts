@@ -1,5 +1,6 @@
 /** SQL for mailings' audiences: their rules, and how many recipients an audience has now. */
 import type { Executor } from "../db/database.js";
+import { boundedCount } from "../db/keyset.js";
 import type { AudienceKind, AudienceMode } from "../db/schema.js";
 import type { AudienceInput } from "./audience.schemas.js";
 import { audienceWhere, loadAudience } from "./audience.sql.js";
@@ -10,6 +11,15 @@ export interface AudienceCount {
   /** Of them, those on the owner's suppression list. */
   suppressed: number;
 }
+
+export interface LiveRule {
+  mode: AudienceMode;
+  kind: AudienceKind;
+}
+
+/** True when the rules are "all my recipients" with nothing excluded: the owner's recipients counter is the count. */
+export const isEveryone = (rules: LiveRule[]): boolean =>
+  rules.some((r) => r.mode === "include" && r.kind === "all") && !rules.some((r) => r.mode === "exclude");
 
 export class AudienceRepository {
   constructor(private readonly db: Executor) {}
@@ -93,15 +103,31 @@ export class AudienceRepository {
     return { total: Number(row.total), suppressed: Number(row.suppressed) };
   }
 
-  /** How many live rules (besides the picked recipients) each mailing has. */
-  async liveMailings(mailingIds: number[]): Promise<Set<number>> {
-    if (mailingIds.length === 0) return new Set();
+  /**
+   * At most `cap` of the audience (the suppressed included, as in `count`): the list pages' "about N now",
+   * shown "10,000+" when capped, so a page of mailings never counts a large audience in full.
+   */
+  async boundedTotal(
+    mailingId: number,
+    ownerId: number,
+    now: Date,
+    cap: number,
+  ): Promise<{ total: number; capped: boolean }> {
+    const audience = await loadAudience(this.db, mailingId, ownerId);
+    return boundedCount(this.db, this.db.selectFrom("recipients").where(audienceWhere(audience, now)), cap);
+  }
+
+  /** Each listed mailing's live rules (mode and kind); a mailing without any is not in the map. */
+  async liveRules(mailingIds: number[]): Promise<Map<number, LiveRule[]>> {
+    const rules = new Map<number, LiveRule[]>();
+    if (mailingIds.length === 0) return rules;
     const rows = await this.db
       .selectFrom("mailing_audiences")
-      .select("mailing_id")
-      .distinct()
+      .select(["mailing_id", "mode", "kind"])
       .where("mailing_id", "in", mailingIds)
       .execute();
-    return new Set(rows.map((r) => r.mailing_id));
+    for (const { mailing_id, ...rule } of rows)
+      rules.set(mailing_id, [...(rules.get(mailing_id) ?? []), rule]);
+    return rules;
   }
 }

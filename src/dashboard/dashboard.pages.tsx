@@ -4,7 +4,7 @@ import { PostCards } from "../blog/blog.pages.js";
 import type { Services } from "../container.js";
 import { StatusBadge } from "../mailings/mailings.pages.js";
 import { PERIODICITY_LABELS } from "../mailings/mailings.schemas.js";
-import { countOf, formatCount } from "../shared/plural.js";
+import { countOf, formatCount, formatRecipients } from "../shared/plural.js";
 import { isStaff } from "../shared/roles.js";
 import { formatInZone } from "../shared/time.js";
 import { CHART_COLORS, Chart } from "../web/chart.js";
@@ -153,7 +153,7 @@ export function dashboardRoutes(app: FastifyInstance, services: Services): void 
                   <span class="fw-semibold">{m.name}</span>
                   <span class="text-body-secondary small d-block">
                     {PERIODICITY_LABELS[m.periodicity]} · first send{" "}
-                    {formatInZone(m.first_send_at, m.time_zone)} · {countOf(m.recipient_count, "recipient")}
+                    {formatInZone(m.first_send_at, m.time_zone)} · {formatRecipients(m)}
                   </span>
                 </span>
                 <StatusBadge mailing={m} />

@@ -141,6 +141,7 @@ function listPage(ctx: ViewContext, result: ListResult) {
             </td>
             <td class="text-end d-none d-md-table-cell" data-label="Recipients">
               {formatCount(m.recipient_count)}
+              {m.recipient_count_capped && "+"}
             </td>
           </tr>
         ))}

@@ -1,6 +1,6 @@
 /** SQL for mailings and their recipients. Every method takes the acting user. */
 import { type RawBuilder, sql } from "kysely";
-import { AudienceRepository } from "../audiences/audience.repository.js";
+import { AudienceRepository, isEveryone } from "../audiences/audience.repository.js";
 import type { Executor } from "../db/database.js";
 import { boundedCount, seekPage } from "../db/keyset.js";
 import type { Mailing, MailingUpdate, NewMailing, Recipient } from "../db/schema.js";
@@ -9,7 +9,12 @@ import { likePattern, MATCH_CAP, PAGE_SIZE, type Seek, type SortKey, seekOf } fr
 import { ownerFilter } from "../shared/scope.js";
 import type { MailingListQuery, MemberQuery } from "./mailings.schemas.js";
 
-export type MailingRow = Mailing & { message_subject: string; recipient_count: number };
+export type MailingRow = Mailing & {
+  message_subject: string;
+  recipient_count: number;
+  /** Set on lists of mailings when a live audience has more than MATCH_CAP: recipient_count is the cap. */
+  recipient_count_capped?: boolean;
+};
 export type MemberRow = Pick<Recipient, "id" | "email" | "full_name"> & { member: boolean };
 
 const MEMBER_CHUNK = 500;
@@ -180,28 +185,49 @@ export class MailingsRepository {
   /** Any user's mailing with its owner's email: for managers' and admins' read-only view. */
   async findAnyById(id: number): Promise<(MailingRow & { owner_email: string }) | undefined> {
     const row = await this.withOwner().where("mailings.id", "=", id).executeTakeFirst();
-    return row ? (await this.estimated([numberCounts(row)]))[0] : undefined;
+    return row ? (await this.estimated([numberCounts(row)], true))[0] : undefined;
   }
 
   async findById(actor: Actor, id: number): Promise<MailingRow | undefined> {
     const row = await this.withDetails(actor).where("mailings.id", "=", id).executeTakeFirst();
-    return row ? (await this.estimated([numberCounts(row)]))[0] : undefined;
+    return row ? (await this.estimated([numberCounts(row)], true))[0] : undefined;
   }
 
   /**
    * recipient_count is the individually picked recipients' count, unless the mailing has a live audience
    * (everyone, lists, segments, exclusions): then it is how many that audience has now ("about N now"),
-   * counted with run creation's own expression. One count per such mailing, on pages of at most 100.
+   * counted with run creation's own expression. "All my recipients" with no exclusion is the owner's
+   * `recipients` counter (one primary-key read, exact). Other audiences are counted in full only when `exact`
+   * (one mailing's page); lists of mailings bound the count at MATCH_CAP (recipient_count_capped: "10,000+"),
+   * so the home page and the mailings list never count a large base in full.
    */
-  private async estimated<T extends MailingRow>(rows: T[]): Promise<T[]> {
+  private async estimated<T extends MailingRow>(rows: T[], exact = false): Promise<T[]> {
     const audiences = new AudienceRepository(this.db);
-    const live = await audiences.liveMailings(rows.map((r) => r.id));
+    const live = await audiences.liveRules(rows.map((r) => r.id));
     if (live.size === 0) return rows;
+    const everyoneOwners = [
+      ...new Set(rows.filter((r) => isEveryone(live.get(r.id) ?? [])).map((r) => r.owner_id)),
+    ];
+    const counters =
+      everyoneOwners.length === 0
+        ? []
+        : await this.db
+            .selectFrom("counters")
+            .select(["owner_id", "value"])
+            .where("owner_id", "in", everyoneOwners)
+            .where("name", "=", "recipients")
+            .execute();
+    const recipientsOf = new Map(counters.map((c) => [c.owner_id, Number(c.value)]));
     const now = new Date();
     return Promise.all(
-      rows.map(async (r) =>
-        live.has(r.id) ? { ...r, recipient_count: (await audiences.count(r.id, r.owner_id, now)).total } : r,
-      ),
+      rows.map(async (r): Promise<T> => {
+        const rules = live.get(r.id);
+        if (!rules) return r;
+        if (isEveryone(rules)) return { ...r, recipient_count: recipientsOf.get(r.owner_id) ?? 0 };
+        if (exact) return { ...r, recipient_count: (await audiences.count(r.id, r.owner_id, now)).total };
+        const { total, capped } = await audiences.boundedTotal(r.id, r.owner_id, now, MATCH_CAP);
+        return { ...r, recipient_count: total, recipient_count_capped: capped };
+      }),
     );
   }
 

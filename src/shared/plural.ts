@@ -7,3 +7,10 @@ export function formatCount(n: number): string {
 export function countOf(n: number, one: string, many = `${one}s`): string {
   return `${formatCount(n)} ${n === 1 ? one : many}`;
 }
+
+/** A mailing's recipient count as lists show it: "10,000+" when the count was bounded at its cap. */
+export function formatRecipients(m: { recipient_count: number; recipient_count_capped?: boolean }): string {
+  return m.recipient_count_capped
+    ? `${formatCount(m.recipient_count)}+ recipients`
+    : countOf(m.recipient_count, "recipient");
+}
