@@ -8,7 +8,7 @@
  *     every message at once, so the figure is the database's and the dispatcher's, not SMTP's), with one
  *     endpoint subscribed to delivery.sent: how many webhook requests reach a local receiver (batched, ≤ 100
  *     events each) and how long until the last event is delivered after the run finished.
- * Prints one JSON line per part. Compiled by tsconfig.bench.json to dist/bench.
+ * BENCH_CASES=bulk or BENCH_CASES=webhooks runs one part. Prints one JSON line per part. Compiled by tsconfig.bench.json to dist/bench.
  */
 
 import { mkdtempSync, rmSync } from "node:fs";
@@ -32,6 +32,8 @@ import { createMailing, createMessage, createRecipients, createUser } from "../t
 const BULK_N = Number(process.env.BENCH_BULK_N ?? 10_000);
 const N = Number(process.env.BENCH_N ?? 100_000);
 const PORT = Number(process.env.BENCH_PORT ?? 4150);
+/** BENCH_CASES=bulk (or webhooks) runs one part only; both by default. */
+const CASES = (process.env.BENCH_CASES ?? "bulk,webhooks").split(",").map((name) => name.trim());
 
 async function bulk(dir: string) {
   const database = Database.sqlite(path.join(dir, "bulk.sqlite"));
@@ -164,8 +166,8 @@ async function webhooks(dir: string) {
 
 const dir = mkdtempSync(path.join(tmpdir(), "pp-bench-api-"));
 try {
-  await bulk(dir);
-  await webhooks(dir);
+  if (CASES.includes("bulk")) await bulk(dir);
+  if (CASES.includes("webhooks")) await webhooks(dir);
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

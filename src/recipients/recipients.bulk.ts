@@ -142,60 +142,111 @@ export async function upsertRecipients(
   for (let start = 0; start < rows.length; start += UPSERT_CHUNK) {
     const chunk = rows.slice(start, start + UPSERT_CHUNK);
     const now = iso(clock.now());
-    const outcomes = await database.db.transaction().execute(async (tx) => {
-      const repository = new RecipientsRepository(tx);
-      const out: UpsertRow[] = [];
-      for (const [offset, raw] of chunk.entries()) {
-        const index = start + offset;
-        const parsed = recipientSchema.safeParse(raw);
-        if (!parsed.success) {
-          const errors = Object.entries(fieldErrorsOf(parsed.error)).map(([field, message]) => ({
-            field,
-            message,
-          }));
-          out.push({ index, status: "invalid", errors });
-          continue;
-        }
-        const sent = raw as Record<string, unknown>;
-        const data = parsed.data;
-        const normalized = normalizeEmail(data.email);
-        const existing = await repository.findByEmail(actor, normalized);
-        if (!existing) {
-          const row = await repository.insert(actor, {
-            email: data.email,
-            email_normalized: normalized,
-            full_name: data.full_name,
-            comment: data.comment,
-            created_at: now,
-            updated_at: now,
-          });
-          out.push({ index, status: "created", id: row.id });
-          continue;
-        }
-        const changes = {
-          email: data.email,
-          full_name: "full_name" in sent ? data.full_name : existing.full_name,
-          comment: "comment" in sent ? data.comment : existing.comment,
-        };
-        if (
-          changes.email === existing.email &&
-          changes.full_name === existing.full_name &&
-          changes.comment === existing.comment
-        ) {
-          out.push({ index, status: "unchanged", id: existing.id });
-          continue;
-        }
-        await repository.update(actor, existing.id, { ...changes, updated_at: now });
-        out.push({ index, status: "updated", id: existing.id });
-      }
-      return out;
-    });
+    const outcomes = await database.db
+      .transaction()
+      .execute((tx) => upsertChunk(new RecipientsRepository(tx), actor, chunk, start, now));
     for (const row of outcomes) {
       result[row.status] += 1;
       result.results.push(row);
     }
   }
   return result;
+}
+
+interface Fields {
+  email: string;
+  full_name: string;
+  comment: string;
+}
+
+/**
+ * One chunk, set-based: every row checked in memory, one SELECT of the known emails, one multi-row INSERT
+ * of the new ones and one UPDATE per recipient that changed (a repeated email folds into one write).
+ */
+async function upsertChunk(
+  repository: RecipientsRepository,
+  actor: Actor,
+  chunk: unknown[],
+  start: number,
+  now: string,
+): Promise<UpsertRow[]> {
+  const out: UpsertRow[] = [];
+  const valid: { row: UpsertRow; sent: Record<string, unknown>; data: Fields; normalized: string }[] = [];
+  for (const [offset, raw] of chunk.entries()) {
+    const index = start + offset;
+    const parsed = recipientSchema.safeParse(raw);
+    if (!parsed.success) {
+      const errors = Object.entries(fieldErrorsOf(parsed.error)).map(([field, message]) => ({
+        field,
+        message,
+      }));
+      out.push({ index, status: "invalid", errors });
+      continue;
+    }
+    const row: UpsertRow = { index, status: "unchanged" };
+    out.push(row);
+    const data = parsed.data;
+    valid.push({
+      row,
+      sent: raw as Record<string, unknown>,
+      data: { email: data.email, full_name: data.full_name, comment: data.comment },
+      normalized: normalizeEmail(data.email),
+    });
+  }
+  const found = await repository.findByEmails(actor, [...new Set(valid.map((v) => v.normalized))]);
+  const stored = new Map<string, { id?: number; fields: Fields; dirty: boolean; rows: UpsertRow[] }>();
+  for (const recipient of found) {
+    stored.set(recipient.email_normalized, {
+      id: recipient.id,
+      fields: { email: recipient.email, full_name: recipient.full_name, comment: recipient.comment },
+      dirty: false,
+      rows: [],
+    });
+  }
+  const created: string[] = [];
+  for (const { row, sent, data, normalized } of valid) {
+    const current = stored.get(normalized);
+    if (!current) {
+      row.status = "created";
+      stored.set(normalized, { fields: { ...data }, dirty: false, rows: [row] });
+      created.push(normalized);
+      continue;
+    }
+    const next: Fields = {
+      email: data.email,
+      full_name: "full_name" in sent ? data.full_name : current.fields.full_name,
+      comment: "comment" in sent ? data.comment : current.fields.comment,
+    };
+    const same =
+      next.email === current.fields.email &&
+      next.full_name === current.fields.full_name &&
+      next.comment === current.fields.comment;
+    row.status = same ? "unchanged" : "updated";
+    if (!same) {
+      current.fields = next;
+      current.dirty = current.id !== undefined;
+    }
+    if (current.id !== undefined) row.id = current.id;
+    else current.rows.push(row);
+  }
+  const inserted = await repository.insertMany(
+    actor,
+    created.map((normalized) => ({
+      ...stored.get(normalized)!.fields,
+      email_normalized: normalized,
+      created_at: now,
+      updated_at: now,
+    })),
+  );
+  for (const { id, email_normalized } of inserted) {
+    for (const row of stored.get(email_normalized)!.rows) row.id = id;
+  }
+  for (const entry of stored.values()) {
+    if (entry.dirty && entry.id !== undefined) {
+      await repository.update(actor, entry.id, { ...entry.fields, updated_at: now });
+    }
+  }
+  return out;
 }
 
 /**

@@ -220,6 +220,28 @@ export class RecipientsRepository {
     return this.owned(actor).selectAll().where("email_normalized", "=", emailNormalized).executeTakeFirst();
   }
 
+  /** The actor's recipients with any of these normalized emails (one query; callers chunk the list). */
+  findByEmails(actor: Actor, emailsNormalized: readonly string[]): Promise<Recipient[]> {
+    if (emailsNormalized.length === 0) return Promise.resolve([]);
+    return this.owned(actor)
+      .selectAll()
+      .where("email_normalized", "in", [...emailsNormalized])
+      .execute();
+  }
+
+  /** One multi-row INSERT; returns each new row's id by its normalized email. */
+  insertMany(
+    actor: Actor,
+    recipients: readonly Omit<NewRecipient, "owner_id">[],
+  ): Promise<{ id: number; email_normalized: string }[]> {
+    if (recipients.length === 0) return Promise.resolve([]);
+    return this.db
+      .insertInto("recipients")
+      .values(recipients.map((recipient) => ({ ...recipient, owner_id: actor.id })))
+      .returning(["id", "email_normalized"])
+      .execute();
+  }
+
   insert(actor: Actor, recipient: Omit<NewRecipient, "owner_id">): Promise<Recipient> {
     return this.db
       .insertInto("recipients")
