@@ -22,6 +22,7 @@ import { Database } from "../src/db/database.js";
 import { encodeCursor } from "../src/shared/pagination.js";
 import { buildApp } from "../src/web/app.js";
 import { createMailing, createMessage, createUser } from "../test/helpers/fixtures.js";
+import { signIn } from "./sign-in.js";
 
 const SCALE = Number(process.env.BENCH_SCALE ?? 1);
 const RECIPIENTS = Math.round(1_000_000 * SCALE);
@@ -125,25 +126,6 @@ interface Result {
   errors: number;
 }
 
-async function signIn(app: Awaited<ReturnType<typeof buildApp>>): Promise<string> {
-  const token = /name="_csrf" value="([^"]+)"/;
-  const loginPage = await app.inject({ method: "GET", url: "/login" });
-  const cookies = loginPage.cookies.map((c) => `${c.name}=${c.value}`).join("; ");
-  const login = await app.inject({
-    method: "POST",
-    url: "/login",
-    headers: { cookie: cookies, "content-type": "application/x-www-form-urlencoded" },
-    payload: new URLSearchParams({
-      email: "user@bench.test",
-      password: PASSWORD,
-      _csrf: token.exec(loginPage.body)?.[1] ?? "",
-    }).toString(),
-  });
-  const session = login.cookies.find((c) => c.name === "pp_session");
-  if (!session) throw new Error(`login failed: ${login.statusCode}`);
-  return `pp_session=${session.value}`;
-}
-
 async function load(address: string, url: string, cookie: string) {
   await autocannon({ url: address + url, headers: { cookie }, connections: 2, amount: 20 });
   return autocannon({ url: address + url, headers: { cookie }, connections: CONNECTIONS, duration: SECONDS });
@@ -168,7 +150,7 @@ async function measure(database: Database, seeded: Seeded, label: string): Promi
     results.push(result);
   };
   try {
-    const cookie = await signIn(app);
+    const cookie = await signIn(app, "user@bench.test", PASSWORD);
     // Half-way down the default order (newest first): the cursor a reader following Next would reach.
     const middle = await database.db
       .selectFrom("recipients")

@@ -18,6 +18,7 @@ import { createServices } from "../src/container.js";
 import { Database } from "../src/db/database.js";
 import { buildApp } from "../src/web/app.js";
 import { createMailing, createMessage, createUser } from "../test/helpers/fixtures.js";
+import { signIn } from "./sign-in.js";
 
 const N = Number(process.argv[2] ?? process.env.BENCH_N ?? 100_000);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
@@ -69,22 +70,7 @@ async function measure(database: Database, cache: Cache, label: string): Promise
   const app = await buildApp({ services, sessionSecret: randomBytes(32).toString("hex") });
   const address = await app.listen({ host: "127.0.0.1", port: 0 });
   try {
-    const token = /name="_csrf" value="([^"]+)"/;
-    const loginPage = await app.inject({ method: "GET", url: "/login" });
-    const cookies = loginPage.cookies.map((c) => `${c.name}=${c.value}`).join("; ");
-    const login = await app.inject({
-      method: "POST",
-      url: "/login",
-      headers: { cookie: cookies, "content-type": "application/x-www-form-urlencoded" },
-      payload: new URLSearchParams({
-        email: "user@bench.test",
-        password: PASSWORD,
-        _csrf: token.exec(loginPage.body)?.[1] ?? "",
-      }).toString(),
-    });
-    const session = login.cookies.find((c) => c.name === "pp_session");
-    if (!session) throw new Error(`login failed: ${login.statusCode}`);
-    const cookie = `pp_session=${session.value}`;
+    const cookie = await signIn(app, "user@bench.test", PASSWORD);
     const results: Result[] = [];
     for (const page of ["/", "/recipients"]) {
       // Warm-up: fills the cache and the database's page cache.
