@@ -298,5 +298,15 @@ export const en: Language = {
       error: "Error: {{message}}",
       done: "Done.",
     },
+    // ── area mailings: begin (keys of this area go between these two lines)
+    // ── area mailings: end
+    // ── area audience: begin (keys of this area go between these two lines)
+    // ── area audience: end
+    // ── area content: begin (keys of this area go between these two lines)
+    // ── area content: end
+    // ── area admin: begin (keys of this area go between these two lines)
+    // ── area admin: end
+    // ── area outbox: begin (keys of this area go between these two lines)
+    // ── area outbox: end
   },
 };

@@ -18,6 +18,16 @@ export const ru: Language = {
     Comment: "Комментарий",
     Title: "Заголовок",
     Code: "Код",
+    // ── area mailings: begin (keys of this area go between these two lines)
+    // ── area mailings: end
+    // ── area audience: begin (keys of this area go between these two lines)
+    // ── area audience: end
+    // ── area content: begin (keys of this area go between these two lines)
+    // ── area content: end
+    // ── area admin: begin (keys of this area go between these two lines)
+    // ── area admin: end
+    // ── area outbox: begin (keys of this area go between these two lines)
+    // ── area outbox: end
   },
   messages: {
     // Validation (src/shared/fields.ts and the feature schemas).
@@ -97,6 +107,16 @@ export const ru: Language = {
     "Your account and all its data were deleted.": "Ваша учётная запись и все её данные удалены.",
     "Welcome back.": "С возвращением.",
     "Welcome back, {{name}}.": "С возвращением, {{name}}.",
+    // ── area mailings: begin (keys of this area go between these two lines)
+    // ── area mailings: end
+    // ── area audience: begin (keys of this area go between these two lines)
+    // ── area audience: end
+    // ── area content: begin (keys of this area go between these two lines)
+    // ── area content: end
+    // ── area admin: begin (keys of this area go between these two lines)
+    // ── area admin: end
+    // ── area outbox: begin (keys of this area go between these two lines)
+    // ── area outbox: end
   },
   texts: {
     layout: {
@@ -403,5 +423,15 @@ export const ru: Language = {
       error: "Ошибка: {{message}}",
       done: "Готово.",
     },
+    // ── area mailings: begin (keys of this area go between these two lines)
+    // ── area mailings: end
+    // ── area audience: begin (keys of this area go between these two lines)
+    // ── area audience: end
+    // ── area content: begin (keys of this area go between these two lines)
+    // ── area content: end
+    // ── area admin: begin (keys of this area go between these two lines)
+    // ── area admin: end
+    // ── area outbox: begin (keys of this area go between these two lines)
+    // ── area outbox: end
   },
 };

@@ -1,45 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { englishLeft, KEY, RU, visibleText } from "../helpers/russian.js";
 import { build, Client, PASSWORD, setupAdmin } from "../helpers/web.js";
-
-const RU = { "accept-language": "ru-RU,ru;q=0.9,en;q=0.8" };
-
-/** Names and codes that stay as they are in any language. */
-const ALLOWED = new Set([
-  "PostPilot",
-  "Accept-Language",
-  "English",
-  "SMTP",
-  "URL",
-  "API",
-  "JSON",
-  "CSV",
-  "DKIM",
-  "Europe",
-  "Moscow",
-  "name",
-  "example",
-  "com",
-]);
-
-/** The visible text of a page (tags, scripts and styles dropped) and its attributes people read. */
-function visibleText(html: string): string {
-  const readable = [...html.matchAll(/(?:aria-label|placeholder|title)="([^"]*)"/g)].map((m) => m[1]);
-  const body = html
-    .replace(/<script[\s\S]*?<\/script>/g, " ")
-    .replace(/<style[\s\S]*?<\/style>/g, " ")
-    .replace(/<select[\s\S]*?<\/select>/g, " ") // options are zone names and language names
-    .replace(/<[^>]+>/g, " ");
-  return `${body} ${readable.join(" ")}`.replace(/&[a-z#0-9]+;/g, " ");
-}
-
-/** Latin words left on a Russian page, apart from the allowed ones and email addresses. */
-function englishLeft(html: string): string[] {
-  const text = visibleText(html).replace(/\S+@\S+/g, " ");
-  return [...new Set(text.match(/[A-Za-z][A-Za-z'-]+/g) ?? [])].filter((w) => !ALLOWED.has(w));
-}
-
-/** What a key looks like if one leaked: "accounts.login.title". */
-const KEY = /\b[a-z]+\.[a-z]+(?:\.[a-zA-Z_]+)*\b/;
 
 describe("pages in Russian (Accept-Language: ru)", () => {
   it("setup, login, register, check-email and 404 pages have no English and no key left; html lang is ru", async () => {
