@@ -197,7 +197,18 @@ export interface RunTable {
   pruned_at: Generated<string | null>;
   /** The retention in days that applied then. */
   pruned_after_days: Generated<number | null>;
+  /**
+   * What the engine still does to the run before it may finish (migration 028): 'audience' (deliveries
+   * being inserted in chunks, none due), 'release' (making them due), 'retry' (failed ones put back), or null.
+   */
+  preparing: Generated<RunPreparing | null>;
+  /** Where the next chunk starts: a recipient id ('audience') or a delivery id ('release', 'retry'). */
+  prepare_cursor: Generated<number | null>;
+  /** The audience's size when preparation began ("Preparing… N of about M"); null until known. */
+  expected_count: Generated<number | null>;
 }
+
+export type RunPreparing = "audience" | "release" | "retry";
 
 export interface DeliveryTable {
   id: Generated<number>;

@@ -299,6 +299,8 @@ export class KyselyDeliveryStore implements WorkerStore {
       .selectFrom("runs")
       .select("id")
       .where("status", "=", "sending")
+      // A run still being prepared may have nothing open yet: its preparation finishes it.
+      .where("preparing", "is", null)
       .where((eb) =>
         eb.not(
           eb.exists(
@@ -334,6 +336,7 @@ export class KyselyDeliveryStore implements WorkerStore {
         .set((eb) => ({ finished_at: eb.ref("finished_at") }))
         .where("id", "=", runId)
         .where("status", "=", "sending")
+        .where("preparing", "is", null)
         .returning("mailing_id")
         .executeTakeFirst();
       if (!locked) return false;

@@ -1,7 +1,10 @@
 /**
- * The scheduler's side of the database: which mailings are due, and creating a run with one delivery per
- * recipient of the mailing's audience (resolved at that instant) in one transaction. Two schedulers cannot create the same run: the mailing's next_run_at is
- * moved by compare-and-set in the same transaction, and (mailing_id, scheduled_for) is unique.
+ * The scheduler's side of the database: which mailings are due, and creating a run. Creating is one short
+ * transaction for the run row (preparing = 'audience'); its deliveries are then inserted a chunk per
+ * transaction by RunPreparation (preparation.store.ts): here at once ("inline", the scheduler in the engine,
+ * the CLI, tests) or by the engine's RunPreparer (the web's "Send now"). Two schedulers cannot create the same
+ * run: the mailing's next_run_at is moved by compare-and-set in the same transaction, and (mailing_id,
+ * scheduled_for) is unique. A run being prepared is 'sending', so the mailing is busy meanwhile.
  */
 import { sql } from "kysely";
 import { audienceWhere, hasAudience, loadAudience } from "../audiences/audience.sql.js";
@@ -9,6 +12,7 @@ import type { Database, Db } from "../db/database.js";
 import { isUniqueViolation } from "../db/database.js";
 import { KyselyDeliveryStore } from "./delivery.store.js";
 import type { CreateRunInput, CreateRunResult, DueMailing, EngineEvents, SchedulerStore } from "./ports.js";
+import { RunPreparation } from "./preparation.store.js";
 
 class Skip extends Error {
   constructor(readonly reason: Exclude<CreateRunResult, { run: unknown }>["skipped"]) {
@@ -16,16 +20,36 @@ class Skip extends Error {
   }
 }
 
+export interface RunsStoreOptions {
+  /**
+   * "inline" (default): createRun fills the run's deliveries itself, a chunk per transaction, before it
+   * returns. "engine": it returns the run row still preparing; the engine's RunPreparer fills it.
+   */
+  prepare?: "inline" | "engine";
+  /** Rows per preparation chunk (see PREPARE_CHUNK). */
+  chunkSize?: number;
+  /** Shares one RunPreparation (and its in-flight runs) with the engine's RunPreparer. */
+  preparation?: RunPreparation;
+}
+
 export class KyselyRunsStore implements SchedulerStore {
   private readonly db: Db;
   private readonly deliveries: KyselyDeliveryStore;
+  readonly preparation: RunPreparation;
 
   constructor(
     database: Pick<Database, "db" | "dialect">,
     private readonly events?: EngineEvents,
+    private readonly options: RunsStoreOptions = {},
   ) {
     this.db = database.db;
     this.deliveries = new KyselyDeliveryStore(database, undefined, events);
+    this.preparation =
+      options.preparation ??
+      new RunPreparation(database, {
+        events,
+        ...(options.chunkSize ? { chunkSize: options.chunkSize } : {}),
+      });
   }
 
   async dueMailings(now: Date, limit: number, graceMs: number): Promise<DueMailing[]> {
@@ -120,13 +144,25 @@ export class KyselyRunsStore implements SchedulerStore {
                 .select(["from_name", "from_email", "reply_to", "postal_address"])
                 .where("id", "=", mailing.sender_id)
                 .executeTakeFirst();
-        const run = await tx
+        // The audience is resolved chunk by chunk afterwards; an empty one gets no run (EXISTS stops at the
+        // first recipient it finds, through recipients_owner_id_idx).
+        const audience = await loadAudience(tx, input.mailingId, mailing.owner_id);
+        const anyone = await tx
+          .selectFrom("recipients")
+          .select("recipients.id")
+          .where(audienceWhere(audience, input.now))
+          .limit(1)
+          .executeTakeFirst();
+        if (!anyone) throw new Skip("empty");
+        return tx
           .insertInto("runs")
           .values({
             mailing_id: input.mailingId,
             trigger: input.trigger,
             actor_user_id: input.actorUserId,
             status: "sending",
+            preparing: "audience",
+            prepare_cursor: 0,
             scheduled_for: input.scheduledFor,
             subject: message.subject,
             body: message.body,
@@ -146,67 +182,15 @@ export class KyselyRunsStore implements SchedulerStore {
           })
           .returningAll()
           .executeTakeFirstOrThrow();
-        // The audience is resolved now, in this transaction: whoever is in its lists and segments (and
-        // picked, and not excluded) at this instant gets a delivery (see audiences/audience.sql.ts).
-        const audience = await loadAudience(tx, input.mailingId, mailing.owner_id);
-        const inserted = await tx
-          .insertInto("deliveries")
-          .columns([
-            "run_id",
-            "recipient_id",
-            "email",
-            "status",
-            "last_text",
-            "tries",
-            "next_attempt_at",
-            "created_at",
-            "updated_at",
-          ])
-          .expression((eb) =>
-            eb
-              .selectFrom("recipients")
-              // Suppressed addresses get a delivery that is never sent, with the reason, so the run's
-              // report counts them (suppressions_owner_email_uq; the worker checks again when it claims).
-              .leftJoin("suppressions", (join) =>
-                join
-                  .on("suppressions.owner_id", "=", mailing.owner_id)
-                  .onRef("suppressions.email_normalized", "=", "recipients.email_normalized"),
-              )
-              .where(audienceWhere(audience, input.now))
-              .select([
-                sql.lit(run.id).as("run_id"),
-                "recipients.id",
-                "recipients.email",
-                sql<string>`case when suppressions.id is null then 'pending' else 'suppressed' end`.as(
-                  "status",
-                ),
-                sql<
-                  string | null
-                >`case when suppressions.id is null then null else 'Suppressed: ' || suppressions.reason end`.as(
-                  "last_text",
-                ),
-                sql.lit(0).as("tries"),
-                sql.val(nowIso).as("next_attempt_at"),
-                sql.val(nowIso).as("created_at"),
-                sql.val(nowIso).as("updated_at"),
-              ])
-              .orderBy("recipients.id"),
-          )
-          .executeTakeFirst();
-        const total = Number(inserted.numInsertedOrUpdatedRows ?? 0);
-        if (total === 0) throw new Skip("empty");
-        const started = await tx
-          .updateTable("runs")
-          .set({ total_count: total })
-          .where("id", "=", run.id)
-          .returningAll()
-          .executeTakeFirstOrThrow();
-        await this.events?.runStarted(tx, started, input.now);
-        return started;
       });
-      // Every recipient suppressed: nothing for a worker to claim, so the run is finished here.
-      await this.deliveries.finishRunsIfDone([run.id], input.now);
-      return { run };
+      if ((this.options.prepare ?? "inline") === "engine") return { run };
+      await this.preparation.prepare(run.id, () => input.now);
+      const prepared = await this.db
+        .selectFrom("runs")
+        .selectAll()
+        .where("id", "=", run.id)
+        .executeTakeFirst();
+      return { run: prepared ?? run };
     } catch (error) {
       if (error instanceof Skip) return { skipped: error.reason };
       if (isUniqueViolation(error)) return { skipped: "duplicate" };
