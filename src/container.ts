@@ -92,6 +92,8 @@ export interface ServiceOptions {
   mailingsChanged?: () => void;
   /** Where mail goes: a real SMTP server, or the local outbox (the UI says so). */
   sendMode?: "smtp" | "outbox";
+  /** Where a run's deliveries are inserted: here (default), or by the engine (serve: never on the web's loop). */
+  prepareRuns?: DeliveryServiceOptions["prepareRuns"];
   /** The SMTP relays, for the admins' Mail relays page (address, weight and a connection test each). */
   relays?: DeliveryServiceOptions["relays"];
   /** The base of links in account emails (config.ts `publicBaseUrl`; default http://localhost). */
@@ -185,6 +187,7 @@ export function createServices(database: Database, options: ServiceOptions = {})
       clock,
       events: new WebhookOutbox(),
       deliveriesDue: () => options.mailingsChanged?.(),
+      ...(options.prepareRuns ? { prepareRuns: options.prepareRuns } : {}),
       ...(options.relays ? { relays: options.relays } : {}),
     }),
     blog,

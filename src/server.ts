@@ -32,6 +32,8 @@ export async function serve(
   const services = createServices(database, {
     // The web only says where mail goes; the mailer itself lives in the engine thread.
     sendMode: config.smtp.url ? "smtp" : "outbox",
+    // A run's deliveries are inserted (and retried) in chunks by the engine thread or a worker process.
+    prepareRuns: "engine",
     relays: config.smtp.relays.map((r) => ({
       ...relayOf({ ...config.smtp, url: r.url }),
       weight: r.weight,

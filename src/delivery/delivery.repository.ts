@@ -4,6 +4,7 @@ import type { Db, Executor } from "../db/database.js";
 import { boundedCount, seekPage } from "../db/keyset.js";
 import type { DeliveryStatus, Run } from "../db/schema.js";
 import { likePattern, MATCH_CAP, type Seek } from "../shared/pagination.js";
+import { HELD_UNTIL } from "./preparation.store.js";
 
 export type StatusCounts = Record<DeliveryStatus, number>;
 
@@ -354,19 +355,12 @@ export class DeliveryRepository {
       .select((eb) => eb.fn.min("next_attempt_at").as("next"))
       .where("run_id", "=", runId)
       .where("status", "=", "pending")
+      // Deliveries of a run still being released are held, not waiting for a retry.
+      .where("next_attempt_at", "<", HELD_UNTIL)
       .executeTakeFirst();
     return row?.next ?? null;
   }
 
-  /**
-   * Puts a run's failed deliveries (of recipients that still exist) back to pending, due now, in one
-   * transaction; returns how many, or a reason it could not. Their tries stay on record (delivery_attempts
-   * is never touched here). Two cases, each taking its locks in the order of the code it races with:
-   * - the run is still sending (others wait for a retry): lock the run row first, as finishRun does, so
-   *   the run cannot be finished from counts that miss the deliveries put back;
-   * - the run has finished: lock the mailing row first, as run creation does, so a new run and the
-   *   reopened one cannot both be sending; then the run goes back to sending.
-   */
   /** Pauses a sending run: no new delivery starts. False when it is not sending, or already paused or cancelled. */
   async pause(runId: number, now: string): Promise<boolean> {
     const row = await this.db
@@ -435,7 +429,18 @@ export class DeliveryRepository {
     });
   }
 
-  retryFailed(runId: number, now: string): Promise<{ retried: number } | { refused: RetryRefusal }> {
+  /**
+   * Reopens a run's failed deliveries (of recipients that still exist) for sending again: marks the run
+   * preparing = 'retry' in one short transaction; RunPreparation then puts them back to pending, due now, a
+   * chunk per transaction (their tries stay on record), and the run cannot finish until it is done. Returns
+   * a reason when it cannot. Two cases, each taking its locks in the order of the code it races with:
+   * - the run is still sending (others wait for a retry): lock the run row first, as finishRun does;
+   * - the run has finished: lock the mailing row first, as run creation does, so a new run and the
+   *   reopened one cannot both be sending; then the run goes back to sending.
+   * Whether there is anything to retry is one seek of deliveries_run_status_id_idx (run, 'failed').
+   */
+  retryFailed(runId: number, _now: string): Promise<{ reopened: true } | { refused: RetryRefusal }> {
+    const retrying = { preparing: "retry" as const, prepare_cursor: 0 };
     return this.db
       .transaction()
       .execute(async (tx) => {
@@ -444,16 +449,20 @@ export class DeliveryRepository {
           .set((eb) => ({ status: eb.ref("status") }))
           .where("id", "=", runId)
           .where("status", "=", "sending")
-          .returning(["mailing_id"])
+          .returning(["mailing_id", "preparing"])
           .executeTakeFirst();
         if (sending) {
+          if (sending.preparing === "retry") throw new Refused("reopened");
+          if (sending.preparing !== null) throw new Refused("preparing");
           const mailing = await tx
             .selectFrom("mailings")
             .select("disabled_at")
             .where("id", "=", sending.mailing_id)
             .executeTakeFirst();
           if (mailing?.disabled_at) throw new Refused("disabled");
-          return { retried: await this.resetFailed(tx, runId, now) };
+          await this.anyFailed(tx, runId);
+          await tx.updateTable("runs").set(retrying).where("id", "=", runId).execute();
+          return { reopened: true as const };
         }
         const run = await tx
           .selectFrom("runs")
@@ -477,13 +486,13 @@ export class DeliveryRepository {
           .executeTakeFirst();
         // Our own run sending now means another retry reopened it since the first statement.
         if (busy) throw new Refused(busy.id === runId ? "reopened" : "busy");
-        const retried = await this.resetFailed(tx, runId, now);
+        await this.anyFailed(tx, runId);
         await tx
           .updateTable("runs")
-          .set({ status: "sending", finished_at: null, response: null })
+          .set({ status: "sending", finished_at: null, response: null, ...retrying })
           .where("id", "=", runId)
           .execute();
-        return { retried };
+        return { reopened: true as const };
       })
       .catch((error) => {
         if (error instanceof Refused) return { refused: error.reason };
@@ -491,28 +500,20 @@ export class DeliveryRepository {
       });
   }
 
-  private async resetFailed(tx: Executor, runId: number, now: string): Promise<number> {
-    const reset = await tx
-      .updateTable("deliveries")
-      .set({
-        status: "pending",
-        tries: 0,
-        next_attempt_at: now,
-        lease_owner: null,
-        lease_expires_at: null,
-        updated_at: now,
-      })
+  private async anyFailed(tx: Executor, runId: number): Promise<void> {
+    const failed = await tx
+      .selectFrom("deliveries")
+      .select("id")
       .where("run_id", "=", runId)
       .where("status", "=", "failed")
       .where("recipient_id", "is not", null)
+      .limit(1)
       .executeTakeFirst();
-    const retried = Number(reset.numUpdatedRows);
-    if (retried === 0) throw new Refused("none");
-    return retried;
+    if (!failed) throw new Refused("none");
   }
 }
 
-export type RetryRefusal = "gone" | "reopened" | "busy" | "disabled" | "none";
+export type RetryRefusal = "gone" | "preparing" | "reopened" | "busy" | "disabled" | "none";
 
 class Refused extends Error {
   constructor(readonly reason: RetryRefusal) {

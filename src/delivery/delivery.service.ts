@@ -39,6 +39,11 @@ export interface Progress extends StatusCounts {
   total: number;
   /** Every delivery is sent or failed. */
   done: boolean;
+  /**
+   * While the run's deliveries are still being inserted (a chunk at a time, by the engine): how many so
+   * far and about how many there will be (the audience's size when it began; null until counted).
+   */
+  preparing?: { inserted: number; expected: number | null };
 }
 
 export type RunView = Run & {
@@ -132,6 +137,14 @@ export interface DeliveryServiceOptions {
   events?: EngineEvents;
   /** Called when deliveries became due now (send now, retry failed): wakes an idle worker. */
   deliveriesDue?: () => void;
+  /**
+   * Who inserts a new run's deliveries and puts a retry's failed ones back, a chunk per transaction:
+   * "here" (default: before sendNow / retryFailed return; the CLI, tests) or "engine" (`serve`'s web: the
+   * engine's RunPreparer does it, woken by deliveriesDue, and the run page shows "Preparing…").
+   */
+  prepareRuns?: "here" | "engine";
+  /** Rows per preparation chunk (tests: a small one). */
+  prepareChunk?: number;
   /** The SMTP relays (SMTP_URL or SMTP_RELAYS), for the Mail relays page: where (no credentials), a test each. */
   relays?: { address: string; weight: number; limits?: string; check: () => Promise<RelayCheck> }[];
 }
@@ -154,7 +167,10 @@ export class DeliveryService {
     private readonly options: DeliveryServiceOptions,
   ) {
     this.repo = new DeliveryRepository(database.db);
-    this.runs = new KyselyRunsStore(database, options.events);
+    this.runs = new KyselyRunsStore(database, options.events, {
+      prepare: options.prepareRuns === "engine" ? "engine" : "inline",
+      ...(options.prepareChunk ? { chunkSize: options.prepareChunk } : {}),
+    });
     this.clock = options.clock ?? systemClock;
   }
 
@@ -214,6 +230,7 @@ export class DeliveryService {
     if ("refused" in result) {
       const messages: Record<RetryRefusal, string> = {
         gone: "Run not found",
+        preparing: "This run is still being prepared; retry its failures once it is sending.",
         reopened: "This run's failed deliveries are already being sent again.",
         busy: "Another run of this mailing is sending; wait for it to finish.",
         disabled: "This mailing is disabled by a manager and cannot be sent.",
@@ -222,6 +239,9 @@ export class DeliveryService {
       if (result.refused === "gone") throw new NotFoundError(messages.gone);
       throw new ConflictError(messages[result.refused]);
     }
+    // The failed deliveries are put back a chunk per transaction (preparation.store.ts 'retry').
+    if (this.options.prepareRuns !== "engine")
+      await this.runs.preparation.prepare(runId, () => this.clock.now());
     this.options.deliveriesDue?.();
     return this.getRun(actor, runId);
   }
@@ -597,8 +617,29 @@ export class DeliveryService {
   }
 
   private async withProgress(runs: Run[]): Promise<RunView[]> {
-    const live = await this.repo.countsByRun(runs.filter((r) => r.status === "sending").map((r) => r.id));
+    const preparing = (r: Run) => r.status === "sending" && r.preparing === "audience";
+    const live = await this.repo.countsByRun(
+      runs.filter((r) => r.status === "sending" && !preparing(r)).map((r) => r.id),
+    );
     return runs.map(({ ...run }) => {
+      if (preparing(run)) {
+        // Nothing is due yet: what has been inserted so far is pending (or suppressed, counted at the end).
+        const counts = { ...emptyCounts(), pending: run.total_count };
+        const { outcome, label } = runOutcome(run.status, counts, run);
+        const about = run.expected_count === null ? "" : ` of about ${formatCount(run.expected_count)}`;
+        return {
+          ...run,
+          progress: {
+            ...counts,
+            total: run.total_count,
+            done: false,
+            preparing: { inserted: run.total_count, expected: run.expected_count },
+          },
+          summary: null,
+          outcome,
+          outcome_label: `${label.replace(/…$/, "")}… ${formatCount(run.total_count)}${about}`,
+        };
+      }
       const counts =
         run.status === "sending"
           ? (live.get(run.id) ?? emptyCounts())
@@ -624,6 +665,10 @@ export class DeliveryService {
     const next = await this.repo.earliestPending(run.id);
     return next && next > this.clock.now().toISOString() ? next : null;
   }
+}
+
+function formatCount(n: number): string {
+  return n.toLocaleString("en");
 }
 
 /** The relays page is for admins (and the CLI); anyone else gets the 404 of a page that is not there. */

@@ -61,6 +61,7 @@ port.on("message", (request: EngineRequest) => {
       );
   } else if (request.type === "wake") {
     runtime.scheduler.wake();
+    runtime.preparer.wake();
     runtime.worker.wake();
   } else if (request.type === "stop" && !stopRequested) {
     stopRequested = true;

@@ -36,7 +36,7 @@ export class RunPreparation {
   private readonly deliveries: KyselyDeliveryStore;
   readonly chunkSize: number;
   /** Runs this instance is preparing now: a second call for one of them waits for the first. */
-  private readonly inFlight = new Map<number, Promise<void>>();
+  private readonly inFlight = new Map<number, Promise<boolean>>();
 
   constructor(
     database: Pick<Database, "db" | "dialect">,
@@ -59,16 +59,20 @@ export class RunPreparation {
     return rows.map((r) => r.id);
   }
 
-  /** Prepares the run to the end, a chunk per transaction; returns when nothing is left to do. */
-  prepare(runId: number, now: () => Date): Promise<void> {
+  /**
+   * Prepares the run to the end, a chunk per transaction; true when nothing is left to do, false when
+   * `stopping` said to stop between two chunks (a restart resumes from the cursor).
+   */
+  prepare(runId: number, now: () => Date, stopping: () => boolean = () => false): Promise<boolean> {
     const running = this.inFlight.get(runId);
     if (running) return running;
     const work = (async () => {
       try {
         await this.estimate(runId);
-        while ((await this.chunk(runId, now())) === "more");
+        while ((await this.chunk(runId, now())) === "more") if (stopping()) return false;
         // Nothing to send (every recipient suppressed, or nobody left): the run is finished here.
         await this.deliveries.finishRunsIfDone([runId], now());
+        return true;
       } finally {
         this.inFlight.delete(runId);
       }

@@ -12,8 +12,11 @@ export const RUN_OUTCOMES = ["sending", "paused", "sent", "partly_failed", "fail
 export function runOutcome(
   status: RunStatus,
   counts: { sent: number; failed: number; cancelled?: number },
-  control: { paused_at?: string | null; cancelled_at?: string | null } = {},
+  control: { paused_at?: string | null; cancelled_at?: string | null; preparing?: string | null } = {},
 ): { outcome: RunOutcome; label: string } {
+  // Its deliveries are still being inserted (preparation.store.ts): none is sent yet.
+  if (status === "sending" && control.preparing === "audience" && !control.cancelled_at)
+    return { outcome: "sending", label: "Preparing…" };
   if (control.cancelled_at) {
     const label = status === "sending" ? "Cancelling" : `Cancelled (${counts.cancelled ?? 0} not sent)`;
     return { outcome: "cancelled", label };

@@ -29,6 +29,8 @@ import { KyselyDeliveryStore } from "./delivery.store.js";
 import { type DkimKey, privateKeyFrom, signerByFromDomain } from "./dkim.js";
 import { OutboxMailer } from "./outbox.mailer.js";
 import type { EngineConfig, Mailer, UnsubscribeLinks } from "./ports.js";
+import { RunPreparation } from "./preparation.store.js";
+import { RunPreparer } from "./preparer.js";
 import { RelaysMailer } from "./relays.mailer.js";
 import { DeliveryRetention } from "./retention.js";
 import { KyselyRunsStore } from "./runs.store.js";
@@ -60,6 +62,8 @@ export interface DeliveryRuntime {
   service: DeliveryService;
   worker: DeliveryWorker;
   scheduler: Scheduler;
+  /** Fills runs a chunk at a time (Send now, retry failed, interrupted ones); runs with the worker or scheduler. */
+  preparer: RunPreparer;
   /** Sends queued account emails (confirmation, reset); runs wherever the worker runs. */
   accountMail: AccountMailSender;
   /** Sends queued webhook events (webhooks/); runs wherever the worker runs, in its own loop. */
@@ -171,8 +175,18 @@ export function createDeliveryRuntime(deps: DeliveryRuntimeDeps): DeliveryRuntim
         logger,
       )
     : null;
+  // One RunPreparation for the scheduler (which fills the runs it creates at once) and the preparer loop
+  // (the web's runs, retries, interrupted ones), so the two never prepare the same run side by side.
+  const preparation = new RunPreparation(database, { events });
+  const preparer = new RunPreparer({
+    preparation,
+    clock,
+    logger,
+    intervalMs: engine.idlePollMs,
+    prepared: () => worker.wake(),
+  });
   const scheduler = new Scheduler({
-    store: new KyselyRunsStore(database, events),
+    store: new KyselyRunsStore(database, events, { preparation }),
     clock,
     logger,
     intervalMs: config.send.schedulerIntervalMs,
@@ -201,6 +215,7 @@ export function createDeliveryRuntime(deps: DeliveryRuntimeDeps): DeliveryRuntim
     service,
     worker,
     scheduler,
+    preparer,
     accountMail,
     bouncePoller,
     retention,
@@ -209,6 +224,7 @@ export function createDeliveryRuntime(deps: DeliveryRuntimeDeps): DeliveryRuntim
     metrics,
     start(parts = {}) {
       started = { worker: parts.worker ?? true, scheduler: parts.scheduler ?? true };
+      if (started.scheduler || started.worker) preparer.start();
       if (started.scheduler) scheduler.start();
       if (started.scheduler) retention?.start();
       if (started.worker) worker.start();
@@ -217,6 +233,7 @@ export function createDeliveryRuntime(deps: DeliveryRuntimeDeps): DeliveryRuntim
       if (started.worker) webhooks.start();
     },
     async stop() {
+      await preparer.stop();
       await scheduler.stop();
       await retention?.stop();
       await worker.stop();

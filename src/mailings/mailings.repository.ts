@@ -35,7 +35,9 @@ export class MailingsRepository {
           .selectFrom("runs")
           .select("id")
           .where("mailing_id", "=", mailingId)
-          .where("status", "=", "sending"),
+          .where("status", "=", "sending")
+          // A run still being prepared holds its deliveries until they are released (delivery/preparation.store.ts).
+          .where("preparing", "is", null),
       )
       .where("status", "=", "pending")
       .where("tries", "=", 0)
