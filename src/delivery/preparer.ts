@@ -23,6 +23,8 @@ export class RunPreparer {
   private timer: NodeJS.Timeout | null = null;
   private current: Promise<unknown> | null = null;
   private stopped = true;
+  /** Set by stop(): preparation pauses between two chunks (tick() alone, as in tests, runs to the end). */
+  private halting = false;
   private again = false;
 
   constructor(private readonly deps: RunPreparerDeps) {
@@ -37,7 +39,7 @@ export class RunPreparer {
       const finished = await this.deps.preparation.prepare(
         runId,
         () => this.clock.now(),
-        () => this.stopped,
+        () => this.halting,
       );
       if (!finished) break;
       this.logger.info({ runId }, "run prepared");
@@ -50,6 +52,7 @@ export class RunPreparer {
   start(): void {
     if (!this.stopped) return;
     this.stopped = false;
+    this.halting = false;
     void this.loop();
   }
 
@@ -77,6 +80,7 @@ export class RunPreparer {
   /** Stops after the chunk in hand: what is left is resumed by the next start (every chunk is committed). */
   async stop(): Promise<void> {
     this.stopped = true;
+    this.halting = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     await this.current;
