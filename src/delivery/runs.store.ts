@@ -39,7 +39,7 @@ export class KyselyRunsStore implements SchedulerStore {
 
   constructor(
     database: Pick<Database, "db" | "dialect">,
-    private readonly events?: EngineEvents,
+    events?: EngineEvents,
     private readonly options: RunsStoreOptions = {},
   ) {
     this.db = database.db;
