@@ -12,13 +12,22 @@ const { file, url } = workerData as { file?: string; url?: string };
 const database = url ? Database.postgres(url) : Database.sqlite(file!);
 const preparation = new RunPreparation(database);
 const chunkMs: number[] = [];
+const byPhase: Record<string, number[]> = {};
 const chunk = preparation.chunk.bind(preparation);
 preparation.chunk = async (runId, now) => {
+  // Which phase this chunk is (read outside the timed transaction).
+  const phase = await database.db
+    .selectFrom("runs")
+    .select("preparing")
+    .where("id", "=", runId)
+    .executeTakeFirst();
   const started = performance.now();
   try {
     return await chunk(runId, now);
   } finally {
-    chunkMs.push(performance.now() - started);
+    const ms = performance.now() - started;
+    chunkMs.push(ms);
+    (byPhase[phase?.preparing ?? "done"] ??= []).push(ms);
   }
 };
 const started = Date.now();
@@ -32,5 +41,16 @@ parentPort!.postMessage({
   chunkP50Ms: Math.round(sorted[Math.floor(sorted.length * 0.5)] ?? 0),
   chunkP99Ms: Math.round(sorted[Math.floor(sorted.length * 0.99)] ?? 0),
   chunkMaxMs: Math.round(sorted.at(-1) ?? 0),
+  slowestMs: sorted.slice(-5).map(Math.round),
+  phases: Object.fromEntries(
+    Object.entries(byPhase).map(([phase, ms]) => [
+      phase,
+      {
+        chunks: ms.length,
+        maxMs: Math.round(Math.max(...ms)),
+        meanMs: Math.round(ms.reduce((a, b) => a + b, 0) / ms.length),
+      },
+    ]),
+  ),
 });
 await database.close();

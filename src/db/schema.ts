@@ -210,6 +210,13 @@ export interface RunTable {
 
 export type RunPreparing = "audience" | "release" | "retry";
 
+/** A run's deliveries by status, kept exact by triggers on deliveries (migration 028). */
+export interface RunCountTable {
+  run_id: number;
+  status: DeliveryStatus;
+  n: number;
+}
+
 export interface DeliveryTable {
   id: Generated<number>;
   run_id: number;
@@ -361,6 +368,7 @@ export interface Tables {
   mailings: MailingTable;
   mailing_recipients: MailingRecipientTable;
   runs: RunTable;
+  run_counts: RunCountTable;
   deliveries: DeliveryTable;
   delivery_attempts: DeliveryAttemptTable;
   outbox_messages: OutboxMessageTable;

@@ -79,15 +79,18 @@ export class DeliveryRepository {
     return { items, total: Number(total.n) };
   }
 
-  /** Live delivery counts by status for the given runs. */
+  /**
+   * Live delivery counts by status for the given runs: at most six rows a run from run_counts (its primary
+   * key), kept exact by triggers in the transaction of every delivery write (migration 028), never a GROUP BY
+   * over the run's deliveries.
+   */
   async countsByRun(runIds: number[]): Promise<Map<number, StatusCounts>> {
     const result = new Map<number, StatusCounts>();
     if (runIds.length === 0) return result;
     const rows = await this.db
-      .selectFrom("deliveries")
-      .select((eb) => ["run_id", "status", eb.fn.countAll<number>().as("n")])
+      .selectFrom("run_counts")
+      .select(["run_id", "status", "n"])
       .where("run_id", "in", runIds)
-      .groupBy(["run_id", "status"])
       .execute();
     for (const row of rows) {
       const counts = result.get(row.run_id) ?? emptyCounts();

@@ -618,13 +618,11 @@ export class DeliveryService {
 
   private async withProgress(runs: Run[]): Promise<RunView[]> {
     const preparing = (r: Run) => r.status === "sending" && r.preparing === "audience";
-    const live = await this.repo.countsByRun(
-      runs.filter((r) => r.status === "sending" && !preparing(r)).map((r) => r.id),
-    );
+    const live = await this.repo.countsByRun(runs.filter((r) => r.status === "sending").map((r) => r.id));
     return runs.map(({ ...run }) => {
       if (preparing(run)) {
-        // Nothing is due yet: what has been inserted so far is pending (or suppressed, counted at the end).
-        const counts = { ...emptyCounts(), pending: run.total_count };
+        // Nothing is due yet: what has been inserted so far is pending or suppressed.
+        const counts = live.get(run.id) ?? emptyCounts();
         const { outcome, label } = runOutcome(run.status, counts, run);
         const about = run.expected_count === null ? "" : ` of about ${formatCount(run.expected_count)}`;
         return {

@@ -68,7 +68,7 @@ export class StaticMigrationProvider implements MigrationProvider {
       "2026-12-02-024c-sqlite-recipient-counters": sqliteRecipientCounters(this.dialect),
       "2026-12-02-026-post-image-alt": postImageAlt(),
       "2026-12-02-027-user-locale": userLocale(),
-      "2026-12-02-028-run-preparation": runPreparation(),
+      "2026-12-02-028-run-preparation": runPreparation(this.dialect),
     };
   }
 }

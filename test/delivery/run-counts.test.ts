@@ -1,0 +1,133 @@
+/**
+ * run_counts (migration 028): each run's deliveries by status, kept by triggers in the transaction of every
+ * delivery write, must equal COUNT(*) over the run's deliveries after a real run with permanent and temporary
+ * failures, a retry of the failed ones, a cancel and a delete. SQLite, and PostgreSQL with TEST_DATABASE_URL.
+ */
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { Database } from "../../src/db/database.js";
+import type { DeliveryStatus } from "../../src/db/schema.js";
+import type { SendOutcome } from "../../src/delivery/classify.js";
+import { DeliveryService } from "../../src/delivery/delivery.service.js";
+import type { Mailer, OutgoingMail } from "../../src/delivery/ports.js";
+import { testDatabase } from "../helpers/db.js";
+import { seedMailing } from "../helpers/fixtures.js";
+import { eventually, fastConfig, finishedRun, makeWorker } from "./support.js";
+
+/** Fails r3, r6, r9… for good (550) and r2, r4… once (451), sends the rest; `healed` sends everyone. */
+class PickyMailer implements Mailer {
+  readonly kind = "smtp" as const;
+  healed = false;
+  private readonly seen = new Set<string>();
+  async send(mail: OutgoingMail): Promise<SendOutcome> {
+    const n = Number(/^r(\d+)@/.exec(mail.to)?.[1] ?? 0);
+    if (!this.healed && n % 3 === 0)
+      return { ok: false, stage: "rcpt", responseCode: 550, response: "550 5.1.1 no such user" };
+    if (!this.healed && n % 2 === 0 && !this.seen.has(mail.to)) {
+      this.seen.add(mail.to);
+      return { ok: false, stage: "rcpt", responseCode: 451, response: "451 4.3.0 try later" };
+    }
+    return { ok: true, stage: "data", responseCode: 250, response: "250 2.0.0 Ok" };
+  }
+  async close(): Promise<void> {}
+}
+
+describe("run_counts", () => {
+  let database: Database;
+  let service: DeliveryService;
+
+  beforeEach(async () => {
+    database = await testDatabase();
+    service = new DeliveryService(database, { mode: "smtp", prepareChunk: 7 });
+  });
+  afterEach(async () => database.close());
+
+  async function kept(runId: number) {
+    const rows = await database.db
+      .selectFrom("run_counts")
+      .select(["status", "n"])
+      .where("run_id", "=", runId)
+      .execute();
+    return Object.fromEntries(rows.filter((r) => Number(r.n) !== 0).map((r) => [r.status, Number(r.n)]));
+  }
+  async function counted(runId: number) {
+    const rows = await database.db
+      .selectFrom("deliveries")
+      .select((eb) => ["status", eb.fn.countAll<number>().as("n")])
+      .where("run_id", "=", runId)
+      .groupBy("status")
+      .execute();
+    return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)])) as Partial<
+      Record<DeliveryStatus, number>
+    >;
+  }
+
+  it("equals COUNT(*) after sending with failures and retries, a retry of the failed, a cancel and deletes", async () => {
+    const { user, mailing, recipients } = await seedMailing(database.db, { recipients: 40 });
+    const owner = { id: user.id, role: "user" as const };
+    const mailer = new PickyMailer();
+    const worker = makeWorker(database, mailer, fastConfig({ retryBaseMs: 1 }));
+    const run = await service.sendNow(owner, mailing.id, "cli");
+    expect(await kept(run.id)).toEqual({ pending: 40 });
+    worker.start();
+    try {
+      const first = await finishedRun(database, run.id);
+      expect(first).toMatchObject({ status: "failure", sent_count: 27, failed_count: 13 });
+      expect(await kept(run.id)).toEqual(await counted(run.id));
+      expect(await kept(run.id)).toEqual({ sent: 27, failed: 13 });
+
+      // Retry the failed ones (put back a chunk of 7 at a time), now everyone is accepted.
+      mailer.healed = true;
+      await service.retryFailed(owner, run.id);
+      await eventually(
+        async () =>
+          (
+            await database.db
+              .selectFrom("runs")
+              .select("status")
+              .where("id", "=", run.id)
+              .executeTakeFirstOrThrow()
+          ).status !== "sending",
+      );
+      expect(await kept(run.id)).toEqual({ sent: 40 });
+      expect(await kept(run.id)).toEqual(await counted(run.id));
+      // The run page reads the kept counts while sending; finished, its stored ones.
+      expect((await service.getRun(owner, run.id)).progress).toMatchObject({
+        sent: 40,
+        failed: 0,
+        total: 40,
+      });
+    } finally {
+      await worker.stop();
+    }
+
+    // A second run, cancelled before anything is sent, then a recipient deleted (its delivery stays, unlinked).
+    const second = await service.sendNow(owner, mailing.id, "cli");
+    const live = await service.getRun(owner, second.id);
+    expect(live.progress).toMatchObject({ pending: 40, sending: 0, total: 40 });
+    await service.cancel(owner, second.id);
+    await database.db.deleteFrom("recipients").where("id", "=", recipients[0]!.id).execute();
+    expect(await kept(second.id)).toEqual(await counted(second.id));
+    expect(await kept(second.id)).toEqual({ cancelled: 40 });
+
+    // Deleting deliveries (retention does, in chunks) takes them off the counts.
+    const some = await database.db
+      .selectFrom("deliveries")
+      .select("id")
+      .where("run_id", "=", run.id)
+      .orderBy("id")
+      .limit(10)
+      .execute();
+    await database.db
+      .deleteFrom("deliveries")
+      .where(
+        "id",
+        "in",
+        some.map((d) => d.id),
+      )
+      .execute();
+    expect(await kept(run.id)).toEqual(await counted(run.id));
+    // Deleting the mailing removes its runs, their deliveries and their counts.
+    await database.db.deleteFrom("mailings").where("id", "=", mailing.id).execute();
+    expect(await database.db.selectFrom("run_counts").selectAll().execute()).toEqual([]);
+  });
+});
