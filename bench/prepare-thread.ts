@@ -27,7 +27,8 @@ preparation.chunk = async (runId, now) => {
   } finally {
     const ms = performance.now() - started;
     chunkMs.push(ms);
-    (byPhase[phase?.preparing ?? "done"] ??= []).push(ms);
+    const key = phase?.preparing ?? "done";
+    byPhase[key] = [...(byPhase[key] ?? []), ms];
   }
 };
 const started = Date.now();
