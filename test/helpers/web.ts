@@ -30,11 +30,18 @@ afterEach(async () => {
 export const TEST_UNSUBSCRIBE_SECRET = "test-unsubscribe-secret-".repeat(2);
 
 export async function build(
-  options: { clock?: Clock; bounces?: BounceOptions; relays?: ServiceOptions["relays"] } = {},
+  options: {
+    clock?: Clock;
+    bounces?: BounceOptions;
+    relays?: ServiceOptions["relays"];
+    /** "engine": as serve's web, runs are only created here and filled by a RunPreparer (the test's). */
+    prepareRuns?: ServiceOptions["prepareRuns"];
+  } = {},
 ): Promise<TestApp> {
   const database = await testDatabase();
   const services = createServices(database, {
     clock: options.clock,
+    ...(options.prepareRuns ? { prepareRuns: options.prepareRuns } : {}),
     ...(options.relays ? { relays: options.relays, sendMode: "smtp" as const } : {}),
     unsubscribeSecret: TEST_UNSUBSCRIBE_SECRET,
     ...(options.bounces ? { bounces: options.bounces } : {}),
