@@ -133,6 +133,15 @@ export class RunPreparation {
    * someone who joins before the walk reaches their id is in, someone who leaves before it is not.
    */
   private async audienceChunk(tx: Tx, run: Run, now: Date): Promise<ChunkOutcome> {
+    // Cancelled while being prepared: nobody more is added; what was inserted is released as cancelled.
+    if (run.cancelled_at) {
+      await tx
+        .updateTable("runs")
+        .set({ preparing: "release", prepare_cursor: 0 })
+        .where("id", "=", run.id)
+        .execute();
+      return "more";
+    }
     const mailing = await tx
       .selectFrom("mailings")
       .select("owner_id")
@@ -232,7 +241,12 @@ export class RunPreparation {
     const upTo = ids.at(-1)!.id;
     await tx
       .updateTable("deliveries")
-      .set({ next_attempt_at: nowIso, updated_at: nowIso })
+      .set({
+        next_attempt_at: nowIso,
+        updated_at: nowIso,
+        // A run cancelled meanwhile sends none of them (cancel turned those it saw cancelled already).
+        ...(run.cancelled_at ? { status: "cancelled" as const } : {}),
+      })
       .where("run_id", "=", run.id)
       .where("status", "=", "pending")
       .where("id", ">", run.prepare_cursor ?? 0)

@@ -173,6 +173,19 @@ describe(RunPreparation.name, () => {
     expect(refused.reason).toBeInstanceOf(ConflictError);
   });
 
+  it("a run cancelled while being prepared adds nobody more, sends nothing and finishes cancelled", async () => {
+    const { run, user } = await preparingRun();
+    await sut.chunk(run.id, clock.now());
+    await service.cancel({ id: user.id, role: "user" }, run.id);
+    await sut.prepare(run.id, () => clock.now());
+    const rows = await deliveriesOf(database, run.id);
+    expect(rows).toHaveLength(CHUNK);
+    expect(rows.filter((d) => d.status === "pending")).toEqual([]);
+    expect(await claimable()).toEqual([]);
+    expect(await runRow(database, run.id)).toMatchObject({ preparing: null, cancelled_count: 3 });
+    expect((await runRow(database, run.id)).status).not.toBe("sending");
+  });
+
   it("finishes a run whose recipients are all suppressed once it is prepared", async () => {
     const { user, recipients, mailing } = await seedMailing(database.db, { recipients: 2 });
     await database.db
