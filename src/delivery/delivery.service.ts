@@ -635,7 +635,8 @@ export class DeliveryService {
           },
           summary: null,
           outcome,
-          outcome_label: `${label.replace(/…$/, "")}… ${formatCount(run.total_count)}${about}`,
+          // "Preparing… 120,000 of about 1,000,000" (a cancel meanwhile keeps its own words).
+          outcome_label: run.cancelled_at ? label : `${label} ${formatCount(run.total_count)}${about}`,
         };
       }
       const counts =
