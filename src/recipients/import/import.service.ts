@@ -22,6 +22,7 @@ import { type ColumnMap, mapColumns, unescapeFormula } from "./columns.js";
 import { CsvError, type CsvSource, readCsv } from "./csv.js";
 import { RecipientImportRepository } from "./import.repository.js";
 import { ImportStaging, type StagedRow } from "./import.staging.js";
+import type { ImportRunner, UploadJob } from "./import-thread.js";
 
 export interface ImportProblem {
   line: number;
@@ -123,7 +124,13 @@ export class RecipientImportService {
     private readonly clock: Clock = systemClock,
     /** Told after an import wrote rows (the home page figures count recipients). */
     private readonly changed: (ownerId: number) => void | Promise<void> = () => {},
-  ) {}
+    /** Where an upload's import runs (import-thread.ts); by default inline, in the caller. */
+    runner?: ImportRunner,
+  ) {
+    this.runner = runner ?? { run: (job, input) => this.runUpload(job, input) };
+  }
+
+  private readonly runner: ImportRunner;
 
   /** The user an operator's command names by email (the CLI imports and exports on their behalf). */
   async ownerByEmail(email: string): Promise<Actor> {
@@ -351,8 +358,9 @@ export class RecipientImportService {
   }
 
   /**
-   * An upload from the web page: the import's row is created first (so the page can poll it by key), updated
-   * as batches commit, and holds the summary at the end.
+   * An upload from the web page: the import's row is created first (so the page can poll it by key), then
+   * the runner imports it (inline by default; in a worker thread under `postpilot serve`), updating the row
+   * as batches commit. Returns the row as it is once the runner has it.
    */
   async importUpload(
     actor: Actor,
@@ -380,6 +388,18 @@ export class RecipientImportService {
       if (isUniqueViolation(error)) throw new ConflictError("This upload was already sent.");
       throw error;
     }
+    await this.runner.run(
+      { actor, jobId: job.id, updateExisting: data.updateExisting, listId: data.listId },
+      input,
+      () => this.markFailed(actor, job.id),
+    );
+    return this.get(actor, data.key);
+  }
+
+  /** Imports an upload whose row exists, keeping the row up to date; the row holds the summary at the end. */
+  async runUpload(job: UploadJob, input: CsvSource): Promise<void> {
+    const { actor } = job;
+    const repo = new RecipientImportRepository(this.database.db);
     const progress = (s: ImportSummary) => ({
       bytes_read: s.bytesRead,
       rows: s.rows,
@@ -391,25 +411,33 @@ export class RecipientImportService {
     });
     try {
       const summary = await this.importCsv(actor, input, {
-        updateExisting: data.updateExisting,
-        listId: data.listId,
-        onProgress: (s) => repo.updateJob(actor, job.id, progress(s), iso(this.clock.now())),
+        updateExisting: job.updateExisting,
+        listId: job.listId,
+        onProgress: (s) => repo.updateJob(actor, job.jobId, progress(s), iso(this.clock.now())),
       });
       const now = iso(this.clock.now());
       const status = summary.error ? "failed" : "done";
       await repo.updateJob(
         actor,
-        job.id,
+        job.jobId,
         { ...progress(summary), status, error: summary.error, finished_at: now },
         now,
       );
     } catch (error) {
-      const now = iso(this.clock.now());
-      const message = "The import stopped because of an unexpected error; rows before it were imported.";
-      await repo.updateJob(actor, job.id, { status: "failed", error: message, finished_at: now }, now);
+      await this.markFailed(actor, job.jobId);
       throw error;
     }
-    return this.get(actor, data.key);
+  }
+
+  private async markFailed(actor: Actor, jobId: number): Promise<void> {
+    const now = iso(this.clock.now());
+    const message = "The import stopped because of an unexpected error; rows before it were imported.";
+    await new RecipientImportRepository(this.database.db).updateJob(
+      actor,
+      jobId,
+      { status: "failed", error: message, finished_at: now },
+      now,
+    );
   }
 
   /** The actor's import with this key. */
