@@ -142,12 +142,12 @@ export class ImportStaging {
     await sql`insert into ${t(this.seen)} (email_normalized, line)
       select email_normalized, min(line) from ${t(this.rows)} group by email_normalized
       on conflict (email_normalized) do nothing`.execute(this.db);
-    // Only the duplicates are written (first_line stays null on a first row): one primary-key seek in
-    // `seen` per staged row, however large it grows.
-    await sql`update ${t(this.rows)} set first_line = s.line from ${t(this.seen)} s
-      where s.email_normalized = ${t(this.rows)}.email_normalized and s.line < ${t(this.rows)}.line`.execute(
-      this.db,
-    );
+    // Only the duplicates are written (first_line stays null on a first row). Correlated scalar subqueries
+    // (here and below) are primary-key or unique-index seeks per staged row whatever the statistics say:
+    // PostgreSQL, with stale statistics of a fast-growing table, would otherwise hash the whole of `seen`
+    // or of the owner's recipients for every batch.
+    const first = sql`(select s.line from ${t(this.seen)} s where s.email_normalized = ${t(this.rows)}.email_normalized)`;
+    await sql`update ${t(this.rows)} set first_line = ${first} where ${first} < line`.execute(this.db);
   }
 
   /**
@@ -157,8 +157,8 @@ export class ImportStaging {
    */
   async write(tx: Tx, actor: Actor, now: string, update: UpdateColumns | null): Promise<BatchCounts> {
     const t = sql.table(this.rows);
-    await sql`update ${t} set existing = 1 where first_line is null and exists (select 1 from recipients r
-      where r.owner_id = ${actor.id} and r.email_normalized = ${t}.email_normalized)`.execute(tx);
+    await sql`update ${t} set existing = 1 where first_line is null and (select 1 from recipients r
+      where r.owner_id = ${actor.id} and r.email_normalized = ${t}.email_normalized) = 1`.execute(tx);
     const set = update
       ? sql`do update set email = excluded.email, updated_at = excluded.updated_at${
           update.full_name ? sql`, full_name = excluded.full_name` : sql``
@@ -202,9 +202,9 @@ export class ImportStaging {
   async addToList(tx: Tx, actor: Actor, listId: number, now: string): Promise<void> {
     const t = sql.table(this.rows);
     await sql`insert into list_members (list_id, recipient_id, added_at)
-      select ${listId}, r.id, ${now} from ${t} s
-      join recipients r on r.owner_id = ${actor.id} and r.email_normalized = s.email_normalized
-      where s.first_line is null
+      select ${listId}, (select r.id from recipients r
+        where r.owner_id = ${actor.id} and r.email_normalized = s.email_normalized), ${now}
+      from ${t} s where s.first_line is null
       on conflict (list_id, recipient_id) do nothing`.execute(tx);
   }
 
