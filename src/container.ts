@@ -36,6 +36,7 @@ import { makeLogger, stdoutIsTerminal } from "./ops/logging.js";
 import { OpsService } from "./ops/ops.service.js";
 import { RecipientExportService } from "./recipients/export.js";
 import { RecipientImportService } from "./recipients/import/import.service.js";
+import type { ImportRunner } from "./recipients/import/import-thread.js";
 import { RecipientBulkService } from "./recipients/recipients.bulk.js";
 import { RecipientsService } from "./recipients/recipients.service.js";
 import { SegmentsService } from "./segments/segments.service.js";
@@ -88,6 +89,8 @@ export interface Services {
 
 export interface ServiceOptions {
   clock?: Clock;
+  /** Where an uploaded CSV is imported (default: inline; `postpilot serve`: a worker thread per upload). */
+  importRunner?: ImportRunner;
   /** Called when a mailing's schedule or recipients change (wakes an in-process scheduler). */
   mailingsChanged?: () => void;
   /** Where mail goes: a real SMTP server, or the local outbox (the UI says so). */
@@ -143,7 +146,7 @@ export function createServices(database: Database, options: ServiceOptions = {})
     }),
     tokens: new TokensService(database, clock),
     recipients: new RecipientsService(database, clock, figuresChanged),
-    recipientImport: new RecipientImportService(database, clock, figuresChanged),
+    recipientImport: new RecipientImportService(database, clock, figuresChanged, options.importRunner),
     recipientExport: new RecipientExportService(database),
     messages: new MessagesService(database, clock, {
       from: options.from ?? "PostPilot <postpilot@localhost>",

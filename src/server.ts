@@ -10,6 +10,7 @@ import { createLogger, createServices, openDatabase, sessionSecret, uploadsDir }
 import { type EngineThread, startEngineThread } from "./delivery/engine-thread.js";
 import { relayOf } from "./delivery/smtp.mailer.js";
 import { stdoutIsTerminal } from "./ops/logging.js";
+import { threadImportRunner } from "./recipients/import/import-thread.js";
 import { unsubscribeSecret } from "./suppression/unsubscribe-token.js";
 import { buildApp } from "./web/app.js";
 
@@ -51,6 +52,11 @@ export async function serve(
     unsubscribeFooter: config.unsubscribe.footer,
     requireAdmin2fa: config.requireAdmin2fa,
     webhookAllowPrivate: config.webhooks.allowPrivate,
+    // CSV uploads are parsed and written in a thread of their own, off the web's event loop.
+    importRunner: threadImportRunner({
+      database: { databaseUrl: config.databaseUrl, dataDir: config.dataDir },
+      onError: (error) => logger.error({ err: error }, "a recipient import failed"),
+    }),
   });
   const app = await buildApp({
     services,

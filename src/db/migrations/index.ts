@@ -32,6 +32,7 @@ import { sqliteRecipientCounters } from "./2026-12-02-024c-sqlite-recipient-coun
 import { postImageAlt } from "./2026-12-02-026-post-image-alt.js";
 import { userLocale } from "./2026-12-02-027-user-locale.js";
 import { runPreparation } from "./2026-12-02-028-run-preparation.js";
+import { dropRedundantRecipientIndex } from "./2026-12-02-029-drop-redundant-recipient-index.js";
 
 export type Dialect = "sqlite" | "postgres";
 
@@ -69,6 +70,7 @@ export class StaticMigrationProvider implements MigrationProvider {
       "2026-12-02-026-post-image-alt": postImageAlt(),
       "2026-12-02-027-user-locale": userLocale(),
       "2026-12-02-028-run-preparation": runPreparation(this.dialect),
+      "2026-12-02-029-drop-redundant-recipient-index": dropRedundantRecipientIndex(),
     };
   }
 }
