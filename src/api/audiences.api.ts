@@ -6,10 +6,10 @@ import type { Services } from "../container.js";
 import type { ApiRouter } from "./router.js";
 import {
   audienceOut,
+  cursorListOf,
+  cursorListQueryFor,
   listListOut,
-  listOf,
   listOut,
-  listQueryFor,
   membersOut,
   segmentCountOut,
   segmentListOut,
@@ -34,14 +34,20 @@ export function audiencesApi(api: ApiRouter, { lists, segments, audiences }: Ser
     method: "GET",
     path: "/lists",
     tag: "Lists",
-    summary: "List your lists with their member counts (search by name)",
-    query: listQueryFor(["name", "created_at"] as const),
+    summary: "List your lists with their member counts (search by name), by cursor",
+    description:
+      "Newest first; follow `next_cursor` (as `cursor`) until it is null. `page` and `sort` still give offset pages.",
+    query: cursorListQueryFor(["name", "created_at"] as const),
     status: 200,
     response: listListOut,
     problems: [422],
     handler: async ({ user, query }) => {
-      const page = await lists.list(user, query);
-      return listOf({ ...page, items: page.items.map(listView) });
+      const page = await cursorListOf(
+        query,
+        () => lists.list(user, query),
+        (q) => lists.listByCursor(user, q),
+      );
+      return { ...page, items: page.items.map(listView) };
     },
   });
   api.route({

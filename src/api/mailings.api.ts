@@ -7,13 +7,12 @@ import { type ApiRouter, patched } from "./router.js";
 import {
   cursorListOf,
   cursorListQueryFor,
-  listOf,
+  cursorPagingQuery,
   mailingListOut,
   mailingOut,
   mailingRecipientListOut,
   mailingRecipientsQuery,
   ownerFilter,
-  pagingQuery,
   pickedAddedOut,
   pickedRemovedOut,
   runDetailsOut,
@@ -138,13 +137,19 @@ export function mailingsApi(api: ApiRouter, { mailings, delivery, admin }: Servi
     method: "GET",
     path: "/mailings/:id/runs",
     tag,
-    summary: "List a mailing's runs, newest first",
-    query: pagingQuery,
+    summary: "List a mailing's runs, newest first, by cursor",
+    description:
+      "Follow `next_cursor` (as `cursor`) until it is null; runs started meanwhile are not repeated. `page` still gives offset pages. Managers and admins may read anyone's mailing's runs.",
+    query: cursorPagingQuery,
     status: 200,
     response: runListOut,
     problems: [404, 422],
-    handler: async ({ user, id, query }) =>
-      listOf(await delivery.listRuns(user, id, query.page ?? 1, query.limit ?? PAGE_SIZE)),
+    handler: ({ user, id, query }) =>
+      cursorListOf(
+        query,
+        () => delivery.listRuns(user, id, query.page ?? 1, query.limit ?? PAGE_SIZE),
+        (q) => delivery.listRunsByCursor(user, id, q),
+      ),
   });
   api.route({
     method: "GET",
@@ -152,13 +157,17 @@ export function mailingsApi(api: ApiRouter, { mailings, delivery, admin }: Servi
     tag,
     summary: "List the recipients picked individually for a mailing (by email)",
     description:
-      "Managers and admins may read anyone's mailing's recipients. Lists and segments of the mailing's audience are not expanded here (see GET /mailings/{id}/audience).",
+      "By cursor in recipient id order, newest first (follow `next_cursor` as `cursor` until it is null); `page` still gives the offset pages of 25 by email. Managers and admins may read anyone's mailing's recipients. Lists and segments of the mailing's audience are not expanded here (see GET /mailings/{id}/audience).",
     query: mailingRecipientsQuery,
     status: 200,
     response: mailingRecipientListOut,
     problems: [404, 422],
-    handler: async ({ user, id, query }) =>
-      listOf(await mailings.viewPicked(user, id, { q: query.q ?? "", page: query.page ?? 1, show: "in" })),
+    handler: ({ user, id, query }) =>
+      cursorListOf(
+        query,
+        () => mailings.viewPicked(user, id, { q: query.q ?? "", page: query.page, show: "in" }),
+        (q) => mailings.viewPickedByCursor(user, id, q),
+      ),
   });
   api.route({
     method: "POST",

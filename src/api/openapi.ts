@@ -76,6 +76,7 @@ const named: [string, z.ZodType][] = [
   ["WebhookCreated", s.webhookCreatedOut],
   ["WebhookEvent", s.webhookEventOut],
   ["WebhookAttempt", s.webhookAttemptOut],
+  ["WebhookAttemptList", s.webhookAttemptListOut],
   ["WebhookEndpointDetails", s.webhookEndpointDetailsOut],
 ];
 for (const [id, schema] of named) outputs.add(schema, { id });

@@ -1,7 +1,13 @@
 /** /api/v1/suppressions and a recipient's suppression status: the same service and schemas as the pages. */
 import type { Services } from "../container.js";
 import type { ApiRouter } from "./router.js";
-import { listOf, listQueryFor, suppressionListOut, suppressionOut, suppressionStatusOut } from "./schemas.js";
+import {
+  cursorListOf,
+  cursorListQueryFor,
+  suppressionListOut,
+  suppressionOut,
+  suppressionStatusOut,
+} from "./schemas.js";
 
 export function suppressionsApi(api: ApiRouter, { suppressions, recipients }: Services): void {
   const tag = "Suppressions";
@@ -9,12 +15,19 @@ export function suppressionsApi(api: ApiRouter, { suppressions, recipients }: Se
     method: "GET",
     path: "/suppressions",
     tag,
-    summary: "List suppressed addresses, newest first (search by email)",
-    query: listQueryFor(["created_at"] as const),
+    summary: "List suppressed addresses, newest first (search by email), by cursor",
+    description:
+      "Follow `next_cursor` (as `cursor`) until it is null; rows added meanwhile are not repeated and push nothing out. `page` and `sort` still give offset pages.",
+    query: cursorListQueryFor(["created_at"] as const),
     status: 200,
     response: suppressionListOut,
     problems: [422],
-    handler: async ({ user, query }) => listOf(await suppressions.list(user, query)),
+    handler: ({ user, query }) =>
+      cursorListOf(
+        query,
+        () => suppressions.list(user, query),
+        (q) => suppressions.listByCursor(user, q),
+      ),
   });
   api.route({
     method: "POST",

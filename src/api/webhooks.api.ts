@@ -8,6 +8,9 @@ import { parseInput } from "../shared/validation.js";
 import { resendWebhookSchema, updateWebhookSchema } from "../webhooks/webhooks.schemas.js";
 import type { ApiRouter } from "./router.js";
 import {
+  cursorAnswerOf,
+  cursorPagingQuery,
+  webhookAttemptListOut,
   webhookCreatedOut,
   webhookEndpointDetailsOut,
   webhookEndpointListOut,
@@ -21,11 +24,26 @@ export function webhooksApi(api: ApiRouter, { webhooks }: Services): void {
     method: "GET",
     path: "/webhook-endpoints",
     tag,
-    summary: "List your webhook endpoints",
+    summary: "List your webhook endpoints (admins: everyone's), by cursor",
+    description: "Newest first; follow `next_cursor` (as `cursor`) until it is null.",
+    query: cursorPagingQuery.omit({ page: true }),
     status: 200,
     response: webhookEndpointListOut,
-    problems: [],
-    handler: async ({ user }) => ({ items: await webhooks.list(user) }),
+    problems: [422],
+    handler: ({ user, query }) => cursorAnswerOf(query, (q) => webhooks.listByCursor(user, q)),
+  });
+  api.route({
+    method: "GET",
+    path: "/webhook-endpoints/:id/attempts",
+    tag,
+    summary: "List an endpoint's requests (status code, response excerpt), newest first, by cursor",
+    description:
+      "Follow `next_cursor` (as `cursor`) until it is null; requests made meanwhile are not repeated.",
+    query: cursorPagingQuery.omit({ page: true }),
+    status: 200,
+    response: webhookAttemptListOut,
+    problems: [404, 422],
+    handler: ({ user, id, query }) => cursorAnswerOf(query, (q) => webhooks.attemptsByCursor(user, id, q)),
   });
   api.route({
     method: "POST",

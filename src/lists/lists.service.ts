@@ -8,6 +8,7 @@ import { isUniqueViolation } from "../db/database.js";
 import type { List } from "../db/schema.js";
 import { RecipientsRepository } from "../recipients/recipients.repository.js";
 import type { Actor } from "../shared/actor.js";
+import { type CursorPage, type CursorQuery, cursorPageOf, startOf } from "../shared/cursor.js";
 import { ConflictError, NotFoundError } from "../shared/errors.js";
 import { normalizeEmail } from "../shared/fields.js";
 import { type Page, pageOf } from "../shared/pagination.js";
@@ -44,6 +45,13 @@ export class ListsService {
     const query = listListQuery.parse(rawQuery ?? {});
     const { items, total } = await this.lists.list(actor, query);
     return { ...pageOf(items, total, query.page, query.limit), query };
+  }
+
+  /** The API's keyset pages, in id order (see shared/cursor.ts). */
+  async listByCursor(actor: Actor, query: CursorQuery): Promise<CursorPage<ListRow>> {
+    const { dir, afterId } = startOf(query);
+    const { items, total } = await this.lists.listKeyset(actor, query.q, dir, afterId, query.limit);
+    return cursorPageOf(items, query.limit, dir, total);
   }
 
   all(actor: Actor): Promise<Pick<List, "id" | "name">[]> {
@@ -120,11 +128,9 @@ export class ListsService {
     const recipients = new RecipientsRepository(this.database.db);
     const owned = new Set(await recipients.ownedIds(actor, change.ids));
     const missing: (number | string)[] = change.ids.filter((id) => !owned.has(id));
-    for (const email of change.emails) {
-      const found = await recipients.findByEmail(actor, normalizeEmail(email));
-      if (found) owned.add(found.id);
-      else missing.push(email);
-    }
+    const byEmail = await recipients.idsByEmails(actor, change.emails, normalizeEmail);
+    for (const rid of byEmail.ids) owned.add(rid);
+    missing.push(...byEmail.missing);
     return { ids: [...owned], missing };
   }
 

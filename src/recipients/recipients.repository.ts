@@ -229,6 +229,36 @@ export class RecipientsRepository {
       .execute();
   }
 
+  /**
+   * Resolves addresses to the actor's recipient ids: one query per 500 addresses over
+   * recipients_owner_email_uq (owner_id, email_normalized), never one per address. Addresses are kept as
+   * given in `missing`, in order; one that names a recipient twice counts once.
+   */
+  async idsByEmails(
+    actor: Actor,
+    emails: readonly string[],
+    normalize: (email: string) => string,
+  ): Promise<{ ids: number[]; missing: string[] }> {
+    const byNormalized = new Map<string, number>();
+    const normalized = emails.map(normalize);
+    const unique = [...new Set(normalized)];
+    for (let i = 0; i < unique.length; i += 500) {
+      const rows = await this.owned(actor)
+        .select(["id", "email_normalized"])
+        .where("email_normalized", "in", unique.slice(i, i + 500))
+        .execute();
+      for (const row of rows) byNormalized.set(row.email_normalized, row.id);
+    }
+    const ids = new Set<number>();
+    const missing: string[] = [];
+    normalized.forEach((n, i) => {
+      const id = byNormalized.get(n);
+      if (id === undefined) missing.push(emails[i]!);
+      else ids.add(id);
+    });
+    return { ids: [...ids], missing };
+  }
+
   /** One multi-row INSERT; returns each new row's id by its normalized email. */
   insertMany(
     actor: Actor,

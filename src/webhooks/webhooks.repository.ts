@@ -19,6 +19,51 @@ export class WebhooksRepository {
       .execute();
   }
 
+  /**
+   * The API's keyset page of endpoints in id order (an admin's: everyone's, over the primary key; others'
+   * over webhook_endpoints_owner_id_idx (owner_id, id), migration 030), with how many there are.
+   */
+  async listKeyset(
+    actor: Actor,
+    dir: "asc" | "desc",
+    afterId: number | null,
+    limit: number,
+  ): Promise<{ items: WebhookEndpoint[]; total: number }> {
+    const base = this.db
+      .selectFrom("webhook_endpoints")
+      .$if(actor.role !== "admin", (qb) => qb.where("owner_id", "=", actor.id));
+    const [items, total] = await Promise.all([
+      base
+        .selectAll()
+        .$if(afterId !== null, (qb) => qb.where("id", dir === "asc" ? ">" : "<", afterId!))
+        .orderBy("id", dir)
+        .limit(limit + 1)
+        .execute(),
+      base.select((eb) => eb.fn.countAll<number>().as("n")).executeTakeFirstOrThrow(),
+    ]);
+    return { items, total: Number(total.n) };
+  }
+
+  /** An endpoint's requests in id order, over webhook_attempts_endpoint_idx (endpoint_id, id). */
+  async attemptsKeyset(
+    endpointId: number,
+    dir: "asc" | "desc",
+    afterId: number | null,
+    limit: number,
+  ): Promise<{ items: WebhookAttempt[]; total: number }> {
+    const base = this.db.selectFrom("webhook_attempts").where("endpoint_id", "=", endpointId);
+    const [items, total] = await Promise.all([
+      base
+        .selectAll()
+        .$if(afterId !== null, (qb) => qb.where("id", dir === "asc" ? ">" : "<", afterId!))
+        .orderBy("id", dir)
+        .limit(limit + 1)
+        .execute(),
+      base.select((eb) => eb.fn.countAll<number>().as("n")).executeTakeFirstOrThrow(),
+    ]);
+    return { items, total: Number(total.n) };
+  }
+
   find(actor: Actor, id: number): Promise<WebhookEndpoint | undefined> {
     return this.db
       .selectFrom("webhook_endpoints")

@@ -2,9 +2,11 @@
  * Registering webhook endpoints and looking at what was sent to them. The secret is generated here and shown
  * once (the create result); the URL is checked by the SSRF guard before it is saved.
  */
+
 import type { Database } from "../db/database.js";
 import type { WebhookAttempt, WebhookEndpoint, WebhookEvent } from "../db/schema.js";
 import type { Actor } from "../shared/actor.js";
+import { type CursorPage, type CursorQuery, cursorPageOf, startOf } from "../shared/cursor.js";
 import { ForbiddenError, NotFoundError, ValidationError } from "../shared/errors.js";
 import { type Clock, systemClock } from "../shared/time.js";
 import { parseInput } from "../shared/validation.js";
@@ -62,6 +64,23 @@ export class WebhooksService {
 
   async list(actor: Actor): Promise<EndpointView[]> {
     return (await this.repo.list(actor)).map(endpointView);
+  }
+
+  /** The API's keyset pages of endpoints, in id order (see shared/cursor.ts). */
+  async listByCursor(actor: Actor, query: CursorQuery): Promise<CursorPage<EndpointView>> {
+    const { dir, afterId } = startOf(query);
+    const { items, total } = await this.repo.listKeyset(actor, dir, afterId, query.limit);
+    const page = cursorPageOf(items, query.limit, dir, total);
+    return { ...page, items: page.items.map(endpointView) };
+  }
+
+  /** An endpoint's requests (status code, response excerpt), by cursor in id order. */
+  async attemptsByCursor(actor: Actor, id: number, query: CursorQuery): Promise<CursorPage<WebhookAttempt>> {
+    const endpoint = await this.repo.find(actor, id);
+    if (!endpoint) throw new NotFoundError("No such webhook endpoint.");
+    const { dir, afterId } = startOf(query);
+    const { items, total } = await this.repo.attemptsKeyset(id, dir, afterId, query.limit);
+    return cursorPageOf(items, query.limit, dir, total);
   }
 
   /** Registers an endpoint; the result carries the secret, the only time it is shown. */

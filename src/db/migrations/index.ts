@@ -31,6 +31,7 @@ import { runPruning } from "./2026-12-02-024b-run-pruning.js";
 import { sqliteRecipientCounters } from "./2026-12-02-024c-sqlite-recipient-counters.js";
 import { postImageAlt } from "./2026-12-02-026-post-image-alt.js";
 import { userLocale } from "./2026-12-02-027-user-locale.js";
+import { cursorIndexes } from "./2026-12-02-030-cursor-indexes.js";
 
 export type Dialect = "sqlite" | "postgres";
 
@@ -67,6 +68,7 @@ export class StaticMigrationProvider implements MigrationProvider {
       "2026-12-02-024c-sqlite-recipient-counters": sqliteRecipientCounters(this.dialect),
       "2026-12-02-026-post-image-alt": postImageAlt(),
       "2026-12-02-027-user-locale": userLocale(),
+      "2026-12-02-030-cursor-indexes": cursorIndexes(),
     };
   }
 }
