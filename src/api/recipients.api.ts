@@ -57,7 +57,7 @@ export function recipientsApi(
     tag,
     summary: "Create or update up to 10,000 recipients by email",
     description:
-      "A JSON array of recipients, or CSV with Content-Type text/csv (header: email, name, comment as in the CSV import; index 0 is the first line after the header). Each row is checked like POST /recipients; a row whose email you already have changes only the fields it sends. `results` says for each row (by its index) whether it was created, updated, unchanged or invalid (with its errors); invalid rows are skipped. Rows are applied in transactions of 1,000. With an `Idempotency-Key` header, a retry within 24 hours returns the first response (header `Idempotent-Replayed: true`) without applying it again; the same key with another body is a 422, and a call while the key's first call is still running is a 409 (retry for the replay).",
+      "A JSON array of recipients, or CSV with Content-Type text/csv (header: email, name, comment as in the CSV import; index 0 is the first line after the header). Each row is checked like POST /recipients; a row whose email you already have changes only the fields it sends. `results` says for each row (by its index) whether it was created, updated, unchanged or invalid (with its errors); invalid rows are skipped. Rows are applied in transactions of 1,000. The call counts as one request against the token's rate limit, whatever its size. With an `Idempotency-Key` header, a retry within 24 hours returns the first response (header `Idempotent-Replayed: true`) without applying it again; the same key with another body is a 422, and a call while the key's first call is still running is a 409 (retry for the replay).",
     body: "RecipientBulkInput",
     status: 200,
     response: bulkResultOut,
