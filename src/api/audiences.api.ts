@@ -3,6 +3,7 @@
  * audience: the same services and schemas as the pages.
  */
 import type { Services } from "../container.js";
+import { ownerWrite } from "./owner-writes.js";
 import type { ApiRouter } from "./router.js";
 import {
   audienceOut,
@@ -29,7 +30,7 @@ const segmentView = <T extends { definition: string }>(s: T) => ({
   definition: JSON.parse(s.definition) as unknown,
 });
 
-export function audiencesApi(api: ApiRouter, { lists, segments, audiences }: Services): void {
+export function audiencesApi(api: ApiRouter, { lists, segments, audiences, mailings }: Services): void {
   api.route({
     method: "GET",
     path: "/lists",
@@ -66,10 +67,12 @@ export function audiencesApi(api: ApiRouter, { lists, segments, audiences }: Ser
     path: "/lists/:id",
     tag: "Lists",
     summary: "One list",
+    description:
+      "Managers and admins may read anyone's list, as on the web (read-only: deleting it or changing its members is a 403).",
     status: 200,
     response: listOut,
     problems: [404],
-    handler: async ({ user, id }) => listView(await lists.get(user, id)),
+    handler: async ({ user, id }) => listView(await lists.view(user, id)),
   });
   api.route({
     method: "DELETE",
@@ -77,9 +80,14 @@ export function audiencesApi(api: ApiRouter, { lists, segments, audiences }: Ser
     tag: "Lists",
     summary: "Delete a list (its recipients stay)",
     status: 204,
-    problems: [404],
+    problems: [403, 404],
     handler: async ({ user, id }) => {
-      await lists.delete(user, id);
+      await ownerWrite(
+        user,
+        "list",
+        () => lists.view(user, id),
+        () => lists.delete(user, id),
+      );
     },
   });
   api.route({
@@ -90,8 +98,14 @@ export function audiencesApi(api: ApiRouter, { lists, segments, audiences }: Ser
     body: "MembersInput",
     status: 200,
     response: membersOut,
-    problems: [404, 422],
-    handler: ({ user, id, body }) => lists.addMembers(user, id, body),
+    problems: [403, 404, 422],
+    handler: ({ user, id, body }) =>
+      ownerWrite(
+        user,
+        "list",
+        () => lists.view(user, id),
+        () => lists.addMembers(user, id, body),
+      ),
   });
   api.route({
     method: "DELETE",
@@ -101,8 +115,14 @@ export function audiencesApi(api: ApiRouter, { lists, segments, audiences }: Ser
     body: "MembersInput",
     status: 200,
     response: membersOut,
-    problems: [404, 422],
-    handler: ({ user, id, body }) => lists.removeMembers(user, id, body),
+    problems: [403, 404, 422],
+    handler: ({ user, id, body }) =>
+      ownerWrite(
+        user,
+        "list",
+        () => lists.view(user, id),
+        () => lists.removeMembers(user, id, body),
+      ),
   });
 
   api.route({
@@ -174,7 +194,11 @@ export function audiencesApi(api: ApiRouter, { lists, segments, audiences }: Ser
     status: 200,
     response: audienceOut,
     problems: [404],
-    handler: ({ user, id }) => audienceOf(user, id),
+    handler: async ({ user, id }) => {
+      // Managers and admins read anyone's mailing's audience, counted as its owner's.
+      const mailing = await mailings.view(user, id);
+      return audienceOf(mailing.owner_id === user.id ? user : { id: mailing.owner_id, role: "user" }, id);
+    },
   });
   api.route({
     method: "PATCH",
@@ -184,12 +208,18 @@ export function audiencesApi(api: ApiRouter, { lists, segments, audiences }: Ser
     body: "AudienceInput",
     status: 200,
     response: audienceOut,
-    problems: [404, 422],
-    handler: async ({ user, id, body }) => {
-      const current = (await audiences.get(user, id)).rules;
-      const given = body && typeof body === "object" ? (body as Record<string, unknown>) : {};
-      await audiences.set(user, id, { ...current, ...given });
-      return audienceOf(user, id);
-    },
+    problems: [403, 404, 422],
+    handler: ({ user, id, body }) =>
+      ownerWrite(
+        user,
+        "mailing",
+        () => mailings.view(user, id),
+        async () => {
+          const current = (await audiences.get(user, id)).rules;
+          const given = body && typeof body === "object" ? (body as Record<string, unknown>) : {};
+          await audiences.set(user, id, { ...current, ...given });
+          return audienceOf(user, id);
+        },
+      ),
   });
 }

@@ -3,6 +3,7 @@ import type { Services } from "../container.js";
 import { MAILING_SORTS, windowFields } from "../mailings/mailings.schemas.js";
 import { ValidationError } from "../shared/errors.js";
 import { PAGE_SIZE } from "../shared/pagination.js";
+import { ownerWrite } from "./owner-writes.js";
 import { type ApiRouter, patched } from "./router.js";
 import {
   cursorListOf,
@@ -78,7 +79,7 @@ export function mailingsApi(api: ApiRouter, { mailings, delivery, admin }: Servi
     tag,
     summary: "Get a mailing",
     description:
-      "Managers and admins may read anyone's mailing, as on the web (read-only: changing or deleting another user's mailing is a 404).",
+      "Managers and admins may read anyone's mailing, as on the web (read-only: changing or deleting another user's mailing, or its recipients, is a 403).",
     status: 200,
     response: mailingOut,
     problems: [404],
@@ -94,23 +95,29 @@ export function mailingsApi(api: ApiRouter, { mailings, delivery, admin }: Servi
     body: "MailingPatch",
     status: 200,
     response: mailingOut,
-    problems: [404, 422],
-    handler: async ({ user, id, body }) => {
-      refuseRecipientFields(body);
-      const m = await mailings.get(user, id);
-      const stored = {
-        name: m.name,
-        message_id: m.message_id,
-        sender_id: m.sender_id,
-        first_send_at: m.first_send_at,
-        end_at: m.end_at,
-        periodicity: m.periodicity,
-        time_zone: m.time_zone,
-        ...windowFields(m.send_window),
-      };
-      await mailings.update(user, id, patched(stored, body));
-      return mailings.get(user, id);
-    },
+    problems: [403, 404, 422],
+    handler: ({ user, id, body }) =>
+      ownerWrite(
+        user,
+        "mailing",
+        () => mailings.view(user, id),
+        async () => {
+          refuseRecipientFields(body);
+          const m = await mailings.get(user, id);
+          const stored = {
+            name: m.name,
+            message_id: m.message_id,
+            sender_id: m.sender_id,
+            first_send_at: m.first_send_at,
+            end_at: m.end_at,
+            periodicity: m.periodicity,
+            time_zone: m.time_zone,
+            ...windowFields(m.send_window),
+          };
+          await mailings.update(user, id, patched(stored, body));
+          return mailings.get(user, id);
+        },
+      ),
   });
   api.route({
     method: "DELETE",
@@ -118,8 +125,14 @@ export function mailingsApi(api: ApiRouter, { mailings, delivery, admin }: Servi
     tag,
     summary: "Delete a mailing with its runs",
     status: 204,
-    problems: [404],
-    handler: ({ user, id }) => mailings.delete(user, id),
+    problems: [403, 404],
+    handler: ({ user, id }) =>
+      ownerWrite(
+        user,
+        "mailing",
+        () => mailings.view(user, id),
+        () => mailings.delete(user, id),
+      ),
   });
   api.route({
     method: "POST",
@@ -177,9 +190,14 @@ export function mailingsApi(api: ApiRouter, { mailings, delivery, admin }: Servi
     body: "MembersInput",
     status: 200,
     response: pickedAddedOut,
-    problems: [404, 422],
+    problems: [403, 404, 422],
     handler: async ({ user, id, body }) => {
-      const r = await mailings.changePicked(user, id, "add", body);
+      const r = await ownerWrite(
+        user,
+        "mailing",
+        () => mailings.view(user, id),
+        () => mailings.changePicked(user, id, "add", body),
+      );
       return {
         added: r.changed,
         already_present: r.unchanged,
@@ -196,9 +214,14 @@ export function mailingsApi(api: ApiRouter, { mailings, delivery, admin }: Servi
     body: "MembersInput",
     status: 200,
     response: pickedRemovedOut,
-    problems: [404, 422],
+    problems: [403, 404, 422],
     handler: async ({ user, id, body }) => {
-      const r = await mailings.changePicked(user, id, "remove", body);
+      const r = await ownerWrite(
+        user,
+        "mailing",
+        () => mailings.view(user, id),
+        () => mailings.changePicked(user, id, "remove", body),
+      );
       return {
         removed: r.changed,
         not_present: r.unchanged,

@@ -2,6 +2,7 @@
 import { Readable } from "node:stream";
 import type { Services } from "../container.js";
 import { RECIPIENT_SORTS } from "../recipients/recipients.schemas.js";
+import { ownerWrite } from "./owner-writes.js";
 import { type ApiRouter, patched } from "./router.js";
 import {
   bulkResultOut,
@@ -104,10 +105,12 @@ export function recipientsApi(
     path: "/recipients/:id",
     tag,
     summary: "Get a recipient",
+    description:
+      "Managers and admins may read anyone's recipient, as on the web (read-only: changing or deleting another user's is a 403).",
     status: 200,
     response: recipientOut,
     problems: [404],
-    handler: ({ user, id }) => recipients.get(user, id),
+    handler: ({ user, id }) => recipients.view(user, id),
   });
   api.route({
     method: "PATCH",
@@ -117,11 +120,17 @@ export function recipientsApi(
     body: "RecipientPatch",
     status: 200,
     response: recipientOut,
-    problems: [404, 409, 422],
-    handler: async ({ user, id, body }) => {
-      const { email, full_name, comment } = await recipients.get(user, id);
-      return recipients.update(user, id, patched({ email, full_name, comment }, body));
-    },
+    problems: [403, 404, 409, 422],
+    handler: ({ user, id, body }) =>
+      ownerWrite(
+        user,
+        "recipient",
+        () => recipients.view(user, id),
+        async () => {
+          const { email, full_name, comment } = await recipients.get(user, id);
+          return recipients.update(user, id, patched({ email, full_name, comment }, body));
+        },
+      ),
   });
   api.route({
     method: "DELETE",
@@ -129,7 +138,13 @@ export function recipientsApi(
     tag,
     summary: "Delete a recipient (it leaves every mailing; past deliveries keep the address)",
     status: 204,
-    problems: [404],
-    handler: ({ user, id }) => recipients.delete(user, id),
+    problems: [403, 404],
+    handler: ({ user, id }) =>
+      ownerWrite(
+        user,
+        "recipient",
+        () => recipients.view(user, id),
+        () => recipients.delete(user, id),
+      ),
   });
 }

@@ -58,12 +58,14 @@ export function suppressionsApi(api: ApiRouter, { suppressions, recipients }: Se
     path: "/recipients/:id/suppression",
     tag,
     summary: "Whether a recipient is suppressed (unsubscribed, bounced, complained, added by hand) and why",
+    description: "Managers and admins may read it for anyone's recipient, on its owner's suppression list.",
     status: 200,
     response: suppressionStatusOut,
     problems: [404],
     handler: async ({ user, id }) => {
-      const recipient = await recipients.get(user, id);
-      const suppression = (await suppressions.statusOf(user, recipient.email)) ?? null;
+      const recipient = await recipients.view(user, id);
+      const owner = { id: recipient.owner_id, role: "user" as const };
+      const suppression = (await suppressions.statusOf(owner, recipient.email)) ?? null;
       return { suppressed: suppression !== null, suppression };
     },
   });

@@ -12,6 +12,7 @@ import { type CursorPage, type CursorQuery, cursorPageOf, startOf } from "../sha
 import { ConflictError, NotFoundError } from "../shared/errors.js";
 import { normalizeEmail } from "../shared/fields.js";
 import { type Page, pageOf } from "../shared/pagination.js";
+import { isStaff } from "../shared/roles.js";
 import { type Clock, iso, systemClock } from "../shared/time.js";
 import { parseInput } from "../shared/validation.js";
 import { type ListRow, ListsRepository, type ListWrite } from "./lists.repository.js";
@@ -69,6 +70,14 @@ export class ListsService {
     const list = await this.lists.findById(actor, id);
     if (!list) throw new NotFoundError("List not found");
     return list;
+  }
+
+  /** A list to look at: the actor's own, or (managers and admins) anyone's, read-only. */
+  async view(actor: Actor, id: number): Promise<ListRow> {
+    if (!isStaff(actor)) return this.get(actor, id);
+    const any = await this.lists.findAnyById(id);
+    if (!any) throw new NotFoundError("List not found");
+    return this.get({ id: any.owner_id, role: "user" }, id);
   }
 
   async create(actor: Actor, input: unknown): Promise<List> {

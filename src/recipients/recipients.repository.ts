@@ -216,6 +216,11 @@ export class RecipientsRepository {
     return this.owned(actor).selectAll().where("id", "=", id).executeTakeFirst();
   }
 
+  /** Any user's recipient, for managers and admins reading it (RecipientsService.view). */
+  findAnyById(id: number): Promise<Recipient | undefined> {
+    return this.db.selectFrom("recipients").selectAll().where("id", "=", id).executeTakeFirst();
+  }
+
   findByEmail(actor: Actor, emailNormalized: string): Promise<Recipient | undefined> {
     return this.owned(actor).selectAll().where("email_normalized", "=", emailNormalized).executeTakeFirst();
   }
