@@ -264,8 +264,11 @@ export class RecipientsRepository {
     return { ids: [...ids], missing };
   }
 
-  /** One multi-row INSERT; returns each new row's id by its normalized email. */
-  insertMany(
+  /**
+   * One multi-row INSERT that skips emails the actor already has (ON CONFLICT on recipients_owner_email_uq
+   * (owner_id, email_normalized) DO NOTHING: a concurrent call created them); returns the rows it inserted.
+   */
+  insertManyNew(
     actor: Actor,
     recipients: readonly Omit<NewRecipient, "owner_id">[],
   ): Promise<{ id: number; email_normalized: string }[]> {
@@ -273,6 +276,7 @@ export class RecipientsRepository {
     return this.db
       .insertInto("recipients")
       .values(recipients.map((recipient) => ({ ...recipient, owner_id: actor.id })))
+      .onConflict((oc) => oc.columns(["owner_id", "email_normalized"]).doNothing())
       .returning(["id", "email_normalized"])
       .execute();
   }
