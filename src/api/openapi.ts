@@ -98,7 +98,7 @@ const inputs: [string, z.ZodType, string[]][] = [
   ["SegmentInput", segmentSchema, ["name", "definition"]],
   ["AudienceInput", audienceSchema, []],
   ["WebhookInput", createWebhookSchema, ["url", "events"]],
-  ["WebhookPatch", updateWebhookSchema, ["enabled"]],
+  ["WebhookPatch", updateWebhookSchema, []],
   ["WebhookResendInput", resendWebhookSchema, ["event_id"]],
   [
     "MailingInput",

@@ -5,7 +5,7 @@
  */
 import type { Services } from "../container.js";
 import { parseInput } from "../shared/validation.js";
-import { resendWebhookSchema, updateWebhookSchema } from "../webhooks/webhooks.schemas.js";
+import { resendWebhookSchema } from "../webhooks/webhooks.schemas.js";
 import type { ApiRouter } from "./router.js";
 import {
   cursorAnswerOf,
@@ -72,14 +72,14 @@ export function webhooksApi(api: ApiRouter, { webhooks }: Services): void {
     method: "PATCH",
     path: "/webhook-endpoints/:id",
     tag,
-    summary: "Enable or disable a webhook endpoint",
-    description: "Enabling an endpoint that was disabled automatically starts its retries afresh.",
+    summary: "Change a webhook endpoint: URL, description, events, enabled (only the fields sent)",
+    description:
+      "A new URL is checked like a new endpoint's (422 for private or loopback addresses unless WEBHOOK_ALLOW_PRIVATE=true). `enabled: true` re-enables an endpoint that was disabled automatically after 3 days of failures and starts its retries afresh; `enabled: false` stops sending (events are still queued). The secret stays the same.",
     body: "WebhookPatch",
     status: 200,
     response: webhookEndpointOut,
     problems: [404, 422],
-    handler: ({ user, id, body }) =>
-      webhooks.setEnabled(user, id, parseInput(updateWebhookSchema, body).enabled),
+    handler: ({ user, id, body }) => webhooks.update(user, id, body),
   });
   api.route({
     method: "DELETE",

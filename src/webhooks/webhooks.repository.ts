@@ -107,21 +107,36 @@ export class WebhooksRepository {
   }
 
   setEnabled(actor: Actor, id: number, enabled: boolean, now: string): Promise<WebhookEndpoint | undefined> {
+    return this.update(actor, id, { enabled }, now);
+  }
+
+  /** Changes the fields given; `enabled` as setEnabled (on again: no failure streak, no wait). */
+  update(
+    actor: Actor,
+    id: number,
+    changes: { url?: string; description?: string; events?: string[]; enabled?: boolean },
+    now: string,
+  ): Promise<WebhookEndpoint | undefined> {
+    const { enabled } = changes;
     return this.db
       .updateTable("webhook_endpoints")
       .set({
-        enabled: enabled ? 1 : 0,
         updated_at: now,
-        // Turning it on again starts afresh: no failure streak, no wait.
-        ...(enabled
-          ? {
-              disabled_at: null,
-              disabled_reason: null,
-              failing_since: null,
-              failures: 0,
-              next_attempt_at: null,
-            }
-          : { disabled_at: now, disabled_reason: null }),
+        ...(changes.url !== undefined ? { url: changes.url } : {}),
+        ...(changes.description !== undefined ? { description: changes.description } : {}),
+        ...(changes.events !== undefined ? { events: JSON.stringify(changes.events) } : {}),
+        ...(enabled === undefined
+          ? {}
+          : enabled
+            ? {
+                enabled: 1,
+                disabled_at: null,
+                disabled_reason: null,
+                failing_since: null,
+                failures: 0,
+                next_attempt_at: null,
+              }
+            : { enabled: 0, disabled_at: now, disabled_reason: null }),
       })
       .where("id", "=", id)
       .$if(actor.role !== "admin", (qb) => qb.where("owner_id", "=", actor.id))

@@ -39,26 +39,41 @@ export const webhookUrl = z
     }
   }, "The URL must not contain a user name or password.");
 
+const description = z.string().trim().max(200, "The description is too long (200 characters at most).");
+const events = z
+  .array(z.enum(WEBHOOK_EVENT_TYPES, { error: "Unknown event type." }), {
+    error: "Choose at least one event.",
+  })
+  .min(1, "Choose at least one event.")
+  .transform((chosen) => [...new Set(chosen)]);
+
 export const createWebhookSchema = z.object({
   url: webhookUrl,
-  description: z
-    .string()
-    .trim()
-    .max(200, "The description is too long (200 characters at most).")
-    .default(""),
-  events: z
-    .array(z.enum(WEBHOOK_EVENT_TYPES, { error: "Unknown event type." }), {
-      error: "Choose at least one event.",
-    })
-    .min(1, "Choose at least one event.")
-    .transform((events) => [...new Set(events)]),
+  description: description.default(""),
+  events,
   /** Admins only: every user's events. */
   all_users: z.boolean().default(false),
 });
 
 export type CreateWebhookInput = z.input<typeof createWebhookSchema>;
 
-export const updateWebhookSchema = z.object({ enabled: z.boolean() });
+/**
+ * A change of an endpoint (API PATCH, the edit form, the CLI): only the fields given. A new URL passes the
+ * SSRF check again; enabled: true after an automatic disable starts its retries afresh.
+ */
+export const updateWebhookSchema = z
+  .object({
+    url: webhookUrl.optional(),
+    description: description.optional(),
+    events: events.optional(),
+    enabled: z.boolean({ error: "enabled is true or false." }).optional(),
+  })
+  .refine((v) => Object.values(v).some((x) => x !== undefined), {
+    message: "Give at least one of url, description, events, enabled.",
+    path: ["_form"],
+  });
+
+export type UpdateWebhookInput = z.output<typeof updateWebhookSchema>;
 
 export const resendWebhookSchema = z.object({
   event_id: z

@@ -13,7 +13,7 @@ import { parseInput } from "../shared/validation.js";
 import { type Resolver, systemResolver, urlProblem } from "./address-guard.js";
 import { newSecret } from "./signature.js";
 import { WebhooksRepository } from "./webhooks.repository.js";
-import { createWebhookSchema } from "./webhooks.schemas.js";
+import { createWebhookSchema, updateWebhookSchema } from "./webhooks.schemas.js";
 
 /** An endpoint as its owner sees it: never its secret. */
 export interface EndpointView {
@@ -124,6 +124,27 @@ export class WebhooksService {
 
   async setEnabled(actor: Actor, id: number, enabled: boolean): Promise<EndpointView> {
     const updated = await this.repo.setEnabled(actor, id, enabled, this.now);
+    if (!updated) throw new NotFoundError("No such webhook endpoint.");
+    return endpointView(updated);
+  }
+
+  /**
+   * Changes an endpoint's URL, description, events or state (only the fields given). A new URL is checked
+   * by the SSRF guard like a new endpoint's; enabling it again starts its retries afresh.
+   */
+  async update(actor: Actor, id: number, input: unknown): Promise<EndpointView> {
+    const data = parseInput(updateWebhookSchema, input);
+    const endpoint = await this.repo.find(actor, id);
+    if (!endpoint) throw new NotFoundError("No such webhook endpoint.");
+    if (data.url !== undefined && data.url !== endpoint.url) {
+      const problem = await urlProblem(
+        data.url,
+        this.options.allowPrivate,
+        this.options.resolve ?? systemResolver,
+      );
+      if (problem) throw new ValidationError({ url: problem });
+    }
+    const updated = await this.repo.update(actor, id, data, this.now);
     if (!updated) throw new NotFoundError("No such webhook endpoint.");
     return endpointView(updated);
   }
