@@ -14,8 +14,15 @@ export const WEBHOOK_EVENT_TYPES = [
 
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
 
-/** Event types that are batched (up to BATCH_LIMIT per request): there is one per delivery. */
-export const BATCHED_TYPES: readonly string[] = ["delivery.sent", "delivery.failed"];
+/**
+ * Event types that are batched (up to BATCH_LIMIT per request), by family: consecutive events of one
+ * family go together. There is one per delivery, and one per address of a suppression import.
+ */
+export const BATCH_FAMILIES: Readonly<Record<string, string>> = {
+  "delivery.sent": "delivery",
+  "delivery.failed": "delivery",
+  "recipient.suppressed": "suppression",
+};
 
 export const webhookUrl = z
   .string({ error: "Enter the URL to send events to." })
