@@ -12,6 +12,7 @@ import {
   listListOut,
   listOut,
   membersOut,
+  ownerFilter,
   segmentCountOut,
   segmentListOut,
   segmentOut,
@@ -30,23 +31,27 @@ const segmentView = <T extends { definition: string }>(s: T) => ({
   definition: JSON.parse(s.definition) as unknown,
 });
 
-export function audiencesApi(api: ApiRouter, { lists, segments, audiences, mailings }: Services): void {
+export function audiencesApi(
+  api: ApiRouter,
+  { lists, segments, audiences, mailings, admin }: Services,
+): void {
   api.route({
     method: "GET",
     path: "/lists",
     tag: "Lists",
     summary: "List your lists with their member counts (search by name), by cursor",
     description:
-      "Newest first; follow `next_cursor` (as `cursor`) until it is null. `page` and `sort` still give offset pages.",
-    query: cursorListQueryFor(["name", "created_at"] as const),
+      "Newest first; follow `next_cursor` (as `cursor`) until it is null. `page` and `sort` still give offset pages. Managers and admins read another user's lists with `owner_id`.",
+    query: cursorListQueryFor(["name", "created_at"] as const).extend(ownerFilter),
     status: 200,
     response: listListOut,
-    problems: [422],
+    problems: [403, 404, 422],
     handler: async ({ user, query }) => {
+      const reader = await admin.readerFor(user, query.owner_id);
       const page = await cursorListOf(
         query,
-        () => lists.list(user, query),
-        (q) => lists.listByCursor(user, q),
+        () => lists.list(reader, query),
+        (q) => lists.listByCursor(reader, q),
       );
       return { ...page, items: page.items.map(listView) };
     },

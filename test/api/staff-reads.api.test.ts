@@ -145,6 +145,9 @@ describe("API: staff read other users' rows by id, as on the web, and are refuse
         name: "Friends",
         member_count: 1,
       });
+      const theirLists = (await staff.call("GET", `/lists?owner_id=${owner.user.id}`)).json();
+      expect(theirLists.items.map((l: { id: number }) => l.id)).toEqual([list.id]);
+      expect((await staff.call("GET", "/lists")).json().total).toBe(0);
       expect((await staff.call("GET", "/recipients/999999")).statusCode).toBe(404);
       expect((await staff.call("GET", "/lists/999999")).statusCode).toBe(404);
 
@@ -193,6 +196,7 @@ describe("API: staff read other users' rows by id, as on the web, and are refuse
     const user = await apiClient(t);
     expect((await user.call("GET", `/recipients/${recipient.id}`)).statusCode).toBe(404);
     expect((await user.call("GET", `/lists/${list.id}`)).statusCode).toBe(404);
+    expect((await user.call("GET", `/lists?owner_id=${owner.user.id}`)).statusCode).toBe(403);
     expect((await user.call("PATCH", `/recipients/${recipient.id}`, { full_name: "X" })).statusCode).toBe(
       404,
     );
