@@ -69,12 +69,21 @@ export type CreateWebhookInput = z.input<typeof createWebhookSchema>;
  * SSRF check again; enabled: true after an automatic disable starts its retries afresh.
  */
 export const updateWebhookSchema = z
-  .object({
-    url: webhookUrl.optional(),
-    description: description.optional(),
-    events: events.optional(),
-    enabled: z.boolean({ error: "enabled is true or false." }).optional(),
-  })
+  .strictObject(
+    {
+      url: webhookUrl.optional(),
+      description: description.optional(),
+      events: events.optional(),
+      enabled: z.boolean({ error: "enabled is true or false." }).optional(),
+    },
+    // An unknown field (all_users, secret…) is refused, not silently ignored: it cannot be changed here.
+    {
+      error: (issue) =>
+        issue.code === "unrecognized_keys"
+          ? `Only url, description, events and enabled can be changed (not ${issue.keys.join(", ")}).`
+          : undefined,
+    },
+  )
   .refine((v) => Object.values(v).some((x) => x !== undefined), {
     message: "Give at least one of url, description, events, enabled.",
     path: ["_form"],
