@@ -50,7 +50,7 @@ describe("API: PATCH /webhook-endpoints/{id}", () => {
     const unknown = await t.api.call("PATCH", `/webhook-endpoints/${endpoint.id}`, { all_users: true });
     expect(unknown.statusCode).toBe(422);
     expect(JSON.stringify(unknown.json().errors)).toContain(
-      "Only url, description, events and enabled can be changed.",
+      "Only url, description, events and enabled can be changed (not all_users).",
     );
     expect((await t.api.call("GET", `/webhook-endpoints/${endpoint.id}`)).json().endpoint.url).toBe(
       "https://93.184.216.35/new",
