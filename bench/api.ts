@@ -8,7 +8,9 @@
  *     every message at once, so the figure is the database's and the dispatcher's, not SMTP's), with one
  *     endpoint subscribed to delivery.sent: how many webhook requests reach a local receiver (batched, ≤ 100
  *     events each) and how long until the last event is delivered after the run finished.
- * BENCH_CASES=bulk or BENCH_CASES=webhooks runs one part. Prints one JSON line per part. Compiled by tsconfig.bench.json to dist/bench.
+ * (c) POST /api/v1/mailings/{id}/recipients naming BENCH_EMAILS_N (default 5,000) recipients by email, on
+ *     file SQLite: ms (the addresses are resolved one query per 500, RecipientsRepository.idsByEmails).
+ * BENCH_CASES=bulk, webhooks or emails runs one part. Prints one JSON line per part. Compiled by tsconfig.bench.json to dist/bench.
  */
 
 import { mkdtempSync, rmSync } from "node:fs";
@@ -30,10 +32,11 @@ import { WebhookStore } from "../src/webhooks/webhooks.store.js";
 import { createMailing, createMessage, createRecipients, createUser } from "../test/helpers/fixtures.js";
 
 const BULK_N = Number(process.env.BENCH_BULK_N ?? 10_000);
+const EMAILS_N = Number(process.env.BENCH_EMAILS_N ?? 5_000);
 const N = Number(process.env.BENCH_N ?? 100_000);
 const PORT = Number(process.env.BENCH_PORT ?? 4150);
 /** BENCH_CASES=bulk (or webhooks) runs one part only; both by default. */
-const CASES = (process.env.BENCH_CASES ?? "bulk,webhooks").split(",").map((name) => name.trim());
+const CASES = (process.env.BENCH_CASES ?? "bulk,webhooks,emails").split(",").map((name) => name.trim());
 
 async function bulk(dir: string) {
   const database = Database.sqlite(path.join(dir, "bulk.sqlite"));
@@ -61,6 +64,35 @@ async function bulk(dir: string) {
   const firstMs = await call();
   const againMs = await call();
   console.log(JSON.stringify({ part: "bulk", dialect: "sqlite", rows: BULK_N, firstMs, againMs }));
+  await app.close();
+  await database.close();
+}
+
+async function emails(dir: string) {
+  const database = Database.sqlite(path.join(dir, "emails.sqlite"));
+  await database.migrateToLatest();
+  const services = createServices(database);
+  const app = await buildApp({ services, sessionSecret: "bench-secret-".repeat(4) });
+  const user = await createUser(database.db);
+  const { token } = await services.tokens.create(user, { name: "bench" });
+  const addresses = (await createRecipients(database.db, user.id, EMAILS_N)).map((r) => r.email);
+  const message = await createMessage(database.db, user.id);
+  const mailing = await createMailing(database.db, { ownerId: user.id, messageId: message.id });
+  const call = async (method: "POST" | "DELETE") => {
+    const t0 = performance.now();
+    const res = await app.inject({
+      method,
+      url: `/api/v1/mailings/${mailing.id}/recipients`,
+      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+      payload: JSON.stringify({ emails: addresses }),
+    });
+    const ms = Math.round(performance.now() - t0);
+    if (res.statusCode !== 200) throw new Error(`emails: ${res.statusCode} ${res.body.slice(0, 300)}`);
+    return ms;
+  };
+  const addMs = await call("POST");
+  const removeMs = await call("DELETE");
+  console.log(JSON.stringify({ part: "emails", dialect: "sqlite", emails: EMAILS_N, addMs, removeMs }));
   await app.close();
   await database.close();
 }
@@ -168,6 +200,7 @@ const dir = mkdtempSync(path.join(tmpdir(), "pp-bench-api-"));
 try {
   if (CASES.includes("bulk")) await bulk(dir);
   if (CASES.includes("webhooks")) await webhooks(dir);
+  if (CASES.includes("emails")) await emails(dir);
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

@@ -86,6 +86,8 @@ const ID_ROUTES: Record<string, (f: Fixture) => Form> = {
   "POST /webhooks/:id/enable": () => ({}),
   "POST /webhooks/:id/disable": () => ({}),
   "POST /webhooks/:id/resend": () => ({ event_id: "1" }),
+  "GET /webhooks/:id/edit": () => ({}),
+  "POST /webhooks/:id/edit": () => ({ url: "https://93.184.216.34/stolen", events: "run.started" }),
   "GET /webhooks/:id/delete": () => ({}),
   "POST /webhooks/:id/delete": () => ({}),
   "GET /fields/:id/delete": () => ({}),

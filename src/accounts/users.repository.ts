@@ -51,16 +51,7 @@ export class UsersRepository {
   }
 
   async list(query: { q: string; page: number }): Promise<{ items: User[]; total: number }> {
-    const base = this.db
-      .selectFrom("users")
-      .$if(query.q !== "", (qb) =>
-        qb.where((eb) =>
-          eb.or([
-            eb("email_normalized", "like", likePattern(query.q)),
-            eb(sql`lower(name)`, "like", likePattern(query.q)),
-          ]),
-        ),
-      );
+    const base = this.search(query.q);
     const [items, total] = await Promise.all([
       base
         .selectAll()
@@ -72,5 +63,38 @@ export class UsersRepository {
       base.select((eb) => eb.fn.countAll<number>().as("n")).executeTakeFirstOrThrow(),
     ]);
     return { items, total: Number(total.n) };
+  }
+
+  /** The API's keyset page of users in id order, over the primary key. */
+  async listKeyset(
+    q: string,
+    dir: "asc" | "desc",
+    afterId: number | null,
+    limit: number,
+  ): Promise<{ items: User[]; total: number }> {
+    const base = this.search(q);
+    const [items, total] = await Promise.all([
+      base
+        .selectAll()
+        .$if(afterId !== null, (qb) => qb.where("id", dir === "asc" ? ">" : "<", afterId!))
+        .orderBy("id", dir)
+        .limit(limit + 1)
+        .execute(),
+      base.select((eb) => eb.fn.countAll<number>().as("n")).executeTakeFirstOrThrow(),
+    ]);
+    return { items, total: Number(total.n) };
+  }
+
+  private search(q: string) {
+    return this.db
+      .selectFrom("users")
+      .$if(q !== "", (qb) =>
+        qb.where((eb) =>
+          eb.or([
+            eb("email_normalized", "like", likePattern(q)),
+            eb(sql`lower(name)`, "like", likePattern(q)),
+          ]),
+        ),
+      );
   }
 }

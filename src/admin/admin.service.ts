@@ -19,6 +19,7 @@ import { RecipientsRepository } from "../recipients/recipients.repository.js";
 import { recipientListQuery } from "../recipients/recipients.schemas.js";
 import { recipientPage } from "../recipients/recipients.service.js";
 import type { Actor } from "../shared/actor.js";
+import { type CursorPage, type CursorQuery, cursorPageOf, startOf } from "../shared/cursor.js";
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from "../shared/errors.js";
 import { normalizeEmail } from "../shared/fields.js";
 import { keysetOf, keysetPage, PAGE_SIZE, type Page, pageOf } from "../shared/pagination.js";
@@ -67,6 +68,14 @@ export class AdminService {
     const query = userListQuery.parse(rawQuery ?? {});
     const { items, total } = await this.users.list(query);
     return { ...pageOf(items, total, query.page), query };
+  }
+
+  /** The API's keyset pages of users, in id order (see shared/cursor.ts). */
+  async listUsersByCursor(actor: StaffActor, query: CursorQuery): Promise<CursorPage<User>> {
+    this.requireStaff(actor);
+    const { dir, afterId } = startOf(query);
+    const { items, total } = await this.users.listKeyset(query.q, dir, afterId, query.limit);
+    return cursorPageOf(items, query.limit, dir, total);
   }
 
   async getUser(actor: StaffActor, id: number): Promise<User> {

@@ -3,14 +3,16 @@
  * audience: the same services and schemas as the pages.
  */
 import type { Services } from "../container.js";
+import { ownerWrite } from "./owner-writes.js";
 import type { ApiRouter } from "./router.js";
 import {
   audienceOut,
+  cursorListOf,
+  cursorListQueryFor,
   listListOut,
-  listOf,
   listOut,
-  listQueryFor,
   membersOut,
+  ownerFilter,
   segmentCountOut,
   segmentListOut,
   segmentOut,
@@ -29,19 +31,29 @@ const segmentView = <T extends { definition: string }>(s: T) => ({
   definition: JSON.parse(s.definition) as unknown,
 });
 
-export function audiencesApi(api: ApiRouter, { lists, segments, audiences }: Services): void {
+export function audiencesApi(
+  api: ApiRouter,
+  { lists, segments, audiences, mailings, admin }: Services,
+): void {
   api.route({
     method: "GET",
     path: "/lists",
     tag: "Lists",
-    summary: "List your lists with their member counts (search by name)",
-    query: listQueryFor(["name", "created_at"] as const),
+    summary: "List your lists with their member counts (search by name), by cursor",
+    description:
+      "Newest first; follow `next_cursor` (as `cursor`) until it is null. `page` and `sort` still give offset pages. Managers and admins read another user's lists with `owner_id`.",
+    query: cursorListQueryFor(["name", "created_at"] as const).extend(ownerFilter),
     status: 200,
     response: listListOut,
-    problems: [422],
+    problems: [403, 404, 422],
     handler: async ({ user, query }) => {
-      const page = await lists.list(user, query);
-      return listOf({ ...page, items: page.items.map(listView) });
+      const reader = await admin.readerFor(user, query.owner_id);
+      const page = await cursorListOf(
+        query,
+        () => lists.list(reader, query),
+        (q) => lists.listByCursor(reader, q),
+      );
+      return { ...page, items: page.items.map(listView) };
     },
   });
   api.route({
@@ -60,10 +72,12 @@ export function audiencesApi(api: ApiRouter, { lists, segments, audiences }: Ser
     path: "/lists/:id",
     tag: "Lists",
     summary: "One list",
+    description:
+      "Managers and admins may read anyone's list, as on the web (read-only: deleting it or changing its members is a 403).",
     status: 200,
     response: listOut,
     problems: [404],
-    handler: async ({ user, id }) => listView(await lists.get(user, id)),
+    handler: async ({ user, id }) => listView(await lists.view(user, id)),
   });
   api.route({
     method: "DELETE",
@@ -71,9 +85,14 @@ export function audiencesApi(api: ApiRouter, { lists, segments, audiences }: Ser
     tag: "Lists",
     summary: "Delete a list (its recipients stay)",
     status: 204,
-    problems: [404],
+    problems: [403, 404],
     handler: async ({ user, id }) => {
-      await lists.delete(user, id);
+      await ownerWrite(
+        user,
+        "list",
+        () => lists.view(user, id),
+        () => lists.delete(user, id),
+      );
     },
   });
   api.route({
@@ -84,8 +103,14 @@ export function audiencesApi(api: ApiRouter, { lists, segments, audiences }: Ser
     body: "MembersInput",
     status: 200,
     response: membersOut,
-    problems: [404, 422],
-    handler: ({ user, id, body }) => lists.addMembers(user, id, body),
+    problems: [403, 404, 422],
+    handler: ({ user, id, body }) =>
+      ownerWrite(
+        user,
+        "list",
+        () => lists.view(user, id),
+        () => lists.addMembers(user, id, body),
+      ),
   });
   api.route({
     method: "DELETE",
@@ -95,8 +120,14 @@ export function audiencesApi(api: ApiRouter, { lists, segments, audiences }: Ser
     body: "MembersInput",
     status: 200,
     response: membersOut,
-    problems: [404, 422],
-    handler: ({ user, id, body }) => lists.removeMembers(user, id, body),
+    problems: [403, 404, 422],
+    handler: ({ user, id, body }) =>
+      ownerWrite(
+        user,
+        "list",
+        () => lists.view(user, id),
+        () => lists.removeMembers(user, id, body),
+      ),
   });
 
   api.route({
@@ -168,7 +199,11 @@ export function audiencesApi(api: ApiRouter, { lists, segments, audiences }: Ser
     status: 200,
     response: audienceOut,
     problems: [404],
-    handler: ({ user, id }) => audienceOf(user, id),
+    handler: async ({ user, id }) => {
+      // Managers and admins read anyone's mailing's audience, counted as its owner's.
+      const mailing = await mailings.view(user, id);
+      return audienceOf(mailing.owner_id === user.id ? user : { id: mailing.owner_id, role: "user" }, id);
+    },
   });
   api.route({
     method: "PATCH",
@@ -178,12 +213,18 @@ export function audiencesApi(api: ApiRouter, { lists, segments, audiences }: Ser
     body: "AudienceInput",
     status: 200,
     response: audienceOut,
-    problems: [404, 422],
-    handler: async ({ user, id, body }) => {
-      const current = (await audiences.get(user, id)).rules;
-      const given = body && typeof body === "object" ? (body as Record<string, unknown>) : {};
-      await audiences.set(user, id, { ...current, ...given });
-      return audienceOf(user, id);
-    },
+    problems: [403, 404, 422],
+    handler: ({ user, id, body }) =>
+      ownerWrite(
+        user,
+        "mailing",
+        () => mailings.view(user, id),
+        async () => {
+          const current = (await audiences.get(user, id)).rules;
+          const given = body && typeof body === "object" ? (body as Record<string, unknown>) : {};
+          await audiences.set(user, id, { ...current, ...given });
+          return audienceOf(user, id);
+        },
+      ),
   });
 }

@@ -3,17 +3,17 @@ import type { Services } from "../container.js";
 import { MAILING_SORTS, windowFields } from "../mailings/mailings.schemas.js";
 import { ValidationError } from "../shared/errors.js";
 import { PAGE_SIZE } from "../shared/pagination.js";
+import { ownerWrite } from "./owner-writes.js";
 import { type ApiRouter, patched } from "./router.js";
 import {
   cursorListOf,
   cursorListQueryFor,
-  listOf,
+  cursorPagingQuery,
   mailingListOut,
   mailingOut,
   mailingRecipientListOut,
   mailingRecipientsQuery,
   ownerFilter,
-  pagingQuery,
   pickedAddedOut,
   pickedRemovedOut,
   runDetailsOut,
@@ -79,7 +79,7 @@ export function mailingsApi(api: ApiRouter, { mailings, delivery, admin }: Servi
     tag,
     summary: "Get a mailing",
     description:
-      "Managers and admins may read anyone's mailing, as on the web (read-only: changing or deleting another user's mailing is a 404).",
+      "Managers and admins may read anyone's mailing, as on the web (read-only: changing or deleting another user's mailing, or its recipients, is a 403).",
     status: 200,
     response: mailingOut,
     problems: [404],
@@ -95,23 +95,29 @@ export function mailingsApi(api: ApiRouter, { mailings, delivery, admin }: Servi
     body: "MailingPatch",
     status: 200,
     response: mailingOut,
-    problems: [404, 422],
-    handler: async ({ user, id, body }) => {
-      refuseRecipientFields(body);
-      const m = await mailings.get(user, id);
-      const stored = {
-        name: m.name,
-        message_id: m.message_id,
-        sender_id: m.sender_id,
-        first_send_at: m.first_send_at,
-        end_at: m.end_at,
-        periodicity: m.periodicity,
-        time_zone: m.time_zone,
-        ...windowFields(m.send_window),
-      };
-      await mailings.update(user, id, patched(stored, body));
-      return mailings.get(user, id);
-    },
+    problems: [403, 404, 422],
+    handler: ({ user, id, body }) =>
+      ownerWrite(
+        user,
+        "mailing",
+        () => mailings.view(user, id),
+        async () => {
+          refuseRecipientFields(body);
+          const m = await mailings.get(user, id);
+          const stored = {
+            name: m.name,
+            message_id: m.message_id,
+            sender_id: m.sender_id,
+            first_send_at: m.first_send_at,
+            end_at: m.end_at,
+            periodicity: m.periodicity,
+            time_zone: m.time_zone,
+            ...windowFields(m.send_window),
+          };
+          await mailings.update(user, id, patched(stored, body));
+          return mailings.get(user, id);
+        },
+      ),
   });
   api.route({
     method: "DELETE",
@@ -119,8 +125,14 @@ export function mailingsApi(api: ApiRouter, { mailings, delivery, admin }: Servi
     tag,
     summary: "Delete a mailing with its runs",
     status: 204,
-    problems: [404],
-    handler: ({ user, id }) => mailings.delete(user, id),
+    problems: [403, 404],
+    handler: ({ user, id }) =>
+      ownerWrite(
+        user,
+        "mailing",
+        () => mailings.view(user, id),
+        () => mailings.delete(user, id),
+      ),
   });
   api.route({
     method: "POST",
@@ -138,13 +150,19 @@ export function mailingsApi(api: ApiRouter, { mailings, delivery, admin }: Servi
     method: "GET",
     path: "/mailings/:id/runs",
     tag,
-    summary: "List a mailing's runs, newest first",
-    query: pagingQuery,
+    summary: "List a mailing's runs, newest first, by cursor",
+    description:
+      "Follow `next_cursor` (as `cursor`) until it is null; runs started meanwhile are not repeated. `page` still gives offset pages. Managers and admins may read anyone's mailing's runs.",
+    query: cursorPagingQuery,
     status: 200,
     response: runListOut,
     problems: [404, 422],
-    handler: async ({ user, id, query }) =>
-      listOf(await delivery.listRuns(user, id, query.page ?? 1, query.limit ?? PAGE_SIZE)),
+    handler: ({ user, id, query }) =>
+      cursorListOf(
+        query,
+        () => delivery.listRuns(user, id, query.page ?? 1, query.limit ?? PAGE_SIZE),
+        (q) => delivery.listRunsByCursor(user, id, q),
+      ),
   });
   api.route({
     method: "GET",
@@ -152,13 +170,17 @@ export function mailingsApi(api: ApiRouter, { mailings, delivery, admin }: Servi
     tag,
     summary: "List the recipients picked individually for a mailing (by email)",
     description:
-      "Managers and admins may read anyone's mailing's recipients. Lists and segments of the mailing's audience are not expanded here (see GET /mailings/{id}/audience).",
+      "By cursor in recipient id order, newest first (follow `next_cursor` as `cursor` until it is null); `page` still gives the offset pages of 25 by email. Managers and admins may read anyone's mailing's recipients. Lists and segments of the mailing's audience are not expanded here (see GET /mailings/{id}/audience).",
     query: mailingRecipientsQuery,
     status: 200,
     response: mailingRecipientListOut,
     problems: [404, 422],
-    handler: async ({ user, id, query }) =>
-      listOf(await mailings.viewPicked(user, id, { q: query.q ?? "", page: query.page ?? 1, show: "in" })),
+    handler: ({ user, id, query }) =>
+      cursorListOf(
+        query,
+        () => mailings.viewPicked(user, id, { q: query.q ?? "", page: query.page, show: "in" }),
+        (q) => mailings.viewPickedByCursor(user, id, q),
+      ),
   });
   api.route({
     method: "POST",
@@ -168,9 +190,14 @@ export function mailingsApi(api: ApiRouter, { mailings, delivery, admin }: Servi
     body: "MembersInput",
     status: 200,
     response: pickedAddedOut,
-    problems: [404, 422],
+    problems: [403, 404, 422],
     handler: async ({ user, id, body }) => {
-      const r = await mailings.changePicked(user, id, "add", body);
+      const r = await ownerWrite(
+        user,
+        "mailing",
+        () => mailings.view(user, id),
+        () => mailings.changePicked(user, id, "add", body),
+      );
       return {
         added: r.changed,
         already_present: r.unchanged,
@@ -187,9 +214,14 @@ export function mailingsApi(api: ApiRouter, { mailings, delivery, admin }: Servi
     body: "MembersInput",
     status: 200,
     response: pickedRemovedOut,
-    problems: [404, 422],
+    problems: [403, 404, 422],
     handler: async ({ user, id, body }) => {
-      const r = await mailings.changePicked(user, id, "remove", body);
+      const r = await ownerWrite(
+        user,
+        "mailing",
+        () => mailings.view(user, id),
+        () => mailings.changePicked(user, id, "remove", body),
+      );
       return {
         removed: r.changed,
         not_present: r.unchanged,

@@ -76,6 +76,7 @@ const named: [string, z.ZodType][] = [
   ["WebhookCreated", s.webhookCreatedOut],
   ["WebhookEvent", s.webhookEventOut],
   ["WebhookAttempt", s.webhookAttemptOut],
+  ["WebhookAttemptList", s.webhookAttemptListOut],
   ["WebhookEndpointDetails", s.webhookEndpointDetailsOut],
 ];
 for (const [id, schema] of named) outputs.add(schema, { id });
@@ -97,7 +98,7 @@ const inputs: [string, z.ZodType, string[]][] = [
   ["SegmentInput", segmentSchema, ["name", "definition"]],
   ["AudienceInput", audienceSchema, []],
   ["WebhookInput", createWebhookSchema, ["url", "events"]],
-  ["WebhookPatch", updateWebhookSchema, ["enabled"]],
+  ["WebhookPatch", updateWebhookSchema, []],
   ["WebhookResendInput", resendWebhookSchema, ["event_id"]],
   [
     "MailingInput",

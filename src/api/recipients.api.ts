@@ -2,6 +2,7 @@
 import { Readable } from "node:stream";
 import type { Services } from "../container.js";
 import { RECIPIENT_SORTS } from "../recipients/recipients.schemas.js";
+import { ownerWrite } from "./owner-writes.js";
 import { type ApiRouter, patched } from "./router.js";
 import {
   bulkResultOut,
@@ -57,7 +58,7 @@ export function recipientsApi(
     tag,
     summary: "Create or update up to 10,000 recipients by email",
     description:
-      "A JSON array of recipients, or CSV with Content-Type text/csv (header: email, name, comment as in the CSV import; index 0 is the first line after the header). Each row is checked like POST /recipients; a row whose email you already have changes only the fields it sends. `results` says for each row (by its index) whether it was created, updated, unchanged or invalid (with its errors); invalid rows are skipped. Rows are applied in transactions of 1,000. With an `Idempotency-Key` header, a retry within 24 hours returns the first response (header `Idempotent-Replayed: true`) without applying it again; the same key with another body is a 422, and a call while the key's first call is still running is a 409 (retry for the replay).",
+      "A JSON array of recipients, or CSV with Content-Type text/csv (header: email, name, comment as in the CSV import; index 0 is the first line after the header). Each row is checked like POST /recipients; a row whose email you already have changes only the fields it sends. `results` says for each row (by its index) whether it was created, updated, unchanged or invalid (with its errors); invalid rows are skipped. Rows are applied in transactions of 1,000. The call counts as one request against the token's rate limit, whatever its size. With an `Idempotency-Key` header, a retry within 24 hours returns the first response (header `Idempotent-Replayed: true`) without applying it again; the same key with another body is a 422, and a call while the key's first call is still running is a 409 (retry for the replay).",
     body: "RecipientBulkInput",
     status: 200,
     response: bulkResultOut,
@@ -104,10 +105,12 @@ export function recipientsApi(
     path: "/recipients/:id",
     tag,
     summary: "Get a recipient",
+    description:
+      "Managers and admins may read anyone's recipient, as on the web (read-only: changing or deleting another user's is a 403).",
     status: 200,
     response: recipientOut,
     problems: [404],
-    handler: ({ user, id }) => recipients.get(user, id),
+    handler: ({ user, id }) => recipients.view(user, id),
   });
   api.route({
     method: "PATCH",
@@ -117,11 +120,17 @@ export function recipientsApi(
     body: "RecipientPatch",
     status: 200,
     response: recipientOut,
-    problems: [404, 409, 422],
-    handler: async ({ user, id, body }) => {
-      const { email, full_name, comment } = await recipients.get(user, id);
-      return recipients.update(user, id, patched({ email, full_name, comment }, body));
-    },
+    problems: [403, 404, 409, 422],
+    handler: ({ user, id, body }) =>
+      ownerWrite(
+        user,
+        "recipient",
+        () => recipients.view(user, id),
+        async () => {
+          const { email, full_name, comment } = await recipients.get(user, id);
+          return recipients.update(user, id, patched({ email, full_name, comment }, body));
+        },
+      ),
   });
   api.route({
     method: "DELETE",
@@ -129,7 +138,13 @@ export function recipientsApi(
     tag,
     summary: "Delete a recipient (it leaves every mailing; past deliveries keep the address)",
     status: 204,
-    problems: [404],
-    handler: ({ user, id }) => recipients.delete(user, id),
+    problems: [403, 404],
+    handler: ({ user, id }) =>
+      ownerWrite(
+        user,
+        "recipient",
+        () => recipients.view(user, id),
+        () => recipients.delete(user, id),
+      ),
   });
 }

@@ -243,6 +243,21 @@ export const cursorListQueryFor = <S extends readonly [string, ...string[]]>(sor
       .optional()
       .describe("next_cursor of the previous answer: the rows after it (do not combine with page or sort)."),
   });
+/**
+ * A cursor list without a search or a choice of order: `cursor` as above (newest first, dir=asc for oldest
+ * first); `page` still gives the offset pages it gave before.
+ */
+export const cursorPagingQuery = pagingQuery.extend({
+  dir: z
+    .enum(["asc", "desc"])
+    .optional()
+    .describe("With cursor paging: desc (default, newest first) or asc."),
+  cursor: z
+    .string()
+    .max(200)
+    .optional()
+    .describe("next_cursor of the previous answer: the rows after it (do not combine with page)."),
+});
 /** Staff lists: owner_id, another user's rows read-only. */
 export const ownerFilter = {
   owner_id: z.coerce
@@ -283,6 +298,19 @@ export async function cursorListOf<T extends { id: number }>(
   if (query.page !== undefined || query.sort !== undefined || query.scope === "all") {
     return { ...listOf(await byPage()), next_cursor: null };
   }
+  return cursorAnswerOf(query, byCursor);
+}
+
+/** A list's answer by cursor (the first page without one). */
+export async function cursorAnswerOf<T extends { id: number }>(
+  query: {
+    dir?: "asc" | "desc" | undefined;
+    q?: string | undefined;
+    limit?: number | undefined;
+    cursor?: string | undefined;
+  },
+  byCursor: (q: CursorQuery) => Promise<CursorPage<T>>,
+) {
   const limit = query.limit ?? PAGE_SIZE;
   const page = await byCursor({ q: query.q ?? "", limit, dir: query.dir ?? "desc", cursor: query.cursor });
   return {
@@ -344,7 +372,7 @@ export const suppressionOut = z.object({
   comment: z.string().nullable(),
   created_at: time,
 });
-export const suppressionListOut = pageOut(suppressionOut);
+export const suppressionListOut = cursorPageOut(suppressionOut);
 export const suppressionStatusOut = z.object({
   suppressed: z.boolean().describe("Whether mailings skip this recipient's address."),
   suppression: suppressionOut.nullable(),
@@ -397,12 +425,12 @@ export const testSendOut = z.object({
 export const mailingListOut = cursorPageOut(
   mailingOut.extend({ owner_id: int.describe("Whose mailing it is.") }),
 );
-export const runListOut = pageOut(runOut);
+export const runListOut = cursorPageOut(runOut);
 export const deliveryListOut = cursorPageOut(deliveryOut);
-export const userListOut = pageOut(userOut);
-export const userListQuery = z.object({
-  page,
+export const userListOut = cursorPageOut(userOut);
+export const userListQuery = cursorPagingQuery.extend({
   q: z.string().max(LIMITS.search).optional().describe("Search text (email or name)."),
+  limit: limit.describe("Default 25 (offset pages always hold 25)."),
 });
 
 export const bounceOutcomeOut = z.object({
@@ -429,7 +457,7 @@ export const listOut = z.object({
   created_at: time,
   updated_at: time,
 });
-export const listListOut = pageOut(listOut);
+export const listListOut = cursorPageOut(listOut);
 export const membersOut = z.object({
   changed: int.describe("Added (or removed) now."),
   unchanged: int.describe("Yours, but already in (or not in) the list."),
@@ -470,7 +498,7 @@ export const bulkResultOut = z.object({
   results: z.array(bulkRowOut).describe("One per row, in request order."),
 });
 export const mailingRecipientOut = z.object({ id: int, email: z.string(), full_name: z.string() });
-export const mailingRecipientListOut = pageOut(mailingRecipientOut);
+export const mailingRecipientListOut = cursorPageOut(mailingRecipientOut);
 const notFound = {
   not_found: int.describe("Ids or emails that are not among your recipients."),
   missing: z.array(z.union([int, z.string()])).describe("Those ids and emails."),
@@ -485,9 +513,9 @@ export const pickedRemovedOut = z.object({
   not_present: int.describe("Yours, but not picked for the mailing."),
   ...notFound,
 });
-export const mailingRecipientsQuery = z.object({
-  page: z.coerce.number().int().min(1).max(1_000_000).optional(),
+export const mailingRecipientsQuery = cursorPagingQuery.extend({
   q: z.string().max(200).optional().describe("Search by email or name."),
+  limit: limit.describe("Default 25 (offset pages always hold 25, by email)."),
 });
 
 export const webhookEndpointOut = z.object({
@@ -507,7 +535,7 @@ export const webhookEndpointOut = z.object({
   next_attempt_at: nullableTime,
   created_at: time,
 });
-export const webhookEndpointListOut = z.object({ items: z.array(webhookEndpointOut) });
+export const webhookEndpointListOut = cursorPageOut(webhookEndpointOut);
 export const webhookCreatedOut = z.object({
   endpoint: webhookEndpointOut,
   secret: z.string().describe("Shown this once: keep it to verify X-PostPilot-Signature."),
@@ -532,6 +560,7 @@ export const webhookAttemptOut = z.object({
   duration_ms: int,
   attempted_at: time,
 });
+export const webhookAttemptListOut = cursorPageOut(webhookAttemptOut);
 export const webhookEndpointDetailsOut = z.object({
   endpoint: webhookEndpointOut,
   events: z.array(webhookEventOut).describe("The latest 50 events, newest first."),

@@ -6,7 +6,7 @@
 import type { Services } from "../container.js";
 import type { User } from "../db/schema.js";
 import type { ApiRouter } from "./router.js";
-import { listOf, mailingOut, userListOut, userListQuery, userOut } from "./schemas.js";
+import { cursorListOf, mailingOut, userListOut, userListQuery, userOut } from "./schemas.js";
 
 const staff = (user: User) => ({ id: user.id, role: user.role, email: user.email });
 
@@ -16,12 +16,19 @@ export function staffApi(api: ApiRouter, { admin, mailings }: Services): void {
     method: "GET",
     path: "/users",
     tag,
-    summary: "List users (managers and admins)",
+    summary: "List users (managers and admins), by cursor",
+    description:
+      "Newest first; follow `next_cursor` (as `cursor`) until it is null. `page` still gives the offset pages of 25, oldest first.",
     query: userListQuery,
     status: 200,
     response: userListOut,
     problems: [404, 422],
-    handler: async ({ user, query }) => listOf(await admin.listUsers(staff(user), query)),
+    handler: ({ user, query }) =>
+      cursorListOf(
+        query,
+        () => admin.listUsers(staff(user), query),
+        (q) => admin.listUsersByCursor(staff(user), q),
+      ),
   });
   for (const [action, blocked] of [
     ["block", true],

@@ -1,7 +1,13 @@
 /** /api/v1/suppressions and a recipient's suppression status: the same service and schemas as the pages. */
 import type { Services } from "../container.js";
 import type { ApiRouter } from "./router.js";
-import { listOf, listQueryFor, suppressionListOut, suppressionOut, suppressionStatusOut } from "./schemas.js";
+import {
+  cursorListOf,
+  cursorListQueryFor,
+  suppressionListOut,
+  suppressionOut,
+  suppressionStatusOut,
+} from "./schemas.js";
 
 export function suppressionsApi(api: ApiRouter, { suppressions, recipients }: Services): void {
   const tag = "Suppressions";
@@ -9,12 +15,19 @@ export function suppressionsApi(api: ApiRouter, { suppressions, recipients }: Se
     method: "GET",
     path: "/suppressions",
     tag,
-    summary: "List suppressed addresses, newest first (search by email)",
-    query: listQueryFor(["created_at"] as const),
+    summary: "List suppressed addresses, newest first (search by email), by cursor",
+    description:
+      "Follow `next_cursor` (as `cursor`) until it is null; rows added meanwhile are not repeated and push nothing out. `page` and `sort` still give offset pages.",
+    query: cursorListQueryFor(["created_at"] as const),
     status: 200,
     response: suppressionListOut,
     problems: [422],
-    handler: async ({ user, query }) => listOf(await suppressions.list(user, query)),
+    handler: ({ user, query }) =>
+      cursorListOf(
+        query,
+        () => suppressions.list(user, query),
+        (q) => suppressions.listByCursor(user, q),
+      ),
   });
   api.route({
     method: "POST",
@@ -45,12 +58,14 @@ export function suppressionsApi(api: ApiRouter, { suppressions, recipients }: Se
     path: "/recipients/:id/suppression",
     tag,
     summary: "Whether a recipient is suppressed (unsubscribed, bounced, complained, added by hand) and why",
+    description: "Managers and admins may read it for anyone's recipient, on its owner's suppression list.",
     status: 200,
     response: suppressionStatusOut,
     problems: [404],
     handler: async ({ user, id }) => {
-      const recipient = await recipients.get(user, id);
-      const suppression = (await suppressions.statusOf(user, recipient.email)) ?? null;
+      const recipient = await recipients.view(user, id);
+      const owner = { id: recipient.owner_id, role: "user" as const };
+      const suppression = (await suppressions.statusOf(owner, recipient.email)) ?? null;
       return { suppressed: suppression !== null, suppression };
     },
   });

@@ -98,25 +98,33 @@ export function webhookPayloads(): Record<string, JsonSchema> {
   const out: Record<string, JsonSchema> = {};
   for (const type of WEBHOOK_EVENT_TYPES)
     out[type] = operation(`The ${type} event`, eventOf(type, DATA[type]!));
-  out.batch = operation("Several delivery events in one request (up to 100, in order)", {
-    type: "object",
-    required: ["id", "type", "created_at", "data"],
-    properties: {
-      id: { type: "string", description: "bat_…" },
-      type: { const: "batch" },
-      created_at: time,
-      data: {
-        type: "object",
-        required: ["events"],
-        properties: {
-          events: {
-            type: "array",
-            maxItems: 100,
-            items: { anyOf: ["delivery.sent", "delivery.failed"].map((t) => eventOf(t, deliveryData)) },
+  out.batch = operation(
+    "Several consecutive events of one kind in one request (up to 100, in order): delivery.sent / delivery.failed of a run, or recipient.suppressed of an import. A lone one is sent as itself.",
+    {
+      type: "object",
+      required: ["id", "type", "created_at", "data"],
+      properties: {
+        id: { type: "string", description: "bat_…" },
+        type: { const: "batch" },
+        created_at: time,
+        data: {
+          type: "object",
+          required: ["events"],
+          properties: {
+            events: {
+              type: "array",
+              maxItems: 100,
+              items: {
+                anyOf: [
+                  ...["delivery.sent", "delivery.failed"].map((t) => eventOf(t, deliveryData)),
+                  eventOf("recipient.suppressed", recipientData),
+                ],
+              },
+            },
           },
         },
       },
     },
-  });
+  );
   return out;
 }

@@ -5,9 +5,12 @@
  */
 import type { Services } from "../container.js";
 import { parseInput } from "../shared/validation.js";
-import { resendWebhookSchema, updateWebhookSchema } from "../webhooks/webhooks.schemas.js";
+import { resendWebhookSchema } from "../webhooks/webhooks.schemas.js";
 import type { ApiRouter } from "./router.js";
 import {
+  cursorAnswerOf,
+  cursorPagingQuery,
+  webhookAttemptListOut,
   webhookCreatedOut,
   webhookEndpointDetailsOut,
   webhookEndpointListOut,
@@ -21,11 +24,26 @@ export function webhooksApi(api: ApiRouter, { webhooks }: Services): void {
     method: "GET",
     path: "/webhook-endpoints",
     tag,
-    summary: "List your webhook endpoints",
+    summary: "List your webhook endpoints (admins: everyone's), by cursor",
+    description: "Newest first; follow `next_cursor` (as `cursor`) until it is null.",
+    query: cursorPagingQuery.omit({ page: true }),
     status: 200,
     response: webhookEndpointListOut,
-    problems: [],
-    handler: async ({ user }) => ({ items: await webhooks.list(user) }),
+    problems: [422],
+    handler: ({ user, query }) => cursorAnswerOf(query, (q) => webhooks.listByCursor(user, q)),
+  });
+  api.route({
+    method: "GET",
+    path: "/webhook-endpoints/:id/attempts",
+    tag,
+    summary: "List an endpoint's requests (status code, response excerpt), newest first, by cursor",
+    description:
+      "Follow `next_cursor` (as `cursor`) until it is null; requests made meanwhile are not repeated.",
+    query: cursorPagingQuery.omit({ page: true }),
+    status: 200,
+    response: webhookAttemptListOut,
+    problems: [404, 422],
+    handler: ({ user, id, query }) => cursorAnswerOf(query, (q) => webhooks.attemptsByCursor(user, id, q)),
   });
   api.route({
     method: "POST",
@@ -54,14 +72,14 @@ export function webhooksApi(api: ApiRouter, { webhooks }: Services): void {
     method: "PATCH",
     path: "/webhook-endpoints/:id",
     tag,
-    summary: "Enable or disable a webhook endpoint",
-    description: "Enabling an endpoint that was disabled automatically starts its retries afresh.",
+    summary: "Change a webhook endpoint: URL, description, events, enabled (only the fields sent)",
+    description:
+      "A new URL is checked like a new endpoint's (422 for private or loopback addresses unless WEBHOOK_ALLOW_PRIVATE=true). `enabled: true` re-enables an endpoint that was disabled automatically after 3 days of failures and starts its retries afresh; `enabled: false` stops sending (events are still queued). The secret stays the same.",
     body: "WebhookPatch",
     status: 200,
     response: webhookEndpointOut,
     problems: [404, 422],
-    handler: ({ user, id, body }) =>
-      webhooks.setEnabled(user, id, parseInput(updateWebhookSchema, body).enabled),
+    handler: ({ user, id, body }) => webhooks.update(user, id, body),
   });
   api.route({
     method: "DELETE",

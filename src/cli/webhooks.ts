@@ -1,4 +1,7 @@
-/** `postpilot webhooks`: list, add and remove a user's webhook endpoints (the same service as the pages). */
+/**
+ * `postpilot webhooks`: list, add, remove, enable and disable a user's webhook endpoints (the same service as
+ * the pages).
+ */
 import type { Command } from "commander";
 import type { Config } from "../config.js";
 import { createServices } from "../container.js";
@@ -12,7 +15,9 @@ export function registerWebhookCommands(
   config: () => Config,
   fail: (error: unknown) => never,
 ): void {
-  const hooks = program.command("webhooks").description("list, add or remove a user's webhook endpoints");
+  const hooks = program
+    .command("webhooks")
+    .description("list, add, remove, enable or disable a user's webhook endpoints");
 
   async function withUser<T>(
     email: string,
@@ -90,4 +95,25 @@ export function registerWebhookCommands(
         console.log(`Endpoint ${id} removed.`);
       });
     });
+
+  for (const [action, enabled] of [
+    ["enable", true],
+    ["disable", false],
+  ] as const) {
+    hooks
+      .command(action)
+      .description(
+        enabled
+          ? "enable an endpoint (one disabled after 3 days of failures starts its retries afresh)"
+          : "stop sending to an endpoint (its events are still queued)",
+      )
+      .requiredOption("--user <email>", "the endpoint's owner (or an admin)")
+      .argument("<id>", "the endpoint's id")
+      .action(async (id: string, options: { user: string }) => {
+        await withUser(options.user, async ({ webhooks }, actor) => {
+          await webhooks.update(actor, Number.parseInt(id, 10) || 0, { enabled });
+          console.log(`Endpoint ${id} ${action}d.`);
+        });
+      });
+  }
 }

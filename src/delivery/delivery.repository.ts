@@ -71,12 +71,28 @@ export class DeliveryRepository {
       .limit(limit)
       .offset(offset)
       .execute();
+    return { items, total: await this.countRuns(mailingId) };
+  }
+
+  async countRuns(mailingId: number): Promise<number> {
     const total = await this.db
       .selectFrom("runs")
       .select((eb) => eb.fn.countAll<number>().as("n"))
       .where("mailing_id", "=", mailingId)
       .executeTakeFirstOrThrow();
-    return { items, total: Number(total.n) };
+    return Number(total.n);
+  }
+
+  /** The API's keyset page of a mailing's runs in id order, over runs_mailing_id_idx (mailing_id, id). */
+  runsKeyset(mailingId: number, dir: "asc" | "desc", afterId: number | null, limit: number): Promise<Run[]> {
+    return this.db
+      .selectFrom("runs")
+      .selectAll()
+      .where("mailing_id", "=", mailingId)
+      .$if(afterId !== null, (qb) => qb.where("id", dir === "asc" ? ">" : "<", afterId!))
+      .orderBy("id", dir)
+      .limit(limit + 1)
+      .execute();
   }
 
   /**

@@ -14,7 +14,7 @@ import type {
   Run,
   RunTrigger,
 } from "../db/schema.js";
-import { type CursorPage, cursorPageOf, decodeCursor } from "../shared/cursor.js";
+import { type CursorPage, type CursorQuery, cursorPageOf, decodeCursor, startOf } from "../shared/cursor.js";
 import { ConflictError, ForbiddenError, NotFoundError } from "../shared/errors.js";
 import { keysetOf, keysetPage, PAGE_SIZE, type Page, pageOf, seekOf } from "../shared/pagination.js";
 import { type Clock, systemClock } from "../shared/time.js";
@@ -346,6 +346,23 @@ export class DeliveryService {
     if (!mailing || !canView(actor, mailing.owner_id)) throw new NotFoundError("Mailing not found");
     const { items, total } = await this.repo.runsOfMailing(mailingId, pageSize, (page - 1) * pageSize);
     return pageOf(await this.withProgress(items), total, page, pageSize);
+  }
+
+  /** The API's keyset pages of a mailing's runs, in id order (see shared/cursor.ts). */
+  async listRunsByCursor(
+    actor: DeliveryActor,
+    mailingId: number,
+    query: CursorQuery,
+  ): Promise<CursorPage<RunView>> {
+    const mailing = await this.repo.findMailing(mailingId);
+    if (!mailing || !canView(actor, mailing.owner_id)) throw new NotFoundError("Mailing not found");
+    const { dir, afterId } = startOf(query);
+    const [rows, total] = await Promise.all([
+      this.repo.runsKeyset(mailingId, dir, afterId, query.limit),
+      this.repo.countRuns(mailingId),
+    ]);
+    const page = cursorPageOf(rows, query.limit, dir, total);
+    return { ...page, items: await this.withProgress(page.items) };
   }
 
   /**

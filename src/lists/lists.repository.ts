@@ -50,6 +50,29 @@ export class ListsRepository {
     return { items: items.map(numberCount), total: Number(total.n) };
   }
 
+  /** The API's keyset page in id order, over lists_owner_id_idx (owner_id, id; migration 030). */
+  async listKeyset(
+    actor: Actor,
+    q: string,
+    dir: "asc" | "desc",
+    afterId: number | null,
+    limit: number,
+  ): Promise<{ items: ListRow[]; total: number }> {
+    const search = <T extends ReturnType<ListsRepository["owned"]>>(qb: T) =>
+      q === "" ? qb : (qb.where(sql`lower(lists.name)`, "like", sql`${likePattern(q)} escape '\\'`) as T);
+    const [items, total] = await Promise.all([
+      search(this.withCounts(actor))
+        .$if(afterId !== null, (qb) => qb.where("lists.id", dir === "asc" ? ">" : "<", afterId!))
+        .orderBy("lists.id", dir)
+        .limit(limit + 1)
+        .execute(),
+      search(this.owned(actor))
+        .select((eb) => eb.fn.countAll<number>().as("n"))
+        .executeTakeFirstOrThrow(),
+    ]);
+    return { items: items.map(numberCount), total: Number(total.n) };
+  }
+
   /** Every list of the actor by name (for pickers; lists are few). */
   all(actor: Actor): Promise<Pick<List, "id" | "name">[]> {
     return this.owned(actor).select(["id", "name"]).orderBy(sql`lower(name)`).orderBy("id").execute();

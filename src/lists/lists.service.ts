@@ -8,9 +8,11 @@ import { isUniqueViolation } from "../db/database.js";
 import type { List } from "../db/schema.js";
 import { RecipientsRepository } from "../recipients/recipients.repository.js";
 import type { Actor } from "../shared/actor.js";
+import { type CursorPage, type CursorQuery, cursorPageOf, startOf } from "../shared/cursor.js";
 import { ConflictError, NotFoundError } from "../shared/errors.js";
 import { normalizeEmail } from "../shared/fields.js";
 import { type Page, pageOf } from "../shared/pagination.js";
+import { isStaff } from "../shared/roles.js";
 import { type Clock, iso, systemClock } from "../shared/time.js";
 import { parseInput } from "../shared/validation.js";
 import { type ListRow, ListsRepository, type ListWrite } from "./lists.repository.js";
@@ -46,6 +48,13 @@ export class ListsService {
     return { ...pageOf(items, total, query.page, query.limit), query };
   }
 
+  /** The API's keyset pages, in id order (see shared/cursor.ts). */
+  async listByCursor(actor: Actor, query: CursorQuery): Promise<CursorPage<ListRow>> {
+    const { dir, afterId } = startOf(query);
+    const { items, total } = await this.lists.listKeyset(actor, query.q, dir, afterId, query.limit);
+    return cursorPageOf(items, query.limit, dir, total);
+  }
+
   all(actor: Actor): Promise<Pick<List, "id" | "name">[]> {
     return this.lists.all(actor);
   }
@@ -61,6 +70,14 @@ export class ListsService {
     const list = await this.lists.findById(actor, id);
     if (!list) throw new NotFoundError("List not found");
     return list;
+  }
+
+  /** A list to look at: the actor's own, or (managers and admins) anyone's, read-only. */
+  async view(actor: Actor, id: number): Promise<ListRow> {
+    if (!isStaff(actor)) return this.get(actor, id);
+    const any = await this.lists.findAnyById(id);
+    if (!any) throw new NotFoundError("List not found");
+    return this.get({ id: any.owner_id, role: "user" }, id);
   }
 
   async create(actor: Actor, input: unknown): Promise<List> {
@@ -120,11 +137,9 @@ export class ListsService {
     const recipients = new RecipientsRepository(this.database.db);
     const owned = new Set(await recipients.ownedIds(actor, change.ids));
     const missing: (number | string)[] = change.ids.filter((id) => !owned.has(id));
-    for (const email of change.emails) {
-      const found = await recipients.findByEmail(actor, normalizeEmail(email));
-      if (found) owned.add(found.id);
-      else missing.push(email);
-    }
+    const byEmail = await recipients.idsByEmails(actor, change.emails, normalizeEmail);
+    for (const rid of byEmail.ids) owned.add(rid);
+    missing.push(...byEmail.missing);
     return { ids: [...owned], missing };
   }
 

@@ -243,6 +243,33 @@ export class MailingsRepository {
       .executeTakeFirst();
   }
 
+  /**
+   * The API's keyset page of a mailing's picked recipients in recipient id order, walking
+   * mailing_recipients_pk (mailing_id, recipient_id); `owner` is the mailing's owner.
+   */
+  async pickedKeyset(
+    owner: Actor,
+    mailingId: number,
+    q: string,
+    dir: "asc" | "desc",
+    afterId: number | null,
+    limit: number,
+  ): Promise<{ items: Pick<Recipient, "id" | "email" | "full_name">[]; total: number }> {
+    const base = this.searchRecipients(owner, q)
+      .innerJoin("mailing_recipients as mr", "mr.recipient_id", "recipients.id")
+      .where("mr.mailing_id", "=", mailingId);
+    const [items, total] = await Promise.all([
+      base
+        .select(["recipients.id", "recipients.email", "recipients.full_name"])
+        .$if(afterId !== null, (qb) => qb.where("mr.recipient_id", dir === "asc" ? ">" : "<", afterId!))
+        .orderBy("mr.recipient_id", dir)
+        .limit(limit + 1)
+        .execute(),
+      base.select((eb) => eb.fn.countAll<number>().as("n")).executeTakeFirstOrThrow(),
+    ]);
+    return { items, total: Number(total.n) };
+  }
+
   /** How many recipients are individually picked (over mailing_recipients_pk). */
   async pickedCount(mailingId: number): Promise<number> {
     const row = await this.db

@@ -202,6 +202,19 @@ export class MailingsService {
     return pageOf(items, total, query.page);
   }
 
+  /** The API's keyset pages of a mailing's picked recipients, in recipient id order (shared/cursor.ts). */
+  async viewPickedByCursor(
+    actor: Actor,
+    id: number,
+    query: CursorQuery,
+  ): Promise<CursorPage<Pick<MemberRow, "id" | "email" | "full_name">>> {
+    const mailing = await this.view(actor, id);
+    const owner: Actor = { id: mailing.owner_id, role: "user" };
+    const { dir, afterId } = startOf(query);
+    const { items, total } = await this.mailings.pickedKeyset(owner, id, query.q, dir, afterId, query.limit);
+    return cursorPageOf(items, query.limit, dir, total);
+  }
+
   /** Adds or removes recipients: the checked ones, or all of the owner's recipients matching a search. */
   async changeMembers(actor: Actor, id: number, input: unknown): Promise<string> {
     await this.get(actor, id);
@@ -252,11 +265,9 @@ export class MailingsService {
       const recipients = new RecipientsRepository(tx);
       const owned = new Set(await recipients.ownedIds(actor, change.ids));
       const missing: (number | string)[] = change.ids.filter((rid) => !owned.has(rid));
-      for (const address of change.emails) {
-        const found = await recipients.findByEmail(actor, normalizeEmail(address));
-        if (found) owned.add(found.id);
-        else missing.push(address);
-      }
+      const byEmail = await recipients.idsByEmails(actor, change.emails, normalizeEmail);
+      for (const rid of byEmail.ids) owned.add(rid);
+      missing.push(...byEmail.missing);
       const ids = [...owned];
       const mailings = new MailingsRepository(tx);
       const picked = new Set(await mailings.pickedAmong(id, ids));
@@ -280,11 +291,9 @@ export class MailingsService {
     const recipients = new RecipientsRepository(tx);
     const owned = new Set(await recipients.ownedIds(actor, ids));
     const missing: (number | string)[] = ids.filter((rid) => !owned.has(rid));
-    for (const address of emails) {
-      const found = await recipients.findByEmail(actor, normalizeEmail(address));
-      if (found) owned.add(found.id);
-      else missing.push(address);
-    }
+    const byEmail = await recipients.idsByEmails(actor, emails, normalizeEmail);
+    for (const rid of byEmail.ids) owned.add(rid);
+    missing.push(...byEmail.missing);
     if (missing.length > 0) {
       const shown = missing.slice(0, 10).join(", ");
       throw new ValidationError({

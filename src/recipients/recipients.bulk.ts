@@ -4,9 +4,10 @@
  * count); apply() does it. "Every matching row" is one INSERT … SELECT or DELETE … IN, never loaded.
  */
 import type { Database } from "../db/database.js";
+import type { Recipient } from "../db/schema.js";
 import { ListsRepository } from "../lists/lists.repository.js";
 import type { Actor } from "../shared/actor.js";
-import { ValidationError } from "../shared/errors.js";
+import { ConflictError, ValidationError } from "../shared/errors.js";
 import { normalizeEmail } from "../shared/fields.js";
 import { type Clock, iso, systemClock } from "../shared/time.js";
 import { fieldErrorsOf, parseInput } from "../shared/validation.js";
@@ -159,11 +160,30 @@ interface Fields {
   comment: string;
 }
 
+interface Stored {
+  id?: number;
+  fields: Fields;
+  dirty: boolean;
+  /** Rows of a new email, given the id once it is inserted. */
+  rows: UpsertRow[];
+}
+interface ValidRow {
+  row: UpsertRow;
+  sent: Record<string, unknown>;
+  data: Fields;
+  normalized: string;
+}
+
 /**
  * One chunk, set-based: every row checked in memory, one SELECT of the known emails, one multi-row INSERT
  * of the new ones and one UPDATE per recipient that changed (a repeated email folds into one write).
+ * Another call may create one of the "new" emails between the SELECT and the INSERT (two syncs at once,
+ * PostgreSQL): the INSERT skips it (ON CONFLICT DO NOTHING on recipients_owner_email_uq), and its rows are
+ * applied to the row that won, re-read, as updated or unchanged. The INSERT goes in email order and the
+ * UPDATEs in id order, so two such calls lock rows in the same order and cannot deadlock.
+ * Exported for the test that gives it a stale first read (the race made certain on either dialect).
  */
-async function upsertChunk(
+export async function upsertChunk(
   repository: RecipientsRepository,
   actor: Actor,
   chunk: unknown[],
@@ -171,7 +191,7 @@ async function upsertChunk(
   now: string,
 ): Promise<UpsertRow[]> {
   const out: UpsertRow[] = [];
-  const valid: { row: UpsertRow; sent: Record<string, unknown>; data: Fields; normalized: string }[] = [];
+  const valid: ValidRow[] = [];
   for (const [offset, raw] of chunk.entries()) {
     const index = start + offset;
     const parsed = recipientSchema.safeParse(raw);
@@ -193,16 +213,60 @@ async function upsertChunk(
       normalized: normalizeEmail(data.email),
     });
   }
-  const found = await repository.findByEmails(actor, [...new Set(valid.map((v) => v.normalized))]);
-  const stored = new Map<string, { id?: number; fields: Fields; dirty: boolean; rows: UpsertRow[] }>();
-  for (const recipient of found) {
-    stored.set(recipient.email_normalized, {
-      id: recipient.id,
-      fields: { email: recipient.email, full_name: recipient.full_name, comment: recipient.comment },
-      dirty: false,
-      rows: [],
-    });
+  const stored = new Map<string, Stored>();
+  const known = (recipients: Recipient[]) => {
+    for (const recipient of recipients) {
+      stored.set(recipient.email_normalized, {
+        id: recipient.id,
+        fields: { email: recipient.email, full_name: recipient.full_name, comment: recipient.comment },
+        dirty: false,
+        rows: [],
+      });
+    }
+  };
+  known(await repository.findByEmails(actor, [...new Set(valid.map((v) => v.normalized))]));
+  const created = applyRows(stored, valid);
+  const inserted = await repository.insertManyNew(
+    actor,
+    created.sort().map((normalized) => ({
+      ...stored.get(normalized)!.fields,
+      email_normalized: normalized,
+      created_at: now,
+      updated_at: now,
+    })),
+  );
+  const won = new Set<string>();
+  for (const { id, email_normalized } of inserted) {
+    won.add(email_normalized);
+    for (const row of stored.get(email_normalized)!.rows) row.id = id;
   }
+  const lost = created.filter((normalized) => !won.has(normalized));
+  if (lost.length > 0) {
+    const rereads = await repository.findByEmails(actor, lost);
+    if (rereads.length < lost.length) {
+      throw new ConflictError(
+        "Some of these recipients were created and deleted meanwhile: send the call again.",
+      );
+    }
+    known(rereads);
+    const lostSet = new Set(lost);
+    applyRows(
+      stored,
+      valid.filter((v) => lostSet.has(v.normalized)),
+    );
+  }
+  const dirty = [...stored.values()].filter((e) => e.dirty && e.id !== undefined);
+  for (const entry of dirty.sort((a, b) => a.id! - b.id!)) {
+    await repository.update(actor, entry.id!, { ...entry.fields, updated_at: now });
+  }
+  return out;
+}
+
+/**
+ * Applies valid rows, in order, to the stored recipients by email: each row's status, the fields to write,
+ * and the emails that are new (their first row creates them, later ones update it).
+ */
+function applyRows(stored: Map<string, Stored>, valid: ValidRow[]): string[] {
   const created: string[] = [];
   for (const { row, sent, data, normalized } of valid) {
     const current = stored.get(normalized);
@@ -229,24 +293,7 @@ async function upsertChunk(
     if (current.id !== undefined) row.id = current.id;
     else current.rows.push(row);
   }
-  const inserted = await repository.insertMany(
-    actor,
-    created.map((normalized) => ({
-      ...stored.get(normalized)!.fields,
-      email_normalized: normalized,
-      created_at: now,
-      updated_at: now,
-    })),
-  );
-  for (const { id, email_normalized } of inserted) {
-    for (const row of stored.get(email_normalized)!.rows) row.id = id;
-  }
-  for (const entry of stored.values()) {
-    if (entry.dirty && entry.id !== undefined) {
-      await repository.update(actor, entry.id, { ...entry.fields, updated_at: now });
-    }
-  }
-  return out;
+  return created;
 }
 
 /**

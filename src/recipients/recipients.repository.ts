@@ -216,6 +216,11 @@ export class RecipientsRepository {
     return this.owned(actor).selectAll().where("id", "=", id).executeTakeFirst();
   }
 
+  /** Any user's recipient, for managers and admins reading it (RecipientsService.view). */
+  findAnyById(id: number): Promise<Recipient | undefined> {
+    return this.db.selectFrom("recipients").selectAll().where("id", "=", id).executeTakeFirst();
+  }
+
   findByEmail(actor: Actor, emailNormalized: string): Promise<Recipient | undefined> {
     return this.owned(actor).selectAll().where("email_normalized", "=", emailNormalized).executeTakeFirst();
   }
@@ -229,8 +234,41 @@ export class RecipientsRepository {
       .execute();
   }
 
-  /** One multi-row INSERT; returns each new row's id by its normalized email. */
-  insertMany(
+  /**
+   * Resolves addresses to the actor's recipient ids: one query per 500 addresses over
+   * recipients_owner_email_uq (owner_id, email_normalized), never one per address. Addresses are kept as
+   * given in `missing`, in order; one that names a recipient twice counts once.
+   */
+  async idsByEmails(
+    actor: Actor,
+    emails: readonly string[],
+    normalize: (email: string) => string,
+  ): Promise<{ ids: number[]; missing: string[] }> {
+    const byNormalized = new Map<string, number>();
+    const normalized = emails.map(normalize);
+    const unique = [...new Set(normalized)];
+    for (let i = 0; i < unique.length; i += 500) {
+      const rows = await this.owned(actor)
+        .select(["id", "email_normalized"])
+        .where("email_normalized", "in", unique.slice(i, i + 500))
+        .execute();
+      for (const row of rows) byNormalized.set(row.email_normalized, row.id);
+    }
+    const ids = new Set<number>();
+    const missing: string[] = [];
+    normalized.forEach((n, i) => {
+      const id = byNormalized.get(n);
+      if (id === undefined) missing.push(emails[i]!);
+      else ids.add(id);
+    });
+    return { ids: [...ids], missing };
+  }
+
+  /**
+   * One multi-row INSERT that skips emails the actor already has (ON CONFLICT on recipients_owner_email_uq
+   * (owner_id, email_normalized) DO NOTHING: a concurrent call created them); returns the rows it inserted.
+   */
+  insertManyNew(
     actor: Actor,
     recipients: readonly Omit<NewRecipient, "owner_id">[],
   ): Promise<{ id: number; email_normalized: string }[]> {
@@ -238,6 +276,7 @@ export class RecipientsRepository {
     return this.db
       .insertInto("recipients")
       .values(recipients.map((recipient) => ({ ...recipient, owner_id: actor.id })))
+      .onConflict((oc) => oc.columns(["owner_id", "email_normalized"]).doNothing())
       .returning(["id", "email_normalized"])
       .execute();
   }

@@ -10,6 +10,7 @@ import { type CursorPage, type CursorQuery, cursorPageOf, startOf } from "../sha
 import { ConflictError, NotFoundError, ValidationError } from "../shared/errors.js";
 import { normalizeEmail } from "../shared/fields.js";
 import { keysetOf, keysetPage, type Page, pageOf, type Seek } from "../shared/pagination.js";
+import { isStaff } from "../shared/roles.js";
 import { effectiveScope, type Scope } from "../shared/scope.js";
 import { type Clock, iso, systemClock } from "../shared/time.js";
 import { fieldErrorsOf } from "../shared/validation.js";
@@ -75,6 +76,14 @@ export class RecipientsService {
 
   async get(actor: Actor, id: number): Promise<Recipient> {
     const recipient = await this.recipients.findById(actor, id);
+    if (!recipient) throw new NotFoundError("Recipient not found");
+    return recipient;
+  }
+
+  /** A recipient to look at: the actor's own, or (managers and admins) anyone's, read-only. */
+  async view(actor: Actor, id: number): Promise<Recipient> {
+    if (!isStaff(actor)) return this.get(actor, id);
+    const recipient = await this.recipients.findAnyById(id);
     if (!recipient) throw new NotFoundError("Recipient not found");
     return recipient;
   }

@@ -1,7 +1,8 @@
 /**
  * Suppression list import: CSV text (the export's format: a header naming `email`, optionally `reason` and
  * `comment`), read a record at a time, written 500 rows per INSERT; addresses already suppressed are kept as
- * they are. Problems are reported by line.
+ * they are. Problems are reported by line. Each added address queues a recipient.suppressed webhook event in
+ * its batch's transaction, like a single add (the dispatcher sends consecutive ones batched).
  */
 import type { Database } from "../db/database.js";
 import type { SuppressionReason } from "../db/schema.js";
@@ -11,6 +12,7 @@ import type { Actor } from "../shared/actor.js";
 import { ValidationError } from "../shared/errors.js";
 import { normalizeEmail } from "../shared/fields.js";
 import { type Clock, iso, systemClock } from "../shared/time.js";
+import { recipientsSuppressed } from "../webhooks/webhooks.events.js";
 import { SUPPRESSION_REASONS, suppressionSchema } from "./suppression.schemas.js";
 
 const BATCH = 500;
@@ -45,29 +47,35 @@ export class SuppressionImportService {
     const summary: SuppressionImportSummary = { rows: 0, added: 0, existing: 0, invalid: 0, problems: [] };
     let columns: { email: number; reason: number; comment: number } | null = null;
     let batch: { email: string; reason: SuppressionReason; comment: string }[] = [];
-    const now = iso(this.clock.now());
+    const at = this.clock.now();
+    const now = iso(at);
+    // Each batch and its recipient.suppressed events (as a single add queues them) in one transaction.
     const flush = async () => {
       if (batch.length === 0) return;
       const rows = [...new Map(batch.map((r) => [normalizeEmail(r.email), r])).entries()];
-      const added = await this.database.db
-        .insertInto("suppressions")
-        .values(
-          rows.map(([normalized, r]) => ({
-            owner_id: actor.id,
-            email: r.email,
-            email_normalized: normalized,
-            reason: r.reason,
-            source: "import" as const,
-            delivery_id: null,
-            run_id: null,
-            mailing_id: null,
-            comment: r.comment || null,
-            created_at: now,
-          })),
-        )
-        .onConflict((oc) => oc.columns(["owner_id", "email_normalized"]).doNothing())
-        .returning("id")
-        .execute();
+      const added = await this.database.db.transaction().execute(async (tx) => {
+        const inserted = await tx
+          .insertInto("suppressions")
+          .values(
+            rows.map(([normalized, r]) => ({
+              owner_id: actor.id,
+              email: r.email,
+              email_normalized: normalized,
+              reason: r.reason,
+              source: "import" as const,
+              delivery_id: null,
+              run_id: null,
+              mailing_id: null,
+              comment: r.comment || null,
+              created_at: now,
+            })),
+          )
+          .onConflict((oc) => oc.columns(["owner_id", "email_normalized"]).doNothing())
+          .returningAll()
+          .execute();
+        await recipientsSuppressed(tx, inserted, at);
+        return inserted;
+      });
       summary.added += added.length;
       summary.existing += batch.length - added.length;
       batch = [];

@@ -46,6 +46,23 @@ export class SuppressionRepository {
     return { items, total: Number(total.n) };
   }
 
+  /** The API's keyset page in id order, over suppressions_owner_id_idx (owner_id, id). */
+  listKeyset(actor: Actor, q: string, dir: "asc" | "desc", afterId: number | null, limit: number) {
+    return this.search(actor, q)
+      .selectAll()
+      .$if(afterId !== null, (qb) => qb.where("id", dir === "asc" ? ">" : "<", afterId!))
+      .orderBy("id", dir)
+      .limit(limit + 1)
+      .execute();
+  }
+
+  async countMatching(actor: Actor, q: string): Promise<number> {
+    const row = await this.search(actor, q)
+      .select((eb) => eb.fn.countAll<number>().as("n"))
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
   /** The next page by id (export reads them all, a page at a time). */
   listAfter(actor: Actor, afterId: number, limit: number): Promise<Suppression[]> {
     return this.owned(actor).selectAll().where("id", ">", afterId).orderBy("id").limit(limit).execute();

@@ -9,6 +9,7 @@ import type { Database } from "../db/database.js";
 import type { Suppression, SuppressionSource } from "../db/schema.js";
 import { csvLine } from "../recipients/export.js";
 import type { Actor } from "../shared/actor.js";
+import { type CursorPage, type CursorQuery, cursorPageOf, startOf } from "../shared/cursor.js";
 import { ConflictError, NotFoundError } from "../shared/errors.js";
 import { normalizeEmail } from "../shared/fields.js";
 import { type Page, pageOf } from "../shared/pagination.js";
@@ -35,6 +36,16 @@ export class SuppressionService {
     const query = suppressionListQuery.parse(rawQuery ?? {});
     const { items, total } = await this.repo.list(actor, query);
     return { ...pageOf(items, total, query.page, query.limit), query };
+  }
+
+  /** The API's keyset pages, in id order (see shared/cursor.ts). */
+  async listByCursor(actor: Actor, query: CursorQuery): Promise<CursorPage<Suppression>> {
+    const { dir, afterId } = startOf(query);
+    const [rows, total] = await Promise.all([
+      this.repo.listKeyset(actor, query.q, dir, afterId, query.limit),
+      this.repo.countMatching(actor, query.q),
+    ]);
+    return cursorPageOf(rows, query.limit, dir, total);
   }
 
   async get(actor: Actor, id: number): Promise<Suppression> {

@@ -48,6 +48,7 @@ import { SIGNUP_ROUTE, signupRoutes } from "../signup/signup.pages.js";
 import { suppressionRoutes } from "../suppression/suppression.pages.js";
 import { ONE_CLICK_ROUTE, unsubscribeRoutes } from "../suppression/unsubscribe.pages.js";
 import { viewRoutes } from "../templates/view.pages.js";
+import { webhookEditRoutes } from "../webhooks/webhook-edit.pages.js";
 import { webhookRoutes } from "../webhooks/webhooks.pages.js";
 import { type Notice, SESSION_COOKIE, takeFlashes } from "./context.js";
 import { registerErrorHandlers } from "./errors.js";
@@ -198,6 +199,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(async (scope) => auditRoutes(scope, services));
   await app.register(async (scope) => senderRoutes(scope, services));
   await app.register(async (scope) => webhookRoutes(scope, services));
+  await app.register(async (scope) => webhookEditRoutes(scope, services));
   await app.register(async (scope) => throttleRoutes(scope, services));
   await app.register(async (scope) => relayRoutes(scope, services));
   await app.register(async (scope) => blogRoutes(scope, services));

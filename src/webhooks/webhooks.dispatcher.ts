@@ -8,7 +8,7 @@ import { randomUUID } from "node:crypto";
 import { type Clock, systemClock } from "../shared/time.js";
 import { ID_HEADER, newUid, SIGNATURE_HEADER, signatureHeader } from "./signature.js";
 import { type PostOptions, type PostResult, postWebhook } from "./webhooks.http.js";
-import { BATCHED_TYPES } from "./webhooks.schemas.js";
+import { BATCH_FAMILIES } from "./webhooks.schemas.js";
 import {
   type ClaimedEndpoint,
   DEFAULT_RETRY,
@@ -137,9 +137,8 @@ export class WebhookDispatcher {
         const head = await this.store.head(current.id, BATCH_LIMIT);
         if (head.length === 0) return;
         const first = head[0]!;
-        const events = BATCHED_TYPES.includes(first.type)
-          ? takeWhile(head, (e) => BATCHED_TYPES.includes(e.type))
-          : [first];
+        const family = BATCH_FAMILIES[first.type];
+        const events = family ? takeWhile(head, (e) => BATCH_FAMILIES[e.type] === family) : [first];
         const { requestId, body } = requestBody(events, this.clock.now());
         const signedAt = this.clock.now();
         const result = await this.post(

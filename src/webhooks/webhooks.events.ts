@@ -8,22 +8,25 @@ import type { Suppression } from "../db/schema.js";
 import { enqueueEvents } from "./webhooks.outbox.js";
 
 export function recipientSuppressed(tx: Executor, s: Suppression, now: Date): Promise<number> {
+  return recipientsSuppressed(tx, [s], now);
+}
+
+/** Many suppressions added at once (an import's batch): one endpoint look-up, the same payload each. */
+export function recipientsSuppressed(tx: Executor, added: Suppression[], now: Date): Promise<number> {
   return enqueueEvents(
     tx,
     "recipient.suppressed",
-    [
-      {
-        ownerId: s.owner_id,
-        data: {
-          email: s.email,
-          reason: s.reason,
-          source: s.source,
-          delivery_id: s.delivery_id,
-          mailing_id: s.mailing_id,
-          at: s.created_at,
-        },
+    added.map((s) => ({
+      ownerId: s.owner_id,
+      data: {
+        email: s.email,
+        reason: s.reason,
+        source: s.source,
+        delivery_id: s.delivery_id,
+        mailing_id: s.mailing_id,
+        at: s.created_at,
       },
-    ],
+    })),
     now,
   );
 }

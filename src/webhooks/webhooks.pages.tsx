@@ -164,6 +164,9 @@ function endpointPage(ctx: ViewContext, user: User, d: EndpointPageData) {
             {e.enabled ? "Disable" : "Enable"}
           </button>
         </form>
+        <a class="btn btn-outline-primary" href={`/webhooks/${e.id}/edit`}>
+          Edit
+        </a>
         <a class="btn btn-outline-danger" href={`/webhooks/${e.id}/delete`}>
           <i class="bi bi-trash" aria-hidden="true" /> Delete
         </a>

@@ -19,6 +19,51 @@ export class WebhooksRepository {
       .execute();
   }
 
+  /**
+   * The API's keyset page of endpoints in id order (an admin's: everyone's, over the primary key; others'
+   * over webhook_endpoints_owner_id_idx (owner_id, id), migration 030), with how many there are.
+   */
+  async listKeyset(
+    actor: Actor,
+    dir: "asc" | "desc",
+    afterId: number | null,
+    limit: number,
+  ): Promise<{ items: WebhookEndpoint[]; total: number }> {
+    const base = this.db
+      .selectFrom("webhook_endpoints")
+      .$if(actor.role !== "admin", (qb) => qb.where("owner_id", "=", actor.id));
+    const [items, total] = await Promise.all([
+      base
+        .selectAll()
+        .$if(afterId !== null, (qb) => qb.where("id", dir === "asc" ? ">" : "<", afterId!))
+        .orderBy("id", dir)
+        .limit(limit + 1)
+        .execute(),
+      base.select((eb) => eb.fn.countAll<number>().as("n")).executeTakeFirstOrThrow(),
+    ]);
+    return { items, total: Number(total.n) };
+  }
+
+  /** An endpoint's requests in id order, over webhook_attempts_endpoint_idx (endpoint_id, id). */
+  async attemptsKeyset(
+    endpointId: number,
+    dir: "asc" | "desc",
+    afterId: number | null,
+    limit: number,
+  ): Promise<{ items: WebhookAttempt[]; total: number }> {
+    const base = this.db.selectFrom("webhook_attempts").where("endpoint_id", "=", endpointId);
+    const [items, total] = await Promise.all([
+      base
+        .selectAll()
+        .$if(afterId !== null, (qb) => qb.where("id", dir === "asc" ? ">" : "<", afterId!))
+        .orderBy("id", dir)
+        .limit(limit + 1)
+        .execute(),
+      base.select((eb) => eb.fn.countAll<number>().as("n")).executeTakeFirstOrThrow(),
+    ]);
+    return { items, total: Number(total.n) };
+  }
+
   find(actor: Actor, id: number): Promise<WebhookEndpoint | undefined> {
     return this.db
       .selectFrom("webhook_endpoints")
@@ -62,21 +107,36 @@ export class WebhooksRepository {
   }
 
   setEnabled(actor: Actor, id: number, enabled: boolean, now: string): Promise<WebhookEndpoint | undefined> {
+    return this.update(actor, id, { enabled }, now);
+  }
+
+  /** Changes the fields given; `enabled` as setEnabled (on again: no failure streak, no wait). */
+  update(
+    actor: Actor,
+    id: number,
+    changes: { url?: string; description?: string; events?: string[]; enabled?: boolean },
+    now: string,
+  ): Promise<WebhookEndpoint | undefined> {
+    const { enabled } = changes;
     return this.db
       .updateTable("webhook_endpoints")
       .set({
-        enabled: enabled ? 1 : 0,
         updated_at: now,
-        // Turning it on again starts afresh: no failure streak, no wait.
-        ...(enabled
-          ? {
-              disabled_at: null,
-              disabled_reason: null,
-              failing_since: null,
-              failures: 0,
-              next_attempt_at: null,
-            }
-          : { disabled_at: now, disabled_reason: null }),
+        ...(changes.url !== undefined ? { url: changes.url } : {}),
+        ...(changes.description !== undefined ? { description: changes.description } : {}),
+        ...(changes.events !== undefined ? { events: JSON.stringify(changes.events) } : {}),
+        ...(enabled === undefined
+          ? {}
+          : enabled
+            ? {
+                enabled: 1,
+                disabled_at: null,
+                disabled_reason: null,
+                failing_since: null,
+                failures: 0,
+                next_attempt_at: null,
+              }
+            : { enabled: 0, disabled_at: now, disabled_reason: null }),
       })
       .where("id", "=", id)
       .$if(actor.role !== "admin", (qb) => qb.where("owner_id", "=", actor.id))

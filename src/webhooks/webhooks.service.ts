@@ -2,16 +2,18 @@
  * Registering webhook endpoints and looking at what was sent to them. The secret is generated here and shown
  * once (the create result); the URL is checked by the SSRF guard before it is saved.
  */
+
 import type { Database } from "../db/database.js";
 import type { WebhookAttempt, WebhookEndpoint, WebhookEvent } from "../db/schema.js";
 import type { Actor } from "../shared/actor.js";
+import { type CursorPage, type CursorQuery, cursorPageOf, startOf } from "../shared/cursor.js";
 import { ForbiddenError, NotFoundError, ValidationError } from "../shared/errors.js";
 import { type Clock, systemClock } from "../shared/time.js";
 import { parseInput } from "../shared/validation.js";
 import { type Resolver, systemResolver, urlProblem } from "./address-guard.js";
 import { newSecret } from "./signature.js";
 import { WebhooksRepository } from "./webhooks.repository.js";
-import { createWebhookSchema } from "./webhooks.schemas.js";
+import { createWebhookSchema, updateWebhookSchema } from "./webhooks.schemas.js";
 
 /** An endpoint as its owner sees it: never its secret. */
 export interface EndpointView {
@@ -64,6 +66,23 @@ export class WebhooksService {
     return (await this.repo.list(actor)).map(endpointView);
   }
 
+  /** The API's keyset pages of endpoints, in id order (see shared/cursor.ts). */
+  async listByCursor(actor: Actor, query: CursorQuery): Promise<CursorPage<EndpointView>> {
+    const { dir, afterId } = startOf(query);
+    const { items, total } = await this.repo.listKeyset(actor, dir, afterId, query.limit);
+    const page = cursorPageOf(items, query.limit, dir, total);
+    return { ...page, items: page.items.map(endpointView) };
+  }
+
+  /** An endpoint's requests (status code, response excerpt), by cursor in id order. */
+  async attemptsByCursor(actor: Actor, id: number, query: CursorQuery): Promise<CursorPage<WebhookAttempt>> {
+    const endpoint = await this.repo.find(actor, id);
+    if (!endpoint) throw new NotFoundError("No such webhook endpoint.");
+    const { dir, afterId } = startOf(query);
+    const { items, total } = await this.repo.attemptsKeyset(id, dir, afterId, query.limit);
+    return cursorPageOf(items, query.limit, dir, total);
+  }
+
   /** Registers an endpoint; the result carries the secret, the only time it is shown. */
   async create(actor: Actor, input: unknown): Promise<{ endpoint: EndpointView; secret: string }> {
     const data = parseInput(createWebhookSchema, input);
@@ -105,6 +124,27 @@ export class WebhooksService {
 
   async setEnabled(actor: Actor, id: number, enabled: boolean): Promise<EndpointView> {
     const updated = await this.repo.setEnabled(actor, id, enabled, this.now);
+    if (!updated) throw new NotFoundError("No such webhook endpoint.");
+    return endpointView(updated);
+  }
+
+  /**
+   * Changes an endpoint's URL, description, events or state (only the fields given). A new URL is checked
+   * by the SSRF guard like a new endpoint's; enabling it again starts its retries afresh.
+   */
+  async update(actor: Actor, id: number, input: unknown): Promise<EndpointView> {
+    const data = parseInput(updateWebhookSchema, input);
+    const endpoint = await this.repo.find(actor, id);
+    if (!endpoint) throw new NotFoundError("No such webhook endpoint.");
+    if (data.url !== undefined && data.url !== endpoint.url) {
+      const problem = await urlProblem(
+        data.url,
+        this.options.allowPrivate,
+        this.options.resolve ?? systemResolver,
+      );
+      if (problem) throw new ValidationError({ url: problem });
+    }
+    const updated = await this.repo.update(actor, id, data, this.now);
     if (!updated) throw new NotFoundError("No such webhook endpoint.");
     return endpointView(updated);
   }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { API_RATE_LIMIT } from "../../src/api/index.js";
 import type { TestApp } from "../helpers/web.js";
 import { buildApi, expectDeclared } from "./support.js";
 
@@ -204,5 +205,38 @@ describe("API: POST /recipients/bulk with CSV", () => {
     const noEmail = await bulk(t, "name\nAnn\n", { "content-type": "text/csv" });
     expect(noEmail.statusCode).toBe(422);
     expect(noEmail.json().errors[0].message).toContain("no email column");
+  });
+
+  it("counts a bulk call of 10,000 rows (JSON or CSV) as one request for the rate limit, as the document says", async () => {
+    const t = await buildApi();
+    const remaining = async () => {
+      const res = await t.api.call("GET", "/me");
+      return Number(res.headers["ratelimit-remaining"]);
+    };
+    const before = await remaining();
+    expect(before).toBe(API_RATE_LIMIT - 1);
+    const rows = Array.from({ length: 10_000 }, (_, i) => ({ email: `b${i}@example.com` }));
+    const json = await bulk(t, rows);
+    expect(json.statusCode).toBe(200);
+    expect(json.json().created).toBe(10_000);
+    expect(Number(json.headers["ratelimit-remaining"])).toBe(before - 1);
+    expect(json.headers["ratelimit-limit"]).toBe(String(API_RATE_LIMIT));
+    const csv = await bulk(t, `email\n${rows.map((r) => r.email.replace("b", "c")).join("\n")}\n`, {
+      "content-type": "text/csv",
+    });
+    expect(csv.json().created).toBe(10_000);
+    expect(Number(csv.headers["ratelimit-remaining"])).toBe(before - 2);
+    expect(await remaining()).toBe(before - 3);
+
+    const doc = (await t.app.inject({ url: "/api/openapi.json" })).json();
+    expect(doc.info.description).toContain(`${API_RATE_LIMIT} requests a minute`);
+    expect(doc.info.description).toMatch(/POST \/recipients\/bulk with 10,000 rows counts as one/);
+    const op = doc.paths["/recipients/bulk"].post;
+    expect(op.description).toContain("counts as one request against the token's rate limit");
+    expect(Object.keys(op.responses["200"].headers)).toEqual(
+      expect.arrayContaining(["RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset"]),
+    );
+    expect(op.responses["429"]).toEqual({ $ref: "#/components/responses/TooManyRequests" });
+    expect(Object.keys(doc.components.responses.TooManyRequests.headers)).toContain("Retry-After");
   });
 });

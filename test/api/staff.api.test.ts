@@ -49,10 +49,10 @@ describe("API: managers and admins", () => {
     const manager = await apiClient(t, await createUser(t.database.db, { role: "manager" }));
     expect((await manager.call("POST", `/users/${admin.id}/block`)).statusCode).toBe(403);
     expect((await manager.call("POST", `/users/${manager.user.id}/block`)).statusCode).toBe(409);
-    // Managers read and oversee; they never edit, delete or send someone else's mailing.
-    expect((await manager.call("PATCH", `/mailings/${mailing.id}`, { name: "Stolen" })).statusCode).toBe(404);
-    expect((await manager.call("DELETE", `/mailings/${mailing.id}`)).statusCode).toBe(404);
-    // (Sending: they may see the mailing, so the answer is 403, not 404.)
+    // Managers read and oversee; they never edit, delete or send someone else's mailing. They may see
+    // it, so the answer is a 403, not a 404.
+    expect((await manager.call("PATCH", `/mailings/${mailing.id}`, { name: "Stolen" })).statusCode).toBe(403);
+    expect((await manager.call("DELETE", `/mailings/${mailing.id}`)).statusCode).toBe(403);
     expect((await manager.call("POST", `/mailings/${mailing.id}/send`)).statusCode).toBe(403);
     const row = await t.database.db
       .selectFrom("mailings")

@@ -24,7 +24,7 @@ describe("postpilot webhooks (the compiled CLI)", () => {
     return spawnSync(process.execPath, [cli, "webhooks", ...args], { env, encoding: "utf8", cwd: dir });
   }
 
-  it("adds, lists and removes a user's endpoint, refusing a loopback URL and unknown events", async () => {
+  it("adds, lists, disables, enables and removes a user's endpoint, refusing a loopback URL and unknown events", async () => {
     const fresh = Database.sqlite(path.join(dir, "data", "postpilot.sqlite"));
     await fresh.migrateToLatest();
     await createUser(fresh.db, { email: "ada@example.com" });
@@ -68,6 +68,11 @@ describe("postpilot webhooks (the compiled CLI)", () => {
     const list = run("list", "--user", "ada@example.com").stdout;
     expect(list).toContain("https://93.184.216.34/hooks");
     expect(list).toContain("run.finished,delivery.failed");
+    expect(run("disable", "--user", "ada@example.com", "1").stdout).toContain("Endpoint 1 disabled.");
+    expect(run("list", "--user", "ada@example.com").stdout).toMatch(/\bdisabled\b/);
+    expect(run("enable", "--user", "ada@example.com", "1").stdout).toContain("Endpoint 1 enabled.");
+    expect(run("list", "--user", "ada@example.com").stdout).toMatch(/\benabled\b/);
+    expect(run("enable", "--user", "bo@example.com", "1").status).toBe(1);
     expect(run("remove", "--user", "ada@example.com", "1").stdout).toContain("Endpoint 1 removed.");
     expect(run("remove", "--user", "ada@example.com", "1").status).toBe(1);
   });

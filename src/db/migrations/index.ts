@@ -33,6 +33,7 @@ import { postImageAlt } from "./2026-12-02-026-post-image-alt.js";
 import { userLocale } from "./2026-12-02-027-user-locale.js";
 import { runPreparation } from "./2026-12-02-028-run-preparation.js";
 import { dropRedundantRecipientIndex } from "./2026-12-02-029-drop-redundant-recipient-index.js";
+import { cursorIndexes } from "./2026-12-02-030-cursor-indexes.js";
 
 export type Dialect = "sqlite" | "postgres";
 
@@ -71,6 +72,7 @@ export class StaticMigrationProvider implements MigrationProvider {
       "2026-12-02-027-user-locale": userLocale(),
       "2026-12-02-028-run-preparation": runPreparation(this.dialect),
       "2026-12-02-029-drop-redundant-recipient-index": dropRedundantRecipientIndex(),
+      "2026-12-02-030-cursor-indexes": cursorIndexes(),
     };
   }
 }
