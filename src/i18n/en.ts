@@ -518,6 +518,51 @@ export const en: Language = {
         audit: "The removal is written to the audit log.",
       },
     },
+    lists: {
+      segments: "Segments",
+      new: "New list",
+      search: "Search by name",
+      noMatch: "No lists match your search",
+      none: "No lists yet",
+      noneText:
+        "A list groups recipients (one can be in several); a mailing can go to a list and reaches whoever is in it when it sends.",
+      createFirst: "Create your first list",
+      signupForm: "Signup form",
+      on: "On",
+      off: "Off",
+      edit: "Edit {{name}}",
+      description: "Description",
+      descriptionHelp: "Shown on the signup form, if you turn it on.",
+      signupEnabled: "People can subscribe themselves",
+      signupEnabledHelp:
+        "A public page and an HTML snippet for your site. They get an email to confirm; until they do, they are not recipients and receive no mailing.",
+      askName: "Ask for their name",
+      alsoAsk: "Also ask for:",
+      redirect: "After confirming, go to (optional)",
+      redirectHelp: "Your own thank-you page; without it PostPilot shows one.",
+      create: "Create list",
+      snippet: {
+        email: "Email",
+        hidden: "leave this hidden field empty: it keeps robots out",
+        submit: "Subscribe",
+      },
+      signupOff: "Off: turn it on in Edit to let people subscribe themselves.",
+      created: "Created",
+      embed: "Embed the form on your site",
+      embedText: "Plain HTML, no script. Submitting shows the confirmation step on PostPilot's page.",
+      snippetLabel: "HTML snippet",
+      all: "All lists",
+      delete: {
+        title: "Delete {{name}}",
+        heading: "Delete {{name}}?",
+        submit: "Delete list",
+        text_one: "The list is deleted; its {{n}} recipient stays, in no list.",
+        text_other: "The list is deleted; its {{n}} recipients stay, in no list.",
+        mailings_one: "This mailing uses it and will no longer include or exclude it: {{names}}.",
+        mailings_other:
+          "These {{count}} mailings use it and will no longer include or exclude it: {{names}}.",
+      },
+    },
     // ── area audience: end
     // ── area content: begin (keys of this area go between these two lines)
     // ── area content: end
