@@ -124,7 +124,8 @@ function formPage(
   zone: string,
   lists: { id: number; name: string }[],
 ) {
-  const error = form.errors.file;
+  // The route's own errors are English (a multipart form does not pass through handleForm).
+  const error = form.errors.file && translateMessage(ctx.locale, form.errors.file);
   const t = ctx.t;
   const n = (value: number) => formatNumber(ctx.locale, value);
   return renderPage(
@@ -149,7 +150,7 @@ function formPage(
           </p>
           {form.errors._form && (
             <div class="alert alert-danger" role="alert">
-              {form.errors._form}
+              {translateMessage(ctx.locale, form.errors._form)}
             </div>
           )}
           <form
