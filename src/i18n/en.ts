@@ -563,6 +563,30 @@ export const en: Language = {
           "These {{count}} mailings use it and will no longer include or exclude it: {{names}}.",
       },
     },
+    fields: {
+      intro:
+        "Your own fields on every recipient: on the recipient form, in CSV import and export (a column named like the key), in segments, and in messages as ",
+      none: "No custom fields yet",
+      noneText: "Add one with the form.",
+      label: "Label",
+      key: "Key",
+      type: "Type",
+      types: { text: "Text", number: "Number", date: "Date", yes_no: "Yes / no" },
+      new: "New field",
+      keyHelp: "Lower-case letters, digits and _, like plan or signup_date. It cannot change later.",
+      add: "Add field",
+      help: { number: "A number, like 42 or 3.5.", date: "A date." },
+      notSet: "Not set",
+      yes: "Yes",
+      no: "No",
+      delete: {
+        title: "Delete {{label}}",
+        heading: "Delete the field {{label}}?",
+        submit: "Delete field",
+        before: "Every recipient's value of ",
+        after: " is deleted with it; segment conditions on it will match nobody.",
+      },
+    },
     // ── area audience: end
     // ── area content: begin (keys of this area go between these two lines)
     // ── area content: end

@@ -22,6 +22,9 @@ export const ru: Language = {
     // ── area mailings: end
     // ── area audience: begin (keys of this area go between these two lines)
     "Full name": "Полное имя",
+    Label: "Название",
+    Key: "Ключ",
+    Type: "Тип",
     // ── area audience: end
     // ── area content: begin (keys of this area go between these two lines)
     // ── area content: end
@@ -182,6 +185,15 @@ export const ru: Language = {
     "Choose your own segments.": "Выберите свои сегменты.",
     "A list cannot be both included and excluded.": "Список нельзя одновременно включить и исключить.",
     "A segment cannot be both included and excluded.": "Сегмент нельзя одновременно включить и исключить.",
+    "Field “{{label}}” added.": "Поле «{{label}}» добавлено.",
+    "Field “{{label}}” deleted.": "Поле «{{label}}» удалено.",
+    "{{label}} is not a text.": "Поле «{{label}}» должно быть текстом.",
+    "{{label}} is not a number.": "Поле «{{label}}» должно быть числом.",
+    "{{label}} is not a date.": "Поле «{{label}}» должно быть датой.",
+    "{{label}} must be a number, like 42 or 3.5.":
+      "Поле «{{label}}» должно быть числом, например 42 или 3.5.",
+    "{{label}} must be a date, like 2026-12-31.": "Поле «{{label}}» должно быть датой, например 2026-12-31.",
+    "{{label}} must be yes or no.": "Поле «{{label}}»: выберите «да» или «нет».",
     // ── area audience: end
     // ── area content: begin (keys of this area go between these two lines)
     // ── area content: end
@@ -800,6 +812,30 @@ export const ru: Language = {
           "Его используют эти {{count}} рассылок, и они больше не будут включать или исключать его: {{names}}.",
         mailings_other:
           "Его используют эти {{count}} рассылки, и они больше не будут включать или исключать его: {{names}}.",
+      },
+    },
+    fields: {
+      intro:
+        "Ваши собственные поля у каждого получателя: в форме получателя, при импорте и экспорте CSV (столбец с именем, как у ключа), в сегментах и в письмах как ",
+      none: "Дополнительных полей пока нет",
+      noneText: "Добавьте поле с помощью формы.",
+      label: "Название",
+      key: "Ключ",
+      type: "Тип",
+      types: { text: "Текст", number: "Число", date: "Дата", yes_no: "Да / нет" },
+      new: "Новое поле",
+      keyHelp: "Строчные латинские буквы, цифры и _, например plan или signup_date. Потом его не изменить.",
+      add: "Добавить поле",
+      help: { number: "Число, например 42 или 3.5.", date: "Дата." },
+      notSet: "Не задано",
+      yes: "Да",
+      no: "Нет",
+      delete: {
+        title: "Удаление поля «{{label}}»",
+        heading: "Удалить поле «{{label}}»?",
+        submit: "Удалить поле",
+        before: "Вместе с ним удаляются значения ",
+        after: " у всех получателей; условия сегментов по этому полю не будут подходить никому.",
       },
     },
     // ── area audience: end

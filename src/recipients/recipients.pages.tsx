@@ -495,11 +495,12 @@ export function recipientRoutes(app: FastifyInstance, services: Services): void 
       services.fields.all(user),
       services.fields.valuesFor(user, [r.id]),
     ]);
-    const shown = fields.map((f) => ({ label: f.label, value: displayValue(values.get(r.id)?.[f.key]) }));
-    return sendPage(
-      reply,
-      detailPage(viewContext(req, reply), r, mailings, user.time_zone, suppression, lists, shown),
-    );
+    const ctx = viewContext(req, reply);
+    const shown = fields.map((f) => ({
+      label: f.label,
+      value: displayValue(values.get(r.id)?.[f.key], ctx.t),
+    }));
+    return sendPage(reply, detailPage(ctx, r, mailings, user.time_zone, suppression, lists, shown));
   });
 
   app.get("/recipients/:id/edit", async (req, reply) => {

@@ -20,13 +20,9 @@ async function users(app: FastifyInstance): Promise<{ ru: Client; en: Client }> 
 function expectRussian(body: string, where: string, names: readonly string[] = []) {
   expect(body, where).toContain('<html lang="ru">');
   expect(englishLeft(body, [...names, "HTML", "UTC"]), where).toEqual([]);
-  // Addresses ("name@example.com" in a hint) look like keys; they are not.
-  expect(
-    visibleText(body)
-      .replace(/\S+@\S+/g, " ")
-      .match(KEY),
-    where,
-  ).toBeNull();
+  // Addresses ("name@example.com" in a hint) and code ("{{ recipient.fields.key }}") look like keys.
+  const text = visibleText(body.replace(/<code>[\s\S]*?<\/code>/g, " ")).replace(/\S+@\S+/g, " ");
+  expect(text.match(KEY), where).toBeNull();
 }
 
 describe("audience pages in Russian", () => {
@@ -235,5 +231,61 @@ describe("audience pages in Russian", () => {
     expect((await en.get(`/suppressions/${id}/delete`)).body).toContain(
       "Reason it was suppressed: Complaint (web).",
     );
+  });
+
+  it("custom fields: empty, an error, the list, their inputs on the recipient form, delete", async () => {
+    const { app } = await build();
+    const { ru, en } = await users(app);
+    const empty = await ru.get("/fields");
+    expectRussian(empty.body, "empty fields", ["recipient", "fields", "key", "plan", "signup", "date"]);
+    expect(empty.body).toContain("Дополнительных полей пока нет");
+
+    const bad = await ru.post(
+      "/fields",
+      { label: "Тариф", key: "Bad Key", type: "text" },
+      { from: "/fields" },
+    );
+    expect(bad.statusCode).toBe(422);
+    expect(bad.body).toContain("Ключ: строчные латинские буквы");
+    for (const [label, key, type] of [
+      ["Тариф", "plan", "text"],
+      ["Клиент", "vip", "yes_no"],
+      ["Баллы", "points", "number"],
+    ]) {
+      const res = await ru.post("/fields", { label, key, type } as Record<string, string>, {
+        from: "/fields",
+      });
+      expect(res.statusCode).toBe(303);
+    }
+    const list = await ru.get("/fields");
+    expectRussian(list.body, "fields", [
+      "recipient",
+      "fields",
+      "key",
+      "plan",
+      "signup",
+      "date",
+      "vip",
+      "points",
+    ]);
+    expect(list.body).toContain("Поле «Баллы» добавлено.");
+    expect(list.body).toContain("Да / нет");
+
+    const form = await ru.get("/recipients/new");
+    expectRussian(form.body, "recipient form with fields");
+    expect(form.body).toContain("Не задано");
+    const wrong = await ru.post(
+      "/recipients/new",
+      { email: "ivan@example.com", field_points: "many" },
+      { from: "/recipients/new" },
+    );
+    expect(wrong.statusCode).toBe(422);
+    expect(wrong.body).toContain("Поле «Баллы» должно быть числом, например 42 или 3.5.");
+
+    const id = /\/fields\/(\d+)\/delete/.exec(list.body)?.[1];
+    const del = await ru.get(`/fields/${id}/delete`);
+    expectRussian(del.body, "delete field", ["plan", "vip", "points"]);
+    expect(del.body).toContain("Удалить поле «");
+    expect((await en.get("/fields")).body).toContain("Lower-case letters, digits and _");
   });
 });
