@@ -587,6 +587,38 @@ export const en: Language = {
         after: " is deleted with it; segment conditions on it will match nobody.",
       },
     },
+    audiences: {
+      summary: {
+        about: "about {{n}} now",
+        resolved: "· resolved again at each send ·",
+        picked: "individually picked",
+      },
+      title: "Audience of {{name}}",
+      back: "Back to the mailing",
+      aboutBefore: "About ",
+      aboutAfter_one: " recipient now",
+      aboutAfter_other: " recipients now",
+      suppressed_one: " ({{n}} suppressed: they are not mailed)",
+      suppressed_other: " ({{n}} suppressed: they are not mailed)",
+      resolves:
+        ". Each send resolves the audience again, so people added to its lists or matching its segments later are reached too.",
+      correct: "Please correct the highlighted choices.",
+      sendTo: "Send to",
+      all: "All my recipients ({{n}} now)",
+      inLists: "People in these lists",
+      matching: "People matching these segments",
+      noLists: "No lists yet:",
+      noSegments: "No segments yet:",
+      createOne: "create one",
+      andThe: "And the",
+      picked_one: "{{n}} individually picked",
+      picked_other: "{{n}} individually picked",
+      butNot: "But not",
+      noListsShort: "No lists yet.",
+      noSegmentsShort: "No segments yet.",
+      never: "Suppressed addresses and unconfirmed signups are never mailed.",
+      save: "Save audience",
+    },
     // ── area audience: end
     // ── area content: begin (keys of this area go between these two lines)
     // ── area content: end

@@ -194,6 +194,7 @@ export const ru: Language = {
       "Поле «{{label}}» должно быть числом, например 42 или 3.5.",
     "{{label}} must be a date, like 2026-12-31.": "Поле «{{label}}» должно быть датой, например 2026-12-31.",
     "{{label}} must be yes or no.": "Поле «{{label}}»: выберите «да» или «нет».",
+    "Audience saved.": "Получатели рассылки сохранены.",
     // ── area audience: end
     // ── area content: begin (keys of this area go between these two lines)
     // ── area content: end
@@ -837,6 +838,44 @@ export const ru: Language = {
         before: "Вместе с ним удаляются значения ",
         after: " у всех получателей; условия сегментов по этому полю не будут подходить никому.",
       },
+    },
+    audiences: {
+      summary: {
+        about: "сейчас около {{n}}",
+        resolved: "· пересчитывается при каждой отправке ·",
+        picked: "выбранные поимённо",
+      },
+      title: "Получатели рассылки «{{name}}»",
+      back: "Вернуться к рассылке",
+      aboutBefore: "Сейчас около ",
+      aboutAfter_one: " получателя",
+      aboutAfter_few: " получателей",
+      aboutAfter_many: " получателей",
+      aboutAfter_other: " получателя",
+      suppressed_one: " ({{n}} заблокирован: ему письма не отправляются)",
+      suppressed_few: " ({{n}} заблокированы: им письма не отправляются)",
+      suppressed_many: " ({{n}} заблокированы: им письма не отправляются)",
+      suppressed_other: " ({{n}} заблокированы: им письма не отправляются)",
+      resolves:
+        ". При каждой отправке состав пересчитывается, так что письма получат и те, кто позже попадёт в её списки или под её сегменты.",
+      correct: "Исправьте отмеченные варианты.",
+      sendTo: "Отправлять",
+      all: "Всем моим получателям (сейчас {{n}})",
+      inLists: "Тем, кто в этих списках",
+      matching: "Тем, кто подходит под эти сегменты",
+      noLists: "Списков пока нет:",
+      noSegments: "Сегментов пока нет:",
+      createOne: "создайте первый",
+      andThe: "А также",
+      picked_one: "{{n}} выбранному поимённо",
+      picked_few: "{{n}} выбранным поимённо",
+      picked_many: "{{n}} выбранным поимённо",
+      picked_other: "{{n}} выбранным поимённо",
+      butNot: "Кроме",
+      noListsShort: "Списков пока нет.",
+      noSegmentsShort: "Сегментов пока нет.",
+      never: "Заблокированным адресам и неподтверждённым подписчикам письма не отправляются никогда.",
+      save: "Сохранить получателей",
     },
     // ── area audience: end
     // ── area content: begin (keys of this area go between these two lines)
