@@ -1,5 +1,6 @@
 import type { FastifyInstance } from "fastify";
 import { describe, expect, it } from "vitest";
+import { createMailing, createMessage } from "../helpers/fixtures.js";
 import { englishLeft, KEY, RU, visibleText } from "../helpers/russian.js";
 import { build, Client, idFromLocation, PASSWORD, registerUser, setupAdmin } from "../helpers/web.js";
 
@@ -287,5 +288,40 @@ describe("audience pages in Russian", () => {
     expectRussian(del.body, "delete field", ["plan", "vip", "points"]);
     expect(del.body).toContain("Удалить поле «");
     expect((await en.get("/fields")).body).toContain("Lower-case letters, digits and _");
+  });
+
+  it("a mailing's audience: no lists yet, a choice that is refused, saved, with plurals", async () => {
+    const { app, database } = await build();
+    const { ru, en } = await users(app);
+    const olga = await database.db
+      .selectFrom("users")
+      .select("id")
+      .where("email", "=", "olga@example.com")
+      .executeTakeFirstOrThrow();
+    const message = await createMessage(database.db, olga.id);
+    const m = await createMailing(database.db, { ownerId: olga.id, messageId: message.id, name: "Новости" });
+    const url = `/mailings/${m.id}/audience`;
+    const empty = await ru.get(url);
+    expectRussian(empty.body, "audience without lists");
+    expect(empty.body).toContain("Списков пока нет:");
+
+    for (const email of ["a@example.com", "b@example.com"]) {
+      await ru.post("/recipients/new", { email }, { from: "/recipients/new" });
+    }
+    const list = await ru.post("/lists/new", { name: "Клиенты" }, { from: "/lists/new" });
+    const listId = String(idFromLocation(list));
+    const refused = await ru.post(url, { lists: listId, exclude_lists: listId }, { from: url });
+    expect(refused.statusCode).toBe(422);
+    expectRussian(refused.body, "audience with an error");
+    expect(refused.body).toContain("Список нельзя одновременно включить и исключить.");
+
+    const saved = await ru.post(url, { all: "on" }, { from: url });
+    expect(saved.statusCode).toBe(303);
+    const page = await ru.get(url);
+    expectRussian(page.body, "audience");
+    expect(page.body).toContain("Получатели рассылки сохранены.");
+    expect(page.body).toMatch(/Сейчас около <strong>2<\/strong> получателей/);
+    expect(page.body).toContain("Всем моим получателям (сейчас 2)");
+    expect((await en.get(url)).body).toMatch(/About <strong>2<\/strong> recipients now/);
   });
 });
