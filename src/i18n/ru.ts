@@ -25,6 +25,7 @@ export const ru: Language = {
     Label: "Название",
     Key: "Ключ",
     Type: "Тип",
+    "The value": "Значение",
     // ── area audience: end
     // ── area content: begin (keys of this area go between these two lines)
     // ── area content: end

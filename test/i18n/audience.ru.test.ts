@@ -21,8 +21,10 @@ async function users(app: FastifyInstance): Promise<{ ru: Client; en: Client }> 
 function expectRussian(body: string, where: string, names: readonly string[] = []) {
   expect(body, where).toContain('<html lang="ru">');
   expect(englishLeft(body, [...names, "HTML", "UTC"]), where).toEqual([]);
-  // Addresses ("name@example.com" in a hint) and code ("{{ recipient.fields.key }}") look like keys.
-  const text = visibleText(body.replace(/<code>[\s\S]*?<\/code>/g, " ")).replace(/\S+@\S+/g, " ");
+  // Addresses ("name@example.com" in a hint), domains and code ("{{ recipient.fields.key }}") look like keys.
+  const text = visibleText(body.replace(/<code>[\s\S]*?<\/code>/g, " "))
+    .replace(/\S+@\S+/g, " ")
+    .replace(/\b[a-z.]+\.(?:com|test)\b/g, " "); // domains in hints and values
   expect(text.match(KEY), where).toBeNull();
 }
 
@@ -323,5 +325,56 @@ describe("audience pages in Russian", () => {
     expect(page.body).toMatch(/Сейчас около <strong>2<\/strong> получателей/);
     expect(page.body).toContain("Всем моим получателям (сейчас 2)");
     expect((await en.get(url)).body).toMatch(/About <strong>2<\/strong> recipients now/);
+  });
+
+  it("segments: empty, a condition that is refused, detail with a plural count and a sample, delete", async () => {
+    const { app } = await build();
+    const { ru, en } = await users(app);
+    const empty = await ru.get("/segments");
+    expectRussian(empty.body, "empty segments");
+    expect(empty.body).toContain("Сегментов пока нет");
+    expectRussian((await ru.get("/segments/new")).body, "new segment", ["example", "mail"]);
+
+    await ru.post("/fields", { label: "Возраст", key: "age", type: "number" }, { from: "/fields" });
+    for (const email of ["ann@a.test", "bob@a.test"]) {
+      await ru.post("/recipients/new", { email, field_age: "30" }, { from: "/recipients/new" });
+    }
+    const rows = {
+      name: "Взрослые",
+      match: "all",
+      c0_what: "email",
+      c0_op: "ends_with_domain",
+      c0_value: "a.test",
+    };
+    const bad = await ru.post(
+      "/segments/new",
+      { ...rows, c1_what: "field:age", c1_op: "gt", c1_value: "много" },
+      { from: "/segments/new" },
+    );
+    expect(bad.statusCode).toBe(422);
+    expectRussian(bad.body, "segment form with an error", ["example", "mail", "age", "test"]);
+    expect(bad.body).toContain("Поле «Значение» должно быть числом, например 42 или 3.5.");
+
+    const saved = await ru.post(
+      "/segments/new",
+      { ...rows, c1_what: "field:age", c1_op: "gt", c1_value: "18" },
+      { from: "/segments/new" },
+    );
+    expect(saved.statusCode).toBe(303);
+    const id = idFromLocation(saved);
+    const detail = await ru.get(`/segments/${id}`);
+    expectRussian(detail.body, "segment detail", ["test"]);
+    expect(detail.body).toContain("Сегмент «Взрослые» сохранён.");
+    expect(detail.body).toContain("<strong>2</strong> получателя подходят сейчас.");
+    expect(detail.body).toContain("Получатели, для которых выполняются все условия:");
+    const list = await ru.get("/segments");
+    expectRussian(list.body, "segments");
+    expect(list.body).toContain("2 условия, все должны выполняться");
+    expectRussian((await ru.get(`/segments/${id}/edit`)).body, "edit segment", ["example", "mail", "test"]);
+    const del = await ru.get(`/segments/${id}/delete`);
+    expectRussian(del.body, "delete segment");
+    expect(del.body).toContain("Удалить сегмент «Взрослые»?");
+    expect((await en.get(`/segments/${id}`)).body).toContain("<strong>2</strong> recipients match now.");
+    expect((await en.get("/segments")).body).toContain("2 conditions, match all");
   });
 });
