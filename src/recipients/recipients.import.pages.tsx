@@ -72,11 +72,13 @@ function ProgressCount({
   value: string;
   last?: boolean;
 }) {
+  // The words around the number differ by language ("12 rows read", "прочитано строк: 12").
+  const [before, after] = t(`imports.progress.${name}`, { n: "\u0000" }).split("\u0000");
   return (
     <>
-      {t(`imports.progress.${name}Before`)}
+      {before}
       <span data-count={name}>{value}</span>
-      {t(`imports.progress.${name}After`)}
+      {after}
       {!last && " · "}
     </>
   );
