@@ -58,6 +58,18 @@ describe("audience pages in Russian", () => {
     expectRussian(detail.body, "recipient detail");
     expect(detail.body).toContain("Получатель ivan@example.com добавлен.");
     expect(detail.body).toContain("Пока ни в одной рассылке.");
+    await ru.post(
+      "/suppressions/new",
+      { email: "ivan@example.com", reason: "manual" },
+      { from: "/suppressions/new" },
+    );
+    const suppressed = await ru.get(`/recipients/${id}`);
+    expectRussian(suppressed.body, "suppressed recipient");
+    expect(suppressed.body).toContain("Добавлен вручную");
+    expect(suppressed.body).toContain("источник: веб-интерфейс. Рассылки на этот адрес не отправляются.");
+    expect((await en.get(`/recipients/${id}`)).body).toContain(
+      ", from the web. Mailings do not send to this address.",
+    );
 
     const list = await ru.get("/recipients");
     expectRussian(list.body, "recipients list");
