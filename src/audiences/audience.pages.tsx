@@ -5,6 +5,7 @@
  */
 import type { FastifyInstance } from "fastify";
 import type { Services } from "../container.js";
+import { formatNumber, translateErrors } from "../i18n/index.js";
 import type { Actor } from "../shared/actor.js";
 import { ValidationError } from "../shared/errors.js";
 import { CsrfField, PageHeader } from "../web/components.js";
@@ -17,11 +18,10 @@ import {
   viewContext,
 } from "../web/context.js";
 import { formBody } from "../web/forms.js";
+import { useI18n } from "../web/i18n.js";
 import { renderPage } from "../web/layout.js";
 import type { AudienceInput } from "./audience.schemas.js";
 import type { AudienceView } from "./audience.service.js";
-
-const n = (v: number) => v.toLocaleString("en-US");
 
 /** The mailing page's "Recipients" value: the live count, and the way to change who it is. */
 export function AudienceSummary({
@@ -31,15 +31,16 @@ export function AudienceSummary({
   mailing: { id: number; recipient_count: number };
   foreign: boolean;
 }) {
-  const text = `about ${n(mailing.recipient_count)} now`;
+  const { locale, t } = useI18n();
+  const text = t("audiences.summary.about", { n: formatNumber(locale, mailing.recipient_count) });
   if (foreign) return <>{text}</>;
   return (
     <>
       <a href={`/mailings/${mailing.id}/audience`}>{text}</a>
       <span class="text-body-secondary small">
         {" "}
-        · resolved again at each send ·{" "}
-        <a href={`/mailings/${mailing.id}/recipients?show=in`}>individually picked</a>
+        {t("audiences.summary.resolved")}{" "}
+        <a href={`/mailings/${mailing.id}/recipients?show=in`}>{t("audiences.summary.picked")}</a>
       </span>
     </>
   );
@@ -99,32 +100,37 @@ function audiencePage(
   errors: Record<string, string> = {},
 ) {
   const m = view.mailing;
-  const title = `Audience of ${m.name}`;
+  const t = ctx.t;
+  const n = (v: number) => formatNumber(ctx.locale, v);
+  const title = t("audiences.title", { name: m.name });
   return renderPage(
     ctx,
     title,
     <>
       <PageHeader title={title}>
         <a class="btn btn-outline-secondary" href={`/mailings/${m.id}`}>
-          <i class="bi bi-arrow-left" aria-hidden="true" /> Back to the mailing
+          <i class="bi bi-arrow-left" aria-hidden="true" /> {t("audiences.back")}
         </a>
       </PageHeader>
       <div class="alert alert-info">
-        About <strong>{n(view.count.total)}</strong> recipient{view.count.total === 1 ? "" : "s"} now
-        {view.count.suppressed > 0 && <> ({n(view.count.suppressed)} suppressed: they are not mailed)</>}.
-        Each send resolves the audience again, so people added to its lists or matching its segments later are
-        reached too.
+        {t("audiences.aboutBefore")}
+        <strong>{n(view.count.total)}</strong>
+        {t("audiences.aboutAfter", { count: view.count.total })}
+        {view.count.suppressed > 0 && (
+          <>{t("audiences.suppressed", { count: view.count.suppressed, n: n(view.count.suppressed) })}</>
+        )}
+        {t("audiences.resolves")}
       </div>
       {Object.keys(errors).length > 0 && (
         <div class="alert alert-danger" role="alert">
-          Please correct the highlighted choices.
+          {t("audiences.correct")}
         </div>
       )}
       <div class="card">
         <div class="card-body">
           <form method="post" action={`/mailings/${m.id}/audience`} novalidate>
             <CsrfField token={ctx.csrfToken} />
-            <h2 class="h6">Send to</h2>
+            <h2 class="h6">{t("audiences.sendTo")}</h2>
             <div class="form-check mb-3">
               <input
                 class="form-check-input"
@@ -135,57 +141,60 @@ function audiencePage(
                 checked={rules.all}
               />
               <label class="form-check-label" for="f-all">
-                All my recipients ({n(recipientTotal)} now)
+                {t("audiences.all", { n: n(recipientTotal) })}
               </label>
             </div>
             <Choices
               name="lists"
-              legend="People in these lists"
+              legend={t("audiences.inLists")}
               options={lists}
               chosen={rules.lists}
               empty={
                 <>
-                  No lists yet: <a href="/lists/new">create one</a>.
+                  {t("audiences.noLists")} <a href="/lists/new">{t("audiences.createOne")}</a>.
                 </>
               }
               error={errors.lists}
             />
             <Choices
               name="segments"
-              legend="People matching these segments"
+              legend={t("audiences.matching")}
               options={segments}
               chosen={rules.segments}
               empty={
                 <>
-                  No segments yet: <a href="/segments/new">create one</a>.
+                  {t("audiences.noSegments")} <a href="/segments/new">{t("audiences.createOne")}</a>.
                 </>
               }
               error={errors.segments}
             />
             <p class="mb-3">
-              And the{" "}
-              <a href={`/mailings/${m.id}/recipients?show=in`}>{n(view.picked)} individually picked</a>.
+              {t("audiences.andThe")}{" "}
+              <a href={`/mailings/${m.id}/recipients?show=in`}>
+                {t("audiences.picked", { count: view.picked, n: n(view.picked) })}
+              </a>
+              .
             </p>
-            <h2 class="h6">But not</h2>
+            <h2 class="h6">{t("audiences.butNot")}</h2>
             <Choices
               name="exclude_lists"
-              legend="People in these lists"
+              legend={t("audiences.inLists")}
               options={lists}
               chosen={rules.exclude_lists}
-              empty="No lists yet."
+              empty={t("audiences.noListsShort")}
               error={errors.exclude_lists}
             />
             <Choices
               name="exclude_segments"
-              legend="People matching these segments"
+              legend={t("audiences.matching")}
               options={segments}
               chosen={rules.exclude_segments}
-              empty="No segments yet."
+              empty={t("audiences.noSegmentsShort")}
               error={errors.exclude_segments}
             />
-            <p class="form-text">Suppressed addresses and unconfirmed signups are never mailed.</p>
+            <p class="form-text">{t("audiences.never")}</p>
             <button type="submit" class="btn btn-primary">
-              Save audience
+              {t("audiences.save")}
             </button>
           </form>
         </div>
@@ -233,11 +242,9 @@ export function audienceRoutes(app: FastifyInstance, services: Services): void {
         exclude_lists: ids(body.exclude_lists),
         exclude_segments: ids(body.exclude_segments),
       };
-      return sendPage(
-        reply,
-        audiencePage(viewContext(req, reply), view, o.lists, o.segments, o.total, typed, error.fieldErrors),
-        422,
-      );
+      const ctx = viewContext(req, reply);
+      const errors = translateErrors(ctx.locale, error.fieldErrors);
+      return sendPage(reply, audiencePage(ctx, view, o.lists, o.segments, o.total, typed, errors), 422);
     }
   });
 }

@@ -23,38 +23,39 @@ import {
 } from "../web/context.js";
 import { formBody, handleForm } from "../web/forms.js";
 import { renderPage } from "../web/layout.js";
-import { FIELD_TYPE_LABELS, FIELD_TYPES } from "./field-values.js";
+import { FIELD_TYPES } from "./field-values.js";
 
 function indexPage(ctx: ViewContext, fields: CustomField[], form: FormState) {
+  const t = ctx.t;
   return renderPage(
     ctx,
-    "Custom fields",
+    t("recipients.list.customFields"),
     <>
-      <PageHeader title="Custom fields">
+      <PageHeader title={t("recipients.list.customFields")}>
         <a class="btn btn-outline-secondary" href="/recipients">
-          <i class="bi bi-people" aria-hidden="true" /> Recipients
+          <i class="bi bi-people" aria-hidden="true" /> {t("nav.recipients")}
         </a>
       </PageHeader>
       <p class="text-body-secondary">
-        Your own fields on every recipient: on the recipient form, in CSV import and export (a column named
-        like the key), in segments, and in messages as <code>{"{{ recipient.fields.key }}"}</code>.
+        {t("fields.intro")}
+        <code>{"{{ recipient.fields.key }}"}</code>.
       </p>
       <div class="row g-4">
         <div class="col-lg-7">
           {fields.length === 0 ? (
-            <EmptyState icon="bi-input-cursor-text" title="No custom fields yet">
-              Add one with the form.
+            <EmptyState icon="bi-input-cursor-text" title={t("fields.none")}>
+              {t("fields.noneText")}
             </EmptyState>
           ) : (
             <div class="table-responsive bg-body rounded-3 border">
               <table class="table mb-0">
                 <thead>
                   <tr>
-                    <th scope="col">Label</th>
-                    <th scope="col">Key</th>
-                    <th scope="col">Type</th>
+                    <th scope="col">{t("fields.label")}</th>
+                    <th scope="col">{t("fields.key")}</th>
+                    <th scope="col">{t("fields.type")}</th>
                     <th scope="col" class="text-end">
-                      <span class="visually-hidden">Actions</span>
+                      <span class="visually-hidden">{t("common.actions")}</span>
                     </th>
                   </tr>
                 </thead>
@@ -65,11 +66,11 @@ function indexPage(ctx: ViewContext, fields: CustomField[], form: FormState) {
                       <td>
                         <code>{f.key}</code>
                       </td>
-                      <td>{FIELD_TYPE_LABELS[f.type]}</td>
+                      <td>{t(`fields.types.${f.type}`)}</td>
                       <td class="text-end">
                         <a class="btn btn-sm btn-outline-danger" href={`/fields/${f.id}/delete`}>
                           <i class="bi bi-trash" aria-hidden="true" />
-                          <span class="visually-hidden">Delete {f.label}</span>
+                          <span class="visually-hidden">{t("common.delete", { label: f.label })}</span>
                         </a>
                       </td>
                     </tr>
@@ -82,28 +83,28 @@ function indexPage(ctx: ViewContext, fields: CustomField[], form: FormState) {
         <div class="col-lg-5">
           <div class="card">
             <div class="card-body">
-              <h2 class="h6">New field</h2>
+              <h2 class="h6">{t("fields.new")}</h2>
               <FormAlert form={form} />
               <form method="post" action="/fields" novalidate>
                 <CsrfField token={ctx.csrfToken} />
-                <Field form={form} name="label" label="Label" required maxLength={100} />
+                <Field form={form} name="label" label={t("fields.label")} required maxLength={100} />
                 <Field
                   form={form}
                   name="key"
-                  label="Key"
+                  label={t("fields.key")}
                   required
                   maxLength={40}
-                  help="Lower-case letters, digits and _, like plan or signup_date. It cannot change later."
+                  help={t("fields.keyHelp")}
                 />
                 <Select
                   form={form}
                   name="type"
-                  label="Type"
+                  label={t("fields.type")}
                   required
-                  options={FIELD_TYPES.map((t) => ({ value: t, label: FIELD_TYPE_LABELS[t] }))}
+                  options={FIELD_TYPES.map((type) => ({ value: type, label: t(`fields.types.${type}`) }))}
                 />
                 <button type="submit" class="btn btn-primary">
-                  Add field
+                  {t("fields.add")}
                 </button>
               </form>
             </div>
@@ -139,22 +140,24 @@ export function customFieldRoutes(app: FastifyInstance, services: Services): voi
     const user = requireUser(req);
     const f = await fields.get(user, idParam(req.params));
     const ctx = viewContext(req, reply);
+    const t = ctx.t;
     return sendPage(
       reply,
       renderPage(
         ctx,
-        `Delete ${f.label}`,
+        t("fields.delete.title", { label: f.label }),
         <>
-          <PageHeader title={`Delete the field ${f.label}?`} />
+          <PageHeader title={t("fields.delete.heading", { label: f.label })} />
           <ConfirmForm
             csrfToken={ctx.csrfToken}
             action={`/fields/${f.id}/delete`}
             cancelHref="/fields"
-            button="Delete field"
+            button={t("fields.delete.submit")}
           >
             <p class="mb-0">
-              Every recipient's value of <code>{f.key}</code> is deleted with it; segment conditions on it
-              will match nobody.
+              {t("fields.delete.before")}
+              <code>{f.key}</code>
+              {t("fields.delete.after")}
             </p>
           </ConfirmForm>
         </>,

@@ -1,19 +1,23 @@
 /** View pieces for custom fields: their inputs on the recipient and signup forms, and how a value reads. */
 import type { CustomField } from "../db/schema.js";
+import type { Translate } from "../i18n/index.js";
 import type { FormState } from "../web/components.js";
 import { Field } from "../web/components.js";
+import { useI18n } from "../web/i18n.js";
 import { type FieldValues, fieldInputName } from "./custom-fields.service.js";
 import { FIELD_VALUE_MAX } from "./field-values.js";
 
+/** The help under an input, as a key (text and yes / no need none). */
 const HELP: Record<CustomField["type"], string> = {
   text: "",
-  number: "A number, like 42 or 3.5.",
-  date: "A date.",
+  number: "fields.help.number",
+  date: "fields.help.date",
   yes_no: "",
 };
 
 /** One input per field, named field_<key>; a yes / no field is a select (yes, no, or not set). */
 export function CustomFieldInputs({ form, fields }: { form: FormState; fields: CustomField[] }) {
+  const { t } = useI18n();
   return (
     <>
       {fields.map((f) => {
@@ -28,13 +32,13 @@ export function CustomFieldInputs({ form, fields }: { form: FormState; fields: C
               </label>
               <select id={`f-${name}`} name={name} class={`form-select${error ? " is-invalid" : ""}`}>
                 <option value="" selected={current === ""}>
-                  Not set
+                  {t("fields.notSet")}
                 </option>
                 <option value="yes" selected={current === "yes"}>
-                  Yes
+                  {t("fields.yes")}
                 </option>
                 <option value="no" selected={current === "no"}>
-                  No
+                  {t("fields.no")}
                 </option>
               </select>
               {error && <div class="invalid-feedback">{error}</div>}
@@ -48,7 +52,7 @@ export function CustomFieldInputs({ form, fields }: { form: FormState; fields: C
             label={f.label}
             type={f.type === "date" ? "date" : "text"}
             maxLength={FIELD_VALUE_MAX}
-            help={HELP[f.type] || undefined}
+            help={HELP[f.type] ? t(HELP[f.type]) : undefined}
           />
         );
       })}
@@ -65,8 +69,9 @@ export function fieldFormValues(values: FieldValues): Record<string, string> {
   return out;
 }
 
-export function displayValue(value: string | number | boolean | undefined): string {
+/** A value as a page shows it; `t` gives yes / no in the reader's language (English without it). */
+export function displayValue(value: string | number | boolean | undefined, t?: Translate): string {
   if (value === undefined) return "—";
-  if (typeof value === "boolean") return value ? "Yes" : "No";
+  if (typeof value === "boolean") return t ? t(value ? "fields.yes" : "fields.no") : value ? "Yes" : "No";
   return String(value);
 }

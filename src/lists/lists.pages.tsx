@@ -2,9 +2,9 @@
 import type { FastifyInstance } from "fastify";
 import type { Services } from "../container.js";
 import type { List } from "../db/schema.js";
+import { formatNumber } from "../i18n/index.js";
 import type { Actor } from "../shared/actor.js";
 import { LIMITS } from "../shared/fields.js";
-import { countOf } from "../shared/plural.js";
 import { formatInZone } from "../shared/time.js";
 import {
   ActionsHeader,
@@ -40,41 +40,41 @@ type ListResult = Awaited<ReturnType<Services["lists"]["list"]>>;
 
 function indexPage(ctx: ViewContext, result: ListResult) {
   const { query } = result;
+  const t = ctx.t;
   return renderPage(
     ctx,
-    "Lists",
+    t("nav.lists"),
     <>
-      <PageHeader title="Lists">
+      <PageHeader title={t("nav.lists")}>
         <a class="btn btn-outline-secondary" href="/segments">
-          <i class="bi bi-funnel" aria-hidden="true" /> Segments
+          <i class="bi bi-funnel" aria-hidden="true" /> {t("lists.segments")}
         </a>
         <a class="btn btn-outline-secondary" href="/fields">
-          <i class="bi bi-input-cursor-text" aria-hidden="true" /> Custom fields
+          <i class="bi bi-input-cursor-text" aria-hidden="true" /> {t("recipients.list.customFields")}
         </a>
         <a class="btn btn-primary" href="/lists/new">
-          <i class="bi bi-plus-lg" aria-hidden="true" /> New list
+          <i class="bi bi-plus-lg" aria-hidden="true" /> {t("lists.new")}
         </a>
       </PageHeader>
       <SearchableList
         path="/lists"
         query={query}
         page={result}
-        searchLabel="Search by name"
-        noMatch="No lists match your search"
+        searchLabel={t("lists.search")}
+        noMatch={t("lists.noMatch")}
         empty={
-          <EmptyState icon="bi-collection" title="No lists yet">
-            A list groups recipients (one can be in several); a mailing can go to a list and reaches whoever
-            is in it when it sends. <a href="/lists/new">Create your first list</a>.
+          <EmptyState icon="bi-collection" title={t("lists.none")}>
+            {t("lists.noneText")} <a href="/lists/new">{t("lists.createFirst")}</a>.
           </EmptyState>
         }
         head={
           <>
-            <SortHeader label="Name" column="name" path="/lists" query={query} />
+            <SortHeader label={t("recipients.name")} column="name" path="/lists" query={query} />
             <th scope="col" class="text-end">
-              Recipients
+              {t("nav.recipients")}
             </th>
             <th scope="col" class="d-none d-md-table-cell">
-              Signup form
+              {t("lists.signupForm")}
             </th>
             <ActionsHeader />
           </>
@@ -87,9 +87,11 @@ function indexPage(ctx: ViewContext, result: ListResult) {
               {l.description && <div class="small text-body-secondary text-truncate">{l.description}</div>}
             </td>
             <td class="text-end">
-              <a href={withQuery("/recipients", { list: l.id })}>{l.member_count.toLocaleString("en-US")}</a>
+              <a href={withQuery("/recipients", { list: l.id })}>
+                {formatNumber(ctx.locale, l.member_count)}
+              </a>
             </td>
-            <td class="d-none d-md-table-cell">{l.signup_enabled ? "On" : "Off"}</td>
+            <td class="d-none d-md-table-cell">{l.signup_enabled ? t("lists.on") : t("lists.off")}</td>
             <RowActions base={`/lists/${l.id}`} label={l.name} />
           </tr>
         ))}
@@ -119,7 +121,8 @@ function Check({ form, name, label, help }: { form: FormState; name: string; lab
 }
 
 function formPage(ctx: ViewContext, form: FormState, fields: { key: string; label: string }[], list?: List) {
-  const title = list ? `Edit ${list.name}` : "New list";
+  const t = ctx.t;
+  const title = list ? t("lists.edit", { name: list.name }) : t("lists.new");
   const chosen = new Set((form.values.signup_fields ?? "").split(","));
   return renderPage(
     ctx,
@@ -131,27 +134,27 @@ function formPage(ctx: ViewContext, form: FormState, fields: { key: string; labe
           <FormAlert form={form} />
           <form method="post" action={list ? `/lists/${list.id}/edit` : "/lists/new"} novalidate>
             <CsrfField token={ctx.csrfToken} />
-            <Field form={form} name="name" label="Name" required maxLength={LIMITS.name} />
+            <Field form={form} name="name" label={t("recipients.name")} required maxLength={LIMITS.name} />
             <TextArea
               form={form}
               name="description"
-              label="Description"
+              label={t("lists.description")}
               maxLength={LIST_LIMITS.description}
               rows={2}
-              help="Shown on the signup form, if you turn it on."
+              help={t("lists.descriptionHelp")}
             />
             <fieldset class="mb-3">
-              <legend class="form-label fs-6">Signup form</legend>
+              <legend class="form-label fs-6">{t("lists.signupForm")}</legend>
               <Check
                 form={form}
                 name="signup_enabled"
-                label="People can subscribe themselves"
-                help="A public page and an HTML snippet for your site. They get an email to confirm; until they do, they are not recipients and receive no mailing."
+                label={t("lists.signupEnabled")}
+                help={t("lists.signupEnabledHelp")}
               />
-              <Check form={form} name="signup_ask_name" label="Ask for their name" />
+              <Check form={form} name="signup_ask_name" label={t("lists.askName")} />
               {fields.length > 0 && (
                 <div class="mb-2">
-                  <div class="form-text mb-1">Also ask for:</div>
+                  <div class="form-text mb-1">{t("lists.alsoAsk")}</div>
                   {fields.map((f) => (
                     <div class="form-check form-check-inline">
                       <input
@@ -172,18 +175,18 @@ function formPage(ctx: ViewContext, form: FormState, fields: { key: string; labe
               <Field
                 form={form}
                 name="signup_redirect_url"
-                label="After confirming, go to (optional)"
+                label={t("lists.redirect")}
                 type="url"
                 maxLength={LIST_LIMITS.redirectUrl}
-                help="Your own thank-you page; without it PostPilot shows one."
+                help={t("lists.redirectHelp")}
               />
             </fieldset>
             <div class="d-flex gap-2">
               <button type="submit" class="btn btn-primary">
-                {list ? "Save changes" : "Create list"}
+                {list ? t("recipients.form.save") : t("lists.create")}
               </button>
               <a class="btn btn-outline-secondary" href={list ? `/lists/${list.id}` : "/lists"}>
-                Cancel
+                {t("common.cancel")}
               </a>
             </div>
           </form>
@@ -194,12 +197,13 @@ function formPage(ctx: ViewContext, form: FormState, fields: { key: string; labe
 }
 
 function detailPage(ctx: ViewContext, l: ListRow, zone: string, origin: string) {
+  const t = ctx.t;
   const formUrl = `${origin}/subscribe/${l.slug}`;
   const snippet = `<form method="post" action="${formUrl}">
-  <label>Email <input type="email" name="email" required></label>
-  <!-- leave this hidden field empty: it keeps robots out -->
+  <label>${t("lists.snippet.email")} <input type="email" name="email" required></label>
+  <!-- ${t("lists.snippet.hidden")} -->
   <input type="text" name="website" value="" style="display:none" tabindex="-1" autocomplete="off">
-  <button type="submit">Subscribe</button>
+  <button type="submit">${t("lists.snippet.submit")}</button>
 </form>`;
   return renderPage(
     ctx,
@@ -207,35 +211,31 @@ function detailPage(ctx: ViewContext, l: ListRow, zone: string, origin: string) 
     <>
       <PageHeader title={l.name}>
         <a class="btn btn-outline-primary" href={withQuery("/recipients", { list: l.id })}>
-          <i class="bi bi-people" aria-hidden="true" /> Recipients
+          <i class="bi bi-people" aria-hidden="true" /> {t("nav.recipients")}
         </a>
         <a class="btn btn-outline-primary" href={`/lists/${l.id}/edit`}>
-          <i class="bi bi-pencil" aria-hidden="true" /> Edit
+          <i class="bi bi-pencil" aria-hidden="true" /> {t("recipients.detail.edit")}
         </a>
         <a class="btn btn-outline-danger" href={`/lists/${l.id}/delete`}>
-          <i class="bi bi-trash" aria-hidden="true" /> Delete
+          <i class="bi bi-trash" aria-hidden="true" /> {t("recipients.detail.delete")}
         </a>
       </PageHeader>
       <div class="card mb-3">
         <div class="card-body">
           <DefinitionList
             items={[
-              ["Description", l.description || "—"],
+              [t("lists.description"), l.description || "—"],
               [
-                "Recipients",
+                t("nav.recipients"),
                 <a href={withQuery("/recipients", { list: l.id })}>
-                  {l.member_count.toLocaleString("en-US")}
+                  {formatNumber(ctx.locale, l.member_count)}
                 </a>,
               ],
               [
-                "Signup form",
-                l.signup_enabled ? (
-                  <a href={`/subscribe/${l.slug}`}>{formUrl}</a>
-                ) : (
-                  "Off: turn it on in Edit to let people subscribe themselves."
-                ),
+                t("lists.signupForm"),
+                l.signup_enabled ? <a href={`/subscribe/${l.slug}`}>{formUrl}</a> : t("lists.signupOff"),
               ],
-              ["Created", formatInZone(l.created_at, zone)],
+              [t("lists.created"), formatInZone(l.created_at, zone, { locale: ctx.locale })],
             ]}
           />
         </div>
@@ -243,12 +243,10 @@ function detailPage(ctx: ViewContext, l: ListRow, zone: string, origin: string) 
       {l.signup_enabled === 1 && (
         <div class="card mb-3">
           <div class="card-body">
-            <h2 class="h6">Embed the form on your site</h2>
-            <p class="small text-body-secondary">
-              Plain HTML, no script. Submitting shows the confirmation step on PostPilot's page.
-            </p>
+            <h2 class="h6">{t("lists.embed")}</h2>
+            <p class="small text-body-secondary">{t("lists.embedText")}</p>
             <label class="visually-hidden" for="snippet">
-              HTML snippet
+              {t("lists.snippetLabel")}
             </label>
             <textarea id="snippet" class="form-control font-monospace small" rows={6} readOnly>
               {snippet}
@@ -257,32 +255,34 @@ function detailPage(ctx: ViewContext, l: ListRow, zone: string, origin: string) 
         </div>
       )}
       <a href="/lists">
-        <i class="bi bi-arrow-left" aria-hidden="true" /> All lists
+        <i class="bi bi-arrow-left" aria-hidden="true" /> {t("lists.all")}
       </a>
     </>,
   );
 }
 
 function deletePage(ctx: ViewContext, l: ListRow, mailings: { id: number; name: string }[]) {
+  const t = ctx.t;
   return renderPage(
     ctx,
-    `Delete ${l.name}`,
+    t("lists.delete.title", { name: l.name }),
     <>
-      <PageHeader title={`Delete ${l.name}?`} />
+      <PageHeader title={t("lists.delete.heading", { name: l.name })} />
       <ConfirmForm
         csrfToken={ctx.csrfToken}
         action={`/lists/${l.id}/delete`}
         cancelHref={`/lists/${l.id}`}
-        button="Delete list"
+        button={t("lists.delete.submit")}
       >
         <p class="mb-2">
-          The list is deleted; its {countOf(l.member_count, "recipient")} stay
-          {l.member_count === 1 ? "s" : ""}, in no list.
+          {t("lists.delete.text", { count: l.member_count, n: formatNumber(ctx.locale, l.member_count) })}
         </p>
         {mailings.length > 0 && (
           <p class="mb-0">
-            {mailings.length === 1 ? "This mailing uses" : `These ${mailings.length} mailings use`} it and
-            will no longer include or exclude it: {mailings.map((m) => m.name).join(", ")}.
+            {t("lists.delete.mailings", {
+              count: mailings.length,
+              names: mailings.map((m) => m.name).join(", "),
+            })}
           </p>
         )}
       </ConfirmForm>

@@ -4,6 +4,7 @@
  */
 import type { FastifyInstance } from "fastify";
 import type { Services } from "../container.js";
+import { formatNumber } from "../i18n/index.js";
 import { ValidationError } from "../shared/errors.js";
 import { CsrfField, PageHeader, withQuery } from "../web/components.js";
 import { redirectWith, requireUser, sendPage, type ViewContext, viewContext } from "../web/context.js";
@@ -11,35 +12,34 @@ import { formBody } from "../web/forms.js";
 import { renderPage } from "../web/layout.js";
 import type { BulkPreview } from "./recipients.bulk.js";
 
-function sentence(p: BulkPreview): string {
-  const n = `${p.count.toLocaleString("en-US")} recipient${p.count === 1 ? "" : "s"}`;
+function sentence(ctx: ViewContext, p: BulkPreview): string {
+  const values = { count: p.count, n: formatNumber(ctx.locale, p.count), list: p.list?.name ?? "" };
   switch (p.input.action) {
     case "add_to_list":
-      return `Add ${n} to “${p.list!.name}”?`;
+      return ctx.t("recipients.bulk.add", values);
     case "remove_from_list":
-      return `Remove ${n} from “${p.list!.name}”?`;
+      return ctx.t("recipients.bulk.remove", values);
     case "delete":
-      return `Delete ${n}?`;
+      return ctx.t("recipients.bulk.delete", values);
     case "export":
-      return `Export ${n} as CSV?`;
+      return ctx.t("recipients.bulk.export", values);
   }
 }
 
 function confirmPage(ctx: ViewContext, p: BulkPreview, back: string) {
   const { input } = p;
   const danger = input.action === "delete";
+  const t = ctx.t;
   return renderPage(
     ctx,
-    sentence(p),
+    sentence(ctx, p),
     <>
-      <PageHeader title={sentence(p)} />
+      <PageHeader title={sentence(ctx, p)} />
       <div class={`card ${danger ? "border-danger" : ""}`}>
         <div class="card-body">
           <p>
-            {input.scope === "matching"
-              ? "Every recipient matching your filter, on every page."
-              : "The recipients you ticked."}{" "}
-            {danger && "They are deleted permanently and removed from every list and mailing."}
+            {input.scope === "matching" ? t("recipients.bulk.matching") : t("recipients.bulk.ticked")}{" "}
+            {danger && t("recipients.bulk.deleteWarning")}
           </p>
           <form method="post" action="/recipients/bulk/confirm" class="d-flex gap-2">
             <CsrfField token={ctx.csrfToken} />
@@ -55,10 +55,14 @@ function confirmPage(ctx: ViewContext, p: BulkPreview, back: string) {
             {input.scope === "ticked" &&
               input.ids.map((id) => <input type="hidden" name="ids" value={String(id)} />)}
             <button type="submit" class={`btn ${danger ? "btn-danger" : "btn-primary"}`}>
-              {danger ? "Delete" : input.action === "export" ? "Download CSV" : "Confirm"}
+              {danger
+                ? t("recipients.bulk.deleteButton")
+                : input.action === "export"
+                  ? t("recipients.bulk.download")
+                  : t("recipients.bulk.confirm")}
             </button>
             <a class="btn btn-outline-secondary" href={back}>
-              Cancel
+              {t("common.cancel")}
             </a>
           </form>
         </div>

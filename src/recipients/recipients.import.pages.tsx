@@ -7,6 +7,7 @@ import type { MultipartFile } from "@fastify/multipart";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { Services } from "../container.js";
 import type { RecipientImport } from "../db/schema.js";
+import { formatNumber, type Translate, translateMessage } from "../i18n/index.js";
 import { formatInZone } from "../shared/time.js";
 import { CsrfField, DefinitionList, type FormState, PageHeader, withQuery } from "../web/components.js";
 import { requireUser, sendPage, type ViewContext, viewContext } from "../web/context.js";
@@ -49,19 +50,43 @@ async function* fileBytes(file: MultipartFile): AsyncGenerator<Buffer> {
   }
 }
 
-const n = (value: number) => value.toLocaleString("en-US");
-
-function statusBadge(job: RecipientImport) {
+function statusBadge(t: Translate, job: RecipientImport) {
   const [label, style] =
     job.status === "done"
-      ? ["Done", "success"]
+      ? [t("imports.status.done"), "success"]
       : job.status === "failed"
-        ? ["Stopped", "danger"]
-        : ["Importing", "info"];
+        ? [t("imports.status.failed"), "danger"]
+        : [t("imports.status.running"), "info"];
   return <span class={`badge text-bg-${style}`}>{label}</span>;
 }
 
-function ProgressBox({ job, pollKey }: { job?: RecipientImport; pollKey?: string }) {
+/** One count of the progress line: app.js rewrites the span's number, the words around it stay. */
+function ProgressCount({
+  t,
+  name,
+  value,
+  last,
+}: {
+  t: Translate;
+  name: string;
+  value: string;
+  last?: boolean;
+}) {
+  // The words around the number differ by language ("12 rows read", "прочитано строк: 12").
+  const [before, after] = t(`imports.progress.${name}`, { n: "\u0000" }).split("\u0000");
+  return (
+    <>
+      {before}
+      <span data-count={name}>{value}</span>
+      {after}
+      {!last && " · "}
+    </>
+  );
+}
+
+function ProgressBox({ ctx, job, pollKey }: { ctx: ViewContext; job?: RecipientImport; pollKey?: string }) {
+  const t = ctx.t;
+  const n = (value: number) => formatNumber(ctx.locale, value);
   const pct = job?.bytes_total
     ? Math.min(100, Math.round((Number(job.bytes_read) / job.bytes_total) * 100))
     : 0;
@@ -76,17 +101,17 @@ function ProgressBox({ job, pollKey }: { job?: RecipientImport; pollKey?: string
       <div class="card-body">
         <p class="mb-2">
           <span class="spinner-border spinner-border-sm me-2" aria-hidden="true" />
-          Importing… large files take a minute; keep this page open.
+          {t("imports.progress.text")}
         </p>
-        <div class="progress mb-2" role="progressbar" aria-label="Import progress">
+        <div class="progress mb-2" role="progressbar" aria-label={t("imports.progress.label")}>
           <div class="progress-bar" data-bar="read" data-width={String(pct)} />
         </div>
         <div class="small text-body-secondary">
-          <span data-count="rows">{n(job?.rows ?? 0)}</span> rows read ·{" "}
-          <span data-count="added">{n(job?.added ?? 0)}</span> added ·{" "}
-          <span data-count="updated">{n(job?.updated ?? 0)}</span> updated ·{" "}
-          <span data-count="skipped">{n(job?.skipped ?? 0)}</span> skipped ·{" "}
-          <span data-count="invalid">{n(job?.invalid ?? 0)}</span> invalid
+          <ProgressCount t={t} name="rows" value={n(job?.rows ?? 0)} />
+          <ProgressCount t={t} name="added" value={n(job?.added ?? 0)} />
+          <ProgressCount t={t} name="updated" value={n(job?.updated ?? 0)} />
+          <ProgressCount t={t} name="skipped" value={n(job?.skipped ?? 0)} />
+          <ProgressCount t={t} name="invalid" value={n(job?.invalid ?? 0)} last />
         </div>
       </div>
     </div>
@@ -101,26 +126,33 @@ function formPage(
   zone: string,
   lists: { id: number; name: string }[],
 ) {
-  const error = form.errors.file;
+  // The route's own errors are English (a multipart form does not pass through handleForm).
+  const error = form.errors.file && translateMessage(ctx.locale, form.errors.file);
+  const t = ctx.t;
+  const n = (value: number) => formatNumber(ctx.locale, value);
   return renderPage(
     ctx,
-    "Import recipients",
+    t("imports.title"),
     <>
-      <PageHeader title="Import recipients">
+      <PageHeader title={t("imports.title")}>
         <a class="btn btn-outline-secondary" href="/recipients/export.csv">
-          <i class="bi bi-download" aria-hidden="true" /> Export CSV
+          <i class="bi bi-download" aria-hidden="true" /> {t("recipients.list.export")}
         </a>
       </PageHeader>
       <div class="card">
         <div class="card-body">
           <p>
-            Upload a CSV file (UTF-8, comma or semicolon separated, at most {MB} MB) whose first row names the
-            columns: <code>email</code> (required), <code>full name</code> and <code>comment</code>, in any
-            order. Other columns are ignored. Spreadsheets save this as “CSV UTF-8”.
+            {t("imports.introBefore", { mb: MB })}
+            <code>email</code>
+            {t("imports.introRequired")}
+            <code>full name</code>
+            {t("imports.introAnd")}
+            <code>comment</code>
+            {t("imports.introAfter")}
           </p>
           {form.errors._form && (
             <div class="alert alert-danger" role="alert">
-              {form.errors._form}
+              {translateMessage(ctx.locale, form.errors._form)}
             </div>
           )}
           <form
@@ -142,32 +174,29 @@ function formPage(
                 checked={form.values.update_existing === "on"}
               />
               <label class="form-check-label" for="f-update_existing">
-                Update recipients that already exist
+                {t("imports.updateExisting")}
               </label>
-              <div class="form-text">
-                Their name and comment are replaced by the file's (only for the columns the file has). Without
-                this, rows whose email you already have are skipped.
-              </div>
+              <div class="form-text">{t("imports.updateExistingHelp")}</div>
             </div>
             {lists.length > 0 && (
               <div class="mb-3">
                 <label class="form-label" for="f-list_id">
-                  Put every row in a list (optional)
+                  {t("imports.list")}
                 </label>
                 <select id="f-list_id" name="list_id" class="form-select">
-                  <option value="">No list</option>
+                  <option value="">{t("imports.noList")}</option>
                   {lists.map((l) => (
                     <option value={String(l.id)} selected={form.values.list_id === String(l.id)}>
                       {l.name}
                     </option>
                   ))}
                 </select>
-                <div class="form-text">Rows whose email you already have are put in the list too.</div>
+                <div class="form-text">{t("imports.listHelp")}</div>
               </div>
             )}
             <div class="mb-3">
               <label class="form-label" for="f-file">
-                CSV file
+                {t("imports.file")}
                 <span class="text-danger ms-1" aria-hidden="true">
                   *
                 </span>
@@ -190,37 +219,37 @@ function formPage(
             </div>
             <div class="d-flex gap-2">
               <button type="submit" class="btn btn-primary">
-                <i class="bi bi-upload" aria-hidden="true" /> Import
+                <i class="bi bi-upload" aria-hidden="true" /> {t("imports.submit")}
               </button>
               <a class="btn btn-outline-secondary" href="/recipients">
-                Cancel
+                {t("common.cancel")}
               </a>
             </div>
           </form>
-          <ProgressBox pollKey={key} />
+          <ProgressBox ctx={ctx} pollKey={key} />
         </div>
       </div>
       {recent.length > 0 && (
         <>
-          <h2 class="h5 mt-4">Recent imports</h2>
+          <h2 class="h5 mt-4">{t("imports.recent")}</h2>
           <div class="table-responsive bg-body rounded-3 border">
             <table class="table mb-0">
               <thead>
                 <tr>
-                  <th scope="col">Started</th>
-                  <th scope="col">File</th>
-                  <th scope="col">Status</th>
+                  <th scope="col">{t("imports.started")}</th>
+                  <th scope="col">{t("imports.fileColumn")}</th>
+                  <th scope="col">{t("imports.statusColumn")}</th>
                   <th scope="col" class="text-end">
-                    Added
+                    {t("imports.added")}
                   </th>
                   <th scope="col" class="text-end">
-                    Updated
+                    {t("imports.updated")}
                   </th>
                   <th scope="col" class="text-end">
-                    Skipped
+                    {t("imports.skipped")}
                   </th>
                   <th scope="col" class="text-end">
-                    Invalid
+                    {t("imports.invalid")}
                   </th>
                 </tr>
               </thead>
@@ -229,11 +258,11 @@ function formPage(
                   <tr>
                     <td class="text-nowrap">
                       <a href={withQuery("/recipients/import/result", { key: job.key })}>
-                        {formatInZone(job.created_at, zone)}
+                        {formatInZone(job.created_at, zone, { locale: ctx.locale })}
                       </a>
                     </td>
                     <td>{job.file_name || "—"}</td>
-                    <td>{statusBadge(job)}</td>
+                    <td>{statusBadge(t, job)}</td>
                     <td class="text-end">{n(job.added)}</td>
                     <td class="text-end">{n(job.updated)}</td>
                     <td class="text-end">{n(job.skipped)}</td>
@@ -250,7 +279,12 @@ function formPage(
 }
 
 function resultPage(ctx: ViewContext, job: RecipientImport, problems: ImportProblem[], zone: string) {
-  const title = `Import of ${job.file_name || "a CSV file"}`;
+  const t = ctx.t;
+  const n = (value: number) => formatNumber(ctx.locale, value);
+  const count = (key: string, value: number) => t(`imports.summary.${key}`, { count: value, n: n(value) });
+  const title = job.file_name
+    ? t("imports.resultTitle", { file: job.file_name })
+    : t("imports.resultTitleCsv");
   const problemCount = job.skipped + job.invalid;
   return renderPage(
     ctx,
@@ -258,54 +292,61 @@ function resultPage(ctx: ViewContext, job: RecipientImport, problems: ImportProb
     <>
       <PageHeader title={title}>
         <a class="btn btn-outline-primary" href="/recipients/import">
-          <i class="bi bi-upload" aria-hidden="true" /> Import another file
+          <i class="bi bi-upload" aria-hidden="true" /> {t("imports.another")}
         </a>
       </PageHeader>
-      {job.status === "running" && <ProgressBox job={job} pollKey={job.key} />}
+      {job.status === "running" && <ProgressBox ctx={ctx} job={job} pollKey={job.key} />}
       {job.status === "done" && (
         <div class="alert alert-success" role="status">
-          The import is complete: {n(job.added)} added, {n(job.updated)} updated, {n(job.skipped)} skipped,{" "}
-          {n(job.invalid)} invalid.
+          {t("imports.summary.text", {
+            added: count("added", job.added),
+            updated: count("updated", job.updated),
+            skipped: count("skipped", job.skipped),
+            invalid: count("invalid", job.invalid),
+          })}
         </div>
       )}
       {job.status === "failed" && (
         <div class="alert alert-danger" role="alert">
-          {job.error}
+          {translateMessage(ctx.locale, job.error ?? "")}
         </div>
       )}
       <div class="card my-3">
         <div class="card-body">
           <DefinitionList
             items={[
-              ["Status", statusBadge(job)],
-              ["Started", formatInZone(job.created_at, zone)],
-              ["Existing recipients", job.update_existing ? "Updated from the file" : "Left as they are"],
-              ["Rows read", n(job.rows)],
-              ["Added", n(job.added)],
-              ["Updated", n(job.updated)],
-              ["Skipped (duplicates)", n(job.skipped)],
-              ["Invalid", n(job.invalid)],
+              [t("imports.statusColumn"), statusBadge(t, job)],
+              [t("imports.started"), formatInZone(job.created_at, zone, { locale: ctx.locale })],
+              [
+                t("imports.existing"),
+                job.update_existing ? t("imports.existingUpdated") : t("imports.existingKept"),
+              ],
+              [t("imports.rowsRead"), n(job.rows)],
+              [t("imports.added"), n(job.added)],
+              [t("imports.updated"), n(job.updated)],
+              [t("imports.skippedDuplicates"), n(job.skipped)],
+              [t("imports.invalid"), n(job.invalid)],
             ]}
           />
         </div>
       </div>
       {problems.length > 0 && (
         <>
-          <h2 class="h5">Rows not imported</h2>
+          <h2 class="h5">{t("imports.problems")}</h2>
           <p class="text-body-secondary">
             {problems.length < problemCount
-              ? `The first ${n(problems.length)} of ${n(problemCount)}, by line number in the file (line 1 is the header).`
-              : "By line number in the file (line 1 is the header)."}
+              ? t("imports.problemsFirst", { first: n(problems.length), total: n(problemCount) })
+              : t("imports.problemsAll")}
           </p>
           <div class="table-responsive bg-body rounded-3 border mb-3">
             <table class="table table-sm mb-0">
               <thead>
                 <tr>
                   <th scope="col" class="text-end">
-                    Line
+                    {t("imports.line")}
                   </th>
-                  <th scope="col">Email</th>
-                  <th scope="col">Problem</th>
+                  <th scope="col">{t("recipients.email")}</th>
+                  <th scope="col">{t("imports.problem")}</th>
                 </tr>
               </thead>
               <tbody>
@@ -313,7 +354,7 @@ function resultPage(ctx: ViewContext, job: RecipientImport, problems: ImportProb
                   <tr>
                     <td class="text-end">{p.line}</td>
                     <td class="text-break">{p.email || <span class="text-body-secondary">—</span>}</td>
-                    <td>{p.reason}</td>
+                    <td>{translateMessage(ctx.locale, p.reason)}</td>
                   </tr>
                 ))}
               </tbody>
@@ -322,7 +363,7 @@ function resultPage(ctx: ViewContext, job: RecipientImport, problems: ImportProb
         </>
       )}
       <a href="/recipients">
-        <i class="bi bi-arrow-left" aria-hidden="true" /> All recipients
+        <i class="bi bi-arrow-left" aria-hidden="true" /> {t("recipients.detail.all")}
       </a>
     </>,
   );

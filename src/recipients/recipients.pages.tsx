@@ -4,10 +4,10 @@ import type { Services } from "../container.js";
 import type { FieldValues } from "../custom-fields/custom-fields.service.js";
 import { CustomFieldInputs, displayValue, fieldFormValues } from "../custom-fields/custom-fields.views.js";
 import type { CustomField, Recipient, Suppression } from "../db/schema.js";
+import { formatNumber } from "../i18n/index.js";
 import { LIMITS } from "../shared/fields.js";
 import { isStaff } from "../shared/roles.js";
 import { formatInZone } from "../shared/time.js";
-import { REASON_LABELS, SOURCE_LABELS } from "../suppression/suppression.words.js";
 import {
   ActionsHeader,
   ConfirmForm,
@@ -49,22 +49,23 @@ function listPage(ctx: ViewContext, result: ListResult, zone: string, lists: Lis
   const filtered = query.q !== "" || query.list !== undefined;
   const ownerEmail = all && query.owner !== undefined ? result.items[0]?.owner_email : undefined;
   const inList = lists.find((l) => l.id === query.list);
+  const t = ctx.t;
   return renderPage(
     ctx,
-    "Recipients",
+    t("nav.recipients"),
     <>
-      <PageHeader title={inList ? `Recipients in ${inList.name}` : "Recipients"}>
+      <PageHeader title={inList ? t("recipients.list.inList", { list: inList.name }) : t("nav.recipients")}>
         <a class="btn btn-outline-secondary" href="/fields">
-          <i class="bi bi-input-cursor-text" aria-hidden="true" /> Custom fields
+          <i class="bi bi-input-cursor-text" aria-hidden="true" /> {t("recipients.list.customFields")}
         </a>
         <a class="btn btn-outline-secondary" href="/recipients/import">
-          <i class="bi bi-upload" aria-hidden="true" /> Import CSV
+          <i class="bi bi-upload" aria-hidden="true" /> {t("recipients.list.import")}
         </a>
         <a class="btn btn-outline-secondary" href="/recipients/export.csv" download>
-          <i class="bi bi-download" aria-hidden="true" /> Export CSV
+          <i class="bi bi-download" aria-hidden="true" /> {t("recipients.list.export")}
         </a>
         <a class="btn btn-primary" href="/recipients/new">
-          <i class="bi bi-person-plus" aria-hidden="true" /> New recipient
+          <i class="bi bi-person-plus" aria-hidden="true" /> {t("recipients.list.new")}
         </a>
       </PageHeader>
       {isStaff(ctx.user) && (
@@ -77,51 +78,52 @@ function listPage(ctx: ViewContext, result: ListResult, zone: string, lists: Lis
         {all && query.owner !== undefined && <input type="hidden" name="owner" value={String(query.owner)} />}
         <div class="col-12 col-md">
           <label class="visually-hidden" for="q">
-            Search by email or name
+            {t("recipients.list.search")}
           </label>
           <input
             id="q"
             type="search"
             name="q"
             class="form-control"
-            placeholder="Search by email or name"
+            placeholder={t("recipients.list.search")}
             value={query.q}
             maxLength={200}
           />
         </div>
         <div class={all ? "d-none" : "col-12 col-md-4"}>
           <label class="visually-hidden" for="list">
-            In list
+            {t("recipients.list.inListLabel")}
           </label>
           <select id="list" name="list" class="form-select">
-            <option value="">In any list or none</option>
+            <option value="">{t("recipients.list.anyList")}</option>
             {lists.map((l) => (
               <option value={String(l.id)} selected={l.id === query.list}>
-                In {l.name}
+                {t("recipients.list.inOption", { list: l.name })}
               </option>
             ))}
           </select>
         </div>
         <div class="col-auto d-flex gap-2">
           <button type="submit" class="btn btn-outline-secondary">
-            <i class="bi bi-search" aria-hidden="true" /> Filter
+            <i class="bi bi-search" aria-hidden="true" /> {t("recipients.list.filter")}
           </button>
           {filtered && (
             <a class="btn btn-link" href={withQuery("/recipients", scopeParams(query))}>
-              Clear
+              {t("common.clear")}
             </a>
           )}
         </div>
       </form>
       {result.total === 0 && filtered ? (
-        <EmptyState icon="bi-search" title="No recipients match your search">
-          Try another search, or <a href="/recipients">show them all</a>.
+        <EmptyState icon="bi-search" title={t("recipients.list.noMatch")}>
+          {t("common.tryAnotherBefore")}
+          <a href="/recipients">{t("common.showAll")}</a>.
         </EmptyState>
       ) : result.total === 0 ? (
-        <EmptyState icon="bi-people" title="No recipients yet">
-          Recipients are the people your mailings go to.{" "}
-          <a href="/recipients/new">Add your first recipient</a> or{" "}
-          <a href="/recipients/import">import a CSV file</a>.
+        <EmptyState icon="bi-people" title={t("recipients.list.none")}>
+          {t("recipients.list.noneText")} <a href="/recipients/new">{t("recipients.list.addFirst")}</a>
+          {t("recipients.list.or")}
+          <a href="/recipients/import">{t("recipients.list.importFile")}</a>.
         </EmptyState>
       ) : (
         <>
@@ -135,14 +137,19 @@ function listPage(ctx: ViewContext, result: ListResult, zone: string, lists: Lis
                       class="form-check-input"
                       type="checkbox"
                       data-check-all="#recipient-table tbody"
-                      aria-label="Tick all on this page"
+                      aria-label={t("recipients.list.tickAll")}
                     />
                   </th>
-                  <SortHeader label="Name" column="full_name" path="/recipients" query={query} />
-                  <SortHeader label="Email" column="email" path="/recipients" query={query} />
-                  {all && <th scope="col">Owner</th>}
                   <SortHeader
-                    label="Added"
+                    label={t("recipients.name")}
+                    column="full_name"
+                    path="/recipients"
+                    query={query}
+                  />
+                  <SortHeader label={t("recipients.email")} column="email" path="/recipients" query={query} />
+                  {all && <th scope="col">{t("recipients.owner")}</th>}
+                  <SortHeader
+                    label={t("recipients.added")}
                     column="created_at"
                     path="/recipients"
                     query={query}
@@ -164,24 +171,24 @@ function listPage(ctx: ViewContext, result: ListResult, zone: string, lists: Lis
                             name="ids"
                             value={String(r.id)}
                             form="bulk"
-                            aria-label={`Tick ${r.email}`}
+                            aria-label={t("recipients.list.tick", { email: r.email })}
                           />
                         )}
                       </td>
-                      <td class="text-break" data-label="Name">
+                      <td class="text-break" data-label={t("recipients.name")}>
                         {r.full_name || <span class="text-body-secondary">—</span>}
                       </td>
-                      <td class="text-break" data-label="Email">
+                      <td class="text-break" data-label={t("recipients.email")}>
                         {own ? <a href={`/recipients/${r.id}`}>{r.email}</a> : r.email}
                       </td>
                       {all && <OwnerCell path="/recipients" ownerId={r.owner_id} email={r.owner_email} />}
-                      <td class="text-nowrap d-none d-sm-table-cell" data-label="Added">
-                        {formatInZone(r.created_at, zone)}
+                      <td class="text-nowrap d-none d-sm-table-cell" data-label={t("recipients.added")}>
+                        {formatInZone(r.created_at, zone, { locale: ctx.locale })}
                       </td>
                       {own ? (
                         <RowActions base={`/recipients/${r.id}`} label={r.email} />
                       ) : (
-                        <td class="text-end text-body-secondary small">Read-only</td>
+                        <td class="text-end text-body-secondary small">{t("recipients.readOnly")}</td>
                       )}
                     </tr>
                   );
@@ -214,6 +221,7 @@ function BulkBar({
   total: number;
   lists: ListOption[];
 }) {
+  const t = ctx.t;
   return (
     <form method="post" action="/recipients/bulk" id="bulk" class="row g-2 align-items-center mb-2">
       <CsrfField token={ctx.csrfToken} />
@@ -221,21 +229,23 @@ function BulkBar({
       <input type="hidden" name="list" value={query.list === undefined ? "" : String(query.list)} />
       <div class="col-12 col-sm-auto">
         <label class="visually-hidden" for="bulk-action">
-          Bulk action
+          {t("recipients.bulkBar.action")}
         </label>
         <select id="bulk-action" name="action" class="form-select form-select-sm">
-          <option value="add_to_list">Add to list…</option>
-          <option value="remove_from_list">Remove from list…</option>
-          <option value="export">Export as CSV</option>
-          <option value="delete">Delete</option>
+          <option value="add_to_list">{t("recipients.bulkBar.add")}</option>
+          <option value="remove_from_list">{t("recipients.bulkBar.remove")}</option>
+          <option value="export">{t("recipients.bulkBar.export")}</option>
+          <option value="delete">{t("recipients.bulkBar.delete")}</option>
         </select>
       </div>
       <div class="col-12 col-sm-auto">
         <label class="visually-hidden" for="bulk-list">
-          List
+          {t("recipients.bulkBar.list")}
         </label>
         <select id="bulk-list" name="target_list" class="form-select form-select-sm">
-          <option value="">{lists.length === 0 ? "(no lists yet)" : "Choose a list"}</option>
+          <option value="">
+            {lists.length === 0 ? t("recipients.bulkBar.noLists") : t("recipients.bulkBar.chooseList")}
+          </option>
           {lists.map((l) => (
             <option value={String(l.id)}>{l.name}</option>
           ))}
@@ -252,19 +262,21 @@ function BulkBar({
             checked
           />
           <label class="form-check-label small" for="scope-ticked">
-            Ticked rows
+            {t("recipients.bulkBar.ticked")}
           </label>
         </div>
         <div class="form-check form-check-inline mb-0">
           <input class="form-check-input" type="radio" name="scope" id="scope-matching" value="matching" />
           <label class="form-check-label small" for="scope-matching">
-            All {total.toLocaleString("en-US")} {query.q || query.list !== undefined ? "matching" : ""}
+            {query.q || query.list !== undefined
+              ? t("recipients.bulkBar.allMatching", { count: total, total: formatNumber(ctx.locale, total) })
+              : t("recipients.bulkBar.all", { count: total, total: formatNumber(ctx.locale, total) })}
           </label>
         </div>
       </div>
       <div class="col-auto">
         <button type="submit" class="btn btn-sm btn-outline-primary">
-          Continue…
+          {t("recipients.bulkBar.continue")}
         </button>
       </div>
     </form>
@@ -272,7 +284,8 @@ function BulkBar({
 }
 
 function formPage(ctx: ViewContext, form: FormState, fields: CustomField[], recipient?: Recipient) {
-  const title = recipient ? `Edit ${recipient.email}` : "New recipient";
+  const t = ctx.t;
+  const title = recipient ? t("recipients.form.edit", { email: recipient.email }) : t("recipients.list.new");
   const action = recipient ? `/recipients/${recipient.id}/edit` : "/recipients/new";
   return renderPage(
     ctx,
@@ -284,26 +297,33 @@ function formPage(ctx: ViewContext, form: FormState, fields: CustomField[], reci
           <FormAlert form={form} />
           <form method="post" action={action} novalidate>
             <CsrfField token={ctx.csrfToken} />
-            <Field form={form} name="email" label="Email" type="email" required maxLength={LIMITS.email} />
-            <Field form={form} name="full_name" label="Full name" maxLength={LIMITS.name} />
+            <Field
+              form={form}
+              name="email"
+              label={t("recipients.email")}
+              type="email"
+              required
+              maxLength={LIMITS.email}
+            />
+            <Field form={form} name="full_name" label={t("recipients.fullName")} maxLength={LIMITS.name} />
             <TextArea
               form={form}
               name="comment"
-              label="Comment"
+              label={t("recipients.comment")}
               maxLength={LIMITS.comment}
               rows={3}
-              help="Only you see this."
+              help={t("recipients.form.commentHelp")}
             />
             <CustomFieldInputs form={form} fields={fields} />
             <div class="d-flex gap-2">
               <button type="submit" class="btn btn-primary">
-                {recipient ? "Save changes" : "Add recipient"}
+                {recipient ? t("recipients.form.save") : t("recipients.form.add")}
               </button>
               <a
                 class="btn btn-outline-secondary"
                 href={recipient ? `/recipients/${recipient.id}` : "/recipients"}
               >
-                Cancel
+                {t("common.cancel")}
               </a>
             </div>
           </form>
@@ -322,49 +342,57 @@ function detailPage(
   lists: ListOption[],
   fields: { label: string; value: string }[],
 ) {
+  const t = ctx.t;
+  const when = (value: string) => formatInZone(value, zone, { locale: ctx.locale });
   return renderPage(
     ctx,
     r.email,
     <>
       <PageHeader title={r.full_name || r.email}>
         <a class="btn btn-outline-primary" href={`/recipients/${r.id}/edit`}>
-          <i class="bi bi-pencil" aria-hidden="true" /> Edit
+          <i class="bi bi-pencil" aria-hidden="true" /> {t("recipients.detail.edit")}
         </a>
         <a class="btn btn-outline-danger" href={`/recipients/${r.id}/delete`}>
-          <i class="bi bi-trash" aria-hidden="true" /> Delete
+          <i class="bi bi-trash" aria-hidden="true" /> {t("recipients.detail.delete")}
         </a>
       </PageHeader>
       <div class="card mb-3">
         <div class="card-body">
           <DefinitionList
             items={[
-              ["Email", r.email],
-              ["Full name", r.full_name || "—"],
-              ["Comment", r.comment || "—"],
+              [t("recipients.email"), r.email],
+              [t("recipients.fullName"), r.full_name || "—"],
+              [t("recipients.comment"), r.comment || "—"],
               ...fields.map((f): [string, string] => [f.label, f.value]),
               [
-                "Suppressed",
+                t("recipients.detail.suppressed"),
                 suppression ? (
                   <>
-                    <span class="badge text-bg-secondary">{REASON_LABELS[suppression.reason]}</span> since{" "}
-                    {formatInZone(suppression.created_at, zone)}, from the {SOURCE_LABELS[suppression.source]}
+                    <span class="badge text-bg-secondary">
+                      {t(`suppressions.reason.${suppression.reason}`)}
+                    </span>{" "}
+                    {t("recipients.detail.since", {
+                      when: when(suppression.created_at),
+                      source: t(`suppressions.source.${suppression.source}`),
+                    })}
                     {suppression.mailing_id !== null && (
                       <>
                         {" "}
-                        of <a href={`/mailings/${suppression.mailing_id}`}>a mailing</a>
+                        {t("recipients.detail.of")}{" "}
+                        <a href={`/mailings/${suppression.mailing_id}`}>{t("recipients.detail.aMailing")}</a>
                       </>
                     )}
-                    . Mailings do not send to this address.{" "}
-                    <a href={`/suppressions/${suppression.id}/delete`}>Remove the suppression</a>
+                    {t("recipients.detail.notSent")}{" "}
+                    <a href={`/suppressions/${suppression.id}/delete`}>{t("recipients.detail.unsuppress")}</a>
                   </>
                 ) : (
-                  "No: mailings send to this address."
+                  t("recipients.detail.notSuppressed")
                 ),
               ],
               [
-                "Lists",
+                t("nav.lists"),
                 lists.length === 0
-                  ? "In no list."
+                  ? t("recipients.detail.noList")
                   : lists.map((l, i) => (
                       <>
                         {i > 0 && ", "}
@@ -372,12 +400,12 @@ function detailPage(
                       </>
                     )),
               ],
-              ["Added", formatInZone(r.created_at, zone)],
-              ["Updated", formatInZone(r.updated_at, zone)],
+              [t("recipients.added"), when(r.created_at)],
+              [t("recipients.updated"), when(r.updated_at)],
               [
-                "Mailings",
+                t("nav.mailings"),
                 mailings.length === 0
-                  ? "Not in any mailing yet."
+                  ? t("recipients.detail.noMailing")
                   : mailings.map((m, i) => (
                       <>
                         {i > 0 && ", "}
@@ -390,34 +418,35 @@ function detailPage(
         </div>
       </div>
       <a href="/recipients">
-        <i class="bi bi-arrow-left" aria-hidden="true" /> All recipients
+        <i class="bi bi-arrow-left" aria-hidden="true" /> {t("recipients.detail.all")}
       </a>
     </>,
   );
 }
 
 function deletePage(ctx: ViewContext, r: Recipient, mailings: { id: number; name: string }[]) {
+  const t = ctx.t;
   return renderPage(
     ctx,
-    `Delete ${r.email}`,
+    t("recipients.delete.title", { email: r.email }),
     <>
-      <PageHeader title={`Delete ${r.email}?`} />
+      <PageHeader title={t("recipients.delete.heading", { email: r.email })} />
       <ConfirmForm
         csrfToken={ctx.csrfToken}
         action={`/recipients/${r.id}/delete`}
         cancelHref={`/recipients/${r.id}`}
-        button="Delete recipient"
+        button={t("recipients.delete.submit")}
       >
-        <p class="mb-2">This recipient will be deleted permanently.</p>
+        <p class="mb-2">{t("recipients.delete.text")}</p>
         {mailings.length > 0 ? (
           <p class="mb-0">
-            They will be removed from{" "}
-            {mailings.length === 1 ? "this mailing" : `these ${mailings.length} mailings`} and receive no
-            further sends: {mailings.map((m) => m.name).join(", ")}. Past send records keep the address they
-            were sent to.
+            {t("recipients.delete.inMailings", {
+              count: mailings.length,
+              names: mailings.map((m) => m.name).join(", "),
+            })}
           </p>
         ) : (
-          <p class="mb-0">They are not in any mailing.</p>
+          <p class="mb-0">{t("recipients.delete.noMailings")}</p>
         )}
       </ConfirmForm>
     </>,
@@ -466,11 +495,12 @@ export function recipientRoutes(app: FastifyInstance, services: Services): void 
       services.fields.all(user),
       services.fields.valuesFor(user, [r.id]),
     ]);
-    const shown = fields.map((f) => ({ label: f.label, value: displayValue(values.get(r.id)?.[f.key]) }));
-    return sendPage(
-      reply,
-      detailPage(viewContext(req, reply), r, mailings, user.time_zone, suppression, lists, shown),
-    );
+    const ctx = viewContext(req, reply);
+    const shown = fields.map((f) => ({
+      label: f.label,
+      value: displayValue(values.get(r.id)?.[f.key], ctx.t),
+    }));
+    return sendPage(reply, detailPage(ctx, r, mailings, user.time_zone, suppression, lists, shown));
   });
 
   app.get("/recipients/:id/edit", async (req, reply) => {

@@ -1,6 +1,7 @@
 /** Segment pages: the owner's segments, one with its live count and a sample, create, edit, delete. */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { Services } from "../container.js";
+import { formatNumber, type Translate, translateErrors } from "../i18n/index.js";
 import type { Actor } from "../shared/actor.js";
 import { ConflictError, ValidationError } from "../shared/errors.js";
 import { LIMITS } from "../shared/fields.js";
@@ -25,11 +26,15 @@ import {
 import { formBody, formValues } from "../web/forms.js";
 import { renderPage } from "../web/layout.js";
 import { definitionFromForm, FORM_ROWS, formErrors, formFromDefinition, OP_LABELS } from "./segments.form.js";
+
+/** An operator as the reader says it ("ends with domain"); "" (none chosen) stays "". */
+const opLabel = (t: Translate, op: string) => (op in OP_LABELS ? t(`segments.op.${op}`) : "");
+
 import type { SegmentView } from "./segments.service.js";
 
 type Choices = { what: { value: string; label: string }[] };
 
-async function choicesFor(services: Services, user: Actor): Promise<Choices> {
+async function choicesFor(services: Services, user: Actor, t: Translate): Promise<Choices> {
   const [lists, fields, mailings] = await Promise.all([
     services.lists.all(user),
     services.fields.all(user),
@@ -38,32 +43,35 @@ async function choicesFor(services: Services, user: Actor): Promise<Choices> {
   return {
     what: [
       { value: "", label: "—" },
-      { value: "email", label: "Email" },
-      { value: "full_name", label: "Name" },
-      { value: "comment", label: "Comment" },
-      ...lists.map((l) => ({ value: `list:${l.id}`, label: `List: ${l.name}` })),
-      ...fields.map((f) => ({ value: `field:${f.key}`, label: `Field: ${f.label}` })),
-      ...mailings.items.map((m) => ({ value: `received:${m.id}`, label: `Received mailing: ${m.name}` })),
-      { value: "bounced", label: "Bounced (any mailing)" },
-      { value: "quiet", label: "Received nothing in the last … days" },
+      { value: "email", label: t("recipients.email") },
+      { value: "full_name", label: t("recipients.name") },
+      { value: "comment", label: t("recipients.comment") },
+      ...lists.map((l) => ({ value: `list:${l.id}`, label: t("segments.what.list", { name: l.name }) })),
+      ...fields.map((f) => ({ value: `field:${f.key}`, label: t("segments.what.field", { name: f.label }) })),
+      ...mailings.items.map((m) => ({
+        value: `received:${m.id}`,
+        label: t("segments.what.received", { name: m.name }),
+      })),
+      { value: "bounced", label: t("segments.what.bounced") },
+      { value: "quiet", label: t("segments.what.quiet") },
     ],
   };
 }
 
 function listPage(ctx: ViewContext, segments: SegmentView[]) {
+  const t = ctx.t;
   return renderPage(
     ctx,
-    "Segments",
+    t("lists.segments"),
     <>
-      <PageHeader title="Segments">
+      <PageHeader title={t("lists.segments")}>
         <a class="btn btn-primary" href="/segments/new">
-          <i class="bi bi-plus-lg" aria-hidden="true" /> New segment
+          <i class="bi bi-plus-lg" aria-hidden="true" /> {t("segments.new")}
         </a>
       </PageHeader>
       {segments.length === 0 ? (
-        <EmptyState icon="bi-funnel" title="No segments yet">
-          A segment is a saved filter: recipients whose email, name, lists, custom fields or history match. A
-          mailing to a segment reaches whoever matches at each send. <a href="/segments/new">Create one</a>.
+        <EmptyState icon="bi-funnel" title={t("segments.none")}>
+          {t("segments.noneText")} <a href="/segments/new">{t("segments.createOne")}</a>.
         </EmptyState>
       ) : (
         <div class="list-group">
@@ -71,8 +79,10 @@ function listPage(ctx: ViewContext, segments: SegmentView[]) {
             <a class="list-group-item list-group-item-action" href={`/segments/${s.id}`}>
               {s.name}
               <span class="text-body-secondary small ms-2">
-                {s.parsed.conditions.length} condition{s.parsed.conditions.length === 1 ? "" : "s"}, match{" "}
-                {s.parsed.match}
+                {t(`segments.conditions_${s.parsed.match}`, {
+                  count: s.parsed.conditions.length,
+                  n: formatNumber(ctx.locale, s.parsed.conditions.length),
+                })}
               </span>
             </a>
           ))}
@@ -83,7 +93,8 @@ function listPage(ctx: ViewContext, segments: SegmentView[]) {
 }
 
 function formPage(ctx: ViewContext, form: FormState, choices: Choices, segment?: SegmentView) {
-  const title = segment ? `Edit ${segment.name}` : "New segment";
+  const t = ctx.t;
+  const title = segment ? t("segments.edit", { name: segment.name }) : t("segments.new");
   return renderPage(
     ctx,
     title,
@@ -94,17 +105,17 @@ function formPage(ctx: ViewContext, form: FormState, choices: Choices, segment?:
           <FormAlert form={form} />
           <form method="post" action={segment ? `/segments/${segment.id}/edit` : "/segments/new"} novalidate>
             <CsrfField token={ctx.csrfToken} />
-            <Field form={form} name="name" label="Name" required maxLength={LIMITS.name} />
+            <Field form={form} name="name" label={t("recipients.name")} required maxLength={LIMITS.name} />
             <div class="mb-3">
               <label class="form-label" for="f-match">
-                Recipients matching
+                {t("segments.matching")}
               </label>
               <select id="f-match" name="match" class="form-select w-auto">
                 <option value="all" selected={form.values.match !== "any"}>
-                  all of these conditions
+                  {t("segments.matchAll")}
                 </option>
                 <option value="any" selected={form.values.match === "any"}>
-                  any of these conditions
+                  {t("segments.matchAny")}
                 </option>
               </select>
             </div>
@@ -114,7 +125,7 @@ function formPage(ctx: ViewContext, form: FormState, choices: Choices, segment?:
                 <div class="row g-2 mb-2 align-items-start">
                   <div class="col-12 col-md-5">
                     <label class="visually-hidden" for={`f-c${i}_what`}>
-                      Condition {i + 1}: on what
+                      {t("segments.row.what", { n: i + 1 })}
                     </label>
                     <select id={`f-c${i}_what`} name={`c${i}_what`} class="form-select">
                       {choices.what.map((o) => (
@@ -126,20 +137,20 @@ function formPage(ctx: ViewContext, form: FormState, choices: Choices, segment?:
                   </div>
                   <div class="col-5 col-md-2">
                     <label class="visually-hidden" for={`f-c${i}_op`}>
-                      Condition {i + 1}: how
+                      {t("segments.row.how", { n: i + 1 })}
                     </label>
                     <select id={`f-c${i}_op`} name={`c${i}_op`} class="form-select">
                       <option value="">—</option>
-                      {Object.entries(OP_LABELS).map(([value, label]) => (
+                      {Object.keys(OP_LABELS).map((value) => (
                         <option value={value} selected={form.values[`c${i}_op`] === value}>
-                          {label}
+                          {opLabel(t, value)}
                         </option>
                       ))}
                     </select>
                   </div>
                   <div class="col-7 col-md-5">
                     <label class="visually-hidden" for={`f-c${i}_value`}>
-                      Condition {i + 1}: value
+                      {t("segments.row.value", { n: i + 1 })}
                     </label>
                     <input
                       id={`f-c${i}_value`}
@@ -154,17 +165,13 @@ function formPage(ctx: ViewContext, form: FormState, choices: Choices, segment?:
                 </div>
               );
             })}
-            <p class="form-text">
-              Text: contains / is / ends with domain (example.com also matches mail.example.com). Lists: is in
-              / is not in. Fields: =, ≠, &lt;, &gt;, is set (≠ includes recipients without a value). Leave a
-              row's first choice at — to skip it.
-            </p>
+            <p class="form-text">{t("segments.help")}</p>
             <div class="d-flex gap-2">
               <button type="submit" class="btn btn-primary">
-                {segment ? "Save changes" : "Create segment"}
+                {segment ? t("recipients.form.save") : t("segments.create")}
               </button>
               <a class="btn btn-outline-secondary" href={segment ? `/segments/${segment.id}` : "/segments"}>
-                Cancel
+                {t("common.cancel")}
               </a>
             </div>
           </form>
@@ -180,6 +187,7 @@ function detailPage(
   preview: Awaited<ReturnType<Services["segments"]["preview"]>>,
   choices: Choices,
 ) {
+  const t = ctx.t;
   const label = (value: string) => choices.what.find((o) => o.value === value)?.label ?? value;
   const values = formFromDefinition(s.parsed);
   return renderPage(
@@ -188,32 +196,32 @@ function detailPage(
     <>
       <PageHeader title={s.name}>
         <a class="btn btn-outline-primary" href={`/segments/${s.id}/edit`}>
-          <i class="bi bi-pencil" aria-hidden="true" /> Edit
+          <i class="bi bi-pencil" aria-hidden="true" /> {t("recipients.detail.edit")}
         </a>
         <a class="btn btn-outline-danger" href={`/segments/${s.id}/delete`}>
-          <i class="bi bi-trash" aria-hidden="true" /> Delete
+          <i class="bi bi-trash" aria-hidden="true" /> {t("recipients.detail.delete")}
         </a>
       </PageHeader>
       <div class="alert alert-info">
-        <strong>{preview.count.toLocaleString("en-US")}</strong> recipient{preview.count === 1 ? "" : "s"}{" "}
-        match now.
+        <strong>{formatNumber(ctx.locale, preview.count)}</strong>
+        {t("segments.matchNow", { count: preview.count })}
       </div>
       <div class="card mb-3">
         <div class="card-body">
-          <h2 class="h6">Recipients matching {s.parsed.match} of:</h2>
+          <h2 class="h6">{t(`segments.matchingOf_${s.parsed.match}`)}</h2>
           <ul class="mb-0">
             {s.parsed.conditions.map((_, i) => (
               <li>
-                {label(values[`c${i}_what`] ?? "")} {OP_LABELS[values[`c${i}_op`] ?? ""] ?? ""}{" "}
+                {label(values[`c${i}_what`] ?? "")} {opLabel(t, values[`c${i}_op`] ?? "")}{" "}
                 {values[`c${i}_value`] && <code>{values[`c${i}_value`]}</code>}
               </li>
             ))}
           </ul>
         </div>
       </div>
-      <h2 class="h6">A sample</h2>
+      <h2 class="h6">{t("segments.sample")}</h2>
       {preview.sample.length === 0 ? (
-        <p class="text-body-secondary">Nobody matches yet.</p>
+        <p class="text-body-secondary">{t("segments.nobody")}</p>
       ) : (
         <ul class="list-group mb-3">
           {preview.sample.map((r) => (
@@ -225,7 +233,7 @@ function detailPage(
         </ul>
       )}
       <a href="/segments">
-        <i class="bi bi-arrow-left" aria-hidden="true" /> All segments
+        <i class="bi bi-arrow-left" aria-hidden="true" /> {t("segments.all")}
       </a>
     </>,
   );
@@ -253,10 +261,11 @@ export function segmentRoutes(app: FastifyInstance, services: Services): void {
       if (error instanceof ValidationError) errors = formErrors(error.fieldErrors, rows);
       else if (error instanceof ConflictError) errors = { name: error.message };
       else throw error;
+      const ctx = viewContext(req, reply);
       const page = formPage(
-        viewContext(req, reply),
-        { values, errors },
-        await choicesFor(services, user),
+        ctx,
+        { values, errors: translateErrors(ctx.locale, errors) },
+        await choicesFor(services, user, ctx.t),
         segment,
       );
       return sendPage(reply, page, error instanceof ConflictError ? 409 : 422);
@@ -271,7 +280,8 @@ export function segmentRoutes(app: FastifyInstance, services: Services): void {
   app.get("/segments/new", async (req, reply) => {
     const user = requireUser(req);
     const form = { ...emptyForm, values: { match: "all", c0_what: "email", c0_op: "ends_with_domain" } };
-    return sendPage(reply, formPage(viewContext(req, reply), form, await choicesFor(services, user)));
+    const ctx = viewContext(req, reply);
+    return sendPage(reply, formPage(ctx, form, await choicesFor(services, user, ctx.t)));
   });
 
   app.post("/segments/new", async (req, reply) => {
@@ -282,18 +292,20 @@ export function segmentRoutes(app: FastifyInstance, services: Services): void {
   app.get("/segments/:id", async (req, reply) => {
     const user = requireUser(req);
     const s = await segments.get(user, idParam(req.params));
+    const ctx = viewContext(req, reply);
     const [preview, choices] = await Promise.all([
       segments.preview(user, s.parsed),
-      choicesFor(services, user),
+      choicesFor(services, user, ctx.t),
     ]);
-    return sendPage(reply, detailPage(viewContext(req, reply), s, preview, choices));
+    return sendPage(reply, detailPage(ctx, s, preview, choices));
   });
 
   app.get("/segments/:id/edit", async (req, reply) => {
     const user = requireUser(req);
     const s = await segments.get(user, idParam(req.params));
     const form = { values: { name: s.name, ...formFromDefinition(s.parsed) }, errors: {} };
-    return sendPage(reply, formPage(viewContext(req, reply), form, await choicesFor(services, user), s));
+    const ctx = viewContext(req, reply);
+    return sendPage(reply, formPage(ctx, form, await choicesFor(services, user, ctx.t), s));
   });
 
   app.post("/segments/:id/edit", async (req, reply) => {
@@ -307,23 +319,24 @@ export function segmentRoutes(app: FastifyInstance, services: Services): void {
     const s = await segments.get(user, idParam(req.params));
     const mailings = await segments.mailingsUsing(user, s.id);
     const ctx = viewContext(req, reply);
+    const t = ctx.t;
     return sendPage(
       reply,
       renderPage(
         ctx,
-        `Delete ${s.name}`,
+        t("segments.delete.title", { name: s.name }),
         <>
-          <PageHeader title={`Delete ${s.name}?`} />
+          <PageHeader title={t("segments.delete.heading", { name: s.name })} />
           <ConfirmForm
             csrfToken={ctx.csrfToken}
             action={`/segments/${s.id}/delete`}
             cancelHref={`/segments/${s.id}`}
-            button="Delete segment"
+            button={t("segments.delete.submit")}
           >
             <p class="mb-0">
-              The segment is deleted; recipients stay.
+              {t("segments.delete.text")}
               {mailings.length > 0 &&
-                ` These mailings will no longer include or exclude it: ${mailings.map((m) => m.name).join(", ")}.`}
+                t("segments.delete.mailings", { names: mailings.map((m) => m.name).join(", ") })}
             </p>
           </ConfirmForm>
         </>,

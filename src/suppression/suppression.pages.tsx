@@ -3,9 +3,9 @@ import { Readable } from "node:stream";
 import type { FastifyInstance } from "fastify";
 import type { Services } from "../container.js";
 import type { Suppression } from "../db/schema.js";
+import { formatNumber, translateMessage } from "../i18n/index.js";
 import { ValidationError } from "../shared/errors.js";
 import { LIMITS } from "../shared/fields.js";
-import { countOf, formatCount } from "../shared/plural.js";
 import { formatInZone } from "../shared/time.js";
 import {
   ActionsHeader,
@@ -33,58 +33,56 @@ import { formBody, handleForm } from "../web/forms.js";
 import { renderPage } from "../web/layout.js";
 import type { SuppressionImportSummary } from "./suppression.import.js";
 import { SUPPRESSION_REASONS, type SuppressionListQuery } from "./suppression.schemas.js";
-import { REASON_LABELS, SOURCE_LABELS } from "./suppression.words.js";
 
 type ListResult = Awaited<ReturnType<Services["suppressions"]["list"]>>;
 
 function listPage(ctx: ViewContext, result: ListResult, zone: string) {
+  const t = ctx.t;
   return renderPage(
     ctx,
-    "Suppressions",
+    t("nav.suppressions"),
     <>
-      <PageHeader title="Suppressions">
+      <PageHeader title={t("nav.suppressions")}>
         <a class="btn btn-outline-secondary" href="/suppressions/import">
-          <i class="bi bi-upload" aria-hidden="true" /> Import CSV
+          <i class="bi bi-upload" aria-hidden="true" /> {t("recipients.list.import")}
         </a>
         <a class="btn btn-outline-secondary" href="/suppressions/export.csv" download>
-          <i class="bi bi-download" aria-hidden="true" /> Export CSV
+          <i class="bi bi-download" aria-hidden="true" /> {t("recipients.list.export")}
         </a>
         <a class="btn btn-primary" href="/suppressions/new">
-          <i class="bi bi-slash-circle" aria-hidden="true" /> Suppress an address
+          <i class="bi bi-slash-circle" aria-hidden="true" /> {t("suppressions.new")}
         </a>
       </PageHeader>
-      <p class="text-body-secondary">
-        Addresses here are never mailed: a run records them as suppressed and does not send to them.
-      </p>
-      <ReasonFilter query={result.query} />
+      <p class="text-body-secondary">{t("suppressions.intro")}</p>
+      <ReasonFilter ctx={ctx} query={result.query} />
       {result.total === 0 && result.query.reason && !result.query.q ? (
         <EmptyState
           icon="bi-funnel"
-          title={`No addresses suppressed for “${REASON_LABELS[result.query.reason]}”`}
+          title={t("suppressions.noneForReason", { reason: t(`suppressions.reason.${result.query.reason}`) })}
         >
-          <a href="/suppressions">Show every reason</a>.
+          <a href="/suppressions">{t("suppressions.everyReason")}</a>.
         </EmptyState>
       ) : (
         <SearchableList
           path="/suppressions"
           query={result.query}
           page={result}
-          searchLabel="Search by email"
-          noMatch="No suppressed address matches your search"
+          searchLabel={t("suppressions.search")}
+          noMatch={t("suppressions.noMatch")}
           empty={
-            <EmptyState icon="bi-slash-circle" title="No suppressed addresses">
-              People who unsubscribe appear here. You can also <a href="/suppressions/new">add an address</a>.
+            <EmptyState icon="bi-slash-circle" title={t("suppressions.none")}>
+              {t("suppressions.noneText")} <a href="/suppressions/new">{t("suppressions.addAddress")}</a>.
             </EmptyState>
           }
           head={
             <>
-              <th scope="col">Email</th>
-              <th scope="col">Reason</th>
+              <th scope="col">{t("recipients.email")}</th>
+              <th scope="col">{t("suppressions.reasonColumn")}</th>
               <th scope="col" class="d-none d-md-table-cell">
-                Source
+                {t("suppressions.sourceColumn")}
               </th>
               <th scope="col" class="d-none d-sm-table-cell">
-                Since
+                {t("suppressions.since")}
               </th>
               <ActionsHeader />
             </>
@@ -93,21 +91,23 @@ function listPage(ctx: ViewContext, result: ListResult, zone: string) {
           {result.items.map((s) => (
             <tr>
               <td>{s.email}</td>
-              <td>{REASON_LABELS[s.reason]}</td>
+              <td>{t(`suppressions.reason.${s.reason}`)}</td>
               <td class="d-none d-md-table-cell">
-                {SOURCE_LABELS[s.source]}
+                {t(`suppressions.source.${s.source}`)}
                 {s.mailing_id !== null && (
                   <>
                     {" "}
-                    (<a href={`/mailings/${s.mailing_id}`}>mailing</a>)
+                    (<a href={`/mailings/${s.mailing_id}`}>{t("suppressions.mailing")}</a>)
                   </>
                 )}
               </td>
-              <td class="text-nowrap d-none d-sm-table-cell">{formatInZone(s.created_at, zone)}</td>
+              <td class="text-nowrap d-none d-sm-table-cell">
+                {formatInZone(s.created_at, zone, { locale: ctx.locale })}
+              </td>
               <td class="text-end">
                 <a class="btn btn-sm btn-outline-danger" href={`/suppressions/${s.id}/delete`}>
                   <i class="bi bi-trash" aria-hidden="true" />
-                  <span class="visually-hidden">Remove {s.email}</span>
+                  <span class="visually-hidden">{t("suppressions.remove", { email: s.email })}</span>
                 </a>
               </td>
             </tr>
@@ -119,7 +119,8 @@ function listPage(ctx: ViewContext, result: ListResult, zone: string) {
 }
 
 /** Links that show one reason (hard bounces, repeated soft bounces…), keeping the search. */
-function ReasonFilter({ query }: { query: SuppressionListQuery }) {
+function ReasonFilter({ ctx, query }: { ctx: ViewContext; query: SuppressionListQuery }) {
+  const t = ctx.t;
   const href = (reason: string | undefined) => {
     const params = new URLSearchParams();
     if (query.q) params.set("q", query.q);
@@ -128,11 +129,11 @@ function ReasonFilter({ query }: { query: SuppressionListQuery }) {
     return s ? `/suppressions?${s}` : "/suppressions";
   };
   const options: [string | undefined, string][] = [
-    [undefined, "All reasons"],
-    ...SUPPRESSION_REASONS.map((r): [string, string] => [r, REASON_LABELS[r]]),
+    [undefined, t("suppressions.allReasons")],
+    ...SUPPRESSION_REASONS.map((r): [string, string] => [r, t(`suppressions.reason.${r}`)]),
   ];
   return (
-    <ul class="nav nav-pills mb-3" aria-label="Reason">
+    <ul class="nav nav-pills mb-3" aria-label={t("suppressions.reasonColumn")}>
       {options.map(([value, label]) => (
         <li class="nav-item">
           <a
@@ -149,30 +150,44 @@ function ReasonFilter({ query }: { query: SuppressionListQuery }) {
 }
 
 function formPage(ctx: ViewContext, form: FormState) {
+  const t = ctx.t;
   return renderPage(
     ctx,
-    "Suppress an address",
+    t("suppressions.new"),
     <>
-      <PageHeader title="Suppress an address" />
+      <PageHeader title={t("suppressions.new")} />
       <div class="card">
         <div class="card-body">
           <FormAlert form={form} />
           <form method="post" action="/suppressions/new" novalidate>
             <CsrfField token={ctx.csrfToken} />
-            <Field form={form} name="email" label="Email" type="email" required maxLength={LIMITS.email} />
+            <Field
+              form={form}
+              name="email"
+              label={t("recipients.email")}
+              type="email"
+              required
+              maxLength={LIMITS.email}
+            />
             <Select
               form={{ ...form, values: { reason: "manual", ...form.values } }}
               name="reason"
-              label="Reason"
-              options={SUPPRESSION_REASONS.map((r) => ({ value: r, label: REASON_LABELS[r] }))}
+              label={t("suppressions.reasonColumn")}
+              options={SUPPRESSION_REASONS.map((r) => ({ value: r, label: t(`suppressions.reason.${r}`) }))}
             />
-            <TextArea form={form} name="comment" label="Comment" maxLength={LIMITS.comment} rows={2} />
+            <TextArea
+              form={form}
+              name="comment"
+              label={t("recipients.comment")}
+              maxLength={LIMITS.comment}
+              rows={2}
+            />
             <div class="d-flex gap-2">
               <button type="submit" class="btn btn-primary">
-                Suppress
+                {t("suppressions.submit")}
               </button>
               <a class="btn btn-outline-secondary" href="/suppressions">
-                Cancel
+                {t("common.cancel")}
               </a>
             </div>
           </form>
@@ -186,20 +201,28 @@ function formPage(ctx: ViewContext, form: FormState) {
 const MAX_IMPORT_CHARS = 1_000_000;
 
 function importPage(ctx: ViewContext, form: FormState, summary?: SuppressionImportSummary) {
+  const t = ctx.t;
+  const count = (key: string, value: number) =>
+    t(`suppressions.import.${key}`, { count: value, n: formatNumber(ctx.locale, value) });
   return renderPage(
     ctx,
-    "Import suppressions",
+    t("suppressions.import.title"),
     <>
-      <PageHeader title="Import suppressions" />
+      <PageHeader title={t("suppressions.import.title")} />
       {summary && (
         <div class="alert alert-info" role="status">
-          {countOf(summary.rows, "row")} read: {formatCount(summary.added)} added,{" "}
-          {formatCount(summary.existing)} already suppressed, {formatCount(summary.invalid)} invalid.
+          {t("suppressions.import.summary", {
+            rows: count("rows", summary.rows),
+            added: count("added", summary.added),
+            existing: count("existing", summary.existing),
+            invalid: count("invalid", summary.invalid),
+          })}
           {summary.problems.length > 0 && (
             <ul class="mb-0 mt-2">
               {summary.problems.map((p) => (
                 <li>
-                  line {p.line}: {p.email || "(no email)"}: {p.reason}
+                  {t("suppressions.import.line", { line: p.line })}:{" "}
+                  {p.email || t("suppressions.import.noEmail")}: {translateMessage(ctx.locale, p.reason)}
                 </li>
               ))}
             </ul>
@@ -209,9 +232,13 @@ function importPage(ctx: ViewContext, form: FormState, summary?: SuppressionImpo
       <div class="card">
         <div class="card-body">
           <p>
-            Paste CSV whose first line names the columns: <code>email</code> (required), <code>reason</code> (
-            {SUPPRESSION_REASONS.join(", ")}; otherwise manual) and <code>comment</code>, as the export writes
-            them. Addresses already suppressed stay as they are.
+            {t("suppressions.import.introBefore")}
+            <code>email</code>
+            {t("imports.introRequired")}
+            <code>reason</code>
+            {t("suppressions.import.introReasons", { reasons: SUPPRESSION_REASONS.join(", ") })}
+            <code>comment</code>
+            {t("suppressions.import.introAfter")}
           </p>
           <FormAlert form={form} />
           <form method="post" action="/suppressions/import" novalidate>
@@ -219,10 +246,10 @@ function importPage(ctx: ViewContext, form: FormState, summary?: SuppressionImpo
             <TextArea form={form} name="csv" label="CSV" required maxLength={MAX_IMPORT_CHARS} rows={10} />
             <div class="d-flex gap-2">
               <button type="submit" class="btn btn-primary">
-                Import
+                {t("imports.submit")}
               </button>
               <a class="btn btn-outline-secondary" href="/suppressions">
-                Back to the list
+                {t("suppressions.import.back")}
               </a>
             </div>
           </form>
@@ -233,27 +260,28 @@ function importPage(ctx: ViewContext, form: FormState, summary?: SuppressionImpo
 }
 
 function deletePage(ctx: ViewContext, s: Suppression) {
+  const t = ctx.t;
   return renderPage(
     ctx,
-    `Remove ${s.email}`,
+    t("suppressions.remove", { email: s.email }),
     <>
-      <PageHeader title={`Remove ${s.email} from the suppression list?`} />
+      <PageHeader title={t("suppressions.delete.heading", { email: s.email })} />
       <ConfirmForm
         csrfToken={ctx.csrfToken}
         action={`/suppressions/${s.id}/delete`}
         cancelHref="/suppressions"
-        button="Remove suppression"
+        button={t("suppressions.delete.submit")}
       >
         <p class="mb-2">
-          Your mailings will send to this address again. Reason it was suppressed: {REASON_LABELS[s.reason]} (
-          {SOURCE_LABELS[s.source]}).
+          {t("suppressions.delete.text", {
+            reason: t(`suppressions.reason.${s.reason}`),
+            source: t(`suppressions.source.${s.source}`),
+          })}
         </p>
         {s.reason === "unsubscribed" && (
-          <p class="mb-0 fw-semibold">
-            This person asked not to be mailed. Only remove it if they asked again.
-          </p>
+          <p class="mb-0 fw-semibold">{t("suppressions.delete.unsubscribed")}</p>
         )}
-        <p class="mb-0 text-body-secondary">The removal is written to the audit log.</p>
+        <p class="mb-0 text-body-secondary">{t("suppressions.delete.audit")}</p>
       </ConfirmForm>
     </>,
   );
