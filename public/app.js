@@ -34,17 +34,39 @@ document.addEventListener("DOMContentLoaded", () => applyWidths(document));
 // On the run page (data-live-rows) the poll names the delivery rows on screen and redraws their status,
 // tries, reply and sent time, the status tabs' counts and the run's badge; everything is set as text.
 // The ETA comes from the current rate: what was finished over the last half minute of polls.
-function etaText(samples, remaining) {
+// The words come from the page (data-eta-words, in its language), with "{{name}}" for what varies.
+const ETA_WORDS = {
+  stalled: " · no progress in the last few seconds",
+  left: " · {{rate}}/s, about {{left}} left",
+  seconds: "{{n}} s",
+  minutes: "{{n}} min",
+  hours: "{{n}} h",
+};
+function etaWords(box) {
+  try {
+    return { ...ETA_WORDS, ...JSON.parse(box.getAttribute("data-eta-words") ?? "{}") };
+  } catch {
+    return ETA_WORDS;
+  }
+}
+const fill = (template, values) => template.replace(/\{\{(\w+)\}\}/g, (_m, name) => String(values[name] ?? ""));
+function etaText(samples, remaining, words = ETA_WORDS) {
   const first = samples[0];
   const last = samples[samples.length - 1];
   if (!first || last.t - first.t < 2500) return "";
   const perSecond = (last.done - first.done) / ((last.t - first.t) / 1000);
-  if (perSecond <= 0) return remaining > 0 ? " · no progress in the last few seconds" : "";
+  if (perSecond <= 0) return remaining > 0 ? words.stalled : "";
   const seconds = Math.round(remaining / perSecond);
-  const rate = perSecond >= 10 ? Math.round(perSecond) : perSecond.toFixed(1);
+  const lang = document.documentElement.lang || "en";
+  const number = (n, digits) => n.toLocaleString(lang, { maximumFractionDigits: digits, minimumFractionDigits: digits });
+  const rate = perSecond >= 10 ? number(Math.round(perSecond), 0) : number(perSecond, 1);
   const left =
-    seconds < 60 ? `${seconds} s` : seconds < 5400 ? `${Math.round(seconds / 60)} min` : `${(seconds / 3600).toFixed(1)} h`;
-  return ` · ${rate}/s, about ${left} left`;
+    seconds < 60
+      ? fill(words.seconds, { n: seconds })
+      : seconds < 5400
+        ? fill(words.minutes, { n: Math.round(seconds / 60) })
+        : fill(words.hours, { n: number(seconds / 3600, 1) });
+  return fill(words.left, { rate, left });
 }
 function liveRowIds() {
   return [...document.querySelectorAll("tr[data-delivery-id]")]
@@ -55,8 +77,9 @@ function redrawRow(row) {
   const tr = document.querySelector(`tr[data-delivery-id="${row.id}"]`);
   if (!tr) return;
   const status = tr.querySelector('[data-live="status"]');
-  if (status && status.textContent !== row.status) {
-    status.textContent = row.status;
+  const word = row.label ?? row.status;
+  if (status && status.textContent !== word) {
+    status.textContent = word;
     status.className = `badge ${row.badge}`;
   }
   const tries = tr.querySelector('[data-live="tries"]');
@@ -70,7 +93,7 @@ function redrawRow(row) {
   if (sent && row.sent !== null && sent.textContent !== row.sent) {
     sent.textContent = row.sent;
     sent.classList.remove("d-none", "d-md-table-cell");
-    sent.setAttribute("data-label", "Sent");
+    sent.setAttribute("data-label", tr.closest("table")?.getAttribute("data-sent-label") ?? "Sent");
   }
 }
 function redrawRun(box, progress) {
@@ -91,6 +114,7 @@ function pollProgress(box) {
   const ids = box.hasAttribute("data-live-rows") ? liveRowIds() : [];
   const url = ids.length > 0 ? `${base}?ids=${ids.join(",")}` : base;
   const samples = [];
+  const words = etaWords(box);
   const tick = async () => {
     let progress;
     try {
@@ -113,7 +137,7 @@ function pollProgress(box) {
     samples.push({ t: now, done: progress.sent + progress.failed + progress.suppressed + (progress.cancelled ?? 0) });
     while (samples.length > 2 && now - samples[0].t > 30000) samples.shift();
     const eta = box.querySelector("[data-eta]");
-    if (eta) eta.textContent = etaText(samples, progress.pending + progress.sending);
+    if (eta) eta.textContent = etaText(samples, progress.pending + progress.sending, words);
     const bar = box.querySelector('[role="progressbar"]');
     if (bar) bar.setAttribute("aria-valuenow", String(pct(samples[samples.length - 1].done)));
     redrawRun(box, progress);
@@ -144,7 +168,7 @@ function pollImport(box, reloadWhenDone) {
     if (progress.started) {
       for (const name of ["rows", "added", "updated", "skipped", "invalid"]) {
         const count = box.querySelector(`[data-count="${name}"]`);
-        if (count) count.textContent = progress[name].toLocaleString("en-US");
+        if (count) count.textContent = progress[name].toLocaleString(document.documentElement.lang || "en");
       }
       const bar = box.querySelector('[data-bar="read"]');
       if (bar && progress.percent !== null) bar.style.width = `${progress.percent}%`;

@@ -1,5 +1,33 @@
 // Charts: every [data-chart] element is drawn with uPlot from its JSON (see src/web/chart.tsx). uPlot is
 // loaded only on pages that have a chart. Without this script the tables beside the charts stay.
+// Time ticks in 24-hour time with the page's month and weekday names (uPlot's own are 12-hour English):
+// its templates' {h}…{aa} become {HH}:{mm}, and M/D dates become "D MMM".
+function localNames(lang) {
+  const names = (options, count, at) =>
+    Array.from({ length: count }, (_v, i) => new Intl.DateTimeFormat(lang, options).format(at(i)));
+  const month = (i) => new Date(Date.UTC(2026, i, 15));
+  // 2026-11-01 is a Sunday: uPlot counts weekdays from Sunday, like Date.getDay().
+  const day = (i) => new Date(Date.UTC(2026, 10, 1 + i));
+  return {
+    MMMM: names({ month: "long", timeZone: "UTC" }, 12, month),
+    MMM: names({ month: "short", timeZone: "UTC" }, 12, month),
+    WWWW: names({ weekday: "long", timeZone: "UTC" }, 7, day),
+    WWW: names({ weekday: "short", timeZone: "UTC" }, 7, day),
+  };
+}
+function fmtDate24(uPlot, names) {
+  return (tpl) =>
+    uPlot.fmtDate(
+      tpl
+        .replaceAll("{h}{aa}", "{HH}:00")
+        .replaceAll("{h}", "{HH}")
+        .replaceAll("{aa}", "")
+        .replaceAll("{M}/{D}/{YY}", "{D} {MMM} {YYYY}")
+        .replaceAll("{M}/{D}", "{D} {MMM}"),
+      names,
+    );
+}
+
 function chartOptions(box, data, uPlot) {
   const time = typeof data.x[0] === "number";
   const labels = time ? null : data.x;
@@ -39,6 +67,7 @@ function chartOptions(box, data, uPlot) {
         : { time: false, range: () => [-0.5, labels.length - 0.5] },
       y: { range: (_u, _min, max) => [0, Math.max(1, max) * 1.1] },
     },
+    fmtDate: fmtDate24(uPlot, localNames(document.documentElement.lang || "en")),
     tzDate: time && data.zone ? (ts) => uPlot.tzDate(new Date(ts * 1e3), data.zone) : undefined,
     legend: { live: true },
   };

@@ -6,10 +6,11 @@
 import type { FastifyInstance } from "fastify";
 import type { Services } from "../container.js";
 import type { DeliveryStatus } from "../db/schema.js";
+import { translator } from "../i18n/index.js";
 import { ConflictError, ForbiddenError } from "../shared/errors.js";
 import { pageNumber } from "../shared/fields.js";
 import { countOf } from "../shared/plural.js";
-import { idParam, redirectWith, requireUser, sendPage, viewContext } from "../web/context.js";
+import { idParam, redirectWith, requestLocale, requireUser, sendPage, viewContext } from "../web/context.js";
 import { LIVE_ROWS_MAX } from "./delivery.service.js";
 import { cancelRunPage, liveJson, runPage, sendConfirmPage } from "./delivery.views.js";
 
@@ -84,7 +85,9 @@ export function deliveryRoutes(app: FastifyInstance, services: Services): void {
   app.get("/runs/:id/progress", { logLevel: "warn" }, async (req, reply) => {
     const user = requireUser(req);
     const live = await delivery.live(user, idParam(req.params), liveIds(req.query));
-    return reply.header("cache-control", "no-store").send(liveJson(live, user.time_zone));
+    const locale = requestLocale(req);
+    const json = liveJson(live, user.time_zone, translator(locale), locale);
+    return reply.header("cache-control", "no-store").send(json);
   });
 
   const controls = {

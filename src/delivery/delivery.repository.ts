@@ -273,6 +273,37 @@ export class DeliveryRepository {
   }
 
   /**
+   * The reports' sums per owner since a time (the reports page under "All users"), the `limit` owners with
+   * the most runs first; runs_started_idx bounds the runs read to the months shown.
+   */
+  byOwner(since: string, limit: number) {
+    return this.db
+      .selectFrom("runs")
+      .innerJoin("mailings", "mailings.id", "runs.mailing_id")
+      .innerJoin("users", "users.id", "mailings.owner_id")
+      .where("runs.started_at", ">=", since)
+      .select((eb) => [
+        "mailings.owner_id as owner_id",
+        "users.email as owner_email",
+        eb.fn.countAll<number>().as("runs"),
+        eb.fn.sum<number>("runs.sent_count").as("sent"),
+        eb.fn.sum<number>("runs.failed_count").as("failed"),
+        eb.fn
+          .sum<number>(
+            sql`case when runs.status = 'sending' then 0 else runs.total_count - runs.sent_count - runs.failed_count - runs.cancelled_count end`,
+          )
+          .as("suppressed"),
+        eb.fn.sum<number>("runs.bounced_count").as("bounced"),
+        eb.fn.sum<number>("runs.unsubscribed_count").as("unsubscribed"),
+      ])
+      .groupBy(["mailings.owner_id", "users.email"])
+      .orderBy(sql`count(*)`, "desc")
+      .orderBy("mailings.owner_id")
+      .limit(limit)
+      .execute();
+  }
+
+  /**
    * The outbox, newest first; with `q`, the messages whose recipient or subject contains it (any case). The
    * search scans the table (a local test outbox, cleared with deleteOutbox), the page is limited.
    */

@@ -111,6 +111,18 @@ export interface MonthReport {
   cancelled: number;
 }
 
+/** One owner's sums on the reports page under "All users". */
+export interface OwnerReport {
+  ownerId: number;
+  ownerEmail: string;
+  runs: number;
+  sent: number;
+  failed: number;
+  suppressed: number;
+  bounced: number;
+  unsubscribed: number;
+}
+
 export interface SendingStatus {
   /** "outbox": SMTP_URL is not set and mail does not leave the machine. */
   mode: "smtp" | "outbox";
@@ -447,6 +459,32 @@ export class DeliveryService {
       bounced: Number(r.bounced ?? 0),
       unsubscribed: Number(r.unsubscribed ?? 0),
       cancelled: Number(r.cancelled ?? 0),
+    }));
+  }
+
+  /**
+   * The same figures per owner over the last `months` months (UTC), for managers and admins looking at all
+   * users: the `limit` owners with the most runs. Anyone else gets nothing (their page has no owners).
+   */
+  async reportByOwner(
+    actor: DeliveryActor,
+    options: { months?: number; limit?: number } = {},
+  ): Promise<OwnerReport[]> {
+    if (actor !== null && actor.role === "user") return [];
+    const now = this.clock.now();
+    const since = new Date(
+      Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - ((options.months ?? 12) - 1), 1),
+    );
+    const rows = await this.repo.byOwner(since.toISOString(), options.limit ?? 100);
+    return rows.map((r) => ({
+      ownerId: Number(r.owner_id),
+      ownerEmail: r.owner_email,
+      runs: Number(r.runs),
+      sent: Number(r.sent ?? 0),
+      failed: Number(r.failed ?? 0),
+      suppressed: Number(r.suppressed ?? 0),
+      bounced: Number(r.bounced ?? 0),
+      unsubscribed: Number(r.unsubscribed ?? 0),
     }));
   }
 

@@ -3,9 +3,10 @@
  * confirmation, and the run page with every delivery, its tries and the server's replies.
  */
 import type { AttemptOutcome, DeliveryStatus, Run, RunTrigger } from "../db/schema.js";
+import { formatNumber, type Locale, type Translate } from "../i18n/index.js";
+import { timeIn } from "../mailings/mailing-words.js";
 import type { Page } from "../shared/pagination.js";
 import { isAdmin } from "../shared/roles.js";
-import { formatInZone } from "../shared/time.js";
 import { CHART_COLORS, Chart } from "../web/chart.js";
 import {
   ConfirmForm,
@@ -17,8 +18,8 @@ import {
   withQuery,
 } from "../web/components.js";
 import type { ViewContext } from "../web/context.js";
+import { useI18n } from "../web/i18n.js";
 import { renderPage } from "../web/layout.js";
-import { OUTCOME_LABELS, STAGE_LABELS } from "./attempt-words.js";
 import type {
   AttemptView,
   DeliveryWithAttempts,
@@ -56,15 +57,39 @@ const ATTEMPT_BADGES: Record<AttemptOutcome, string> = {
   relay: "text-bg-secondary",
 };
 
-const TRIGGERS: Record<RunTrigger, string> = {
-  schedule: "Schedule",
-  web: "Sent from the web",
-  cli: "Command line",
-  api: "API",
+const triggerText = (t: Translate, trigger: RunTrigger) => t(`mailings.trigger.${trigger}`);
+
+type Outcome = Pick<RunView, "outcome" | "outcome_label"> & {
+  progress: Pick<Progress, "failed" | "cancelled">;
 };
 
-export function RunBadge({ run }: { run: Pick<RunView, "outcome" | "outcome_label"> }) {
-  return <span class={`badge ${RUN_BADGES[run.outcome]}`}>{run.outcome_label}</span>;
+/** A run's status in words: the outcome's key, with the count its label carries ("Partly failed (3)"). */
+export function outcomeText(t: Translate, run: Outcome): string {
+  if (run.outcome === "cancelled") {
+    return run.outcome_label === "Cancelling"
+      ? t("mailings.outcome.cancelling")
+      : t("mailings.outcome.cancelled", { count: run.progress.cancelled });
+  }
+  if (run.outcome === "partly_failed")
+    return t("mailings.outcome.partly_failed", { count: run.progress.failed });
+  return t(`mailings.outcome.${run.outcome}`);
+}
+
+export function RunBadge({ run }: { run: Outcome }) {
+  const { t } = useI18n();
+  return <span class={`badge ${RUN_BADGES[run.outcome]}`}>{outcomeText(t, run)}</span>;
+}
+
+/** The words app.js needs while it polls (the ETA), in the page's language. */
+function etaWords(t: Translate) {
+  const p = (key: string) => t(`mailings.progress.${key}`);
+  return JSON.stringify({
+    stalled: p("stalled"),
+    left: p("left"),
+    seconds: p("seconds"),
+    minutes: p("minutes"),
+    hours: p("hours"),
+  });
 }
 
 /** A progress bar that app.js keeps up to date while the run is sending. */
@@ -78,17 +103,20 @@ export function RunProgress({
   /** On the run page: the poll also redraws the delivery rows and the status tabs' counts. */
   rows?: boolean;
 }) {
+  const { t } = useI18n();
+  const p = (key: string, options?: Record<string, unknown>) => t(`mailings.progress.${key}`, options);
   const pct = (n: number) => (progress.total === 0 ? 0 : Math.round((n / progress.total) * 100));
   const done = progress.sent + progress.failed + progress.suppressed;
   return (
     <div
       data-progress-url={progress.done ? undefined : `/runs/${runId}/progress`}
       data-live-rows={rows && !progress.done ? "" : undefined}
+      data-eta-words={progress.done ? undefined : etaWords(t)}
     >
       <div
         class="progress"
         role="progressbar"
-        aria-label="Run progress"
+        aria-label={p("label")}
         aria-valuenow={pct(done)}
         aria-valuemin={0}
         aria-valuemax={100}
@@ -110,15 +138,16 @@ export function RunProgress({
         />
       </div>
       <div class="small text-body-secondary mt-1">
-        <span data-count="sent">{progress.sent}</span> sent ·{" "}
-        <span data-count="failed">{progress.failed}</span> failed ·{" "}
-        <span data-count="suppressed">{progress.suppressed}</span> suppressed ·{" "}
+        <span data-count="sent">{progress.sent}</span> {p("sent")} ·{" "}
+        <span data-count="failed">{progress.failed}</span> {p("failed")} ·{" "}
+        <span data-count="suppressed">{progress.suppressed}</span> {p("suppressed")} ·{" "}
         {progress.cancelled > 0 && (
           <>
-            <span data-count="cancelled">{progress.cancelled}</span> cancelled ·{" "}
+            <span data-count="cancelled">{progress.cancelled}</span> {p("cancelled")} ·{" "}
           </>
         )}
-        <span data-count="pending">{progress.pending + progress.sending}</span> pending of {progress.total}
+        <span data-count="pending">{progress.pending + progress.sending}</span>{" "}
+        {p("pendingOf", { total: progress.total })}
         <span data-eta aria-live="polite" />
       </div>
     </div>
@@ -137,17 +166,20 @@ function replyLine(d: Pick<DeliveryWithAttempts, "last_code" | "last_enhanced" |
  * The poll's answer: the counts, the run's status in words, and each row shown as the page draws it
  * (status, tries, the reply in one line, when it was sent in the viewer's zone). app.js sets them as text.
  */
-export function liveJson(live: LiveRun, zone: string) {
+export function liveJson(live: LiveRun, zone: string, t: Translate, locale: Locale) {
   const { rows, ...progress } = live;
   return {
     ...progress,
+    // The status in the viewer's language (the stored value stays in `outcome`).
+    outcome_label: outcomeText(t, { ...live, progress: live }),
     rows: rows.map((d) => ({
       id: d.id,
       status: d.status,
+      label: t(`mailings.delivery.${d.status}`),
       badge: DELIVERY_BADGES[d.status],
       tries: d.tries,
       reply: replyLine(d),
-      sent: d.sent_at ? formatInZone(d.sent_at, zone) : null,
+      sent: d.sent_at ? timeIn(locale, d.sent_at, zone) : null,
     })),
     badge: RUN_BADGES[live.outcome],
   };
@@ -155,8 +187,10 @@ export function liveJson(live: LiveRun, zone: string) {
 
 /** The runs table on a mailing's page. */
 export function RunsTable({ runs, zone }: { runs: Page<RunView>; zone: string }) {
+  const { t, locale } = useI18n();
+  const r = (key: string) => t(`mailings.runs.${key}`);
   if (runs.total === 0) {
-    return <p class="text-body-secondary">No runs yet. Each send of this mailing will be listed here.</p>;
+    return <p class="text-body-secondary">{r("none")}</p>;
   }
   const oldest = [...runs.items].reverse();
   const series = (label: string, key: keyof typeof CHART_COLORS, of: (r: RunView) => number) => ({
@@ -168,16 +202,16 @@ export function RunsTable({ runs, zone }: { runs: Page<RunView>; zone: string })
     <>
       {oldest.length > 1 && (
         <Chart
-          title="Runs over time"
+          title={r("chart")}
           data={{
             kind: "lines",
             zone,
             x: oldest.map((r) => Date.parse(r.started_at) / 1000),
             series: [
-              series("Sent", "sent", (r) => r.progress.sent),
-              series("Failed", "failed", (r) => r.progress.failed),
-              series("Suppressed", "suppressed", (r) => r.progress.suppressed),
-              series("Bounced", "bounced", (r) => r.bounced_count),
+              series(r("sent"), "sent", (run) => run.progress.sent),
+              series(r("failed"), "failed", (run) => run.progress.failed),
+              series(r("suppressed"), "suppressed", (run) => run.progress.suppressed),
+              series(r("bounced"), "bounced", (run) => run.bounced_count),
             ],
           }}
         />
@@ -186,11 +220,11 @@ export function RunsTable({ runs, zone }: { runs: Page<RunView>; zone: string })
         <table class="table table-hover mb-0 table-stack">
           <thead>
             <tr>
-              <th scope="col">Started</th>
-              <th scope="col">Trigger</th>
-              <th scope="col">Status</th>
+              <th scope="col">{r("started")}</th>
+              <th scope="col">{r("trigger")}</th>
+              <th scope="col">{r("status")}</th>
               <th scope="col" class="w-50">
-                Progress
+                {r("progress")}
               </th>
             </tr>
           </thead>
@@ -198,9 +232,9 @@ export function RunsTable({ runs, zone }: { runs: Page<RunView>; zone: string })
             {runs.items.map((run) => (
               <tr>
                 <td class="text-nowrap">
-                  <a href={`/runs/${run.id}`}>{formatInZone(run.started_at, zone)}</a>
+                  <a href={`/runs/${run.id}`}>{timeIn(locale, run.started_at, zone)}</a>
                 </td>
-                <td data-label="Trigger">{TRIGGERS[run.trigger]}</td>
+                <td data-label={r("trigger")}>{triggerText(t, run.trigger)}</td>
                 <td class="text-nowrap" data-run-badge>
                   <RunBadge run={run} />
                 </td>
@@ -222,38 +256,42 @@ export function sendConfirmPage(
   /** A run of this mailing started less than a minute ago: warn before starting another. */
   recent: Pick<Run, "id" | "started_at"> | null = null,
 ) {
+  const { t, locale } = ctx;
+  const s = (key: string, options?: Record<string, unknown>) => t(`mailings.send.${key}`, options);
   return renderPage(
     ctx,
-    `Send ${mailing.name} now`,
+    s("title", { name: mailing.name }),
     <>
-      <PageHeader title={`Send “${mailing.name}” now?`} />
+      <PageHeader title={s("heading", { name: mailing.name })} />
       {recent && (
         <div class="alert alert-warning" role="alert" data-testid="recent-run">
           <i class="bi bi-exclamation-triangle me-2" aria-hidden="true" />
-          This mailing was already sent less than a minute ago (
-          <a href={`/runs/${recent.id}`}>see that run</a>). Sending now again gives every recipient a second
-          copy.
+          {s("recentBefore")}
+          <a href={`/runs/${recent.id}`}>{s("recentLink")}</a>
+          {s("recentAfter")}
         </div>
       )}
       <div class="card border-primary">
         <div class="card-body">
           <p>
             {mailing.recipient_count === 1 ? (
-              "Its one recipient"
+              s("one")
             ) : (
               <>
-                Every one of its <strong>{mailing.recipient_count.toLocaleString("en-US")}</strong> recipients
+                {s("everyBefore")}
+                <strong>{formatNumber(locale, mailing.recipient_count)}</strong>
+                {s("everyAfter", { count: mailing.recipient_count })}
               </>
             )}{" "}
-            gets their own email now, in addition to the planned sends.
+            {s("gets")}
           </p>
           <form method="post" action={`/mailings/${mailing.id}/send`} class="d-flex gap-2">
             <CsrfField token={ctx.csrfToken} />
             <button type="submit" class="btn btn-primary">
-              <i class="bi bi-send" aria-hidden="true" /> Send now
+              <i class="bi bi-send" aria-hidden="true" /> {s("button")}
             </button>
             <a class="btn btn-outline-secondary" href={`/mailings/${mailing.id}`}>
-              Cancel
+              {t("common.cancel")}
             </a>
           </form>
         </div>
@@ -262,14 +300,14 @@ export function sendConfirmPage(
   );
 }
 
-const STATUS_FILTERS: { value: DeliveryStatus | ""; label: string }[] = [
-  { value: "", label: "All" },
-  { value: "pending", label: "Pending" },
-  { value: "sending", label: "Sending" },
-  { value: "sent", label: "Sent" },
-  { value: "failed", label: "Failed" },
-  { value: "suppressed", label: "Suppressed" },
-  { value: "cancelled", label: "Cancelled" },
+const STATUS_FILTERS: (DeliveryStatus | "")[] = [
+  "",
+  "pending",
+  "sending",
+  "sent",
+  "failed",
+  "suppressed",
+  "cancelled",
 ];
 
 /** A server reply: its code and enhanced status as code, then the rest of its text. */
@@ -283,19 +321,16 @@ function Reply({ code, enhanced, text }: { code: number | null; enhanced: string
   );
 }
 
-const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
-
 /** A delivery's tries, oldest first, behind a <details> (no script needed, nothing inline for the CSP). */
 function Attempts({ delivery, zone }: { delivery: DeliveryWithAttempts; zone: string }) {
+  const { t } = useI18n();
   const { attempts, earlier_attempts: earlier } = delivery;
   if (attempts.length === 0) return null;
   return (
     <details class="attempts mt-1">
-      <summary class="small">History: {plural(attempts.length + earlier, "try", "tries")}</summary>
+      <summary class="small">{t("mailings.run.history", { count: attempts.length + earlier })}</summary>
       <ol class="attempts-list list-unstyled small mb-0 mt-1">
-        {earlier > 0 && (
-          <li class="text-body-secondary">… and {plural(earlier, "earlier try", "earlier tries")}</li>
-        )}
+        {earlier > 0 && <li class="text-body-secondary">{t("mailings.run.earlier", { count: earlier })}</li>}
         {attempts.map((a) => (
           <Attempt attempt={a} zone={zone} />
         ))}
@@ -305,37 +340,37 @@ function Attempts({ delivery, zone }: { delivery: DeliveryWithAttempts; zone: st
 }
 
 function Attempt({ attempt: a, zone }: { attempt: AttemptView; zone: string }) {
+  const { t, locale } = useI18n();
   return (
     <li class="attempt">
       <div class="d-flex flex-wrap align-items-baseline column-gap-2">
         <time class="text-nowrap" datetime={a.attempted_at}>
-          {formatInZone(a.attempted_at, zone, { seconds: true })}
+          {timeIn(locale, a.attempted_at, zone, { seconds: true })}
         </time>
-        <span class="text-body-secondary">{STAGE_LABELS[a.stage] ?? a.stage}</span>
+        <span class="text-body-secondary">{t(`mailings.stage.${a.stage}`, { defaultValue: a.stage })}</span>
         <span class={`badge ${ATTEMPT_BADGES[a.outcome] ?? "text-bg-light border"}`}>
-          {OUTCOME_LABELS[a.outcome] ?? a.outcome}
+          {t(`mailings.attempt.${a.outcome}`, { defaultValue: a.outcome })}
         </span>
       </div>
       <div>
         <Reply code={a.code} enhanced={a.enhanced} text={a.text} />
       </div>
-      {a.relay && <div class="text-body-secondary">via {a.relay}</div>}
+      {a.relay && <div class="text-body-secondary">{t("mailings.run.via", { relay: a.relay })}</div>}
     </li>
   );
 }
-
-const BOUNCE_LABELS = { hard: "hard bounce", soft: "soft bounce", complaint: "complaint" } as const;
 
 /**
  * A bounce or complaint that arrived after the relay accepted the copy (the status stays `sent`): the
  * report's status and diagnostic text, escaped like every other text.
  */
 function BouncedBadge({ delivery: d }: { delivery: DeliveryWithAttempts }) {
-  const kind = d.bounce_type ? BOUNCE_LABELS[d.bounce_type] : "";
+  const { t } = useI18n();
+  const kind = d.bounce_type ? t(`mailings.bounce.${d.bounce_type}`) : "";
   return (
     <div class="bounce small mt-1" data-bounce={d.bounce_type ?? ""}>
       <span class="badge text-bg-danger" title={kind}>
-        {d.bounce_type === "complaint" ? "complained" : "bounced"}
+        {t(d.bounce_type === "complaint" ? "mailings.bounce.complained" : "mailings.bounce.bounced")}
       </span>{" "}
       <span class="text-body-secondary">{kind}</span>
       {d.bounce_status && <code class="ms-1">{d.bounce_status}</code>}
@@ -358,14 +393,17 @@ function FailureLine({ failure: f }: { failure: FailureGroup }) {
   );
 }
 
+const codeText = (t: Translate, code: string) => (code === "none" ? t("mailings.run.noReply") : code);
+
 function ResponseSummary({ summary }: { summary: RunResponse | null }) {
-  if (!summary) return <p class="text-body-secondary mb-0">Summarised when the run finishes.</p>;
+  const { t } = useI18n();
+  if (!summary) return <p class="text-body-secondary mb-0">{t("mailings.run.summarised")}</p>;
   return (
     <>
       <p class="mb-2">
         {Object.entries(summary.codes).map(([code, count]) => (
           <span class="badge text-bg-light border me-1">
-            {code === "none" ? "no reply" : code}: {count}
+            {codeText(t, code)}: {count}
           </span>
         ))}
       </p>
@@ -418,6 +456,8 @@ function ControlButton({
 
 /** Deliveries over time (sent / failed per minute) and the replies' codes, each with its table. */
 function RunCharts({ run, minutes, zone }: { run: RunDetails; minutes: MinuteCounts[]; zone: string }) {
+  const { t, locale } = useI18n();
+  const r = (key: string) => t(`mailings.run.${key}`);
   const codes = Object.entries(run.summary?.codes ?? {});
   if (minutes.length === 0 && codes.length === 0) return null;
   const at = (minute: string) => `${minute}:00.000Z`;
@@ -426,33 +466,33 @@ function RunCharts({ run, minutes, zone }: { run: RunDetails; minutes: MinuteCou
       {minutes.length > 0 && (
         <div class="col-lg-7">
           <Chart
-            title="Deliveries per minute"
+            title={r("perMinute")}
             data={{
               kind: "lines",
               zone,
               x: minutes.map((m) => Date.parse(at(m.minute)) / 1000),
               series: [
-                { label: "Sent", color: CHART_COLORS.sent, values: minutes.map((m) => m.sent) },
-                { label: "Failed", color: CHART_COLORS.failed, values: minutes.map((m) => m.failed) },
+                { label: r("sent"), color: CHART_COLORS.sent, values: minutes.map((m) => m.sent) },
+                { label: r("failed"), color: CHART_COLORS.failed, values: minutes.map((m) => m.failed) },
               ],
             }}
           >
             <table class="table table-sm small mb-0">
               <thead>
                 <tr>
-                  <th scope="col">Minute</th>
+                  <th scope="col">{r("minute")}</th>
                   <th scope="col" class="text-end">
-                    Sent
+                    {r("sent")}
                   </th>
                   <th scope="col" class="text-end">
-                    Failed
+                    {r("failed")}
                   </th>
                 </tr>
               </thead>
               <tbody>
                 {minutes.map((m) => (
                   <tr>
-                    <td>{formatInZone(at(m.minute), zone)}</td>
+                    <td>{timeIn(locale, at(m.minute), zone)}</td>
                     <td class="text-end">{m.sent}</td>
                     <td class="text-end">{m.failed}</td>
                   </tr>
@@ -465,27 +505,27 @@ function RunCharts({ run, minutes, zone }: { run: RunDetails; minutes: MinuteCou
       {codes.length > 0 && (
         <div class="col-lg-5">
           <Chart
-            title="Replies by code"
+            title={r("byCode")}
             data={{
               kind: "bars",
-              xLabel: "Reply",
-              x: codes.map(([code]) => (code === "none" ? "no reply" : code)),
-              series: [{ label: "Deliveries", color: CHART_COLORS.runs, values: codes.map(([, n]) => n) }],
+              xLabel: r("replyCode"),
+              x: codes.map(([code]) => codeText(t, code)),
+              series: [{ label: r("deliveries"), color: CHART_COLORS.runs, values: codes.map(([, n]) => n) }],
             }}
           >
             <table class="table table-sm small mb-0">
               <thead>
                 <tr>
-                  <th scope="col">Reply</th>
+                  <th scope="col">{r("replyCode")}</th>
                   <th scope="col" class="text-end">
-                    Deliveries
+                    {r("deliveries")}
                   </th>
                 </tr>
               </thead>
               <tbody>
                 {codes.map(([code, n]) => (
                   <tr>
-                    <td>{code === "none" ? "no reply" : code}</td>
+                    <td>{codeText(t, code)}</td>
                     <td class="text-end">{n}</td>
                   </tr>
                 ))}
@@ -506,6 +546,9 @@ export function runPage(
   zone: string,
   minutes: MinuteCounts[] = [],
 ) {
+  const { t, locale } = ctx;
+  const r = (key: string, options?: Record<string, unknown>) => t(`mailings.run.${key}`, options);
+  const at = (value: string | null | undefined, inZone = zone) => timeIn(locale, value, inZone);
   const path = `/runs/${run.id}`;
   const canRetry = run.progress.failed > 0 && (run.owner_id === ctx.user?.id || isAdmin(ctx.user));
   const waiting = run.next_retry_at !== null;
@@ -513,24 +556,22 @@ export function runPage(
     run.status === "sending" && !run.cancelled_at && (run.owner_id === ctx.user?.id || isAdmin(ctx.user));
   return renderPage(
     ctx,
-    `Run of ${run.mailing_name}`,
+    r("title", { name: run.mailing_name }),
     <>
-      <PageHeader title={`Run of ${run.mailing_name}`}>
+      <PageHeader title={r("title", { name: run.mailing_name })}>
         <a class="btn btn-outline-secondary" href={`/mailings/${run.mailing_id}`}>
-          <i class="bi bi-arrow-left" aria-hidden="true" /> Back to the mailing
+          <i class="bi bi-arrow-left" aria-hidden="true" /> {r("back")}
         </a>
         {canRetry && run.status !== "sending" && (
-          <RetryButton path={path} csrfToken={ctx.csrfToken} label="Retry failed deliveries" />
+          <RetryButton path={path} csrfToken={ctx.csrfToken} label={r("retry")} />
         )}
-        {canRetry && waiting && (
-          <RetryButton path={path} csrfToken={ctx.csrfToken} label="Retry failed now" />
-        )}
+        {canRetry && waiting && <RetryButton path={path} csrfToken={ctx.csrfToken} label={r("retryNow")} />}
         {canControl && !run.paused_at && (
           <ControlButton
             path={path}
             csrfToken={ctx.csrfToken}
             action="pause"
-            label="Pause"
+            label={r("pause")}
             icon="bi-pause-fill"
             style="btn-outline-secondary"
           />
@@ -540,27 +581,25 @@ export function runPage(
             path={path}
             csrfToken={ctx.csrfToken}
             action="resume"
-            label="Resume"
+            label={r("resume")}
             icon="bi-play-fill"
             style="btn-primary"
           />
         )}
         {canControl && (
           <a class="btn btn-outline-danger" href={`${path}/cancel`}>
-            <i class="bi bi-x-octagon" aria-hidden="true" /> Cancel run
+            <i class="bi bi-x-octagon" aria-hidden="true" /> {r("cancel")}
           </a>
         )}
       </PageHeader>
       {run.paused_at && run.status === "sending" && !run.cancelled_at && (
         <div class="alert alert-warning" role="status">
-          Paused since {formatInZone(run.paused_at, zone)}: no new delivery starts until you resume. Nobody
-          gets it twice when you do.
+          {r("paused", { when: at(run.paused_at) })}
         </div>
       )}
       {run.pruned_at && (
         <div class="alert alert-secondary" role="status">
-          Per-recipient rows removed after {run.pruned_after_days} days (retention,{" "}
-          {formatInZone(run.pruned_at, zone)}): the counts and replies summary below are kept.
+          {r("pruned", { count: run.pruned_after_days, when: at(run.pruned_at) })}
         </div>
       )}
       <div class="row g-4 mb-4">
@@ -570,46 +609,52 @@ export function runPage(
               <DefinitionList
                 items={[
                   [
-                    "Status",
+                    r("status"),
                     <span data-run-badge>
                       <RunBadge run={run} />
                     </span>,
                   ],
-                  ["Trigger", TRIGGERS[run.trigger]],
-                  ["Subject", run.subject],
-                  ["Started", formatInZone(run.started_at, zone)],
-                  ["Finished", run.finished_at ? formatInZone(run.finished_at, zone) : "Still sending"],
+                  [r("trigger"), triggerText(t, run.trigger)],
+                  [r("subject"), run.subject],
+                  [r("started"), at(run.started_at)],
+                  [r("finished"), run.finished_at ? at(run.finished_at) : r("stillSending")],
                   ...(run.slowed_domains.length > 0
                     ? [
                         [
-                          "Slowed down",
-                          `${run.slowed_domains.map((d) => `${d.domain} (${d.rate}/s)`).join(", ")}: these domains asked to slow down (421 / 4.7.x); the others are sent as usual`,
+                          r("slowed"),
+                          r("slowedText", {
+                            domains: run.slowed_domains.map((d) => `${d.domain} (${d.rate}/s)`).join(", "),
+                          }),
                         ] as [string, string],
                       ]
                     : []),
                   ...(run.window_wait
                     ? [
                         [
-                          "Sending window",
-                          `Waiting for the sending window (${run.window_wait.window}, ${run.window_wait.zone}): resumes ${formatInZone(run.window_wait.resumes_at, run.window_wait.zone)}`,
+                          r("window"),
+                          r("windowText", {
+                            window: run.window_wait.window,
+                            zone: run.window_wait.zone,
+                            when: at(run.window_wait.resumes_at, run.window_wait.zone),
+                          }),
                         ] as [string, string],
                       ]
                     : []),
                   ...(waiting
                     ? [
                         [
-                          "Next retry",
-                          `at ${formatInZone(run.next_retry_at, zone)} (${plural(run.progress.pending, "delivery", "deliveries")} waiting)`,
+                          r("nextRetry"),
+                          r("nextRetryText", { when: at(run.next_retry_at), count: run.progress.pending }),
                         ] as [string, string],
                       ]
                     : []),
-                  ["Progress", <RunProgress runId={run.id} progress={run.progress} rows />],
+                  [r("progress"), <RunProgress runId={run.id} progress={run.progress} rows />],
                   [
-                    "After sending",
+                    r("after"),
                     <span class="small">
-                      <span data-report="suppressed">{run.progress.suppressed}</span> suppressed ·{" "}
-                      <span data-report="bounced">{run.bounced_count}</span> bounced ·{" "}
-                      <span data-report="unsubscribed">{run.unsubscribed_count}</span> unsubscribed
+                      <span data-report="suppressed">{run.progress.suppressed}</span> {r("suppressed")} ·{" "}
+                      <span data-report="bounced">{run.bounced_count}</span> {r("bounced")} ·{" "}
+                      <span data-report="unsubscribed">{run.unsubscribed_count}</span> {r("unsubscribed")}
                     </span>,
                   ],
                 ]}
@@ -620,72 +665,73 @@ export function runPage(
         <div class="col-lg-5">
           <div class="card h-100">
             <div class="card-body">
-              <h2 class="h6">Mail server response</h2>
+              <h2 class="h6">{r("response")}</h2>
               <ResponseSummary summary={run.summary} />
             </div>
           </div>
         </div>
       </div>
       <RunCharts run={run} minutes={minutes} zone={zone} />
-      <h2 class="h5">Deliveries</h2>
+      <h2 class="h5">{r("deliveries")}</h2>
       <ul class="nav nav-pills mb-3">
-        {STATUS_FILTERS.map((f) => (
+        {STATUS_FILTERS.map((value) => (
           <li class="nav-item">
             <a
-              class={`nav-link${filter === f.value ? " active" : ""}`}
-              aria-current={filter === f.value ? "page" : undefined}
-              href={withQuery(path, { status: f.value })}
+              class={`nav-link${filter === value ? " active" : ""}`}
+              aria-current={filter === value ? "page" : undefined}
+              href={withQuery(path, { status: value })}
             >
-              {f.label}{" "}
-              <span class="badge rounded-pill text-bg-light border" data-tab-count={f.value || "total"}>
-                {f.value === "" ? run.progress.total : run.progress[f.value]}
+              {value === "" ? t("mailings.delivery.all") : t(`mailings.filter.${value}`)}{" "}
+              <span class="badge rounded-pill text-bg-light border" data-tab-count={value || "total"}>
+                {value === "" ? run.progress.total : run.progress[value]}
               </span>
             </a>
           </li>
         ))}
       </ul>
       {deliveries.total === 0 ? (
-        <EmptyState icon="bi-envelope" title="No deliveries here" />
+        <EmptyState icon="bi-envelope" title={r("noDeliveries")} />
       ) : (
         <div class="table-responsive bg-body rounded-3 border mb-3">
-          <table class="table table-sm mb-0 deliveries table-stack">
+          {/* On a phone each delivery is a card of labelled cells (.table-cards in public/app.css). */}
+          <table class="table table-sm mb-0 deliveries table-cards" data-sent-label={r("sent")}>
             <thead>
               <tr>
-                <th scope="col">Recipient</th>
-                <th scope="col">Status</th>
-                <th scope="col">Tries</th>
-                <th scope="col">Server reply</th>
-                <th scope="col">Sent</th>
+                <th scope="col">{r("recipient")}</th>
+                <th scope="col">{r("status")}</th>
+                <th scope="col">{r("tries")}</th>
+                <th scope="col">{r("reply")}</th>
+                <th scope="col">{r("sent")}</th>
               </tr>
             </thead>
             <tbody>
               {deliveries.items.map((d) => (
                 <tr data-delivery-id={String(d.id)}>
-                  <td>
+                  <td class="text-break">
                     {d.recipient_id && run.owner_id === ctx.user?.id ? (
                       <a href={`/recipients/${d.recipient_id}`}>{d.email}</a>
                     ) : (
                       d.email
                     )}
                   </td>
-                  <td>
+                  <td data-label={r("status")}>
                     <span class={`badge ${DELIVERY_BADGES[d.status]}`} data-live="status">
-                      {d.status}
+                      {t(`mailings.delivery.${d.status}`)}
                     </span>
                     {d.bounce_type && <BouncedBadge delivery={d} />}
                   </td>
-                  <td data-label="Tries" data-live="tries">
+                  <td data-label={r("tries")} data-live="tries">
                     {d.tries}
                   </td>
-                  <td class="small stack-full">
+                  <td class="small" data-label={r("reply")}>
                     <div data-live="reply" data-reply={replyLine(d) ?? ""}>
                       <LastReply delivery={d} />
                     </div>
                     <Attempts delivery={d} zone={zone} />
                   </td>
                   {d.sent_at ? (
-                    <td class="text-nowrap small" data-label="Sent" data-live="sent">
-                      {formatInZone(d.sent_at, zone)}
+                    <td class="text-nowrap small" data-label={r("sent")} data-live="sent">
+                      {at(d.sent_at)}
                     </td>
                   ) : (
                     <td class="text-nowrap small d-none d-md-table-cell" data-live="sent">
@@ -705,19 +751,21 @@ export function runPage(
 
 /** Cancelling asks first, stating how many will not be sent. */
 export function cancelRunPage(ctx: ViewContext, run: RunDetails) {
+  const t = ctx.t;
   const path = `/runs/${run.id}`;
   const open = run.progress.pending + run.progress.sending;
   return renderPage(
     ctx,
-    "Cancel run",
+    t("mailings.cancel.title"),
     <>
-      <PageHeader title={`Cancel this run of ${run.mailing_name}?`} />
-      <ConfirmForm csrfToken={ctx.csrfToken} action={`${path}/cancel`} cancelHref={path} button="Cancel run">
-        <p class="mb-0">
-          {open === 1 ? "1 delivery has" : `${open} deliveries have`} not been sent yet and will not be: they
-          are recorded as cancelled. Those being handed to the mail server right now finish. This cannot be
-          undone.
-        </p>
+      <PageHeader title={t("mailings.cancel.heading", { name: run.mailing_name })} />
+      <ConfirmForm
+        csrfToken={ctx.csrfToken}
+        action={`${path}/cancel`}
+        cancelHref={path}
+        button={t("mailings.cancel.button")}
+      >
+        <p class="mb-0">{t("mailings.cancel.text", { count: open })}</p>
       </ConfirmForm>
     </>,
   );

@@ -1,44 +1,129 @@
 /**
  * The reports page: runs, successful and failed runs and deliveries, messages sent, suppressed, bounced and
- * unsubscribed, per month (from the runs' counters).
+ * unsubscribed, per month (from the runs' counters); under "All users" also per owner.
  */
 import type { FastifyInstance } from "fastify";
 import type { Services } from "../container.js";
+import { formatNumber, type Translate } from "../i18n/index.js";
 import { id } from "../shared/fields.js";
 import { isStaff } from "../shared/roles.js";
 import { CHART_COLORS, Chart, type ChartData } from "../web/chart.js";
 import { EmptyState, PageHeader } from "../web/components.js";
 import { requireUser, sendPage, type ViewContext, viewContext } from "../web/context.js";
 import { renderPage } from "../web/layout.js";
-import type { MonthReport } from "./delivery.service.js";
+import type { MonthReport, OwnerReport } from "./delivery.service.js";
 
 /** Sent, failed, suppressed, bounced and unsubscribed per month, oldest first, for the chart. */
-function monthsChart(months: MonthReport[]): ChartData {
+function monthsChart(months: MonthReport[], t: Translate): ChartData {
   const ordered = [...months].sort((a, b) => a.month.localeCompare(b.month));
   const series = (label: string, key: keyof typeof CHART_COLORS & keyof MonthReport) => ({
     label,
     color: CHART_COLORS[key],
     values: ordered.map((m) => Number(m[key])),
   });
+  const r = (key: string) => t(`mailings.reports.${key}`);
   return {
     kind: "lines",
-    xLabel: "Month",
+    xLabel: r("month"),
     x: ordered.map((m) => m.month),
     series: [
-      series("Sent", "sent"),
-      series("Failed", "failed"),
-      series("Suppressed", "suppressed"),
-      series("Bounced", "bounced"),
-      series("Unsubscribed", "unsubscribed"),
+      series(r("sent"), "sent"),
+      series(r("failed"), "failed"),
+      series(r("suppressed"), "suppressed"),
+      series(r("bounced"), "bounced"),
+      series(r("unsubscribed"), "unsubscribed"),
     ],
   };
+}
+
+/** Whose figures the page shows, as the intro names them. */
+type Whose = { kind: "mine" } | { kind: "all" } | { kind: "user"; email: string };
+
+function whoseText(t: Translate, whose: Whose): string {
+  if (whose.kind === "all") return t("mailings.reports.allUsers");
+  if (whose.kind === "user") return t("mailings.reports.ofUser", { email: whose.email });
+  return t("mailings.reports.yours");
+}
+
+/** Under "All users": each owner's sums, the owner a link that narrows the page to them. */
+function OwnersTable({ ctx, owners }: { ctx: ViewContext; owners: OwnerReport[] }) {
+  const { t, locale } = ctx;
+  const r = (key: string) => t(`mailings.reports.${key}`);
+  const n = (value: number) => formatNumber(locale, value);
+  return (
+    <section class="mt-4" aria-labelledby="reports-by-owner">
+      <h2 class="h5" id="reports-by-owner">
+        {r("byOwner")}
+      </h2>
+      <div class="table-responsive bg-body rounded-3 border">
+        <table class="table mb-0 table-cards">
+          <thead>
+            <tr>
+              <th scope="col">{r("owner")}</th>
+              <th scope="col" class="text-end">
+                {r("runs")}
+              </th>
+              <th scope="col" class="text-end">
+                {r("sent")}
+              </th>
+              <th scope="col" class="text-end">
+                {r("failedDeliveries")}
+              </th>
+              <th scope="col" class="text-end">
+                {r("suppressed")}
+              </th>
+              <th scope="col" class="text-end">
+                {r("bounced")}
+              </th>
+              <th scope="col" class="text-end">
+                {r("unsubscribed")}
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {owners.map((o) => (
+              <tr>
+                <td class="text-break" data-label={r("owner")}>
+                  <a href={`/reports?user=${o.ownerId}`} class="link-secondary">
+                    {o.ownerEmail}
+                  </a>
+                </td>
+                <td class="text-end" data-label={r("runs")}>
+                  {n(o.runs)}
+                </td>
+                <td class="text-end" data-label={r("sent")}>
+                  {n(o.sent)}
+                </td>
+                <td class="text-end" data-label={r("failedDeliveries")}>
+                  {n(o.failed)}
+                </td>
+                <td class="text-end" data-label={r("suppressed")}>
+                  {n(o.suppressed)}
+                </td>
+                <td class="text-end" data-label={r("bounced")}>
+                  {n(o.bounced)}
+                </td>
+                <td class="text-end" data-label={r("unsubscribed")}>
+                  {n(o.unsubscribed)}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </section>
+  );
 }
 
 function reportsPage(
   ctx: ViewContext,
   months: Awaited<ReturnType<Services["delivery"]["report"]>>,
-  whose: string,
+  whose: Whose,
+  owners: OwnerReport[],
 ) {
+  const { t, locale } = ctx;
+  const r = (key: string, options?: Record<string, unknown>) => t(`mailings.reports.${key}`, options);
+  const n = (value: number) => formatNumber(locale, value);
   const total = months.reduce(
     (acc, m) => ({
       runs: acc.runs + m.runs,
@@ -63,38 +148,51 @@ function reportsPage(
       cancelled: 0,
     },
   );
+  const columns: [string, (m: MonthReport) => number, string?][] = [
+    [r("runs"), (m) => m.runs],
+    [r("successful"), (m) => m.successRuns],
+    [r("failed"), (m) => m.failureRuns],
+    [r("sent"), (m) => m.sent],
+    [r("failedDeliveries"), (m) => m.failed],
+    [r("suppressed"), (m) => m.suppressed],
+    [r("bounced"), (m) => m.bounced, "bounced"],
+    [r("unsubscribed"), (m) => m.unsubscribed, "unsubscribed"],
+    [r("cancelled"), (m) => m.cancelled],
+  ];
   return renderPage(
     ctx,
-    "Reports",
+    r("title"),
     <>
-      <PageHeader title="Reports" />
+      <PageHeader title={r("title")} />
       <p class="text-body-secondary">
-        Runs and messages of {whose} over the last 12 months (months in UTC).
+        {r("intro", { whose: whoseText(t, whose) })}
         {isStaff(ctx.user) && (
           <>
             {" "}
-            <a href="/reports">Mine</a> · <a href="/reports?user=all">All users</a> · pick a user on{" "}
-            <a href="/admin/users">Users</a>.
+            <a href="/reports">{r("mine")}</a> · <a href="/reports?user=all">{r("all")}</a> · {r("pickUser")}{" "}
+            <a href="/admin/users">{t("nav.users")}</a>.
           </>
         )}
       </p>
-      <section class="row g-3 mb-4" aria-label="Totals">
-        {[
-          ["Runs", total.runs, "bi-collection"],
-          ["Successful runs", total.success, "bi-check2-circle"],
-          ["Failed runs", total.failure, "bi-x-circle"],
-          ["Messages sent", total.sent, "bi-envelope-check"],
-          ["Deliveries failed", total.failed, "bi-envelope-x"],
-          ["Suppressed", total.suppressed, "bi-slash-circle"],
-          ["Bounced", total.bounced, "bi-arrow-return-left"],
-          ["Unsubscribed", total.unsubscribed, "bi-person-dash"],
-          ["Cancelled", total.cancelled, "bi-x-octagon"],
-        ].map(([label, value, icon]) => (
+      <section class="row g-3 mb-4" aria-label={r("totals")}>
+        {(
+          [
+            [r("runs"), total.runs, "bi-collection"],
+            [r("successRuns"), total.success, "bi-check2-circle"],
+            [r("failureRuns"), total.failure, "bi-x-circle"],
+            [r("messagesSent"), total.sent, "bi-envelope-check"],
+            [r("deliveriesFailed"), total.failed, "bi-envelope-x"],
+            [r("suppressed"), total.suppressed, "bi-slash-circle"],
+            [r("bounced"), total.bounced, "bi-arrow-return-left"],
+            [r("unsubscribed"), total.unsubscribed, "bi-person-dash"],
+            [r("cancelled"), total.cancelled, "bi-x-octagon"],
+          ] as const
+        ).map(([label, value, icon]) => (
           <div class="col-6 col-md-3">
             <div class="card stat-card h-100">
               <div class="card-body">
                 <i class={`bi ${icon} text-primary`} aria-hidden="true" />
-                <div class="fs-3 fw-semibold">{Number(value).toLocaleString("en-US")}</div>
+                <div class="fs-3 fw-semibold">{n(value)}</div>
                 <div class="text-body-secondary small">{label}</div>
               </div>
             </div>
@@ -102,62 +200,32 @@ function reportsPage(
         ))}
       </section>
       {months.length === 0 ? (
-        <EmptyState icon="bi-bar-chart" title="Nothing sent yet">
-          Reports fill in as your mailings are sent. <a href="/mailings">Go to your mailings</a>.
+        <EmptyState icon="bi-bar-chart" title={r("emptyTitle")}>
+          {r("emptyText")} <a href="/mailings">{r("emptyLink")}</a>.
         </EmptyState>
       ) : (
-        <Chart title="Messages per month (UTC)" data={monthsChart(months)}>
+        <Chart title={r("chart")} data={monthsChart(months, t)}>
           <div class="table-responsive bg-body rounded-3 border">
             <table class="table mb-0">
               <thead>
                 <tr>
-                  <th scope="col">Month</th>
-                  <th scope="col" class="text-end">
-                    Runs
-                  </th>
-                  <th scope="col" class="text-end">
-                    Successful
-                  </th>
-                  <th scope="col" class="text-end">
-                    Failed
-                  </th>
-                  <th scope="col" class="text-end">
-                    Sent
-                  </th>
-                  <th scope="col" class="text-end">
-                    Failed deliveries
-                  </th>
-                  <th scope="col" class="text-end">
-                    Suppressed
-                  </th>
-                  <th scope="col" class="text-end">
-                    Bounced
-                  </th>
-                  <th scope="col" class="text-end">
-                    Unsubscribed
-                  </th>
-                  <th scope="col" class="text-end">
-                    Cancelled
-                  </th>
+                  <th scope="col">{r("month")}</th>
+                  {columns.map(([label]) => (
+                    <th scope="col" class="text-end">
+                      {label}
+                    </th>
+                  ))}
                 </tr>
               </thead>
               <tbody>
                 {months.map((m) => (
                   <tr>
                     <td class="text-nowrap">{m.month}</td>
-                    <td class="text-end">{m.runs}</td>
-                    <td class="text-end">{m.successRuns}</td>
-                    <td class="text-end">{m.failureRuns}</td>
-                    <td class="text-end">{m.sent.toLocaleString("en-US")}</td>
-                    <td class="text-end">{m.failed.toLocaleString("en-US")}</td>
-                    <td class="text-end">{m.suppressed.toLocaleString("en-US")}</td>
-                    <td class="text-end" data-col="bounced">
-                      {m.bounced.toLocaleString("en-US")}
-                    </td>
-                    <td class="text-end" data-col="unsubscribed">
-                      {m.unsubscribed.toLocaleString("en-US")}
-                    </td>
-                    <td class="text-end">{m.cancelled.toLocaleString("en-US")}</td>
+                    {columns.map(([, of, col]) => (
+                      <td class="text-end" data-col={col}>
+                        {n(of(m))}
+                      </td>
+                    ))}
                   </tr>
                 ))}
               </tbody>
@@ -165,6 +233,7 @@ function reportsPage(
           </div>
         </Chart>
       )}
+      {whose.kind === "all" && owners.length > 0 && <OwnersTable ctx={ctx} owners={owners} />}
     </>,
   );
 }
@@ -176,13 +245,16 @@ export function reportRoutes(app: FastifyInstance, services: Services): void {
   app.get("/reports", async (req, reply) => {
     const user = requireUser(req);
     const wanted = (req.query as { user?: string }).user;
-    let scope: { ownerId: number | null; label: string } = { ownerId: user.id, label: "your mailings" };
-    if (isStaff(user) && wanted === "all") scope = { ownerId: null, label: "all users' mailings" };
+    let scope: { ownerId: number | null; whose: Whose } = { ownerId: user.id, whose: { kind: "mine" } };
+    if (isStaff(user) && wanted === "all") scope = { ownerId: null, whose: { kind: "all" } };
     else if (isStaff(user) && wanted && wanted !== String(user.id)) {
       const other = await services.admin.getUser({ ...user }, id.catch(0).parse(wanted));
-      scope = { ownerId: other.id, label: `${other.email}'s mailings` };
+      scope = { ownerId: other.id, whose: { kind: "user", email: other.email } };
     }
-    const months = await delivery.report(user, { ownerId: scope.ownerId });
-    return sendPage(reply, reportsPage(viewContext(req, reply), months, scope.label));
+    const [months, owners] = await Promise.all([
+      delivery.report(user, { ownerId: scope.ownerId }),
+      scope.whose.kind === "all" ? delivery.reportByOwner(user) : [],
+    ]);
+    return sendPage(reply, reportsPage(viewContext(req, reply), months, scope.whose, owners));
   });
 }

@@ -53,17 +53,27 @@ export function nextOpening(window: SendWindow, zone: string, now: Date): Date |
 }
 
 /** "Mon–Fri 09:00–18:00", "Mon, Wed 08:00–12:00", "Every day 09:00–17:00". */
-export function describeWindow(window: SendWindow): string {
+/** The words of a window's description: English unless a page passes its language's. */
+export interface WindowWords {
+  everyDay: string;
+  /** Monday first. */
+  days: readonly string[];
+}
+
+export function describeWindow(
+  window: SendWindow,
+  words: WindowWords = { everyDay: "Every day", days: DAY_NAMES },
+): string {
   const days = [...new Set(window.days)].sort((a, b) => a - b);
   let text: string;
-  if (days.length === 7) text = "Every day";
+  if (days.length === 7) text = words.everyDay;
   else {
     const runs: string[] = [];
     for (let i = 0; i < days.length; ) {
       let j = i;
       while (j + 1 < days.length && days[j + 1] === days[j]! + 1) j++;
-      const from = DAY_NAMES[days[i]! - 1]!;
-      const to = DAY_NAMES[days[j]! - 1]!;
+      const from = words.days[days[i]! - 1]!;
+      const to = words.days[days[j]! - 1]!;
       runs.push(j - i >= 2 ? `${from}–${to}` : j > i ? `${from}, ${to}` : from);
       i = j + 1;
     }

@@ -4,8 +4,8 @@
  */
 import type { FastifyInstance } from "fastify";
 import type { Services } from "../container.js";
+import { formatNumber, translateMessage } from "../i18n/index.js";
 import { ValidationError } from "../shared/errors.js";
-import { countOf } from "../shared/plural.js";
 import { CsrfField, EmptyState, PageHeader, Pager, withQuery } from "../web/components.js";
 import {
   idParam,
@@ -17,32 +17,35 @@ import {
 } from "../web/context.js";
 import { formBody } from "../web/forms.js";
 import { renderPage } from "../web/layout.js";
+import { counted } from "./mailing-words.js";
 import type { MailingRow } from "./mailings.repository.js";
 
 type MembersResult = Awaited<ReturnType<Services["mailings"]["members"]>>;
 
 function membersPage(ctx: ViewContext, m: MailingRow, result: MembersResult, error?: string) {
+  const { t, locale } = ctx;
+  const w = (key: string, options?: Record<string, unknown>) => t(`mailings.members.${key}`, options);
   const picked = result.picked;
   const { query } = result;
   const path = `/mailings/${m.id}/recipients`;
   const tabs: { show: "all" | "in" | "out"; label: string }[] = [
-    { show: "all", label: "All my recipients" },
-    { show: "in", label: "In this mailing" },
-    { show: "out", label: "Not in this mailing" },
+    { show: "all", label: w("all") },
+    { show: "in", label: w("in") },
+    { show: "out", label: w("out") },
   ];
   return renderPage(
     ctx,
-    `Recipients of ${m.name}`,
+    w("title", { name: m.name }),
     <>
-      <PageHeader title={`Recipients of ${m.name}`}>
+      <PageHeader title={w("title", { name: m.name })}>
         <a class="btn btn-outline-secondary" href={`/mailings/${m.id}`}>
-          <i class="bi bi-arrow-left" aria-hidden="true" /> Back to the mailing
+          <i class="bi bi-arrow-left" aria-hidden="true" /> {w("back")}
         </a>
       </PageHeader>
       <p>
-        <strong>{countOf(picked, "recipient")}</strong> {picked === 1 ? "is" : "are"} individually picked for
-        this mailing. Its lists, segments and exclusions are on{" "}
-        <a href={`/mailings/${m.id}/audience`}>its audience page</a>.
+        <strong>{counted(t, locale, "mailings.members.picked", picked)}</strong>{" "}
+        {t("mailings.members.pickedVerb", { count: picked })} {w("audienceBefore")}{" "}
+        <a href={`/mailings/${m.id}/audience`}>{w("audienceLink")}</a>.
       </p>
       {error && (
         <div class="alert alert-danger" role="alert">
@@ -50,14 +53,14 @@ function membersPage(ctx: ViewContext, m: MailingRow, result: MembersResult, err
         </div>
       )}
       <ul class="nav nav-tabs mb-3">
-        {tabs.map((t) => (
+        {tabs.map((tab) => (
           <li class="nav-item">
             <a
-              class={`nav-link${query.show === t.show ? " active" : ""}`}
-              aria-current={query.show === t.show ? "page" : undefined}
-              href={withQuery(path, { show: t.show, q: query.q })}
+              class={`nav-link${query.show === tab.show ? " active" : ""}`}
+              aria-current={query.show === tab.show ? "page" : undefined}
+              href={withQuery(path, { show: tab.show, q: query.q })}
             >
-              {t.label}
+              {tab.label}
             </a>
           </li>
         ))}
@@ -65,19 +68,19 @@ function membersPage(ctx: ViewContext, m: MailingRow, result: MembersResult, err
       <form method="get" action={path} class="d-flex gap-2 mb-3" role="search">
         <input type="hidden" name="show" value={query.show} />
         <label class="visually-hidden" for="q">
-          Search recipients
+          {w("searchLabel")}
         </label>
         <input
           id="q"
           type="search"
           name="q"
           class="form-control"
-          placeholder="Search by email or name"
+          placeholder={w("placeholder")}
           value={query.q}
           maxLength={200}
         />
         <button type="submit" class="btn btn-outline-secondary">
-          <i class="bi bi-search" aria-hidden="true" /> Search
+          <i class="bi bi-search" aria-hidden="true" /> {t("common.search")}
         </button>
       </form>
       <form method="post" action={withQuery(path, { show: query.show, q: query.q, page: query.page })}>
@@ -85,22 +88,22 @@ function membersPage(ctx: ViewContext, m: MailingRow, result: MembersResult, err
         <input type="hidden" name="q" value={query.q} />
         <div class="d-flex flex-wrap gap-2 mb-2">
           <button class="btn btn-sm btn-primary" type="submit" name="action" value="add">
-            <i class="bi bi-plus" aria-hidden="true" /> Add ticked
+            <i class="bi bi-plus" aria-hidden="true" /> {w("addTicked")}
           </button>
           <button class="btn btn-sm btn-outline-danger" type="submit" name="action" value="remove">
-            <i class="bi bi-dash" aria-hidden="true" /> Remove ticked
+            <i class="bi bi-dash" aria-hidden="true" /> {w("removeTicked")}
           </button>
           <span class="vr" />
           <button class="btn btn-sm btn-outline-primary" type="submit" name="action" value="add_matching">
-            Add all {result.total.toLocaleString("en-US")} {query.q ? "matching" : ""}
+            {w(query.q ? "addAllMatching" : "addAll", { n: formatNumber(locale, result.total) })}
           </button>
           <button class="btn btn-sm btn-outline-danger" type="submit" name="action" value="remove_matching">
-            Remove all {query.q ? "matching" : ""}
+            {w(query.q ? "removeAllMatching" : "removeAll")}
           </button>
         </div>
         {result.total === 0 ? (
-          <EmptyState icon="bi-people" title="No recipients here">
-            {query.q ? "Nothing matches your search." : <a href="/recipients/new">Add recipients</a>}
+          <EmptyState icon="bi-people" title={w("emptyTitle")}>
+            {query.q ? w("nothing") : <a href="/recipients/new">{w("add")}</a>}
           </EmptyState>
         ) : (
           <div class="table-responsive bg-body rounded-3 border mb-3">
@@ -112,12 +115,12 @@ function membersPage(ctx: ViewContext, m: MailingRow, result: MembersResult, err
                       class="form-check-input"
                       type="checkbox"
                       data-check-all="#member-table tbody"
-                      aria-label="Tick all on this page"
+                      aria-label={w("tickAll")}
                     />
                   </th>
-                  <th scope="col">Email</th>
-                  <th scope="col">Name</th>
-                  <th scope="col">In mailing</th>
+                  <th scope="col">{t("accounts.email")}</th>
+                  <th scope="col">{w("name")}</th>
+                  <th scope="col">{w("inMailing")}</th>
                 </tr>
               </thead>
               <tbody>
@@ -130,7 +133,7 @@ function membersPage(ctx: ViewContext, m: MailingRow, result: MembersResult, err
                         name="ids"
                         value={String(r.id)}
                         id={`r-${r.id}`}
-                        aria-label={`Tick ${r.email}`}
+                        aria-label={w("tick", { email: r.email })}
                       />
                     </td>
                     <td>
@@ -139,9 +142,9 @@ function membersPage(ctx: ViewContext, m: MailingRow, result: MembersResult, err
                     <td>{r.full_name}</td>
                     <td>
                       {r.member ? (
-                        <span class="badge text-bg-success">In</span>
+                        <span class="badge text-bg-success">{w("yes")}</span>
                       ) : (
-                        <span class="badge text-bg-light border">Out</span>
+                        <span class="badge text-bg-light border">{w("no")}</span>
                       )}
                     </td>
                   </tr>
@@ -178,8 +181,11 @@ export function mailingRecipientRoutes(app: FastifyInstance, services: Services)
     } catch (error) {
       if (!(error instanceof ValidationError)) throw error;
       const result = await mailings.members(user, m.id, req.query);
-      const text = Object.values(error.fieldErrors).join(" ");
-      return sendPage(reply, membersPage(viewContext(req, reply), m, result, text), 422);
+      const ctx = viewContext(req, reply);
+      const text = Object.values(error.fieldErrors)
+        .map((message) => translateMessage(ctx.locale, message))
+        .join(" ");
+      return sendPage(reply, membersPage(ctx, m, result, text), 422);
     }
   });
 }

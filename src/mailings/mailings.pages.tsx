@@ -9,12 +9,12 @@ import type { Mailing, MailingStatus, Sender } from "../db/schema.js";
 import type { RunView } from "../delivery/delivery.service.js";
 import { RunsTable } from "../delivery/delivery.views.js";
 import { describeWindow, nextOpening, parseSendWindow } from "../delivery/window.js";
+import { formatNumber, type Translate } from "../i18n/index.js";
 import { senderLabel } from "../senders/senders.service.js";
 import { LIMITS, pageNumber } from "../shared/fields.js";
 import type { Page } from "../shared/pagination.js";
-import { formatCount } from "../shared/plural.js";
 import { isStaff } from "../shared/roles.js";
-import { formatInZone, toLocalInput } from "../shared/time.js";
+import { toLocalInput } from "../shared/time.js";
 import {
   ConfirmForm,
   CsrfField,
@@ -40,29 +40,33 @@ import {
   viewContext,
 } from "../web/context.js";
 import { formBody, handleForm } from "../web/forms.js";
+import { useI18n } from "../web/i18n.js";
 import { renderPage } from "../web/layout.js";
 import { ZonePicker } from "../web/zone-picker.js";
+import { periodicityText, timeIn, windowText, windowWords } from "./mailing-words.js";
 import type { MailingRow } from "./mailings.repository.js";
-import { PERIODICITIES, PERIODICITY_LABELS, windowFields } from "./mailings.schemas.js";
+import { PERIODICITIES, windowFields } from "./mailings.schemas.js";
 
 type ListResult = Awaited<ReturnType<Services["mailings"]["list"]>>;
 
-const STATUS_BADGES: Record<MailingStatus, { label: string; cls: string; icon: string }> = {
-  created: { label: "Created", cls: "text-bg-secondary", icon: "bi-hourglass" },
-  running: { label: "Running", cls: "text-bg-primary", icon: "bi-arrow-repeat" },
-  completed: { label: "Completed", cls: "text-bg-success", icon: "bi-check2-circle" },
+const STATUS_BADGES: Record<MailingStatus, { cls: string; icon: string }> = {
+  created: { cls: "text-bg-secondary", icon: "bi-hourglass" },
+  running: { cls: "text-bg-primary", icon: "bi-arrow-repeat" },
+  completed: { cls: "text-bg-success", icon: "bi-check2-circle" },
 };
 
+/** Shared with the dashboard and the admin pages, which pass no context: the words come from useI18n(). */
 export function StatusBadge({ mailing }: { mailing: Pick<Mailing, "status" | "disabled_at"> }) {
+  const { t } = useI18n();
   const badge = STATUS_BADGES[mailing.status];
   return (
     <>
       <span class={`badge ${badge.cls}`}>
-        <i class={`bi ${badge.icon}`} aria-hidden="true" /> {badge.label}
+        <i class={`bi ${badge.icon}`} aria-hidden="true" /> {t(`mailings.status.${mailing.status}`)}
       </span>
       {mailing.disabled_at && (
         <span class="badge text-bg-warning ms-1">
-          <i class="bi bi-pause-circle" aria-hidden="true" /> Disabled
+          <i class="bi bi-pause-circle" aria-hidden="true" /> {t("mailings.status.disabled")}
         </span>
       )}
     </>
@@ -70,16 +74,18 @@ export function StatusBadge({ mailing }: { mailing: Pick<Mailing, "status" | "di
 }
 
 function listPage(ctx: ViewContext, result: ListResult) {
+  const { t, locale } = ctx;
   const { query, scope } = result;
   const all = scope === "all";
   const ownerEmail = all && query.owner !== undefined ? result.items[0]?.owner_email : undefined;
+  const l = (key: string) => t(`mailings.list.${key}`);
   return renderPage(
     ctx,
-    "Mailings",
+    l("title"),
     <>
-      <PageHeader title={all ? "Mailings of all users" : "Mailings"}>
+      <PageHeader title={all ? l("titleAll") : l("title")}>
         <a class="btn btn-primary" href="/mailings/new">
-          <i class="bi bi-plus-lg" aria-hidden="true" /> New mailing
+          <i class="bi bi-plus-lg" aria-hidden="true" /> {l("new")}
         </a>
       </PageHeader>
       {isStaff(ctx.user) && (
@@ -89,58 +95,57 @@ function listPage(ctx: ViewContext, result: ListResult) {
         path="/mailings"
         query={query}
         page={result}
-        searchLabel="Search by name or subject"
-        noMatch="No mailings match your search"
+        searchLabel={l("search")}
+        noMatch={l("noMatch")}
         empty={
           all ? (
-            <EmptyState icon="bi-send" title="No mailings yet">
-              No user has a mailing yet.
+            <EmptyState icon="bi-send" title={l("emptyTitle")}>
+              {l("emptyAll")}
             </EmptyState>
           ) : (
-            <EmptyState icon="bi-send" title="No mailings yet">
-              A mailing sends one of your messages to your recipients, once or on a schedule.{" "}
-              <a href="/mailings/new">Create your first mailing</a>.
+            <EmptyState icon="bi-send" title={l("emptyTitle")}>
+              {l("emptyText")} <a href="/mailings/new">{l("emptyLink")}</a>.
             </EmptyState>
           )
         }
         head={
           <>
-            <SortHeader label="Name" column="name" path="/mailings" query={query} />
-            {all && <th scope="col">Owner</th>}
+            <SortHeader label={l("name")} column="name" path="/mailings" query={query} />
+            {all && <th scope="col">{l("owner")}</th>}
             <th scope="col" class="d-none d-md-table-cell">
-              Message
+              {l("message")}
             </th>
-            <SortHeader label="Status" column="status" path="/mailings" query={query} />
-            <SortHeader label="First send" column="first_send_at" path="/mailings" query={query} />
+            <SortHeader label={l("status")} column="status" path="/mailings" query={query} />
+            <SortHeader label={l("firstSend")} column="first_send_at" path="/mailings" query={query} />
             <th scope="col" class="d-none d-md-table-cell">
-              Repeats
+              {l("repeats")}
             </th>
             <th scope="col" class="text-end d-none d-md-table-cell">
-              Recipients
+              {l("recipients")}
             </th>
           </>
         }
       >
         {result.items.map((m) => (
           <tr>
-            <td class="text-break" data-label="Name">
+            <td class="text-break" data-label={l("name")}>
               <a href={`/mailings/${m.id}`}>{m.name}</a>
             </td>
             {all && <OwnerCell path="/mailings" ownerId={m.owner_id} email={m.owner_email} />}
-            <td class="text-truncate-cell d-none d-md-table-cell" data-label="Message">
+            <td class="text-truncate-cell d-none d-md-table-cell" data-label={l("message")}>
               {m.message_subject}
             </td>
-            <td data-label="Status">
+            <td data-label={l("status")}>
               <StatusBadge mailing={m} />
             </td>
-            <td data-label="First send">
-              {formatInZone(m.first_send_at, ctx.user?.time_zone ?? m.time_zone)}
+            <td data-label={l("firstSend")}>
+              {timeIn(locale, m.first_send_at, ctx.user?.time_zone ?? m.time_zone)}
             </td>
-            <td class="d-none d-md-table-cell" data-label="Repeats">
-              {PERIODICITY_LABELS[m.periodicity]}
+            <td class="d-none d-md-table-cell" data-label={l("repeats")}>
+              {periodicityText(t, m.periodicity)}
             </td>
-            <td class="text-end d-none d-md-table-cell" data-label="Recipients">
-              {formatCount(m.recipient_count)}
+            <td class="text-end d-none d-md-table-cell" data-label={l("recipients")}>
+              {formatNumber(locale, m.recipient_count)}
               {m.recipient_count_capped && "+"}
             </td>
           </tr>
@@ -190,7 +195,9 @@ function formPage(
   from: FromChoices,
   mailing?: MailingRow,
 ) {
-  const title = mailing ? `Edit ${mailing.name}` : "New mailing";
+  const { t, locale } = ctx;
+  const f = (key: string, options?: Record<string, unknown>) => t(`mailings.form.${key}`, options);
+  const title = mailing ? f("editTitle", { name: mailing.name }) : f("newTitle");
   const zone = form.values.time_zone ?? ctx.user?.time_zone ?? "UTC";
   return renderPage(
     ctx,
@@ -199,7 +206,7 @@ function formPage(
       <PageHeader title={title} />
       {messages.length === 0 && (
         <div class="alert alert-info">
-          A mailing sends a message, and you have none yet. <a href="/messages/new">Write a message first</a>.
+          {f("noMessages")} <a href="/messages/new">{f("writeFirst")}</a>.
         </div>
       )}
       <div class="card">
@@ -210,47 +217,43 @@ function formPage(
             <Field
               form={form}
               name="name"
-              label="Name"
+              label={f("name")}
               required
               maxLength={LIMITS.name}
-              help="For you; recipients do not see it."
+              help={f("nameHelp")}
             />
             <Select
               form={form}
               name="message_id"
-              label="Message"
+              label={f("message")}
               required
               options={[
-                { value: "", label: "Choose a message…" },
+                { value: "", label: f("chooseMessage") },
                 ...messages.map((m) => ({ value: String(m.id), label: m.subject })),
               ]}
             />
             <Select
               form={form}
               name="sender_id"
-              label="From"
+              label={f("from")}
               options={[
-                { value: "", label: `Default (${from.defaultFrom})` },
+                { value: "", label: f("defaultFrom", { from: from.defaultFrom }) },
                 ...from.senders.map((s) => ({ value: String(s.id), label: senderLabel(s) })),
               ]}
-              help="Who the mailing comes from. Admins manage the senders."
+              help={f("fromHelp")}
             />
             <div class="row">
               <div class="col-md-4">
                 <Select
                   form={form}
                   name="periodicity"
-                  label="Repeats"
+                  label={f("repeats")}
                   required
-                  options={PERIODICITIES.map((p) => ({ value: p, label: PERIODICITY_LABELS[p] }))}
+                  options={PERIODICITIES.map((p) => ({ value: p, label: periodicityText(t, p) }))}
                 />
               </div>
               <div class="col-md-8">
-                <ZonePicker
-                  form={form}
-                  required
-                  help="Repeats keep this zone's local time, also across daylight saving changes."
-                />
+                <ZonePicker form={form} required help={f("zoneHelp")} />
               </div>
             </div>
             <div class="row">
@@ -258,46 +261,36 @@ function formPage(
                 <Field
                   form={form}
                   name="first_send_at"
-                  label="First send"
+                  label={f("firstSend")}
                   type="datetime-local"
                   required
                   help={
                     <>
-                      In the time zone chosen above, <span data-zone-label>{zone}</span>. If it is now or
-                      earlier, the mailing is sent right away.
+                      {f("firstSendBefore")}
+                      <span data-zone-label>{zone}</span>
+                      {f("firstSendAfter")}
                     </>
                   }
                 />
               </div>
               {/* Hidden for a one-off (public/app.css, :has on the Repeats select): it needs no End. */}
               <div class="col-md-6 end-field">
-                <Field
-                  form={form}
-                  name="end_at"
-                  label="End"
-                  type="datetime-local"
-                  help="Needed when it repeats: no sends at or after this time; the mailing is then Completed."
-                />
+                <Field form={form} name="end_at" label={f("end")} type="datetime-local" help={f("endHelp")} />
               </div>
             </div>
-            <SendWindowFields form={form} />
+            <SendWindowFields form={form} t={t} />
             {!mailing && (
               <fieldset class="mb-3">
-                <legend class="form-label fs-6">Recipients</legend>
+                <legend class="form-label fs-6">{f("recipients")}</legend>
                 <Radio
                   form={form}
                   name="recipient_mode"
                   value="all"
-                  label={`All my recipients (${recipientTotal.toLocaleString("en-US")})`}
+                  label={f("all", { n: formatNumber(locale, recipientTotal) })}
                 />
-                <Radio
-                  form={form}
-                  name="recipient_mode"
-                  value="matching"
-                  label="Those whose email or name contains:"
-                >
+                <Radio form={form} name="recipient_mode" value="matching" label={f("matching")}>
                   <label class="visually-hidden" for="f-recipient_q">
-                    Recipient search
+                    {f("recipientSearch")}
                   </label>
                   <input
                     id="f-recipient_q"
@@ -305,27 +298,20 @@ function formPage(
                     class={`form-control mt-1${form.errors.recipient_q ? " is-invalid" : ""}`}
                     maxLength={LIMITS.search}
                     value={form.values.recipient_q ?? ""}
-                    placeholder="e.g. @example.com"
+                    placeholder={f("placeholder")}
                   />
                   {form.errors.recipient_q && <div class="invalid-feedback">{form.errors.recipient_q}</div>}
                 </Radio>
-                <Radio
-                  form={form}
-                  name="recipient_mode"
-                  value="none"
-                  label="None yet — I will pick them one by one after saving"
-                />
-                <div class="form-text">
-                  You can add and remove recipients on the mailing's page at any time.
-                </div>
+                <Radio form={form} name="recipient_mode" value="none" label={f("none")} />
+                <div class="form-text">{f("anyTime")}</div>
               </fieldset>
             )}
             <div class="d-flex gap-2">
               <button type="submit" class="btn btn-primary">
-                {mailing ? "Save changes" : "Create mailing"}
+                {mailing ? f("save") : f("create")}
               </button>
               <a class="btn btn-outline-secondary" href={mailing ? `/mailings/${mailing.id}` : "/mailings"}>
-                Cancel
+                {t("common.cancel")}
               </a>
             </div>
           </form>
@@ -346,8 +332,11 @@ function detailPage(
   runs: Page<RunView>,
   now: Date,
 ) {
+  const { t, locale } = ctx;
+  const d = (key: string, options?: Record<string, unknown>) => t(`mailings.detail.${key}`, options);
   const window = parseSendWindow(m.send_window);
   const zone = m.time_zone;
+  const at = (value: string | null | undefined) => timeIn(locale, value, zone);
   // Someone else's mailing (a manager or admin looking): read-only, with disable/enable.
   const foreign = m.owner_email !== undefined;
   return renderPage(
@@ -357,22 +346,22 @@ function detailPage(
       <PageHeader title={m.name}>
         {!foreign && !m.disabled_at && m.recipient_count > 0 && (
           <a class="btn btn-primary" href={`/mailings/${m.id}/send`}>
-            <i class="bi bi-send" aria-hidden="true" /> Send now
+            <i class="bi bi-send" aria-hidden="true" /> {d("sendNow")}
           </a>
         )}
         {!foreign && (
           <>
             <a class="btn btn-outline-primary" href={`/mailings/${m.id}/audience`}>
-              <i class="bi bi-people" aria-hidden="true" /> Audience
+              <i class="bi bi-people" aria-hidden="true" /> {d("audience")}
             </a>
             <a class="btn btn-outline-primary" href={`/mailings/${m.id}/edit`}>
-              <i class="bi bi-pencil" aria-hidden="true" /> Edit
+              <i class="bi bi-pencil" aria-hidden="true" /> {d("edit")}
             </a>
             <a class="btn btn-outline-secondary" href={`/mailings/${m.id}/duplicate`}>
-              <i class="bi bi-copy" aria-hidden="true" /> Duplicate
+              <i class="bi bi-copy" aria-hidden="true" /> {d("duplicate")}
             </a>
             <a class="btn btn-outline-danger" href={`/mailings/${m.id}/delete`}>
-              <i class="bi bi-trash" aria-hidden="true" /> Delete
+              <i class="bi bi-trash" aria-hidden="true" /> {d("delete")}
             </a>
           </>
         )}
@@ -380,19 +369,15 @@ function detailPage(
       </PageHeader>
       {foreign && (
         <div class="alert alert-info">
-          You are looking at a mailing of <a href={`/admin/users/${m.owner_id}`}>{m.owner_email}</a>:
-          read-only.
+          {d("foreignBefore")}
+          <a href={`/admin/users/${m.owner_id}`}>{m.owner_email}</a>
+          {d("foreignAfter")}
         </div>
       )}
-      {m.disabled_at && (
-        <div class="alert alert-warning">
-          This mailing is disabled by a manager: it does not send until it is enabled again.
-        </div>
-      )}
+      {m.disabled_at && <div class="alert alert-warning">{d("disabled")}</div>}
       {m.recipient_count === 0 && (
         <div class="alert alert-warning">
-          This mailing has no recipients, so nothing will be sent.{" "}
-          <a href={`/mailings/${m.id}/audience`}>Choose its audience</a>.
+          {d("noRecipients")} <a href={`/mailings/${m.id}/audience`}>{d("chooseAudience")}</a>.
         </div>
       )}
       <div class="row g-4">
@@ -401,9 +386,9 @@ function detailPage(
             <div class="card-body">
               <DefinitionList
                 items={[
-                  ["Status", <StatusBadge mailing={m} />],
+                  [d("status"), <StatusBadge mailing={m} />],
                   [
-                    "Message",
+                    d("message"),
                     foreign ? (
                       m.message_subject
                     ) : (
@@ -412,20 +397,20 @@ function detailPage(
                         <a
                           href={`/messages/${m.message_id}${m.sender_id === null ? "" : `?sender_id=${m.sender_id}`}`}
                         >
-                          Preview and send a test
+                          {d("preview")}
                         </a>
                       </>
                     ),
                   ],
-                  ["From", sender],
-                  ["Recipients", <AudienceSummary mailing={m} foreign={foreign} />],
-                  ["Repeats", PERIODICITY_LABELS[m.periodicity]],
-                  ["First send", formatInZone(m.first_send_at, zone)],
-                  ["End", formatInZone(m.end_at, zone)],
-                  ["Time zone", zone],
-                  ["Sending window", windowText(m.send_window)],
-                  ["Last sent", formatInZone(m.last_run_at, zone)],
-                  ["Created", formatInZone(m.created_at, zone)],
+                  [d("from"), sender],
+                  [d("recipients"), <AudienceSummary mailing={m} foreign={foreign} />],
+                  [d("repeats"), periodicityText(t, m.periodicity)],
+                  [d("firstSend"), at(m.first_send_at)],
+                  [d("end"), at(m.end_at)],
+                  [d("timeZone"), zone],
+                  [d("window"), windowText(t, m.send_window)],
+                  [d("lastSent"), at(m.last_run_at)],
+                  [d("created"), at(m.created_at)],
                 ]}
               />
             </div>
@@ -434,27 +419,28 @@ function detailPage(
         <div class="col-lg-5">
           <div class="card">
             <div class="card-body">
-              <h2 class="h6">Next planned sends</h2>
+              <h2 class="h6">{d("next")}</h2>
               {upcoming.length === 0 ? (
                 <p class="text-body-secondary mb-0">
                   {m.disabled_at
-                    ? "None: the mailing is disabled."
+                    ? d("noneDisabled")
                     : m.status === "completed"
-                      ? "None: the mailing is completed."
-                      : "None planned."}
+                      ? d("noneCompleted")
+                      : d("nonePlanned")}
                 </p>
               ) : (
                 <ol class="mb-0">
-                  {upcoming.map((d) => {
-                    const opens = window ? nextOpening(window, zone, d) : null;
+                  {upcoming.map((day) => {
+                    const opens = window ? nextOpening(window, zone, day) : null;
                     return (
                       <li>
-                        <time datetime={d.toISOString()}>{formatInZone(d.toISOString(), zone)}</time>
-                        {d.getTime() <= now.getTime() && <span class="badge text-bg-info ms-2">due now</span>}
+                        <time datetime={day.toISOString()}>{at(day.toISOString())}</time>
+                        {day.getTime() <= now.getTime() && (
+                          <span class="badge text-bg-info ms-2">{d("dueNow")}</span>
+                        )}
                         {opens && (
                           <div class="small text-body-secondary">
-                            outside the sending window: sending starts{" "}
-                            {formatInZone(opens.toISOString(), zone)}
+                            {d("outside", { when: at(opens.toISOString()) })}
                           </div>
                         )}
                       </li>
@@ -464,19 +450,19 @@ function detailPage(
               )}
               {window && (
                 <p class="small text-body-secondary mt-2 mb-0">
-                  Sends only {describeWindow(window)} ({zone}).
+                  {d("sendsOnly", { window: describeWindow(window, windowWords(t)), zone })}
                 </p>
               )}
             </div>
           </div>
         </div>
       </div>
-      <h2 class="h5 mt-4">Runs</h2>
+      <h2 class="h5 mt-4">{d("runs")}</h2>
       <RunsTable runs={runs} zone={zone} />
       <Pager page={runs} path={`/mailings/${m.id}`} params={{}} />
       <p class="mt-3">
         <a href="/mailings">
-          <i class="bi bi-arrow-left" aria-hidden="true" /> All mailings
+          <i class="bi bi-arrow-left" aria-hidden="true" /> {d("all")}
         </a>
       </p>
     </>,
@@ -484,44 +470,36 @@ function detailPage(
 }
 
 function deletePage(ctx: ViewContext, m: MailingRow) {
+  const t = ctx.t;
   return renderPage(
     ctx,
-    `Delete ${m.name}`,
+    t("mailings.delete.title", { name: m.name }),
     <>
-      <PageHeader title={`Delete ${m.name}?`} />
+      <PageHeader title={t("mailings.delete.heading", { name: m.name })} />
       <ConfirmForm
         csrfToken={ctx.csrfToken}
         action={`/mailings/${m.id}/delete`}
         cancelHref={`/mailings/${m.id}`}
-        button="Delete mailing"
+        button={t("mailings.delete.button")}
       >
-        <p class="mb-0">
-          The mailing, its planned sends and its send history are deleted. Its message and recipients are
-          kept.
-        </p>
+        <p class="mb-0">{t("mailings.delete.text")}</p>
       </ConfirmForm>
     </>,
   );
 }
 
-const WEEKDAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
-
-function windowText(stored: string | null): string {
-  const window = parseSendWindow(stored);
-  return window ? describeWindow(window) : "Any time";
-}
-
 /** The optional sending window: weekdays and hours in the mailing's zone. */
-function SendWindowFields({ form }: { form: FormState }) {
+function SendWindowFields({ form, t }: { form: FormState; t: Translate }) {
   const days = (form.values.window_days ?? "").split(",");
   const error = form.errors.window_days;
+  const w = (key: string) => t(`mailings.window.${key}`);
   return (
     <fieldset class="mb-3" aria-describedby="window-help">
       <legend class="form-label fs-6">
-        Sending window <span class="text-body-secondary small">(optional)</span>
+        {w("legend")} <span class="text-body-secondary small">{w("optional")}</span>
       </legend>
       <div class={`mb-2${error ? " is-invalid" : ""}`}>
-        {WEEKDAYS.map((day, i) => (
+        {windowWords(t).days.map((day, i) => (
           <div class="form-check form-check-inline">
             <input
               class={`form-check-input${error ? " is-invalid" : ""}`}
@@ -540,15 +518,14 @@ function SendWindowFields({ form }: { form: FormState }) {
       </div>
       <div class="row">
         <div class="col-6 col-md-3">
-          <Field form={form} name="window_start" label="Sending starts" type="time" />
+          <Field form={form} name="window_start" label={w("starts")} type="time" />
         </div>
         <div class="col-6 col-md-3">
-          <Field form={form} name="window_end" label="Sending ends" type="time" />
+          <Field form={form} name="window_end" label={w("ends")} type="time" />
         </div>
       </div>
       <div class="form-text" id="window-help">
-        Runs send only on these days between these times, in the time zone chosen above; a run that reaches
-        the end of the window waits and resumes at the next opening. Leave empty to send at any time.
+        {w("help")}
       </div>
     </fieldset>
   );
@@ -626,7 +603,7 @@ export function mailingRoutes(app: FastifyInstance, services: Services): void {
     const form: FormState = {
       values: {
         ...copy.values,
-        name: `Copy of ${m.name}`.slice(0, LIMITS.name),
+        name: viewContext(req, reply).t("mailings.form.copyOf", { name: m.name }).slice(0, LIMITS.name),
         first_send_at: fresh.values.first_send_at,
         end_at: fresh.values.end_at,
         recipient_mode: "all",
@@ -658,8 +635,11 @@ export function mailingRoutes(app: FastifyInstance, services: Services): void {
       delivery.listRuns(user, m.id, page),
       m.sender_id === null ? null : senders.get(user, m.sender_id),
     ]);
-    const from = sender ? senderLabel(sender) : `Default (${senders.defaultFrom})`;
-    return sendPage(reply, detailPage(viewContext(req, reply), m, from, upcoming, runs, new Date()));
+    const ctx = viewContext(req, reply);
+    const from = sender
+      ? senderLabel(sender)
+      : ctx.t("mailings.form.defaultFrom", { from: senders.defaultFrom });
+    return sendPage(reply, detailPage(ctx, m, from, upcoming, runs, new Date()));
   });
 
   app.get("/mailings/:id/edit", async (req, reply) => {

@@ -175,6 +175,15 @@ export class MailingsRepository {
     return this.estimated(rows.map(numberCounts));
   }
 
+  /**
+   * Everyone's newest mailings with their owners' emails (the home page under "All users"). Newest by id,
+   * which rises with creation: the primary key walks backwards and stops at `limit`, no sort of the table.
+   */
+  async latestOfAll(limit: number): Promise<(MailingRow & { owner_email: string })[]> {
+    const rows = await this.withOwner().orderBy("mailings.id", "desc").limit(limit).execute();
+    return this.estimated(rows.map(numberCounts));
+  }
+
   async latest(actor: Actor, limit: number): Promise<MailingRow[]> {
     const rows = await this.withDetails(actor)
       .orderBy("mailings.created_at", "desc")

@@ -81,7 +81,13 @@ export class MailingsService {
     return this.mailings.listForOperator(ownerEmail ? normalizeEmail(ownerEmail) : null);
   }
 
-  latest(actor: Actor, limit = 5): Promise<MailingRow[]> {
+  /** The newest mailings: the actor's own, or for managers and admins asking for all users everyone's. */
+  latest(
+    actor: Actor,
+    limit = 5,
+    scope: "mine" | "all" = "mine",
+  ): Promise<(MailingRow & { owner_email?: string })[]> {
+    if (scope === "all" && isStaff(actor)) return this.mailings.latestOfAll(limit);
     return this.mailings.latest(actor, limit);
   }
 

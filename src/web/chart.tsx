@@ -4,6 +4,7 @@
  * keeps the same figures as a table, which is the chart's text alternative.
  */
 import type { ComponentChildren } from "preact";
+import { useI18n } from "./i18n.js";
 
 export interface ChartSeries {
   label: string;
@@ -44,18 +45,24 @@ export function Chart({
   /** The table of the same figures; none when the page shows them in a table of its own already. */
   children?: ComponentChildren;
 }) {
+  const { t } = useI18n();
+  // A time axis is named in the page's language (charts.js has no words of its own).
+  const named =
+    data.xLabel === undefined && typeof data.x[0] === "number"
+      ? { ...data, xLabel: t("mailings.chart.time") }
+      : data;
   return (
     <figure class="chart-figure mb-3">
       <figcaption class="h6">{title}</figcaption>
       <div
         class="chart"
         role="img"
-        aria-label={`${title} (chart; the figures are in the table below)`}
-        data-chart={JSON.stringify(data)}
+        aria-label={t("mailings.chart.aria", { title })}
+        data-chart={JSON.stringify(named)}
       />
       {children && (
         <details class="mt-2">
-          <summary class="small">{title}: the figures as a table</summary>
+          <summary class="small">{t("mailings.chart.table", { title })}</summary>
           {children}
         </details>
       )}

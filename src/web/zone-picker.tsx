@@ -6,11 +6,12 @@ import type { ComponentChildren } from "preact";
 import { timeZones } from "../shared/fields.js";
 import { currentZoneName, zoneGroups } from "../shared/time.js";
 import { controlProps, FieldFrame, type FormState } from "./components.js";
+import { useI18n } from "./i18n.js";
 
 export function ZonePicker({
   form,
   name = "time_zone",
-  label = "Time zone",
+  label: given,
   required,
   help,
 }: {
@@ -20,6 +21,8 @@ export function ZonePicker({
   required?: boolean;
   help?: ComponentChildren;
 }) {
+  const { t } = useI18n();
+  const label = given ?? t("mailings.zone.label");
   const current = currentZoneName(form.values[name] ?? "");
   const selectId = `f-${name}`;
   return (
@@ -27,8 +30,8 @@ export function ZonePicker({
       <input
         type="search"
         class="form-control form-control-sm mb-1"
-        placeholder="Search: city or region (Kyiv, Kolkata, New York)"
-        aria-label={`Search ${label.toLowerCase()}s`}
+        placeholder={t("mailings.zone.placeholder")}
+        aria-label={t("mailings.zone.search", { label: label.toLowerCase() })}
         aria-controls={selectId}
         data-zone-search={selectId}
         hidden
