@@ -53,7 +53,12 @@ export function deliveryRoutes(app: FastifyInstance, services: Services): void {
         reply,
         `/runs/${run.id}`,
         "success",
-        `Sending to ${countOf(run.total_count, "recipient")} started.`,
+        // Under `serve` the engine fills the run a chunk at a time: it has no deliveries yet.
+        run.preparing === "audience"
+          ? run.expected_count === null
+            ? "Sending started: the recipients are being added."
+            : `Sending to about ${countOf(run.expected_count, "recipient")} started.`
+          : `Sending to ${countOf(run.total_count, "recipient")} started.`,
       );
     } catch (error) {
       if (error instanceof ConflictError || error instanceof ForbiddenError) {

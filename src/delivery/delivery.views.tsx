@@ -60,11 +60,19 @@ const ATTEMPT_BADGES: Record<AttemptOutcome, string> = {
 const triggerText = (t: Translate, trigger: RunTrigger) => t(`mailings.trigger.${trigger}`);
 
 type Outcome = Pick<RunView, "outcome" | "outcome_label"> & {
-  progress: Pick<Progress, "failed" | "cancelled">;
+  progress: Pick<Progress, "failed" | "cancelled" | "preparing">;
 };
 
 /** A run's status in words: the outcome's key, with the count its label carries ("Partly failed (3)"). */
-export function outcomeText(t: Translate, run: Outcome): string {
+export function outcomeText(t: Translate, run: Outcome, locale: Locale = "en"): string {
+  const preparing = run.progress.preparing;
+  if (run.outcome === "sending" && preparing) {
+    // "Preparing… 120,000 of about 1,000,000": the engine is still adding the run's deliveries.
+    const n = formatNumber(locale, preparing.inserted);
+    return preparing.expected === null
+      ? t("mailings.outcome.preparing", { n })
+      : t("mailings.outcome.preparingOf", { n, m: formatNumber(locale, preparing.expected) });
+  }
   if (run.outcome === "cancelled") {
     return run.outcome_label === "Cancelling"
       ? t("mailings.outcome.cancelling")
@@ -76,8 +84,8 @@ export function outcomeText(t: Translate, run: Outcome): string {
 }
 
 export function RunBadge({ run }: { run: Outcome }) {
-  const { t } = useI18n();
-  return <span class={`badge ${RUN_BADGES[run.outcome]}`}>{outcomeText(t, run)}</span>;
+  const { t, locale } = useI18n();
+  return <span class={`badge ${RUN_BADGES[run.outcome]}`}>{outcomeText(t, run, locale)}</span>;
 }
 
 /** The words app.js needs while it polls (the ETA), in the page's language. */
@@ -171,7 +179,7 @@ export function liveJson(live: LiveRun, zone: string, t: Translate, locale: Loca
   return {
     ...progress,
     // The status in the viewer's language (the stored value stays in `outcome`).
-    outcome_label: outcomeText(t, { ...live, progress: live }),
+    outcome_label: outcomeText(t, { ...live, progress: live }, locale),
     rows: rows.map((d) => ({
       id: d.id,
       status: d.status,

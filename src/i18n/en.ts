@@ -438,6 +438,8 @@ export const en: Language = {
         no: "Out",
       },
       outcome: {
+        preparing: "Preparing… {{n}}",
+        preparingOf: "Preparing… {{n}} of about {{m}}",
         sending: "Sending",
         paused: "Paused",
         sent: "Sent",

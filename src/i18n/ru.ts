@@ -155,8 +155,11 @@ export const ru: Language = {
     "Sending starts is required.": "Укажите начало отправки.",
     "Sending ends is required.": "Укажите конец отправки.",
     "Sending ends must be after it starts.": "Конец отправки должен быть позже начала.",
+    "Sending to about {{n}} recipient started.": "Отправка начата (получателей: около {{n}}).",
+    "Sending to about {{n}} recipients started.": "Отправка начата (получателей: около {{n}}).",
     "Sending to {{n}} recipient started.": "Отправка начата (получателей: {{n}}).",
     "Sending to {{n}} recipients started.": "Отправка начата (получателей: {{n}}).",
+    "Sending started: the recipients are being added.": "Отправка начата: получатели добавляются.",
     "Paused: no new delivery starts until you resume.":
       "Приостановлено: новые письма не отправляются, пока вы не продолжите.",
     "Resumed where it stopped.": "Продолжено с того места, где остановилось.",
@@ -200,7 +203,6 @@ export const ru: Language = {
     "You already have a recipient with this email.": "У вас уже есть получатель с таким адресом.",
     "Choose what to do.": "Выберите действие.",
     "Choose a list.": "Выберите список.",
-    "Tick at least one recipient first.": "Сначала отметьте хотя бы одного получателя.",
     "Choose one of your lists.": "Выберите один из ваших списков.",
     "No recipients to act on.": "Нет получателей для этого действия.",
     "1 recipient added to “{{list}}”.": "В «{{list}}» добавлен 1 получатель.",
@@ -737,6 +739,8 @@ export const ru: Language = {
         no: "Нет",
       },
       outcome: {
+        preparing: "Подготовка… {{n}}",
+        preparingOf: "Подготовка… {{n}} из примерно {{m}}",
         sending: "Отправляется",
         paused: "Приостановлен",
         sent: "Отправлен",

@@ -36,6 +36,8 @@ describe("Send now with the engine preparing runs", () => {
     const preparing = await admin.get(`/runs/${runId}`);
     expect(preparing.statusCode).toBe(200);
     expect(preparing.body).toContain("Preparing… 0");
+    // The flash does not claim "0 recipients": nothing is inserted yet.
+    expect(preparing.body).toContain("Sending started: the recipients are being added.");
     // A second Send now meanwhile is refused: the mailing is busy.
     const again = await admin.post(`/mailings/${mailing}/send`, {}, { from: "/" });
     expect(again.headers.location).toBe(`/mailings/${mailing}`);
