@@ -1,6 +1,13 @@
-/** The admin's view of the local outbox: where mail goes when no SMTP server is set. */
-import type { FastifyInstance } from "fastify";
+/**
+ * The admin's view of the local outbox: where mail goes when no SMTP server is set. A message's page shows
+ * its decoded headers and its HTML (only ever in `<iframe sandbox>` pointing at a route served with
+ * `Content-Security-Policy: sandbox`), text, source and attachments.
+ */
+import type { FastifyInstance, FastifyReply } from "fastify";
+import type { ComponentChildren } from "preact";
 import type { Services } from "../container.js";
+import type { Translate } from "../i18n/index.js";
+import { formatNumber } from "../i18n/index.js";
 import { NotFoundError } from "../shared/errors.js";
 import { pageNumber } from "../shared/fields.js";
 import type { Page } from "../shared/pagination.js";
@@ -17,25 +24,48 @@ import {
 } from "../web/context.js";
 import { renderPage } from "../web/layout.js";
 import type { OutboxListItem } from "./delivery.service.js";
+import { attachmentDisposition, linkify, type OutboxView, outboxView } from "./outbox.view.js";
 
 /** "Delete older than": every message (0), or those stored more than 1, 7 or 30 days ago. */
 const AGES = [
-  { days: 0, label: "every message" },
-  { days: 1, label: "older than a day" },
-  { days: 7, label: "older than a week" },
-  { days: 30, label: "older than 30 days" },
+  { days: 0, key: "all" },
+  { days: 1, key: "day" },
+  { days: 7, key: "week" },
+  { days: 30, key: "month" },
 ];
 const ageOf = (value: unknown) => AGES.find((a) => String(a.days) === String(value)) ?? AGES[0]!;
 
+/**
+ * The HTML part, for the message page's iframe: no scripts, plugins, forms or same-origin access, nothing
+ * loaded but inline styles and images; framed only by PostPilot's own pages.
+ */
+export const OUTBOX_HTML_CSP =
+  "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src https: data:; frame-ancestors 'self'";
+/** A download: nothing in it runs even if a browser opened it in place. */
+const DOWNLOAD_CSP = "sandbox; default-src 'none'";
+
+type StoredMessage = Awaited<ReturnType<Services["delivery"]["getOutboxMessage"]>>;
+type Mailing = { id: number; name: string } | null;
+
+/** "14 B", "1.2 KB", "3.4 MB" in the reader's number format. */
+function formatSize(ctx: ViewContext, bytes: number): string {
+  const n = (value: number) => formatNumber(ctx.locale, Math.round(value * 10) / 10);
+  if (bytes < 1024) return ctx.t("outbox.message.bytes", { n: n(bytes) });
+  if (bytes < 1024 * 1024) return ctx.t("outbox.message.kilobytes", { n: n(bytes / 1024) });
+  return ctx.t("outbox.message.megabytes", { n: n(bytes / 1024 / 1024) });
+}
+
 function outboxPage(ctx: ViewContext, page: Page<OutboxListItem>, zone: string, q: string) {
+  const { t } = ctx;
   return renderPage(
     ctx,
-    "Outbox",
+    t("outbox.title"),
     <>
-      <PageHeader title="Local outbox" />
+      <PageHeader title={t("outbox.heading")} />
       <p class="text-body-secondary">
-        No mail server is set (<code>SMTP_URL</code>), so PostPilot keeps every message here instead of
-        sending it. Nothing leaves this machine.
+        {t("outbox.introBefore")}
+        <code>SMTP_URL</code>
+        {t("outbox.introAfter")}
       </p>
       <div class="d-flex flex-wrap gap-2 justify-content-between mb-3">
         <form method="get" action="/admin/outbox" class="d-flex gap-2" role="search">
@@ -45,44 +75,48 @@ function outboxPage(ctx: ViewContext, page: Page<OutboxListItem>, zone: string, 
             value={q}
             maxLength={200}
             class="form-control"
-            placeholder="Recipient or subject"
-            aria-label="Search the outbox by recipient or subject"
+            placeholder={t("outbox.searchPlaceholder")}
+            aria-label={t("outbox.searchLabel")}
           />
           <button type="submit" class="btn btn-outline-primary">
-            Search
+            {t("common.search")}
           </button>
         </form>
         <form method="get" action="/admin/outbox/delete" class="d-flex gap-2">
-          <select name="older_than" class="form-select" aria-label="Which messages to delete">
+          <select name="older_than" class="form-select" aria-label={t("outbox.deleteWhich")}>
             {AGES.map((a) => (
-              <option value={String(a.days)}>{a.label}</option>
+              <option value={String(a.days)}>{t(`outbox.ages.${a.key}`)}</option>
             ))}
           </select>
           <button type="submit" class="btn btn-outline-danger text-nowrap">
-            <i class="bi bi-trash" aria-hidden="true" /> Delete…
+            <i class="bi bi-trash" aria-hidden="true" /> {t("outbox.deleteButton")}
           </button>
         </form>
       </div>
       {page.total === 0 ? (
-        <EmptyState icon="bi-inbox" title={q ? "No message matches" : "The outbox is empty"} />
+        <EmptyState icon="bi-inbox" title={q ? t("outbox.noMatch") : t("outbox.empty")} />
       ) : (
         <div class="table-responsive bg-body rounded-3 border mb-3">
-          <table class="table table-hover mb-0">
+          <table class="table table-hover mb-0 table-cards">
             <thead>
               <tr>
-                <th scope="col">To</th>
-                <th scope="col">Subject</th>
-                <th scope="col">Stored</th>
+                <th scope="col">{t("outbox.to")}</th>
+                <th scope="col">{t("outbox.subject")}</th>
+                <th scope="col">{t("outbox.stored")}</th>
               </tr>
             </thead>
             <tbody>
               {page.items.map((m) => (
                 <tr>
-                  <td>{m.to_address}</td>
-                  <td class="text-truncate-cell">
+                  <td class="text-break" data-label={t("outbox.to")}>
+                    {m.to_address}
+                  </td>
+                  <td class="text-truncate-cell" data-label={t("outbox.subject")}>
                     <a href={`/admin/outbox/${m.id}`}>{m.subject}</a>
                   </td>
-                  <td class="text-nowrap">{formatInZone(m.created_at, zone)}</td>
+                  <td class="text-nowrap" data-label={t("outbox.stored")}>
+                    {formatInZone(m.created_at, zone, { locale: ctx.locale })}
+                  </td>
                 </tr>
               ))}
             </tbody>
@@ -94,67 +128,272 @@ function outboxPage(ctx: ViewContext, page: Page<OutboxListItem>, zone: string, 
   );
 }
 
+function deliveryLink(t: Translate, m: StoredMessage) {
+  if (m.delivery_id === null) return t("outbox.message.deliveryGone");
+  if (m.run_id === null) return t("outbox.message.runGone", { delivery: m.delivery_id });
+  return (
+    <a href={`/runs/${m.run_id}`}>
+      {t("outbox.message.deliveryIn", { delivery: m.delivery_id, run: m.run_id })}
+    </a>
+  );
+}
+
+/** The summary: the headers people read, decoded, with the Date in the viewer's zone. */
+function summaryItems(
+  ctx: ViewContext,
+  m: StoredMessage,
+  view: OutboxView | null,
+  mailing: Mailing,
+  zone: string,
+): [string, ComponentChildren][] {
+  const { t } = ctx;
+  const when = (iso: string | null) => formatInZone(iso, zone, { seconds: true, locale: ctx.locale });
+  const items: [string, ComponentChildren][] = [
+    [t("outbox.message.from"), view?.from || m.from_address],
+    [t("outbox.message.to"), view?.to || m.to_address],
+  ];
+  if (view?.cc) items.push([t("outbox.message.cc"), view.cc]);
+  if (view?.replyTo) items.push([t("outbox.message.replyTo"), view.replyTo]);
+  items.push([t("outbox.message.subject"), view?.subject || m.subject]);
+  if (view?.date) items.push([t("outbox.message.date"), when(view.date)]);
+  if (view?.messageId) items.push([t("outbox.message.messageId"), <code>{view.messageId}</code>]);
+  if (view?.listUnsubscribe)
+    items.push([t("outbox.message.listUnsubscribe"), <code>{view.listUnsubscribe}</code>]);
+  items.push([t("outbox.message.stored"), formatInZone(m.created_at, zone, { locale: ctx.locale })]);
+  items.push([t("outbox.message.delivery"), deliveryLink(t, m)]);
+  if (mailing)
+    items.push([t("outbox.message.mailing"), <a href={`/mailings/${mailing.id}`}>{mailing.name}</a>]);
+  return items;
+}
+
+/** The text part as preformatted text, its http(s) URLs as links that open apart and pass nothing on. */
+function TextPart({ text }: { text: string }) {
+  return (
+    <pre class="pre-wrap small mb-0" data-testid="outbox-text">
+      {linkify(text).map((piece) =>
+        "href" in piece ? (
+          <a href={piece.href} target="_blank" rel="noopener noreferrer nofollow">
+            {piece.text}
+          </a>
+        ) : (
+          piece.text
+        ),
+      )}
+    </pre>
+  );
+}
+
+type Tab = { id: string; label: string; body: ComponentChildren };
+
+function messageTabs(ctx: ViewContext, m: StoredMessage, view: OutboxView | null): Tab[] {
+  const { t } = ctx;
+  const tabs: Tab[] = [];
+  if (view?.html != null)
+    tabs.push({
+      id: "html",
+      label: t("outbox.message.html"),
+      body: (
+        <>
+          <p class="small text-body-secondary">{t("outbox.message.sandboxed")}</p>
+          <iframe
+            title={t("outbox.message.frameTitle")}
+            class="preview-frame border rounded"
+            sandbox=""
+            src={`/admin/outbox/${m.id}/html`}
+          />
+        </>
+      ),
+    });
+  if (view)
+    tabs.push({
+      id: "text",
+      label: t("outbox.message.text"),
+      body:
+        view.text != null ? (
+          <TextPart text={view.text} />
+        ) : (
+          <p class="text-body-secondary mb-0">{t("outbox.message.noText")}</p>
+        ),
+    });
+  if (view)
+    tabs.push({
+      id: "headers",
+      label: t("outbox.message.headers"),
+      body: (
+        <dl class="row mb-0 small" data-testid="outbox-headers">
+          {view.headers.map((h) => (
+            <>
+              <dt class="col-sm-3 font-monospace">{h.name}</dt>
+              <dd class="col-sm-9 pre-wrap font-monospace">{h.value}</dd>
+            </>
+          ))}
+        </dl>
+      ),
+    });
+  if (view && view.attachments.length > 0)
+    tabs.push({
+      id: "attachments",
+      label: t("outbox.message.attachments", { n: formatNumber(ctx.locale, view.attachments.length) }),
+      body: (
+        <div class="table-responsive">
+          <table class="table mb-0 table-cards">
+            <thead>
+              <tr>
+                <th scope="col">{t("outbox.message.name")}</th>
+                <th scope="col">{t("outbox.message.type")}</th>
+                <th scope="col" class="text-end">
+                  {t("outbox.message.size")}
+                </th>
+                <th scope="col">
+                  <span class="visually-hidden">{t("outbox.message.download")}</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {view.attachments.map((a) => (
+                <tr>
+                  <td class="text-break" data-label={t("outbox.message.name")}>
+                    {a.name}
+                  </td>
+                  <td class="text-break" data-label={t("outbox.message.type")}>
+                    <code>{a.mimeType}</code>
+                  </td>
+                  <td class="text-end text-nowrap" data-label={t("outbox.message.size")}>
+                    {formatSize(ctx, a.size)}
+                  </td>
+                  <td class="text-end">
+                    <a
+                      class="btn btn-sm btn-outline-secondary"
+                      href={`/admin/outbox/${m.id}/attachments/${a.index}`}
+                      download={a.safeName}
+                      aria-label={t("outbox.message.downloadName", { name: a.name })}
+                    >
+                      <i class="bi bi-download" aria-hidden="true" /> {t("outbox.message.download")}
+                    </a>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      ),
+    });
+  tabs.push({
+    id: "raw",
+    label: t("outbox.message.raw"),
+    body: (
+      <>
+        <h2 class="h6">{t("outbox.message.rawHeading")}</h2>
+        <pre class="small pre-wrap mb-0" data-testid="outbox-raw">
+          {m.raw}
+        </pre>
+      </>
+    ),
+  });
+  return tabs;
+}
+
 function outboxMessagePage(
   ctx: ViewContext,
-  m: Awaited<ReturnType<Services["delivery"]["getOutboxMessage"]>>,
+  m: StoredMessage,
+  view: OutboxView | null,
+  mailing: Mailing,
   zone: string,
 ) {
+  const { t } = ctx;
+  const subject = view?.subject || m.subject;
+  const tabs = messageTabs(ctx, m, view);
   return renderPage(
     ctx,
-    m.subject,
+    subject,
     <>
-      <PageHeader title={m.subject}>
+      <PageHeader title={subject}>
         <a class="btn btn-outline-secondary" href="/admin/outbox">
-          <i class="bi bi-arrow-left" aria-hidden="true" /> Outbox
+          <i class="bi bi-arrow-left" aria-hidden="true" /> {t("outbox.back")}
         </a>
       </PageHeader>
       <div class="card mb-3">
         <div class="card-body">
-          <DefinitionList
-            items={[
-              ["From", m.from_address],
-              ["To", m.to_address],
-              ["Subject", m.subject],
-              ["Stored", formatInZone(m.created_at, zone)],
-              [
-                "Delivery",
-                m.run_id ? (
-                  <a href={`/runs/${m.run_id}`}>
-                    Delivery #{m.delivery_id} in run #{m.run_id}
-                  </a>
-                ) : (
-                  `#${m.delivery_id} (its run was deleted)`
-                ),
-              ],
-            ]}
-          />
+          <DefinitionList items={summaryItems(ctx, m, view, mailing, zone)} />
         </div>
       </div>
-      <h2 class="h6">The message as it would be sent</h2>
-      <pre class="bg-body border rounded-3 p-3 small pre-wrap">{m.raw}</pre>
+      {view === null && (
+        <div class="alert alert-warning" role="alert">
+          {t("outbox.message.unreadable")}
+        </div>
+      )}
+      {/* Bootstrap's tabs: every pane is in the page; without scripts the first one shows. */}
+      <div class="nav nav-tabs" role="tablist" aria-label={t("outbox.message.views")}>
+        {tabs.map((tab, i) => (
+          <button
+            class={`nav-link${i === 0 ? " active" : ""}`}
+            id={`outbox-tab-${tab.id}`}
+            type="button"
+            role="tab"
+            data-bs-toggle="tab"
+            data-bs-target={`#outbox-${tab.id}`}
+            aria-controls={`outbox-${tab.id}`}
+            aria-selected={i === 0 ? "true" : "false"}
+          >
+            {tab.label}
+          </button>
+        ))}
+      </div>
+      <div class="tab-content bg-body border border-top-0 rounded-bottom p-3 mb-3">
+        {tabs.map((tab, i) => (
+          <div
+            class={`tab-pane${i === 0 ? " show active" : ""}`}
+            id={`outbox-${tab.id}`}
+            role="tabpanel"
+            aria-labelledby={`outbox-tab-${tab.id}`}
+            tabindex={0}
+          >
+            {tab.body}
+          </div>
+        ))}
+      </div>
     </>,
   );
 }
 
 function deleteOutboxPage(ctx: ViewContext, age: (typeof AGES)[number], count: number) {
+  const { t } = ctx;
+  const n = formatNumber(ctx.locale, count);
   return renderPage(
     ctx,
-    "Delete from the outbox",
+    t("outbox.delete.title"),
     <>
-      <PageHeader title={`Delete ${age.label} from the outbox?`} />
+      <PageHeader title={t(`outbox.delete.${age.key}`)} />
       <ConfirmForm
         csrfToken={ctx.csrfToken}
         action={`/admin/outbox/delete?older_than=${age.days}`}
         cancelHref="/admin/outbox"
-        button={`Delete ${countOf(count, "message")}`}
+        button={t("outbox.delete.button", { count, n })}
       >
-        <p class="mb-0">
-          {countOf(count, "stored message")} will be deleted. The deliveries and runs keep their record; only
-          the copies kept here go. This cannot be undone.
-        </p>
+        <p class="mb-0">{t("outbox.delete.text", { count, n })}</p>
       </ConfirmForm>
     </>,
   );
+}
+
+/** The decoded view, or null when postal-mime cannot read the source (the page then shows it raw). */
+async function viewOf(raw: string): Promise<OutboxView | null> {
+  try {
+    return await outboxView(raw);
+  } catch {
+    return null;
+  }
+}
+
+const ATTACHMENT_INDEX = /^\d{1,4}$/;
+/** A type a browser may be told; anything else downloads as bytes. */
+const MIME_TYPE = /^[a-z0-9][a-z0-9!#$&^_.+-]*\/[a-z0-9][a-z0-9!#$&^_.+-]*$/;
+
+function sendSandboxed(reply: FastifyReply, csp: string) {
+  return reply
+    .header("content-security-policy", csp)
+    .header("cache-control", "private, no-store")
+    .header("x-content-type-options", "nosniff");
 }
 
 export function outboxRoutes(app: FastifyInstance, services: Services): void {
@@ -163,6 +402,17 @@ export function outboxRoutes(app: FastifyInstance, services: Services): void {
     const user = requireUser(req);
     if (user.role !== "admin") throw new NotFoundError();
     return user;
+  };
+  /** The run's mailing, when the run is still there. */
+  const mailingOf = async (user: ReturnType<typeof requireAdmin>, m: StoredMessage): Promise<Mailing> => {
+    if (m.run_id === null) return null;
+    try {
+      const run = await delivery.getRun(user, m.run_id);
+      return { id: run.mailing_id, name: run.mailing_name };
+    } catch (error) {
+      if (error instanceof NotFoundError) return null;
+      throw error;
+    }
   };
 
   app.get("/admin/outbox", async (req, reply) => {
@@ -191,6 +441,35 @@ export function outboxRoutes(app: FastifyInstance, services: Services): void {
   app.get("/admin/outbox/:id", async (req, reply) => {
     const user = requireAdmin(req);
     const message = await delivery.getOutboxMessage(user, idParam(req.params));
-    return sendPage(reply, outboxMessagePage(viewContext(req, reply), message, user.time_zone));
+    const [view, mailing] = await Promise.all([viewOf(message.raw), mailingOf(user, message)]);
+    return sendPage(
+      reply,
+      outboxMessagePage(viewContext(req, reply), message, view, mailing, user.time_zone),
+    );
+  });
+
+  // The HTML part alone, only ever shown in the message page's <iframe sandbox>; never inline in a page.
+  app.get("/admin/outbox/:id/html", async (req, reply) => {
+    const user = requireAdmin(req);
+    const message = await delivery.getOutboxMessage(user, idParam(req.params));
+    const html = (await viewOf(message.raw))?.html;
+    sendSandboxed(reply, OUTBOX_HTML_CSP).header("x-frame-options", "SAMEORIGIN");
+    if (html == null)
+      return reply.code(404).type("text/plain; charset=utf-8").send("This message has no HTML part.");
+    return reply.type("text/html; charset=utf-8").send(html);
+  });
+
+  app.get("/admin/outbox/:id/attachments/:n", async (req, reply) => {
+    const user = requireAdmin(req);
+    const message = await delivery.getOutboxMessage(user, idParam(req.params));
+    const n = (req.params as { n?: string }).n ?? "";
+    const attachment = ATTACHMENT_INDEX.test(n)
+      ? (await viewOf(message.raw))?.attachments[Number(n)]
+      : undefined;
+    if (!attachment) throw new NotFoundError("Attachment not found");
+    return sendSandboxed(reply, DOWNLOAD_CSP)
+      .type(MIME_TYPE.test(attachment.mimeType) ? attachment.mimeType : "application/octet-stream")
+      .header("content-disposition", attachmentDisposition(attachment.safeName))
+      .send(Buffer.from(attachment.content));
   });
 }
