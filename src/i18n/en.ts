@@ -355,7 +355,7 @@ export const en: Language = {
         delivery: "Delivery",
         deliveryIn: "Delivery #{{delivery}} in run #{{run}}",
         runGone: "#{{delivery}} (its run was deleted)",
-        deliveryGone: "Its delivery was deleted",
+        deliveryGone: "None (an account email, or its delivery was deleted)",
         mailing: "Mailing",
         html: "HTML",
         text: "Text",

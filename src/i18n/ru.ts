@@ -490,7 +490,7 @@ export const ru: Language = {
         delivery: "Доставка",
         deliveryIn: "Доставка №{{delivery}} в запуске №{{run}}",
         runGone: "№{{delivery}} (её запуск удалён)",
-        deliveryGone: "Доставка удалена",
+        deliveryGone: "Нет (письмо учётной записи или удалённая доставка)",
         mailing: "Рассылка",
         html: "HTML",
         text: "Текст",

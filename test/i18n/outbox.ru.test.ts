@@ -65,7 +65,7 @@ describe("outbox pages in Russian", () => {
     expect(page.statusCode).toBe(200);
     for (const text of ["От кого", "Кому", "Копия", "Дата", "Вложения (1)", "Исходник", "Скачать", "14 Б"])
       expect(page.body, text).toContain(text);
-    expect(page.body).toContain("Доставка удалена");
+    expect(page.body).toContain("Нет (письмо учётной записи или удалённая доставка)");
     // The Date header in the month's Russian name.
     expect(page.body).toContain("24 нояб. 2026, 13:05:09 UTC");
     russianOnly(page.body, ["SMTP_URL", ...wordsOf(SAMPLE), "Caf", "Dan", "Bob", "HTML", "HTML-"]);
@@ -78,7 +78,7 @@ describe("outbox pages in Russian", () => {
     })();
     const english = await en.get(`/admin/outbox/${id}`);
     expect(english.body).toContain("Attachments (1)");
-    expect(english.body).toContain("Its delivery was deleted");
+    expect(english.body).toContain("None (an account email, or its delivery was deleted)");
     expect((await en.get("/admin/outbox")).body).toContain("Local outbox");
   });
 
