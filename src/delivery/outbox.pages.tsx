@@ -88,7 +88,7 @@ function outboxPage(ctx: ViewContext, page: Page<OutboxListItem>, zone: string, 
               <option value={String(a.days)}>{t(`outbox.ages.${a.key}`)}</option>
             ))}
           </select>
-          <button type="submit" class="btn btn-outline-danger text-nowrap">
+          <button type="submit" class="btn btn-outline-danger text-nowrap flex-shrink-0">
             <i class="bi bi-trash" aria-hidden="true" /> {t("outbox.deleteButton")}
           </button>
         </form>

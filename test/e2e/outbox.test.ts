@@ -109,6 +109,7 @@ describe("the outbox in Chromium", () => {
       ).resolves.toBe(true);
       await expect(page.frameLocator("main iframe").locator("#s").textContent()).resolves.toBe("inert");
       await page.screenshot({ path: `/tmp/outbox-message-${width}.png`, fullPage: true });
+      await frame.screenshot({ path: `/tmp/outbox-frame-${width}.png` });
       await screenshot(page, `outbox-message-${width}`);
       const [messageWidth] = await pageWidth();
       expect(messageWidth, `message at ${width}`).toBeLessThanOrEqual(inner);
