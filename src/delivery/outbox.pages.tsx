@@ -5,14 +5,15 @@
  */
 import type { FastifyInstance, FastifyReply } from "fastify";
 import type { Services } from "../container.js";
-import { NotFoundError } from "../shared/errors.js";
+import { NotFoundError, ValidationError } from "../shared/errors.js";
 import { pageNumber } from "../shared/fields.js";
 import { countOf } from "../shared/plural.js";
 import { idParam, redirectWith, requireUser, sendPage, viewContext } from "../web/context.js";
 import { attachmentDisposition, type OutboxView, outboxView } from "./outbox.view.js";
 import {
-  ageOf,
+  AGES,
   deleteOutboxPage,
+  type OutboxAge,
   type OutboxMailing,
   outboxMessagePage,
   outboxPage,
@@ -27,6 +28,18 @@ export const OUTBOX_HTML_CSP =
   "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src https: data:; frame-ancestors 'self'";
 /** A download: nothing in it runs even if a browser opened it in place. */
 const DOWNLOAD_CSP = "sandbox; default-src 'none'";
+
+const MAX_AGE_DAYS = 3650;
+const AGE_ERROR = "Choose which messages to delete: every message (0), or those older than 1 to 3650 days.";
+
+/** ?older_than=: 0 (every message) or a number of days; anything else is refused, never taken as "all". */
+function ageOf(value: unknown): OutboxAge {
+  const known = AGES.find((a) => String(a.days) === String(value));
+  if (known) return known;
+  if (typeof value === "string" && /^\d{1,4}$/.test(value) && Number(value) <= MAX_AGE_DAYS)
+    return { days: Number(value), key: null };
+  throw new ValidationError({ older_than: AGE_ERROR }, AGE_ERROR);
+}
 
 /** The decoded view, or null when postal-mime cannot read the source (the page then shows it raw). */
 async function viewOf(raw: string): Promise<OutboxView | null> {

@@ -21,7 +21,8 @@ export const AGES = [
   { days: 7, key: "week" },
   { days: 30, key: "month" },
 ];
-export const ageOf = (value: unknown) => AGES.find((a) => String(a.days) === String(value)) ?? AGES[0]!;
+/** Which messages a delete takes: one of AGES, or (from a URL) any other number of days (key null). */
+export type OutboxAge = { days: number; key: string | null };
 
 export type StoredMessage = Awaited<ReturnType<Services["delivery"]["getOutboxMessage"]>>;
 export type OutboxMailing = { id: number; name: string } | null;
@@ -335,14 +336,20 @@ export function outboxMessagePage(
   );
 }
 
-export function deleteOutboxPage(ctx: ViewContext, age: (typeof AGES)[number], count: number) {
+export function deleteOutboxPage(ctx: ViewContext, age: OutboxAge, count: number) {
   const { t } = ctx;
   const n = formatNumber(ctx.locale, count);
   return renderPage(
     ctx,
     t("outbox.delete.title"),
     <>
-      <PageHeader title={t(`outbox.delete.${age.key}`)} />
+      <PageHeader
+        title={
+          age.key
+            ? t(`outbox.delete.${age.key}`)
+            : t("outbox.delete.olderThan", { count: age.days, n: formatNumber(ctx.locale, age.days) })
+        }
+      />
       <ConfirmForm
         csrfToken={ctx.csrfToken}
         action={`/admin/outbox/delete?older_than=${age.days}`}

@@ -335,6 +335,8 @@ export const en: Language = {
         day: "Delete older than a day from the outbox?",
         week: "Delete older than a week from the outbox?",
         month: "Delete older than 30 days from the outbox?",
+        olderThan_one: "Delete older than {{n}} day from the outbox?",
+        olderThan_other: "Delete older than {{n}} days from the outbox?",
         button_one: "Delete {{n}} message",
         button_other: "Delete {{n}} messages",
         text_one:

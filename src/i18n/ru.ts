@@ -120,6 +120,8 @@ export const ru: Language = {
     "Deleted {{n}} messages.": "Удалено писем: {{n}}.",
     "This message has no HTML part.": "В этом письме нет HTML-части.",
     "Only admins can read the outbox.": "Читать исходящие могут только администраторы.",
+    "Choose which messages to delete: every message (0), or those older than 1 to 3650 days.":
+      "Выберите, какие письма удалить: все (0) или старше 1–3650 дней.",
     // ── area outbox: end
   },
   texts: {
@@ -464,6 +466,10 @@ export const ru: Language = {
         day: "Удалить из исходящих письма старше суток?",
         week: "Удалить из исходящих письма старше недели?",
         month: "Удалить из исходящих письма старше 30 дней?",
+        olderThan_one: "Удалить из исходящих письма старше {{n}} дня?",
+        olderThan_few: "Удалить из исходящих письма старше {{n}} дней?",
+        olderThan_many: "Удалить из исходящих письма старше {{n}} дней?",
+        olderThan_other: "Удалить из исходящих письма старше {{n}} дня?",
         button_one: "Удалить {{n}} письмо",
         button_few: "Удалить {{n}} письма",
         button_many: "Удалить {{n}} писем",

@@ -192,5 +192,17 @@ describe("outbox message page", () => {
     expect((await admin.get("/admin/outbox")).body).toContain("Deleted 1 message.");
     const left = await database.db.selectFrom("outbox_messages").select("id").execute();
     expect(left.map((r) => r.id)).toEqual([fresh]);
+    // Any number of days from a URL; bad input is refused with a message and never means "every message".
+    expect((await admin.get("/admin/outbox/delete?older_than=2")).body).toContain(
+      "Delete older than 2 days from the outbox?",
+    );
+    for (const bad of ["abc", "-1", "3651", "1.5", ""]) {
+      const refused = await admin.get(`/admin/outbox/delete?older_than=${bad}`);
+      expect(refused.statusCode, bad).toBe(422);
+      expect(refused.body, bad).toContain("Choose which messages to delete");
+    }
+    const refused = await admin.post("/admin/outbox/delete?older_than=abc", {}, { from: "/admin/outbox" });
+    expect(refused.statusCode).toBe(422);
+    expect(await database.db.selectFrom("outbox_messages").select("id").execute()).toHaveLength(1);
   });
 });

@@ -101,6 +101,16 @@ describe("outbox pages in Russian", () => {
     const many = await ru.get("/admin/outbox/delete?older_than=0");
     expect(many.body).toContain("Удалить 5 писем");
     expect((await ru.get("/admin/outbox/delete?older_than=30")).body).toContain("Удалить 3 письма");
+    expect((await ru.get("/admin/outbox/delete?older_than=21")).body).toContain(
+      "Удалить из исходящих письма старше 21 дня?",
+    );
+    const custom = await ru.get("/admin/outbox/delete?older_than=5");
+    expect(custom.body).toContain("Удалить из исходящих письма старше 5 дней?");
+    russianOnly(custom.body);
+    const bad = await ru.get("/admin/outbox/delete?older_than=abc");
+    expect(bad.statusCode).toBe(422);
+    expect(bad.body).toContain("Выберите, какие письма удалить");
+    russianOnly(bad.body);
     const done = await ru.post("/admin/outbox/delete?older_than=30", {}, { from: "/admin/outbox/delete" });
     const after = await ru.get(done.headers.location as string);
     expect(after.body).toContain("Удалено писем: 3.");
