@@ -146,10 +146,13 @@ function summaryItems(
   return items;
 }
 
-/** The text part as preformatted text, its http(s) URLs as links that open apart and pass nothing on. */
+/**
+ * The text part with its white space kept, its http(s) URLs as links that open apart and pass nothing on.
+ * A div, not a <pre>: the page's one <pre> is the source, which the e2e walk-throughs read.
+ */
 function TextPart({ text }: { text: string }) {
   return (
-    <pre class="pre-wrap small mb-0" data-testid="outbox-text">
+    <div class="pre-wrap font-monospace small mb-0" data-testid="outbox-text">
       {linkify(text).map((piece) =>
         "href" in piece ? (
           <a href={piece.href} target="_blank" rel="noopener noreferrer nofollow">
@@ -159,7 +162,7 @@ function TextPart({ text }: { text: string }) {
           piece.text
         ),
       )}
-    </pre>
+    </div>
   );
 }
 
