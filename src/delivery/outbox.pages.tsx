@@ -1,160 +1,68 @@
-/** The admin's view of the local outbox: where mail goes when no SMTP server is set. */
-import type { FastifyInstance } from "fastify";
+/**
+ * The admin's outbox routes: the local outbox, where mail goes when no SMTP server is set. A message's HTML
+ * is served alone with `Content-Security-Policy: sandbox` for the message page's `<iframe sandbox>`, never
+ * inline; attachments download as attachments (views in outbox.views.tsx).
+ */
+import type { FastifyInstance, FastifyReply } from "fastify";
 import type { Services } from "../container.js";
-import { NotFoundError } from "../shared/errors.js";
+import { NotFoundError, ValidationError } from "../shared/errors.js";
 import { pageNumber } from "../shared/fields.js";
-import type { Page } from "../shared/pagination.js";
 import { countOf } from "../shared/plural.js";
-import { formatInZone } from "../shared/time.js";
-import { ConfirmForm, DefinitionList, EmptyState, PageHeader, Pager } from "../web/components.js";
+import { idParam, redirectWith, requireUser, sendPage, viewContext } from "../web/context.js";
+import { attachmentDisposition, type OutboxView, outboxView } from "./outbox.view.js";
 import {
-  idParam,
-  redirectWith,
-  requireUser,
-  sendPage,
-  type ViewContext,
-  viewContext,
-} from "../web/context.js";
-import { renderPage } from "../web/layout.js";
-import type { OutboxListItem } from "./delivery.service.js";
+  AGES,
+  deleteOutboxPage,
+  type OutboxAge,
+  type OutboxMailing,
+  outboxMessagePage,
+  outboxPage,
+  type StoredMessage,
+} from "./outbox.views.js";
 
-/** "Delete older than": every message (0), or those stored more than 1, 7 or 30 days ago. */
-const AGES = [
-  { days: 0, label: "every message" },
-  { days: 1, label: "older than a day" },
-  { days: 7, label: "older than a week" },
-  { days: 30, label: "older than 30 days" },
-];
-const ageOf = (value: unknown) => AGES.find((a) => String(a.days) === String(value)) ?? AGES[0]!;
+/**
+ * The HTML part, for the message page's iframe: no scripts, plugins, forms or same-origin access, nothing
+ * loaded but inline styles and images; framed only by PostPilot's own pages.
+ */
+export const OUTBOX_HTML_CSP =
+  "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src https: data:; frame-ancestors 'self'";
+/** A download: nothing in it runs even if a browser opened it in place. */
+const DOWNLOAD_CSP = "sandbox; default-src 'none'";
 
-function outboxPage(ctx: ViewContext, page: Page<OutboxListItem>, zone: string, q: string) {
-  return renderPage(
-    ctx,
-    "Outbox",
-    <>
-      <PageHeader title="Local outbox" />
-      <p class="text-body-secondary">
-        No mail server is set (<code>SMTP_URL</code>), so PostPilot keeps every message here instead of
-        sending it. Nothing leaves this machine.
-      </p>
-      <div class="d-flex flex-wrap gap-2 justify-content-between mb-3">
-        <form method="get" action="/admin/outbox" class="d-flex gap-2" role="search">
-          <input
-            type="search"
-            name="q"
-            value={q}
-            maxLength={200}
-            class="form-control"
-            placeholder="Recipient or subject"
-            aria-label="Search the outbox by recipient or subject"
-          />
-          <button type="submit" class="btn btn-outline-primary">
-            Search
-          </button>
-        </form>
-        <form method="get" action="/admin/outbox/delete" class="d-flex gap-2">
-          <select name="older_than" class="form-select" aria-label="Which messages to delete">
-            {AGES.map((a) => (
-              <option value={String(a.days)}>{a.label}</option>
-            ))}
-          </select>
-          <button type="submit" class="btn btn-outline-danger text-nowrap">
-            <i class="bi bi-trash" aria-hidden="true" /> Delete…
-          </button>
-        </form>
-      </div>
-      {page.total === 0 ? (
-        <EmptyState icon="bi-inbox" title={q ? "No message matches" : "The outbox is empty"} />
-      ) : (
-        <div class="table-responsive bg-body rounded-3 border mb-3">
-          <table class="table table-hover mb-0">
-            <thead>
-              <tr>
-                <th scope="col">To</th>
-                <th scope="col">Subject</th>
-                <th scope="col">Stored</th>
-              </tr>
-            </thead>
-            <tbody>
-              {page.items.map((m) => (
-                <tr>
-                  <td>{m.to_address}</td>
-                  <td class="text-truncate-cell">
-                    <a href={`/admin/outbox/${m.id}`}>{m.subject}</a>
-                  </td>
-                  <td class="text-nowrap">{formatInZone(m.created_at, zone)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
-      <Pager page={page} path="/admin/outbox" params={{ q }} />
-    </>,
-  );
+const MAX_AGE_DAYS = 3650;
+const AGE_ERROR = "Choose which messages to delete: every message (0), or those older than 1 to 3650 days.";
+
+/** ?older_than=: 0 (every message) or a number of days; anything else is refused, never taken as "all". */
+function ageOf(value: unknown): OutboxAge {
+  const known = AGES.find((a) => String(a.days) === String(value));
+  if (known) return known;
+  if (typeof value === "string" && /^\d{1,4}$/.test(value) && Number(value) <= MAX_AGE_DAYS)
+    return { days: Number(value), key: null };
+  throw new ValidationError({ older_than: AGE_ERROR }, AGE_ERROR);
 }
 
-function outboxMessagePage(
-  ctx: ViewContext,
-  m: Awaited<ReturnType<Services["delivery"]["getOutboxMessage"]>>,
-  zone: string,
-) {
-  return renderPage(
-    ctx,
-    m.subject,
-    <>
-      <PageHeader title={m.subject}>
-        <a class="btn btn-outline-secondary" href="/admin/outbox">
-          <i class="bi bi-arrow-left" aria-hidden="true" /> Outbox
-        </a>
-      </PageHeader>
-      <div class="card mb-3">
-        <div class="card-body">
-          <DefinitionList
-            items={[
-              ["From", m.from_address],
-              ["To", m.to_address],
-              ["Subject", m.subject],
-              ["Stored", formatInZone(m.created_at, zone)],
-              [
-                "Delivery",
-                m.run_id ? (
-                  <a href={`/runs/${m.run_id}`}>
-                    Delivery #{m.delivery_id} in run #{m.run_id}
-                  </a>
-                ) : (
-                  `#${m.delivery_id} (its run was deleted)`
-                ),
-              ],
-            ]}
-          />
-        </div>
-      </div>
-      <h2 class="h6">The message as it would be sent</h2>
-      <pre class="bg-body border rounded-3 p-3 small pre-wrap">{m.raw}</pre>
-    </>,
-  );
+/**
+ * The decoded view, or null when postal-mime cannot read the source (the page then shows it raw). Parsed
+ * per request: a stored message is one copy of a message (body at most 100,000 characters, sent as text
+ * and HTML: ~340 KB raw), which postal-mime reads in ~12 ms.
+ */
+async function viewOf(raw: string): Promise<OutboxView | null> {
+  try {
+    return await outboxView(raw);
+  } catch {
+    return null;
+  }
 }
 
-function deleteOutboxPage(ctx: ViewContext, age: (typeof AGES)[number], count: number) {
-  return renderPage(
-    ctx,
-    "Delete from the outbox",
-    <>
-      <PageHeader title={`Delete ${age.label} from the outbox?`} />
-      <ConfirmForm
-        csrfToken={ctx.csrfToken}
-        action={`/admin/outbox/delete?older_than=${age.days}`}
-        cancelHref="/admin/outbox"
-        button={`Delete ${countOf(count, "message")}`}
-      >
-        <p class="mb-0">
-          {countOf(count, "stored message")} will be deleted. The deliveries and runs keep their record; only
-          the copies kept here go. This cannot be undone.
-        </p>
-      </ConfirmForm>
-    </>,
-  );
+const ATTACHMENT_INDEX = /^\d{1,4}$/;
+/** A type a browser may be told; anything else downloads as bytes. */
+const MIME_TYPE = /^[a-z0-9][a-z0-9!#$&^_.+-]*\/[a-z0-9][a-z0-9!#$&^_.+-]*$/;
+
+function sendSandboxed(reply: FastifyReply, csp: string) {
+  return reply
+    .header("content-security-policy", csp)
+    .header("cache-control", "private, no-store")
+    .header("x-content-type-options", "nosniff");
 }
 
 export function outboxRoutes(app: FastifyInstance, services: Services): void {
@@ -163,6 +71,20 @@ export function outboxRoutes(app: FastifyInstance, services: Services): void {
     const user = requireUser(req);
     if (user.role !== "admin") throw new NotFoundError();
     return user;
+  };
+  /** The run's mailing, when the run is still there. */
+  const mailingOf = async (
+    user: ReturnType<typeof requireAdmin>,
+    m: StoredMessage,
+  ): Promise<OutboxMailing> => {
+    if (m.run_id === null) return null;
+    try {
+      const run = await delivery.getRun(user, m.run_id);
+      return { id: run.mailing_id, name: run.mailing_name };
+    } catch (error) {
+      if (error instanceof NotFoundError) return null;
+      throw error;
+    }
   };
 
   app.get("/admin/outbox", async (req, reply) => {
@@ -191,6 +113,35 @@ export function outboxRoutes(app: FastifyInstance, services: Services): void {
   app.get("/admin/outbox/:id", async (req, reply) => {
     const user = requireAdmin(req);
     const message = await delivery.getOutboxMessage(user, idParam(req.params));
-    return sendPage(reply, outboxMessagePage(viewContext(req, reply), message, user.time_zone));
+    const [view, mailing] = await Promise.all([viewOf(message.raw), mailingOf(user, message)]);
+    return sendPage(
+      reply,
+      outboxMessagePage(viewContext(req, reply), message, view, mailing, user.time_zone),
+    );
+  });
+
+  // The HTML part alone, only ever shown in the message page's <iframe sandbox>; never inline in a page.
+  app.get("/admin/outbox/:id/html", async (req, reply) => {
+    const user = requireAdmin(req);
+    const message = await delivery.getOutboxMessage(user, idParam(req.params));
+    const html = (await viewOf(message.raw))?.html;
+    sendSandboxed(reply, OUTBOX_HTML_CSP).header("x-frame-options", "SAMEORIGIN");
+    if (html == null)
+      return reply.code(404).type("text/plain; charset=utf-8").send("This message has no HTML part.");
+    return reply.type("text/html; charset=utf-8").send(html);
+  });
+
+  app.get("/admin/outbox/:id/attachments/:n", async (req, reply) => {
+    const user = requireAdmin(req);
+    const message = await delivery.getOutboxMessage(user, idParam(req.params));
+    const n = (req.params as { n?: string }).n ?? "";
+    const attachment = ATTACHMENT_INDEX.test(n)
+      ? (await viewOf(message.raw))?.attachments[Number(n)]
+      : undefined;
+    if (!attachment) throw new NotFoundError("Attachment not found");
+    return sendSandboxed(reply, DOWNLOAD_CSP)
+      .type(MIME_TYPE.test(attachment.mimeType) ? attachment.mimeType : "application/octet-stream")
+      .header("content-disposition", attachmentDisposition(attachment.safeName))
+      .send(Buffer.from(attachment.content));
   });
 }

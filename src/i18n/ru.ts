@@ -285,6 +285,12 @@ export const ru: Language = {
     // ── area admin: begin (keys of this area go between these two lines)
     // ── area admin: end
     // ── area outbox: begin (keys of this area go between these two lines)
+    "Deleted 1 message.": "Удалено писем: 1.",
+    "Deleted {{n}} messages.": "Удалено писем: {{n}}.",
+    "This message has no HTML part.": "В этом письме нет HTML-части.",
+    "Only admins can read the outbox.": "Читать исходящие могут только администраторы.",
+    "Choose which messages to delete: every message (0), or those older than 1 to 3650 days.":
+      "Выберите, какие письма удалить: все (0) или старше 1–3650 дней.",
     // ── area outbox: end
   },
   texts: {
@@ -1404,6 +1410,89 @@ export const ru: Language = {
     // ── area admin: begin (keys of this area go between these two lines)
     // ── area admin: end
     // ── area outbox: begin (keys of this area go between these two lines)
+    outbox: {
+      title: "Исходящие",
+      heading: "Локальные исходящие",
+      introBefore: "Почтовый сервер не задан (",
+      introAfter:
+        "), поэтому PostPilot не отправляет письма, а хранит их здесь. Ничто не покидает этот компьютер.",
+      searchPlaceholder: "Получатель или тема",
+      searchLabel: "Поиск в исходящих по получателю или теме",
+      deleteWhich: "Какие письма удалить",
+      deleteButton: "Удалить…",
+      ages: {
+        all: "все письма",
+        day: "старше суток",
+        week: "старше недели",
+        month: "старше 30 дней",
+      },
+      noMatch: "Подходящих писем нет",
+      empty: "Исходящих писем нет",
+      to: "Кому",
+      subject: "Тема",
+      stored: "Сохранено",
+      back: "Исходящие",
+      delete: {
+        title: "Удаление из исходящих",
+        all: "Удалить все письма из исходящих?",
+        day: "Удалить из исходящих письма старше суток?",
+        week: "Удалить из исходящих письма старше недели?",
+        month: "Удалить из исходящих письма старше 30 дней?",
+        olderThan_one: "Удалить из исходящих письма старше {{n}} дня?",
+        olderThan_few: "Удалить из исходящих письма старше {{n}} дней?",
+        olderThan_many: "Удалить из исходящих письма старше {{n}} дней?",
+        olderThan_other: "Удалить из исходящих письма старше {{n}} дня?",
+        button_one: "Удалить {{n}} письмо",
+        button_few: "Удалить {{n}} письма",
+        button_many: "Удалить {{n}} писем",
+        button_other: "Удалить {{n}} письма",
+        text_one:
+          "Будет удалено {{n}} сохранённое письмо. Записи о доставках и запусках останутся; удаляются только копии, хранящиеся здесь. Отменить это нельзя.",
+        text_few:
+          "Будут удалены {{n}} сохранённых письма. Записи о доставках и запусках останутся; удаляются только копии, хранящиеся здесь. Отменить это нельзя.",
+        text_many:
+          "Будет удалено {{n}} сохранённых писем. Записи о доставках и запусках останутся; удаляются только копии, хранящиеся здесь. Отменить это нельзя.",
+        text_other:
+          "Будет удалено {{n}} сохранённого письма. Записи о доставках и запусках останутся; удаляются только копии, хранящиеся здесь. Отменить это нельзя.",
+      },
+      message: {
+        from: "От кого",
+        to: "Кому",
+        cc: "Копия",
+        replyTo: "Ответ на адрес",
+        subject: "Тема",
+        date: "Дата",
+        messageId: "Идентификатор письма",
+        listUnsubscribe: "Ссылка отписки",
+        stored: "Сохранено",
+        delivery: "Доставка",
+        deliveryIn: "Доставка №{{delivery}} в запуске №{{run}}",
+        runGone: "№{{delivery}} (её запуск удалён)",
+        deliveryGone: "Нет (письмо учётной записи или удалённая доставка)",
+        mailing: "Рассылка",
+        html: "HTML",
+        text: "Текст",
+        raw: "Исходник",
+        headers: "Заголовки",
+        attachments: "Вложения ({{n}})",
+        views: "Вид письма",
+        frameTitle: "HTML-часть письма",
+        sandboxed: "Показано в песочнице: скрипты не выполняются, загружаются только изображения.",
+        noText: "В этом письме нет текстовой части.",
+        rawHeading: "Письмо в том виде, в каком оно было бы отправлено",
+        unreadable: "Это письмо не удалось разобрать как MIME; ниже его исходный текст.",
+        name: "Имя файла",
+        type: "Тип",
+        size: "Размер",
+        download: "Скачать",
+        downloadName: "Скачать {{name}}",
+        header: "Заголовок",
+        value: "Значение",
+        bytes: "{{n}} Б",
+        kilobytes: "{{n}} КБ",
+        megabytes: "{{n}} МБ",
+      },
+    },
     // ── area outbox: end
   },
 };
