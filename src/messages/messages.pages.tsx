@@ -2,6 +2,7 @@
 import type { FastifyInstance } from "fastify";
 import type { Services } from "../container.js";
 import type { Message } from "../db/schema.js";
+import { type Locale, type Translate, translateMessage, translator } from "../i18n/index.js";
 import { ConflictError, DomainError, NotFoundError } from "../shared/errors.js";
 import { LIMITS } from "../shared/fields.js";
 import { formatInZone } from "../shared/time.js";
@@ -26,6 +27,7 @@ import {
 import {
   idParam,
   redirectWith,
+  requestLocale,
   requireUser,
   sendPage,
   type ViewContext,
@@ -33,29 +35,32 @@ import {
 } from "../web/context.js";
 import { formBody, handleForm } from "../web/forms.js";
 import { renderPage } from "../web/layout.js";
-import { FORMAT_LABELS, MAX_TEST_ADDRESSES, MESSAGE_FORMATS } from "./messages.schemas.js";
+import { MAX_TEST_ADDRESSES, MESSAGE_FORMATS } from "./messages.schemas.js";
 
 type ListResult = Awaited<ReturnType<Services["messages"]["list"]>>;
 type MailingRef = { id: number; name: string };
 type LayoutChoice = { id: number; name: string; shared: boolean };
 
 /** What a user can write in a template, shown under the body. */
-function VariablesHelp() {
+function VariablesHelp({ t }: { t: Translate }) {
   return (
     <details class="form-text">
-      <summary>Personalise with Liquid: variables and filters</summary>
+      <summary>{t("messages.vars.summary")}</summary>
       <p class="mb-1 mt-2">
         <code>{"{{ recipient.first_name }}"}</code>, <code>{"{{ recipient.full_name }}"}</code>,{" "}
         <code>{"{{ recipient.email }}"}</code>, <code>{"{{ recipient.comment }}"}</code>,{" "}
-        <code>{"{{ recipient.fields.city }}"}</code> (your custom fields), <code>{"{{ mailing.name }}"}</code>
-        , <code>{"{{ sender.name }}"}</code>, <code>{"{{ unsubscribe_url }}"}</code>,{" "}
-        <code>{"{{ view_in_browser_url }}"}</code>, <code>{'{{ now | date: "%d %B %Y" }}'}</code>.
+        <code>{"{{ recipient.fields.city }}"}</code> {t("messages.vars.customFields")},{" "}
+        <code>{"{{ mailing.name }}"}</code>, <code>{"{{ sender.name }}"}</code>,{" "}
+        <code>{"{{ unsubscribe_url }}"}</code>, <code>{"{{ view_in_browser_url }}"}</code>,{" "}
+        <code>{'{{ now | date: "%d %B %Y" }}'}</code>.
       </p>
       <p class="mb-0">
-        Fallbacks: <code>{'{{ recipient.first_name | default: "there" }}'}</code>. Conditions:{" "}
-        <code>{"{% if recipient.comment != blank %}…{% endif %}"}</code>. In HTML and Markdown, values are
-        escaped. Without <code>{"{{ unsubscribe_url }}"}</code> in the body or layout, an unsubscribe line is
-        added at the end.
+        {t("messages.vars.fallbacks")}
+        <code>{'{{ recipient.first_name | default: "there" }}'}</code>
+        {t("messages.vars.conditions")} <code>{"{% if recipient.comment != blank %}…{% endif %}"}</code>
+        {t("messages.vars.escaped")}
+        <code>{"{{ unsubscribe_url }}"}</code>
+        {t("messages.vars.unsubscribe")}
       </p>
     </details>
   );
@@ -75,32 +80,32 @@ function MailingLinks({ mailings }: { mailings: MailingRef[] }) {
 
 function listPage(ctx: ViewContext, result: ListResult, zone: string) {
   const { query } = result;
+  const t = ctx.t;
   return renderPage(
     ctx,
-    "Messages",
+    t("messages.title"),
     <>
-      <PageHeader title="Messages">
+      <PageHeader title={t("messages.title")}>
         <a class="btn btn-primary" href="/messages/new">
-          <i class="bi bi-plus-lg" aria-hidden="true" /> New message
+          <i class="bi bi-plus-lg" aria-hidden="true" /> {t("messages.new")}
         </a>
       </PageHeader>
       <SearchableList
         path="/messages"
         query={query}
         page={result}
-        searchLabel="Search by subject or text"
-        noMatch="No messages match your search"
+        searchLabel={t("messages.search")}
+        noMatch={t("messages.noMatch")}
         empty={
-          <EmptyState icon="bi-envelope-paper" title="No messages yet">
-            A message is the subject and text a mailing sends.{" "}
-            <a href="/messages/new">Write your first message</a>.
+          <EmptyState icon="bi-envelope-paper" title={t("messages.emptyTitle")}>
+            {t("messages.emptyText")} <a href="/messages/new">{t("messages.emptyLink")}</a>.
           </EmptyState>
         }
         head={
           <>
-            <SortHeader label="Subject" column="subject" path="/messages" query={query} />
+            <SortHeader label={t("messages.subject")} column="subject" path="/messages" query={query} />
             <SortHeader
-              label="Created"
+              label={t("messages.created")}
               column="created_at"
               path="/messages"
               query={query}
@@ -112,10 +117,12 @@ function listPage(ctx: ViewContext, result: ListResult, zone: string) {
       >
         {result.items.map((m) => (
           <tr>
-            <td class="text-truncate-cell" data-label="Subject">
+            <td class="text-truncate-cell" data-label={t("messages.subject")}>
               <a href={`/messages/${m.id}`}>{m.subject}</a>
             </td>
-            <td class="text-nowrap d-none d-sm-table-cell">{formatInZone(m.created_at, zone)}</td>
+            <td class="text-nowrap d-none d-sm-table-cell">
+              {formatInZone(m.created_at, zone, { locale: ctx.locale })}
+            </td>
             <RowActions base={`/messages/${m.id}`} label={m.subject} />
           </tr>
         ))}
@@ -125,7 +132,8 @@ function listPage(ctx: ViewContext, result: ListResult, zone: string) {
 }
 
 function formPage(ctx: ViewContext, form: FormState, layouts: LayoutChoice[], message?: Message) {
-  const title = message ? "Edit message" : "New message";
+  const t = ctx.t;
+  const title = t(message ? "messages.edit" : "messages.new");
   return renderPage(
     ctx,
     title,
@@ -139,12 +147,13 @@ function formPage(ctx: ViewContext, form: FormState, layouts: LayoutChoice[], me
             <Field
               form={form}
               name="subject"
-              label="Subject"
+              label={t("messages.subject")}
               required
               maxLength={LIMITS.subject}
               help={
                 <>
-                  One line. May use variables, e.g. <code>{"{{ recipient.first_name }}"}</code>.
+                  {t("messages.subjectHelpBefore")}
+                  <code>{"{{ recipient.first_name }}"}</code>.
                 </>
               }
             />
@@ -153,27 +162,26 @@ function formPage(ctx: ViewContext, form: FormState, layouts: LayoutChoice[], me
                 <Select
                   form={form}
                   name="format"
-                  label="Format"
-                  options={MESSAGE_FORMATS.map((f) => ({ value: f, label: FORMAT_LABELS[f] }))}
-                  help="Markdown and HTML go out as HTML with a plain-text part made from it."
+                  label={t("messages.format")}
+                  options={MESSAGE_FORMATS.map((f) => ({ value: f, label: t(`messages.formats.${f}`) }))}
+                  help={t("messages.formatHelp")}
                 />
               </div>
               <div class="col-sm-6">
                 <Select
                   form={form}
                   name="layout_id"
-                  label="Layout"
+                  label={t("messages.layout")}
                   options={[
-                    { value: "", label: "None" },
+                    { value: "", label: t("messages.none") },
                     ...layouts.map((l) => ({
                       value: String(l.id),
-                      label: l.shared ? `${l.name} (shared)` : l.name,
+                      label: l.shared ? t("messages.shared", { name: l.name }) : l.name,
                     })),
                   ]}
                   help={
                     <>
-                      The frame around the body: header, footer, unsubscribe link.{" "}
-                      <a href="/layouts">Layouts</a>
+                      {t("messages.layoutHelp")} <a href="/layouts">{t("nav.layouts")}</a>
                     </>
                   }
                 />
@@ -182,18 +190,18 @@ function formPage(ctx: ViewContext, form: FormState, layouts: LayoutChoice[], me
             <TextArea
               form={form}
               name="body"
-              label="Body"
+              label={t("messages.body")}
               required
               maxLength={LIMITS.body}
               rows={14}
-              help={<VariablesHelp />}
+              help={<VariablesHelp t={t} />}
             />
             <div class="d-flex gap-2">
               <button type="submit" class="btn btn-primary">
-                {message ? "Save changes" : "Create message"}
+                {t(message ? "messages.save" : "messages.create")}
               </button>
               <a class="btn btn-outline-secondary" href={message ? `/messages/${message.id}` : "/messages"}>
-                Cancel
+                {t("messages.cancel")}
               </a>
             </div>
           </form>
@@ -220,7 +228,7 @@ interface DetailView {
   testForm: FormState;
 }
 
-function PreviewPane({ v }: { v: DetailView }) {
+function PreviewPane({ t, v }: { t: Translate; v: DetailView }) {
   const m = v.message;
   const src = withQuery(`/messages/${m.id}/preview.html`, {
     recipient_id: v.recipientId ?? undefined,
@@ -236,14 +244,14 @@ function PreviewPane({ v }: { v: DetailView }) {
     <section class="card mb-3" aria-labelledby="preview-title">
       <div class="card-header d-flex flex-wrap gap-2 align-items-center">
         <h2 id="preview-title" class="h6 mb-0 me-auto">
-          Preview
+          {t("messages.preview.title")}
         </h2>
         <form method="get" action={`/messages/${m.id}`} class="d-flex gap-2 align-items-center">
           <label class="visually-hidden" for="preview-recipient">
-            Render for
+            {t("messages.preview.renderFor")}
           </label>
           <select id="preview-recipient" name="recipient_id" class="form-select form-select-sm">
-            <option value="">Sample values</option>
+            <option value="">{t("messages.preview.sample")}</option>
             {v.recipients.map((r) => (
               <option value={String(r.id)} selected={r.id === v.recipientId}>
                 {r.full_name ? `${r.full_name} <${r.email}>` : r.email}
@@ -253,23 +261,23 @@ function PreviewPane({ v }: { v: DetailView }) {
           {v.phone && <input type="hidden" name="width" value="phone" />}
           {v.senderId !== null && <input type="hidden" name="sender_id" value={String(v.senderId)} />}
           <button class="btn btn-sm btn-outline-secondary" type="submit">
-            Show
+            {t("messages.preview.show")}
           </button>
         </form>
-        <div class="btn-group btn-group-sm" role="group" aria-label="Preview width">
+        <div class="btn-group btn-group-sm" role="group" aria-label={t("messages.preview.width")}>
           <a
             class={`btn btn-outline-secondary${v.phone ? "" : " active"}`}
             href={here(false)}
             aria-current={v.phone ? undefined : "true"}
           >
-            <i class="bi bi-display" aria-hidden="true" /> Desktop
+            <i class="bi bi-display" aria-hidden="true" /> {t("messages.preview.desktop")}
           </a>
           <a
             class={`btn btn-outline-secondary${v.phone ? " active" : ""}`}
             href={here(true)}
             aria-current={v.phone ? "true" : undefined}
           >
-            <i class="bi bi-phone" aria-hidden="true" /> Phone
+            <i class="bi bi-phone" aria-hidden="true" /> {t("messages.preview.phone")}
           </a>
         </div>
       </div>
@@ -282,13 +290,13 @@ function PreviewPane({ v }: { v: DetailView }) {
           v.preview && (
             <>
               <dl class="row mb-3 small">
-                <dt class="col-sm-2">From</dt>
+                <dt class="col-sm-2">{t("messages.preview.from")}</dt>
                 <dd class="col-sm-10 text-break">{v.preview.from}</dd>
-                <dt class="col-sm-2">Subject</dt>
+                <dt class="col-sm-2">{t("messages.preview.subject")}</dt>
                 <dd class="col-sm-10 text-break" data-testid="preview-subject">
                   {v.preview.subject}
                 </dd>
-                <dt class="col-sm-2">Values of</dt>
+                <dt class="col-sm-2">{t("messages.preview.valuesOf")}</dt>
                 <dd class="col-sm-10 text-break">{v.preview.renderedFor}</dd>
               </dl>
               <div class="row g-3">
@@ -296,7 +304,7 @@ function PreviewPane({ v }: { v: DetailView }) {
                   <div class={v.phone ? "col-auto" : "col-lg-7"}>
                     <h3 class="h6">HTML</h3>
                     <iframe
-                      title="HTML part"
+                      title={t("messages.preview.htmlPart")}
                       class={`preview-frame border rounded${v.phone ? " phone" : ""}`}
                       sandbox=""
                       src={src}
@@ -304,7 +312,9 @@ function PreviewPane({ v }: { v: DetailView }) {
                   </div>
                 )}
                 <div class={v.preview.html !== null && !v.phone ? "col-lg-5" : "col"}>
-                  <h3 class="h6">{v.preview.html !== null ? "Text part" : "Text"}</h3>
+                  <h3 class="h6">
+                    {t(v.preview.html !== null ? "messages.preview.textPart" : "messages.preview.text")}
+                  </h3>
                   <pre
                     class="border rounded p-2 bg-body-tertiary pre-wrap small mb-0"
                     data-testid="preview-text"
@@ -322,11 +332,12 @@ function PreviewPane({ v }: { v: DetailView }) {
 }
 
 function TestSendForm({ ctx, v }: { ctx: ViewContext; v: DetailView }) {
+  const t = ctx.t;
   return (
     <section class="card mb-3" aria-labelledby="test-title">
       <div class="card-body">
         <h2 id="test-title" class="h6">
-          Send a test
+          {t("messages.test.title")}
         </h2>
         <FormAlert form={v.testForm} />
         <form method="post" action={`/messages/${v.message.id}/test`} novalidate>
@@ -340,11 +351,11 @@ function TestSendForm({ ctx, v }: { ctx: ViewContext; v: DetailView }) {
           <Field
             form={v.testForm}
             name="to"
-            label="To"
-            help={`Empty: your own address (${ctx.user?.email ?? ""}). Or up to ${MAX_TEST_ADDRESSES} addresses, separated by commas. The subject starts with [Test]; it is not a run.`}
+            label={t("messages.test.to")}
+            help={t("messages.test.help", { email: ctx.user?.email ?? "", max: MAX_TEST_ADDRESSES })}
           />
           <button class="btn btn-outline-primary" type="submit">
-            <i class="bi bi-send" aria-hidden="true" /> Send test
+            <i class="bi bi-send" aria-hidden="true" /> {t("messages.test.submit")}
           </button>
         </form>
       </div>
@@ -354,37 +365,43 @@ function TestSendForm({ ctx, v }: { ctx: ViewContext; v: DetailView }) {
 
 function detailPage(ctx: ViewContext, v: DetailView, zone: string) {
   const m = v.message;
+  const t = ctx.t;
+  const when = (value: string) => formatInZone(value, zone, { locale: ctx.locale });
   return renderPage(
     ctx,
     m.subject,
     <>
       <PageHeader title={m.subject}>
         <a class="btn btn-outline-primary" href={`/messages/${m.id}/edit`}>
-          <i class="bi bi-pencil" aria-hidden="true" /> Edit
+          <i class="bi bi-pencil" aria-hidden="true" /> {t("messages.detail.edit")}
         </a>
         <a class="btn btn-outline-danger" href={`/messages/${m.id}/delete`}>
-          <i class="bi bi-trash" aria-hidden="true" /> Delete
+          <i class="bi bi-trash" aria-hidden="true" /> {t("messages.detail.delete")}
         </a>
       </PageHeader>
       <p class="text-body-secondary">
-        Created {formatInZone(m.created_at, zone)} · updated {formatInZone(m.updated_at, zone)} ·{" "}
-        {FORMAT_LABELS[m.format]} · layout: {v.layoutName ?? "none"}
+        {t("messages.detail.meta", {
+          created: when(m.created_at),
+          updated: when(m.updated_at),
+          format: t(`messages.formats.${m.format}`),
+          layout: v.layoutName ?? t("messages.detail.none"),
+        })}
       </p>
-      <PreviewPane v={v} />
+      <PreviewPane t={t} v={v} />
       <TestSendForm ctx={ctx} v={v} />
       <details class="card mb-3">
-        <summary class="card-header">Source</summary>
+        <summary class="card-header">{t("messages.detail.source")}</summary>
         <div class="card-body pre-wrap font-monospace small">{m.body}</div>
       </details>
-      <h2 class="h5">Used by</h2>
+      <h2 class="h5">{t("messages.detail.usedBy")}</h2>
       {v.mailings.length === 0 ? (
-        <p class="text-body-secondary">No mailing sends this message yet.</p>
+        <p class="text-body-secondary">{t("messages.detail.unused")}</p>
       ) : (
         <MailingLinks mailings={v.mailings} />
       )}
       <p class="mt-3">
         <a href="/messages">
-          <i class="bi bi-arrow-left" aria-hidden="true" /> All messages
+          <i class="bi bi-arrow-left" aria-hidden="true" /> {t("messages.detail.all")}
         </a>
       </p>
     </>,
@@ -392,26 +409,24 @@ function detailPage(ctx: ViewContext, v: DetailView, zone: string) {
 }
 
 function deletePage(ctx: ViewContext, m: Message, mailings: MailingRef[], error?: string) {
+  const t = ctx.t;
   return renderPage(
     ctx,
-    "Delete message",
+    t("messages.delete.title"),
     <>
-      <PageHeader title={`Delete “${m.subject}”?`} />
+      <PageHeader title={t("messages.delete.heading", { name: m.subject })} />
       {error && (
         <div class="alert alert-danger" role="alert">
-          {error}
+          {translateMessage(ctx.locale, error)}
         </div>
       )}
       {mailings.length > 0 ? (
         <div class="card border-warning">
           <div class="card-body">
-            <p>
-              This message cannot be deleted while mailings send it. Delete these mailings, or edit them to
-              send another message, first:
-            </p>
+            <p>{t("messages.delete.inUse")}</p>
             <MailingLinks mailings={mailings} />
             <a class="btn btn-outline-secondary mt-3" href={`/messages/${m.id}`}>
-              Back to the message
+              {t("messages.delete.back")}
             </a>
           </div>
         </div>
@@ -420,9 +435,9 @@ function deletePage(ctx: ViewContext, m: Message, mailings: MailingRef[], error?
           csrfToken={ctx.csrfToken}
           action={`/messages/${m.id}/delete`}
           cancelHref={`/messages/${m.id}`}
-          button="Delete message"
+          button={t("messages.delete.submit")}
         >
-          <p class="mb-0">The message will be deleted permanently. No mailing uses it.</p>
+          <p class="mb-0">{t("messages.delete.text")}</p>
         </ConfirmForm>
       )}
     </>,
@@ -462,7 +477,9 @@ export function messageRoutes(app: FastifyInstance, services: Services): void {
     id: number,
     query: unknown,
     testForm: FormState,
+    locale: Locale,
   ): Promise<DetailView> {
+    const t = translator(locale);
     const m = await messages.get(user, id);
     const q = (query ?? {}) as { recipient_id?: string; sender_id?: string; width?: string };
     const idOf = (v: string | undefined) => (/^[1-9][0-9]{0,9}$/.test(v ?? "") ? Number(v) : null);
@@ -473,9 +490,12 @@ export function messageRoutes(app: FastifyInstance, services: Services): void {
     try {
       preview = await messages.preview(user, m.id, { recipient_id: recipientId, sender_id: senderId });
     } catch (error) {
-      if (error instanceof NotFoundError) previewError = "That recipient is not yours, or no longer exists.";
-      else if (error instanceof DomainError) previewError = error.message;
-      else previewError = `This message cannot be rendered: ${templateProblem(error).message}`;
+      if (error instanceof NotFoundError) previewError = t("messages.preview.notYours");
+      else if (error instanceof DomainError) previewError = translateMessage(locale, error.message);
+      else
+        previewError = t("messages.preview.broken", {
+          problem: translateMessage(locale, templateProblem(error).message),
+        });
     }
     const layouts = await messages.layoutChoices(user);
     return {
@@ -494,7 +514,7 @@ export function messageRoutes(app: FastifyInstance, services: Services): void {
 
   app.get("/messages/:id", async (req, reply) => {
     const user = requireUser(req);
-    const view = await detailView(user, idParam(req.params), req.query, emptyForm);
+    const view = await detailView(user, idParam(req.params), req.query, emptyForm, requestLocale(req));
     return sendPage(reply, detailPage(viewContext(req, reply), view, user.time_zone));
   });
 
@@ -529,7 +549,11 @@ export function messageRoutes(app: FastifyInstance, services: Services): void {
         return redirectWith(reply, `/messages/${id}`, "success", `Test queued to ${to.join(", ")}.`);
       },
       async (form) =>
-        detailPage(viewContext(req, reply), await detailView(user, id, formBody(req), form), user.time_zone),
+        detailPage(
+          viewContext(req, reply),
+          await detailView(user, id, formBody(req), form, requestLocale(req)),
+          user.time_zone,
+        ),
     );
   });
 

@@ -234,34 +234,35 @@ export function ScopeToggle({
   owner?: number | undefined;
   ownerEmail?: string | undefined;
 }) {
+  const { t } = useI18n();
   return (
     <div class="d-flex flex-wrap align-items-center gap-2 mb-3">
-      <div class="btn-group btn-group-sm" role="group" aria-label="Whose rows">
+      <div class="btn-group btn-group-sm" role="group" aria-label={t("components.whoseRows")}>
         <a
           class={`btn ${scope === "mine" ? "btn-secondary" : "btn-outline-secondary"}`}
           href={path}
           aria-current={scope === "mine" ? "true" : undefined}
         >
-          Mine
+          {t("components.mine")}
         </a>
         <a
           class={`btn ${scope === "all" ? "btn-secondary" : "btn-outline-secondary"}`}
           href={withQuery(path, { scope: "all" })}
           aria-current={scope === "all" && owner === undefined ? "true" : undefined}
         >
-          All users
+          {t("components.allUsers")}
         </a>
       </div>
       {scope === "all" && owner !== undefined && (
         <span class="badge text-bg-light border text-wrap text-break" data-testid="owner-filter">
-          Owner: {ownerEmail ?? `user ${owner}`}{" "}
+          {t("components.ownerIs", { owner: ownerEmail ?? t("components.userN", { id: owner }) })}{" "}
           <a href={withQuery(path, { scope: "all" })}>
             <i class="bi bi-x-lg" aria-hidden="true" />
-            <span class="visually-hidden">Show every owner</span>
+            <span class="visually-hidden">{t("components.showEveryOwner")}</span>
           </a>
         </span>
       )}
-      {scope === "all" && <span class="text-body-secondary small">Others' rows are read-only.</span>}
+      {scope === "all" && <span class="text-body-secondary small">{t("components.othersReadOnly")}</span>}
     </div>
   );
 }
@@ -269,7 +270,7 @@ export function ScopeToggle({
 /** An owner cell: their email, linking to the list narrowed to them. */
 export function OwnerCell({ path, ownerId, email }: { path: string; ownerId: number; email: string }) {
   return (
-    <td class="text-break" data-label="Owner">
+    <td class="text-break" data-label={useI18n().t("components.owner")}>
       <a href={withQuery(path, { scope: "all", owner: ownerId })} class="link-secondary">
         {email}
       </a>
@@ -337,29 +338,29 @@ function CursorPager({
   path: string;
   params: Record<string, string>;
 }) {
+  const { locale, t } = useI18n();
   if (!cursors.prev && !cursors.next && page.total <= page.items.length) return null;
-  const item = (label: "Previous" | "Next", href: string | null) => (
+  const item = (label: "previous" | "next", href: string | null) => (
     <li class={`page-item${href ? "" : " disabled"}`}>
       <a
         class="page-link"
         href={href ?? "#"}
-        aria-label={`${label} page`}
+        aria-label={t(`common.${label}Page`)}
         aria-disabled={href ? undefined : "true"}
       >
-        {label === "Previous" && <i class="bi bi-chevron-left" aria-hidden="true" />} {label}{" "}
-        {label === "Next" && <i class="bi bi-chevron-right" aria-hidden="true" />}
+        {label === "previous" && <i class="bi bi-chevron-left" aria-hidden="true" />} {t(`common.${label}`)}{" "}
+        {label === "next" && <i class="bi bi-chevron-right" aria-hidden="true" />}
       </a>
     </li>
   );
   return (
-    <nav aria-label="Pages" class="d-flex align-items-center gap-3 flex-wrap">
+    <nav aria-label={t("common.pages")} class="d-flex align-items-center gap-3 flex-wrap">
       <ul class="pagination mb-0">
-        {item("Previous", cursors.prev ? withQuery(path, { ...params, before: cursors.prev }) : null)}
-        {item("Next", cursors.next ? withQuery(path, { ...params, after: cursors.next }) : null)}
+        {item("previous", cursors.prev ? withQuery(path, { ...params, before: cursors.prev }) : null)}
+        {item("next", cursors.next ? withQuery(path, { ...params, after: cursors.next }) : null)}
       </ul>
       <span class="text-body-secondary small">
-        {page.total.toLocaleString("en-US")}
-        {page.capped ? "+" : ""} matching
+        {t("components.matching", { n: `${formatNumber(locale, page.total)}${page.capped ? "+" : ""}` })}
       </span>
     </nav>
   );
