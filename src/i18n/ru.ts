@@ -25,6 +25,10 @@ export const ru: Language = {
     // ── area content: begin (keys of this area go between these two lines)
     // ── area content: end
     // ── area admin: begin (keys of this area go between these two lines)
+    Role: "Роль",
+    Address: "Адрес",
+    Text: "Текст",
+    "Image description": "Описание изображения",
     // ── area admin: end
     // ── area outbox: begin (keys of this area go between these two lines)
     // ── area outbox: end
@@ -114,6 +118,39 @@ export const ru: Language = {
     // ── area content: begin (keys of this area go between these two lines)
     // ── area content: end
     // ── area admin: begin (keys of this area go between these two lines)
+    "User {{email}} created.": "Пользователь {{email}} создан.",
+    "{{email}} saved.": "{{email}}: изменения сохранены.",
+    "{{email}} is blocked and logged out everywhere.": "{{email}} заблокирован, все его сеансы завершены.",
+    "{{email}} and all their data were deleted.": "{{email}} и все его данные удалены.",
+    "“{{name}}” is disabled: it will not send.": "«{{name}}» отключена: она не будет отправляться.",
+    "“{{name}}” is enabled again.": "«{{name}}» снова включена.",
+    "Login throttles of {{account}} cleared.": "Ограничения входа для {{account}} сброшены.",
+    "There was nothing to clear.": "Сбрасывать было нечего.",
+    "User not found": "Пользователь не найден",
+    "Mailing not found": "Рассылка не найдена",
+    "Post not found": "Запись не найдена",
+    "Token not found": "Токен не найден",
+    "No user with the email {{email}}.": "Пользователя с адресом {{email}} нет.",
+    "Only managers and admins may read other users' data.":
+      "Чужие данные могут просматривать только менеджеры и администраторы.",
+    "You cannot block yourself.": "Нельзя заблокировать самого себя.",
+    "Managers can block only users; ask an admin.":
+      "Менеджеры могут блокировать только пользователей; обратитесь к администратору.",
+    "This is the last admin who can log in; they cannot be blocked.":
+      "Это последний администратор, который может войти; его нельзя заблокировать.",
+    "Delete your own account from your profile page.": "Свою учётную запись удаляйте на странице профиля.",
+    "This is the last admin; they cannot be deleted.": "Это последний администратор; его нельзя удалить.",
+    "There is no login throttle for {{account}}.": "Для {{account}} нет ограничений входа.",
+    "Choose a role.": "Выберите роль.",
+    "Use lowercase letters, digits and single dashes, like spring-news.":
+      "Используйте строчные латинские буквы, цифры и одиночные дефисы, например spring-news.",
+    "Another post already uses this address. Choose another one.":
+      "Этот адрес уже занят другой записью. Выберите другой.",
+    "Post “{{title}}” created.": "Запись «{{title}}» создана.",
+    "Post “{{title}}” saved.": "Запись «{{title}}» сохранена.",
+    "Post “{{title}}” deleted.": "Запись «{{title}}» удалена.",
+    "No SMTP relay is configured (SMTP_URL): mail goes to the local outbox.":
+      "SMTP-сервер не настроен (SMTP_URL): почта попадает в локальный ящик исходящих.",
     // ── area admin: end
     // ── area outbox: begin (keys of this area go between these two lines)
     // ── area outbox: end
@@ -430,6 +467,184 @@ export const ru: Language = {
     // ── area content: begin (keys of this area go between these two lines)
     // ── area content: end
     // ── area admin: begin (keys of this area go between these two lines)
+    admin: {
+      state: { active: "Активна", blocked: "Заблокирована", unconfirmed: "Не подтверждена" },
+      users: {
+        senders: "Отправители",
+        allReports: "Отчёты всех пользователей",
+        new: "Новый пользователь",
+        search: "Поиск по адресу или имени",
+        passwordHelp: "Не менее {{count}} символов. Учётная запись подтверждается сразу.",
+        create: "Создать пользователя",
+      },
+      user: {
+        email: "Адрес эл. почты",
+        name: "Имя",
+        role: "Роль",
+        state: "Состояние",
+        joined: "Зарегистрирован",
+        added: "Добавлен",
+        status: "Статус",
+        block: "Заблокировать",
+        unblock: "Разблокировать",
+        delete: "Удалить",
+        edit: "Изменить",
+        save: "Сохранить",
+        roleHelp: "При смене роли все сеансы пользователя завершаются.",
+        blockedSince:
+          "Заблокирован с {{when}}: не может войти, его API-токены отклоняются, его рассылки не отправляются.",
+        noMailings: "Рассылок нет.",
+        noRecipients: "Получателей нет.",
+      },
+      mailing: { enable: "Включить", disable: "Отключить" },
+      delete: {
+        title: "Удаление {{email}}",
+        heading: "Удалить {{email}}?",
+        submit: "Удалить пользователя",
+        text: "Учётная запись удаляется вместе со всеми получателями, письмами, рассылками и историей отправок. Это нельзя отменить.",
+      },
+      audit: {
+        title: "Журнал действий",
+        action: "Действие",
+        allActions: "Все действия",
+        whoOrWhat: "Кто или что",
+        placeholder: "Кто или что (адрес, название рассылки)",
+        filter: "Отобрать",
+        empty: "Ничего не записано",
+        noMatch: "Под условия отбора ничего не подходит.",
+        emptyText:
+          "Здесь появляются действия менеджеров и администраторов с чужими учётными записями и данными.",
+        when: "Когда",
+        who: "Кто",
+        target: "Над чем",
+        details: "Подробности",
+        actions: {
+          block: "Заблокирован пользователь",
+          unblock: "Разблокирован пользователь",
+          disable_mailing: "Отключена рассылка",
+          enable_mailing: "Включена рассылка",
+          role_change: "Изменена роль",
+          create_user: "Создан пользователь",
+          update_user: "Изменён пользователь",
+          delete_user: "Удалён пользователь",
+          remove_suppression: "Снята блокировка адреса",
+          create_sender: "Создан отправитель",
+          update_sender: "Изменён отправитель",
+          delete_sender: "Удалён отправитель",
+          create_layout: "Создан общий макет",
+          update_layout: "Изменён общий макет",
+          delete_layout: "Удалён общий макет",
+          clear_throttle: "Сброшено ограничение входа",
+        },
+      },
+      relays: {
+        title: "Почтовые серверы",
+        up: "Работает",
+        down: "Недоступен",
+        paused: "Приостановлена",
+        noWorker: "Обработчик не запущен",
+        triedFrom: "новая попытка с {{when}}",
+        triesAt: "новая попытка в {{when}}",
+        noneBefore: "SMTP-сервер не настроен (",
+        noneOr: " или ",
+        noneMiddle: "): почта попадает в ",
+        localOutbox: "локальный ящик исходящих",
+        noneAfter: " и не покидает этот компьютер.",
+        sending: "Отправка:",
+        workers_one: "{{n}} обработчик",
+        workers_few: "{{n}} обработчика",
+        workers_many: "{{n}} обработчиков",
+        workers_other: "{{n}} обработчика",
+        relay: "Сервер",
+        weight: "Вес",
+        state: "Состояние",
+        lastError: "Последняя ошибка",
+        test: "Проверить соединение",
+        accepted: "{{relay}} принял соединение.",
+        acceptedTls: "{{relay}} принял соединение по TLS.",
+        acceptedLogin: "{{relay}} принял соединение и вход.",
+        acceptedLoginTls: "{{relay}} принял соединение и вход по TLS.",
+        failedAt: "{{relay}}: сбой на этапе «{{stage}}».",
+        reply: "Его ответ:",
+        noMail: "Письма не отправлялись.",
+        explainBefore:
+          "Проверка подключается, говорит EHLO, переходит на STARTTLS, если сервер это предлагает, и входит с учётными данными из ",
+        explainAfter:
+          ", с теми же тайм-аутами, что и при отправке. Если серверов несколько (SMTP_RELAYS), письма распределяются по весу, а сервер, который отказывает или недоступен, на время оставляется в покое, и его доля уходит другим; отправка приостанавливается, только пока отказывают все серверы.",
+        stage: {
+          connect: "подключение",
+          greeting: "приветствие",
+          ehlo: "EHLO",
+          starttls: "STARTTLS",
+          auth: "вход (AUTH)",
+          mail: "MAIL FROM",
+          rcpt: "RCPT TO",
+          data: "DATA",
+          local: "локальный ящик исходящих",
+        },
+      },
+      throttles: {
+        title: "Ограничения входа",
+        intro:
+          "Неудачные входы за последние сутки по учётной записи и адресу («все адреса» — замедление для самой учётной записи). Верный пароль с адреса, которым владелец уже пользовался, или с нового адреса по-прежнему пускает.",
+        empty: "Неудачных входов нет",
+        emptyText: "Здесь появляются учётные записи, в которые кому-то не удалось войти.",
+        account: "Учётная запись",
+        address: "Адрес",
+        failures: "Неудач",
+        lastFailure: "Последняя неудача",
+        blockedUntil: "Заблокировано до",
+        allAddresses: "все адреса",
+      },
+    },
+    blog: {
+      empty: "Записей пока нет",
+      admin: {
+        title: "Записи блога",
+        public: "Открытый блог",
+        writeFirst: "Напишите первую запись",
+        state: "Состояние",
+        views: "Просмотры",
+        author: "Автор",
+        publishedAt: "Опубликована {{when}}",
+        draft: "Черновик",
+      },
+      form: {
+        newTitle: "Новая запись",
+        editTitle: "Изменение записи",
+        view: "Открыть",
+        title: "Заголовок",
+        address: "Адрес",
+        addressHelpEdit: "Показывается как /blog/{{slug}}. При изменении старые ссылки перестанут работать.",
+        addressHelpNew: "Необязательно: если пусто, строится из заголовка, например /blog/spring-news.",
+        text: "Текст",
+        textHelp:
+          "Markdown: **жирный**, _курсив_, [ссылки](https://example.com), # заголовки, - списки. HTML показывается как текст.",
+        image: "Изображение",
+        removeImage: "Убрать изображение",
+        imageHelp: "Необязательно. JPEG, PNG или WebP, не более 5 МБ.",
+        imageHelpReplace: "Необязательно. JPEG, PNG или WebP, не более 5 МБ; новое заменит текущее.",
+        imageAlt: "Описание изображения",
+        imageAltHelp:
+          "Что изображено — зачитывается вслух тем, кто не видит картинку (alt-текст). Оставьте пустым, если изображение лишь украшение.",
+        published:
+          "Опубликована (её могут читать все; без отметки это черновик, который видят только администраторы)",
+        save: "Сохранить запись",
+        create: "Создать запись",
+      },
+      delete: {
+        title: "Удалить запись",
+        before: "Удалить ",
+        after: " вместе с изображением? Ссылки на /blog/{{slug}} перестанут работать.",
+      },
+      public: {
+        manage: "Управлять записями",
+        emptyText: "Здесь появятся новости о PostPilot.",
+        all: "Все записи",
+        draft: "Черновик: видят только администраторы",
+        edit: "Изменить",
+      },
+    },
     // ── area admin: end
     // ── area outbox: begin (keys of this area go between these two lines)
     // ── area outbox: end
