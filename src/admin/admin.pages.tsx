@@ -266,7 +266,7 @@ function userPage(ctx: ViewContext, viewer: User, user: User, data: UserData, fo
                 <form method="post" action={`/admin/users/${user.id}/edit`} novalidate>
                   <CsrfField token={ctx.csrfToken} />
                   <Field form={form} name="name" label={t("admin.user.name")} maxLength={100} />
-                  <ZonePicker form={form} required />
+                  <ZonePicker form={form} label={t("accounts.profile.timeZone")} required />
                   <Select
                     form={form}
                     name="role"

@@ -2,6 +2,7 @@
 import type { FastifyInstance } from "fastify";
 import type { Services } from "../container.js";
 import type { AuditEntry, User } from "../db/schema.js";
+import type { Translate } from "../i18n/index.js";
 import { NotFoundError } from "../shared/errors.js";
 import { isAdmin } from "../shared/roles.js";
 import { formatInZone } from "../shared/time.js";
@@ -9,7 +10,7 @@ import { EmptyState, PageHeader, Pager } from "../web/components.js";
 import { sendPage, type ViewContext, viewContext } from "../web/context.js";
 import { renderPage } from "../web/layout.js";
 import { actor, staffOf } from "./admin.pages.js";
-import { AUDIT_ACTIONS } from "./admin.schemas.js";
+import { AUDIT_ACTIONS, ROLES } from "./admin.schemas.js";
 
 function targetLink(entry: AuditEntry) {
   if (entry.action.startsWith("delete_") || entry.target_type === "suppression" || entry.target_id === 0)
@@ -24,11 +25,17 @@ function targetLink(entry: AuditEntry) {
   return <a href={href}>{entry.target_label}</a>;
 }
 
-function details(entry: AuditEntry): string {
+function details(entry: AuditEntry, t: Translate): string {
   if (!entry.details) return "";
+  // Roles are stored in English ("user"); they are shown in the page's language.
+  const role = (v: string | undefined) =>
+    v && (ROLES as readonly string[]).includes(v) ? t(`accounts.role.${v}`) : (v ?? "");
   try {
     const parsed = JSON.parse(entry.details) as Record<string, string>;
-    return parsed.from && parsed.to ? `${parsed.from} → ${parsed.to}` : Object.values(parsed).join(", ");
+    if (parsed.from && parsed.to) return `${role(parsed.from)} → ${role(parsed.to)}`;
+    return Object.entries(parsed)
+      .map(([k, v]) => (k === "role" ? role(v) : v))
+      .join(", ");
   } catch {
     return "";
   }
@@ -107,7 +114,7 @@ function auditPage(ctx: ViewContext, viewer: User, page: Awaited<ReturnType<Serv
                     {targetLink(e)}
                   </td>
                   <td class="text-break" data-label={t("admin.audit.details")}>
-                    {details(e)}
+                    {details(e, t)}
                   </td>
                 </tr>
               ))}

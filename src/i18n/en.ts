@@ -305,6 +305,10 @@ export const en: Language = {
     // ── area content: begin (keys of this area go between these two lines)
     // ── area content: end
     // ── area admin: begin (keys of this area go between these two lines)
+    zonePicker: {
+      placeholder: "Search: city or region (Kyiv, Kolkata, New York)",
+      search: "Search {{label}}s",
+    },
     admin: {
       state: { active: "Active", blocked: "Blocked", unconfirmed: "Unconfirmed" },
       users: {

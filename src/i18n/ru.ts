@@ -142,6 +142,8 @@ export const ru: Language = {
     "This is the last admin; they cannot be deleted.": "Это последний администратор; его нельзя удалить.",
     "There is no login throttle for {{account}}.": "Для {{account}} нет ограничений входа.",
     "Choose a role.": "Выберите роль.",
+    "This is the last admin: make someone else an admin first.":
+      "Это последний администратор: сначала назначьте администратором кого-то другого.",
     "Use lowercase letters, digits and single dashes, like spring-news.":
       "Используйте строчные латинские буквы, цифры и одиночные дефисы, например spring-news.",
     "Another post already uses this address. Choose another one.":
@@ -150,7 +152,7 @@ export const ru: Language = {
     "Post “{{title}}” saved.": "Запись «{{title}}» сохранена.",
     "Post “{{title}}” deleted.": "Запись «{{title}}» удалена.",
     "No SMTP relay is configured (SMTP_URL): mail goes to the local outbox.":
-      "SMTP-сервер не настроен (SMTP_URL): почта попадает в локальный ящик исходящих.",
+      "Сервер SMTP не настроен (SMTP_URL): почта попадает в локальный ящик исходящих.",
     // ── area admin: end
     // ── area outbox: begin (keys of this area go between these two lines)
     // ── area outbox: end
@@ -467,6 +469,10 @@ export const ru: Language = {
     // ── area content: begin (keys of this area go between these two lines)
     // ── area content: end
     // ── area admin: begin (keys of this area go between these two lines)
+    zonePicker: {
+      placeholder: "Поиск: город или регион (Киев, Калькутта, Нью-Йорк)",
+      search: "Поиск: {{label}}",
+    },
     admin: {
       state: { active: "Активна", blocked: "Заблокирована", unconfirmed: "Не подтверждена" },
       users: {
@@ -492,7 +498,7 @@ export const ru: Language = {
         save: "Сохранить",
         roleHelp: "При смене роли все сеансы пользователя завершаются.",
         blockedSince:
-          "Заблокирован с {{when}}: не может войти, его API-токены отклоняются, его рассылки не отправляются.",
+          "Заблокирован с {{when}}: не может войти, токены API отклоняются, его рассылки не отправляются.",
         noMailings: "Рассылок нет.",
         noRecipients: "Получателей нет.",
       },
@@ -545,7 +551,7 @@ export const ru: Language = {
         noWorker: "Обработчик не запущен",
         triedFrom: "новая попытка с {{when}}",
         triesAt: "новая попытка в {{when}}",
-        noneBefore: "SMTP-сервер не настроен (",
+        noneBefore: "Сервер SMTP не настроен (",
         noneOr: " или ",
         noneMiddle: "): почта попадает в ",
         localOutbox: "локальный ящик исходящих",
@@ -626,7 +632,7 @@ export const ru: Language = {
         imageHelpReplace: "Необязательно. JPEG, PNG или WebP, не более 5 МБ; новое заменит текущее.",
         imageAlt: "Описание изображения",
         imageAltHelp:
-          "Что изображено — зачитывается вслух тем, кто не видит картинку (alt-текст). Оставьте пустым, если изображение лишь украшение.",
+          "Что изображено — зачитывается вслух тем, кто не видит картинку (текст alt). Оставьте пустым, если изображение лишь украшение.",
         published:
           "Опубликована (её могут читать все; без отметки это черновик, который видят только администраторы)",
         save: "Сохранить запись",

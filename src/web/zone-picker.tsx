@@ -6,6 +6,7 @@ import type { ComponentChildren } from "preact";
 import { timeZones } from "../shared/fields.js";
 import { currentZoneName, zoneGroups } from "../shared/time.js";
 import { controlProps, FieldFrame, type FormState } from "./components.js";
+import { useI18n } from "./i18n.js";
 
 export function ZonePicker({
   form,
@@ -20,6 +21,7 @@ export function ZonePicker({
   required?: boolean;
   help?: ComponentChildren;
 }) {
+  const { t } = useI18n();
   const current = currentZoneName(form.values[name] ?? "");
   const selectId = `f-${name}`;
   return (
@@ -27,8 +29,8 @@ export function ZonePicker({
       <input
         type="search"
         class="form-control form-control-sm mb-1"
-        placeholder="Search: city or region (Kyiv, Kolkata, New York)"
-        aria-label={`Search ${label.toLowerCase()}s`}
+        placeholder={t("zonePicker.placeholder")}
+        aria-label={t("zonePicker.search", { label: label.toLowerCase() })}
         aria-controls={selectId}
         data-zone-search={selectId}
         hidden

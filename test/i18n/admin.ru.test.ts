@@ -1,0 +1,274 @@
+/** The admin area in Russian: users, audit log, relays, login throttles, blog (admin and public). */
+import { afterAll, describe, expect, it } from "vitest";
+import { relayOf } from "../../src/delivery/smtp.mailer.js";
+import { translator } from "../../src/i18n/index.js";
+import { englishLeft, KEY, RU, visibleText } from "../helpers/russian.js";
+import { signIn } from "../helpers/sign-in.js";
+import { TestSmtpServer } from "../helpers/smtp.js";
+import { build, Client, PASSWORD, type TestApp } from "../helpers/web.js";
+
+/** Codes and names that stay Latin on these pages. */
+const KEPT = [
+  "UTC",
+  "Markdown",
+  "HTML",
+  "JPEG",
+  "PNG",
+  "WebP",
+  "EHLO",
+  "STARTTLS",
+  "TLS",
+  "SMTP_URL",
+  "RELAYS",
+  "AUTH",
+  "alt",
+  "blog",
+  "spring-news",
+  "https",
+  "bold",
+  "italic",
+  "links",
+  "headings",
+  "lists",
+];
+
+function expectRussian(page: { statusCode: number; body: string }, url: string, also: string[] = []) {
+  expect(page.statusCode, url).toBe(200);
+  expect(page.body, url).toContain('<html lang="ru">');
+  expect(englishLeft(page.body, [...KEPT, ...also]), url).toEqual([]);
+  // Addresses ("name@example.com" in a hint) look like keys; they are not.
+  expect(
+    visibleText(page.body)
+      .replace(/\S+@\S+|https?:\/\/\S+/g, " ")
+      .match(KEY),
+    url,
+  ).toBeNull();
+}
+
+/** The first admin, set up in Russian and speaking Russian (Accept-Language) from then on. */
+async function russianAdmin(t: TestApp): Promise<Client> {
+  const admin = new Client(t.app, RU);
+  const res = await admin.post(
+    "/setup",
+    { name: "Анна", email: "admin@example.com", password: PASSWORD },
+    { from: "/setup" },
+  );
+  expect(res.statusCode).toBe(303);
+  return admin;
+}
+
+describe("admin pages in Russian (Accept-Language: ru)", () => {
+  const servers: TestSmtpServer[] = [];
+  afterAll(async () => {
+    for (const s of servers) await s.close();
+  });
+
+  it("users list, new user (and its validation error), user page, delete confirmation, flashes", async () => {
+    const t = await build();
+    const admin = await russianAdmin(t);
+    const empty = await admin.get("/admin/users/new");
+    expectRussian(empty, "/admin/users/new");
+    expect(empty.body).toContain("Новый пользователь");
+    expect(empty.body).toContain("Не менее 8 символов. Учётная запись подтверждается сразу.");
+
+    const invalid = await admin.post(
+      "/admin/users/new",
+      { email: "not-an-email", name: "Борис", password: PASSWORD, role: "user" },
+      { from: "/admin/users/new" },
+    );
+    expect(invalid.statusCode).toBe(422);
+    expectRussian({ ...invalid, statusCode: 200 }, "POST /admin/users/new (invalid)");
+    expect(invalid.body).toContain("Введите правильный адрес эл. почты");
+
+    const created = await admin.post(
+      "/admin/users/new",
+      { email: "boris@example.com", name: "Борис", password: PASSWORD, role: "manager" },
+      { from: "/admin/users/new" },
+    );
+    expect(created.statusCode).toBe(303);
+    const userUrl = created.headers.location as string;
+    const userPage = await admin.get(userUrl);
+    expectRussian(userPage, userUrl);
+    expect(userPage.body).toContain("Пользователь boris@example.com создан.");
+    expect(userPage.body).toContain("менеджер");
+    expect(userPage.body).toContain("Рассылок нет.");
+    expect(userPage.body).toContain("Получателей нет.");
+
+    await admin.post(`${userUrl}/block`, {}, { from: userUrl });
+    const blocked = await admin.get(userUrl);
+    expectRussian(blocked, `${userUrl} (blocked)`);
+    expect(blocked.body).toContain("boris@example.com заблокирован, все его сеансы завершены.");
+    expect(blocked.body).toMatch(/Заблокирован с \d+ [а-я]+\.? \d{4}/);
+
+    const list = await admin.get("/admin/users");
+    expectRussian(list, "/admin/users");
+    expect(list.body).toContain("Журнал действий");
+    expect(list.body).toContain("Заблокирована");
+
+    const confirm = await admin.get(`${userUrl}/delete`);
+    expectRussian(confirm, `${userUrl}/delete`);
+    expect(confirm.body).toContain("Удалить boris@example.com?");
+    const deleted = await admin.post(`${userUrl}/delete`, {}, { from: `${userUrl}/delete` });
+    const after = await admin.get(deleted.headers.location as string);
+    expect(after.body).toContain("boris@example.com и все его данные удалены.");
+
+    // A service's refusal comes back translated too.
+    const self = await admin.get("/admin/users");
+    const selfId = /href="\/admin\/users\/(\d+)"/.exec(self.body)?.[1];
+    const refused = await admin.post(`/admin/users/${selfId}/delete`, {}, { from: "/admin/users" });
+    const refusedPage = await admin.get(refused.headers.location as string);
+    expect(refusedPage.body).toContain("Свою учётную запись удаляйте на странице профиля.");
+
+    // The same page in English keeps its English wording.
+    const english = await new Client(t.app).get("/login");
+    expect(english.body).toContain("Log in");
+  });
+
+  it("audit log (empty, with entries, filtered to nothing) and login throttles (empty and with data)", async () => {
+    const t = await build();
+    const admin = await russianAdmin(t);
+    const emptyAudit = await admin.get("/admin/audit");
+    expectRussian(emptyAudit, "/admin/audit");
+    expect(emptyAudit.body).toContain("Ничего не записано");
+
+    const emptyThrottles = await admin.get("/admin/throttles");
+    expectRussian(emptyThrottles, "/admin/throttles");
+    expect(emptyThrottles.body).toContain("Неудачных входов нет");
+
+    const created = await admin.post(
+      "/admin/users/new",
+      { email: "vera@example.com", name: "Вера", password: PASSWORD, role: "user" },
+      { from: "/admin/users/new" },
+    );
+    const userUrl = created.headers.location as string;
+    await admin.post(`${userUrl}/block`, {}, { from: userUrl });
+    const audit = await admin.get("/admin/audit");
+    expectRussian(audit, "/admin/audit (entries)");
+    expect(audit.body).toContain("Заблокирован пользователь");
+    expect(audit.body).toContain("Создан пользователь");
+    const filtered = await admin.get("/admin/audit?q=nobody");
+    expectRussian(filtered, "/admin/audit?q=nobody", ["nobody"]);
+    expect(filtered.body).toContain("Под условия отбора ничего не подходит.");
+
+    for (let i = 0; i < 2; i++)
+      await new Client(t.app).post("/login", { email: "admin@example.com", password: "not the password" });
+    const throttles = await admin.get("/admin/throttles");
+    expectRussian(throttles, "/admin/throttles (data)");
+    expect(throttles.body).toContain("все адреса");
+    const cleared = await admin.post(
+      "/admin/throttles/clear",
+      { account: "admin@example.com" },
+      { from: "/admin/throttles" },
+    );
+    const afterClear = await admin.get(cleared.headers.location as string);
+    expect(afterClear.body).toContain("Ограничения входа для admin@example.com сброшены.");
+
+    // An admin whose browser asks for English sees the same pages in English, worded as before.
+    const englishAdmin = await signIn(t.app, t.database, "eve@example.com", "admin");
+    const englishAudit = await englishAdmin.get("/admin/audit");
+    expect(englishAudit.body).toContain("Blocked user");
+    expect(englishAudit.body).toContain("Audit log");
+    const englishThrottles = await englishAdmin.get("/admin/throttles");
+    expect(englishThrottles.body).toContain("Login throttles");
+    const englishUsers = await englishAdmin.get("/admin/users");
+    expect(englishUsers.body).toContain(">Blocked<");
+    expect(englishUsers.body).toContain(">user<");
+  });
+
+  it("mail relays: none configured, and one relay with its connection test and a Russian plural", async () => {
+    const none = await build();
+    const admin = await russianAdmin(none);
+    const page = await admin.get("/admin/relays");
+    expectRussian(page, "/admin/relays (none)");
+    expect(page.body).toContain("локальный ящик исходящих");
+
+    const smtp = await TestSmtpServer.start();
+    servers.push(smtp);
+    smtp.requireAuth = true;
+    const relay = relayOf({ url: smtp.authUrl(), timeoutMs: 5_000, name: "postpilot.test" });
+    const one = await build({ relays: [{ ...relay, weight: 1 }] });
+    const admin2 = await russianAdmin(one);
+    const relays = await admin2.get("/admin/relays");
+    const host = relay.address.split(/[^A-Za-z]+/).filter(Boolean);
+    expectRussian(relays, "/admin/relays", host);
+    expect(relays.body).toContain("Проверить соединение");
+    expect(relays.body).toContain("0 обработчиков");
+    const tested = await admin2.post("/admin/relays/test", {}, { from: "/admin/relays" });
+    expectRussian(tested, "POST /admin/relays/test", [...host, ...visibleWords(tested.body, "<code>")]);
+    expect(tested.body).toContain("принял соединение и вход");
+    expect(smtp.received).toHaveLength(0);
+
+    const t = translator("ru");
+    expect(t("admin.relays.workers", { count: 1, n: "1" })).toBe("1 обработчик");
+    expect(t("admin.relays.workers", { count: 3, n: "3" })).toBe("3 обработчика");
+    expect(t("admin.relays.workers", { count: 5, n: "5" })).toBe("5 обработчиков");
+    expect(translator("en")("admin.relays.workers", { count: 1, n: "1" })).toBe("1 worker");
+  });
+
+  it("blog admin (empty, new, invalid, edit, delete) and the public blog (empty, list, post) in Russian", async () => {
+    const t = await build();
+    const admin = await russianAdmin(t);
+    const publicEmpty = await new Client(t.app, RU).get("/blog");
+    expectRussian(publicEmpty, "/blog (empty)");
+    expect(publicEmpty.body).toContain("Здесь появятся новости о PostPilot.");
+    expect(String(publicEmpty.headers.vary)).toContain("Accept-Language");
+
+    const emptyList = await admin.get("/admin/blog");
+    expectRussian(emptyList, "/admin/blog (empty)");
+    expect(emptyList.body).toContain("Напишите первую запись");
+    const form = await admin.get("/admin/blog/new");
+    expectRussian(form, "/admin/blog/new");
+    expect(form.body).toContain("Описание изображения");
+
+    // A multipart post carries no Accept-Language in the test client: the profile's language is used.
+    await t.database.db.updateTable("users").set({ locale: "ru" }).execute();
+    const invalid = await admin.postMultipart(
+      "/admin/blog/new",
+      { title: "", slug: "Bad Slug", body_markdown: "", published: "on" },
+      [],
+      { from: "/admin/blog/new" },
+    );
+    expect(invalid.statusCode).toBe(422);
+    expectRussian({ ...invalid, statusCode: 200 }, "POST /admin/blog/new (invalid)");
+    expect(invalid.body).toContain("Поле «Заголовок» обязательно.");
+    expect(invalid.body).toContain("Используйте строчные латинские буквы");
+
+    const created = await admin.postMultipart(
+      "/admin/blog/new",
+      { title: "Весенние новости", slug: "vesna", body_markdown: "Немного *текста*.", published: "on" },
+      [],
+      { from: "/admin/blog/new" },
+    );
+    expect(created.statusCode).toBe(303);
+    const list = await admin.get("/admin/blog");
+    expectRussian(list, "/admin/blog", ["vesna"]);
+    expect(list.body).toContain("Запись «Весенние новости» создана.");
+    expect(list.body).toMatch(/Опубликована \d+ [а-я]+\.? \d{4}/);
+    const id = /\/admin\/blog\/(\d+)\/edit/.exec(list.body)?.[1];
+    const edit = await admin.get(`/admin/blog/${id}/edit`);
+    expectRussian(edit, "edit", ["vesna"]);
+    expect(edit.body).toContain("Показывается как /blog/vesna.");
+    const del = await admin.get(`/admin/blog/${id}/delete`);
+    expectRussian(del, "delete", ["vesna"]);
+    expect(del.body).toContain("вместе с изображением?");
+
+    const publicList = await new Client(t.app, RU).get("/blog");
+    expectRussian(publicList, "/blog", ["vesna"]);
+    const post = await new Client(t.app, RU).get("/blog/vesna");
+    expectRussian(post, "/blog/vesna", ["vesna"]);
+    expect(post.body).toContain("Все записи");
+
+    const english = await new Client(t.app).get("/blog/vesna");
+    expect(english.body).toContain("All posts");
+    const englishEmpty = await admin.get("/admin/blog");
+    expect(englishEmpty.statusCode).toBe(200);
+  });
+});
+
+/** Words inside <code> (a relay's reply) stay as the relay sent them. */
+function visibleWords(html: string, tag: string): string[] {
+  return html
+    .split(tag)
+    .slice(1)
+    .flatMap((part) => part.split("</code>")[0]?.match(/[A-Za-z][A-Za-z'-]+/g) ?? []);
+}
