@@ -305,6 +305,12 @@ export const en: Language = {
     // ── area content: begin (keys of this area go between these two lines)
     // ── area content: end
     // ── area admin: begin (keys of this area go between these two lines)
+    signupMail: {
+      subject: "Confirm your subscription to {{list}}",
+      body: 'someone (we hope you) asked to subscribe this address to "{{list}}".',
+      open: "To confirm, open this link:",
+      after: "If it was not you, ignore this email: you will not be subscribed.",
+    },
     zonePicker: {
       placeholder: "Search: city or region (Kyiv, Kolkata, New York)",
       search: "Search {{label}}s",

@@ -469,6 +469,12 @@ export const ru: Language = {
     // ── area content: begin (keys of this area go between these two lines)
     // ── area content: end
     // ── area admin: begin (keys of this area go between these two lines)
+    signupMail: {
+      subject: "Подтвердите подписку на {{list}}",
+      body: "кто-то (надеемся, что вы) попросил подписать этот адрес на «{{list}}».",
+      open: "Чтобы подтвердить, откройте эту ссылку:",
+      after: "Если это были не вы, просто не обращайте внимания на это письмо: подписки не будет.",
+    },
     zonePicker: {
       placeholder: "Поиск: город или регион (Киев, Калькутта, Нью-Йорк)",
       search: "Поиск: {{label}}",

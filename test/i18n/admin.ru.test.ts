@@ -265,6 +265,76 @@ describe("admin pages in Russian (Accept-Language: ru)", () => {
   });
 });
 
+describe("emails in the recipient's language", () => {
+  const mailTo = (t: TestApp, to: string) =>
+    t.database.db
+      .selectFrom("account_emails")
+      .select(["subject", "body"])
+      .where("to_address", "=", to)
+      .orderBy("id", "desc")
+      .executeTakeFirstOrThrow();
+
+  it("registration keeps users.locale null, and its confirmation and later reset follow the request's language", async () => {
+    const t = await build();
+    await russianAdmin(t);
+    const visitor = new Client(t.app, RU);
+    const res = await visitor.post(
+      "/register",
+      { email: "gleb@example.com", password: PASSWORD, name: "Глеб" },
+      { from: "/register" },
+    );
+    expect(res.statusCode).toBe(200);
+    const user = await t.database.db
+      .selectFrom("users")
+      .select("locale")
+      .where("email_normalized", "=", "gleb@example.com")
+      .executeTakeFirstOrThrow();
+    expect(user.locale).toBeNull();
+    expect((await mailTo(t, "gleb@example.com")).subject).toBe("Подтвердите адрес эл. почты для PostPilot");
+
+    await new Client(t.app, RU).post("/forgot", { email: "gleb@example.com" }, { from: "/forgot" });
+    const reset = await mailTo(t, "gleb@example.com");
+    expect(reset.subject).toBe("Сброс пароля PostPilot");
+    expect(reset.body).toContain("/reset?token=");
+    await new Client(t.app).post("/forgot", { email: "gleb@example.com" }, { from: "/forgot" });
+    expect((await mailTo(t, "gleb@example.com")).subject).toBe("Reset your PostPilot password");
+
+    // The account's own language wins over the request's.
+    await t.database.db.updateTable("users").set({ locale: "en" }).execute();
+    await new Client(t.app, RU).post("/forgot", { email: "gleb@example.com" }, { from: "/forgot" });
+    expect((await mailTo(t, "gleb@example.com")).subject).toBe("Reset your PostPilot password");
+  });
+
+  it("the double opt-in email of a public signup form follows the visitor's Accept-Language", async () => {
+    const t = await build();
+    const admin = await russianAdmin(t);
+    const created = await admin.post(
+      "/lists/new",
+      { name: "Новости", description: "", signup_enabled: "on" },
+      { from: "/lists/new" },
+    );
+    expect(created.statusCode).toBe(303);
+    const list = await t.database.db.selectFrom("lists").select("slug").executeTakeFirstOrThrow();
+    const submit = (email: string, headers: Record<string, string>) =>
+      t.app.inject({
+        method: "POST",
+        url: `/subscribe/${list.slug}`,
+        remoteAddress: "203.0.113.7",
+        headers: { "content-type": "application/x-www-form-urlencoded", ...headers },
+        payload: new URLSearchParams({ email, full_name: "", website: "" }).toString(),
+      });
+    expect((await submit("lena@example.com", RU)).statusCode).toBe(200);
+    const ru = await mailTo(t, "lena@example.com");
+    expect(ru.subject).toBe("Подтвердите подписку на Новости");
+    expect(ru.body).toContain("Чтобы подтвердить, откройте эту ссылку:");
+    expect(ru.body).toMatch(/\/subscribe\/[^\s]+\/confirm\?token=/);
+    expect((await submit("max@example.com", {})).statusCode).toBe(200);
+    const en = await mailTo(t, "max@example.com");
+    expect(en.subject).toBe("Confirm your subscription to Новости");
+    expect(en.body).toContain('someone (we hope you) asked to subscribe this address to "Новости".');
+  });
+});
+
 /** Words inside <code> (a relay's reply) stay as the relay sent them. */
 function visibleWords(html: string, tag: string): string[] {
   return html
