@@ -305,6 +305,7 @@ export const en: Language = {
     // ── area content: begin (keys of this area go between these two lines)
     // ── area content: end
     // ── area admin: begin (keys of this area go between these two lines)
+    cliHelp: { default: "default", options: "options", command: "command" },
     signupMail: {
       subject: "Confirm your subscription to {{list}}",
       body: 'someone (we hope you) asked to subscribe this address to "{{list}}".',

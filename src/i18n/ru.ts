@@ -118,6 +118,171 @@ export const ru: Language = {
     // ── area content: begin (keys of this area go between these two lines)
     // ── area content: end
     // ── area admin: begin (keys of this area go between these two lines)
+    // The command line's --help (src/cli/help-language.ts).
+    "display help for command": "показать справку по команде",
+    "Usage:": "Использование:",
+    "Options:": "Параметры:",
+    "Commands:": "Команды:",
+    "Arguments:": "Аргументы:",
+    "Global Options:": "Общие параметры:",
+    "PostPilot: self-hosted email mailings": "PostPilot: рассылки эл. почты на своём сервере",
+    "commands that read a database: make a new empty one when DATA_DIR holds none":
+      "для команд, читающих базу данных: создать новую пустую, если в DATA_DIR её нет",
+    "run the web app (on PORT, default 3000) with the scheduler and a worker; migrates first":
+      "запустить веб-приложение (на PORT, по умолчанию 3000) с планировщиком и обработчиком; сначала применяет миграции",
+    "do not send in this process (run `postpilot worker` separately)":
+      "не отправлять в этом процессе (запустите `postpilot worker` отдельно)",
+    "do not start due mailings in this process (run `postpilot scheduler` separately)":
+      "не запускать подошедшие рассылки в этом процессе (запустите `postpilot scheduler` отдельно)",
+    "run only the scheduler: creates the runs of due mailings and completes ended ones":
+      "запустить только планировщик: создаёт запуски подошедших рассылок и завершает окончившиеся",
+    "run only a worker: claims due deliveries, sends them and records the replies":
+      "запустить только обработчик: берёт подошедшие отправки, отправляет их и записывает ответы",
+    "send a mailing now; shows progress, prints a summary, exits 1 if any delivery failed":
+      "отправить рассылку сейчас; показывает ход, печатает итог, завершается с кодом 1, если хоть одна отправка не удалась",
+    "only start the run; let the workers of other processes send it":
+      "только начать запуск; отправят обработчики других процессов",
+    "the mailing's id (see `postpilot mailings`)": "номер рассылки (см. `postpilot mailings`)",
+    "list mailings with their status and next planned run":
+      "список рассылок с их статусом и следующим запланированным запуском",
+    "only this user's mailings": "только рассылки этого пользователя",
+    "apply database migrations and exit": "применить миграции базы данных и выйти",
+    "create an admin account (prompts for the password, or reads it from standard input)":
+      "создать учётную запись администратора (спрашивает пароль или читает его со стандартного ввода)",
+    "the admin's email address": "адрес эл. почты администратора",
+    "the password (prefer the prompt or standard input: arguments show in ps)":
+      "пароль (лучше через запрос или стандартный ввод: аргументы видны в ps)",
+    "the admin's name": "имя администратора",
+    "personal API tokens (Authorization: Bearer <token>)":
+      "личные токены API (Authorization: Bearer <токен>)",
+    "create a token for a user and print it once": "создать токен для пользователя и напечатать его один раз",
+    "the user the token acts as": "пользователь, от имени которого действует токен",
+    "what the token is for, e.g. the shop's import job": "для чего токен, например импорт из магазина",
+    "list a user's tokens (never the tokens themselves)": "список токенов пользователя (без самих токенов)",
+    "whose tokens": "чьи токены",
+    "revoke a token: requests with it are refused from now on":
+      "отозвать токен: запросы с ним с этого момента отклоняются",
+    "the token's id (see `postpilot tokens list`)": "номер токена (см. `postpilot tokens list`)",
+    "list users; block or unblock one": "список пользователей; блокировка и разблокировка",
+    "list users with their role and state": "список пользователей с их ролью и состоянием",
+    "only users whose email or name contains this":
+      "только пользователи, в адресе или имени которых есть этот текст",
+    "block a user: logged out everywhere, no login, API tokens refused, mailings stop sending":
+      "заблокировать пользователя: все сеансы завершаются, вход запрещён, токены API отклоняются, рассылки не отправляются",
+    "the user's email": "адрес эл. почты пользователя",
+    "unblock a user": "разблокировать пользователя",
+    "list, add or remove a user's webhook endpoints":
+      "список, добавление и удаление адресов вебхуков пользователя",
+    "list a user's endpoints (an admin's: everyone's)":
+      "список адресов вебхуков пользователя (у администратора — всех)",
+    "whose endpoints": "чьи адреса",
+    "register an endpoint; prints its signing secret (shown this once)":
+      "зарегистрировать адрес; печатает его секрет подписи (показывается один раз)",
+    "the endpoint's owner": "владелец адреса",
+    "http:// or https:// URL": "URL с http:// или https://",
+    "comma-separated event types, e.g. run.finished,delivery.failed":
+      "типы событий через запятую, например run.finished,delivery.failed",
+    "admins: every user's events": "для администраторов: события всех пользователей",
+    "what it is for": "для чего он",
+    "delete an endpoint and its queued events": "удалить адрес и его события в очереди",
+    "the endpoint's owner (or an admin)": "владелец адреса (или администратор)",
+    "the endpoint's id": "номер адреса",
+    "write a consistent copy of the SQLite database to a new file, while PostPilot runs":
+      "записать согласованную копию базы SQLite в новый файл, пока PostPilot работает",
+    "where to write the copy (must not exist)": "куда записать копию (файла ещё не должно быть)",
+    "copy every table of the SQLite database into an empty PostgreSQL database, keeping ids":
+      "скопировать все таблицы базы SQLite в пустую базу PostgreSQL, сохраняя номера",
+    "the PostgreSQL database (postgres://user:pass@host:5432/db); created tables, no rows":
+      "база PostgreSQL (postgres://user:pass@host:5432/db); таблицы созданы, строк нет",
+    "rebuild the home page counters from the data, in one transaction, and print what changed":
+      "пересчитать счётчики главной страницы по данным в одной транзакции и напечатать, что изменилось",
+    "remove, once, the deliveries and tries of runs finished more than DELIVERY_RETENTION_DAYS (or --days) ago":
+      "однократно удалить отправки и попытки запусков, завершённых более DELIVERY_RETENTION_DAYS (или --days) дней назад",
+    "retention in days (default: DELIVERY_RETENTION_DAYS)":
+      "срок хранения в днях (по умолчанию DELIVERY_RETENTION_DAYS)",
+    "fill an EMPTY database with demo accounts, recipients, mailings, runs and blog posts":
+      "заполнить ПУСТУЮ базу демонстрационными учётными записями, получателями, рассылками, запусками и записями блога",
+    "write users, recipients, messages, mailings and blog posts to a JSON file":
+      "записать пользователей, получателей, письма, рассылки и записи блога в файл JSON",
+    "where to write (overwritten)": "куда записать (файл перезаписывается)",
+    "load a dump-fixtures file in one transaction; on any conflict nothing is loaded":
+      "загрузить файл dump-fixtures в одной транзакции; при любом конфликте ничего не загружается",
+    "a file written by dump-fixtures": "файл, записанный dump-fixtures",
+    "import a user's recipients from a CSV file (header row naming email, full name, comment); exits 1 if any row was invalid":
+      "импортировать получателей пользователя из файла CSV (строка заголовков: email, имя, комментарий); завершается с кодом 1, если хоть одна строка неверна",
+    "the user whose recipients these are": "пользователь, чьи это получатели",
+    "update recipients that already exist (default: skip them)":
+      "обновлять уже существующих получателей (по умолчанию пропускать)",
+    "put every imported row (new or existing) in this list of the user's":
+      "добавить каждую импортированную строку (новую или существующую) в этот список пользователя",
+    "the CSV file (UTF-8, comma or semicolon separated), or - for standard input":
+      "файл CSV (UTF-8, через запятую или точку с запятой) или - для стандартного ввода",
+    "a user's lists with their member counts and signup forms":
+      "списки пользователя с числом участников и формами подписки",
+    "the user whose lists to show": "пользователь, чьи списки показать",
+    "export a user's recipients as CSV (email, full_name, comment)":
+      "выгрузить получателей пользователя в CSV (email, full_name, comment)",
+    "the user whose recipients to export": "пользователь, чьих получателей выгрузить",
+    "start with a UTF-8 byte order mark (helps some spreadsheets)":
+      "начать с метки порядка байтов UTF-8 (помогает некоторым табличным редакторам)",
+    "where to write the CSV, or - for standard output": "куда записать CSV или - для стандартного вывода",
+    "a user's suppressed addresses (never mailed)":
+      "заблокированные адреса пользователя (на них никогда не отправляется)",
+    "list a user's suppressed addresses, newest first":
+      "список заблокированных адресов пользователя, сначала новые",
+    "the user whose list this is": "пользователь, чей это список",
+    "only addresses containing this text": "только адреса с этим текстом",
+    "suppress addresses for a user (their mailings never send to them)":
+      "заблокировать адреса для пользователя (его рассылки никогда на них не отправляются)",
+    "one of unsubscribed, hard_bounce, soft_bounce, complaint, manual":
+      "одно из: unsubscribed, hard_bounce, soft_bounce, complaint, manual",
+    "a note": "примечание",
+    "the addresses": "адреса",
+    "remove an address from a user's suppression list (written to the audit log)":
+      "убрать адрес из списка блокировок пользователя (записывается в журнал действий)",
+    "the address": "адрес",
+    "queue a test of a message to its owner or up to 5 addresses ([Test] in the subject)":
+      "поставить в очередь тестовое письмо владельцу или на адреса, не более 5 ([Test] в теме)",
+    "the user whose message it is (tests go to this address by default)":
+      "пользователь, чьё это письмо (по умолчанию тест уходит на этот адрес)",
+    "up to 5 addresses, separated by commas": "до 5 адресов через запятую",
+    "render with this recipient's values (default: sample values)":
+      "подставить значения этого получателя (по умолчанию примерные значения)",
+    "the message": "письмо",
+    "the sender identities (From) mailings can send as":
+      "отправители (From), от имени которых могут идти рассылки",
+    "list the sender identities": "список отправителей",
+    "add a sender identity": "добавить отправителя",
+    'the From name, e.g. "Ada\'s Bakery"': "имя в From, например «Пекарня Ады»",
+    "the From address": "адрес в From",
+    "where replies go (default: the From address)": "куда приходят ответы (по умолчанию адрес From)",
+    'the postal address; "\\n" starts a new line': "почтовый адрес; «\\n» начинает новую строку",
+    "delete a sender identity (refused while a mailing sends as it)":
+      "удалить отправителя (нельзя, пока от его имени идёт рассылка)",
+    "the sender's id (see `postpilot senders list`)": "номер отправителя (см. `postpilot senders list`)",
+    "pause, resume or cancel a run that is sending": "приостановить, возобновить или отменить идущий запуск",
+    "stop starting new deliveries (those being sent finish)":
+      "перестать начинать новые отправки (начатые завершатся)",
+    "the run (its number on the run page)": "запуск (его номер на странице запуска)",
+    "continue a paused run where it stopped": "продолжить приостановленный запуск с места остановки",
+    "never send what is not sent yet (recorded as cancelled)":
+      "не отправлять то, что ещё не отправлено (записывается как отменённое)",
+    "the bounce mailbox (BOUNCE_IMAP_URL)": "ящик для возвратов (BOUNCE_IMAP_URL)",
+    "read the bounce mailbox once, record what it holds, and print what was done":
+      "один раз прочитать ящик возвратов, записать найденное и напечатать, что сделано",
+    "poll once and exit (the engine polls every BOUNCE_IMAP_INTERVAL_MS)":
+      "проверить один раз и выйти (сервис проверяет каждые BOUNCE_IMAP_INTERVAL_MS мс)",
+    "read one message on standard input (a bounce (DSN), a complaint (ARF) or mail to an unsubscribe address) and record it":
+      "прочитать одно письмо со стандартного ввода (возврат (DSN), жалобу (ARF) или письмо на адрес отписки) и записать его",
+    "the address it was delivered to (in a Postfix pipe: the recipient macro), where a VERP or unsubscribe token is read":
+      "адрес, на который оно доставлено (в канале Postfix — макрос recipient), из него читается токен VERP или отписки",
+    "make a DKIM key (2048-bit RSA) in DATA_DIR/dkim/ and print the DNS record to publish":
+      "создать ключ DKIM (RSA, 2048 бит) в DATA_DIR/dkim/ и напечатать запись DNS для публикации",
+    "the domain that signs (the From address's domain), e.g. example.com":
+      "домен, который подписывает (домен адреса From), например example.com",
+    "a name for this key, e.g. mail2026 (DNS: <selector>._domainkey)":
+      "имя этого ключа, например mail2026 (DNS: <selector>._domainkey)",
+    "replace the key file if it exists": "заменить файл ключа, если он есть",
     "User {{email}} created.": "Пользователь {{email}} создан.",
     "{{email}} saved.": "{{email}}: изменения сохранены.",
     "{{email}} is blocked and logged out everywhere.": "{{email}} заблокирован, все его сеансы завершены.",
@@ -469,6 +634,7 @@ export const ru: Language = {
     // ── area content: begin (keys of this area go between these two lines)
     // ── area content: end
     // ── area admin: begin (keys of this area go between these two lines)
+    cliHelp: { default: "по умолчанию", options: "параметры", command: "команда" },
     signupMail: {
       subject: "Подтвердите подписку на {{list}}",
       body: "кто-то (надеемся, что вы) попросил подписать этот адрес на «{{list}}».",

@@ -1,11 +1,16 @@
 /** The admin area in Russian: users, audit log, relays, login throttles, blog (admin and public). */
+import { spawnSync } from "node:child_process";
+import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { helpTexts } from "../../src/cli/help-language.js";
+import { buildCli } from "../../src/cli/program.js";
 import { relayOf } from "../../src/delivery/smtp.mailer.js";
-import { translator } from "../../src/i18n/index.js";
+import { translateMessage, translator } from "../../src/i18n/index.js";
 import { englishLeft, KEY, RU, visibleText } from "../helpers/russian.js";
 import { signIn } from "../helpers/sign-in.js";
 import { TestSmtpServer } from "../helpers/smtp.js";
 import { build, Client, PASSWORD, type TestApp } from "../helpers/web.js";
+import { compileCli } from "../server/support.js";
 
 /** Codes and names that stay Latin on these pages. */
 const KEPT = [
@@ -342,3 +347,38 @@ function visibleWords(html: string, tag: string): string[] {
     .slice(1)
     .flatMap((part) => part.split("</code>")[0]?.match(/[A-Za-z][A-Za-z'-]+/g) ?? []);
 }
+
+describe("the CLI's --help under LANG=ru_RU.UTF-8", () => {
+  it("every help text of every command has a Russian translation", () => {
+    const missing = helpTexts(buildCli()).filter((text) => translateMessage("ru", text) === text);
+    expect(missing).toEqual([]);
+  });
+
+  it("the compiled CLI prints its help in Russian under ru_RU, and in English otherwise", () => {
+    const cli = compileCli(path.resolve(import.meta.dirname, "../../dist/test-admin-ru"));
+    const help = (env: NodeJS.ProcessEnv, ...args: string[]) => {
+      const clean: NodeJS.ProcessEnv = { ...process.env, LOG_LEVEL: "silent", ...env };
+      if (!env.LC_ALL) delete clean.LC_ALL;
+      delete clean.LC_MESSAGES;
+      return spawnSync(process.execPath, [cli, ...args, "--help"], { env: clean, encoding: "utf8" });
+    };
+    const ru = help({ LANG: "ru_RU.UTF-8" });
+    expect(ru.status).toBe(0);
+    expect(ru.stdout).toContain("Использование: postpilot [параметры] [команда]");
+    expect(ru.stdout).toContain("Команды:");
+    expect(ru.stdout).toMatch(/serve \[параметры\]/);
+    expect(ru.stdout).toContain("PostPilot: рассылки эл. почты на своём сервере");
+    expect(ru.stdout).toContain("показать справку по команде");
+    expect(ru.stdout).toContain("отправить рассылку сейчас");
+    expect(ru.stdout).not.toContain("display help for command");
+
+    const sub = help({ LANG: "ru_RU.UTF-8" }, "create-admin");
+    expect(sub.stdout).toContain("адрес эл. почты администратора");
+    expect(sub.stdout).toContain('(по умолчанию: "")');
+
+    const en = help({ LANG: "en_US.UTF-8" });
+    expect(en.stdout).toContain("Usage: postpilot [options] [command]");
+    expect(en.stdout).toContain("PostPilot: self-hosted email mailings");
+    expect(help({ LANG: "C" }, "create-admin").stdout).toContain('(default: "")');
+  }, 120_000);
+});
