@@ -118,6 +118,44 @@ export const ru: Language = {
     // ── area content: begin (keys of this area go between these two lines)
     // ── area content: end
     // ── area admin: begin (keys of this area go between these two lines)
+    // The command line's output (src/cli/*.ts).
+    "The message cannot be read: {{error}}": "Письмо не удаётся прочитать: {{error}}",
+    "DATABASE_URL is set: back up PostgreSQL with pg_dump instead.":
+      "Задан DATABASE_URL: резервную копию PostgreSQL делайте через pg_dump.",
+    "The URL must start with postgres:// or postgresql://.":
+      "URL должен начинаться с postgres:// или postgresql://.",
+    "Recounted: {{count}} counter changed.": "Пересчитано: изменено счётчиков: {{count}}.",
+    "Recounted: {{count}} counters changed.": "Пересчитано: изменено счётчиков: {{count}}.",
+    "Pruned {{runs}} run finished more than {{days}} days ago: {{deliveries}} deliveries and {{attempts}} tries removed.":
+      "Очищено запусков, завершённых более {{days}} дн. назад: {{runs}}; удалено отправок: {{deliveries}}, попыток: {{attempts}}.",
+    "Pruned {{runs}} runs finished more than {{days}} days ago: {{deliveries}} deliveries and {{attempts}} tries removed.":
+      "Очищено запусков, завершённых более {{days}} дн. назад: {{runs}}; удалено отправок: {{deliveries}}, попыток: {{attempts}}.",
+    "Log in with (passwords are random; keep them or change them on /profile):":
+      "Для входа (пароли случайные; сохраните их или смените на /profile):",
+    "Cannot read {{file}}: {{error}}": "Не удаётся прочитать {{file}}: {{error}}",
+    "Wrote {{file}}: {{users}} users, {{recipients}} recipients, {{messages}} messages, {{mailings}} mailings, {{posts}} posts.":
+      "Записано в {{file}}: пользователей: {{users}}, получателей: {{recipients}}, писем: {{messages}}, рассылок: {{mailings}}, записей блога: {{posts}}.",
+    "Loaded {{users}} users, {{recipients}} recipients, {{messages}} messages, {{mailings}} mailings, {{posts}} posts.":
+      "Загружено пользователей: {{users}}, получателей: {{recipients}}, писем: {{messages}}, рассылок: {{mailings}}, записей блога: {{posts}}.",
+    "Database: {{database}}": "База данных: {{database}}",
+    "Run {{run}} of mailing {{mailing}}: {{count}} recipient.":
+      "Запуск {{run}} рассылки {{mailing}}: получателей: {{count}}.",
+    "Run {{run}} of mailing {{mailing}}: {{count}} recipients.":
+      "Запуск {{run}} рассылки {{mailing}}: получателей: {{count}}.",
+    '"{{id}}" is not a sender id (see `postpilot senders list`).':
+      "«{{id}}» — не номер отправителя (см. `postpilot senders list`).",
+    '"{{id}}" is not a token id (see `postpilot tokens list`).':
+      "«{{id}}» — не номер токена (см. `postpilot tokens list`).",
+    'Token {{id}} "{{name}}" for {{email}}.': "Токен {{id}} «{{name}}» для {{email}}.",
+    "Copy it now: it is not shown again.": "Скопируйте его сейчас: больше он не покажется.",
+    "No tokens.": "Токенов нет.",
+    "Endpoint {{id}} added. Signing secret (shown once): {{secret}}":
+      "Адрес {{id}} добавлен. Секрет подписи (показывается один раз): {{secret}}",
+    "Endpoint {{id}} removed.": "Адрес {{id}} удалён.",
+    "… and {{count}} more.": "… и ещё {{count}}.",
+    "Exported {{count}} recipient to {{file}}.": "Выгружено получателей: {{count}}, в {{file}}.",
+    "Exported {{count}} recipients to {{file}}.": "Выгружено получателей: {{count}}, в {{file}}.",
+    "Stopped: {{error}}": "Остановлено: {{error}}",
     // The command line's --help (src/cli/help-language.ts).
     "display help for command": "показать справку по команде",
     "Usage:": "Использование:",

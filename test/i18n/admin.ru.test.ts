@@ -3,6 +3,7 @@ import { spawnSync } from "node:child_process";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { helpTexts } from "../../src/cli/help-language.js";
+import { inLanguage } from "../../src/cli/i18n.js";
 import { buildCli } from "../../src/cli/program.js";
 import { relayOf } from "../../src/delivery/smtp.mailer.js";
 import { translateMessage, translator } from "../../src/i18n/index.js";
@@ -352,6 +353,21 @@ describe("the CLI's --help under LANG=ru_RU.UTF-8", () => {
   it("every help text of every command has a Russian translation", () => {
     const missing = helpTexts(buildCli()).filter((text) => translateMessage("ru", text) === text);
     expect(missing).toEqual([]);
+  });
+
+  it("prints the admin commands' output in Russian, data unchanged, and English under other locales", () => {
+    expect(inLanguage("ru", "Run 12 of mailing 3: 1,754 recipients.")).toBe(
+      "Запуск 12 рассылки 3: получателей: 1,754.",
+    );
+    expect(inLanguage("ru", "Copy it now: it is not shown again.")).toBe(
+      "Скопируйте его сейчас: больше он не покажется.",
+    );
+    expect(inLanguage("ru", 'Token 4 "Shop" for ann@example.com.')).toBe(
+      "Токен 4 «Shop» для ann@example.com.",
+    );
+    expect(inLanguage("ru", "Endpoint 7 removed.")).toBe("Адрес 7 удалён.");
+    expect(inLanguage("ru", "Database: /data/postpilot.sqlite")).toBe("База данных: /data/postpilot.sqlite");
+    expect(inLanguage("en", "Endpoint 7 removed.")).toBe("Endpoint 7 removed.");
   });
 
   it("the compiled CLI prints its help in Russian under ru_RU, and in English otherwise", () => {
