@@ -351,6 +351,10 @@ export const ru: Language = {
       "Используйте строчные латинские буквы, цифры и одиночные дефисы, например spring-news.",
     "Another post already uses this address. Choose another one.":
       "Этот адрес уже занят другой записью. Выберите другой.",
+    "The image is larger than {{mb}} MB. Choose a smaller one.":
+      "Изображение больше {{mb}} МБ. Выберите поменьше.",
+    "This file is not a JPEG, PNG or WebP image. Choose a picture in one of those formats.":
+      "Этот файл — не изображение JPEG, PNG или WebP. Выберите картинку в одном из этих форматов.",
     "Post “{{title}}” created.": "Запись «{{title}}» создана.",
     "Post “{{title}}” saved.": "Запись «{{title}}» сохранена.",
     "Post “{{title}}” deleted.": "Запись «{{title}}» удалена.",

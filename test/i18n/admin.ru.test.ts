@@ -238,6 +238,14 @@ describe("admin pages in Russian (Accept-Language: ru)", () => {
     expectRussian({ ...invalid, statusCode: 200 }, "POST /admin/blog/new (invalid)");
     expect(invalid.body).toContain("Поле «Заголовок» обязательно.");
     expect(invalid.body).toContain("Используйте строчные латинские буквы");
+    const notImage = await admin.postMultipart(
+      "/admin/blog/new",
+      { title: "Картинка", body_markdown: "Текст", published: "on" },
+      [{ field: "image", filename: "a.png", content: Buffer.from("not an image"), type: "image/png" }],
+      { from: "/admin/blog/new" },
+    );
+    expect(notImage.statusCode).toBe(422);
+    expect(notImage.body).toContain("Этот файл — не изображение JPEG, PNG или WebP.");
 
     const created = await admin.postMultipart(
       "/admin/blog/new",
