@@ -82,7 +82,12 @@ export class SignupService {
     const { list, fields } = await this.form(slug);
     const schema = z.object({
       email: email(),
-      full_name: list.signup_ask_name ? optionalSingleLine("Name", LIMITS.name) : z.any().transform(() => ""),
+      full_name: list.signup_ask_name
+        ? optionalSingleLine("Name", LIMITS.name)
+        : z
+            .any()
+            .optional()
+            .transform(() => ""),
     });
     const errors: Record<string, string> = {};
     const parsed = schema.safeParse(input);
