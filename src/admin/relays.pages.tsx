@@ -83,7 +83,7 @@ function relaysPage(ctx: ViewContext, viewer: User, view: RelayView, check: Rela
             {status.paused && (
               <>
                 {" "}
-                {status.reason}
+                {status.reason && translateMessage(locale, status.reason)}
                 {status.resumesAt &&
                   ` · ${t("admin.relays.triesAt", { when: formatInZone(status.resumesAt, viewer.time_zone, { seconds: true, locale }) })}`}
               </>
