@@ -8,7 +8,14 @@ import type { Services } from "../container.js";
 import type { User } from "../db/schema.js";
 import { LIMITS } from "../shared/fields.js";
 import { CsrfField, emptyForm, Field, FormAlert, type FormState } from "../web/components.js";
-import { redirectWith, SESSION_COOKIE, sendPage, type ViewContext, viewContext } from "../web/context.js";
+import {
+  redirectWith,
+  requestLocale,
+  SESSION_COOKIE,
+  sendPage,
+  type ViewContext,
+  viewContext,
+} from "../web/context.js";
 import { formBody, handleForm } from "../web/forms.js";
 import { renderPage } from "../web/layout.js";
 import { TokenError } from "./account-links.errors.js";
@@ -188,7 +195,7 @@ export function accountLinkRoutes(app: FastifyInstance, services: Services): voi
         req,
         reply,
         async () => {
-          await accountLinks.resendConfirmation(formBody(req));
+          await accountLinks.resendConfirmation(formBody(req), requestLocale(req));
           return sendPage(reply, linkSentPage(viewContext(req, reply), "confirm"));
         },
         (form) => resendPage(viewContext(req, reply), form),
@@ -205,7 +212,7 @@ export function accountLinkRoutes(app: FastifyInstance, services: Services): voi
         req,
         reply,
         async () => {
-          await accountLinks.requestReset(formBody(req));
+          await accountLinks.requestReset(formBody(req), requestLocale(req));
           return sendPage(reply, linkSentPage(viewContext(req, reply), "reset"));
         },
         (form) => forgotPage(viewContext(req, reply), form),

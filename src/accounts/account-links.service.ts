@@ -8,6 +8,7 @@ import { randomBytes } from "node:crypto";
 import type { Database, Executor } from "../db/database.js";
 import { isUniqueViolation } from "../db/database.js";
 import type { AccountToken, AccountTokenPurpose, User } from "../db/schema.js";
+import type { Locale } from "../i18n/index.js";
 import { normalizeEmail } from "../shared/fields.js";
 import { type Clock, iso, systemClock } from "../shared/time.js";
 import { parseInput } from "../shared/validation.js";
@@ -62,15 +63,16 @@ export class AccountLinksService {
   /**
    * Creates an unconfirmed account and queues its confirmation link. An address that already has an
    * account gets the same answer; its owner is told by email instead, and nothing changes.
+   * `requestLocale` is the language of the request: emails use the account's language, else that one.
    */
-  async register(input: unknown): Promise<void> {
+  async register(input: unknown, requestLocale?: Locale): Promise<void> {
     const data = parseInput(registerSchema, input);
     const emailNormalized = normalizeEmail(data.email);
     // Hashed in both cases, so the answer takes as long whether or not the address is known.
     const passwordHash = await hashPassword(data.password);
     const base = this.base();
     const existing = await this.users.findByEmail(emailNormalized);
-    if (existing) return this.queueAlreadyRegistered(existing, base);
+    if (existing) return this.queueAlreadyRegistered(existing, base, requestLocale);
     try {
       await this.database.db.transaction().execute(async (tx) => {
         const now = iso(this.clock.now());
@@ -86,13 +88,13 @@ export class AccountLinksService {
           created_at: now,
           updated_at: now,
         });
-        await this.queueLink(tx, user, "confirm", base);
+        await this.queueLink(tx, user, "confirm", base, requestLocale);
       });
     } catch (error) {
       if (!isUniqueViolation(error)) throw error;
       // Two registrations raced: the other one created the account.
       const winner = await this.users.findByEmail(emailNormalized);
-      if (winner) await this.queueAlreadyRegistered(winner, base);
+      if (winner) await this.queueAlreadyRegistered(winner, base, requestLocale);
     }
   }
 
@@ -108,22 +110,22 @@ export class AccountLinksService {
   }
 
   /** Queues a new confirmation link when the address has an unconfirmed account; silent otherwise. */
-  async resendConfirmation(input: unknown): Promise<void> {
+  async resendConfirmation(input: unknown, requestLocale?: Locale): Promise<void> {
     const data = parseInput(emailOnlySchema, input);
     const user = await this.users.findByEmail(normalizeEmail(data.email));
     if (!user || user.email_confirmed_at || user.blocked_at) return;
     await this.database.db.transaction().execute(async (tx) => {
-      await this.queueLink(tx, user, "confirm", this.base());
+      await this.queueLink(tx, user, "confirm", this.base(), requestLocale);
     });
   }
 
   /** Queues a reset link when the address has an account; silent otherwise. */
-  async requestReset(input: unknown): Promise<void> {
+  async requestReset(input: unknown, requestLocale?: Locale): Promise<void> {
     const data = parseInput(emailOnlySchema, input);
     const user = await this.users.findByEmail(normalizeEmail(data.email));
     if (!user || user.blocked_at) return;
     await this.database.db.transaction().execute(async (tx) => {
-      await this.queueLink(tx, user, "reset", this.base());
+      await this.queueLink(tx, user, "reset", this.base(), requestLocale);
     });
   }
 
@@ -167,7 +169,13 @@ export class AccountLinksService {
   }
 
   /** A new link replaces the user's earlier open links of the same purpose. */
-  private async queueLink(tx: Executor, user: User, purpose: AccountTokenPurpose, base: string) {
+  private async queueLink(
+    tx: Executor,
+    user: User,
+    purpose: AccountTokenPurpose,
+    base: string,
+    requestLocale: Locale | undefined,
+  ) {
     const token = randomBytes(32).toString("base64url");
     const now = this.clock.now();
     const tokens = new AccountTokensRepository(tx);
@@ -180,15 +188,17 @@ export class AccountLinksService {
       createdAt: iso(now),
       expiresAt: iso(new Date(now.getTime() + ttl)),
     });
+    const locale = user.locale ?? requestLocale;
     const text =
       purpose === "confirm"
-        ? confirmEmail(siteLink(base, "/confirm", token), user.locale)
-        : resetEmail(siteLink(base, "/reset", token), user.locale);
+        ? confirmEmail(siteLink(base, "/confirm", token), locale)
+        : resetEmail(siteLink(base, "/reset", token), locale);
     await this.queue(tx, user, text);
   }
 
-  private queueAlreadyRegistered(user: User, base: string): Promise<void> {
-    const text = alreadyRegisteredEmail(siteLink(base, "/login"), siteLink(base, "/forgot"), user.locale);
+  private queueAlreadyRegistered(user: User, base: string, requestLocale: Locale | undefined): Promise<void> {
+    const locale = user.locale ?? requestLocale;
+    const text = alreadyRegisteredEmail(siteLink(base, "/login"), siteLink(base, "/forgot"), locale);
     return this.queue(this.database.db, user, text);
   }
 

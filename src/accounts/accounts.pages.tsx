@@ -17,6 +17,7 @@ import {
 } from "../web/components.js";
 import {
   redirectWith,
+  requestLocale,
   requireUser,
   SESSION_COOKIE,
   safeNext,
@@ -408,7 +409,7 @@ export function accountRoutes(app: FastifyInstance, services: Services): void {
       reply,
       async () => {
         // Not logged in until the emailed link is opened; the same page whether or not the address was known.
-        await services.accountLinks.register(formBody(req));
+        await services.accountLinks.register(formBody(req), requestLocale(req));
         return sendPage(reply, checkEmailPage(viewContext(req, reply)));
       },
       (form) => registerPage(viewContext(req, reply), form),

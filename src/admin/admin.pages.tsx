@@ -6,10 +6,10 @@
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { Services } from "../container.js";
 import type { User } from "../db/schema.js";
+import { formatNumber, type Translate } from "../i18n/index.js";
 import { StatusBadge } from "../mailings/mailings.pages.js";
 import { ConflictError, ForbiddenError, NotFoundError } from "../shared/errors.js";
 import { LIMITS } from "../shared/fields.js";
-import { formatCount } from "../shared/plural.js";
 import { isAdmin, isStaff } from "../shared/roles.js";
 import { formatInZone } from "../shared/time.js";
 import {
@@ -34,6 +34,7 @@ import {
   viewContext,
 } from "../web/context.js";
 import { formBody, handleForm } from "../web/forms.js";
+import { useI18n } from "../web/i18n.js";
 import { renderPage } from "../web/layout.js";
 import { ZonePicker } from "../web/zone-picker.js";
 import { ROLES } from "./admin.schemas.js";
@@ -46,9 +47,17 @@ const ROLE_BADGES = {
 } as const;
 
 function UserState({ user }: { user: User }) {
-  if (user.blocked_at) return <span class="badge text-bg-dark">Blocked</span>;
-  if (!user.email_confirmed_at) return <span class="badge text-bg-light border">Unconfirmed</span>;
-  return <span class="badge text-bg-success">Active</span>;
+  const { t } = useI18n();
+  if (user.blocked_at) return <span class="badge text-bg-dark">{t("admin.state.blocked")}</span>;
+  if (!user.email_confirmed_at)
+    return <span class="badge text-bg-light border">{t("admin.state.unconfirmed")}</span>;
+  return <span class="badge text-bg-success">{t("admin.state.active")}</span>;
+}
+
+/** A role's badge, its name in the page's language (the stored value stays English). */
+function RoleBadge({ role }: { role: User["role"] }) {
+  const { t } = useI18n();
+  return <span class={`badge ${ROLE_BADGES[role]}`}>{t(`accounts.role.${role}`)}</span>;
 }
 
 export function staffOf(req: FastifyRequest): User & { email: string } {
@@ -62,74 +71,75 @@ export const actor = (user: User): StaffActor => ({ id: user.id, role: user.role
 type UserList = Awaited<ReturnType<Services["admin"]["listUsers"]>>;
 
 function usersPage(ctx: ViewContext, page: UserList, viewer: User) {
+  const { t, locale } = ctx;
   return renderPage(
     ctx,
-    "Users",
+    t("nav.users"),
     <>
-      <PageHeader title="Users">
+      <PageHeader title={t("nav.users")}>
         {isAdmin(viewer) && (
           <>
             <a class="btn btn-outline-secondary" href="/admin/senders">
-              <i class="bi bi-person-badge" aria-hidden="true" /> Senders
+              <i class="bi bi-person-badge" aria-hidden="true" /> {t("admin.users.senders")}
             </a>
             <a class="btn btn-outline-secondary" href="/admin/audit">
-              <i class="bi bi-journal-text" aria-hidden="true" /> Audit log
+              <i class="bi bi-journal-text" aria-hidden="true" /> {t("admin.audit.title")}
             </a>
             <a class="btn btn-outline-secondary" href="/admin/relays">
-              <i class="bi bi-hdd-network" aria-hidden="true" /> Mail relays
+              <i class="bi bi-hdd-network" aria-hidden="true" /> {t("admin.relays.title")}
             </a>
             <a class="btn btn-outline-secondary" href="/admin/throttles">
-              <i class="bi bi-shield-lock" aria-hidden="true" /> Login throttles
+              <i class="bi bi-shield-lock" aria-hidden="true" /> {t("admin.throttles.title")}
             </a>
             <a class="btn btn-outline-secondary" href="/reports?user=all">
-              <i class="bi bi-bar-chart" aria-hidden="true" /> All users' reports
+              <i class="bi bi-bar-chart" aria-hidden="true" /> {t("admin.users.allReports")}
             </a>
             <a class="btn btn-primary" href="/admin/users/new">
-              <i class="bi bi-person-plus" aria-hidden="true" /> New user
+              <i class="bi bi-person-plus" aria-hidden="true" /> {t("admin.users.new")}
             </a>
           </>
         )}
         {!isAdmin(viewer) && (
           <a class="btn btn-outline-secondary" href="/reports?user=all">
-            <i class="bi bi-bar-chart" aria-hidden="true" /> All users' reports
+            <i class="bi bi-bar-chart" aria-hidden="true" /> {t("admin.users.allReports")}
           </a>
         )}
       </PageHeader>
       <SearchForm
         path="/admin/users"
         query={{ q: page.query.q, sort: "created_at", dir: "asc" }}
-        label="Search by email or name"
+        label={t("admin.users.search")}
       />
       <div class="table-responsive bg-body rounded-3 border mb-3">
         <table class="table table-hover mb-0 table-cards">
           <thead>
             <tr>
-              <th scope="col">Email</th>
-              <th scope="col">Name</th>
-              <th scope="col">Role</th>
-              <th scope="col">State</th>
+              <th scope="col">{t("admin.user.email")}</th>
+              <th scope="col">{t("admin.user.name")}</th>
+              <th scope="col">{t("admin.user.role")}</th>
+              <th scope="col">{t("admin.user.state")}</th>
               <th scope="col" class="d-none d-sm-table-cell">
-                Joined
+                {t("admin.user.joined")}
               </th>
             </tr>
           </thead>
           <tbody>
             {page.items.map((u) => (
               <tr>
-                <td class="text-break" data-label="Email">
+                <td class="text-break" data-label={t("admin.user.email")}>
                   <a href={`/admin/users/${u.id}`}>{u.email}</a>
                 </td>
-                <td class="text-break" data-label="Name">
+                <td class="text-break" data-label={t("admin.user.name")}>
                   {u.name}
                 </td>
-                <td data-label="Role">
-                  <span class={`badge ${ROLE_BADGES[u.role]}`}>{u.role}</span>
+                <td data-label={t("admin.user.role")}>
+                  <RoleBadge role={u.role} />
                 </td>
-                <td data-label="State">
+                <td data-label={t("admin.user.state")}>
                   <UserState user={u} />
                 </td>
-                <td class="d-none d-sm-table-cell" data-label="Joined">
-                  {formatInZone(u.created_at, viewer.time_zone)}
+                <td class="d-none d-sm-table-cell" data-label={t("admin.user.joined")}>
+                  {formatInZone(u.created_at, viewer.time_zone, { locale })}
                 </td>
               </tr>
             ))}
@@ -141,37 +151,49 @@ function usersPage(ctx: ViewContext, page: UserList, viewer: User) {
   );
 }
 
-const roleOptions = ROLES.map((r) => ({ value: r, label: r[0]!.toUpperCase() + r.slice(1) }));
+const roleOptions = (t: Translate) =>
+  ROLES.map((r) => {
+    const name = t(`accounts.role.${r}`);
+    return { value: r, label: name[0]!.toUpperCase() + name.slice(1) };
+  });
 
 function newUserPage(ctx: ViewContext, form: FormState) {
+  const { t } = ctx;
   return renderPage(
     ctx,
-    "New user",
+    t("admin.users.new"),
     <>
-      <PageHeader title="New user" />
+      <PageHeader title={t("admin.users.new")} />
       <div class="card">
         <div class="card-body">
           <FormAlert form={form} />
           <form method="post" action="/admin/users/new" novalidate>
             <CsrfField token={ctx.csrfToken} />
-            <Field form={form} name="email" label="Email" type="email" required maxLength={LIMITS.email} />
-            <Field form={form} name="name" label="Name" maxLength={100} />
+            <Field
+              form={form}
+              name="email"
+              label={t("admin.user.email")}
+              type="email"
+              required
+              maxLength={LIMITS.email}
+            />
+            <Field form={form} name="name" label={t("admin.user.name")} maxLength={100} />
             <Field
               form={form}
               name="password"
-              label="Password"
+              label={t("accounts.password")}
               type="password"
               required
               autoComplete="new-password"
-              help={`At least ${LIMITS.password.min} characters. The account is confirmed at once.`}
+              help={t("admin.users.passwordHelp", { count: LIMITS.password.min })}
             />
-            <Select form={form} name="role" label="Role" options={roleOptions} required />
+            <Select form={form} name="role" label={t("admin.user.role")} options={roleOptions(t)} required />
             <div class="d-flex gap-2">
               <button type="submit" class="btn btn-primary">
-                Create user
+                {t("admin.users.create")}
               </button>
               <a class="btn btn-outline-secondary" href="/admin/users">
-                Cancel
+                {t("common.cancel")}
               </a>
             </div>
           </form>
@@ -187,6 +209,8 @@ function userPage(ctx: ViewContext, viewer: User, user: User, data: UserData, fo
   const zone = viewer.time_zone;
   const self = viewer.id === user.id;
   const canBlock = !self && (isAdmin(viewer) || user.role === "user");
+  const { t, locale } = ctx;
+  const when = (v: string | null) => formatInZone(v, zone, { locale });
   return renderPage(
     ctx,
     user.email,
@@ -200,24 +224,21 @@ function userPage(ctx: ViewContext, viewer: User, user: User, data: UserData, fo
               class={`btn ${user.blocked_at ? "btn-outline-success" : "btn-outline-danger"}`}
             >
               <i class={`bi ${user.blocked_at ? "bi-unlock" : "bi-slash-circle"}`} aria-hidden="true" />{" "}
-              {user.blocked_at ? "Unblock" : "Block"}
+              {user.blocked_at ? t("admin.user.unblock") : t("admin.user.block")}
             </button>
           </form>
         )}
         <a class="btn btn-outline-secondary" href={`/reports?user=${user.id}`}>
-          <i class="bi bi-bar-chart" aria-hidden="true" /> Reports
+          <i class="bi bi-bar-chart" aria-hidden="true" /> {t("nav.reports")}
         </a>
         {isAdmin(viewer) && !self && (
           <a class="btn btn-outline-danger" href={`/admin/users/${user.id}/delete`}>
-            <i class="bi bi-trash" aria-hidden="true" /> Delete
+            <i class="bi bi-trash" aria-hidden="true" /> {t("admin.user.delete")}
           </a>
         )}
       </PageHeader>
       {user.blocked_at && (
-        <div class="alert alert-dark">
-          Blocked since {formatInZone(user.blocked_at, zone)}: they cannot log in, their API tokens are
-          refused and their mailings do not send.
-        </div>
+        <div class="alert alert-dark">{t("admin.user.blockedSince", { when: when(user.blocked_at) })}</div>
       )}
       <div class="row g-4 mb-4">
         <div class="col-lg-6">
@@ -225,12 +246,12 @@ function userPage(ctx: ViewContext, viewer: User, user: User, data: UserData, fo
             <div class="card-body">
               <DefinitionList
                 items={[
-                  ["Email", user.email],
-                  ["Name", user.name || "—"],
-                  ["Role", <span class={`badge ${ROLE_BADGES[user.role]}`}>{user.role}</span>],
-                  ["State", <UserState user={user} />],
-                  ["Time zone", user.time_zone],
-                  ["Joined", formatInZone(user.created_at, zone)],
+                  [t("admin.user.email"), user.email],
+                  [t("admin.user.name"), user.name || "—"],
+                  [t("admin.user.role"), <RoleBadge role={user.role} />],
+                  [t("admin.user.state"), <UserState user={user} />],
+                  [t("accounts.profile.timeZone"), user.time_zone],
+                  [t("admin.user.joined"), when(user.created_at)],
                 ]}
               />
             </div>
@@ -240,22 +261,22 @@ function userPage(ctx: ViewContext, viewer: User, user: User, data: UserData, fo
           <div class="col-lg-6">
             <div class="card h-100">
               <div class="card-body">
-                <h2 class="h6">Edit</h2>
+                <h2 class="h6">{t("admin.user.edit")}</h2>
                 <FormAlert form={form} />
                 <form method="post" action={`/admin/users/${user.id}/edit`} novalidate>
                   <CsrfField token={ctx.csrfToken} />
-                  <Field form={form} name="name" label="Name" maxLength={100} />
-                  <ZonePicker form={form} required />
+                  <Field form={form} name="name" label={t("admin.user.name")} maxLength={100} />
+                  <ZonePicker form={form} label={t("accounts.profile.timeZone")} required />
                   <Select
                     form={form}
                     name="role"
-                    label="Role"
-                    options={roleOptions}
+                    label={t("admin.user.role")}
+                    options={roleOptions(t)}
                     required
-                    help="Changing the role logs the user out everywhere."
+                    help={t("admin.user.roleHelp")}
                   />
                   <button type="submit" class="btn btn-primary">
-                    Save
+                    {t("admin.user.save")}
                   </button>
                 </form>
               </div>
@@ -263,21 +284,21 @@ function userPage(ctx: ViewContext, viewer: User, user: User, data: UserData, fo
           </div>
         )}
       </div>
-      <h2 class="h5">Mailings</h2>
+      <h2 class="h5">{t("nav.mailings")}</h2>
       {data.mailings.length === 0 ? (
-        <p class="text-body-secondary">No mailings.</p>
+        <p class="text-body-secondary">{t("admin.user.noMailings")}</p>
       ) : (
         <div class="table-responsive bg-body rounded-3 border mb-4">
           <table class="table mb-0">
             <thead>
               <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Status</th>
+                <th scope="col">{t("admin.user.name")}</th>
+                <th scope="col">{t("admin.user.status")}</th>
                 <th scope="col" class="text-end">
-                  Recipients
+                  {t("nav.recipients")}
                 </th>
                 <th scope="col" class="text-end">
-                  <span class="visually-hidden">Actions</span>
+                  <span class="visually-hidden">{t("common.actions")}</span>
                 </th>
               </tr>
             </thead>
@@ -290,7 +311,7 @@ function userPage(ctx: ViewContext, viewer: User, user: User, data: UserData, fo
                   <td>
                     <StatusBadge mailing={m} />
                   </td>
-                  <td class="text-end">{formatCount(m.recipient_count)}</td>
+                  <td class="text-end">{formatNumber(locale, m.recipient_count)}</td>
                   <td class="text-end">
                     <MailingToggle ctx={ctx} mailing={m} back={`/admin/users/${user.id}`} small />
                   </td>
@@ -300,19 +321,19 @@ function userPage(ctx: ViewContext, viewer: User, user: User, data: UserData, fo
           </table>
         </div>
       )}
-      <h2 class="h5">Recipients</h2>
+      <h2 class="h5">{t("nav.recipients")}</h2>
       {data.recipients.total === 0 ? (
-        <p class="text-body-secondary">No recipients.</p>
+        <p class="text-body-secondary">{t("admin.user.noRecipients")}</p>
       ) : (
         <>
           <div class="table-responsive bg-body rounded-3 border mb-3">
             <table class="table table-sm mb-0">
               <thead>
                 <tr>
-                  <th scope="col">Email</th>
-                  <th scope="col">Name</th>
+                  <th scope="col">{t("admin.user.email")}</th>
+                  <th scope="col">{t("admin.user.name")}</th>
                   <th scope="col" class="d-none d-sm-table-cell">
-                    Added
+                    {t("admin.user.added")}
                   </th>
                 </tr>
               </thead>
@@ -321,7 +342,7 @@ function userPage(ctx: ViewContext, viewer: User, user: User, data: UserData, fo
                   <tr>
                     <td>{r.email}</td>
                     <td>{r.full_name}</td>
-                    <td class="d-none d-sm-table-cell">{formatInZone(r.created_at, zone)}</td>
+                    <td class="d-none d-sm-table-cell">{when(r.created_at)}</td>
                   </tr>
                 ))}
               </tbody>
@@ -364,28 +385,26 @@ export function MailingToggle({
         class={`btn${small ? " btn-sm" : ""} ${mailing.disabled_at ? "btn-outline-success" : "btn-outline-danger"}`}
       >
         <i class={`bi ${mailing.disabled_at ? "bi-play-circle" : "bi-pause-circle"}`} aria-hidden="true" />{" "}
-        {mailing.disabled_at ? "Enable" : "Disable"}
+        {mailing.disabled_at ? ctx.t("admin.mailing.enable") : ctx.t("admin.mailing.disable")}
       </button>
     </form>
   );
 }
 
 function deleteUserPage(ctx: ViewContext, user: User) {
+  const { t } = ctx;
   return renderPage(
     ctx,
-    `Delete ${user.email}`,
+    t("admin.delete.title", { email: user.email }),
     <>
-      <PageHeader title={`Delete ${user.email}?`} />
+      <PageHeader title={t("admin.delete.heading", { email: user.email })} />
       <ConfirmForm
         csrfToken={ctx.csrfToken}
         action={`/admin/users/${user.id}/delete`}
         cancelHref={`/admin/users/${user.id}`}
-        button="Delete user"
+        button={t("admin.delete.submit")}
       >
-        <p class="mb-0">
-          The account is deleted with all its recipients, messages, mailings and send history. This cannot be
-          undone.
-        </p>
+        <p class="mb-0">{t("admin.delete.text")}</p>
       </ConfirmForm>
     </>,
   );

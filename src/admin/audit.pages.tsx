@@ -2,6 +2,7 @@
 import type { FastifyInstance } from "fastify";
 import type { Services } from "../container.js";
 import type { AuditEntry, User } from "../db/schema.js";
+import type { Translate } from "../i18n/index.js";
 import { NotFoundError } from "../shared/errors.js";
 import { isAdmin } from "../shared/roles.js";
 import { formatInZone } from "../shared/time.js";
@@ -9,26 +10,7 @@ import { EmptyState, PageHeader, Pager } from "../web/components.js";
 import { sendPage, type ViewContext, viewContext } from "../web/context.js";
 import { renderPage } from "../web/layout.js";
 import { actor, staffOf } from "./admin.pages.js";
-import { AUDIT_ACTIONS } from "./admin.schemas.js";
-
-const ACTION_LABELS: Record<(typeof AUDIT_ACTIONS)[number], string> = {
-  block: "Blocked user",
-  unblock: "Unblocked user",
-  disable_mailing: "Disabled mailing",
-  enable_mailing: "Enabled mailing",
-  role_change: "Changed role",
-  create_user: "Created user",
-  update_user: "Edited user",
-  delete_user: "Deleted user",
-  remove_suppression: "Removed suppression",
-  create_sender: "Created sender",
-  update_sender: "Edited sender",
-  delete_sender: "Deleted sender",
-  create_layout: "Created shared layout",
-  update_layout: "Edited shared layout",
-  delete_layout: "Deleted shared layout",
-  clear_throttle: "Cleared login throttle",
-};
+import { AUDIT_ACTIONS, ROLES } from "./admin.schemas.js";
 
 function targetLink(entry: AuditEntry) {
   if (entry.action.startsWith("delete_") || entry.target_type === "suppression" || entry.target_id === 0)
@@ -43,11 +25,17 @@ function targetLink(entry: AuditEntry) {
   return <a href={href}>{entry.target_label}</a>;
 }
 
-function details(entry: AuditEntry): string {
+function details(entry: AuditEntry, t: Translate): string {
   if (!entry.details) return "";
+  // Roles are stored in English ("user"); they are shown in the page's language.
+  const role = (v: string | undefined) =>
+    v && (ROLES as readonly string[]).includes(v) ? t(`accounts.role.${v}`) : (v ?? "");
   try {
     const parsed = JSON.parse(entry.details) as Record<string, string>;
-    return parsed.from && parsed.to ? `${parsed.from} → ${parsed.to}` : Object.values(parsed).join(", ");
+    if (parsed.from && parsed.to) return `${role(parsed.from)} → ${role(parsed.to)}`;
+    return Object.entries(parsed)
+      .map(([k, v]) => (k === "role" ? role(v) : v))
+      .join(", ");
   } catch {
     return "";
   }
@@ -55,78 +43,78 @@ function details(entry: AuditEntry): string {
 
 function auditPage(ctx: ViewContext, viewer: User, page: Awaited<ReturnType<Services["admin"]["auditLog"]>>) {
   const { query } = page;
+  const { t, locale } = ctx;
+  const actionLabel = (a: (typeof AUDIT_ACTIONS)[number]) => t(`admin.audit.actions.${a}`);
   return renderPage(
     ctx,
-    "Audit log",
+    t("admin.audit.title"),
     <>
-      <PageHeader title="Audit log" />
+      <PageHeader title={t("admin.audit.title")} />
       <form method="get" action="/admin/audit" class="row g-2 mb-3" role="search">
         <div class="col-sm-4">
           <label class="visually-hidden" for="action">
-            Action
+            {t("admin.audit.action")}
           </label>
           <select id="action" name="action" class="form-select">
-            <option value="">All actions</option>
+            <option value="">{t("admin.audit.allActions")}</option>
             {AUDIT_ACTIONS.map((a) => (
               <option value={a} selected={query.action === a}>
-                {ACTION_LABELS[a]}
+                {actionLabel(a)}
               </option>
             ))}
           </select>
         </div>
         <div class="col-sm-6">
           <label class="visually-hidden" for="q">
-            Who or what
+            {t("admin.audit.whoOrWhat")}
           </label>
           <input
             id="q"
             type="search"
             name="q"
             class="form-control"
-            placeholder="Who or what (email, mailing name)"
+            placeholder={t("admin.audit.placeholder")}
             value={query.q}
             maxLength={200}
           />
         </div>
         <div class="col-sm-2">
           <button type="submit" class="btn btn-outline-secondary w-100">
-            Filter
+            {t("admin.audit.filter")}
           </button>
         </div>
       </form>
       {page.total === 0 ? (
-        <EmptyState icon="bi-journal-text" title="Nothing recorded">
-          {query.action || query.q
-            ? "Nothing matches the filter."
-            : "Actions of managers and admins on other people's accounts and data appear here."}
+        <EmptyState icon="bi-journal-text" title={t("admin.audit.empty")}>
+          {query.action || query.q ? t("admin.audit.noMatch") : t("admin.audit.emptyText")}
         </EmptyState>
       ) : (
         <div class="table-responsive bg-body rounded-3 border mb-3">
           <table class="table mb-0 table-cards">
             <thead>
               <tr>
-                <th scope="col">When</th>
-                <th scope="col">Who</th>
-                <th scope="col">Action</th>
-                <th scope="col">Target</th>
-                <th scope="col">Details</th>
+                <th scope="col">{t("admin.audit.when")}</th>
+                <th scope="col">{t("admin.audit.who")}</th>
+                <th scope="col">{t("admin.audit.action")}</th>
+                <th scope="col">{t("admin.audit.target")}</th>
+                <th scope="col">{t("admin.audit.details")}</th>
               </tr>
             </thead>
             <tbody>
               {page.items.map((e) => (
                 <tr>
-                  <td class="text-nowrap" data-label="When">
-                    {formatInZone(e.created_at, viewer.time_zone)}
+                  <td class="text-nowrap" data-label={t("admin.audit.when")}>
+                    {formatInZone(e.created_at, viewer.time_zone, { locale })}
                   </td>
-                  <td class="text-break" data-label="Who">
+                  <td class="text-break" data-label={t("admin.audit.who")}>
                     {e.actor_email}
                   </td>
-                  <td data-label="Action">{ACTION_LABELS[e.action]}</td>
-                  <td class="text-break" data-label="Target">
+                  <td data-label={t("admin.audit.action")}>{actionLabel(e.action)}</td>
+                  <td class="text-break" data-label={t("admin.audit.target")}>
                     {targetLink(e)}
                   </td>
-                  <td class="text-break" data-label="Details">
-                    {details(e)}
+                  <td class="text-break" data-label={t("admin.audit.details")}>
+                    {details(e, t)}
                   </td>
                 </tr>
               ))}

@@ -5,15 +5,15 @@
 import type { FastifyInstance } from "fastify";
 import type { Services } from "../container.js";
 import type { User } from "../db/schema.js";
-import { STAGE_LABELS } from "../delivery/attempt-words.js";
 import type { RelayView, SendingStatus } from "../delivery/delivery.service.js";
 import type { RelayCheck } from "../delivery/smtp.mailer.js";
+import { formatNumber, translateMessage } from "../i18n/index.js";
 import { ConflictError } from "../shared/errors.js";
-import { countOf } from "../shared/plural.js";
 import { formatInZone } from "../shared/time.js";
 import { CsrfField, PageHeader } from "../web/components.js";
 import { sendPage, type ViewContext, viewContext } from "../web/context.js";
 import { formBody } from "../web/forms.js";
+import { useI18n } from "../web/i18n.js";
 import { renderPage } from "../web/layout.js";
 import { staffOf } from "./admin.pages.js";
 
@@ -27,15 +27,18 @@ function RelayState({
   viewer: User;
   fallback: SendingStatus;
 }) {
+  const { t, locale } = useI18n();
   if (state) {
     return state.up ? (
-      <span class="badge text-bg-success">Up</span>
+      <span class="badge text-bg-success">{t("admin.relays.up")}</span>
     ) : (
       <>
-        <span class="badge text-bg-warning">Down</span>
+        <span class="badge text-bg-warning">{t("admin.relays.down")}</span>
         {state.downUntil && (
           <div class="small text-body-secondary">
-            tried again from {formatInZone(state.downUntil, viewer.time_zone, { seconds: true })}
+            {t("admin.relays.triedFrom", {
+              when: formatInZone(state.downUntil, viewer.time_zone, { seconds: true, locale }),
+            })}
           </div>
         )}
       </>
@@ -46,67 +49,77 @@ function RelayState({
 
 /** Sending's state from the workers' heartbeats: no worker, paused, or up. */
 function SendingBadge({ status }: { status: SendingStatus }) {
-  if (status.workers === 0) return <span class="badge text-bg-secondary">No worker running</span>;
+  const { t } = useI18n();
+  if (status.workers === 0) return <span class="badge text-bg-secondary">{t("admin.relays.noWorker")}</span>;
   return status.paused ? (
-    <span class="badge text-bg-warning">Paused</span>
+    <span class="badge text-bg-warning">{t("admin.relays.paused")}</span>
   ) : (
-    <span class="badge text-bg-success">Up</span>
+    <span class="badge text-bg-success">{t("admin.relays.up")}</span>
   );
 }
 
 function relaysPage(ctx: ViewContext, viewer: User, view: RelayView, check: RelayCheck | string | null) {
   const { status } = view;
+  const { t, locale } = ctx;
   return renderPage(
     ctx,
-    "Mail relays",
+    t("admin.relays.title"),
     <>
-      <PageHeader title="Mail relays" />
+      <PageHeader title={t("admin.relays.title")} />
       {view.relays.length === 0 ? (
         <p>
-          No SMTP relay is configured (<code>SMTP_URL</code> or <code>SMTP_RELAYS</code>): mail goes to the{" "}
-          <a href="/admin/outbox">local outbox</a> and does not leave this machine.
+          {t("admin.relays.noneBefore")}
+          <code>SMTP_URL</code>
+          {t("admin.relays.noneOr")}
+          <code>SMTP_RELAYS</code>
+          {t("admin.relays.noneMiddle")}
+          <a href="/admin/outbox">{t("admin.relays.localOutbox")}</a>
+          {t("admin.relays.noneAfter")}
         </p>
       ) : (
         <>
           <p class="mb-2">
-            Sending: <SendingBadge status={status} />
+            {t("admin.relays.sending")} <SendingBadge status={status} />
             {status.paused && (
               <>
                 {" "}
-                {status.reason}
+                {status.reason && translateMessage(locale, status.reason)}
                 {status.resumesAt &&
-                  ` · tries again at ${formatInZone(status.resumesAt, viewer.time_zone, { seconds: true })}`}
+                  ` · ${t("admin.relays.triesAt", { when: formatInZone(status.resumesAt, viewer.time_zone, { seconds: true, locale }) })}`}
               </>
             )}{" "}
-            <span class="text-body-secondary small">({countOf(status.workers, "worker")})</span>
+            <span class="text-body-secondary small">
+              ({t("admin.relays.workers", { count: status.workers, n: formatNumber(locale, status.workers) })}
+              )
+            </span>
           </p>
           <div class="table-responsive bg-body rounded-3 border mb-3">
             <table class="table mb-0 align-middle table-stack">
               <thead>
                 <tr>
-                  <th scope="col">Relay</th>
-                  <th scope="col">Weight</th>
-                  <th scope="col">State</th>
-                  <th scope="col">Last error</th>
+                  <th scope="col">{t("admin.relays.relay")}</th>
+                  <th scope="col">{t("admin.relays.weight")}</th>
+                  <th scope="col">{t("admin.relays.state")}</th>
+                  <th scope="col">{t("admin.relays.lastError")}</th>
                   <th scope="col">
-                    <span class="visually-hidden">Actions</span>
+                    <span class="visually-hidden">{t("common.actions")}</span>
                   </th>
                 </tr>
               </thead>
               <tbody>
                 {view.relays.map((relay, index) => (
                   <tr>
-                    <td data-label="Relay" class="text-break">
+                    <td data-label={t("admin.relays.relay")} class="text-break">
                       <code>{relay.address}</code>
                     </td>
-                    <td data-label="Weight">
+                    <td data-label={t("admin.relays.weight")}>
                       {relay.weight}
                       {relay.limits && <div class="small text-body-secondary">{relay.limits}</div>}
                     </td>
-                    <td data-label="State">
+                    <td data-label={t("admin.relays.state")}>
                       <RelayState state={status.relays[relay.address]} viewer={viewer} fallback={status} />
                     </td>
-                    <td data-label="Last error" class="text-break">
+                    <td data-label={t("admin.relays.lastError")} class="text-break">
                       {status.relays[relay.address]?.lastError ??
                         (view.relays.length === 1 ? (status.reason ?? "—") : "—")}
                     </td>
@@ -115,7 +128,7 @@ function relaysPage(ctx: ViewContext, viewer: User, view: RelayView, check: Rela
                         <CsrfField token={ctx.csrfToken} />
                         <input type="hidden" name="relay" value={String(index)} />
                         <button type="submit" class="btn btn-sm btn-outline-primary">
-                          Test connection
+                          {t("admin.relays.test")}
                         </button>
                       </form>
                     </td>
@@ -128,27 +141,31 @@ function relaysPage(ctx: ViewContext, viewer: User, view: RelayView, check: Rela
       )}
       {typeof check === "string" && (
         <div class="alert alert-warning" role="status">
-          {check}
+          {translateMessage(locale, check)}
         </div>
       )}
       {check && typeof check !== "string" && (
         <div class={`alert ${check.ok ? "alert-success" : "alert-danger"}`} role="status" data-relay-check>
           <p class="mb-1 fw-semibold">
             {check.ok
-              ? `${check.relay} accepted the connection${check.authenticated ? " and the login" : ""}${check.tls ? " over TLS" : ""}.`
-              : `${check.relay} failed at ${STAGE_LABELS[check.stage]}.`}
+              ? t(`admin.relays.accepted${check.authenticated ? "Login" : ""}${check.tls ? "Tls" : ""}`, {
+                  relay: check.relay,
+                })
+              : t("admin.relays.failedAt", {
+                  relay: check.relay,
+                  stage: t(`admin.relays.stage.${check.stage}`),
+                })}
           </p>
           <p class="mb-0 text-break">
-            Its reply: <code>{check.reply}</code>
+            {t("admin.relays.reply")} <code>{check.reply}</code>
           </p>
-          <p class="mb-0 small text-body-secondary">No mail was sent.</p>
+          <p class="mb-0 small text-body-secondary">{t("admin.relays.noMail")}</p>
         </div>
       )}
       <p class="text-body-secondary small">
-        The test connects, says EHLO, upgrades with STARTTLS when the relay offers it and logs in with the
-        credentials of <code>SMTP_URL</code>, with the same timeouts as sending. With several relays
-        (SMTP_RELAYS), messages are spread by weight and a relay that refuses or cannot be reached is left
-        alone for a while, its share going to the others; sending pauses only while every relay refuses.
+        {t("admin.relays.explainBefore")}
+        <code>SMTP_URL</code>
+        {t("admin.relays.explainAfter")}
       </p>
     </>,
   );

@@ -3,6 +3,7 @@ import type { FastifyInstance } from "fastify";
 import type { ThrottleRow } from "../accounts/login-throttle.service.js";
 import type { Services } from "../container.js";
 import type { User } from "../db/schema.js";
+import { formatNumber } from "../i18n/index.js";
 import { NotFoundError, ValidationError } from "../shared/errors.js";
 import { isAdmin } from "../shared/roles.js";
 import { formatInZone } from "../shared/time.js";
@@ -13,31 +14,30 @@ import { renderPage } from "../web/layout.js";
 import { actor, staffOf } from "./admin.pages.js";
 
 function throttlesPage(ctx: ViewContext, viewer: User, rows: ThrottleRow[]) {
+  const { t, locale } = ctx;
+  const when = (v: string | null) => formatInZone(v, viewer.time_zone, { seconds: true, locale });
   return renderPage(
     ctx,
-    "Login throttles",
+    t("admin.throttles.title"),
     <>
-      <PageHeader title="Login throttles" />
-      <p class="text-body-secondary">
-        Failed logins of the last day, per account and address ("all addresses" is the account's slow-down).
-        The right password from an address the owner used before, or from a new one, still gets in.
-      </p>
+      <PageHeader title={t("admin.throttles.title")} />
+      <p class="text-body-secondary">{t("admin.throttles.intro")}</p>
       {rows.length === 0 ? (
-        <EmptyState icon="bi-shield-check" title="No failed logins">
-          Accounts someone fails to log in to appear here.
+        <EmptyState icon="bi-shield-check" title={t("admin.throttles.empty")}>
+          {t("admin.throttles.emptyText")}
         </EmptyState>
       ) : (
         <div class="table-responsive bg-body rounded-3 border mb-3">
           <table class="table mb-0 align-middle">
             <thead>
               <tr>
-                <th scope="col">Account</th>
-                <th scope="col">Address</th>
-                <th scope="col">Failures</th>
-                <th scope="col">Last failure</th>
-                <th scope="col">Blocked until</th>
+                <th scope="col">{t("admin.throttles.account")}</th>
+                <th scope="col">{t("admin.throttles.address")}</th>
+                <th scope="col">{t("admin.throttles.failures")}</th>
+                <th scope="col">{t("admin.throttles.lastFailure")}</th>
+                <th scope="col">{t("admin.throttles.blockedUntil")}</th>
                 <th scope="col">
-                  <span class="visually-hidden">Actions</span>
+                  <span class="visually-hidden">{t("common.actions")}</span>
                 </th>
               </tr>
             </thead>
@@ -45,21 +45,17 @@ function throttlesPage(ctx: ViewContext, viewer: User, rows: ThrottleRow[]) {
               {rows.map((r) => (
                 <tr>
                   <td class="text-break">{r.account}</td>
-                  <td>{r.client === "*" ? <em>all addresses</em> : r.client}</td>
-                  <td>{r.failures}</td>
-                  <td class="text-nowrap">
-                    {formatInZone(r.lastFailedAt, viewer.time_zone, { seconds: true })}
-                  </td>
-                  <td class="text-nowrap">
-                    {r.blockedUntil ? formatInZone(r.blockedUntil, viewer.time_zone, { seconds: true }) : "—"}
-                  </td>
+                  <td>{r.client === "*" ? <em>{t("admin.throttles.allAddresses")}</em> : r.client}</td>
+                  <td>{formatNumber(locale, r.failures)}</td>
+                  <td class="text-nowrap">{when(r.lastFailedAt)}</td>
+                  <td class="text-nowrap">{r.blockedUntil ? when(r.blockedUntil) : "—"}</td>
                   <td class="text-end">
                     {r.client === "*" && (
                       <form method="post" action="/admin/throttles/clear" class="d-inline">
                         <CsrfField token={ctx.csrfToken} />
                         <input type="hidden" name="account" value={r.account} />
                         <button type="submit" class="btn btn-sm btn-outline-secondary">
-                          Clear
+                          {t("common.clear")}
                         </button>
                       </form>
                     )}

@@ -5,6 +5,7 @@
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { Services } from "../container.js";
 import type { Post } from "../db/schema.js";
+import { formatNumber } from "../i18n/index.js";
 import { NotFoundError } from "../shared/errors.js";
 import { id, LIMITS } from "../shared/fields.js";
 import { formatInZone } from "../shared/time.js";
@@ -22,6 +23,7 @@ import {
 } from "../web/components.js";
 import { redirectWith, requireUser, sendPage, type ViewContext, viewContext } from "../web/context.js";
 import { formBody, handleForm } from "../web/forms.js";
+import { useI18n } from "../web/i18n.js";
 import { renderPage } from "../web/layout.js";
 import { SLUG_MAX } from "./blog.schemas.js";
 import type { ImageUpload } from "./blog.service.js";
@@ -62,10 +64,11 @@ async function readMultipart(req: FastifyRequest): Promise<void> {
 
 function ImageField({ form, post }: { form: FormState; post?: Post | undefined }) {
   const error = form.errors.image;
+  const { t } = useI18n();
   return (
     <div class="mb-3">
       <label class="form-label" for="f-image">
-        Image
+        {t("blog.form.image")}
       </label>
       {post?.image_path && (
         <div class="d-flex align-items-center gap-3 mb-2">
@@ -77,7 +80,7 @@ function ImageField({ form, post }: { form: FormState; post?: Post | undefined }
           <div class="form-check">
             <input class="form-check-input" type="checkbox" name="remove_image" id="f-remove_image" />
             <label class="form-check-label" for="f-remove_image">
-              Remove the image
+              {t("blog.form.removeImage")}
             </label>
           </div>
         </div>
@@ -97,17 +100,16 @@ function ImageField({ form, post }: { form: FormState; post?: Post | undefined }
         </div>
       ) : (
         <div id="f-image-help" class="form-text">
-          Optional. JPEG, PNG or WebP, at most 5 MB
-          {post?.image_path ? "; a new one replaces the current one" : ""}.
+          {post?.image_path ? t("blog.form.imageHelpReplace") : t("blog.form.imageHelp")}
         </div>
       )}
       <div class="mt-2">
         <Field
           form={form}
           name="image_alt"
-          label="Image description"
+          label={t("blog.form.imageAlt")}
           maxLength={200}
-          help="What the image shows, read aloud to people who cannot see it (alt text). Leave it empty if the image is only decoration."
+          help={t("blog.form.imageAltHelp")}
         />
       </div>
     </div>
@@ -115,7 +117,8 @@ function ImageField({ form, post }: { form: FormState; post?: Post | undefined }
 }
 
 function formPage(ctx: ViewContext, form: FormState, post?: Post) {
-  const title = post ? "Edit post" : "New post";
+  const { t } = ctx;
+  const title = post ? t("blog.form.editTitle") : t("blog.form.newTitle");
   const published = post ? form.values.published === "on" : form.values.published === "on";
   return renderPage(
     ctx,
@@ -124,7 +127,7 @@ function formPage(ctx: ViewContext, form: FormState, post?: Post) {
       <PageHeader title={title}>
         {post?.published_at && (
           <a class="btn btn-outline-secondary" href={`/blog/${post.slug}`}>
-            <i class="bi bi-eye" aria-hidden="true" /> View
+            <i class="bi bi-eye" aria-hidden="true" /> {t("blog.form.view")}
           </a>
         )}
       </PageHeader>
@@ -138,28 +141,30 @@ function formPage(ctx: ViewContext, form: FormState, post?: Post) {
             novalidate
           >
             <CsrfField token={ctx.csrfToken} />
-            <Field form={form} name="title" label="Title" required maxLength={LIMITS.subject} />
+            <Field
+              form={form}
+              name="title"
+              label={t("blog.form.title")}
+              required
+              maxLength={LIMITS.subject}
+            />
             <Field
               form={form}
               name="slug"
-              label="Address"
+              label={t("blog.form.address")}
               maxLength={SLUG_MAX}
               help={
-                post ? (
-                  <>Shown as /blog/{post.slug}. Changing it breaks links to the old address.</>
-                ) : (
-                  "Optional: made from the title when empty, like /blog/spring-news."
-                )
+                post ? t("blog.form.addressHelpEdit", { slug: post.slug }) : t("blog.form.addressHelpNew")
               }
             />
             <TextArea
               form={form}
               name="body_markdown"
-              label="Text"
+              label={t("blog.form.text")}
               required
               maxLength={LIMITS.body}
               rows={14}
-              help="Markdown: **bold**, _italic_, [links](https://example.com), # headings, - lists. HTML is shown as text."
+              help={t("blog.form.textHelp")}
             />
             <ImageField form={form} post={post} />
             <div class="form-check mb-3">
@@ -171,14 +176,14 @@ function formPage(ctx: ViewContext, form: FormState, post?: Post) {
                 checked={published}
               />
               <label class="form-check-label" for="f-published">
-                Published (everyone can read it; unticked it is a draft only admins see)
+                {t("blog.form.published")}
               </label>
             </div>
             <button class="btn btn-primary" type="submit">
-              {post ? "Save post" : "Create post"}
+              {post ? t("blog.form.save") : t("blog.form.create")}
             </button>{" "}
             <a class="btn btn-outline-secondary" href="/admin/blog">
-              Cancel
+              {t("common.cancel")}
             </a>
           </form>
         </div>
@@ -203,19 +208,20 @@ export function blogAdminRoutes(app: FastifyInstance, services: Services): void 
     const user = requireAdmin(req);
     const page = await blog.listAll(user, req.query);
     const ctx = viewContext(req, reply);
+    const { t, locale } = ctx;
     const body = (
       <>
-        <PageHeader title="Blog posts">
+        <PageHeader title={t("blog.admin.title")}>
           <a class="btn btn-outline-secondary" href="/blog">
-            <i class="bi bi-journal-text" aria-hidden="true" /> Public blog
+            <i class="bi bi-journal-text" aria-hidden="true" /> {t("blog.admin.public")}
           </a>
           <a class="btn btn-primary" href="/admin/blog/new">
-            <i class="bi bi-plus-lg" aria-hidden="true" /> New post
+            <i class="bi bi-plus-lg" aria-hidden="true" /> {t("blog.form.newTitle")}
           </a>
         </PageHeader>
         {page.total === 0 ? (
-          <EmptyState icon="bi-journal-text" title="No posts yet">
-            <a href="/admin/blog/new">Write the first post</a>.
+          <EmptyState icon="bi-journal-text" title={t("blog.empty")}>
+            <a href="/admin/blog/new">{t("blog.admin.writeFirst")}</a>.
           </EmptyState>
         ) : (
           <>
@@ -223,16 +229,16 @@ export function blogAdminRoutes(app: FastifyInstance, services: Services): void 
               <table class="table table-hover mb-0">
                 <thead>
                   <tr>
-                    <th scope="col">Title</th>
-                    <th scope="col">State</th>
+                    <th scope="col">{t("blog.form.title")}</th>
+                    <th scope="col">{t("blog.admin.state")}</th>
                     <th scope="col" class="text-end">
-                      Views
+                      {t("blog.admin.views")}
                     </th>
                     <th scope="col" class="d-none d-md-table-cell">
-                      Author
+                      {t("blog.admin.author")}
                     </th>
                     <th scope="col" class="text-end">
-                      <span class="visually-hidden">Actions</span>
+                      <span class="visually-hidden">{t("common.actions")}</span>
                     </th>
                   </tr>
                 </thead>
@@ -245,24 +251,26 @@ export function blogAdminRoutes(app: FastifyInstance, services: Services): void 
                       <td class="text-nowrap">
                         {p.published_at ? (
                           <span class="badge text-bg-success">
-                            Published {formatInZone(p.published_at, user.time_zone)}
+                            {t("blog.admin.publishedAt", {
+                              when: formatInZone(p.published_at, user.time_zone, { locale }),
+                            })}
                           </span>
                         ) : (
-                          <span class="badge text-bg-secondary">Draft</span>
+                          <span class="badge text-bg-secondary">{t("blog.admin.draft")}</span>
                         )}
                       </td>
                       <td class="text-end" data-testid={`views-${p.id}`}>
-                        {p.view_count.toLocaleString("en-US")}
+                        {formatNumber(locale, p.view_count)}
                       </td>
                       <td class="d-none d-md-table-cell">{p.author_email ?? "—"}</td>
                       <td class="text-end text-nowrap">
                         <a class="btn btn-sm btn-outline-secondary" href={`/admin/blog/${p.id}/edit`}>
                           <i class="bi bi-pencil" aria-hidden="true" />
-                          <span class="visually-hidden">Edit {p.title}</span>
+                          <span class="visually-hidden">{t("common.edit", { label: p.title })}</span>
                         </a>{" "}
                         <a class="btn btn-sm btn-outline-danger" href={`/admin/blog/${p.id}/delete`}>
                           <i class="bi bi-trash" aria-hidden="true" />
-                          <span class="visually-hidden">Delete {p.title}</span>
+                          <span class="visually-hidden">{t("common.delete", { label: p.title })}</span>
                         </a>
                       </td>
                     </tr>
@@ -275,7 +283,7 @@ export function blogAdminRoutes(app: FastifyInstance, services: Services): void 
         )}
       </>
     );
-    return sendPage(reply, renderPage(ctx, "Blog posts", body));
+    return sendPage(reply, renderPage(ctx, t("blog.admin.title"), body));
   });
 
   app.get("/admin/blog/new", async (req, reply) => {
@@ -320,22 +328,25 @@ export function blogAdminRoutes(app: FastifyInstance, services: Services): void 
     const user = requireAdmin(req);
     const post = await blog.get(user, parseId(req.params.id));
     const ctx = viewContext(req, reply);
+    const { t } = ctx;
     const body = (
       <>
-        <PageHeader title="Delete post" />
+        <PageHeader title={t("blog.delete.title")} />
         <ConfirmForm
           csrfToken={ctx.csrfToken}
           action={`/admin/blog/${post.id}/delete`}
           cancelHref="/admin/blog"
-          button="Delete post"
+          button={t("blog.delete.title")}
         >
           <p class="mb-0">
-            Delete <strong>{post.title}</strong> and its image? Links to /blog/{post.slug} will stop working.
+            {t("blog.delete.before")}
+            <strong>{post.title}</strong>
+            {t("blog.delete.after", { slug: post.slug })}
           </p>
         </ConfirmForm>
       </>
     );
-    return sendPage(reply, renderPage(ctx, "Delete post", body));
+    return sendPage(reply, renderPage(ctx, t("blog.delete.title"), body));
   });
 
   app.post<{ Params: { id: string } }>("/admin/blog/:id/delete", async (req, reply) => {

@@ -10,6 +10,7 @@ import { formatInZone } from "../shared/time.js";
 import { EmptyState, PageHeader, Pager } from "../web/components.js";
 import { anonymousContext, type ViewContext, viewContext } from "../web/context.js";
 import { sendCacheable } from "../web/http-cache.js";
+import { useI18n } from "../web/i18n.js";
 import { renderPage } from "../web/layout.js";
 import type { PostCard } from "./blog.service.js";
 
@@ -23,6 +24,7 @@ export const imageUrl = (name: string) => `/blog/images/${name}`;
 
 /** A post as a card: image, title, date and the first lines. Used by the list and the home page. */
 export function PostCards({ posts, columns = 3 }: { posts: PostCard[]; columns?: number }) {
+  const { locale } = useI18n();
   return (
     <div class={`row row-cols-1 row-cols-md-${columns} g-3 mb-3`}>
       {posts.map((p) => (
@@ -42,7 +44,9 @@ export function PostCards({ posts, columns = 3 }: { posts: PostCard[]; columns?:
                   {p.title}
                 </a>
               </h3>
-              <p class="text-body-secondary small mb-2">{formatInZone(p.published_at, "UTC")} UTC</p>
+              <p class="text-body-secondary small mb-2">
+                {formatInZone(p.published_at, "UTC", { locale })} UTC
+              </p>
               <p class="card-text">{p.excerpt}</p>
             </div>
           </article>
@@ -58,18 +62,19 @@ export function blogRoutes(app: FastifyInstance, services: Services): void {
   app.get("/blog", async (req, reply) => {
     const page = await blog.publishedPage(req.query);
     const ctx = publicContext(req, reply);
+    const { t } = ctx;
     const body = (
       <>
-        <PageHeader title="Blog">
+        <PageHeader title={t("nav.blog")}>
           {req.user?.role === "admin" && (
             <a class="btn btn-outline-primary" href="/admin/blog">
-              <i class="bi bi-pencil-square" aria-hidden="true" /> Manage posts
+              <i class="bi bi-pencil-square" aria-hidden="true" /> {t("blog.public.manage")}
             </a>
           )}
         </PageHeader>
         {page.total === 0 ? (
-          <EmptyState icon="bi-journal-text" title="No posts yet">
-            News about PostPilot will appear here.
+          <EmptyState icon="bi-journal-text" title={t("blog.empty")}>
+            {t("blog.public.emptyText")}
           </EmptyState>
         ) : (
           <>
@@ -79,30 +84,31 @@ export function blogRoutes(app: FastifyInstance, services: Services): void {
         )}
       </>
     );
-    return sendCacheable(req, reply, renderPage(ctx, "Blog", body), { public: "public, max-age=60" });
+    return sendCacheable(req, reply, renderPage(ctx, t("nav.blog"), body), { public: "public, max-age=60" });
   });
 
   app.get<{ Params: { slug: string } }>("/blog/:slug", async (req, reply) => {
     if (req.params.slug.length > 200) throw new NotFoundError();
     const { post, html, draft } = await blog.view(req.user, req.params.slug);
     const ctx = publicContext(req, reply);
+    const { t, locale } = ctx;
     const body = (
       <article class="post mx-auto">
         <p class="mb-2">
           <a href="/blog">
-            <i class="bi bi-arrow-left" aria-hidden="true" /> All posts
+            <i class="bi bi-arrow-left" aria-hidden="true" /> {t("blog.public.all")}
           </a>
         </p>
         <h1 class="h2">{post.title}</h1>
         <p class="text-body-secondary">
           {draft ? (
-            <span class="badge text-bg-warning">Draft: only admins see it</span>
+            <span class="badge text-bg-warning">{t("blog.public.draft")}</span>
           ) : (
-            <>{formatInZone(post.published_at, "UTC")} UTC</>
+            <>{formatInZone(post.published_at, "UTC", { locale })} UTC</>
           )}
           {req.user?.role === "admin" && (
             <a class="ms-3" href={`/admin/blog/${post.id}/edit`}>
-              Edit
+              {t("blog.public.edit")}
             </a>
           )}
         </p>

@@ -33,6 +33,10 @@ export const ru: Language = {
     // ── area content: begin (keys of this area go between these two lines)
     // ── area content: end
     // ── area admin: begin (keys of this area go between these two lines)
+    Role: "Роль",
+    Address: "Адрес",
+    Text: "Текст",
+    "Image description": "Описание изображения",
     // ── area admin: end
     // ── area outbox: begin (keys of this area go between these two lines)
     // ── area outbox: end
@@ -283,6 +287,247 @@ export const ru: Language = {
     // ── area content: begin (keys of this area go between these two lines)
     // ── area content: end
     // ── area admin: begin (keys of this area go between these two lines)
+    // The command line's output (src/cli/*.ts).
+    "The message cannot be read: {{error}}": "Письмо не удаётся прочитать: {{error}}",
+    "DATABASE_URL is set: back up PostgreSQL with pg_dump instead.":
+      "Задан DATABASE_URL: резервную копию PostgreSQL делайте через pg_dump.",
+    "The URL must start with postgres:// or postgresql://.":
+      "URL должен начинаться с postgres:// или postgresql://.",
+    "Recounted: {{count}} counter changed.": "Пересчитано: изменено счётчиков: {{count}}.",
+    "Recounted: {{count}} counters changed.": "Пересчитано: изменено счётчиков: {{count}}.",
+    "Pruned {{runs}} run finished more than {{days}} days ago: {{deliveries}} deliveries and {{attempts}} tries removed.":
+      "Очищено запусков, завершённых более {{days}} дн. назад: {{runs}}; удалено отправок: {{deliveries}}, попыток: {{attempts}}.",
+    "Pruned {{runs}} runs finished more than {{days}} days ago: {{deliveries}} deliveries and {{attempts}} tries removed.":
+      "Очищено запусков, завершённых более {{days}} дн. назад: {{runs}}; удалено отправок: {{deliveries}}, попыток: {{attempts}}.",
+    "Log in with (passwords are random; keep them or change them on /profile):":
+      "Для входа (пароли случайные; сохраните их или смените на /profile):",
+    "Cannot read {{file}}: {{error}}": "Не удаётся прочитать {{file}}: {{error}}",
+    "Wrote {{file}}: {{users}} users, {{recipients}} recipients, {{messages}} messages, {{mailings}} mailings, {{posts}} posts.":
+      "Записано в {{file}}: пользователей: {{users}}, получателей: {{recipients}}, писем: {{messages}}, рассылок: {{mailings}}, записей блога: {{posts}}.",
+    "Loaded {{users}} users, {{recipients}} recipients, {{messages}} messages, {{mailings}} mailings, {{posts}} posts.":
+      "Загружено пользователей: {{users}}, получателей: {{recipients}}, писем: {{messages}}, рассылок: {{mailings}}, записей блога: {{posts}}.",
+    "Database: {{database}}": "База данных: {{database}}",
+    "Run {{run}} of mailing {{mailing}}: {{count}} recipient.":
+      "Запуск {{run}} рассылки {{mailing}}: получателей: {{count}}.",
+    "Run {{run}} of mailing {{mailing}}: {{count}} recipients.":
+      "Запуск {{run}} рассылки {{mailing}}: получателей: {{count}}.",
+    '"{{id}}" is not a sender id (see `postpilot senders list`).':
+      "«{{id}}» — не номер отправителя (см. `postpilot senders list`).",
+    '"{{id}}" is not a token id (see `postpilot tokens list`).':
+      "«{{id}}» — не номер токена (см. `postpilot tokens list`).",
+    'Token {{id}} "{{name}}" for {{email}}.': "Токен {{id}} «{{name}}» для {{email}}.",
+    "Copy it now: it is not shown again.": "Скопируйте его сейчас: больше он не покажется.",
+    "No tokens.": "Токенов нет.",
+    "Endpoint {{id}} added. Signing secret (shown once): {{secret}}":
+      "Адрес {{id}} добавлен. Секрет подписи (показывается один раз): {{secret}}",
+    "Endpoint {{id}} removed.": "Адрес {{id}} удалён.",
+    "… and {{count}} more.": "… и ещё {{count}}.",
+    "Exported {{count}} recipient to {{file}}.": "Выгружено получателей: {{count}}, в {{file}}.",
+    "Exported {{count}} recipients to {{file}}.": "Выгружено получателей: {{count}}, в {{file}}.",
+    "Stopped: {{error}}": "Остановлено: {{error}}",
+    // The command line's --help (src/cli/help-language.ts).
+    "display help for command": "показать справку по команде",
+    "Usage:": "Использование:",
+    "Options:": "Параметры:",
+    "Commands:": "Команды:",
+    "Arguments:": "Аргументы:",
+    "Global Options:": "Общие параметры:",
+    "PostPilot: self-hosted email mailings": "PostPilot: рассылки эл. почты на своём сервере",
+    "commands that read a database: make a new empty one when DATA_DIR holds none":
+      "для команд, читающих базу данных: создать новую пустую, если в DATA_DIR её нет",
+    "run the web app (on PORT, default 3000) with the scheduler and a worker; migrates first":
+      "запустить веб-приложение (на PORT, по умолчанию 3000) с планировщиком и обработчиком; сначала применяет миграции",
+    "do not send in this process (run `postpilot worker` separately)":
+      "не отправлять в этом процессе (запустите `postpilot worker` отдельно)",
+    "do not start due mailings in this process (run `postpilot scheduler` separately)":
+      "не запускать подошедшие рассылки в этом процессе (запустите `postpilot scheduler` отдельно)",
+    "run only the scheduler: creates the runs of due mailings and completes ended ones":
+      "запустить только планировщик: создаёт запуски подошедших рассылок и завершает окончившиеся",
+    "run only a worker: claims due deliveries, sends them and records the replies":
+      "запустить только обработчик: берёт подошедшие отправки, отправляет их и записывает ответы",
+    "send a mailing now; shows progress, prints a summary, exits 1 if any delivery failed":
+      "отправить рассылку сейчас; показывает ход, печатает итог, завершается с кодом 1, если хоть одна отправка не удалась",
+    "only start the run; let the workers of other processes send it":
+      "только начать запуск; отправят обработчики других процессов",
+    "the mailing's id (see `postpilot mailings`)": "номер рассылки (см. `postpilot mailings`)",
+    "list mailings with their status and next planned run":
+      "список рассылок с их статусом и следующим запланированным запуском",
+    "only this user's mailings": "только рассылки этого пользователя",
+    "apply database migrations and exit": "применить миграции базы данных и выйти",
+    "create an admin account (prompts for the password, or reads it from standard input)":
+      "создать учётную запись администратора (спрашивает пароль или читает его со стандартного ввода)",
+    "the admin's email address": "адрес эл. почты администратора",
+    "the password (prefer the prompt or standard input: arguments show in ps)":
+      "пароль (лучше через запрос или стандартный ввод: аргументы видны в ps)",
+    "the admin's name": "имя администратора",
+    "personal API tokens (Authorization: Bearer <token>)":
+      "личные токены API (Authorization: Bearer <токен>)",
+    "create a token for a user and print it once": "создать токен для пользователя и напечатать его один раз",
+    "the user the token acts as": "пользователь, от имени которого действует токен",
+    "what the token is for, e.g. the shop's import job": "для чего токен, например импорт из магазина",
+    "list a user's tokens (never the tokens themselves)": "список токенов пользователя (без самих токенов)",
+    "whose tokens": "чьи токены",
+    "revoke a token: requests with it are refused from now on":
+      "отозвать токен: запросы с ним с этого момента отклоняются",
+    "the token's id (see `postpilot tokens list`)": "номер токена (см. `postpilot tokens list`)",
+    "list users; block or unblock one": "список пользователей; блокировка и разблокировка",
+    "list users with their role and state": "список пользователей с их ролью и состоянием",
+    "only users whose email or name contains this":
+      "только пользователи, в адресе или имени которых есть этот текст",
+    "block a user: logged out everywhere, no login, API tokens refused, mailings stop sending":
+      "заблокировать пользователя: все сеансы завершаются, вход запрещён, токены API отклоняются, рассылки не отправляются",
+    "the user's email": "адрес эл. почты пользователя",
+    "unblock a user": "разблокировать пользователя",
+    "list, add or remove a user's webhook endpoints":
+      "список, добавление и удаление адресов вебхуков пользователя",
+    "list a user's endpoints (an admin's: everyone's)":
+      "список адресов вебхуков пользователя (у администратора — всех)",
+    "whose endpoints": "чьи адреса",
+    "register an endpoint; prints its signing secret (shown this once)":
+      "зарегистрировать адрес; печатает его секрет подписи (показывается один раз)",
+    "the endpoint's owner": "владелец адреса",
+    "http:// or https:// URL": "URL с http:// или https://",
+    "comma-separated event types, e.g. run.finished,delivery.failed":
+      "типы событий через запятую, например run.finished,delivery.failed",
+    "admins: every user's events": "для администраторов: события всех пользователей",
+    "what it is for": "для чего он",
+    "delete an endpoint and its queued events": "удалить адрес и его события в очереди",
+    "the endpoint's owner (or an admin)": "владелец адреса (или администратор)",
+    "the endpoint's id": "номер адреса",
+    "write a consistent copy of the SQLite database to a new file, while PostPilot runs":
+      "записать согласованную копию базы SQLite в новый файл, пока PostPilot работает",
+    "where to write the copy (must not exist)": "куда записать копию (файла ещё не должно быть)",
+    "copy every table of the SQLite database into an empty PostgreSQL database, keeping ids":
+      "скопировать все таблицы базы SQLite в пустую базу PostgreSQL, сохраняя номера",
+    "the PostgreSQL database (postgres://user:pass@host:5432/db); created tables, no rows":
+      "база PostgreSQL (postgres://user:pass@host:5432/db); таблицы созданы, строк нет",
+    "rebuild the home page counters from the data, in one transaction, and print what changed":
+      "пересчитать счётчики главной страницы по данным в одной транзакции и напечатать, что изменилось",
+    "remove, once, the deliveries and tries of runs finished more than DELIVERY_RETENTION_DAYS (or --days) ago":
+      "однократно удалить отправки и попытки запусков, завершённых более DELIVERY_RETENTION_DAYS (или --days) дней назад",
+    "retention in days (default: DELIVERY_RETENTION_DAYS)":
+      "срок хранения в днях (по умолчанию DELIVERY_RETENTION_DAYS)",
+    "fill an EMPTY database with demo accounts, recipients, mailings, runs and blog posts":
+      "заполнить ПУСТУЮ базу демонстрационными учётными записями, получателями, рассылками, запусками и записями блога",
+    "write users, recipients, messages, mailings and blog posts to a JSON file":
+      "записать пользователей, получателей, письма, рассылки и записи блога в файл JSON",
+    "where to write (overwritten)": "куда записать (файл перезаписывается)",
+    "load a dump-fixtures file in one transaction; on any conflict nothing is loaded":
+      "загрузить файл dump-fixtures в одной транзакции; при любом конфликте ничего не загружается",
+    "a file written by dump-fixtures": "файл, записанный dump-fixtures",
+    "import a user's recipients from a CSV file (header row naming email, full name, comment); exits 1 if any row was invalid":
+      "импортировать получателей пользователя из файла CSV (строка заголовков: email, имя, комментарий); завершается с кодом 1, если хоть одна строка неверна",
+    "the user whose recipients these are": "пользователь, чьи это получатели",
+    "update recipients that already exist (default: skip them)":
+      "обновлять уже существующих получателей (по умолчанию пропускать)",
+    "put every imported row (new or existing) in this list of the user's":
+      "добавить каждую импортированную строку (новую или существующую) в этот список пользователя",
+    "the CSV file (UTF-8, comma or semicolon separated), or - for standard input":
+      "файл CSV (UTF-8, через запятую или точку с запятой) или - для стандартного ввода",
+    "a user's lists with their member counts and signup forms":
+      "списки пользователя с числом участников и формами подписки",
+    "the user whose lists to show": "пользователь, чьи списки показать",
+    "export a user's recipients as CSV (email, full_name, comment)":
+      "выгрузить получателей пользователя в CSV (email, full_name, comment)",
+    "the user whose recipients to export": "пользователь, чьих получателей выгрузить",
+    "start with a UTF-8 byte order mark (helps some spreadsheets)":
+      "начать с метки порядка байтов UTF-8 (помогает некоторым табличным редакторам)",
+    "where to write the CSV, or - for standard output": "куда записать CSV или - для стандартного вывода",
+    "a user's suppressed addresses (never mailed)":
+      "заблокированные адреса пользователя (на них никогда не отправляется)",
+    "list a user's suppressed addresses, newest first":
+      "список заблокированных адресов пользователя, сначала новые",
+    "the user whose list this is": "пользователь, чей это список",
+    "only addresses containing this text": "только адреса с этим текстом",
+    "suppress addresses for a user (their mailings never send to them)":
+      "заблокировать адреса для пользователя (его рассылки никогда на них не отправляются)",
+    "one of unsubscribed, hard_bounce, soft_bounce, complaint, manual":
+      "одно из: unsubscribed, hard_bounce, soft_bounce, complaint, manual",
+    "a note": "примечание",
+    "the addresses": "адреса",
+    "remove an address from a user's suppression list (written to the audit log)":
+      "убрать адрес из списка блокировок пользователя (записывается в журнал действий)",
+    "the address": "адрес",
+    "queue a test of a message to its owner or up to 5 addresses ([Test] in the subject)":
+      "поставить в очередь тестовое письмо владельцу или на адреса, не более 5 ([Test] в теме)",
+    "the user whose message it is (tests go to this address by default)":
+      "пользователь, чьё это письмо (по умолчанию тест уходит на этот адрес)",
+    "up to 5 addresses, separated by commas": "до 5 адресов через запятую",
+    "render with this recipient's values (default: sample values)":
+      "подставить значения этого получателя (по умолчанию примерные значения)",
+    "the message": "письмо",
+    "the sender identities (From) mailings can send as":
+      "отправители (From), от имени которых могут идти рассылки",
+    "list the sender identities": "список отправителей",
+    "add a sender identity": "добавить отправителя",
+    'the From name, e.g. "Ada\'s Bakery"': "имя в From, например «Пекарня Ады»",
+    "the From address": "адрес в From",
+    "where replies go (default: the From address)": "куда приходят ответы (по умолчанию адрес From)",
+    'the postal address; "\\n" starts a new line': "почтовый адрес; «\\n» начинает новую строку",
+    "delete a sender identity (refused while a mailing sends as it)":
+      "удалить отправителя (нельзя, пока от его имени идёт рассылка)",
+    "the sender's id (see `postpilot senders list`)": "номер отправителя (см. `postpilot senders list`)",
+    "pause, resume or cancel a run that is sending": "приостановить, возобновить или отменить идущий запуск",
+    "stop starting new deliveries (those being sent finish)":
+      "перестать начинать новые отправки (начатые завершатся)",
+    "the run (its number on the run page)": "запуск (его номер на странице запуска)",
+    "continue a paused run where it stopped": "продолжить приостановленный запуск с места остановки",
+    "never send what is not sent yet (recorded as cancelled)":
+      "не отправлять то, что ещё не отправлено (записывается как отменённое)",
+    "the bounce mailbox (BOUNCE_IMAP_URL)": "ящик для возвратов (BOUNCE_IMAP_URL)",
+    "read the bounce mailbox once, record what it holds, and print what was done":
+      "один раз прочитать ящик возвратов, записать найденное и напечатать, что сделано",
+    "poll once and exit (the engine polls every BOUNCE_IMAP_INTERVAL_MS)":
+      "проверить один раз и выйти (сервис проверяет каждые BOUNCE_IMAP_INTERVAL_MS мс)",
+    "read one message on standard input (a bounce (DSN), a complaint (ARF) or mail to an unsubscribe address) and record it":
+      "прочитать одно письмо со стандартного ввода (возврат (DSN), жалобу (ARF) или письмо на адрес отписки) и записать его",
+    "the address it was delivered to (in a Postfix pipe: the recipient macro), where a VERP or unsubscribe token is read":
+      "адрес, на который оно доставлено (в канале Postfix — макрос recipient), из него читается токен VERP или отписки",
+    "make a DKIM key (2048-bit RSA) in DATA_DIR/dkim/ and print the DNS record to publish":
+      "создать ключ DKIM (RSA, 2048 бит) в DATA_DIR/dkim/ и напечатать запись DNS для публикации",
+    "the domain that signs (the From address's domain), e.g. example.com":
+      "домен, который подписывает (домен адреса From), например example.com",
+    "a name for this key, e.g. mail2026 (DNS: <selector>._domainkey)":
+      "имя этого ключа, например mail2026 (DNS: <selector>._domainkey)",
+    "replace the key file if it exists": "заменить файл ключа, если он есть",
+    "User {{email}} created.": "Пользователь {{email}} создан.",
+    "{{email}} saved.": "{{email}}: изменения сохранены.",
+    "{{email}} is blocked and logged out everywhere.": "{{email}} заблокирован, все его сеансы завершены.",
+    "{{email}} and all their data were deleted.": "{{email}} и все его данные удалены.",
+    "“{{name}}” is disabled: it will not send.": "«{{name}}» отключена: она не будет отправляться.",
+    "“{{name}}” is enabled again.": "«{{name}}» снова включена.",
+    "Login throttles of {{account}} cleared.": "Ограничения входа для {{account}} сброшены.",
+    "There was nothing to clear.": "Сбрасывать было нечего.",
+    "User not found": "Пользователь не найден",
+    "Post not found": "Запись не найдена",
+    "Token not found": "Токен не найден",
+    "No user with the email {{email}}.": "Пользователя с адресом {{email}} нет.",
+    "Only managers and admins may read other users' data.":
+      "Чужие данные могут просматривать только менеджеры и администраторы.",
+    "You cannot block yourself.": "Нельзя заблокировать самого себя.",
+    "Managers can block only users; ask an admin.":
+      "Менеджеры могут блокировать только пользователей; обратитесь к администратору.",
+    "This is the last admin who can log in; they cannot be blocked.":
+      "Это последний администратор, который может войти; его нельзя заблокировать.",
+    "Delete your own account from your profile page.": "Свою учётную запись удаляйте на странице профиля.",
+    "This is the last admin; they cannot be deleted.": "Это последний администратор; его нельзя удалить.",
+    "There is no login throttle for {{account}}.": "Для {{account}} нет ограничений входа.",
+    "Choose a role.": "Выберите роль.",
+    "This is the last admin: make someone else an admin first.":
+      "Это последний администратор: сначала назначьте администратором кого-то другого.",
+    "Use lowercase letters, digits and single dashes, like spring-news.":
+      "Используйте строчные латинские буквы, цифры и одиночные дефисы, например spring-news.",
+    "Another post already uses this address. Choose another one.":
+      "Этот адрес уже занят другой записью. Выберите другой.",
+    "The image is larger than {{mb}} MB. Choose a smaller one.":
+      "Изображение больше {{mb}} МБ. Выберите поменьше.",
+    "This file is not a JPEG, PNG or WebP image. Choose a picture in one of those formats.":
+      "Этот файл — не изображение JPEG, PNG или WebP. Выберите картинку в одном из этих форматов.",
+    "Post “{{title}}” created.": "Запись «{{title}}» создана.",
+    "Post “{{title}}” saved.": "Запись «{{title}}» сохранена.",
+    "Post “{{title}}” deleted.": "Запись «{{title}}» удалена.",
+    "No SMTP relay is configured (SMTP_URL): mail goes to the local outbox.":
+      "Сервер SMTP не настроен (SMTP_URL): почта попадает в локальный ящик исходящих.",
     // ── area admin: end
     // ── area outbox: begin (keys of this area go between these two lines)
     "Deleted 1 message.": "Удалено писем: 1.",
@@ -1655,6 +1900,191 @@ export const ru: Language = {
     },
     // ── area content: end
     // ── area admin: begin (keys of this area go between these two lines)
+    cliHelp: { default: "по умолчанию", options: "параметры", command: "команда" },
+    signupMail: {
+      subject: "Подтвердите подписку на {{list}}",
+      body: "кто-то (надеемся, что вы) попросил подписать этот адрес на «{{list}}».",
+      open: "Чтобы подтвердить, откройте эту ссылку:",
+      after: "Если это были не вы, просто не обращайте внимания на это письмо: подписки не будет.",
+    },
+    admin: {
+      state: { active: "Активна", blocked: "Заблокирована", unconfirmed: "Не подтверждена" },
+      users: {
+        senders: "Отправители",
+        allReports: "Отчёты всех пользователей",
+        new: "Новый пользователь",
+        search: "Поиск по адресу или имени",
+        passwordHelp: "Не менее {{count}} символов. Учётная запись подтверждается сразу.",
+        create: "Создать пользователя",
+      },
+      user: {
+        email: "Адрес эл. почты",
+        name: "Имя",
+        role: "Роль",
+        state: "Состояние",
+        joined: "Зарегистрирован",
+        added: "Добавлен",
+        status: "Статус",
+        block: "Заблокировать",
+        unblock: "Разблокировать",
+        delete: "Удалить",
+        edit: "Изменить",
+        save: "Сохранить",
+        roleHelp: "При смене роли все сеансы пользователя завершаются.",
+        blockedSince:
+          "Заблокирован с {{when}}: не может войти, токены API отклоняются, его рассылки не отправляются.",
+        noMailings: "Рассылок нет.",
+        noRecipients: "Получателей нет.",
+      },
+      mailing: { enable: "Включить", disable: "Отключить" },
+      delete: {
+        title: "Удаление {{email}}",
+        heading: "Удалить {{email}}?",
+        submit: "Удалить пользователя",
+        text: "Учётная запись удаляется вместе со всеми получателями, письмами, рассылками и историей отправок. Это нельзя отменить.",
+      },
+      audit: {
+        title: "Журнал действий",
+        action: "Действие",
+        allActions: "Все действия",
+        whoOrWhat: "Кто или что",
+        placeholder: "Кто или что (адрес, название рассылки)",
+        filter: "Отобрать",
+        empty: "Ничего не записано",
+        noMatch: "Под условия отбора ничего не подходит.",
+        emptyText:
+          "Здесь появляются действия менеджеров и администраторов с чужими учётными записями и данными.",
+        when: "Когда",
+        who: "Кто",
+        target: "Над чем",
+        details: "Подробности",
+        actions: {
+          block: "Заблокирован пользователь",
+          unblock: "Разблокирован пользователь",
+          disable_mailing: "Отключена рассылка",
+          enable_mailing: "Включена рассылка",
+          role_change: "Изменена роль",
+          create_user: "Создан пользователь",
+          update_user: "Изменён пользователь",
+          delete_user: "Удалён пользователь",
+          remove_suppression: "Снята блокировка адреса",
+          create_sender: "Создан отправитель",
+          update_sender: "Изменён отправитель",
+          delete_sender: "Удалён отправитель",
+          create_layout: "Создан общий макет",
+          update_layout: "Изменён общий макет",
+          delete_layout: "Удалён общий макет",
+          clear_throttle: "Сброшено ограничение входа",
+        },
+      },
+      relays: {
+        title: "Почтовые серверы",
+        up: "Работает",
+        down: "Недоступен",
+        paused: "Приостановлена",
+        noWorker: "Обработчик не запущен",
+        triedFrom: "новая попытка с {{when}}",
+        triesAt: "новая попытка в {{when}}",
+        noneBefore: "Сервер SMTP не настроен (",
+        noneOr: " или ",
+        noneMiddle: "): почта попадает в ",
+        localOutbox: "локальный ящик исходящих",
+        noneAfter: " и не покидает этот компьютер.",
+        sending: "Отправка:",
+        workers_one: "{{n}} обработчик",
+        workers_few: "{{n}} обработчика",
+        workers_many: "{{n}} обработчиков",
+        workers_other: "{{n}} обработчика",
+        relay: "Сервер",
+        weight: "Вес",
+        state: "Состояние",
+        lastError: "Последняя ошибка",
+        test: "Проверить соединение",
+        accepted: "{{relay}} принял соединение.",
+        acceptedTls: "{{relay}} принял соединение по TLS.",
+        acceptedLogin: "{{relay}} принял соединение и вход.",
+        acceptedLoginTls: "{{relay}} принял соединение и вход по TLS.",
+        failedAt: "{{relay}}: сбой на этапе «{{stage}}».",
+        reply: "Его ответ:",
+        noMail: "Письма не отправлялись.",
+        explainBefore:
+          "Проверка подключается, говорит EHLO, переходит на STARTTLS, если сервер это предлагает, и входит с учётными данными из ",
+        explainAfter:
+          ", с теми же тайм-аутами, что и при отправке. Если серверов несколько (SMTP_RELAYS), письма распределяются по весу, а сервер, который отказывает или недоступен, на время оставляется в покое, и его доля уходит другим; отправка приостанавливается, только пока отказывают все серверы.",
+        stage: {
+          connect: "подключение",
+          greeting: "приветствие",
+          ehlo: "EHLO",
+          starttls: "STARTTLS",
+          auth: "вход (AUTH)",
+          mail: "MAIL FROM",
+          rcpt: "RCPT TO",
+          data: "DATA",
+          local: "локальный ящик исходящих",
+        },
+      },
+      throttles: {
+        title: "Ограничения входа",
+        intro:
+          "Неудачные входы за последние сутки по учётной записи и адресу («все адреса» — замедление для самой учётной записи). Верный пароль с адреса, которым владелец уже пользовался, или с нового адреса по-прежнему пускает.",
+        empty: "Неудачных входов нет",
+        emptyText: "Здесь появляются учётные записи, в которые кому-то не удалось войти.",
+        account: "Учётная запись",
+        address: "Адрес",
+        failures: "Неудач",
+        lastFailure: "Последняя неудача",
+        blockedUntil: "Заблокировано до",
+        allAddresses: "все адреса",
+      },
+    },
+    blog: {
+      empty: "Записей пока нет",
+      admin: {
+        title: "Записи блога",
+        public: "Открытый блог",
+        writeFirst: "Напишите первую запись",
+        state: "Состояние",
+        views: "Просмотры",
+        author: "Автор",
+        publishedAt: "Опубликована {{when}}",
+        draft: "Черновик",
+      },
+      form: {
+        newTitle: "Новая запись",
+        editTitle: "Изменение записи",
+        view: "Открыть",
+        title: "Заголовок",
+        address: "Адрес",
+        addressHelpEdit: "Показывается как /blog/{{slug}}. При изменении старые ссылки перестанут работать.",
+        addressHelpNew: "Необязательно: если пусто, строится из заголовка, например /blog/spring-news.",
+        text: "Текст",
+        textHelp:
+          "Markdown: **жирный**, _курсив_, [ссылки](https://example.com), # заголовки, - списки. HTML показывается как текст.",
+        image: "Изображение",
+        removeImage: "Убрать изображение",
+        imageHelp: "Необязательно. JPEG, PNG или WebP, не более 5 МБ.",
+        imageHelpReplace: "Необязательно. JPEG, PNG или WebP, не более 5 МБ; новое заменит текущее.",
+        imageAlt: "Описание изображения",
+        imageAltHelp:
+          "Что изображено — зачитывается вслух тем, кто не видит картинку (текст alt). Оставьте пустым, если изображение лишь украшение.",
+        published:
+          "Опубликована (её могут читать все; без отметки это черновик, который видят только администраторы)",
+        save: "Сохранить запись",
+        create: "Создать запись",
+      },
+      delete: {
+        title: "Удалить запись",
+        before: "Удалить ",
+        after: " вместе с изображением? Ссылки на /blog/{{slug}} перестанут работать.",
+      },
+      public: {
+        manage: "Управлять записями",
+        emptyText: "Здесь появятся новости о PostPilot.",
+        all: "Все записи",
+        draft: "Черновик: видят только администраторы",
+        edit: "Изменить",
+      },
+    },
     // ── area admin: end
     // ── area outbox: begin (keys of this area go between these two lines)
     outbox: {

@@ -98,7 +98,7 @@ export function signupRoutes(app: FastifyInstance, services: Services): void {
     const slug = slugOf(req);
     const body = formBody(req);
     try {
-      await signups.submit(slug, body, req.ip);
+      await signups.submit(slug, body, req.ip, requestLocale(req));
     } catch (error) {
       if (!(error instanceof ValidationError)) throw error;
       const form = await signups.form(slug);

@@ -13,6 +13,7 @@ import { CustomFieldsRepository } from "../custom-fields/custom-fields.repositor
 import { parseFieldValue, type StoredValue } from "../custom-fields/field-values.js";
 import type { Database } from "../db/database.js";
 import type { CustomField, List } from "../db/schema.js";
+import type { Locale } from "../i18n/index.js";
 import { ListsRepository } from "../lists/lists.repository.js";
 import { NotFoundError, ValidationError } from "../shared/errors.js";
 import { email, LIMITS, normalizeEmail, optionalSingleLine } from "../shared/fields.js";
@@ -20,6 +21,7 @@ import { type Clock, iso, systemClock } from "../shared/time.js";
 import { fieldErrorsOf } from "../shared/validation.js";
 import { subscriberConfirmed } from "../webhooks/webhooks.events.js";
 import { SignupRepository } from "./signup.repository.js";
+import { signupConfirmEmail } from "./signup-mail.texts.js";
 
 const TOKEN_TTL_MS = 7 * 86_400_000;
 /** At most this many confirmation emails per address and list per hour; more get the same answer, no mail. */
@@ -73,13 +75,19 @@ export class SignupService {
 
   /**
    * Takes a submission. Bad input throws a ValidationError (the form shows it); otherwise the answer is
-   * always the same. A filled honeypot is accepted silently and does nothing.
+   * always the same. A filled honeypot is accepted silently and does nothing. The confirmation email is in
+   * `locale`, the language the visitor's browser asks for.
    */
-  async submit(slug: string, input: Record<string, unknown>, ip: string): Promise<void> {
+  async submit(slug: string, input: Record<string, unknown>, ip: string, locale?: Locale): Promise<void> {
     const { list, fields } = await this.form(slug);
     const schema = z.object({
       email: email(),
-      full_name: list.signup_ask_name ? optionalSingleLine("Name", LIMITS.name) : z.any().transform(() => ""),
+      full_name: list.signup_ask_name
+        ? optionalSingleLine("Name", LIMITS.name)
+        : z
+            .any()
+            .optional()
+            .transform(() => ""),
     });
     const errors: Record<string, string> = {};
     const parsed = schema.safeParse(input);
@@ -116,17 +124,7 @@ export class SignupService {
         {
           userId: null,
           to: parsed.data.email,
-          subject: `Confirm your subscription to ${list.name}`,
-          body: [
-            "Hello,",
-            "",
-            `someone (we hope you) asked to subscribe this address to "${list.name}".`,
-            "To confirm, open this link:",
-            "",
-            link,
-            "",
-            "If it was not you, ignore this email: you will not be subscribed.",
-          ].join("\n"),
+          ...signupConfirmEmail(list.name, link, locale),
         },
         iso(now),
       );

@@ -15,9 +15,10 @@ export function sendCacheable(
   const stable = html.replace(/name="_csrf" value="[^"]*"/g, "");
   const etag = `W/"${createHash("sha256").update(stable).digest("base64url").slice(0, 27)}"`;
   // Signed-in pages show the user's name: only the browser may keep them, and must ask again each time.
+  // Signed out, the page's language follows Accept-Language, so a shared cache must keep one per language.
   reply
     .header("cache-control", req.user ? "private, no-cache" : cacheControl.public)
-    .header("vary", "Cookie")
+    .header("vary", "Cookie, Accept-Language")
     .header("etag", etag);
   const match = req.headers["if-none-match"];
   if (match?.split(",").some((tag) => tag.trim() === etag || tag.trim() === "*")) {
