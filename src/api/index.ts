@@ -15,6 +15,7 @@ import { messagesApi } from "./messages.api.js";
 import { docsRoutes } from "./openapi.js";
 import { registerProblemHandlers } from "./problem.js";
 import { recipientsApi } from "./recipients.api.js";
+import { reportsApi } from "./reports.api.js";
 import { API_RATE_LIMIT, ApiRouter, type Operation } from "./router.js";
 import { runsApi } from "./runs.api.js";
 import { sendersApi } from "./senders.api.js";
@@ -77,6 +78,7 @@ export async function apiPlugin(app: FastifyInstance, services: Services): Promi
       suppressionsApi(api, services);
       audiencesApi(api, services);
       accountApi(api, services);
+      reportsApi(api, services);
       staffApi(api, services);
       webhooksApi(api, services);
     },

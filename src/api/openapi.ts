@@ -44,6 +44,7 @@ const named: [string, z.ZodType][] = [
   ["Delivery", s.deliveryOut],
   ["DeliveryList", s.deliveryListOut],
   ["Stats", s.statsOut],
+  ["Report", s.reportOut],
   ["Me", s.meOut],
   ["User", s.userOut],
   ["UserList", s.userListOut],

@@ -566,3 +566,39 @@ export const webhookEndpointDetailsOut = z.object({
   events: z.array(webhookEventOut).describe("The latest 50 events, newest first."),
   attempts: z.array(webhookAttemptOut).describe("The latest 50 requests, newest first."),
 });
+
+/** GET /reports: the reports page's months. */
+const reportMonthOut = z.object({
+  month: z.string().describe('The month, UTC: "2026-11".'),
+  runs: int,
+  success_runs: int,
+  failure_runs: int,
+  sent: int,
+  failed: int,
+  suppressed: int.describe("Deliveries of finished runs not sent because the address was suppressed."),
+  bounced: int.describe("Deliveries with a hard or soft bounce."),
+  unsubscribed: int.describe("Unsubscribes from the month's runs."),
+  cancelled: int.describe("Deliveries not sent because their run was cancelled."),
+});
+
+const reportOwnerOut = z.object({
+  owner_id: int,
+  owner_email: z.string(),
+  runs: int,
+  sent: int,
+  failed: int,
+  suppressed: int,
+  bounced: int,
+  unsubscribed: int,
+});
+
+export const reportOut = z.object({
+  scope: z.enum(["own", "user", "all"]).describe("Whose runs the months count."),
+  owner_id: int.nullable().describe("The user counted; null under scope=all."),
+  months: z
+    .array(reportMonthOut)
+    .describe("Months with runs, oldest first, within the last `months` months (12 unless asked)."),
+  by_owner: z
+    .array(reportOwnerOut)
+    .describe("Under scope=all: the same months summed per owner (up to 100 owners)."),
+});
