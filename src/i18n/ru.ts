@@ -378,6 +378,12 @@ export const ru: Language = {
       "заблокировать пользователя: все сеансы завершаются, вход запрещён, токены API отклоняются, рассылки не отправляются",
     "the user's email": "адрес эл. почты пользователя",
     "unblock a user": "разблокировать пользователя",
+    "list, add, remove, enable or disable a user's webhook endpoints":
+      "просмотр, добавление, удаление, включение и отключение адресов вебхуков пользователя",
+    "enable an endpoint (one disabled after 3 days of failures starts its retries afresh)":
+      "включить адрес (отключённый после 3 дней сбоев начинает повторы заново)",
+    "stop sending to an endpoint (its events are still queued)":
+      "прекратить отправку на адрес (его события по-прежнему ставятся в очередь)",
     "list, add or remove a user's webhook endpoints":
       "список, добавление и удаление адресов вебхуков пользователя",
     "list a user's endpoints (an admin's: everyone's)":
