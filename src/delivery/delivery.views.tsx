@@ -3,7 +3,7 @@
  * confirmation, and the run page with every delivery, its tries and the server's replies.
  */
 import type { AttemptOutcome, DeliveryStatus, Run, RunTrigger } from "../db/schema.js";
-import { formatNumber, type Locale, type Translate } from "../i18n/index.js";
+import { formatNumber, type Locale, type Translate, translateMessage } from "../i18n/index.js";
 import { timeIn } from "../mailings/mailing-words.js";
 import type { Page } from "../shared/pagination.js";
 import { isAdmin } from "../shared/roles.js";
@@ -163,11 +163,13 @@ export function RunProgress({
 }
 
 /** A delivery's last reply in one line ("550 5.1.1 No such user"), or null when there is none yet. */
-function replyLine(d: Pick<DeliveryWithAttempts, "last_code" | "last_enhanced" | "last_text">) {
+function replyLine(
+  d: Pick<DeliveryWithAttempts, "last_code" | "last_enhanced" | "last_text">,
+  locale: Locale = "en",
+) {
   if (d.last_code === null && !d.last_text) return null;
-  return [d.last_code, d.last_enhanced, replyText(d.last_text ?? "", d.last_code, d.last_enhanced)]
-    .filter((part) => part !== null && part !== "")
-    .join(" ");
+  const text = translateMessage(locale, replyText(d.last_text ?? "", d.last_code, d.last_enhanced));
+  return [d.last_code, d.last_enhanced, text].filter((part) => part !== null && part !== "").join(" ");
 }
 
 /**
@@ -186,7 +188,7 @@ export function liveJson(live: LiveRun, zone: string, t: Translate, locale: Loca
       label: t(`mailings.delivery.${d.status}`),
       badge: DELIVERY_BADGES[d.status],
       tries: d.tries,
-      reply: replyLine(d),
+      reply: replyLine(d, locale),
       sent: d.sent_at ? timeIn(locale, d.sent_at, zone) : null,
     })),
     badge: RUN_BADGES[live.outcome],
@@ -320,11 +322,13 @@ const STATUS_FILTERS: (DeliveryStatus | "")[] = [
 
 /** A server reply: its code and enhanced status as code, then the rest of its text. */
 function Reply({ code, enhanced, text }: { code: number | null; enhanced: string | null; text: string }) {
+  // A server's own words stay as they are; those PostPilot writes (the local outbox's) are translated.
+  const { locale } = useI18n();
   return (
     <>
       {code !== null && <code class="me-1">{code}</code>}
       {enhanced && <code class="me-1">{enhanced}</code>}
-      <span class="pre-wrap">{replyText(text, code, enhanced)}</span>
+      <span class="pre-wrap">{translateMessage(locale, replyText(text, code, enhanced))}</span>
     </>
   );
 }
@@ -363,7 +367,11 @@ function Attempt({ attempt: a, zone }: { attempt: AttemptView; zone: string }) {
       <div>
         <Reply code={a.code} enhanced={a.enhanced} text={a.text} />
       </div>
-      {a.relay && <div class="text-body-secondary">{t("mailings.run.via", { relay: a.relay })}</div>}
+      {a.relay && (
+        <div class="text-body-secondary">
+          {a.relay === "outbox" ? t("mailings.run.viaOutbox") : t("mailings.run.via", { relay: a.relay })}
+        </div>
+      )}
     </li>
   );
 }
@@ -732,7 +740,7 @@ export function runPage(
                     {d.tries}
                   </td>
                   <td class="small" data-label={r("reply")}>
-                    <div data-live="reply" data-reply={replyLine(d) ?? ""}>
+                    <div data-live="reply" data-reply={replyLine(d, locale) ?? ""}>
                       <LastReply delivery={d} />
                     </div>
                     <Attempts delivery={d} zone={zone} />

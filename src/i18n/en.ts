@@ -570,6 +570,7 @@ export const en: Language = {
         earlier_one: "… and {{count}} earlier try",
         earlier_other: "… and {{count}} earlier tries",
         via: "via {{relay}}",
+        viaOutbox: "via the local outbox",
         perMinute: "Deliveries per minute",
         failed: "Failed",
         minute: "Minute",
