@@ -65,6 +65,8 @@ const ID_ROUTES: Record<string, (f: Fixture) => Form> = {
   "GET /runs/:id/progress": () => ({}),
   "POST /runs/:id/retry-failed": () => ({}),
   "GET /admin/outbox/:id": () => ({}),
+  "GET /admin/outbox/:id/html": () => ({}),
+  "GET /admin/outbox/:id/attachments/:n": () => ({}),
   "POST /mailings/:id/disable": () => ({}),
   "POST /mailings/:id/enable": () => ({}),
   "GET /suppressions/:id/delete": () => ({}),
