@@ -141,7 +141,8 @@ function pollProgress(box) {
     const bar = box.querySelector('[role="progressbar"]');
     if (bar) bar.setAttribute("aria-valuenow", String(pct(samples[samples.length - 1].done)));
     redrawRun(box, progress);
-    if (progress.done) window.location.reload();
+    // Done, or the deliveries of a run that was being prepared are all in (its rows can be shown): reload once.
+    if (progress.done || (box.hasAttribute("data-preparing") && !progress.preparing)) window.location.reload();
     else setTimeout(tick, 1500);
   };
   // A fast run (the local outbox writes thousands a second) is caught moving by a first look soon after load.

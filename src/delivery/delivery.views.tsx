@@ -119,6 +119,8 @@ export function RunProgress({
     <div
       data-progress-url={progress.done ? undefined : `/runs/${runId}/progress`}
       data-live-rows={rows && !progress.done ? "" : undefined}
+      // Loaded while the engine still adds the run's deliveries: app.js reloads once they are all in.
+      data-preparing={progress.preparing ? "" : undefined}
       data-eta-words={progress.done ? undefined : etaWords(t)}
     >
       <div

@@ -74,6 +74,15 @@ describe("live run page and charts in Chromium", () => {
     await page.getByRole("button", { name: "Send now" }).click();
     await page.waitForURL(/\/runs\/\d+$/);
     const runUrl = new URL(page.url()).pathname;
+    // The engine adds the run's deliveries a chunk at a time; the page reloads once they are all in.
+    await expect
+      .poll(
+        async () =>
+          (await page.locator("[data-preparing]").count()) === 0 &&
+          (await page.locator('[data-live="status"]').count()) === 8,
+        { timeout: 15_000 },
+      )
+      .toBe(true);
     // The page as loaded: marked, so a reload would be seen.
     await page.evaluate(() => {
       (window as unknown as { loadedOnce: boolean }).loadedOnce = true;
