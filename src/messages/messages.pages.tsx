@@ -297,7 +297,11 @@ function PreviewPane({ t, v }: { t: Translate; v: DetailView }) {
                   {v.preview.subject}
                 </dd>
                 <dt class="col-sm-2">{t("messages.preview.valuesOf")}</dt>
-                <dd class="col-sm-10 text-break">{v.preview.renderedFor}</dd>
+                <dd class="col-sm-10 text-break">
+                  {v.preview.renderedFor === "sample values"
+                    ? t("messages.preview.sample").toLowerCase()
+                    : v.preview.renderedFor}
+                </dd>
               </dl>
               <div class="row g-3">
                 {v.preview.html !== null && (
