@@ -2,10 +2,12 @@
  * The admins' sender pages: the list, new, edit, delete (refused while mailings send as the sender).
  * Others get a 404, like every admin page.
  */
+
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { actor, staffOf } from "../admin/admin.pages.js";
 import type { Services } from "../container.js";
 import type { Sender } from "../db/schema.js";
+import { translateMessage } from "../i18n/index.js";
 import { ConflictError, NotFoundError } from "../shared/errors.js";
 import { LIMITS } from "../shared/fields.js";
 import { isAdmin } from "../shared/roles.js";
@@ -34,38 +36,38 @@ function adminOf(req: FastifyRequest) {
 }
 
 function listPage(ctx: ViewContext, senders: Sender[], defaultFrom: string) {
+  const { t } = ctx;
   return renderPage(
     ctx,
-    "Senders",
+    t("senders.title"),
     <>
-      <PageHeader title="Senders">
+      <PageHeader title={t("senders.title")}>
         <a class="btn btn-primary" href="/admin/senders/new">
-          <i class="bi bi-plus-lg" aria-hidden="true" /> New sender
+          <i class="bi bi-plus-lg" aria-hidden="true" /> {t("senders.new")}
         </a>
       </PageHeader>
       <p class="text-body-secondary">
-        The From identities every user can pick for a mailing. A mailing without one sends as{" "}
+        {t("senders.introBefore")}
         <code>{defaultFrom}</code> (SMTP_FROM).
       </p>
       {senders.length === 0 ? (
-        <EmptyState icon="bi-person-badge" title="No senders yet">
-          Add one with its From name and address, Reply-To and postal address.{" "}
-          <a href="/admin/senders/new">New sender</a>.
+        <EmptyState icon="bi-person-badge" title={t("senders.emptyTitle")}>
+          {t("senders.emptyText")} <a href="/admin/senders/new">{t("senders.new")}</a>.
         </EmptyState>
       ) : (
         <div class="table-responsive bg-body rounded-3 border mb-3">
           <table class="table mb-0">
             <thead>
               <tr>
-                <th scope="col">From</th>
+                <th scope="col">{t("senders.from")}</th>
                 <th scope="col" class="d-none d-md-table-cell">
-                  Reply-To
+                  {t("senders.replyTo")}
                 </th>
                 <th scope="col" class="d-none d-lg-table-cell">
-                  Postal address
+                  {t("senders.postal")}
                 </th>
                 <th scope="col" class="text-end">
-                  <span class="visually-hidden">Actions</span>
+                  <span class="visually-hidden">{t("senders.actions")}</span>
                 </th>
               </tr>
             </thead>
@@ -90,7 +92,8 @@ function listPage(ctx: ViewContext, senders: Sender[], defaultFrom: string) {
 }
 
 function formPage(ctx: ViewContext, form: FormState, sender?: Sender) {
-  const title = sender ? `Edit ${sender.from_name}` : "New sender";
+  const { t } = ctx;
+  const title = sender ? t("senders.editName", { name: sender.from_name }) : t("senders.new");
   return renderPage(
     ctx,
     title,
@@ -110,47 +113,47 @@ function formPage(ctx: ViewContext, form: FormState, sender?: Sender) {
                 <Field
                   form={form}
                   name="from_name"
-                  label="From name"
+                  label={t("senders.fromName")}
                   required
                   maxLength={LIMITS.name}
-                  help="What recipients see as the sender, e.g. Ada's Bakery."
+                  help={t("senders.fromNameHelp")}
                 />
               </div>
               <div class="col-md-6">
                 <Field
                   form={form}
                   name="from_email"
-                  label="From address"
+                  label={t("senders.fromEmail")}
                   type="email"
                   required
                   maxLength={LIMITS.email}
-                  help="Use a domain your mail server may send for (SPF, DKIM)."
+                  help={t("senders.fromEmailHelp")}
                 />
               </div>
             </div>
             <Field
               form={form}
               name="reply_to"
-              label="Reply-To"
+              label={t("senders.replyTo")}
               type="email"
               maxLength={LIMITS.email}
-              help="Optional: where replies go, if not to the From address."
+              help={t("senders.replyToHelp")}
             />
             <TextArea
               form={form}
               name="postal_address"
-              label="Postal address"
+              label={t("senders.postal")}
               required
               rows={4}
               maxLength={SENDER_LIMITS.postalAddress}
-              help={`Shown in the footer of layouts; bulk mail must carry it by law. At most ${SENDER_LIMITS.postalLines} lines.`}
+              help={t("senders.postalHelp", { max: SENDER_LIMITS.postalLines })}
             />
             <div class="d-flex gap-2">
               <button type="submit" class="btn btn-primary">
-                {sender ? "Save changes" : "Create sender"}
+                {sender ? t("senders.save") : t("senders.create")}
               </button>
               <a class="btn btn-outline-secondary" href="/admin/senders">
-                Cancel
+                {t("senders.cancel")}
               </a>
             </div>
           </form>
@@ -161,26 +164,23 @@ function formPage(ctx: ViewContext, form: FormState, sender?: Sender) {
 }
 
 function deletePage(ctx: ViewContext, sender: Sender, using: number, error?: string) {
+  const { t } = ctx;
   return renderPage(
     ctx,
-    "Delete sender",
+    t("senders.deleteTitle"),
     <>
-      <PageHeader title={`Delete “${senderLabel(sender)}”?`} />
+      <PageHeader title={t("senders.deleteHeading", { name: senderLabel(sender) })} />
       {error && (
         <div class="alert alert-danger" role="alert">
-          {error}
+          {translateMessage(ctx.locale, error)}
         </div>
       )}
       {using > 0 ? (
         <div class="card border-warning">
           <div class="card-body">
-            <p class="mb-0">
-              {using === 1 ? "A mailing sends" : `${using.toLocaleString("en-US")} mailings send`} as this
-              sender, so it cannot be deleted. Its owners can pick another sender (or the default) on the
-              mailing's edit page.
-            </p>
+            <p class="mb-0">{t("senders.inUse", { count: using })}</p>
             <a class="btn btn-outline-secondary mt-3" href="/admin/senders">
-              Back to the senders
+              {t("senders.back")}
             </a>
           </div>
         </div>
@@ -189,11 +189,9 @@ function deletePage(ctx: ViewContext, sender: Sender, using: number, error?: str
           csrfToken={ctx.csrfToken}
           action={`/admin/senders/${sender.id}/delete`}
           cancelHref="/admin/senders"
-          button="Delete sender"
+          button={t("senders.deleteSubmit")}
         >
-          <p class="mb-0">
-            The sender is deleted. No mailing sends as it; runs already made keep the From they sent.
-          </p>
+          <p class="mb-0">{t("senders.deleteText")}</p>
         </ConfirmForm>
       )}
     </>,
