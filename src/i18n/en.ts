@@ -1194,6 +1194,7 @@ export const en: Language = {
       emptyTitle: "No endpoints yet",
       emptyLink: "Add an endpoint",
       emptyText: " to be told about your mailings as they happen.",
+      urlHelp: "http:// or https://",
       url: "URL",
       events: "Events",
       state: "State",

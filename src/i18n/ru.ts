@@ -1851,6 +1851,7 @@ export const ru: Language = {
       emptyTitle: "Адресов пока нет",
       emptyLink: "Добавьте адрес",
       emptyText: ", чтобы узнавать о своих рассылках сразу.",
+      urlHelp: "http:// или https://",
       url: "URL",
       events: "События",
       state: "Состояние",

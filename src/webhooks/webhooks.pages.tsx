@@ -27,37 +27,37 @@ import {
   viewContext,
 } from "../web/context.js";
 import { formBody, handleForm } from "../web/forms.js";
+import { useI18n } from "../web/i18n.js";
 import { renderPage } from "../web/layout.js";
 import { WEBHOOK_EVENT_TYPES } from "./webhooks.schemas.js";
 import type { EndpointView } from "./webhooks.service.js";
 
 function listPage(ctx: ViewContext, user: User, endpoints: EndpointView[]) {
+  const { t } = ctx;
   return renderPage(
     ctx,
-    "Webhooks",
+    t("webhooks.title"),
     <>
-      <PageHeader title="Webhooks">
+      <PageHeader title={t("webhooks.title")}>
         <a class="btn btn-primary" href="/webhooks/new">
-          <i class="bi bi-plus-lg" aria-hidden="true" /> New endpoint
+          <i class="bi bi-plus-lg" aria-hidden="true" /> {t("webhooks.new")}
         </a>
       </PageHeader>
-      <p class="text-body-secondary">
-        PostPilot POSTs signed JSON to these URLs when runs start and finish, deliveries are sent, fail or
-        bounce, and recipients unsubscribe, are suppressed or confirm a signup.
-      </p>
+      <p class="text-body-secondary">{t("webhooks.intro")}</p>
       {endpoints.length === 0 ? (
-        <EmptyState icon="bi-broadcast" title="No endpoints yet">
-          <a href="/webhooks/new">Add an endpoint</a> to be told about your mailings as they happen.
+        <EmptyState icon="bi-broadcast" title={t("webhooks.emptyTitle")}>
+          <a href="/webhooks/new">{t("webhooks.emptyLink")}</a>
+          {t("webhooks.emptyText")}
         </EmptyState>
       ) : (
         <div class="table-responsive bg-body rounded-3 border mb-3">
           <table class="table mb-0">
             <thead>
               <tr>
-                <th scope="col">URL</th>
-                <th scope="col">Events</th>
-                <th scope="col">State</th>
-                <th scope="col">Created</th>
+                <th scope="col">{t("webhooks.url")}</th>
+                <th scope="col">{t("webhooks.events")}</th>
+                <th scope="col">{t("webhooks.state")}</th>
+                <th scope="col">{t("webhooks.created")}</th>
               </tr>
             </thead>
             <tbody>
@@ -71,7 +71,9 @@ function listPage(ctx: ViewContext, user: User, endpoints: EndpointView[]) {
                   <td>
                     <StateBadge endpoint={e} />
                   </td>
-                  <td class="text-nowrap">{formatInZone(e.created_at, user.time_zone)}</td>
+                  <td class="text-nowrap">
+                    {formatInZone(e.created_at, user.time_zone, { locale: ctx.locale })}
+                  </td>
                 </tr>
               ))}
             </tbody>
@@ -83,25 +85,34 @@ function listPage(ctx: ViewContext, user: User, endpoints: EndpointView[]) {
 }
 
 function StateBadge({ endpoint }: { endpoint: EndpointView }) {
-  if (!endpoint.enabled) return <span class="badge text-bg-secondary">Disabled</span>;
-  if (endpoint.failing_since) return <span class="badge text-bg-warning">Failing</span>;
-  return <span class="badge text-bg-success">Enabled</span>;
+  const { t } = useI18n();
+  if (!endpoint.enabled) return <span class="badge text-bg-secondary">{t("webhooks.disabled")}</span>;
+  if (endpoint.failing_since) return <span class="badge text-bg-warning">{t("webhooks.failing")}</span>;
+  return <span class="badge text-bg-success">{t("webhooks.enabled")}</span>;
 }
 
 function newPage(ctx: ViewContext, user: User, form: FormState) {
   const chosen = new Set((form.values.events ?? "").split(",").filter(Boolean));
+  const { t } = ctx;
   return renderPage(
     ctx,
-    "New webhook endpoint",
+    t("webhooks.newTitle"),
     <>
-      <PageHeader title="New webhook endpoint" />
+      <PageHeader title={t("webhooks.newTitle")} />
       <FormAlert form={form} />
       <form method="post" action="/webhooks" novalidate class="bg-body rounded-3 border p-3">
         <CsrfField token={ctx.csrfToken} />
-        <Field form={form} name="url" label="URL" required maxLength={2000} help="http:// or https://" />
-        <Field form={form} name="description" label="Description" maxLength={200} />
+        <Field
+          form={form}
+          name="url"
+          label={t("webhooks.url")}
+          required
+          maxLength={2000}
+          help={t("webhooks.urlHelp")}
+        />
+        <Field form={form} name="description" label={t("webhooks.description")} maxLength={200} />
         <fieldset class="mb-3">
-          <legend class="form-label fs-6">Events</legend>
+          <legend class="form-label fs-6">{t("webhooks.events")}</legend>
           {WEBHOOK_EVENT_TYPES.map((type) => (
             <div class="form-check">
               <input
@@ -130,12 +141,12 @@ function newPage(ctx: ViewContext, user: User, form: FormState) {
               checked={form.values.all_users === "on"}
             />
             <label class="form-check-label" for="all_users">
-              Every user's events (installation-wide)
+              {t("webhooks.allUsersCheck")}
             </label>
           </div>
         )}
         <button type="submit" class="btn btn-primary">
-          Create endpoint
+          {t("webhooks.create")}
         </button>
       </form>
     </>,
