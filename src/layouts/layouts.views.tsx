@@ -19,6 +19,7 @@ import {
   TextArea,
 } from "../web/components.js";
 import type { ViewContext } from "../web/context.js";
+import { useI18n } from "../web/i18n.js";
 import { renderPage } from "../web/layout.js";
 import type { LayoutPreview } from "./layout-preview.js";
 import { LAYOUT_LIMITS } from "./layouts.schemas.js";
@@ -28,34 +29,39 @@ import { canEdit, isShared } from "./layouts.service.js";
 export const PREVIEW_FRAME = "layout-preview";
 
 export function KindBadge({ layout }: { layout: Layout }) {
-  if (layout.builtin) return <span class="badge text-bg-primary align-self-center">Built-in</span>;
-  if (isShared(layout)) return <span class="badge text-bg-info align-self-center">Shared</span>;
-  return <span class="badge text-bg-light border align-self-center">Yours</span>;
+  const { t } = useI18n();
+  if (layout.builtin)
+    return <span class="badge text-bg-primary align-self-center">{t("layouts.builtin")}</span>;
+  if (isShared(layout))
+    return <span class="badge text-bg-info align-self-center">{t("layouts.shared")}</span>;
+  return <span class="badge text-bg-light border align-self-center">{t("layouts.yours")}</span>;
 }
 
 export function listPage(ctx: ViewContext, layouts: Layout[], user: User) {
+  const { t } = ctx;
   return renderPage(
     ctx,
-    "Layouts",
+    t("layouts.title"),
     <>
-      <PageHeader title="Layouts">
+      <PageHeader title={t("layouts.title")}>
         <a class="btn btn-primary" href="/layouts/new">
-          <i class="bi bi-plus-lg" aria-hidden="true" /> New layout
+          <i class="bi bi-plus-lg" aria-hidden="true" /> {t("layouts.new")}
         </a>
       </PageHeader>
       <p class="text-body-secondary">
-        A layout is the frame around a message: an HTML page with <code>{"{{ content }}"}</code> where the
-        message goes, a footer with the unsubscribe link and the sender's postal address, and its text twin.
-        Shared layouts serve everyone; {isAdmin(user) ? "you" : "admins"} can add and change them.
+        {t("layouts.introBefore")}
+        <code>{"{{ content }}"}</code>
+        {t("layouts.introAfter")}
+        {isAdmin(user) ? t("layouts.introAdmin") : t("layouts.introUser")}
       </p>
       <div class="table-responsive bg-body rounded-3 border mb-3">
         <table class="table table-hover mb-0">
           <thead>
             <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Kind</th>
+              <th scope="col">{t("layouts.name")}</th>
+              <th scope="col">{t("layouts.kind")}</th>
               <th scope="col" class="d-none d-sm-table-cell">
-                Updated
+                {t("layouts.updated")}
               </th>
               <ActionsHeader />
             </tr>
@@ -70,7 +76,7 @@ export function listPage(ctx: ViewContext, layouts: Layout[], user: User) {
                   <KindBadge layout={l} />
                 </td>
                 <td class="text-nowrap d-none d-sm-table-cell">
-                  {formatInZone(l.updated_at, user.time_zone)}
+                  {formatInZone(l.updated_at, user.time_zone, { locale: ctx.locale })}
                 </td>
                 {canEdit(user, l) ? <RowActions base={`/layouts/${l.id}`} label={l.name} /> : <td />}
               </tr>
