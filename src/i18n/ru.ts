@@ -286,6 +286,21 @@ export const ru: Language = {
     "Segment not found": "Сегмент не найден",
     // ── area audience: end
     // ── area content: begin (keys of this area go between these two lines)
+    "Message created.": "Письмо создано.",
+    "Message saved.": "Письмо сохранено.",
+    "Message deleted.": "Письмо удалено.",
+    "Test queued to {{to}}.": "Тестовое письмо для {{to}} поставлено в очередь.",
+    "Layout created.": "Макет создан.",
+    "Layout saved.": "Макет сохранён.",
+    "Layout “{{name}}” deleted.": "Макет «{{name}}» удалён.",
+    "Sender {{name}} created.": "Отправитель {{name}} создан.",
+    "Sender {{name}} saved.": "Отправитель {{name}} сохранён.",
+    "Sender {{name}} deleted.": "Отправитель {{name}} удалён.",
+    "Endpoint enabled.": "Адрес вебхука включён.",
+    "Endpoint disabled.": "Адрес вебхука отключён.",
+    "Endpoint saved.": "Адрес вебхука сохранён.",
+    "Endpoint deleted.": "Адрес вебхука удалён.",
+    "Event queued again.": "Событие снова поставлено в очередь.",
     // ── area content: end
     // ── area admin: begin (keys of this area go between these two lines)
     // The command line's output (src/cli/*.ts).
