@@ -559,6 +559,8 @@ export const ru: Language = {
     "Choose which messages to delete: every message (0), or those older than 1 to 3650 days.":
       "Выберите, какие письма удалить: все (0) или старше 1–3650 дней.",
     // ── area outbox: end
+    // ── area cli: begin (what the postpilot command prints; keys of this area go between these two lines)
+    // ── area cli: end
   },
   texts: {
     layout: {
