@@ -51,11 +51,19 @@ function chartOptions(box, data, uPlot) {
         values: (_u, ticks) => ticks.map((t) => (Number.isInteger(t) ? (labels[t] ?? "") : "")),
         incrs: [1, 2, 3, 6, 12],
       };
+  // Every chart counts messages or runs: the y axis ticks whole numbers only, in the page's digits
+  // ("1 500" in Russian), never "0,5".
+  const count = new Intl.NumberFormat(document.documentElement.lang || "en");
+  const yAxis = {
+    size: 56,
+    incrs: [1, 2, 5].flatMap((m) => [1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7].map((p) => m * p)).sort((a, b) => a - b),
+    values: (_u, ticks) => ticks.map((t) => (Number.isInteger(t) ? count.format(t) : "")),
+  };
   return {
     width,
     height: 220,
     series,
-    axes: [xAxis, { size: 50 }],
+    axes: [xAxis, yAxis],
     scales: {
       // A time axis spans at least ten minutes around its points (one point alone would span years).
       x: time

@@ -206,7 +206,8 @@ function reportsPage(
       ) : (
         <Chart title={r("chart")} data={monthsChart(months, t)}>
           <div class="table-responsive bg-body rounded-3 border">
-            <table class="table mb-0">
+            {/* On a phone each month is a card of labelled figures (.table-cards in public/app.css). */}
+            <table class="table mb-0 table-cards">
               <thead>
                 <tr>
                   <th scope="col">{r("month")}</th>
@@ -220,9 +221,9 @@ function reportsPage(
               <tbody>
                 {months.map((m) => (
                   <tr>
-                    <td class="text-nowrap">{m.month}</td>
-                    {columns.map(([, of, col]) => (
-                      <td class="text-end" data-col={col}>
+                    <td class="text-nowrap fw-semibold">{m.month}</td>
+                    {columns.map(([label, of, col]) => (
+                      <td class="text-end" data-col={col} data-label={label}>
                         {n(of(m))}
                       </td>
                     ))}

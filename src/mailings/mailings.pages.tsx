@@ -406,7 +406,10 @@ function detailPage(
                   [d("recipients"), <AudienceSummary mailing={m} foreign={foreign} />],
                   [d("repeats"), periodicityText(t, m.periodicity)],
                   [d("firstSend"), at(m.first_send_at)],
-                  [d("end"), at(m.end_at)],
+                  // A one-off mailing has no End (its form hides the field too).
+                  ...(m.periodicity === "once"
+                    ? []
+                    : [[d("end"), at(m.end_at)] as [string, ComponentChildren]]),
                   [d("timeZone"), zone],
                   [d("window"), windowText(t, m.send_window)],
                   [d("lastSent"), at(m.last_run_at)],

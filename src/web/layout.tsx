@@ -151,7 +151,7 @@ export function Layout({
         <NavBar ctx={ctx} />
         <main id="main" class="container flex-grow-1 pb-5">
           {ctx.notices.map((notice) => (
-            <div class="alert alert-warning d-flex gap-2 align-items-center py-2" role="status">
+            <div class="alert alert-warning d-flex gap-2 align-items-baseline py-2" role="status">
               <i class="bi bi-exclamation-triangle" aria-hidden="true" />
               <span>
                 {translateMessage(ctx.locale, notice.text)}

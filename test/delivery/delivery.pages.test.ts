@@ -116,7 +116,9 @@ describe("sending pages", () => {
     expect(mailingPage.body).toContain(`href="/runs/${runId}"`);
     expect(mailingPage.body).toMatch(/>2<\/span> sent/);
     const reports = await admin.get("/reports");
-    expect(reports.body).toMatch(/<td class="text-end">2<\/td>/);
+    // Each figure is labelled, so on a phone a month reads as a card of "Sent: 2" lines.
+    expect(reports.body).toMatch(/<td class="text-end" data-label="Sent">2<\/td>/);
+    expect(reports.body).toContain('<table class="table mb-0 table-cards">');
 
     // Clearing the outbox asks first, with the count; nothing stored today is older than a day.
     expect((await admin.get("/admin/outbox/delete?older_than=1")).body).toContain(

@@ -297,6 +297,21 @@ describe("mailing pages", () => {
     expect(planned[1]![1]).toBe("2027-03-28T07:00:00.000Z");
   });
 
+  it("shows an End on a repeating mailing's page and none on a one-off's", async () => {
+    const { app } = await build({ clock });
+    const admin = await setupAdmin(app);
+    const messageId = await addMessage(admin);
+    const terms = async (form: Form) => {
+      const id = idFromLocation(await postMailing(admin, mailingForm(messageId, form)));
+      const page = (await admin.get(`/mailings/${id}`)).body;
+      return [...page.matchAll(/<dt class="col-sm-3">([^<]+)<\/dt>/g)].map((m) => m[1]);
+    };
+    expect(await terms({ periodicity: "weekly" })).toContain("End");
+    const once = await terms({ name: "One-off", periodicity: "once", end_at: "" });
+    expect(once).toContain("First send");
+    expect(once).not.toContain("End");
+  });
+
   it("keeps the message and recipients when a mailing is deleted", async () => {
     const { app, database } = await build({ clock });
     const admin = await setupAdmin(app);
