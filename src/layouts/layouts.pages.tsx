@@ -6,9 +6,10 @@
 import type { FastifyInstance, FastifyReply } from "fastify";
 import type { Services } from "../container.js";
 import type { Layout } from "../db/schema.js";
+import { translateMessage, translator } from "../i18n/index.js";
 import { ConflictError } from "../shared/errors.js";
 import type { FormState } from "../web/components.js";
-import { idParam, redirectWith, requireUser, sendPage, viewContext } from "../web/context.js";
+import { idParam, redirectWith, requestLocale, requireUser, sendPage, viewContext } from "../web/context.js";
 import { formBody, handleForm } from "../web/forms.js";
 import { type LayoutPreview, previewLayout } from "./layout-preview.js";
 import { LAYOUT_LIMITS } from "./layouts.schemas.js";
@@ -30,8 +31,13 @@ function note(lines: string[], tone: "muted" | "error"): string {
 }
 
 function sendPreview(reply: FastifyReply, preview: LayoutPreview): FastifyReply {
+  const locale = requestLocale(reply.request);
   const body =
-    preview.html ?? note(["The layout cannot be shown until this is fixed:", ...preview.problems], "error");
+    preview.html ??
+    note(
+      [translator(locale)("layouts.note.fix"), ...preview.problems.map((p) => translateMessage(locale, p))],
+      "error",
+    );
   return reply
     .code(200)
     .type("text/html; charset=utf-8")
@@ -82,18 +88,19 @@ export function layoutRoutes(app: FastifyInstance, { layouts }: Services): void 
   // The form's Preview button posts here, into the preview iframe: what is typed, not yet saved.
   app.post("/layouts/preview", async (req, reply) => {
     requireUser(req);
+    const t = translator(requestLocale(req));
     const body = formBody(req);
     const html = field(body, "html", LAYOUT_LIMITS.html);
     const text = field(body, "text", LAYOUT_LIMITS.text);
     if (html.trim() === "")
-      return sendPreview(reply, { html: note(["The HTML is empty."], "muted"), text: null, problems: [] });
+      return sendPreview(reply, { html: note([t("layouts.note.empty")], "muted"), text: null, problems: [] });
     return sendPreview(reply, previewLayout({ html, text: text.trim() === "" ? "{{ content }}" : text }));
   });
 
   app.get("/layouts/preview", async (req, reply) => {
     requireUser(req);
     return sendPreview(reply, {
-      html: note(["Press Preview to see the layout around sample content."], "muted"),
+      html: note([translator(requestLocale(req))("layouts.note.press")], "muted"),
       text: null,
       problems: [],
     });
