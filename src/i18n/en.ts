@@ -1155,6 +1155,13 @@ export const en: Language = {
         empty: "The HTML is empty.",
         press: "Press Preview to see the layout around sample content.",
       },
+      sample: {
+        subject: "Sample subject",
+        greeting: "Hello {{name}},",
+        paragraph:
+          "This is where your message goes. A paragraph of sample text shows how the layout frames it: its width,\nits fonts and its colours.",
+        link: "A link in the message",
+      },
     },
     senders: {
       title: "Senders",

@@ -3,7 +3,7 @@
  * the user's HTML rendered around sample content and served on its own route under a sandboxing CSP, so
  * nothing in it runs or reaches PostPilot's pages (the pages show it only in `<iframe sandbox>`).
  */
-import type { FastifyInstance, FastifyReply } from "fastify";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { Services } from "../container.js";
 import type { Layout } from "../db/schema.js";
 import { translateMessage, translator } from "../i18n/index.js";
@@ -11,7 +11,7 @@ import { ConflictError } from "../shared/errors.js";
 import type { FormState } from "../web/components.js";
 import { idParam, redirectWith, requestLocale, requireUser, sendPage, viewContext } from "../web/context.js";
 import { formBody, handleForm } from "../web/forms.js";
-import { type LayoutPreview, previewLayout } from "./layout-preview.js";
+import { type LayoutPreview, previewLayout, type SampleWords } from "./layout-preview.js";
 import { LAYOUT_LIMITS } from "./layouts.schemas.js";
 import { deletePage, detailPage, formPage, listPage } from "./layouts.views.js";
 
@@ -44,6 +44,17 @@ function sendPreview(reply: FastifyReply, preview: LayoutPreview): FastifyReply 
     .header("content-security-policy", PREVIEW_CSP)
     .header("cache-control", "no-store")
     .send(body);
+}
+
+/** The sample message's words in the reader's language. */
+function sampleWords(req: FastifyRequest): SampleWords {
+  const t = translator(requestLocale(req));
+  return {
+    subject: t("layouts.sample.subject"),
+    greeting: t("layouts.sample.greeting", { name: "{{ recipient.first_name }}" }),
+    paragraph: t("layouts.sample.paragraph"),
+    link: t("layouts.sample.link"),
+  };
 }
 
 const field = (body: Record<string, unknown>, name: string, max: number) => {
@@ -94,7 +105,10 @@ export function layoutRoutes(app: FastifyInstance, { layouts }: Services): void 
     const text = field(body, "text", LAYOUT_LIMITS.text);
     if (html.trim() === "")
       return sendPreview(reply, { html: note([t("layouts.note.empty")], "muted"), text: null, problems: [] });
-    return sendPreview(reply, previewLayout({ html, text: text.trim() === "" ? "{{ content }}" : text }));
+    return sendPreview(
+      reply,
+      previewLayout({ html, text: text.trim() === "" ? "{{ content }}" : text }, sampleWords(req)),
+    );
   });
 
   app.get("/layouts/preview", async (req, reply) => {
@@ -110,12 +124,15 @@ export function layoutRoutes(app: FastifyInstance, { layouts }: Services): void 
     const user = requireUser(req);
     const l = await layouts.get(user, idParam(req.params));
     const usage = await layouts.usage(user, l.id);
-    return sendPage(reply, detailPage(viewContext(req, reply), l, user, previewLayout(l), usage));
+    return sendPage(
+      reply,
+      detailPage(viewContext(req, reply), l, user, previewLayout(l, sampleWords(req)), usage),
+    );
   });
 
   app.get("/layouts/:id/preview", async (req, reply) => {
     const user = requireUser(req);
-    return sendPreview(reply, previewLayout(await layouts.get(user, idParam(req.params))));
+    return sendPreview(reply, previewLayout(await layouts.get(user, idParam(req.params)), sampleWords(req)));
   });
 
   app.get("/layouts/:id/edit", async (req, reply) => {

@@ -65,6 +65,11 @@ describe("content pages in Russian", () => {
     expect(detail.body).toContain("Где используется");
     expect(detail.body).toContain("Этот макет пока не использует ни одно письмо.");
     expect(englishLeft(withoutUserText(detail.body), ["HTML"])).toEqual([]);
+    // The sample message around which the layout is shown is in Russian too (the sample recipient is Ada).
+    expect(detail.body).toContain("Здравствуйте, Ada!");
+    const framed = await admin.get(`${url}/preview`);
+    expect(framed.body).toContain("Здесь будет ваше письмо.");
+    expect(framed.body).toContain("Ссылка в письме");
 
     const edit = await admin.get(`${url}/edit`);
     expect(edit.body).toContain("Изменить: Праздничный");
@@ -106,7 +111,9 @@ describe("content pages in Russian", () => {
     expect(preview.body).toContain("HTML: Строка 1, столбец 15: тег {% if x %} не закрыт");
 
     await admin.post("/profile", { name: "Анна", time_zone: "UTC", locale: "en" }, { from: "/profile" });
-    expect((await admin.get(url)).body).toContain("No message uses this layout yet.");
+    const englishDetail = await admin.get(url);
+    expect(englishDetail.body).toContain("No message uses this layout yet.");
+    expect(englishDetail.body).toContain("Hello Ada,");
     const english = await admin.post(
       `${url}/edit`,
       { name: "Праздничный", html: "<main>{{ content }}</main>{{ recipient.nmae }}", text: "" },
