@@ -31,6 +31,10 @@ export const ru: Language = {
     "The value": "Значение",
     // ── area audience: end
     // ── area content: begin (keys of this area go between these two lines)
+    "From name": "Имя отправителя",
+    "From address": "Адрес отправителя",
+    "Reply-To": "Адрес для ответа",
+    "Postal address": "Почтовый адрес",
     // ── area content: end
     // ── area admin: begin (keys of this area go between these two lines)
     Role: "Роль",
@@ -341,6 +345,11 @@ export const ru: Language = {
       "Это письмо отправляет рассылка. Сначала удалите её или выберите в ней другое письмо.",
     "This message is used by {{n}} mailings. Delete those mailings or give them another message first.":
       "Это письмо отправляют рассылки (всего {{n}}). Сначала удалите их или выберите в них другое письмо.",
+    // Senders (senders.service.ts, senders.schemas.ts).
+    "Only admins can change senders.": "Менять отправителей могут только администраторы.",
+    "Postal address is required: bulk mail must carry the sender's postal address.":
+      "Укажите почтовый адрес: по закону массовые рассылки должны содержать почтовый адрес отправителя.",
+    "{{label}} must be at most {{max}} lines.": "Поле «{{label}}»: не более {{max}} строк.",
     // Webhook endpoints (webhooks.schemas.ts, address-guard.ts, webhooks.service.ts, the delivery's errors).
     "Enter the URL to send events to.": "Введите URL, на который отправлять события.",
     "The URL is too long (2,000 characters at most).": "URL слишком длинный (не более 2 000 символов).",

@@ -36,6 +36,14 @@ describe("content pages in Russian", () => {
     expect(senders.body).toContain("создан.");
     expect(senders.body).toContain("Отправители");
     expect(englishLeft(senders.body, ["SMTP_FROM", "FROM"])).toEqual([]);
+    const refused = await admin.post(
+      "/admin/senders/new",
+      { from_name: "", from_email: "bakery@example.com", postal_address: " " },
+      { from: "/admin/senders/new" },
+    );
+    expect(refused.statusCode).toBe(422);
+    expect(refused.body).toContain("Поле «Имя отправителя» обязательно.");
+    expect(refused.body).toContain("Укажите почтовый адрес: по закону массовые рассылки");
 
     const webhooks = await admin.get("/webhooks");
     expect(webhooks.body).toContain("Адресов пока нет");
