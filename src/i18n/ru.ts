@@ -310,7 +310,7 @@ export const ru: Language = {
     "Only admins can add shared layouts.": "Добавлять общие макеты могут только администраторы.",
     "Only admins can change shared layouts.": "Менять общие макеты могут только администраторы.",
     "The built-in layout cannot be deleted. Edit it instead, if it needs to change.":
-      "Встроенный макет удалить нельзя. Если его нужно поменять, измените его.",
+      "Встроенный макет удалить нельзя. Если нужно, измените его.",
     "This layout cannot be deleted: a message uses it. Give that message another layout (or none) first.":
       "Этот макет нельзя удалить: его использует письмо. Сначала выберите для этого письма другой макет (или никакого).",
     "This layout cannot be deleted: {{n}} messages use it. Give those messages another layout (or none) first.":
@@ -326,7 +326,7 @@ export const ru: Language = {
     "unknown filter: {{name}}": "неизвестный фильтр: {{name}}",
     "include, render and layout tags are not available": "теги include, render и layout недоступны",
     "tag {{tag}} not closed": "тег {{tag}} не закрыт",
-    "tag {{tag}} not found": "тег {{tag}} не существует",
+    "tag {{tag}} not found": "неизвестный тег {{tag}}",
     "output {{output}} not closed": "вывод {{output}} не закрыт",
     "illegal tag: {{tag}}": "недопустимый тег: {{tag}}",
     "expected variable name": "ожидается имя переменной",

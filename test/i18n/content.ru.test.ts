@@ -118,9 +118,26 @@ describe("content pages in Russian", () => {
     expect(preview.body).toContain("Макет нельзя показать, пока это не исправлено:");
     expect(preview.body).toContain("HTML: Строка 1, столбец 15: тег {% if x %} не закрыт");
 
+    // Once a message uses it, the layout says so and cannot be deleted, in Russian.
+    const layoutId = url.split("/").pop() as string;
+    const message = await admin.post(
+      "/messages/new",
+      { subject: "Весна", body: "Привет", format: "markdown", layout_id: layoutId },
+      { from: "/messages/new" },
+    );
+    expect(message.statusCode).toBe(303);
+    expect((await admin.get(url)).body).toContain("1 письмо, ваши:");
+    expect((await admin.get(`${url}/delete`)).body).toContain(
+      "Этот макет использует 1 письмо, поэтому удалить его нельзя.",
+    );
+    const inUse = await admin.post(`${url}/delete`, {}, { from: `${url}/delete` });
+    expect(inUse.statusCode).toBe(409);
+    expect(inUse.body).toContain("Этот макет нельзя удалить: его использует письмо.");
+    expect(englishLeft(inUse.body)).toEqual([]);
+
     await admin.post("/profile", { name: "Анна", time_zone: "UTC", locale: "en" }, { from: "/profile" });
     const englishDetail = await admin.get(url);
-    expect(englishDetail.body).toContain("No message uses this layout yet.");
+    expect(englishDetail.body).toContain("1 message, yours:");
     expect(englishDetail.body).toContain("Hello Ada,");
     const english = await admin.post(
       `${url}/edit`,
