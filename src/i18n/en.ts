@@ -1136,8 +1136,8 @@ export const en: Language = {
       textPart: "Text part, with sample content",
       usedBy: "Used by",
       unused: "No message uses this layout yet.",
-      messages_one: "{{count}} message",
-      messages_other: "{{count}} messages",
+      messages_one: "{{n}} message",
+      messages_other: "{{n}} messages",
       yoursList: ", yours:",
       all: "All layouts",
       deleteTitle: "Delete layout",
@@ -1146,7 +1146,7 @@ export const en: Language = {
       inUse_one:
         "A message uses this layout, so it cannot be deleted. Give it another layout (or none) first.",
       inUse_other:
-        "{{count}} messages use this layout, so it cannot be deleted. Give them another layout (or none) first.",
+        "{{n}} messages use this layout, so it cannot be deleted. Give them another layout (or none) first.",
       back: "Back to the layout",
       deleteSubmit: "Delete layout",
       deleteText: "The layout is deleted. No message uses it; runs already made keep the layout they sent.",
@@ -1154,6 +1154,13 @@ export const en: Language = {
         fix: "The layout cannot be shown until this is fixed:",
         empty: "The HTML is empty.",
         press: "Press Preview to see the layout around sample content.",
+      },
+      sample: {
+        subject: "Sample subject",
+        greeting: "Hello {{name}},",
+        paragraph:
+          "This is where your message goes. A paragraph of sample text shows how the layout frames it: its width,\nits fonts and its colours.",
+        link: "A link in the message",
       },
     },
     senders: {
@@ -1244,6 +1251,10 @@ export const en: Language = {
       deleteSubmit: "Delete endpoint",
       deleteBefore: "Delete the endpoint ",
       deleteAfter: "? Its queued events are dropped.",
+      edit: "Edit",
+      editTitle: "Edit webhook endpoint",
+      save: "Save endpoint",
+      cancel: "Cancel",
     },
     view: {
       invalid: "This link is not valid, or the email it belongs to no longer exists.",

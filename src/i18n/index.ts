@@ -99,6 +99,12 @@ export function fromPosixEnv(env: NodeJS.ProcessEnv): Locale {
 const languageOf = (locale: Locale) => LANGUAGES.find((l) => l.code === locale) ?? en;
 
 type Pattern = { regex: RegExp; names: string[]; to: string };
+
+/**
+ * Parts that are always numbers: "{{line}}" matches digits only, so "Line {{line}}: {{problem}}" leaves
+ * "Line 2, column 5: …" to the template that names the column.
+ */
+const NUMERIC_PARTS = new Set(["line", "column"]);
 const patterns = new Map<Locale, Pattern[]>();
 
 function compiled(language: Language): Pattern[] {
@@ -114,7 +120,7 @@ function compiled(language: Language): Pattern[] {
             const name = /^\{\{(\w+)\}\}$/.exec(piece)?.[1];
             if (name) {
               names.push(name);
-              return "(.+?)";
+              return NUMERIC_PARTS.has(name) ? "(\\d+)" : "(.+?)";
             }
             return piece.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
           })
@@ -129,7 +135,7 @@ function compiled(language: Language): Pattern[] {
 /**
  * An English message (a validation error, a flash, a service's refusal) in the given language: an exact
  * translation, else the first template that matches, with its parts put back ("{{label}}" translated
- * as a field label). A message with no translation stays English.
+ * as a field label, "{{problem}}" as a message of its own). A message with no translation stays English.
  */
 export function translateMessage(locale: Locale, text: string): string {
   const language = languageOf(locale);
@@ -145,7 +151,8 @@ export function translateMessage(locale: Locale, text: string): string {
     const values = new Map(pattern.names.map((name, i) => [name, match[i + 1] ?? ""]));
     return pattern.to.replace(/\{\{(\w+)\}\}/g, (_, name: string) => {
       const value = values.get(name) ?? "";
-      return name === "label" ? translateLabel(locale, value) : value;
+      if (name === "label") return translateLabel(locale, value);
+      return name === "problem" ? translateMessage(locale, value) : value;
     });
   }
   return text;

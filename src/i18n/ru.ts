@@ -31,6 +31,10 @@ export const ru: Language = {
     "The value": "Значение",
     // ── area audience: end
     // ── area content: begin (keys of this area go between these two lines)
+    "From name": "Имя отправителя",
+    "From address": "Адрес отправителя",
+    "Reply-To": "Адрес для ответа",
+    "Postal address": "Почтовый адрес",
     // ── area content: end
     // ── area admin: begin (keys of this area go between these two lines)
     Role: "Роль",
@@ -301,6 +305,74 @@ export const ru: Language = {
     "Endpoint saved.": "Адрес вебхука сохранён.",
     "Endpoint deleted.": "Адрес вебхука удалён.",
     "Event queued again.": "Событие снова поставлено в очередь.",
+    // Layouts (layouts.service.ts, layouts.schemas.ts).
+    "Layout not found": "Макет не найден",
+    "Only admins can add shared layouts.": "Добавлять общие макеты могут только администраторы.",
+    "Only admins can change shared layouts.": "Менять общие макеты могут только администраторы.",
+    "The built-in layout cannot be deleted. Edit it instead, if it needs to change.":
+      "Встроенный макет удалить нельзя. Если нужно, измените его.",
+    "This layout cannot be deleted: a message uses it. Give that message another layout (or none) first.":
+      "Этот макет нельзя удалить: его использует письмо. Сначала выберите для этого письма другой макет (или никакого).",
+    "This layout cannot be deleted: {{n}} messages use it. Give those messages another layout (or none) first.":
+      "Этот макет нельзя удалить: его используют письма (всего {{n}}). Сначала выберите для них другой макет (или никакого).",
+    "{{label}} must contain {{ content }} where the message goes.":
+      "Поле «{{label}}» должно содержать {{ content }} там, где должно быть письмо.",
+    // Liquid's problems in a message or a layout (templates/check.ts, templates/liquid.ts): the position,
+    // then the problem itself; the layout preview names the part first.
+    "Line {{line}}, column {{column}}: {{problem}}": "Строка {{line}}, столбец {{column}}: {{problem}}",
+    "HTML: {{problem}}": "HTML: {{problem}}",
+    "Text: {{problem}}": "Текст: {{problem}}",
+    "unknown variable: {{name}}": "неизвестная переменная: {{name}}",
+    "unknown filter: {{name}}": "неизвестный фильтр: {{name}}",
+    "include, render and layout tags are not available": "теги include, render и layout недоступны",
+    "tag {{tag}} not closed": "тег {{tag}} не закрыт",
+    "tag {{tag}} not found": "неизвестный тег {{tag}}",
+    "output {{output}} not closed": "вывод {{output}} не закрыт",
+    "illegal tag: {{tag}}": "недопустимый тег: {{tag}}",
+    "expected variable name": "ожидается имя переменной",
+    "expected {{token}} before filter": "перед фильтром ожидается {{token}}",
+    "invalid value expression: {{value}}": "недопустимое выражение: {{value}}",
+    "{{filter}} expect {{n}} arguments": "фильтру {{filter}} нужно аргументов: {{n}}",
+    // Messages (messages.service.ts, messages.schemas.ts, message-rendering.ts).
+    "Message not found": "Письмо не найдено",
+    "Sender not found": "Отправитель не найден",
+    "Choose a layout from the list.": "Выберите макет из списка.",
+    "A template has a mistake; see the highlighted fields.": "В шаблоне ошибка; см. выделенные поля.",
+    "At most {{n}} addresses.": "Не более {{n}} адресов.",
+    "You can send {{limit}} test emails an hour; {{left}} are left now. Try again later.":
+      "В час можно отправить не более {{limit}} тестовых писем; сейчас осталось: {{left}}. Попробуйте позже.",
+    "This message is used by a mailing. Delete those mailings or give them another message first.":
+      "Это письмо отправляет рассылка. Сначала удалите её или выберите в ней другое письмо.",
+    "This message is used by {{n}} mailings. Delete those mailings or give them another message first.":
+      "Это письмо отправляют рассылки (всего {{n}}). Сначала удалите их или выберите в них другое письмо.",
+    // Senders (senders.service.ts, senders.schemas.ts).
+    "Only admins can change senders.": "Менять отправителей могут только администраторы.",
+    "Postal address is required: bulk mail must carry the sender's postal address.":
+      "Укажите почтовый адрес: по закону массовые рассылки должны содержать почтовый адрес отправителя.",
+    "{{label}} must be at most {{max}} lines.": "Поле «{{label}}»: не более {{max}} строк.",
+    // Webhook endpoints (webhooks.schemas.ts, address-guard.ts, webhooks.service.ts, the delivery's errors).
+    "Enter the URL to send events to.": "Введите URL, на который отправлять события.",
+    "The URL is too long (2,000 characters at most).": "URL слишком длинный (не более 2 000 символов).",
+    "Enter an http:// or https:// URL.": "Введите URL, начинающийся с http:// или https://.",
+    "The URL must not contain a user name or password.": "URL не должен содержать имя пользователя и пароль.",
+    "The description is too long (200 characters at most).":
+      "Описание слишком длинное (не более 200 символов).",
+    "Unknown event type.": "Неизвестный тип события.",
+    "Choose at least one event.": "Выберите хотя бы одно событие.",
+    "The URL's host name could not be resolved.": "Не удалось найти адрес по имени хоста из URL.",
+    "The URL points to a private or local address, which webhooks may not reach.":
+      "URL указывает на частный или локальный адрес, а вебхуки туда не отправляются.",
+    "No such webhook endpoint.": "Такого адреса вебхука нет.",
+    "No such event.": "Такого события нет.",
+    "Only admins may register an endpoint for every user's events.":
+      "Адрес для событий всех пользователей могут добавить только администраторы.",
+    "Disabled automatically: every request failed since {{since}}.":
+      "Выключен автоматически: с {{since}} не прошёл ни один запрос.",
+    "No answer within {{ms}} ms": "Нет ответа за {{ms}} мс",
+    "{{host}} resolves to a private or local address": "{{host}} указывает на частный или локальный адрес",
+    "{{host}} is a private or local address": "{{host}} — частный или локальный адрес",
+    "Invalid URL": "Неверный URL",
+    "Not http(s)": "Не http(s)",
     // ── area content: end
     // ── area admin: begin (keys of this area go between these two lines)
     // The command line's output (src/cli/*.ts).
@@ -1796,23 +1868,23 @@ export const ru: Language = {
       textPart: "Текстовая часть с примерным содержимым",
       usedBy: "Где используется",
       unused: "Этот макет пока не использует ни одно письмо.",
-      messages_one: "{{count}} письмо",
-      messages_few: "{{count}} письма",
-      messages_many: "{{count}} писем",
-      messages_other: "{{count}} письма",
+      messages_one: "{{n}} письмо",
+      messages_few: "{{n}} письма",
+      messages_many: "{{n}} писем",
+      messages_other: "{{n}} письма",
       yoursList: ", ваши:",
       all: "Все макеты",
       deleteTitle: "Удалить макет",
       deleteHeading: "Удалить «{{name}}»?",
       builtinKept: "Встроенный макет удалить нельзя; измените его.",
       inUse_one:
-        "Этот макет использует {{count}} письмо, поэтому удалить его нельзя. Сначала выберите для него другой макет (или никакого).",
+        "Этот макет использует {{n}} письмо, поэтому удалить его нельзя. Сначала выберите для него другой макет (или никакого).",
       inUse_few:
-        "Этот макет используют {{count}} письма, поэтому удалить его нельзя. Сначала выберите для них другой макет (или никакого).",
+        "Этот макет используют {{n}} письма, поэтому удалить его нельзя. Сначала выберите для них другой макет (или никакого).",
       inUse_many:
-        "Этот макет используют {{count}} писем, поэтому удалить его нельзя. Сначала выберите для них другой макет (или никакого).",
+        "Этот макет используют {{n}} писем, поэтому удалить его нельзя. Сначала выберите для них другой макет (или никакого).",
       inUse_other:
-        "Этот макет используют {{count}} письма, поэтому удалить его нельзя. Сначала выберите для них другой макет (или никакого).",
+        "Этот макет используют {{n}} письма, поэтому удалить его нельзя. Сначала выберите для них другой макет (или никакого).",
       back: "Вернуться к макету",
       deleteSubmit: "Удалить макет",
       deleteText:
@@ -1821,6 +1893,13 @@ export const ru: Language = {
         fix: "Макет нельзя показать, пока это не исправлено:",
         empty: "HTML пуст.",
         press: "Нажмите «Предпросмотр», чтобы увидеть макет с примерным содержимым.",
+      },
+      sample: {
+        subject: "Пример темы",
+        greeting: "Здравствуйте, {{name}}!",
+        paragraph:
+          "Здесь будет ваше письмо. Абзац примерного текста показывает, как макет его обрамляет: ширину, шрифты и цвета.",
+        link: "Ссылка в письме",
       },
     },
     senders: {
@@ -1920,6 +1999,10 @@ export const ru: Language = {
       deleteSubmit: "Удалить адрес",
       deleteBefore: "Удалить адрес ",
       deleteAfter: "? События в очереди будут отброшены.",
+      edit: "Изменить",
+      editTitle: "Изменить адрес вебхука",
+      save: "Сохранить адрес",
+      cancel: "Отмена",
     },
     view: {
       invalid: "Эта ссылка недействительна, или письмо, к которому она относится, больше не существует.",

@@ -6,13 +6,29 @@
 import { checkTemplates, describeProblem, sampleContext } from "../templates/check.js";
 import { compileMessage } from "../templates/compile.js";
 
-export const SAMPLE_SUBJECT = "Sample subject";
+/** The words of the sample message, in the reader's language (the pages take them from layouts.sample). */
+export interface SampleWords {
+  subject: string;
+  /** With the Liquid variable of the recipient's first name. */
+  greeting: string;
+  paragraph: string;
+  link: string;
+}
+
+export const ENGLISH_SAMPLE: SampleWords = {
+  subject: "Sample subject",
+  greeting: "Hello {{ recipient.first_name }},",
+  paragraph:
+    "This is where your message goes. A paragraph of sample text shows how the layout frames it: its width,\nits fonts and its colours.",
+  link: "A link in the message",
+};
 
 /** What the preview shows where a message goes. */
-export const SAMPLE_BODY = `<h1>Hello {{ recipient.first_name }},</h1>
-<p>This is where your message goes. A paragraph of sample text shows how the layout frames it: its width,
-its fonts and its colours.</p>
-<p><a href="https://example.com/">A link in the message</a></p>`;
+export function sampleBody(words: SampleWords): string {
+  return `<h1>${words.greeting}</h1>
+<p>${words.paragraph}</p>
+<p><a href="https://example.com/">${words.link}</a></p>`;
+}
 
 export interface LayoutPreview {
   /** The rendered HTML part, or null when the layout has a problem. */
@@ -22,7 +38,11 @@ export interface LayoutPreview {
   problems: string[];
 }
 
-export function previewLayout(layout: { html: string; text: string }, now = new Date()): LayoutPreview {
+export function previewLayout(
+  layout: { html: string; text: string },
+  words: SampleWords = ENGLISH_SAMPLE,
+  now = new Date(),
+): LayoutPreview {
   const context = sampleContext([], now);
   const problems = checkTemplates(
     [
@@ -35,8 +55,8 @@ export function previewLayout(layout: { html: string; text: string }, now = new 
   try {
     const rendered = compileMessage({
       format: "html",
-      subject: SAMPLE_SUBJECT,
-      body: SAMPLE_BODY,
+      subject: words.subject,
+      body: sampleBody(words),
       layout,
     }).render(context);
     return { html: rendered.html, text: rendered.text, problems: [] };

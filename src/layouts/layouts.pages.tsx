@@ -3,14 +3,15 @@
  * the user's HTML rendered around sample content and served on its own route under a sandboxing CSP, so
  * nothing in it runs or reaches PostPilot's pages (the pages show it only in `<iframe sandbox>`).
  */
-import type { FastifyInstance, FastifyReply } from "fastify";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { Services } from "../container.js";
 import type { Layout } from "../db/schema.js";
+import { translateMessage, translator } from "../i18n/index.js";
 import { ConflictError } from "../shared/errors.js";
 import type { FormState } from "../web/components.js";
-import { idParam, redirectWith, requireUser, sendPage, viewContext } from "../web/context.js";
+import { idParam, redirectWith, requestLocale, requireUser, sendPage, viewContext } from "../web/context.js";
 import { formBody, handleForm } from "../web/forms.js";
-import { type LayoutPreview, previewLayout } from "./layout-preview.js";
+import { type LayoutPreview, previewLayout, type SampleWords } from "./layout-preview.js";
 import { LAYOUT_LIMITS } from "./layouts.schemas.js";
 import { deletePage, detailPage, formPage, listPage } from "./layouts.views.js";
 
@@ -30,14 +31,30 @@ function note(lines: string[], tone: "muted" | "error"): string {
 }
 
 function sendPreview(reply: FastifyReply, preview: LayoutPreview): FastifyReply {
+  const locale = requestLocale(reply.request);
   const body =
-    preview.html ?? note(["The layout cannot be shown until this is fixed:", ...preview.problems], "error");
+    preview.html ??
+    note(
+      [translator(locale)("layouts.note.fix"), ...preview.problems.map((p) => translateMessage(locale, p))],
+      "error",
+    );
   return reply
     .code(200)
     .type("text/html; charset=utf-8")
     .header("content-security-policy", PREVIEW_CSP)
     .header("cache-control", "no-store")
     .send(body);
+}
+
+/** The sample message's words in the reader's language. */
+function sampleWords(req: FastifyRequest): SampleWords {
+  const t = translator(requestLocale(req));
+  return {
+    subject: t("layouts.sample.subject"),
+    greeting: t("layouts.sample.greeting", { name: "{{ recipient.first_name }}" }),
+    paragraph: t("layouts.sample.paragraph"),
+    link: t("layouts.sample.link"),
+  };
 }
 
 const field = (body: Record<string, unknown>, name: string, max: number) => {
@@ -82,18 +99,22 @@ export function layoutRoutes(app: FastifyInstance, { layouts }: Services): void 
   // The form's Preview button posts here, into the preview iframe: what is typed, not yet saved.
   app.post("/layouts/preview", async (req, reply) => {
     requireUser(req);
+    const t = translator(requestLocale(req));
     const body = formBody(req);
     const html = field(body, "html", LAYOUT_LIMITS.html);
     const text = field(body, "text", LAYOUT_LIMITS.text);
     if (html.trim() === "")
-      return sendPreview(reply, { html: note(["The HTML is empty."], "muted"), text: null, problems: [] });
-    return sendPreview(reply, previewLayout({ html, text: text.trim() === "" ? "{{ content }}" : text }));
+      return sendPreview(reply, { html: note([t("layouts.note.empty")], "muted"), text: null, problems: [] });
+    return sendPreview(
+      reply,
+      previewLayout({ html, text: text.trim() === "" ? "{{ content }}" : text }, sampleWords(req)),
+    );
   });
 
   app.get("/layouts/preview", async (req, reply) => {
     requireUser(req);
     return sendPreview(reply, {
-      html: note(["Press Preview to see the layout around sample content."], "muted"),
+      html: note([translator(requestLocale(req))("layouts.note.press")], "muted"),
       text: null,
       problems: [],
     });
@@ -103,12 +124,15 @@ export function layoutRoutes(app: FastifyInstance, { layouts }: Services): void 
     const user = requireUser(req);
     const l = await layouts.get(user, idParam(req.params));
     const usage = await layouts.usage(user, l.id);
-    return sendPage(reply, detailPage(viewContext(req, reply), l, user, previewLayout(l), usage));
+    return sendPage(
+      reply,
+      detailPage(viewContext(req, reply), l, user, previewLayout(l, sampleWords(req)), usage),
+    );
   });
 
   app.get("/layouts/:id/preview", async (req, reply) => {
     const user = requireUser(req);
-    return sendPreview(reply, previewLayout(await layouts.get(user, idParam(req.params))));
+    return sendPreview(reply, previewLayout(await layouts.get(user, idParam(req.params)), sampleWords(req)));
   });
 
   app.get("/layouts/:id/edit", async (req, reply) => {

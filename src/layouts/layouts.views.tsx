@@ -4,6 +4,7 @@
  * `Content-Security-Policy: sandbox` (layouts.pages.tsx).
  */
 import type { Layout, User } from "../db/schema.js";
+import { formatNumber, translateMessage } from "../i18n/index.js";
 import { LIMITS } from "../shared/fields.js";
 import { isAdmin } from "../shared/roles.js";
 import { formatInZone } from "../shared/time.js";
@@ -89,15 +90,16 @@ export function listPage(ctx: ViewContext, layouts: Layout[], user: User) {
 }
 
 function PreviewFrame({ src }: { src: string }) {
+  const { t } = useI18n();
   return (
     <div class="card">
       <div class="card-header d-flex justify-content-between align-items-center">
-        <span>Preview with sample content</span>
-        <span class="small text-body-secondary">Scripts never run here</span>
+        <span>{t("layouts.previewSample")}</span>
+        <span class="small text-body-secondary">{t("layouts.noScripts")}</span>
       </div>
       <iframe
         name={PREVIEW_FRAME}
-        title="Preview of the layout around sample content"
+        title={t("layouts.previewTitle")}
         class="layout-preview"
         sandbox=""
         referrerpolicy="no-referrer"
@@ -108,7 +110,8 @@ function PreviewFrame({ src }: { src: string }) {
 }
 
 export function formPage(ctx: ViewContext, form: FormState, layout?: Layout) {
-  const title = layout ? `Edit ${layout.name}` : "New layout";
+  const { t } = ctx;
+  const title = layout ? t("layouts.editName", { name: layout.name }) : t("layouts.new");
   const action = layout ? `/layouts/${layout.id}/edit` : "/layouts/new";
   return renderPage(
     ctx,
@@ -122,7 +125,7 @@ export function formPage(ctx: ViewContext, form: FormState, layout?: Layout) {
               <FormAlert form={form} />
               <form method="post" action={action} class="layout-form" data-live-preview novalidate>
                 <CsrfField token={ctx.csrfToken} />
-                <Field form={form} name="name" label="Name" required maxLength={LIMITS.name} />
+                <Field form={form} name="name" label={t("layouts.name")} required maxLength={LIMITS.name} />
                 {!layout && isAdmin(ctx.user) && (
                   <div class="form-check mb-3">
                     <input
@@ -133,21 +136,23 @@ export function formPage(ctx: ViewContext, form: FormState, layout?: Layout) {
                       checked={form.values.shared === "on"}
                     />
                     <label class="form-check-label" for="f-shared">
-                      Shared: every user can use it (only admins change it)
+                      {t("layouts.sharedCheck")}
                     </label>
                   </div>
                 )}
                 <TextArea
                   form={form}
                   name="html"
-                  label="HTML"
+                  label={t("layouts.html")}
                   required
                   rows={16}
                   maxLength={LAYOUT_LIMITS.html}
                   help={
                     <>
-                      Put <code>{"{{ content }}"}</code> where the message goes. Liquid works here:{" "}
-                      <code>{"{{ unsubscribe_url }}"}</code>, <code>{"{{ sender.postal_address }}"}</code>,{" "}
+                      {t("layouts.htmlHelpBefore")}
+                      <code>{"{{ content }}"}</code>
+                      {t("layouts.htmlHelpAfter")} <code>{"{{ unsubscribe_url }}"}</code>,{" "}
+                      <code>{"{{ sender.postal_address }}"}</code>,{" "}
                       <code>{"{{ recipient.first_name }}"}</code>, <code>{"{{ subject }}"}</code>…
                     </>
                   }
@@ -155,19 +160,20 @@ export function formPage(ctx: ViewContext, form: FormState, layout?: Layout) {
                 <TextArea
                   form={form}
                   name="text"
-                  label="Text"
+                  label={t("layouts.text")}
                   rows={6}
                   maxLength={LAYOUT_LIMITS.text}
                   help={
                     <>
-                      The plain-text part's frame, with <code>{"{{ content }}"}</code> too. Empty: the
-                      message's text alone.
+                      {t("layouts.textHelpBefore")}
+                      <code>{"{{ content }}"}</code>
+                      {t("layouts.textHelpAfter")}
                     </>
                   }
                 />
                 <div class="d-flex gap-2 flex-wrap">
                   <button type="submit" class="btn btn-primary">
-                    {layout ? "Save changes" : "Create layout"}
+                    {layout ? t("layouts.save") : t("layouts.create")}
                   </button>
                   <button
                     type="submit"
@@ -177,10 +183,10 @@ export function formPage(ctx: ViewContext, form: FormState, layout?: Layout) {
                     formnovalidate
                     data-preview-button
                   >
-                    <i class="bi bi-eye" aria-hidden="true" /> Preview
+                    <i class="bi bi-eye" aria-hidden="true" /> {t("layouts.preview")}
                   </button>
                   <a class="btn btn-outline-secondary" href={layout ? `/layouts/${layout.id}` : "/layouts"}>
-                    Cancel
+                    {t("layouts.cancel")}
                   </a>
                 </div>
               </form>
@@ -202,6 +208,7 @@ export function detailPage(
   preview: LayoutPreview,
   usage: { count: number; own: { id: number; subject: string }[] },
 ) {
+  const { t } = ctx;
   const editable = canEdit(user, layout);
   return renderPage(
     ctx,
@@ -211,30 +218,28 @@ export function detailPage(
         <KindBadge layout={layout} />
         {editable && (
           <a class="btn btn-outline-primary" href={`/layouts/${layout.id}/edit`}>
-            <i class="bi bi-pencil" aria-hidden="true" /> Edit
+            <i class="bi bi-pencil" aria-hidden="true" /> {t("layouts.edit")}
           </a>
         )}
         {editable && !layout.builtin && (
           <a class="btn btn-outline-danger" href={`/layouts/${layout.id}/delete`}>
-            <i class="bi bi-trash" aria-hidden="true" /> Delete
+            <i class="bi bi-trash" aria-hidden="true" /> {t("layouts.delete")}
           </a>
         )}
       </PageHeader>
-      {!editable && (
-        <p class="text-body-secondary">A shared layout: you can use it in your messages; admins change it.</p>
-      )}
+      {!editable && <p class="text-body-secondary">{t("layouts.readOnly")}</p>}
       <div class="row g-4">
         <div class="col-xl-7">
           <PreviewFrame src={`/layouts/${layout.id}/preview`} />
         </div>
         <div class="col-xl-5">
           <div class="card mb-3">
-            <div class="card-header">Text part, with sample content</div>
+            <div class="card-header">{t("layouts.textPart")}</div>
             <div class="card-body">
               {preview.text === null ? (
                 <ul class="text-danger mb-0">
                   {preview.problems.map((p) => (
-                    <li>{p}</li>
+                    <li>{translateMessage(ctx.locale, p)}</li>
                   ))}
                 </ul>
               ) : (
@@ -242,12 +247,12 @@ export function detailPage(
               )}
             </div>
           </div>
-          <h2 class="h6">Used by</h2>
+          <h2 class="h6">{t("layouts.usedBy")}</h2>
           <p class="text-body-secondary">
             {usage.count === 0
-              ? "No message uses this layout yet."
-              : `${usage.count.toLocaleString("en-US")} message${usage.count === 1 ? "" : "s"}${
-                  usage.own.length > 0 ? ", yours:" : ""
+              ? t("layouts.unused")
+              : `${t("layouts.messages", { count: usage.count, n: formatNumber(ctx.locale, usage.count) })}${
+                  usage.own.length > 0 ? t("layouts.yoursList") : ""
                 }`}
           </p>
           {usage.own.length > 0 && (
@@ -263,7 +268,7 @@ export function detailPage(
       </div>
       <p class="mt-3">
         <a href="/layouts">
-          <i class="bi bi-arrow-left" aria-hidden="true" /> All layouts
+          <i class="bi bi-arrow-left" aria-hidden="true" /> {t("layouts.all")}
         </a>
       </p>
     </>,
@@ -271,14 +276,15 @@ export function detailPage(
 }
 
 export function deletePage(ctx: ViewContext, layout: Layout, using: number, error?: string) {
+  const { t } = ctx;
   return renderPage(
     ctx,
-    "Delete layout",
+    t("layouts.deleteTitle"),
     <>
-      <PageHeader title={`Delete “${layout.name}”?`} />
+      <PageHeader title={t("layouts.deleteHeading", { name: layout.name })} />
       {error && (
         <div class="alert alert-danger" role="alert">
-          {error}
+          {translateMessage(ctx.locale, error)}
         </div>
       )}
       {layout.builtin || using > 0 ? (
@@ -286,11 +292,11 @@ export function deletePage(ctx: ViewContext, layout: Layout, using: number, erro
           <div class="card-body">
             <p class="mb-0">
               {layout.builtin
-                ? "The built-in layout cannot be deleted; edit it instead."
-                : `${using === 1 ? "A message uses" : `${using.toLocaleString("en-US")} messages use`} this layout, so it cannot be deleted. Give ${using === 1 ? "it" : "them"} another layout (or none) first.`}
+                ? t("layouts.builtinKept")
+                : t("layouts.inUse", { count: using, n: formatNumber(ctx.locale, using) })}
             </p>
             <a class="btn btn-outline-secondary mt-3" href={`/layouts/${layout.id}`}>
-              Back to the layout
+              {t("layouts.back")}
             </a>
           </div>
         </div>
@@ -299,11 +305,9 @@ export function deletePage(ctx: ViewContext, layout: Layout, using: number, erro
           csrfToken={ctx.csrfToken}
           action={`/layouts/${layout.id}/delete`}
           cancelHref={`/layouts/${layout.id}`}
-          button="Delete layout"
+          button={t("layouts.deleteSubmit")}
         >
-          <p class="mb-0">
-            The layout is deleted. No message uses it; runs already made keep the layout they sent.
-          </p>
+          <p class="mb-0">{t("layouts.deleteText")}</p>
         </ConfirmForm>
       )}
     </>,

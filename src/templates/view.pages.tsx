@@ -1,9 +1,12 @@
 /**
  * GET /v/:token: a delivery's hosted copy, without login. The author's HTML is served sandboxed (no
- * scripts, nothing loaded but inline styles and images); a plain-text message as text.
+ * scripts, nothing loaded but inline styles and images); a plain-text message as text. A link that
+ * leads nowhere says so in the reader's language (Accept-Language: nobody is signed in here).
  */
 import type { FastifyInstance } from "fastify";
 import type { Services } from "../container.js";
+import { translator } from "../i18n/index.js";
+import { requestLocale } from "../web/context.js";
 
 const SANDBOX = "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src https: data:";
 
@@ -17,7 +20,7 @@ export function viewRoutes(app: FastifyInstance, services: Services): void {
       return reply
         .code(404)
         .type("text/plain; charset=utf-8")
-        .send("This link is not valid, or the email it belongs to no longer exists.");
+        .send(translator(requestLocale(req))("view.invalid"));
     }
     if (copy.html === null)
       return reply.type("text/plain; charset=utf-8").send(`${copy.subject}\n\n${copy.text}`);

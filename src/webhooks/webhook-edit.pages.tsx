@@ -20,11 +20,12 @@ import type { EndpointView } from "./webhooks.service.js";
 
 function editPage(ctx: ViewContext, endpoint: EndpointView, form: FormState) {
   const chosen = new Set((form.values.events ?? "").split(",").filter(Boolean));
+  const { t } = ctx;
   return renderPage(
     ctx,
-    "Edit webhook endpoint",
+    t("webhooks.editTitle"),
     <>
-      <PageHeader title="Edit webhook endpoint" />
+      <PageHeader title={t("webhooks.editTitle")} />
       <FormAlert form={form} />
       <form
         method="post"
@@ -33,10 +34,17 @@ function editPage(ctx: ViewContext, endpoint: EndpointView, form: FormState) {
         class="bg-body rounded-3 border p-3"
       >
         <CsrfField token={ctx.csrfToken} />
-        <Field form={form} name="url" label="URL" required maxLength={2000} help="http:// or https://" />
-        <Field form={form} name="description" label="Description" maxLength={200} />
+        <Field
+          form={form}
+          name="url"
+          label={t("webhooks.url")}
+          required
+          maxLength={2000}
+          help={t("webhooks.urlHelp")}
+        />
+        <Field form={form} name="description" label={t("webhooks.description")} maxLength={200} />
         <fieldset class="mb-3">
-          <legend class="form-label fs-6">Events</legend>
+          <legend class="form-label fs-6">{t("webhooks.events")}</legend>
           {WEBHOOK_EVENT_TYPES.map((type) => (
             <div class="form-check">
               <input
@@ -55,10 +63,10 @@ function editPage(ctx: ViewContext, endpoint: EndpointView, form: FormState) {
           {form.errors.events && <div class="text-danger small">{form.errors.events}</div>}
         </fieldset>
         <button type="submit" class="btn btn-primary me-2">
-          Save endpoint
+          {t("webhooks.save")}
         </button>
         <a class="btn btn-outline-secondary" href={`/webhooks/${endpoint.id}`}>
-          Cancel
+          {t("webhooks.cancel")}
         </a>
       </form>
     </>,

@@ -5,6 +5,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { Services } from "../container.js";
 import type { User, WebhookAttempt, WebhookEvent } from "../db/schema.js";
+import { translateMessage } from "../i18n/index.js";
 import { NotFoundError } from "../shared/errors.js";
 import { id } from "../shared/fields.js";
 import { formatInZone } from "../shared/time.js";
@@ -162,29 +163,30 @@ interface EndpointPageData {
 }
 
 function endpointPage(ctx: ViewContext, user: User, d: EndpointPageData) {
+  const { t } = ctx;
   const e = d.endpoint;
-  const at = (iso: string) => formatInZone(iso, user.time_zone);
+  const at = (iso: string) => formatInZone(iso, user.time_zone, { locale: ctx.locale });
   return renderPage(
     ctx,
-    "Webhook endpoint",
+    t("webhooks.endpoint"),
     <>
-      <PageHeader title="Webhook endpoint">
+      <PageHeader title={t("webhooks.endpoint")}>
         <form method="post" action={`/webhooks/${e.id}/${e.enabled ? "disable" : "enable"}`}>
           <CsrfField token={ctx.csrfToken} />
           <button type="submit" class="btn btn-outline-secondary">
-            {e.enabled ? "Disable" : "Enable"}
+            {e.enabled ? t("webhooks.disable") : t("webhooks.enable")}
           </button>
         </form>
         <a class="btn btn-outline-primary" href={`/webhooks/${e.id}/edit`}>
-          Edit
+          {t("webhooks.edit")}
         </a>
         <a class="btn btn-outline-danger" href={`/webhooks/${e.id}/delete`}>
-          <i class="bi bi-trash" aria-hidden="true" /> Delete
+          <i class="bi bi-trash" aria-hidden="true" /> {t("webhooks.delete")}
         </a>
       </PageHeader>
       {d.secret && (
         <div class="alert alert-success" role="status">
-          <p class="mb-2">This endpoint's signing secret. Copy it now: it is not shown again.</p>
+          <p class="mb-2">{t("webhooks.secret")}</p>
           <code class="user-select-all text-break" data-testid="webhook-secret">
             {d.secret}
           </code>
@@ -192,33 +194,35 @@ function endpointPage(ctx: ViewContext, user: User, d: EndpointPageData) {
       )}
       {e.disabled_reason && (
         <div class="alert alert-warning" role="alert">
-          {e.disabled_reason} Fix the receiver, then enable the endpoint again.
+          {translateMessage(ctx.locale, e.disabled_reason)} {t("webhooks.fixReceiver")}
         </div>
       )}
       {e.enabled && e.failing_since && (
         <div class="alert alert-warning" role="status">
-          Failing since {at(e.failing_since)}; next try {e.next_attempt_at ? at(e.next_attempt_at) : "soon"}.
-          After 3 days of failures the endpoint is disabled.
+          {t("webhooks.failingSince", {
+            since: at(e.failing_since),
+            next: e.next_attempt_at ? at(e.next_attempt_at) : t("webhooks.soon"),
+          })}
         </div>
       )}
       <p class="text-break">
         <strong>{e.url}</strong> <StateBadge endpoint={e} />
-        {e.all_users && <span class="badge text-bg-info ms-1">All users</span>}
+        {e.all_users && <span class="badge text-bg-info ms-1">{t("webhooks.allUsers")}</span>}
       </p>
-      <p class="small text-body-secondary">Events: {e.events.join(", ")}</p>
-      <h2 class="h5 mt-4">Latest requests</h2>
+      <p class="small text-body-secondary">{t("webhooks.eventsList", { events: e.events.join(", ") })}</p>
+      <h2 class="h5 mt-4">{t("webhooks.latestRequests")}</h2>
       {d.attempts.length === 0 ? (
-        <p class="text-body-secondary">No requests yet.</p>
+        <p class="text-body-secondary">{t("webhooks.noRequests")}</p>
       ) : (
         <div class="table-responsive bg-body rounded-3 border mb-3">
           <table class="table table-sm mb-0">
             <thead>
               <tr>
-                <th scope="col">Time</th>
-                <th scope="col">Result</th>
-                <th scope="col">Events</th>
-                <th scope="col">Duration</th>
-                <th scope="col">Response</th>
+                <th scope="col">{t("webhooks.time")}</th>
+                <th scope="col">{t("webhooks.result")}</th>
+                <th scope="col">{t("webhooks.events")}</th>
+                <th scope="col">{t("webhooks.duration")}</th>
+                <th scope="col">{t("webhooks.response")}</th>
               </tr>
             </thead>
             <tbody>
@@ -226,12 +230,15 @@ function endpointPage(ctx: ViewContext, user: User, d: EndpointPageData) {
                 <tr>
                   <td class="text-nowrap">{at(a.attempted_at)}</td>
                   <td>
-                    {a.status_code ?? "—"} <span class="small text-body-secondary">{a.outcome}</span>
+                    {a.status_code ?? "—"}{" "}
+                    <span class="small text-body-secondary">{t(`webhooks.outcome.${a.outcome}`)}</span>
                   </td>
                   <td>{a.event_count}</td>
-                  <td class="text-nowrap">{a.duration_ms} ms</td>
+                  <td class="text-nowrap">{t("webhooks.ms", { ms: a.duration_ms })}</td>
                   <td class="small text-break">
-                    <code>{(a.error ?? a.response_excerpt).slice(0, 300)}</code>
+                    <code>
+                      {(a.error ? translateMessage(ctx.locale, a.error) : a.response_excerpt).slice(0, 300)}
+                    </code>
                   </td>
                 </tr>
               ))}
@@ -239,20 +246,20 @@ function endpointPage(ctx: ViewContext, user: User, d: EndpointPageData) {
           </table>
         </div>
       )}
-      <h2 class="h5 mt-4">Latest events</h2>
+      <h2 class="h5 mt-4">{t("webhooks.latestEvents")}</h2>
       {d.events.length === 0 ? (
-        <p class="text-body-secondary">No events yet.</p>
+        <p class="text-body-secondary">{t("webhooks.noEvents")}</p>
       ) : (
         <div class="table-responsive bg-body rounded-3 border mb-3">
           <table class="table table-sm mb-0">
             <thead>
               <tr>
-                <th scope="col">Time</th>
-                <th scope="col">Type</th>
-                <th scope="col">Id</th>
-                <th scope="col">State</th>
+                <th scope="col">{t("webhooks.time")}</th>
+                <th scope="col">{t("webhooks.type")}</th>
+                <th scope="col">{t("webhooks.id")}</th>
+                <th scope="col">{t("webhooks.state")}</th>
                 <th scope="col">
-                  <span class="visually-hidden">Actions</span>
+                  <span class="visually-hidden">{t("webhooks.actions")}</span>
                 </th>
               </tr>
             </thead>
@@ -267,14 +274,15 @@ function endpointPage(ctx: ViewContext, user: User, d: EndpointPageData) {
                     <code>{ev.uid}</code>
                   </td>
                   <td>
-                    {ev.status} ({ev.tries} {ev.tries === 1 ? "try" : "tries"})
+                    {t("webhooks.tries", { count: ev.tries, status: t(`webhooks.status.${ev.status}`) })}
                   </td>
                   <td class="text-end">
                     <form method="post" action={`/webhooks/${e.id}/resend`}>
                       <CsrfField token={ctx.csrfToken} />
                       <input type="hidden" name="event_id" value={String(ev.id)} />
                       <button type="submit" class="btn btn-sm btn-outline-primary">
-                        Resend<span class="visually-hidden"> {ev.uid}</span>
+                        {t("webhooks.resend")}
+                        <span class="visually-hidden"> {ev.uid}</span>
                       </button>
                     </form>
                   </td>
@@ -358,20 +366,22 @@ export function webhookRoutes(app: FastifyInstance, { webhooks }: Services): voi
     const user = requireUser(req);
     const { endpoint } = await webhooks.get(user, idParam(req.params));
     const ctx = viewContext(req, reply);
+    const { t } = ctx;
     return sendPage(
       reply,
       renderPage(
         ctx,
-        "Delete webhook endpoint",
+        t("webhooks.deleteTitle"),
         <ConfirmForm
           csrfToken={ctx.csrfToken}
           action={`/webhooks/${endpoint.id}/delete`}
           cancelHref={`/webhooks/${endpoint.id}`}
-          button="Delete endpoint"
+          button={t("webhooks.deleteSubmit")}
         >
           <p class="mb-0">
-            Delete the endpoint <strong class="text-break">{endpoint.url}</strong>? Its queued events are
-            dropped.
+            {t("webhooks.deleteBefore")}
+            <strong class="text-break">{endpoint.url}</strong>
+            {t("webhooks.deleteAfter")}
           </p>
         </ConfirmForm>,
       ),

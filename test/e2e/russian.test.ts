@@ -9,6 +9,7 @@
  */
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { WEBHOOK_EVENT_TYPES } from "../../src/webhooks/webhooks.schemas.js";
 import { ALLOWED, KEY } from "../helpers/russian.js";
 import { launchChromium, PageWatcher, type Server, screenshot, startServer } from "./helpers.js";
 
@@ -20,6 +21,9 @@ const RECIPIENTS = [
 ];
 const MESSAGE = { subject: "Весенние новости", body: "Здравствуйте!\n\nНаша весенняя программа готова." };
 const MAILING = "Весенняя рассылка";
+const LAYOUT = "Весенний макет";
+/** A public address (no DNS, so the address check passes offline), told only of signups: nothing is sent in this walk. */
+const WEBHOOK = { url: "https://93.184.216.34/hooks", description: "Магазин", event: "subscriber.confirmed" };
 
 /** Words a Russian page may show in Latin letters: names, codes, and what Chromium says of itself. */
 const ALSO_ALLOWED = [
@@ -62,6 +66,9 @@ const ALSO_ALLOWED = [
   "default",
   "http",
   "https",
+  // A webhook event type (subscriber.confirmed), a code.
+  "subscriber",
+  "confirmed",
   "SPF",
 ];
 
@@ -140,7 +147,9 @@ async function checkPage(url: string, name: string): Promise<void> {
     .map((m) => m[0])
     .filter((k) => !/\.(com|org|net|ru|example|js|css|png|csv|json|txt)$/.test(k))
     // Liquid's variables in the help texts look like keys: {{ recipient.fields.key }}.
-    .filter((k) => !/^(recipient|mailing|sender|unsubscribe)\./.test(k));
+    .filter((k) => !/^(recipient|mailing|sender|unsubscribe)\./.test(k))
+    // Webhook event types are codes too: run.finished, subscriber.confirmed.
+    .filter((k) => !(WEBHOOK_EVENT_TYPES as readonly string[]).includes(k));
   expect(keys, `a key leaked on ${url}`).toEqual([]);
   await screenshot(page, `ru-${name}`);
   visited.push(url);
@@ -207,6 +216,14 @@ describe("the walk-through in Russian (Accept-Language: ru)", () => {
     await page.waitForURL(/\/messages\/\d+$/);
     ids.message = new URL(page.url()).pathname;
 
+    // A layout of her own: the form starts as a copy of the built-in one.
+    await page.goto("/layouts/new");
+    await fillByName({ name: LAYOUT });
+    await submit("/layouts/new");
+    await page.waitForURL(/\/layouts\/\d+$/);
+    ids.layout = new URL(page.url()).pathname;
+    expect(await englishOnPage(page), "layout page").toEqual([]);
+
     await page.goto("/mailings/new");
     await fillByName({ name: MAILING, first_send_at: utcInput(2) });
     await page.locator('[name="message_id"]').selectOption({ label: MESSAGE.subject });
@@ -235,6 +252,16 @@ describe("the walk-through in Russian (Accept-Language: ru)", () => {
   });
 
   it("every main page has no English left, at 1280 px and at 390 px", async () => {
+    await page.goto("/webhooks/new");
+    await fillByName({ url: WEBHOOK.url, description: WEBHOOK.description });
+    await page.locator(`[name="events"][value="${WEBHOOK.event}"]`).check();
+    await submit("/webhooks");
+    await page.waitForLoadState();
+    expect(await englishOnPage(page), "new endpoint with its secret").toEqual([]);
+    await page.goto("/webhooks");
+    ids.webhook = (await page.locator("main table a[href^='/webhooks/']").first().getAttribute("href")) ?? "";
+    expect(ids.webhook).toMatch(/^\/webhooks\/\d+$/);
+
     const pages: [string, string][] = [
       ["/", "dashboard"],
       ["/recipients", "recipients"],
@@ -252,8 +279,14 @@ describe("the walk-through in Russian (Accept-Language: ru)", () => {
       ["/admin/senders/new", "sender-new"],
       ["/webhooks", "webhooks"],
       ["/webhooks/new", "webhook-new"],
+      [ids.webhook as string, "webhook"],
+      [`${ids.webhook}/edit`, "webhook-edit"],
+      [`${ids.webhook}/delete`, "webhook-delete"],
       ["/layouts", "layouts"],
-      // Not yet in Russian, so not visited here: a layout's and a webhook endpoint's own pages, the layout form (see the closing note).
+      [ids.layout as string, "layout"],
+      ["/layouts/new", "layout-new"],
+      [`${ids.layout}/edit`, "layout-edit"],
+      [`${ids.layout}/delete`, "layout-delete"],
       ["/mailings", "mailings"],
       [ids.mailing as string, "mailing"],
       ["/mailings/new", "mailing-new"],

@@ -122,6 +122,21 @@ describe("languages", () => {
     expect(translateMessage("en", "Email is required.")).toBe("Email is required.");
   });
 
+  it("a position's line and column are numbers, and a {{problem}} is translated in its turn", () => {
+    // "Line {{line}}: {{problem}}" (imports) comes first in ru.ts, but its {{line}} takes digits only.
+    expect(translateMessage("ru", "Line 2, column 5: unknown variable: recipient.nmae")).toBe(
+      "Строка 2, столбец 5: неизвестная переменная: recipient.nmae",
+    );
+    expect(translateMessage("ru", "HTML: Line 1, column 1: tag {% if x %} not closed")).toBe(
+      "HTML: Строка 1, столбец 1: тег {% if x %} не закрыт",
+    );
+    expect(translateMessage("ru", "Line 3: The file is empty.")).toBe("Строка 3: Файл пуст.");
+    expect(translateMessage("ru", "Line 3: something new")).toBe("Строка 3: something new");
+    expect(translateMessage("en", "Line 2, column 5: unknown variable: x")).toBe(
+      "Line 2, column 5: unknown variable: x",
+    );
+  });
+
   it("account emails are in the recipient's language; English is unchanged", () => {
     const link = "https://pp.example/confirm?token=abc";
     expect(confirmEmail(link).subject).toBe("Confirm your email address for PostPilot");
