@@ -10,10 +10,16 @@
  * a run for the 1M recipients is being created: the web's "Send now" creates the run row (as serve's web
  * does, prepareRuns "engine") and an engine thread with its own connection (bench/prepare-thread.ts) inserts
  * its deliveries a chunk per transaction; it reports the chunks' durations (SQLite: the write lock's hold).
+ * The web runs on a thread of its own (bench/web-thread.ts, its own connection), as serve's web runs in its
+ * own process, so the load generator does not share its event loop.
  * One JSON line per case, then a table.
+ *
+ * For profiling: BENCH_KEEP=<file> keeps the seeded SQLite file and reuses it on the next run (seeding takes
+ * minutes); BENCH_CASES=home,run picks the cases whose names start with one of these ("healthz during" for
+ * the run creation, which adds a run to the kept file).
  */
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { Worker } from "node:worker_threads";
@@ -133,6 +139,48 @@ interface Result {
   errors: number;
 }
 
+/** The ids a kept file was seeded with. */
+async function seededIn(database: Database): Promise<Seeded> {
+  const db = database.db;
+  const user = await db
+    .selectFrom("users")
+    .select("id")
+    .where("email_normalized", "=", "user@bench.test")
+    .executeTakeFirstOrThrow();
+  const mailings = await db
+    .selectFrom("mailings")
+    .select("id")
+    .where("owner_id", "=", user.id)
+    .orderBy("id")
+    .execute();
+  const run = await db.selectFrom("runs").select("id").orderBy("id").executeTakeFirstOrThrow();
+  return {
+    userId: user.id,
+    mailingId: mailings[0]!.id,
+    runId: run.id,
+    bigMailingId: mailings[MAILINGS - 1]!.id,
+  };
+}
+
+const CASES = process.env.BENCH_CASES?.split(",").map((c) => c.trim().toLowerCase());
+const picked = (name: string) => !CASES || CASES.some((c) => name.toLowerCase().startsWith(c));
+
+/** The app on its own thread (bench/web-thread.ts), and how to close it. */
+async function webThread(where: { file?: string; url?: string }, secret: string) {
+  const web = new Worker(new URL("./web-thread.js", import.meta.url), { workerData: { ...where, secret } });
+  const address = await new Promise<string>((resolve, reject) => {
+    web.once("message", resolve);
+    web.once("error", reject);
+  });
+  const close = async () => {
+    const closed = new Promise((resolve) => web.once("message", resolve));
+    web.postMessage("close");
+    await closed;
+    await web.terminate();
+  };
+  return { address, close };
+}
+
 async function load(address: string, url: string, cookie: string) {
   await autocannon({ url: address + url, headers: { cookie }, connections: 2, amount: 20 });
   return autocannon({ url: address + url, headers: { cookie }, connections: CONNECTIONS, duration: SECONDS });
@@ -157,8 +205,11 @@ async function measure(
   where: { file?: string; url?: string },
 ): Promise<Result[]> {
   const services: Services = createServices(database, { cache: new NoCache(), prepareRuns: "engine" });
-  const app = await buildApp({ services, sessionSecret: randomBytes(32).toString("hex") });
-  const address = await app.listen({ host: "127.0.0.1", port: 0 });
+  const secret = randomBytes(32).toString("hex");
+  // This thread's app only signs in and follows links (inject); the load goes to the web thread's.
+  const app = await buildApp({ services, sessionSecret: secret });
+  const web = await webThread(where, secret);
+  const address = web.address;
   const results: Result[] = [];
   const record = (name: string, url: string, r: autocannon.Result) => {
     const result = {
@@ -206,7 +257,8 @@ async function measure(
       ["run page (1M deliveries)", `/runs/${seeded.runId}`],
       ["healthz", "/healthz"],
     ];
-    for (const [name, url] of cases) record(name, url, await load(address, url, cookie));
+    for (const [name, url] of cases) if (picked(name)) record(name, url, await load(address, url, cookie));
+    if (!picked("healthz during 1M run creation")) return results;
 
     // /healthz while a run for every recipient is created: "Send now" on the web's loop creates the run row,
     // the engine thread fills it. Measured for BENCH_SECONDS, or until the run is prepared if that is longer.
@@ -284,27 +336,26 @@ async function measure(
     );
     return results;
   } finally {
+    await web.close();
     await app.close();
   }
 }
 
 async function main() {
   const url = process.env.BENCH_DATABASE_URL;
+  const kept = url ? undefined : process.env.BENCH_KEEP;
   const dir = mkdtempSync(path.join(tmpdir(), "postpilot-bench-scale-"));
-  const database = url ? Database.postgres(url) : Database.sqlite(path.join(dir, "bench.sqlite"));
+  const file = kept ? path.resolve(kept) : path.join(dir, "bench.sqlite");
+  const reuse = kept !== undefined && existsSync(file);
+  const database = url ? Database.postgres(url) : Database.sqlite(file);
   const label = url ? "postgres" : "sqlite";
   try {
     if (url) await sql`drop schema public cascade; create schema public`.execute(database.db);
     await database.migrateToLatest();
     const started = Date.now();
-    const seeded = await seed(database);
-    console.log(`seed: total ${Date.now() - started} ms (${label})`);
-    const results = await measure(
-      database,
-      seeded,
-      label,
-      url ? { url } : { file: path.join(dir, "bench.sqlite") },
-    );
+    const seeded = reuse ? await seededIn(database) : await seed(database);
+    console.log(`seed: ${reuse ? `reused ${file}` : `total ${Date.now() - started} ms`} (${label})`);
+    const results = await measure(database, seeded, label, url ? { url } : { file });
     console.log(
       `\n${label}, ${RECIPIENTS.toLocaleString("en-US")} recipients, cache off, ${CONNECTIONS} connections`,
     );

@@ -43,9 +43,9 @@ export async function copySqliteToPostgres(from: Database, to: Database): Promis
     throw new Error(
       "The two databases are at different schema versions: run `postpilot migrate` on the SQLite database first.",
     );
-  // The counters and a run's per-status counts are not copied: the triggers on PostgreSQL build them as
-  // recipients, mailings and deliveries arrive.
-  const derived = new Set(["counters", "counter_emails", "run_counts"]);
+  // The counters, a run's per-status counts and its minutes are not copied: the triggers on PostgreSQL build
+  // them as recipients, mailings and deliveries arrive.
+  const derived = new Set(["counters", "counter_emails", "run_counts", "run_minutes"]);
   const tables = (await tablesInForeignKeyOrder(from)).filter((t) => !derived.has(t));
   for (const table of tables) {
     // What migrations themselves put in (the built-in layout) does not make the target "not empty": it is

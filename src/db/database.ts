@@ -11,6 +11,7 @@ import { insertDefaultLayout } from "./migrations/default-layout.js";
 import { type Dialect, StaticMigrationProvider } from "./migrations/index.js";
 import type { Tables } from "./schema.js";
 import { BUSY_WAIT_MS, BusyRetryingSqliteDialect } from "./sqlite-busy.js";
+import { withStatementCache } from "./statement-cache.js";
 
 export type Db = Kysely<Tables>;
 export type Tx = Transaction<Tables>;
@@ -94,7 +95,9 @@ export class Database {
     // Short: a longer wait would block the event loop; the dialect retries busy statements asynchronously.
     connection.pragma(`busy_timeout = ${BUSY_WAIT_MS}`);
     return new Database(
-      new Kysely<Tables>({ dialect: new BusyRetryingSqliteDialect({ database: connection }) }),
+      new Kysely<Tables>({
+        dialect: new BusyRetryingSqliteDialect({ database: withStatementCache(connection) }),
+      }),
       "sqlite",
     );
   }

@@ -217,6 +217,14 @@ export interface RunCountTable {
   n: number;
 }
 
+/** A run's sent and failed deliveries per minute (UTC "YYYY-MM-DDTHH:MM"), kept by triggers (migration 031). */
+export interface RunMinuteTable {
+  run_id: number;
+  minute: string;
+  sent: number;
+  failed: number;
+}
+
 export interface DeliveryTable {
   id: Generated<number>;
   run_id: number;
@@ -369,6 +377,7 @@ export interface Tables {
   mailing_recipients: MailingRecipientTable;
   runs: RunTable;
   run_counts: RunCountTable;
+  run_minutes: RunMinuteTable;
   deliveries: DeliveryTable;
   delivery_attempts: DeliveryAttemptTable;
   outbox_messages: OutboxMessageTable;

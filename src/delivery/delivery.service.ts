@@ -338,14 +338,11 @@ export class DeliveryService {
   /** A run's sent and failed deliveries per minute (UTC), oldest first, for the run page's chart. */
   async perMinute(actor: DeliveryActor, runId: number): Promise<MinuteCounts[]> {
     const run = await this.visibleRun(actor, runId);
-    const byMinute = new Map<string, MinuteCounts>();
-    for (const row of await this.repo.perMinute(run.id)) {
-      const entry = byMinute.get(row.minute) ?? { minute: row.minute, sent: 0, failed: 0 };
-      if (row.status === "sent") entry.sent = Number(row.n);
-      else entry.failed = Number(row.n);
-      byMinute.set(row.minute, entry);
-    }
-    return [...byMinute.values()];
+    return (await this.repo.perMinute(run.id)).map((row) => ({
+      minute: row.minute,
+      sent: Number(row.sent),
+      failed: Number(row.failed),
+    }));
   }
 
   async listRuns(

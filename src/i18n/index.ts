@@ -52,7 +52,19 @@ export function translator(locale: Locale | null | undefined): Translate {
   let t = translators.get(code);
   if (!t) {
     const fixed = engine.getFixedT(code);
-    t = (key, options) => String(fixed(key, options ?? {}));
+    // Texts without options never change (the resources are fixed at start): looked up once, so a page of
+    // a hundred labels does not run i18next's resolution a hundred times a request.
+    const plain = new Map<string, string>();
+    t = (key, options) => {
+      if (options) return String(fixed(key, options));
+      let text = plain.get(key);
+      if (text === undefined) {
+        text = String(fixed(key, {}));
+        // Bounded, should a key ever be built from input.
+        if (plain.size < 10_000) plain.set(key, text);
+      }
+      return text;
+    };
     translators.set(code, t);
   }
   return t;
@@ -168,8 +180,15 @@ export function translateErrors(locale: Locale, errors: Record<string, string>):
 }
 
 /** A number as the language writes it: 1,754 / 1 754. */
+const numberFormats = new Map<Locale, Intl.NumberFormat>();
+
 export function formatNumber(locale: Locale, n: number): string {
-  return new Intl.NumberFormat(locale).format(n);
+  let format = numberFormats.get(locale);
+  if (!format) {
+    format = new Intl.NumberFormat(locale);
+    numberFormats.set(locale, format);
+  }
+  return format.format(n);
 }
 
 /** The languages for a select: code and own name. */

@@ -3,6 +3,7 @@
  * delivery write, must equal COUNT(*) over the run's deliveries after a real run with permanent and temporary
  * failures, a retry of the failed ones, a cancel and a delete. SQLite, and PostgreSQL with TEST_DATABASE_URL.
  */
+import { sql } from "kysely";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Database } from "../../src/db/database.js";
 import type { DeliveryStatus } from "../../src/db/schema.js";
@@ -129,5 +130,133 @@ describe("run_counts", () => {
     // Deleting the mailing removes its runs, their deliveries and their counts.
     await database.db.deleteFrom("mailings").where("id", "=", mailing.id).execute();
     expect(await database.db.selectFrom("run_counts").selectAll().execute()).toEqual([]);
+  });
+});
+
+describe("run_minutes", () => {
+  let database: Database;
+  let service: DeliveryService;
+
+  beforeEach(async () => {
+    database = await testDatabase();
+    service = new DeliveryService(database, { mode: "smtp", prepareChunk: 7 });
+  });
+  afterEach(async () => database.close());
+
+  async function kept(runId: number) {
+    const rows = await database.db
+      .selectFrom("run_minutes")
+      .select(["minute", "sent", "failed"])
+      .where("run_id", "=", runId)
+      .orderBy("minute")
+      .execute();
+    return rows
+      .map((r) => ({ minute: r.minute, sent: Number(r.sent), failed: Number(r.failed) }))
+      .filter((r) => r.sent !== 0 || r.failed !== 0);
+  }
+  /** The GROUP BY the table saves the run page from. */
+  async function counted(runId: number) {
+    const minute = sql<string>`substr(coalesce(sent_at, updated_at), 1, 16)`;
+    const rows = await database.db
+      .selectFrom("deliveries")
+      .where("run_id", "=", runId)
+      .where("status", "in", ["sent", "failed"])
+      .select((eb) => [
+        minute.as("minute"),
+        eb.fn.sum<number>(sql`case when status = 'sent' then 1 else 0 end`).as("sent"),
+        eb.fn.sum<number>(sql`case when status = 'failed' then 1 else 0 end`).as("failed"),
+      ])
+      .groupBy(minute)
+      .orderBy(minute)
+      .execute();
+    return rows.map((r) => ({ minute: r.minute, sent: Number(r.sent), failed: Number(r.failed) }));
+  }
+  const total = (rows: { sent: number; failed: number }[]) =>
+    rows.reduce((sum, r) => ({ sent: sum.sent + r.sent, failed: sum.failed + r.failed }), {
+      sent: 0,
+      failed: 0,
+    });
+
+  it("equals the per-minute GROUP BY after sending, retries, moved times and inserts; deletes keep the chart", async () => {
+    const { user, mailing } = await seedMailing(database.db, { recipients: 40 });
+    const owner = { id: user.id, role: "user" as const };
+    const mailer = new PickyMailer();
+    const worker = makeWorker(database, mailer, fastConfig({ retryBaseMs: 1 }));
+    const run = await service.sendNow(owner, mailing.id, "cli");
+    expect(await kept(run.id)).toEqual([]);
+    worker.start();
+    try {
+      await finishedRun(database, run.id);
+      expect(total(await kept(run.id))).toEqual({ sent: 27, failed: 13 });
+      expect(await kept(run.id)).toEqual(await counted(run.id));
+      // The run page's chart reads these rows.
+      expect(total(await service.perMinute(owner, run.id))).toEqual({ sent: 27, failed: 13 });
+
+      mailer.healed = true;
+      await service.retryFailed(owner, run.id);
+      await eventually(
+        async () =>
+          (
+            await database.db
+              .selectFrom("runs")
+              .select("status")
+              .where("id", "=", run.id)
+              .executeTakeFirstOrThrow()
+          ).status !== "sending",
+      );
+      expect(total(await kept(run.id))).toEqual({ sent: 40, failed: 0 });
+      expect(await kept(run.id)).toEqual(await counted(run.id));
+    } finally {
+      await worker.stop();
+    }
+
+    // Rows moved to other minutes (one statement for several rows), failed again, and inserted as sent.
+    const ids = (
+      await database.db
+        .selectFrom("deliveries")
+        .select(["id", "recipient_id", "email"])
+        .where("run_id", "=", run.id)
+        .orderBy("id")
+        .execute()
+    ).map((d) => d);
+    await database.db
+      .updateTable("deliveries")
+      .set({ sent_at: "2026-01-01T10:05:30.000Z" })
+      .where(
+        "id",
+        "in",
+        ids.slice(0, 5).map((d) => d.id),
+      )
+      .execute();
+    await database.db
+      .updateTable("deliveries")
+      .set({ status: "failed", sent_at: null, updated_at: "2026-01-01T10:07:00.000Z" })
+      .where("id", "=", ids[5]!.id)
+      .execute();
+    await database.db
+      .insertInto("deliveries")
+      .values({
+        run_id: run.id,
+        recipient_id: null,
+        email: "extra@example.com",
+        status: "sent",
+        tries: 1,
+        next_attempt_at: "2026-01-01T10:00:00.000Z",
+        created_at: "2026-01-01T10:00:00.000Z",
+        sent_at: "2026-01-01T10:05:59.000Z",
+        updated_at: "2026-01-01T10:05:59.000Z",
+      })
+      .execute();
+    const moved = await kept(run.id);
+    expect(moved).toEqual(await counted(run.id));
+    expect(moved[0]).toEqual({ minute: "2026-01-01T10:05", sent: 6, failed: 0 });
+    expect(moved[1]).toEqual({ minute: "2026-01-01T10:07", sent: 0, failed: 1 });
+    expect(total(moved)).toEqual({ sent: 40, failed: 1 });
+
+    // Retention deletes a run's deliveries but keeps its chart; deleting the mailing takes the minutes too.
+    await database.db.deleteFrom("deliveries").where("run_id", "=", run.id).execute();
+    expect(await kept(run.id)).toEqual(moved);
+    await database.db.deleteFrom("mailings").where("id", "=", mailing.id).execute();
+    expect(await database.db.selectFrom("run_minutes").selectAll().execute()).toEqual([]);
   });
 });

@@ -34,6 +34,7 @@ import { userLocale } from "./2026-12-02-027-user-locale.js";
 import { runPreparation } from "./2026-12-02-028-run-preparation.js";
 import { dropRedundantRecipientIndex } from "./2026-12-02-029-drop-redundant-recipient-index.js";
 import { cursorIndexes } from "./2026-12-02-030-cursor-indexes.js";
+import { runMinutes } from "./2026-12-03-031-run-minutes.js";
 
 export type Dialect = "sqlite" | "postgres";
 
@@ -73,6 +74,7 @@ export class StaticMigrationProvider implements MigrationProvider {
       "2026-12-02-028-run-preparation": runPreparation(this.dialect),
       "2026-12-02-029-drop-redundant-recipient-index": dropRedundantRecipientIndex(),
       "2026-12-02-030-cursor-indexes": cursorIndexes(),
+      "2026-12-03-031-run-minutes": runMinutes(this.dialect),
     };
   }
 }
