@@ -3,7 +3,10 @@
  * nobody in particular (the operator). The running engine notices within a heartbeat.
  */
 import type { Command } from "commander";
+import { outcomeText } from "../delivery/delivery.views.js";
+import { translator } from "../i18n/index.js";
 import { ValidationError } from "../shared/errors.js";
+import { cliLocale } from "./i18n.js";
 import { withServices } from "./with-services.js";
 
 export function registerRunCommands(program: Command): void {
@@ -24,8 +27,9 @@ export function registerRunCommands(program: Command): void {
           if (!Number.isInteger(id) || id <= 0) throw new ValidationError({ run: "Give the run's number." });
           const run = await services.delivery[action](null, id);
           const p = run.progress;
+          const locale = cliLocale();
           console.log(
-            `Run ${run.id} of "${run.mailing_name.replace(/[\p{Cc}]/gu, "")}": ${run.outcome_label} (${p.sent} sent, ${p.pending + p.sending} not yet sent, ${p.cancelled} cancelled).`,
+            `Run ${run.id} of "${run.mailing_name.replace(/[\p{Cc}]/gu, "")}": ${outcomeText(translator(locale), run, locale)} (${p.sent} sent, ${p.pending + p.sending} not yet sent, ${p.cancelled} cancelled).`,
           );
           return 0;
         }),

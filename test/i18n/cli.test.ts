@@ -18,7 +18,7 @@ describe("the CLI in the terminal's language", () => {
       "password: Поле «Пароль»: не менее 8 символов.",
     );
     expect(inLanguage("ru", "Demo data created:\n  12 recipients")).toBe(
-      "Демонстрационные данные созданы:\n  12 recipients",
+      "Демонстрационные данные созданы:\n  Получателей: 12",
     );
     // A table row or an unknown message passes unchanged; English stays English.
     expect(inLanguage("ru", "id  name  status")).toBe("id  name  status");
