@@ -3,11 +3,31 @@
  * nobody in particular (the operator). The running engine notices within a heartbeat.
  */
 import type { Command } from "commander";
+import type { RunView } from "../delivery/delivery.service.js";
 import { outcomeText } from "../delivery/delivery.views.js";
-import { translator } from "../i18n/index.js";
+import { type Locale, translator } from "../i18n/index.js";
 import { ValidationError } from "../shared/errors.js";
-import { cliLocale } from "./i18n.js";
+import { cliLocale, inLanguage } from "./i18n.js";
 import { withServices } from "./with-services.js";
+
+/**
+ * Stands for the outcome while the line is put in the language, and is then replaced by it: a Russian
+ * outcome ("С ошибками (3)") holds a parenthesis that would shift the parts the line's template fills in.
+ * The mailing's name has its control characters dropped, so it cannot hold this one.
+ */
+const OUTCOME = "\u0000";
+
+/** What a pause, resume or cancel did: `Run 4 of "News": Paused (3 sent, 7 not yet sent, 0 cancelled).` */
+export function runLine(
+  run: Pick<RunView, "id" | "outcome" | "outcome_label" | "progress"> & { mailing_name: string },
+  locale: Locale,
+): string {
+  const p = run.progress;
+  const name = run.mailing_name.replace(/[\p{Cc}]/gu, "");
+  const line = `Run ${run.id} of "${name}": ${OUTCOME} (${p.sent} sent, ${p.pending + p.sending} not yet sent, ${p.cancelled} cancelled).`;
+  const outcome = outcomeText(translator(locale), run, locale);
+  return inLanguage(locale, line).replace(OUTCOME, () => outcome);
+}
 
 export function registerRunCommands(program: Command): void {
   const group = program.command("runs").description("pause, resume or cancel a run that is sending");
@@ -26,11 +46,7 @@ export function registerRunCommands(program: Command): void {
           const id = Number(runId);
           if (!Number.isInteger(id) || id <= 0) throw new ValidationError({ run: "Give the run's number." });
           const run = await services.delivery[action](null, id);
-          const p = run.progress;
-          const locale = cliLocale();
-          console.log(
-            `Run ${run.id} of "${run.mailing_name.replace(/[\p{Cc}]/gu, "")}": ${outcomeText(translator(locale), run, locale)} (${p.sent} sent, ${p.pending + p.sending} not yet sent, ${p.cancelled} cancelled).`,
-          );
+          console.log(runLine(run, cliLocale()));
           return 0;
         }),
       );

@@ -1,5 +1,14 @@
+import { Command, Option } from "commander";
 import { describe, expect, it } from "vitest";
+import { helpInLanguage } from "../../src/cli/help-language.js";
 import { cliLocale, inLanguage } from "../../src/cli/i18n.js";
+import { progressLine as importProgressLine, summaryLines } from "../../src/cli/recipients.js";
+import { runLine } from "../../src/cli/runs.js";
+import { progressWriter, progressLine as sendProgressLine } from "../../src/cli/send.js";
+import { outcomeText } from "../../src/delivery/delivery.views.js";
+import { translator } from "../../src/i18n/index.js";
+import type { ImportSummary } from "../../src/recipients/import/import.service.js";
+import { englishLeft } from "../helpers/russian.js";
 
 describe("the CLI in the terminal's language", () => {
   it("LANG=ru_RU.UTF-8 is Russian; LC_ALL wins; anything else is English", () => {
@@ -23,5 +32,163 @@ describe("the CLI in the terminal's language", () => {
     // A table row or an unknown message passes unchanged; English stays English.
     expect(inLanguage("ru", "id  name  status")).toBe("id  name  status");
     expect(inLanguage("en", "The database is up to date.")).toBe("The database is up to date.");
+  });
+});
+
+describe("what the commands print, in Russian (src/cli/*.ts)", () => {
+  const progress = { pending: 5, sending: 2, sent: 1_754, failed: 3, suppressed: 1, cancelled: 0 };
+  const summary: ImportSummary = {
+    rows: 1_754,
+    added: 1_750,
+    updated: 0,
+    skipped: 1,
+    invalid: 3,
+    problems: [
+      { line: 3, email: "", reason: "Email is required." },
+      { line: 9, email: "ann@example.com", reason: "Same email as line 2." },
+    ],
+    error: null,
+    bytesRead: 100,
+  };
+
+  it("send's progress line redraws in place in Russian (carriage return, then clear the line)", () => {
+    const out: string[] = [];
+    const show = progressWriter(true, (text) => out.push(text));
+    show(inLanguage("ru", sendProgressLine({ ...progress, total: 1_765, done: false })));
+    show(
+      inLanguage("ru", sendProgressLine({ ...progress, pending: 0, sending: 0, total: 1_758, done: true })),
+    );
+    expect(out).toEqual([
+      `\r\u001b[K[${"#".repeat(30)}] 1758/1765  отправлено 1754  с ошибкой 3  заблокировано 1  в очереди 7`,
+      `\r\u001b[K[${"#".repeat(30)}] 1758/1758  отправлено 1754  с ошибкой 3  заблокировано 1  в очереди 0`,
+    ]);
+    for (const text of out) expect(englishLeft(text)).toEqual([]);
+  });
+
+  it("send's and runs' summaries name the run's outcome in words", () => {
+    const run = {
+      outcome: "partly_failed" as const,
+      outcome_label: "Partly failed (3)",
+      progress: { ...progress, total: 1_765, done: false },
+    };
+    const outcome = outcomeText(translator("ru"), run, "ru");
+    expect(inLanguage("ru", `Finished: ${outcome}. Sent 1754, failed 3, suppressed 1.`)).toBe(
+      "Итог: С ошибками (3). Отправлено: 1754, с ошибкой: 3, заблокировано: 1.",
+    );
+    const paused = { id: 4, mailing_name: "Spring news", ...run };
+    expect(runLine(paused, "ru")).toBe(
+      "Запуск 4 рассылки «Spring news»: С ошибками (3) (отправлено: 1754, ещё не отправлено: 7, отменено: 0).",
+    );
+    expect(runLine({ ...paused, outcome: "cancelled", outcome_label: "Cancelled (0 not sent)" }, "ru")).toBe(
+      "Запуск 4 рассылки «Spring news»: Отменён (не отправлено: 0) (отправлено: 1754, ещё не отправлено: 7, отменено: 0).",
+    );
+    expect(runLine(paused, "en")).toBe(
+      'Run 4 of "Spring news": Partly failed (3) (1754 sent, 7 not yet sent, 0 cancelled).',
+    );
+    // English words the outcome as the run's label does.
+    expect(outcomeText(translator("en"), run, "en")).toBe(run.outcome_label);
+  });
+
+  it("import's progress and summary: Russian words, figures as Russian writes them, reasons translated", () => {
+    expect(inLanguage("ru", importProgressLine(summary, "ru"))).toBe(
+      "Прочитано строк: 1\u00a0754; добавлено: 1\u00a0750, обновлено: 0, пропущено: 1, с ошибками: 3",
+    );
+    expect(summaryLines(summary, "ru").map((line) => inLanguage("ru", line))).toEqual([
+      "Импорт завершён. Прочитано строк: 1\u00a0754; добавлено: 1\u00a0750, обновлено: 0, пропущено: 1, с ошибками: 3.",
+      "  строка 3: (нет адреса): Поле «Адрес эл. почты» обязательно.",
+      "  строка 9: ann@example.com: Тот же адрес, что в строке 2.",
+      "  … и ещё 2.",
+    ]);
+    // English is as it was, with the figures as English writes them.
+    expect(summaryLines(summary)).toEqual([
+      "Imported. 1,754 rows read: 1,750 added, 0 updated, 1 skipped, 3 invalid.",
+      "  line 3: (no email): Email is required.",
+      "  line 9: ann@example.com: Same email as line 2.",
+      "  … and 2 more.",
+    ]);
+    expect(inLanguage("en", importProgressLine(summary))).toBe(
+      "1,754 rows read: 1,750 added, 0 updated, 1 skipped, 3 invalid",
+    );
+  });
+
+  it("seed-demo's counts read “Label: N”", () => {
+    const counts = {
+      users: 4,
+      recipients: 96,
+      messages: 12,
+      mailings: 12,
+      runs: 16,
+      deliveries: 352,
+      posts: 4,
+    };
+    const printed = Object.entries(counts).map(([what, n]) => inLanguage("ru", `  ${n} ${what}`));
+    expect(printed).toEqual([
+      "  Пользователей: 4",
+      "  Получателей: 96",
+      "  Писем: 12",
+      "  Рассылок: 12",
+      "  Запусков: 16",
+      "  Отправок: 352",
+      "  Записей блога: 4",
+    ]);
+  });
+});
+
+describe("commander's own texts in the terminal's language (src/cli/help-language.ts)", () => {
+  function program(locale: string) {
+    const out: string[] = [];
+    const err: string[] = [];
+    const cmd = new Command("demo")
+      .exitOverride()
+      .configureOutput({ writeOut: (s) => out.push(s), writeErr: (s) => err.push(s) })
+      .addOption(new Option("--colour <colour>", "the colour").choices(["red", "blue"]).default("red"))
+      .requiredOption("--owner <email>", "the user whose list this is")
+      .argument("<file>", "the CSV file (UTF-8, comma or semicolon separated), or - for standard input")
+      .argument("[copy]", "where to write the CSV, or - for standard output", "-")
+      .action(() => {});
+    helpInLanguage(cmd, locale);
+    const parse = (...args: string[]) => {
+      out.length = 0;
+      err.length = 0;
+      expect(() => cmd.parse(args, { from: "user" })).toThrow();
+      return { out: out.join(""), err: err.join("") };
+    };
+    return { parse };
+  }
+
+  it("an unknown option, a bad choice, a missing argument or option: the error in Russian", () => {
+    const { parse } = program("ru");
+    expect(parse("--owner", "a@example.com", "--ownr", "x", "a.csv").err).toBe(
+      "ошибка: неизвестный параметр «--ownr»\n(Возможно, имелось в виду --owner?)\n",
+    );
+    expect(parse("--owner", "a@example.com", "--colour", "green", "a.csv").err).toBe(
+      "ошибка: недопустимое значение «green» параметра «--colour <colour>». Допустимые значения: red, blue.\n",
+    );
+    expect(parse("--owner", "a@example.com").err).toBe("ошибка: не указан обязательный аргумент «file»\n");
+    expect(parse("a.csv").err).toBe("ошибка: не указан обязательный параметр «--owner <email>»\n");
+    expect(parse("--owner", "a@example.com", "a.csv", "b.csv", "c.csv").err).toBe(
+      "ошибка: слишком много аргументов: ожидается 2, получено 3.\n",
+    );
+  });
+
+  it("--help names choices and defaults in Russian", () => {
+    const help = program("ru").parse("--help").out.replace(/\s+/g, " ");
+    expect(help).toContain('(варианты: "red", "blue", по умолчанию: "red")');
+    expect(help).toContain('для стандартного вывода (по умолчанию: "-")');
+    expect(help).not.toMatch(/choices|default/);
+  });
+
+  it("English is unchanged", () => {
+    const { parse } = program("en");
+    expect(parse("--owner", "a@example.com", "--ownr", "x", "a.csv").err).toBe(
+      "error: unknown option '--ownr'\n(Did you mean --owner?)\n",
+    );
+    expect(parse("--owner", "a@example.com", "--colour", "green", "a.csv").err).toBe(
+      "error: option '--colour <colour>' argument 'green' is invalid. Allowed choices are red, blue.\n",
+    );
+    expect(parse("a.csv").err).toBe("error: required option '--owner <email>' not specified\n");
+    const help = parse("--help").out.replace(/\s+/g, " ");
+    expect(help).toContain('(choices: "red", "blue", default: "red")');
+    expect(help).toContain('(default: "-")');
   });
 });
