@@ -12,7 +12,7 @@ import type { ImportSummary } from "../recipients/import/import.service.js";
 import { DomainError } from "../shared/errors.js";
 import { escapeControls } from "../shared/fields.js";
 import { countOf } from "../shared/plural.js";
-import { cliLocale, inLanguage } from "./i18n.js";
+import { cliLocale, fillIn, inLanguage } from "./i18n.js";
 import { formatTable } from "./table.js";
 import { withServices } from "./with-services.js";
 
@@ -60,7 +60,14 @@ export async function openInput(file: string): Promise<Readable> {
           : code === "ENOTFILE"
             ? "not a file"
             : (error as Error).message;
-    throw new DomainError(`Cannot read ${escapeControls(file)}: ${reason}. Nothing was imported.`);
+    // Put in the language here: "Cannot read {{file}}: {{error}}" (a general template) would match first.
+    const locale = cliLocale();
+    throw new DomainError(
+      fillIn(locale, "Cannot read {{file}}: {{reason}}. Nothing was imported.", {
+        file: escapeControls(file),
+        reason: translateMessage(locale, reason),
+      }),
+    );
   }
 }
 

@@ -7,15 +7,8 @@ import type { RunView } from "../delivery/delivery.service.js";
 import { outcomeText } from "../delivery/delivery.views.js";
 import { type Locale, translator } from "../i18n/index.js";
 import { ValidationError } from "../shared/errors.js";
-import { cliLocale, inLanguage } from "./i18n.js";
+import { cliLocale, fillIn } from "./i18n.js";
 import { withServices } from "./with-services.js";
-
-/**
- * Stands for the outcome while the line is put in the language, and is then replaced by it: a Russian
- * outcome ("С ошибками (3)") holds a parenthesis that would shift the parts the line's template fills in.
- * The mailing's name has its control characters dropped, so it cannot hold this one.
- */
-const OUTCOME = "\u0000";
 
 /** What a pause, resume or cancel did: `Run 4 of "News": Paused (3 sent, 7 not yet sent, 0 cancelled).` */
 export function runLine(
@@ -23,10 +16,19 @@ export function runLine(
   locale: Locale,
 ): string {
   const p = run.progress;
-  const name = run.mailing_name.replace(/[\p{Cc}]/gu, "");
-  const line = `Run ${run.id} of "${name}": ${OUTCOME} (${p.sent} sent, ${p.pending + p.sending} not yet sent, ${p.cancelled} cancelled).`;
-  const outcome = outcomeText(translator(locale), run, locale);
-  return inLanguage(locale, line).replace(OUTCOME, () => outcome);
+  // Filled in after translation: a Russian outcome ("С ошибками (3)") would shift the template's parts.
+  return fillIn(
+    locale,
+    'Run {{run}} of "{{mailing}}": {{outcome}} ({{sent}} sent, {{open}} not yet sent, {{cancelled}} cancelled).',
+    {
+      run: run.id,
+      mailing: run.mailing_name.replace(/[\p{Cc}]/gu, ""),
+      outcome: outcomeText(translator(locale), run, locale),
+      sent: p.sent,
+      open: p.pending + p.sending,
+      cancelled: p.cancelled,
+    },
+  );
 }
 
 export function registerRunCommands(program: Command): void {

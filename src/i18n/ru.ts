@@ -584,6 +584,11 @@ export const ru: Language = {
     "{{rows}} rows read: {{added}} added, {{updated}} updated, {{skipped}} skipped, {{invalid}} invalid":
       "Прочитано строк: {{rows}}; добавлено: {{added}}, обновлено: {{updated}}, пропущено: {{skipped}}, с ошибками: {{invalid}}",
     "line {{line}}: {{email}}: {{reason}}": "строка {{line}}: {{email}}: {{reason}}",
+    "Cannot read {{file}}: {{reason}}. Nothing was imported.":
+      "Не удаётся прочитать {{file}}: {{reason}}. Ничего не импортировано.",
+    "no such file": "нет такого файла",
+    "permission denied": "нет доступа",
+    "not a file": "это не файл",
     "(no email)": "(нет адреса)",
     // Lists that are empty, and what the commands did.
     "No users.": "Пользователей нет.",

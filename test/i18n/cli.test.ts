@@ -1,8 +1,10 @@
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { Command, Option } from "commander";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { helpInLanguage } from "../../src/cli/help-language.js";
 import { cliLocale, inLanguage } from "../../src/cli/i18n.js";
-import { progressLine as importProgressLine, summaryLines } from "../../src/cli/recipients.js";
+import { progressLine as importProgressLine, openInput, summaryLines } from "../../src/cli/recipients.js";
 import { runLine } from "../../src/cli/runs.js";
 import { progressWriter, progressLine as sendProgressLine } from "../../src/cli/send.js";
 import { outcomeText } from "../../src/delivery/delivery.views.js";
@@ -109,6 +111,24 @@ describe("what the commands print, in Russian (src/cli/*.ts)", () => {
     expect(inLanguage("en", importProgressLine(summary))).toBe(
       "1,754 rows read: 1,750 added, 0 updated, 1 skipped, 3 invalid",
     );
+  });
+
+  it("a file import-recipients cannot read: why, in Russian (a general template would match it first)", async () => {
+    const file = path.join(tmpdir(), "postpilot-no-such-dir", "r.csv");
+    vi.stubEnv("LC_ALL", "");
+    vi.stubEnv("LC_MESSAGES", "");
+    try {
+      vi.stubEnv("LANG", "ru_RU.UTF-8");
+      await expect(openInput(file)).rejects.toThrow(
+        `Не удаётся прочитать ${file}: нет такого файла. Ничего не импортировано.`,
+      );
+      vi.stubEnv("LANG", "en_US.UTF-8");
+      await expect(openInput(file)).rejects.toThrow(
+        `Cannot read ${file}: no such file. Nothing was imported.`,
+      );
+    } finally {
+      vi.unstubAllEnvs();
+    }
   });
 
   it("seed-demo's counts read “Label: N”", () => {
