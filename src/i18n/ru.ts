@@ -621,6 +621,12 @@ export const ru: Language = {
     "Unsubscribe by email: already unsubscribed.": "Отписка по письму: уже отписан.",
     "Unsubscribe by email: unknown token, nothing changed.":
       "Отписка по письму: неизвестный токен, ничего не изменено.",
+    "Message {{uid}}{{where}}: {{line}}": "Письмо {{uid}}{{where}}: {{line}}",
+    "Not handled (left in the mailbox): {{why}}": "Не обработано (оставлено в ящике): {{why}}",
+    "Not a bounce or complaint report (no delivery-status or feedback-report part), nor an unsubscribe: ignored.":
+      "Не отчёт о возврате или жалобе (нет части delivery-status или feedback-report) и не отписка: пропущено.",
+    "The server returned no message: ignored.": "Сервер не вернул письмо: пропущено.",
+    "Larger than {{bytes}} bytes: ignored.": "Больше {{bytes}} байт: пропущено.",
     "A bounce naming nobody.": "Возврат, в котором нет ни одного адреса.",
     "A complaint naming nobody.": "Жалоба, в которой нет ни одного адреса.",
     // dkim-keygen (src/cli/dkim.ts): the record's name, value and zone file line stay as DNS writes them.
