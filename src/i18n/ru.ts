@@ -564,6 +564,27 @@ export const ru: Language = {
     "No PostPilot database at {{file}}. Set DATA_DIR to the folder that holds postpilot.sqlite, or DATABASE_URL to the PostgreSQL database, or pass --create to make a new empty one (`postpilot migrate` creates one too).":
       "Базы данных PostPilot в {{file}} нет. Укажите в DATA_DIR папку, где лежит postpilot.sqlite, или в DATABASE_URL — базу PostgreSQL, или передайте --create, чтобы создать новую пустую (`postpilot migrate` тоже её создаёт).",
     "Invalid configuration:": "Неверная конфигурация:",
+    // Its lines ("  PORT: must be …"), the variable's name as it is.
+    "{{variable}}: must be a whole number of days, at least 1 (unset: keep everything)":
+      "{{variable}}: должно быть целым числом дней, не меньше 1 (не задано — хранить всё)",
+    "{{variable}}: must be a whole number of at least {{min}}":
+      "{{variable}}: должно быть целым числом, не меньше {{min}}",
+    "{{variable}}: must be a port number (0-65535)": "{{variable}}: должно быть номером порта (0–65535)",
+    "{{variable}}: must be true or false": "{{variable}}: должно быть true или false",
+    "{{variable}}: must be a number (0 = unlimited)":
+      "{{variable}}: должно быть числом (0 — без ограничений)",
+    "{{variable}}: must be an email address such as bounces@example.com":
+      "{{variable}}: должно быть адресом эл. почты, например bounces@example.com",
+    "{{variable}}: must not contain + (PostPilot adds +<token> itself)":
+      "{{variable}}: не должно содержать + (PostPilot сам добавляет +<токен>)",
+    "{{variable}}: must be a domain name such as example.com":
+      "{{variable}}: должно быть доменным именем, например example.com",
+    "{{variable}}: must be letters, digits and hyphens, such as mail2026":
+      "{{variable}}: только латинские буквы, цифры и дефисы, например mail2026",
+    "DKIM_SELECTOR: must be set when DKIM_DOMAIN is": "DKIM_SELECTOR: нужно задать, если задан DKIM_DOMAIN",
+    "DKIM_DOMAIN: must be set when DKIM_SELECTOR is": "DKIM_DOMAIN: нужно задать, если задан DKIM_SELECTOR",
+    "DKIM_PRIVATE_KEY_FILE: needs DKIM_DOMAIN and DKIM_SELECTOR":
+      "DKIM_PRIVATE_KEY_FILE: нужны DKIM_DOMAIN и DKIM_SELECTOR",
     "There is no database at {{file}}.": "Базы данных в {{file}} нет.",
     "{{file}} exists already: choose a new file name.": "{{file}} уже существует: выберите новое имя файла.",
     "There is no user with the email {{email}}.": "Пользователя с адресом {{email}} нет.",
