@@ -625,6 +625,14 @@ export const ru: Language = {
     "The database is not empty ({{what}}): seed-demo only fills an empty database. Point DATA_DIR or DATABASE_URL at a new one, or use load-fixtures to add data.":
       "База данных не пуста ({{what}}): seed-demo заполняет только пустую базу. Укажите в DATA_DIR или DATABASE_URL новую или добавьте данные через load-fixtures.",
     "Nothing was loaded: {{count}} conflict(s):": "Ничего не загружено, конфликтов: {{count}}:",
+    "- user {{email}} appears more than once in the file":
+      "- пользователь {{email}} встречается в файле больше одного раза",
+    "- user {{email}} already exists": "- пользователь {{email}} уже есть",
+    "- post /blog/{{slug}} appears more than once in the file":
+      "- запись /blog/{{slug}} встречается в файле больше одного раза",
+    "- post /blog/{{slug}} already exists": "- запись /blog/{{slug}} уже есть",
+    "- recipient {{email}} appears twice for user {{owner}}":
+      "- получатель {{email}} встречается дважды у пользователя {{owner}}",
     // prune (src/cli/database.ts).
     "Set DELIVERY_RETENTION_DAYS or pass --days <n>.":
       "Задайте DELIVERY_RETENTION_DAYS или передайте --days <n>.",

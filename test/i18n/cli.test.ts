@@ -272,7 +272,7 @@ describe("every notice and error line of src/cli/*.ts has its Russian", () => {
     "Cannot read ф: ф",
     "Loaded 1 users, 2 recipients, 3 messages, 4 mailings, 5 posts.",
     "The database is not empty (ф): seed-demo only fills an empty database. Point DATA_DIR or DATABASE_URL at a new one, or use load-fixtures to add data.",
-    "Nothing was loaded: 2 conflict(s):",
+    "Nothing was loaded: 2 conflict(s):\n  - user ann@example.com already exists\n  - post /blog/ф appears more than once in the file",
     "DATABASE_URL is set: back up PostgreSQL with pg_dump instead.",
     "Backed up ф to ф (3 pages).",
     "ф exists already: choose a new file name.",
@@ -350,6 +350,7 @@ describe("every notice and error line of src/cli/*.ts has its Russian", () => {
     "domain",
     "selector",
     "profile",
+    "blog",
     "mail",
   ];
 
