@@ -9,7 +9,7 @@ import { translator } from "../i18n/index.js";
 import { escapeControls } from "../shared/fields.js";
 import { countOf } from "../shared/plural.js";
 import { openExistingDatabase } from "./existing-database.js";
-import { cliLocale, inLanguage } from "./i18n.js";
+import { cliLocale, fillIn, inLanguage } from "./i18n.js";
 
 const BAR_WIDTH = 30;
 
@@ -57,8 +57,18 @@ export async function sendCommand(
       show(inLanguage(locale, progressLine(details.progress)));
       if (details.status !== "sending") {
         if (tty) process.stdout.write("\n");
+        // Filled in after translation, as the outcome is already in the language ("С ошибками (3)").
         console.log(
-          `Finished: ${outcomeText(translator(locale), details, locale)}. Sent ${details.progress.sent}, failed ${details.progress.failed}, suppressed ${details.progress.suppressed}.`,
+          fillIn(
+            locale,
+            "Finished: {{outcome}}. Sent {{sent}}, failed {{failed}}, suppressed {{suppressed}}.",
+            {
+              outcome: outcomeText(translator(locale), details, locale),
+              sent: details.progress.sent,
+              failed: details.progress.failed,
+              suppressed: details.progress.suppressed,
+            },
+          ),
         );
         for (const failure of details.summary?.failures ?? [])
           console.log(`  ${escapeControls(failureLine(failure))}`); // a relay's reply text

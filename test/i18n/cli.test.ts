@@ -3,7 +3,7 @@ import path from "node:path";
 import { Command, Option } from "commander";
 import { describe, expect, it, vi } from "vitest";
 import { helpInLanguage } from "../../src/cli/help-language.js";
-import { cliLocale, inLanguage } from "../../src/cli/i18n.js";
+import { cliLocale, fillIn, inLanguage } from "../../src/cli/i18n.js";
 import { progressLine as importProgressLine, openInput, summaryLines } from "../../src/cli/recipients.js";
 import { runLine } from "../../src/cli/runs.js";
 import { progressWriter, progressLine as sendProgressLine } from "../../src/cli/send.js";
@@ -74,7 +74,8 @@ describe("what the commands print, in Russian (src/cli/*.ts)", () => {
       progress: { ...progress, total: 1_765, done: false },
     };
     const outcome = outcomeText(translator("ru"), run, "ru");
-    expect(inLanguage("ru", `Finished: ${outcome}. Sent 1754, failed 3, suppressed 1.`)).toBe(
+    const finished = "Finished: {{outcome}}. Sent {{sent}}, failed {{failed}}, suppressed {{suppressed}}.";
+    expect(fillIn("ru", finished, { outcome, sent: 1754, failed: 3, suppressed: 1 })).toBe(
       "Итог: С ошибками (3). Отправлено: 1754, с ошибкой: 3, заблокировано: 1.",
     );
     const paused = { id: 4, mailing_name: "Spring news", ...run };
@@ -86,6 +87,9 @@ describe("what the commands print, in Russian (src/cli/*.ts)", () => {
     );
     expect(runLine(paused, "en")).toBe(
       'Run 4 of "Spring news": Partly failed (3) (1754 sent, 7 not yet sent, 0 cancelled).',
+    );
+    expect(fillIn("en", finished, { outcome: run.outcome_label, sent: 1754, failed: 3, suppressed: 1 })).toBe(
+      "Finished: Partly failed (3). Sent 1754, failed 3, suppressed 1.",
     );
     // English words the outcome as the run's label does.
     expect(outcomeText(translator("en"), run, "en")).toBe(run.outcome_label);
