@@ -8,9 +8,9 @@ import { ImapPoller, pollLines } from "../bounces/imap.poller.js";
 import { type IncomingMailService, incomingLines } from "../bounces/incoming.service.js";
 import type { Config, ImapConfig } from "../config.js";
 import { createServices, openDatabase } from "../container.js";
-import { DEFAULT_LOCALE, type Locale } from "../i18n/index.js";
+import { DEFAULT_LOCALE, type Locale, translateMessage } from "../i18n/index.js";
 import { unsubscribeSecret } from "../suppression/unsubscribe-token.js";
-import { cliLocale, fillIn, inLanguage } from "./i18n.js";
+import { cliLocale, inLanguage } from "./i18n.js";
 import { printable } from "./table.js";
 
 /** A report bigger than this is not one (DSNs carry at most the original message). */
@@ -68,16 +68,11 @@ export async function pollOnce(
   if (report.messages.length === 0) print(`No messages in ${imap.mailbox}.`);
   for (const m of report.messages) {
     const where = m.movedTo ? ` → ${m.movedTo}` : "";
-    // Each line is put in the language before it goes in: its own template would not be tried inside.
+    // "Message 12 → Processed: …": the word, then the line, each in the language (a template "Message
+    // {{uid}}: {{line}}" would also catch a relay's "Message rejected: …" wherever replies are translated).
     for (const line of pollLines(m))
       print(
-        printable(
-          fillIn(locale, "Message {{uid}}{{where}}: {{line}}", {
-            uid: m.uid,
-            where,
-            line: inLanguage(locale, line),
-          }),
-        ),
+        printable(`${translateMessage(locale, "Message")} ${m.uid}${where}: ${inLanguage(locale, line)}`),
       );
   }
   return report.messages.some((m) => m.result.kind === "failed") ? 1 : 0;

@@ -31,9 +31,14 @@ export function summaryLines(s: ImportSummary, locale: Locale = DEFAULT_LOCALE):
   const lines = [`${s.error ? "Stopped before the end" : "Imported"}. ${progressLine(s, locale)}.`];
   if (s.error) lines.unshift(`Stopped: ${tr(s.error)}`);
   // The email is as the file had it, not yet validated: escaped before it reaches the terminal.
+  // Looked up as it is printed, indent included: a template "line {{line}}: …" would be too general.
   for (const p of s.problems)
     lines.push(
-      `  line ${p.line}: ${escapeControls(p.email) || tr("(no email)")}: ${escapeControls(tr(p.reason))}`,
+      fillIn(locale, "  line {{line}}: {{email}}: {{reason}}", {
+        line: p.line,
+        email: escapeControls(p.email) || tr("(no email)"),
+        reason: escapeControls(tr(p.reason)),
+      }),
     );
   const more = s.skipped + s.invalid - s.problems.length;
   if (more > 0) lines.push(`  … and ${formatNumber(locale, more)} more.`);
