@@ -8,7 +8,9 @@ import { ImapPoller, pollLines } from "../bounces/imap.poller.js";
 import { type IncomingMailService, incomingLines } from "../bounces/incoming.service.js";
 import type { Config, ImapConfig } from "../config.js";
 import { createServices, openDatabase } from "../container.js";
+import { DEFAULT_LOCALE, type Locale, translateMessage } from "../i18n/index.js";
 import { unsubscribeSecret } from "../suppression/unsubscribe-token.js";
+import { cliLocale, inLanguage } from "./i18n.js";
 import { printable } from "./table.js";
 
 /** A report bigger than this is not one (DSNs carry at most the original message). */
@@ -50,6 +52,7 @@ export async function pollOnce(
   incoming: IncomingMailService,
   imap: ImapConfig | undefined,
   print: (line: string) => void,
+  locale: Locale = DEFAULT_LOCALE,
 ): Promise<number> {
   if (!imap) {
     print("BOUNCE_IMAP_URL is not set: there is no bounce mailbox to poll.");
@@ -65,7 +68,12 @@ export async function pollOnce(
   if (report.messages.length === 0) print(`No messages in ${imap.mailbox}.`);
   for (const m of report.messages) {
     const where = m.movedTo ? ` → ${m.movedTo}` : "";
-    for (const line of pollLines(m)) print(printable(`Message ${m.uid}${where}: ${line}`));
+    // "Message 12 → Processed: …": the word, then the line, each in the language (a template "Message
+    // {{uid}}: {{line}}" would also catch a relay's "Message rejected: …" wherever replies are translated).
+    for (const line of pollLines(m))
+      print(
+        printable(`${translateMessage(locale, "Message")} ${m.uid}${where}: ${inLanguage(locale, line)}`),
+      );
   }
   return report.messages.some((m) => m.result.kind === "failed") ? 1 : 0;
 }
@@ -85,7 +93,12 @@ export function registerBounceCommands(program: Command, config: () => Config): 
           bounces: cfg.bounces,
           unsubscribeSecret: unsubscribeSecret(cfg.dataDir),
         });
-        process.exitCode = await pollOnce(incoming, cfg.bounces.imap, (line) => console.log(line));
+        process.exitCode = await pollOnce(
+          incoming,
+          cfg.bounces.imap,
+          (line) => console.log(line),
+          cliLocale(),
+        );
       } finally {
         await database.close();
       }

@@ -4,7 +4,9 @@ import type { Command } from "commander";
 import { createCache } from "../cache/index.js";
 import { type Config, ConfigError, loadConfig } from "../config.js";
 import { createServices, openDatabase, type Services, uploadsDir } from "../container.js";
+import type { Locale } from "../i18n/index.js";
 import { DomainError, ValidationError } from "../shared/errors.js";
+import { cliLocale, fillIn } from "./i18n.js";
 
 async function withServices<T>(run: (services: Services, config: Config) => Promise<T>): Promise<T> {
   let config: Config;
@@ -40,6 +42,14 @@ async function withServices<T>(run: (services: Services, config: Config) => Prom
   }
 }
 
+/**
+ * "  12 recipients", or "  Получателей: 12": each looked up as it is printed, indent included, as a
+ * template "{{n}} recipients" would catch any text that ends in the word.
+ */
+export function countLines(counts: Record<string, number>, locale: Locale): string[] {
+  return Object.entries(counts).map(([what, n]) => fillIn(locale, `  {{n}} ${what}`, { n }));
+}
+
 export function registerDemoCommands(program: Command): void {
   program
     .command("seed-demo")
@@ -48,7 +58,7 @@ export function registerDemoCommands(program: Command): void {
       withServices(async (services) => {
         const { accounts, counts } = await services.demo.seed();
         console.log("Demo data created:");
-        for (const [what, n] of Object.entries(counts)) console.log(`  ${n} ${what}`);
+        for (const line of countLines(counts, cliLocale())) console.log(line);
         console.log("\nLog in with (passwords are random; keep them or change them on /profile):");
         const width = Math.max(...accounts.map((a) => a.email.length));
         for (const a of accounts)

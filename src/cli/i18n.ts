@@ -21,6 +21,18 @@ export function inLanguage(locale: Locale, text: string): string {
     .join("\n");
 }
 
+/**
+ * A line whose parts are put in the language before it is built: its English template ("Run {{run}} of
+ * …") is looked up as it is in `messages`, then filled in. For a line that holds a translated part (whose
+ * words could shift where a template's parts are matched), or one that a more general template earlier in
+ * `messages` would match first.
+ */
+export function fillIn(locale: Locale, template: string, values: Record<string, string | number>): string {
+  return translateMessage(locale, template).replace(/\{\{(\w+)\}\}/g, (_, name: string) =>
+    String(values[name] ?? ""),
+  );
+}
+
 export function speakInLanguage(locale: Locale): void {
   if (locale === "en") return;
   for (const name of ["log", "error"] as const) {

@@ -7,27 +7,41 @@ import { open } from "node:fs/promises";
 import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { Command } from "commander";
+import { DEFAULT_LOCALE, formatNumber, type Locale, translateMessage } from "../i18n/index.js";
 import type { ImportSummary } from "../recipients/import/import.service.js";
 import { DomainError } from "../shared/errors.js";
 import { escapeControls } from "../shared/fields.js";
 import { countOf } from "../shared/plural.js";
+import { cliLocale, fillIn, inLanguage } from "./i18n.js";
 import { formatTable } from "./table.js";
 import { withServices } from "./with-services.js";
 
-const n = (value: number) => value.toLocaleString("en-US");
-
-export function progressLine(s: ImportSummary): string {
+/**
+ * The lines are English, put in the language as they are printed (src/cli/i18n.ts); the figures are
+ * written as the language writes them (1,754 / 1 754), and the service's reasons inside a line are
+ * translated here, since the line's translation keeps the parts it fills in as they are.
+ */
+export function progressLine(s: ImportSummary, locale: Locale = DEFAULT_LOCALE): string {
+  const n = (value: number) => formatNumber(locale, value);
   return `${n(s.rows)} rows read: ${n(s.added)} added, ${n(s.updated)} updated, ${n(s.skipped)} skipped, ${n(s.invalid)} invalid`;
 }
 
-export function summaryLines(s: ImportSummary): string[] {
-  const lines = [`${s.error ? "Stopped before the end" : "Imported"}. ${progressLine(s)}.`];
-  if (s.error) lines.unshift(`Stopped: ${s.error}`);
+export function summaryLines(s: ImportSummary, locale: Locale = DEFAULT_LOCALE): string[] {
+  const tr = (text: string) => translateMessage(locale, text);
+  const lines = [`${s.error ? "Stopped before the end" : "Imported"}. ${progressLine(s, locale)}.`];
+  if (s.error) lines.unshift(`Stopped: ${tr(s.error)}`);
   // The email is as the file had it, not yet validated: escaped before it reaches the terminal.
+  // Looked up as it is printed, indent included: a template "line {{line}}: …" would be too general.
   for (const p of s.problems)
-    lines.push(`  line ${p.line}: ${escapeControls(p.email) || "(no email)"}: ${escapeControls(p.reason)}`);
+    lines.push(
+      fillIn(locale, "  line {{line}}: {{email}}: {{reason}}", {
+        line: p.line,
+        email: escapeControls(p.email) || tr("(no email)"),
+        reason: escapeControls(tr(p.reason)),
+      }),
+    );
   const more = s.skipped + s.invalid - s.problems.length;
-  if (more > 0) lines.push(`  … and ${n(more)} more.`);
+  if (more > 0) lines.push(`  … and ${formatNumber(locale, more)} more.`);
   return lines;
 }
 
@@ -51,7 +65,14 @@ export async function openInput(file: string): Promise<Readable> {
           : code === "ENOTFILE"
             ? "not a file"
             : (error as Error).message;
-    throw new DomainError(`Cannot read ${escapeControls(file)}: ${reason}. Nothing was imported.`);
+    // Put in the language here: "Cannot read {{file}}: {{error}}" (a general template) would match first.
+    const locale = cliLocale();
+    throw new DomainError(
+      fillIn(locale, "Cannot read {{file}}: {{reason}}. Nothing was imported.", {
+        file: escapeControls(file),
+        reason: translateMessage(locale, reason),
+      }),
+    );
   }
 }
 
@@ -71,21 +92,23 @@ export function registerRecipientCommands(program: Command): void {
         const list =
           options.list === undefined ? undefined : await services.lists.findByName(owner, options.list);
         const input = await openInput(file);
+        const locale = cliLocale();
         const tty = process.stderr.isTTY;
         let lastPrint = Date.now();
         const summary = await services.recipientImport.importCsv(owner, input, {
           updateExisting: options.update ?? false,
           listId: list?.id,
           onProgress: (s) => {
-            if (tty) process.stderr.write(`\r\u001b[K${progressLine(s)}`);
+            // Redrawn in place (carriage return, clear the line), so it is put in the language here.
+            if (tty) process.stderr.write(`\r\u001b[K${inLanguage(locale, progressLine(s, locale))}`);
             else if (Date.now() - lastPrint > 5_000) {
-              console.error(progressLine(s));
+              console.error(progressLine(s, locale));
               lastPrint = Date.now();
             }
           },
         });
         if (tty) process.stderr.write("\n");
-        for (const line of summaryLines(summary)) console.log(line);
+        for (const line of summaryLines(summary, locale)) console.log(line);
         return summary.invalid > 0 || summary.error ? 1 : 0;
       }),
     );
@@ -98,6 +121,7 @@ export function registerRecipientCommands(program: Command): void {
       withServices(async (services) => {
         const owner = await services.recipientImport.ownerByEmail(options.owner);
         const page = await services.lists.list(owner, { limit: 100 });
+        const n = (value: number) => formatNumber(cliLocale(), value);
         if (page.items.length === 0) console.log("No lists.");
         else {
           console.log(

@@ -3,8 +3,33 @@
  * nobody in particular (the operator). The running engine notices within a heartbeat.
  */
 import type { Command } from "commander";
+import type { RunView } from "../delivery/delivery.service.js";
+import { outcomeText } from "../delivery/delivery.views.js";
+import { type Locale, translator } from "../i18n/index.js";
 import { ValidationError } from "../shared/errors.js";
+import { cliLocale, fillIn } from "./i18n.js";
 import { withServices } from "./with-services.js";
+
+/** What a pause, resume or cancel did: `Run 4 of "News": Paused (3 sent, 7 not yet sent, 0 cancelled).` */
+export function runLine(
+  run: Pick<RunView, "id" | "outcome" | "outcome_label" | "progress"> & { mailing_name: string },
+  locale: Locale,
+): string {
+  const p = run.progress;
+  // Filled in after translation: a Russian outcome ("С ошибками (3)") would shift the template's parts.
+  return fillIn(
+    locale,
+    'Run {{run}} of "{{mailing}}": {{outcome}} ({{sent}} sent, {{open}} not yet sent, {{cancelled}} cancelled).',
+    {
+      run: run.id,
+      mailing: run.mailing_name.replace(/[\p{Cc}]/gu, ""),
+      outcome: outcomeText(translator(locale), run, locale),
+      sent: p.sent,
+      open: p.pending + p.sending,
+      cancelled: p.cancelled,
+    },
+  );
+}
 
 export function registerRunCommands(program: Command): void {
   const group = program.command("runs").description("pause, resume or cancel a run that is sending");
@@ -23,10 +48,7 @@ export function registerRunCommands(program: Command): void {
           const id = Number(runId);
           if (!Number.isInteger(id) || id <= 0) throw new ValidationError({ run: "Give the run's number." });
           const run = await services.delivery[action](null, id);
-          const p = run.progress;
-          console.log(
-            `Run ${run.id} of "${run.mailing_name.replace(/[\p{Cc}]/gu, "")}": ${run.outcome_label} (${p.sent} sent, ${p.pending + p.sending} not yet sent, ${p.cancelled} cancelled).`,
-          );
+          console.log(runLine(run, cliLocale()));
           return 0;
         }),
       );

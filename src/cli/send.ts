@@ -2,11 +2,14 @@
 import type { Config } from "../config.js";
 import { createLogger, createServices } from "../container.js";
 import type { Progress } from "../delivery/delivery.service.js";
+import { outcomeText } from "../delivery/delivery.views.js";
 import { createDeliveryRuntime } from "../delivery/runtime.js";
 import { failureLine } from "../delivery/summary.js";
+import { translator } from "../i18n/index.js";
 import { escapeControls } from "../shared/fields.js";
 import { countOf } from "../shared/plural.js";
 import { openExistingDatabase } from "./existing-database.js";
+import { cliLocale, fillIn, inLanguage } from "./i18n.js";
 
 const BAR_WIDTH = 30;
 
@@ -41,19 +44,31 @@ export async function sendCommand(
   const runtime = createDeliveryRuntime({ database, config, logger });
   const services = createServices(database, { sendMode: runtime.mailer.kind });
   const tty = process.stdout.isTTY;
+  const locale = cliLocale();
   try {
     const run = await services.delivery.sendNow(null, mailingId, "cli");
     console.log(`Run ${run.id} of mailing ${mailingId}: ${countOf(run.total_count, "recipient")}.`);
     // Sending happens in a worker: this process runs one too, unless --no-worker (another process sends).
     if (options.worker) runtime.start({ worker: true, scheduler: false });
+    // process.stdout.write is not console.log: the line is put in the language here, before the redraw.
     const show = progressWriter(tty, (text) => process.stdout.write(text));
     for (;;) {
       const details = await services.delivery.getRun(null, run.id);
-      show(progressLine(details.progress));
+      show(inLanguage(locale, progressLine(details.progress)));
       if (details.status !== "sending") {
         if (tty) process.stdout.write("\n");
+        // Filled in after translation, as the outcome is already in the language ("С ошибками (3)").
         console.log(
-          `Finished: ${details.outcome_label}. Sent ${details.progress.sent}, failed ${details.progress.failed}, suppressed ${details.progress.suppressed}.`,
+          fillIn(
+            locale,
+            "Finished: {{outcome}}. Sent {{sent}}, failed {{failed}}, suppressed {{suppressed}}.",
+            {
+              outcome: outcomeText(translator(locale), details, locale),
+              sent: details.progress.sent,
+              failed: details.progress.failed,
+              suppressed: details.progress.suppressed,
+            },
+          ),
         );
         for (const failure of details.summary?.failures ?? [])
           console.log(`  ${escapeControls(failureLine(failure))}`); // a relay's reply text

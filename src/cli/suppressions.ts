@@ -6,6 +6,7 @@ import type { Command } from "commander";
 import { DomainError, NotFoundError, ValidationError } from "../shared/errors.js";
 import { SUPPRESSION_REASONS } from "../suppression/suppression.schemas.js";
 import { REASON_LABELS, SOURCE_LABELS } from "../suppression/suppression.words.js";
+import { cliLocale, inLanguage } from "./i18n.js";
 import { formatTable } from "./table.js";
 import { withServices } from "./with-services.js";
 
@@ -67,7 +68,8 @@ export function registerSuppressionCommands(program: Command): void {
             if (!(error instanceof DomainError)) throw error;
             const message =
               error instanceof ValidationError ? Object.values(error.fieldErrors)[0] : error.message;
-            console.error(`${email}: ${message}`);
+            // The address leads the line, so its message is put in the language on its own.
+            console.error(`${email}: ${inLanguage(cliLocale(), message ?? "")}`);
             failed++;
           }
         }

@@ -632,6 +632,153 @@ export const ru: Language = {
       "Выберите, какие письма удалить: все (0) или старше 1–3650 дней.",
     // ── area outbox: end
     // ── area cli: begin (what the postpilot command prints; keys of this area go between these two lines)
+    // Reading the database and the config (src/cli/existing-database.ts, src/config.ts, src/db/copy.ts).
+    "No PostPilot database at {{file}}. Set DATA_DIR to the folder that holds postpilot.sqlite, or DATABASE_URL to the PostgreSQL database, or pass --create to make a new empty one (`postpilot migrate` creates one too).":
+      "Базы данных PostPilot в {{file}} нет. Укажите в DATA_DIR папку, где лежит postpilot.sqlite, или в DATABASE_URL — базу PostgreSQL, или передайте --create, чтобы создать новую пустую (`postpilot migrate` тоже её создаёт).",
+    "Invalid configuration:": "Неверная конфигурация:",
+    // Its lines ("  PORT: must be …"), the variable's name as it is.
+    "{{variable}}: must be a whole number of days, at least 1 (unset: keep everything)":
+      "{{variable}}: должно быть целым числом дней, не меньше 1 (не задано — хранить всё)",
+    "{{variable}}: must be a whole number of at least {{min}}":
+      "{{variable}}: должно быть целым числом, не меньше {{min}}",
+    "{{variable}}: must be a port number (0-65535)": "{{variable}}: должно быть номером порта (0–65535)",
+    "{{variable}}: must be true or false": "{{variable}}: должно быть true или false",
+    "{{variable}}: must be a number (0 = unlimited)":
+      "{{variable}}: должно быть числом (0 — без ограничений)",
+    "{{variable}}: must be an email address such as bounces@example.com":
+      "{{variable}}: должно быть адресом эл. почты, например bounces@example.com",
+    "{{variable}}: must not contain + (PostPilot adds +<token> itself)":
+      "{{variable}}: не должно содержать + (PostPilot сам добавляет +<токен>)",
+    "{{variable}}: must be a domain name such as example.com":
+      "{{variable}}: должно быть доменным именем, например example.com",
+    "{{variable}}: must be letters, digits and hyphens, such as mail2026":
+      "{{variable}}: только латинские буквы, цифры и дефисы, например mail2026",
+    "DKIM_SELECTOR: must be set when DKIM_DOMAIN is": "DKIM_SELECTOR: нужно задать, если задан DKIM_DOMAIN",
+    "DKIM_DOMAIN: must be set when DKIM_SELECTOR is": "DKIM_DOMAIN: нужно задать, если задан DKIM_SELECTOR",
+    "DKIM_PRIVATE_KEY_FILE: needs DKIM_DOMAIN and DKIM_SELECTOR":
+      "DKIM_PRIVATE_KEY_FILE: нужны DKIM_DOMAIN и DKIM_SELECTOR",
+    "There is no database at {{file}}.": "Базы данных в {{file}} нет.",
+    "{{file}} exists already: choose a new file name.": "{{file}} уже существует: выберите новое имя файла.",
+    "There is no user with the email {{email}}.": "Пользователя с адресом {{email}} нет.",
+    // send and runs (src/cli/send.ts, runs.ts): the progress line redraws in place, its figures as they are.
+    "[{{bar}}] {{done}}/{{total}}  sent {{sent}}  failed {{failed}}  suppressed {{suppressed}}  pending {{pending}}":
+      "[{{bar}}] {{done}}/{{total}}  отправлено {{sent}}  с ошибкой {{failed}}  заблокировано {{suppressed}}  в очереди {{pending}}",
+    "Finished: {{outcome}}. Sent {{sent}}, failed {{failed}}, suppressed {{suppressed}}.":
+      "Итог: {{outcome}}. Отправлено: {{sent}}, с ошибкой: {{failed}}, заблокировано: {{suppressed}}.",
+    'Run {{run}} of "{{mailing}}": {{outcome}} ({{sent}} sent, {{open}} not yet sent, {{cancelled}} cancelled).':
+      "Запуск {{run}} рассылки «{{mailing}}»: {{outcome}} (отправлено: {{sent}}, ещё не отправлено: {{open}}, отменено: {{cancelled}}).",
+    "Give the run's number.": "Укажите номер запуска.",
+    "Give the message's number.": "Укажите номер письма.",
+    // import-recipients (src/cli/recipients.ts): the progress line redraws in place on a terminal.
+    "Imported. {{rows}} rows read: {{added}} added, {{updated}} updated, {{skipped}} skipped, {{invalid}} invalid.":
+      "Импорт завершён. Прочитано строк: {{rows}}; добавлено: {{added}}, обновлено: {{updated}}, пропущено: {{skipped}}, с ошибками: {{invalid}}.",
+    "Stopped before the end. {{rows}} rows read: {{added}} added, {{updated}} updated, {{skipped}} skipped, {{invalid}} invalid.":
+      "Импорт остановлен до конца файла. Прочитано строк: {{rows}}; добавлено: {{added}}, обновлено: {{updated}}, пропущено: {{skipped}}, с ошибками: {{invalid}}.",
+    "{{rows}} rows read: {{added}} added, {{updated}} updated, {{skipped}} skipped, {{invalid}} invalid":
+      "Прочитано строк: {{rows}}; добавлено: {{added}}, обновлено: {{updated}}, пропущено: {{skipped}}, с ошибками: {{invalid}}",
+    "  line {{line}}: {{email}}: {{reason}}": "  строка {{line}}: {{email}}: {{reason}}",
+    "Cannot read {{file}}: {{reason}}. Nothing was imported.":
+      "Не удаётся прочитать {{file}}: {{reason}}. Ничего не импортировано.",
+    "no such file": "нет такого файла",
+    "permission denied": "нет доступа",
+    "not a file": "это не файл",
+    "(no email)": "(нет адреса)",
+    // Lists that are empty, and what the commands did.
+    "No users.": "Пользователей нет.",
+    "No webhook endpoints.": "Адресов вебхуков нет.",
+    "No suppressed addresses.": "Заблокированных адресов нет.",
+    "No senders: every mailing sends as {{from}} (SMTP_FROM).":
+      "Отправителей нет: все рассылки идут от имени {{from}} (SMTP_FROM).",
+    "Endpoint {{id}} enabled.": "Адрес {{id}} включён.",
+    "Endpoint {{id}} disabled.": "Адрес {{id}} отключён.",
+    "Choose one of {{choices}}.": "Выберите одно из: {{choices}}.",
+    "{{email}} is not suppressed for {{owner}}.": "Адрес {{email}} не заблокирован у {{owner}}.",
+    // seed-demo and load-fixtures (src/demo/demo.service.ts); the tables it names stay as they are.
+    "The database is not empty ({{what}}): seed-demo only fills an empty database. Point DATA_DIR or DATABASE_URL at a new one, or use load-fixtures to add data.":
+      "База данных не пуста ({{what}}): seed-demo заполняет только пустую базу. Укажите в DATA_DIR или DATABASE_URL новую или добавьте данные через load-fixtures.",
+    "Nothing was loaded: {{count}} conflict(s):": "Ничего не загружено, конфликтов: {{count}}:",
+    "- user {{email}} appears more than once in the file":
+      "- пользователь {{email}} встречается в файле больше одного раза",
+    "- user {{email}} already exists": "- пользователь {{email}} уже есть",
+    "- post /blog/{{slug}} appears more than once in the file":
+      "- запись /blog/{{slug}} встречается в файле больше одного раза",
+    "- post /blog/{{slug}} already exists": "- запись /blog/{{slug}} уже есть",
+    "- recipient {{email}} appears twice for user {{owner}}":
+      "- получатель {{email}} встречается дважды у пользователя {{owner}}",
+    // prune (src/cli/database.ts).
+    "Set DELIVERY_RETENTION_DAYS or pass --days <n>.":
+      "Задайте DELIVERY_RETENTION_DAYS или передайте --days <n>.",
+    "--days must be a whole number of days, at least 1.": "--days — целое число дней, не меньше 1.",
+    // bounces poll and process-bounce (src/cli/bounces.ts, src/bounces/incoming.service.ts).
+    "No message on standard input.": "На стандартном вводе нет письма.",
+    "BOUNCE_IMAP_URL is not set: there is no bounce mailbox to poll.":
+      "BOUNCE_IMAP_URL не задан: проверять нечего, ящика возвратов нет.",
+    "The poll failed: {{error}}": "Проверка ящика не удалась: {{error}}",
+    "No messages in {{mailbox}}.": "В {{mailbox}} нет писем.",
+    "Unsubscribe by email: unsubscribed ({{mailing}}).": "Отписка по письму: отписан ({{mailing}}).",
+    "Unsubscribe by email: unsubscribed.": "Отписка по письму: отписан.",
+    "Unsubscribe by email: already unsubscribed ({{mailing}}).":
+      "Отписка по письму: уже отписан ({{mailing}}).",
+    "Unsubscribe by email: already unsubscribed.": "Отписка по письму: уже отписан.",
+    "Unsubscribe by email: unknown token, nothing changed.":
+      "Отписка по письму: неизвестный токен, ничего не изменено.",
+    Message: "Письмо",
+    "Not handled (left in the mailbox): {{why}}": "Не обработано (оставлено в ящике): {{why}}",
+    "Not a bounce or complaint report (no delivery-status or feedback-report part), nor an unsubscribe: ignored.":
+      "Не отчёт о возврате или жалобе (нет части delivery-status или feedback-report) и не отписка: пропущено.",
+    "The server returned no message: ignored.": "Сервер не вернул письмо: пропущено.",
+    "Larger than {{bytes}} bytes: ignored.": "Больше {{bytes}} байт: пропущено.",
+    "A bounce naming nobody.": "Возврат, в котором нет ни одного адреса.",
+    "A complaint naming nobody.": "Жалоба, в которой нет ни одного адреса.",
+    // dkim-keygen (src/cli/dkim.ts): the record's name, value and zone file line stay as DNS writes them.
+    "Wrote a 2048-bit RSA key to {{file}} (mode 0600).":
+      "Ключ RSA (2048 бит) записан в {{file}} (права 0600).",
+    "Publish this DNS TXT record:": "Опубликуйте эту запись DNS TXT:",
+    "Then set (DKIM_PRIVATE_KEY_FILE is the default and may be left out):":
+      "Затем задайте (DKIM_PRIVATE_KEY_FILE указан по умолчанию, его можно опустить):",
+    "{{file}} already exists. Pass --force to replace it (then publish the new DNS record too).":
+      "{{file}} уже существует. Передайте --force, чтобы заменить его (и тогда опубликуйте новую запись DNS).",
+    "--domain: must be a domain name such as example.com":
+      "--domain: нужно доменное имя, например example.com",
+    "--selector: must be letters, digits and hyphens, such as mail2026":
+      "--selector: только латинские буквы, цифры и дефисы, например mail2026",
+    // commander's own texts (src/cli/help-language.ts): its errors, and the extra words of --help.
+    // "error: …" is commander's: the word is put in the language apart (a line "word: text" keeps its
+    // field name), so these are the texts after it.
+    "error:": "ошибка:",
+    "unknown option '{{option}}'": "неизвестный параметр «{{option}}»",
+    "unknown command '{{command}}'": "неизвестная команда «{{command}}»",
+    "(Did you mean one of {{names}}?)": "(Возможно, имелось в виду одно из: {{names}}?)",
+    "(Did you mean {{name}}?)": "(Возможно, имелось в виду {{name}}?)",
+    "missing required argument '{{name}}'": "не указан обязательный аргумент «{{name}}»",
+    "required option '{{flags}}' not specified": "не указан обязательный параметр «{{flags}}»",
+    "option '{{flags}}' argument missing": "не указано значение параметра «{{flags}}»",
+    "option '{{flags}}' argument '{{value}}' is invalid. Allowed choices are {{choices}}.":
+      "недопустимое значение «{{value}}» параметра «{{flags}}». Допустимые значения: {{choices}}.",
+    "option '{{flags}}' argument '{{value}}' is invalid. {{reason}}":
+      "недопустимое значение «{{value}}» параметра «{{flags}}». {{reason}}",
+    "command-argument value '{{value}}' is invalid for argument '{{name}}'. Allowed choices are {{choices}}.":
+      "недопустимое значение «{{value}}» аргумента «{{name}}». Допустимые значения: {{choices}}.",
+    "too many arguments for '{{command}}'. Expected {{expected}} argument but got {{got}}.":
+      "слишком много аргументов для «{{command}}»: ожидается {{expected}}, получено {{got}}.",
+    "too many arguments for '{{command}}'. Expected {{expected}} arguments but got {{got}}.":
+      "слишком много аргументов для «{{command}}»: ожидается {{expected}}, получено {{got}}.",
+    "too many arguments. Expected {{expected}} argument but got {{got}}.":
+      "слишком много аргументов: ожидается {{expected}}, получено {{got}}.",
+    "too many arguments. Expected {{expected}} arguments but got {{got}}.":
+      "слишком много аргументов: ожидается {{expected}}, получено {{got}}.",
+    "choices:": "варианты:",
+    "preset:": "без значения:",
+    "env:": "переменная окружения:",
+    // seed-demo's counts, looked up as src/cli/demo.ts prints them, indent included: without it, "{{n}} recipients"
+    // would catch any text ending in "recipients" (a relay's "too many recipients").
+    "  {{n}} users": "  Пользователей: {{n}}",
+    "  {{n}} recipients": "  Получателей: {{n}}",
+    "  {{n}} messages": "  Писем: {{n}}",
+    "  {{n}} mailings": "  Рассылок: {{n}}",
+    "  {{n}} runs": "  Запусков: {{n}}",
+    "  {{n}} deliveries": "  Отправок: {{n}}",
+    "  {{n}} posts": "  Записей блога: {{n}}",
     // ── area cli: end
   },
   texts: {
