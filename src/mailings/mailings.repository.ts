@@ -1,9 +1,9 @@
 /** SQL for mailings and their recipients. Every method takes the acting user. */
-import { type RawBuilder, sql } from "kysely";
+import { type ExpressionBuilder, type RawBuilder, sql } from "kysely";
 import { AudienceRepository, isEveryone } from "../audiences/audience.repository.js";
 import type { Executor } from "../db/database.js";
 import { boundedCount, seekPage } from "../db/keyset.js";
-import type { Mailing, MailingUpdate, NewMailing, Recipient } from "../db/schema.js";
+import type { Mailing, MailingUpdate, NewMailing, Recipient, Tables } from "../db/schema.js";
 import type { Actor } from "../shared/actor.js";
 import { likePattern, MATCH_CAP, PAGE_SIZE, type Seek, type SortKey, seekOf } from "../shared/pagination.js";
 import { ownerFilter } from "../shared/scope.js";
@@ -52,13 +52,7 @@ export class MailingsRepository {
       .where("mailings.owner_id", "=", actor.id)
       .selectAll("mailings")
       .select("messages.subject as message_subject")
-      .select((eb) =>
-        eb
-          .selectFrom("mailing_recipients")
-          .whereRef("mailing_recipients.mailing_id", "=", "mailings.id")
-          .select((e) => e.fn.countAll<number>().as("n"))
-          .as("recipient_count"),
-      );
+      .select(pickedCount);
   }
 
   /**
@@ -157,13 +151,7 @@ export class MailingsRepository {
       .innerJoin("users", "users.id", "mailings.owner_id")
       .selectAll("mailings")
       .select(["messages.subject as message_subject", "users.email as owner_email"])
-      .select((eb) =>
-        eb
-          .selectFrom("mailing_recipients")
-          .whereRef("mailing_recipients.mailing_id", "=", "mailings.id")
-          .select((e) => e.fn.countAll<number>().as("n"))
-          .as("recipient_count"),
-      );
+      .select(pickedCount);
   }
 
   /** For the operator's command line (`postpilot mailings`). */
@@ -196,12 +184,23 @@ export class MailingsRepository {
   /** Any user's mailing with its owner's email: for managers' and admins' read-only view. */
   async findAnyById(id: number): Promise<(MailingRow & { owner_email: string }) | undefined> {
     const row = await this.withOwner().where("mailings.id", "=", id).executeTakeFirst();
-    return row ? (await this.estimated([numberCounts(row)], true))[0] : undefined;
+    return row ? (await this.estimated([await this.exactPicked(numberCounts(row))], true))[0] : undefined;
   }
 
   async findById(actor: Actor, id: number): Promise<MailingRow | undefined> {
     const row = await this.withDetails(actor).where("mailings.id", "=", id).executeTakeFirst();
-    return row ? (await this.estimated([numberCounts(row)], true))[0] : undefined;
+    return row ? (await this.estimated([await this.exactPicked(numberCounts(row))], true))[0] : undefined;
+  }
+
+  /** One mailing's page counts its picks exactly (lists of mailings stop at MATCH_CAP). */
+  private async exactPicked<T extends MailingRow>(row: T): Promise<T> {
+    if (!row.recipient_count_capped) return row;
+    const { n } = await this.db
+      .selectFrom("mailing_recipients")
+      .where("mailing_id", "=", row.id)
+      .select((eb) => eb.fn.countAll<number>().as("n"))
+      .executeTakeFirstOrThrow();
+    return { ...row, recipient_count: Number(n), recipient_count_capped: undefined };
   }
 
   /**
@@ -395,7 +394,7 @@ export class MailingsRepository {
       .where("recipients.owner_id", "=", actor.id)
       .$if(q !== "", (qb) =>
         qb.where(
-          sql<boolean>`(lower(recipients.email) like ${likePattern(q)} escape '\\' or lower(recipients.full_name) like ${likePattern(q)} escape '\\')`,
+          sql<boolean>`(recipients.email_normalized like ${likePattern(q)} escape '\\' or lower(recipients.full_name) like ${likePattern(q)} escape '\\')`,
         ),
       );
   }
@@ -441,8 +440,32 @@ export class MailingsRepository {
   }
 }
 
-function numberCounts<T extends { recipient_count: unknown }>(row: T): T & { recipient_count: number } {
-  return { ...row, recipient_count: Number(row.recipient_count ?? 0) };
+/**
+ * How many recipients the mailing picked individually, reading at most MATCH_CAP + 1 of its
+ * mailing_recipients_pk entries: a list of mailings never counts a million picks per row.
+ */
+function pickedCount(eb: ExpressionBuilder<Tables, "mailings">) {
+  return eb
+    .selectFrom(
+      eb
+        .selectFrom("mailing_recipients")
+        .whereRef("mailing_recipients.mailing_id", "=", "mailings.id")
+        .select(sql`1`.as("one"))
+        .limit(MATCH_CAP + 1)
+        .as("picked"),
+    )
+    .select((e) => e.fn.countAll<number>().as("n"))
+    .as("recipient_count");
+}
+
+/** The picked count as a number: past MATCH_CAP it is the cap, flagged ("10,000+"). */
+function numberCounts<T extends { recipient_count: unknown }>(
+  row: T,
+): T & { recipient_count: number; recipient_count_capped?: boolean } {
+  const n = Number(row.recipient_count ?? 0);
+  return n > MATCH_CAP
+    ? { ...row, recipient_count: MATCH_CAP, recipient_count_capped: true }
+    : { ...row, recipient_count: n };
 }
 
 const mailingFilter = (q: string) =>

@@ -1,12 +1,38 @@
 /** SQL for recipients. Every method takes the acting user: an owner filter cannot be forgotten. */
-import { type RawBuilder, sql } from "kysely";
+import { type ExpressionBuilder, type RawBuilder, sql } from "kysely";
 import type { Executor } from "../db/database.js";
 import { boundedCount, seekPage } from "../db/keyset.js";
-import type { NewRecipient, Recipient, RecipientUpdate } from "../db/schema.js";
+import type { NewRecipient, Recipient, RecipientUpdate, Tables } from "../db/schema.js";
 import type { Actor } from "../shared/actor.js";
 import { likePattern, MATCH_CAP, type Seek, type SortKey, seekOf } from "../shared/pagination.js";
 import { ownerFilter } from "../shared/scope.js";
 import type { RecipientFilter, RecipientListQuery } from "./recipients.schemas.js";
+
+/**
+ * A search of the address or the name, any case, `%` and `_` taken literally. The address is matched through
+ * its normalized (lower-case) copy, so only the name is lowered row by row.
+ */
+function searchMatches(q: string) {
+  return (eb: ExpressionBuilder<Tables, "recipients">) =>
+    eb.or([
+      eb("recipients.email_normalized", "like", sql<string>`${likePattern(q)} escape '\\'`),
+      eb(sql`lower(recipients.full_name)`, "like", sql`${likePattern(q)} escape '\\'`),
+    ]);
+}
+
+/**
+ * A first page with no page after it holds every match: its length is the count, and a search that finds
+ * few rows (and so scans the whole base once) is not scanned a second time to count them.
+ */
+function shortFirstPage(
+  seek: Seek,
+  query: { page: number; limit: number },
+  rows: number,
+): { total: number; capped: boolean } | undefined {
+  return seek.from === "start" && query.page <= 1 && rows <= query.limit
+    ? { total: rows, capped: false }
+    : undefined;
+}
 
 export class RecipientsRepository {
   constructor(private readonly db: Executor) {}
@@ -19,14 +45,7 @@ export class RecipientsRepository {
   private search(actor: Actor, filter: string | RecipientFilter) {
     const { q, list } = typeof filter === "string" ? { q: filter, list: undefined } : filter;
     return this.owned(actor)
-      .$if(q !== "", (qb) =>
-        qb.where((eb) =>
-          eb.or([
-            eb(sql`lower(recipients.email)`, "like", sql`${likePattern(q)} escape '\\'`),
-            eb(sql`lower(recipients.full_name)`, "like", sql`${likePattern(q)} escape '\\'`),
-          ]),
-        ),
-      )
+      .$if(q !== "", (qb) => qb.where(searchMatches(q)))
       .$if(list !== undefined, (qb) =>
         qb.where(({ exists, selectFrom }) =>
           exists(
@@ -69,12 +88,12 @@ export class RecipientsRepository {
             .offset((query.page - 1) * query.limit)
             .execute()
         : seekPage(base, sortExpr(query.sort), "recipients.id", query.dir, seek, query.limit);
-    const [items, matching] = await Promise.all([
-      rows,
+    const items = await rows;
+    const matching =
       query.q === "" && query.list === undefined
-        ? this.counted(actor).then((total) => ({ total, capped: false }))
-        : boundedCount(this.db, this.search(actor, query), MATCH_CAP),
-    ]);
+        ? { total: await this.counted(actor), capped: false }
+        : (shortFirstPage(seek, query, items.length) ??
+          (await boundedCount(this.db, this.search(actor, query), MATCH_CAP)));
     return { rows: items, seek, ...matching };
   }
 
@@ -90,14 +109,7 @@ export class RecipientsRepository {
     const filtered = this.db
       .selectFrom("recipients")
       .$if(owner !== null, (qb) => qb.where("recipients.owner_id", "=", owner!))
-      .$if(query.q !== "", (qb) =>
-        qb.where((eb) =>
-          eb.or([
-            eb(sql`lower(recipients.email)`, "like", sql`${likePattern(query.q)} escape '\\'`),
-            eb(sql`lower(recipients.full_name)`, "like", sql`${likePattern(query.q)} escape '\\'`),
-          ]),
-        ),
-      );
+      .$if(query.q !== "", (qb) => qb.where(searchMatches(query.q)));
     const base = filtered
       .innerJoin("users", "users.id", "recipients.owner_id")
       .selectAll("recipients")
@@ -111,10 +123,10 @@ export class RecipientsRepository {
             .offset((query.page - 1) * query.limit)
             .execute()
         : seekPage(base, sortExpr(query.sort), "recipients.id", query.dir, seek, query.limit);
-    const [items, matching] = await Promise.all([
-      rows,
-      boundedCount(this.db, filtered.select("recipients.id"), MATCH_CAP),
-    ]);
+    const items = await rows;
+    const matching =
+      shortFirstPage(seek, query, items.length) ??
+      (await boundedCount(this.db, filtered.select("recipients.id"), MATCH_CAP));
     return { rows: items, seek, ...matching };
   }
 

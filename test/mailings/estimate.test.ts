@@ -7,6 +7,7 @@ import { AudienceService } from "../../src/audiences/audience.service.js";
 import type { Database } from "../../src/db/database.js";
 import { ListsService } from "../../src/lists/lists.service.js";
 import { MailingsRepository } from "../../src/mailings/mailings.repository.js";
+import { mailingListQuery } from "../../src/mailings/mailings.schemas.js";
 import { MATCH_CAP } from "../../src/shared/pagination.js";
 import { testDatabase } from "../helpers/db.js";
 import { createMailing, createMessage, createRecipients, createUser } from "../helpers/fixtures.js";
@@ -71,5 +72,28 @@ describe("mailing audience estimates", () => {
     expect(rows.get(big.id)).toMatchObject({ recipient_count: MATCH_CAP, recipient_count_capped: true });
     expect(rows.get(small.id)).toMatchObject({ recipient_count: 1, recipient_count_capped: false });
     expect((await repo.findById(owner, big.id))?.recipient_count).toBe(MATCH_CAP + 6);
+  });
+
+  it("individually picked recipients are bounded at MATCH_CAP on lists and exact on the mailing's page", async () => {
+    const { db, owner, mailing, repo } = await setup();
+    await createRecipients(db, owner.id, MATCH_CAP + 3);
+    const many = await mailing();
+    const few = await mailing();
+    await db
+      .insertInto("mailing_recipients")
+      .columns(["mailing_id", "recipient_id"])
+      .expression(db.selectFrom("recipients").select((eb) => [eb.val(many.id).as("m"), "id"]))
+      .execute();
+    const [one] = await db.selectFrom("recipients").select("id").limit(2).execute();
+    await db.insertInto("mailing_recipients").values({ mailing_id: few.id, recipient_id: one!.id }).execute();
+    const rows = new Map((await repo.latest(owner, 5)).map((r) => [r.id, r]));
+    expect(rows.get(many.id)).toMatchObject({ recipient_count: MATCH_CAP, recipient_count_capped: true });
+    expect(rows.get(few.id)?.recipient_count).toBe(1);
+    expect(rows.get(few.id)?.recipient_count_capped).toBeUndefined();
+    const listed = await repo.list(owner, mailingListQuery.parse({}));
+    expect(listed.rows.find((r) => r.id === many.id)?.recipient_count_capped).toBe(true);
+    const page = await repo.findById(owner, many.id);
+    expect(page?.recipient_count).toBe(MATCH_CAP + 3);
+    expect(page?.recipient_count_capped).toBeUndefined();
   });
 });
