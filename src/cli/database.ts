@@ -6,7 +6,7 @@ import path from "node:path";
 import type { Command } from "commander";
 import type { Config } from "../config.js";
 import { backupSqlite, copySqliteToPostgres } from "../db/copy.js";
-import { recount } from "../db/counters.js";
+import { recount, recountRuns } from "../db/counters.js";
 import { Database } from "../db/database.js";
 import { DeliveryRetention } from "../delivery/retention.js";
 import { openExistingDatabase } from "./existing-database.js";
@@ -71,26 +71,43 @@ export function registerDatabaseCommands(program: Command, config: () => Config)
 
   program
     .command("recount")
-    .description("rebuild the home page counters from the data, in one transaction, and print what changed")
+    .description(
+      "rebuild the home page counters and the runs' counts and charts from the data, in one transaction, and print what changed",
+    )
     .action(async () => {
       const database = await openExistingDatabase(config());
       try {
-        const changes = await database.db.transaction().execute((tx) => recount(tx));
-        if (changes.length === 0) {
+        const [changes, runs] = await database.db
+          .transaction()
+          .execute(async (tx) => [await recount(tx), await recountRuns(tx)] as const);
+        if (changes.length === 0 && runs.length === 0) {
           console.log("Every counter was exact: nothing changed.");
           return;
         }
-        console.log(
-          formatTable(
-            changes.map((c) => ({
-              owner: c.ownerId === 0 ? "all users" : String(c.ownerId),
-              counter: c.name,
-              was: String(c.before),
-              now: String(c.after),
-            })),
-          ),
-        );
-        console.log(`Recounted: ${changes.length} counter${changes.length === 1 ? "" : "s"} changed.`);
+        if (changes.length > 0)
+          console.log(
+            formatTable(
+              changes.map((c) => ({
+                owner: c.ownerId === 0 ? "all users" : String(c.ownerId),
+                counter: c.name,
+                was: String(c.before),
+                now: String(c.after),
+              })),
+            ),
+          );
+        if (runs.length > 0)
+          console.log(
+            formatTable(
+              runs.map((c) => ({
+                run: String(c.runId),
+                count: c.name,
+                was: String(c.before),
+                now: String(c.after),
+              })),
+            ),
+          );
+        const total = changes.length + runs.length;
+        console.log(`Recounted: ${total} counter${total === 1 ? "" : "s"} changed.`);
       } finally {
         await database.close();
       }

@@ -185,3 +185,47 @@ async function readAll(db: Kysely<any>): Promise<Map<string, number>> {
     select owner_id, name, value from counters`.execute(db);
   return new Map(rows.map((r) => [`${r.owner_id}:${r.name}`, Number(r.value)]));
 }
+
+export interface RunCountChange {
+  runId: number;
+  /** A delivery status (run_counts), or "chart" (run_minutes: its sent and failed, summed). */
+  name: string;
+  before: number;
+  after: number;
+}
+
+/**
+ * Rebuilds each run's counts by status (run_counts, migration 028) from its deliveries, and the per-minute
+ * chart (run_minutes, migration 031) of runs whose deliveries are all still there (not pruned by
+ * retention, whose chart outlives them); run it inside a transaction. Returns what changed.
+ */
+// biome-ignore lint/suspicious/noExplicitAny: beside recount, on the same untyped executor
+export async function recountRuns(db: Kysely<any>): Promise<RunCountChange[]> {
+  const read = async () => {
+    const { rows } = await sql<{ run_id: number; name: string; n: number | string }>`
+      select run_id, status as name, n from run_counts
+      union all select run_id, 'chart', sum(sent + failed) from run_minutes group by run_id`.execute(db);
+    return new Map(rows.map((r) => [`${r.run_id}:${r.name}`, Number(r.n)]));
+  };
+  const before = await read();
+  await sql`delete from run_counts`.execute(db);
+  await sql`insert into run_counts (run_id, status, n)
+    select run_id, status, count(*) from deliveries group by run_id, status`.execute(db);
+  const whole = sql`(select id from runs where pruned_at is null)`;
+  await sql`delete from run_minutes where run_id in ${whole}`.execute(db);
+  const minute = sql.raw("substr(coalesce(sent_at, updated_at), 1, 16)");
+  await sql`insert into run_minutes (run_id, minute, sent, failed)
+    select run_id, ${minute}, sum(case when status = 'sent' then 1 else 0 end),
+           sum(case when status = 'failed' then 1 else 0 end)
+    from deliveries where status in ('sent', 'failed') and run_id in ${whole}
+    group by run_id, ${minute}`.execute(db);
+  const after = await read();
+  const changes: RunCountChange[] = [];
+  for (const key of new Set([...before.keys(), ...after.keys()])) {
+    const [b, a] = [before.get(key) ?? 0, after.get(key) ?? 0];
+    if (a === b) continue;
+    const [runId, name] = key.split(":");
+    changes.push({ runId: Number(runId), name: name!, before: b, after: a });
+  }
+  return changes.sort((x, y) => x.runId - y.runId || x.name.localeCompare(y.name));
+}

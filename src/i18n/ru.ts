@@ -495,8 +495,8 @@ export const ru: Language = {
       "скопировать все таблицы базы SQLite в пустую базу PostgreSQL, сохраняя номера",
     "the PostgreSQL database (postgres://user:pass@host:5432/db); created tables, no rows":
       "база PostgreSQL (postgres://user:pass@host:5432/db); таблицы созданы, строк нет",
-    "rebuild the home page counters from the data, in one transaction, and print what changed":
-      "пересчитать счётчики главной страницы по данным в одной транзакции и напечатать, что изменилось",
+    "rebuild the home page counters and the runs' counts and charts from the data, in one transaction, and print what changed":
+      "пересчитать по данным счётчики главной страницы, счётчики и графики запусков в одной транзакции и напечатать, что изменилось",
     "remove, once, the deliveries and tries of runs finished more than DELIVERY_RETENTION_DAYS (or --days) ago":
       "однократно удалить отправки и попытки запусков, завершённых более DELIVERY_RETENTION_DAYS (или --days) дней назад",
     "retention in days (default: DELIVERY_RETENTION_DAYS)":

@@ -84,8 +84,8 @@ describe("run page, reports and API: bounced and unsubscribed counts", () => {
     expect(page.body).toContain('<span data-report="bounced">1</span> bounced');
     expect(page.body).toContain('<span data-report="unsubscribed">2</span> unsubscribed');
     const reports = await admin.get("/reports?user=all");
-    expect(reports.body).toMatch(/data-col="bounced">\s*1\s*</);
-    expect(reports.body).toMatch(/data-col="unsubscribed">\s*2\s*</);
+    expect(reports.body).toMatch(/data-col="bounced" data-label="Bounced">\s*1\s*</);
+    expect(reports.body).toMatch(/data-col="unsubscribed" data-label="Unsubscribed">\s*2\s*</);
     const [month] = await services.delivery.report(null);
     expect(month).toMatchObject({ bounced: 1, unsubscribed: 2 });
     const api = await apiClient(t, seeded.user);

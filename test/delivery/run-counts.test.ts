@@ -5,6 +5,7 @@
  */
 import { sql } from "kysely";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { recountRuns } from "../../src/db/counters.js";
 import type { Database } from "../../src/db/database.js";
 import type { DeliveryStatus } from "../../src/db/schema.js";
 import type { SendOutcome } from "../../src/delivery/classify.js";
@@ -258,5 +259,42 @@ describe("run_minutes", () => {
     expect(await kept(run.id)).toEqual(moved);
     await database.db.deleteFrom("mailings").where("id", "=", mailing.id).execute();
     expect(await database.db.selectFrom("run_minutes").selectAll().execute()).toEqual([]);
+  });
+
+  it("recountRuns puts spoiled counts and charts right, says what changed, and keeps a pruned run's chart", async () => {
+    const { user, mailing } = await seedMailing(database.db, { recipients: 6 });
+    const owner = { id: user.id, role: "user" as const };
+    const worker = makeWorker(database, new PickyMailer(), fastConfig({ retryBaseMs: 1 }));
+    const run = await service.sendNow(owner, mailing.id, "cli");
+    worker.start();
+    try {
+      await finishedRun(database, run.id);
+    } finally {
+      await worker.stop();
+    }
+    const chart = await kept(run.id);
+    expect(total(chart)).toEqual({ sent: 4, failed: 2 });
+    expect(await database.db.transaction().execute((tx) => recountRuns(tx))).toEqual([]);
+    await database.db
+      .updateTable("run_counts")
+      .set({ n: 99 })
+      .where("run_id", "=", run.id)
+      .where("status", "=", "sent")
+      .execute();
+    await database.db.updateTable("run_minutes").set({ sent: 0 }).where("run_id", "=", run.id).execute();
+    expect(await database.db.transaction().execute((tx) => recountRuns(tx))).toEqual([
+      { runId: run.id, name: "chart", before: 2, after: 6 },
+      { runId: run.id, name: "sent", before: 99, after: 4 },
+    ]);
+    expect(await kept(run.id)).toEqual(chart);
+    // A pruned run has no deliveries left: its chart is what it was, its counts what its deliveries say.
+    await database.db
+      .updateTable("runs")
+      .set({ pruned_at: new Date().toISOString() })
+      .where("id", "=", run.id)
+      .execute();
+    await database.db.deleteFrom("deliveries").where("run_id", "=", run.id).execute();
+    expect(await database.db.transaction().execute((tx) => recountRuns(tx))).toEqual([]);
+    expect(await kept(run.id)).toEqual(chart);
   });
 });
