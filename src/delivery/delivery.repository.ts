@@ -302,26 +302,32 @@ export class DeliveryRepository {
   }
 
   /**
-   * The outbox, newest first; with `q`, the messages whose recipient or subject contains it (any case). The
-   * search scans the table (a local test outbox, cleared with deleteOutbox), the page is limited.
+   * The outbox, newest first, by keyset on id from the seek (its primary key, never OFFSET), up to
+   * `limit + 1` rows; with `q`, the messages whose recipient or subject contains it (any case). "N matching"
+   * is counted up to MATCH_CAP. A search scans the table (a local test outbox, cleared with deleteOutbox).
    */
-  async outbox(limit: number, offset: number, q = "") {
+  async outbox(limit: number, seek: Seek, q = "") {
     const pattern = likePattern(q);
-    const matching = sql<boolean>`(lower(to_address) like ${pattern} escape '\\' or lower(subject) like ${pattern} escape '\\')`;
-    const items = await this.db
+    const base = this.db
       .selectFrom("outbox_messages")
-      .select(["id", "delivery_id", "from_address", "to_address", "subject", "created_at"])
-      .$if(q !== "", (qb) => qb.where(matching))
-      .orderBy("id", "desc")
-      .limit(limit)
-      .offset(offset)
-      .execute();
-    const total = await this.db
-      .selectFrom("outbox_messages")
-      .select((eb) => eb.fn.countAll<number>().as("n"))
-      .$if(q !== "", (qb) => qb.where(matching))
-      .executeTakeFirstOrThrow();
-    return { items, total: Number(total.n) };
+      .$if(q !== "", (qb) =>
+        qb.where(
+          sql<boolean>`(lower(to_address) like ${pattern} escape '\\' or lower(subject) like ${pattern} escape '\\')`,
+        ),
+      );
+    const id = sql.ref("outbox_messages.id");
+    const [rows, matching] = await Promise.all([
+      seekPage(
+        base.select(["id", "delivery_id", "from_address", "to_address", "subject", "created_at"]),
+        id,
+        "outbox_messages.id",
+        "desc",
+        seek,
+        limit,
+      ),
+      boundedCount(this.db, base.select("id"), MATCH_CAP),
+    ]);
+    return { rows, ...matching };
   }
 
   /** One stored message with the run its delivery belongs to (null when the delivery is gone). */

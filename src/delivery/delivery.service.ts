@@ -508,14 +508,17 @@ export class DeliveryService {
     });
   }
 
-  async listOutbox(actor: DeliveryActor, page = 1, q = ""): Promise<Page<OutboxListItem>> {
+  /** A page of the outbox by cursor (`after` / `before` from the pager), newest first. */
+  async listOutbox(
+    actor: DeliveryActor,
+    cursor: { after?: unknown; before?: unknown } = {},
+    q = "",
+  ): Promise<Page<OutboxListItem>> {
     requireAdmin(actor);
-    const { items, total } = await this.repo.outbox(
-      PAGE_SIZE,
-      (page - 1) * PAGE_SIZE,
-      q.trim().slice(0, 200),
-    );
-    return pageOf(items, total, page);
+    const seek = seekOf(cursor);
+    const { rows, total, capped } = await this.repo.outbox(PAGE_SIZE, seek, q.trim().slice(0, 200));
+    const page = keysetPage(rows, PAGE_SIZE, seek, (m) => [m.id, m.id]);
+    return keysetOf(page, { total, capped }, PAGE_SIZE);
   }
 
   /** How many stored messages are older than `days` days (every one when days is 0), and deleting them. */

@@ -6,7 +6,6 @@
 import type { FastifyInstance, FastifyReply } from "fastify";
 import type { Services } from "../container.js";
 import { NotFoundError, ValidationError } from "../shared/errors.js";
-import { pageNumber } from "../shared/fields.js";
 import { countOf } from "../shared/plural.js";
 import { idParam, redirectWith, requireUser, sendPage, viewContext } from "../web/context.js";
 import { attachmentDisposition, type OutboxView, outboxView } from "./outbox.view.js";
@@ -89,9 +88,9 @@ export function outboxRoutes(app: FastifyInstance, services: Services): void {
 
   app.get("/admin/outbox", async (req, reply) => {
     const user = requireAdmin(req);
-    const query = (req.query ?? {}) as { page?: string; q?: unknown };
+    const query = (req.query ?? {}) as { after?: unknown; before?: unknown; q?: unknown };
     const q = typeof query.q === "string" ? query.q.trim().slice(0, 200) : "";
-    const page = await delivery.listOutbox(user, pageNumber.parse(query.page), q);
+    const page = await delivery.listOutbox(user, query, q);
     return sendPage(reply, outboxPage(viewContext(req, reply), page, user.time_zone, q));
   });
 

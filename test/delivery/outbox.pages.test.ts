@@ -60,6 +60,30 @@ async function sentMailing(admin: Client, database: Database) {
   return { mailing, run };
 }
 
+describe("outbox list", () => {
+  it("pages newest first by cursor, never by number, with N matching, and searches", async () => {
+    const { app, database } = await build();
+    const admin = await setupAdmin(app);
+    const ids: number[] = [];
+    for (let i = 1; i <= 30; i++) ids.push(await store(database, SAMPLE, `Issue ${i}`));
+    const subjects = (html: string) => [...html.matchAll(/Issue (\d+)/g)].map((m) => Number(m[1]));
+    const first = await admin.get("/admin/outbox");
+    expect(subjects(first.body)[0]).toBe(30);
+    expect(new Set(subjects(first.body)).size).toBe(25);
+    expect(first.body).toContain("30 matching");
+    const next = /href="([^"]*)" aria-label="Next page"/.exec(first.body)?.[1]?.replaceAll("&amp;", "&");
+    expect(next).toMatch(/^\/admin\/outbox\?after=/);
+    const second = await admin.get(next!);
+    expect([...new Set(subjects(second.body))]).toEqual([5, 4, 3, 2, 1]);
+    expect(second.body).toMatch(/href="\/admin\/outbox\?before=[^"]+" aria-label="Previous page"/);
+    // A search keeps to its matches, counted.
+    const search = await admin.get("/admin/outbox?q=issue%202");
+    expect(new Set(subjects(search.body))).toEqual(new Set([2, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29]));
+    expect(search.body).not.toContain('aria-label="Next page"');
+    expect(ids).toHaveLength(30);
+  });
+});
+
 describe("outbox message page", () => {
   it("shows decoded headers with the Date in the viewer's zone, and every view of the message", async () => {
     const { app, database } = await build();
