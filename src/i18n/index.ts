@@ -52,16 +52,17 @@ export function translator(locale: Locale | null | undefined): Translate {
   let t = translators.get(code);
   if (!t) {
     const fixed = engine.getFixedT(code);
-    // Texts without options never change (the resources are fixed at start): looked up once, so a page of
-    // a hundred labels does not run i18next's resolution a hundred times a request.
+    // Texts never change (the resources are fixed at start): each is looked up once, so a page of a
+    // hundred labels does not run i18next's resolution a hundred times a request.
     const plain = new Map<string, string>();
+    // With options (plurals, names) the text depends on them too: looked up by key and values, as long as
+    // the table is small (names vary without end; past the bound they are translated each time).
     t = (key, options) => {
-      if (options) return String(fixed(key, options));
-      let text = plain.get(key);
+      const id = options ? `${key}\u0000${JSON.stringify(options)}` : key;
+      let text = plain.get(id);
       if (text === undefined) {
-        text = String(fixed(key, {}));
-        // Bounded, should a key ever be built from input.
-        if (plain.size < 10_000) plain.set(key, text);
+        text = String(fixed(key, options ?? {}));
+        if (plain.size < 10_000) plain.set(id, text);
       }
       return text;
     };
