@@ -1,5 +1,6 @@
 /**
- * Profiling aid (not a benchmark): PROFILE_FILE=<a kept bench:scale SQLite file> PROFILE_URL=/ node
+ * Profiling aid (not a benchmark): PROFILE_FILE=<a kept bench:scale SQLite file> (or PROFILE_DATABASE_URL=<the
+ * PostgreSQL database bench:scale seeded>) PROFILE_URL=/ node
  * --cpu-prof dist/bench/bench/profile-page.js — signs the bench user in and requests one page 300 times in
  * process, printing the mean; the CPU profile shows where a request's time goes.
  */
@@ -10,7 +11,9 @@ import { Database } from "../src/db/database.js";
 import { buildApp } from "../src/web/app.js";
 import { signIn } from "./sign-in.js";
 
-const database = Database.sqlite(process.env.PROFILE_FILE!);
+const database = process.env.PROFILE_DATABASE_URL
+  ? Database.postgres(process.env.PROFILE_DATABASE_URL)
+  : Database.sqlite(process.env.PROFILE_FILE!);
 const services = createServices(database, { cache: new NoCache(), prepareRuns: "engine" });
 const app = await buildApp({ services, sessionSecret: randomBytes(32).toString("hex") });
 const cookie = await signIn(app, "user@bench.test", "bench password 123");

@@ -15,7 +15,7 @@
  * One JSON line per case, then a table.
  *
  * For profiling: BENCH_KEEP=<file> keeps the seeded SQLite file and reuses it on the next run (seeding takes
- * minutes); BENCH_CASES=home,run picks the cases whose names start with one of these ("healthz during" for
+ * minutes; with BENCH_DATABASE_URL, BENCH_KEEP=1 reuses a database an earlier run seeded); BENCH_CASES=home,run picks the cases whose names start with one of these ("healthz during" for
  * the run creation, which adds a run to the kept file).
  */
 import { randomBytes } from "node:crypto";
@@ -154,6 +154,12 @@ async function seededIn(database: Database): Promise<Seeded> {
     .orderBy("id")
     .execute();
   const run = await db.selectFrom("runs").select("id").orderBy("id").executeTakeFirstOrThrow();
+  // The run an earlier "healthz during 1M run creation" made goes (its deliveries with it), so Send now can
+  // start another.
+  await db
+    .deleteFrom("runs")
+    .where("mailing_id", "=", mailings[MAILINGS - 1]!.id)
+    .execute();
   return {
     userId: user.id,
     mailingId: mailings[0]!.id,
@@ -343,14 +349,23 @@ async function measure(
 
 async function main() {
   const url = process.env.BENCH_DATABASE_URL;
-  const kept = url ? undefined : process.env.BENCH_KEEP;
+  const kept = process.env.BENCH_KEEP;
   const dir = mkdtempSync(path.join(tmpdir(), "postpilot-bench-scale-"));
-  const file = kept ? path.resolve(kept) : path.join(dir, "bench.sqlite");
-  const reuse = kept !== undefined && existsSync(file);
+  const file = !url && kept ? path.resolve(kept) : path.join(dir, "bench.sqlite");
   const database = url ? Database.postgres(url) : Database.sqlite(file);
   const label = url ? "postgres" : "sqlite";
+  // PostgreSQL with BENCH_KEEP (any value): reuse the database when an earlier run seeded it.
+  const reuse =
+    kept !== undefined &&
+    (url
+      ? (
+          await sql<{ seeded: boolean }>`select to_regclass('public.users') is not null as seeded`.execute(
+            database.db,
+          )
+        ).rows[0]?.seeded === true
+      : existsSync(file));
   try {
-    if (url) await sql`drop schema public cascade; create schema public`.execute(database.db);
+    if (url && !reuse) await sql`drop schema public cascade; create schema public`.execute(database.db);
     await database.migrateToLatest();
     const started = Date.now();
     const seeded = reuse ? await seededIn(database) : await seed(database);
