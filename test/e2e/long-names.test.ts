@@ -41,6 +41,13 @@ describe("long names at phone width in Chromium", () => {
     ]);
     await screenshot(page, `long-${name}-${innerWidth}`);
     expect(scrollWidth, url).toBeLessThanOrEqual(innerWidth);
+    // No icon is squeezed narrower than its glyph (the local-outbox notice's ⚠ ran into its text).
+    const squeezed = await page.evaluate(() =>
+      [...document.querySelectorAll<HTMLElement>(".bi")]
+        .filter((i) => i.offsetParent !== null && i.getBoundingClientRect().width + 1 < i.scrollWidth)
+        .map((i) => `${i.className} in ${i.parentElement?.className}`),
+    );
+    expect(squeezed, url).toEqual([]);
   }
 
   it("wraps a 200-character name on the lists and pages of recipients and mailings at 390 px", async () => {
