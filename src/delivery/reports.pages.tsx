@@ -7,6 +7,7 @@ import type { Services } from "../container.js";
 import { formatNumber, type Translate } from "../i18n/index.js";
 import { id } from "../shared/fields.js";
 import { isStaff } from "../shared/roles.js";
+import { calendarLabel } from "../shared/time.js";
 import { CHART_COLORS, Chart, type ChartData } from "../web/chart.js";
 import { EmptyState, PageHeader } from "../web/components.js";
 import { requireUser, sendPage, type ViewContext, viewContext } from "../web/context.js";
@@ -14,7 +15,7 @@ import { renderPage } from "../web/layout.js";
 import type { MonthReport, OwnerReport } from "./delivery.service.js";
 
 /** Sent, failed, suppressed, bounced and unsubscribed per month, oldest first, for the chart. */
-function monthsChart(months: MonthReport[], t: Translate): ChartData {
+function monthsChart(months: MonthReport[], t: Translate, locale: string): ChartData {
   const ordered = [...months].sort((a, b) => a.month.localeCompare(b.month));
   const series = (label: string, key: keyof typeof CHART_COLORS & keyof MonthReport) => ({
     label,
@@ -25,7 +26,7 @@ function monthsChart(months: MonthReport[], t: Translate): ChartData {
   return {
     kind: "lines",
     xLabel: r("month"),
-    x: ordered.map((m) => m.month),
+    x: ordered.map((m) => calendarLabel(m.month, locale)),
     series: [
       series(r("sent"), "sent"),
       series(r("failed"), "failed"),
@@ -204,7 +205,7 @@ function reportsPage(
           {r("emptyText")} <a href="/mailings">{r("emptyLink")}</a>.
         </EmptyState>
       ) : (
-        <Chart title={r("chart")} data={monthsChart(months, t)}>
+        <Chart title={r("chart")} data={monthsChart(months, t, locale)}>
           <div class="table-responsive bg-body rounded-3 border">
             {/* On a phone each month is a card of labelled figures (.table-cards in public/app.css). */}
             <table class="table mb-0 table-cards">

@@ -138,12 +138,17 @@ describe("sending pages", () => {
     // The dashboard charts the last 30 days, today last, with both messages on it.
     const daysChart = chartData((await admin.get("/")).body);
     expect(daysChart.x).toHaveLength(30);
+    // The days and months on the axes read as dates ("3 Dec", "Dec 2026"), not "12-03" or "2026-12".
+    const today = new Date();
+    const month = today.toLocaleString("en", { month: "short", timeZone: "UTC" });
+    expect(daysChart.x.at(-1)).toBe(`${today.getUTCDate()} ${month}`);
     expect(daysChart.series[0].label).toBe("Sent");
     expect(daysChart.series[0].values.at(-1)).toBe(2);
     expect(daysChart.series[0].values.slice(0, -1).every((n: number) => n === 0)).toBe(true);
     // The months chart, with its figures as the table folded beneath it.
     const monthsChart = chartData(reports.body);
     expect(monthsChart.series[0]).toMatchObject({ label: "Sent", values: [2] });
+    expect(monthsChart.x).toEqual([`${month} ${today.getUTCFullYear()}`]);
     expect(reports.body).toMatch(/<details class="mt-2"><summary class="small">Messages per month/);
     // The run's charts: deliveries per minute (both sent in one minute) and the replies by code.
     const charts = [...done.body.matchAll(/data-chart="([^"]*)"/g)].map((m) =>
