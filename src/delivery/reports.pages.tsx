@@ -192,7 +192,7 @@ function reportsPage(
           <div class="col-6 col-md-3">
             <div class="card stat-card h-100">
               <div class="card-body">
-                <i class={`bi ${icon} text-primary`} aria-hidden="true" />
+                <i class={`bi ${icon} fs-4 text-primary`} aria-hidden="true" />
                 <div class="fs-3 fw-semibold">{n(value)}</div>
                 <div class="text-body-secondary small">{label}</div>
               </div>

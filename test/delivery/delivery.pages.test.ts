@@ -119,6 +119,8 @@ describe("sending pages", () => {
     // Each figure is labelled, so on a phone a month reads as a card of "Sent: 2" lines.
     expect(reports.body).toMatch(/<td class="text-end" data-label="Sent">2<\/td>/);
     expect(reports.body).toContain('<table class="table mb-0 table-cards">');
+    // The totals' icons are large enough to tell apart (at 1rem "sent" and "failed" looked alike).
+    expect(reports.body).toContain('<i class="bi bi-envelope-check fs-4 text-primary" aria-hidden="true">');
 
     // Clearing the outbox asks first, with the count; nothing stored today is older than a day.
     expect((await admin.get("/admin/outbox/delete?older_than=1")).body).toContain(
