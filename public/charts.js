@@ -54,7 +54,8 @@ function chartOptions(box, data, uPlot) {
       stroke: s.color,
       fill: data.kind === "bars" ? `${s.color}99` : undefined,
       width: 2,
-      points: { show: true, size: 6 },
+      // Bars need no point marker (it sat on top of each bar like a stray dot).
+      points: { show: data.kind !== "bars", size: 6 },
       paths: data.kind === "bars" ? uPlot.paths.bars({ size: [0.6, 60] }) : undefined,
     })),
   ];
