@@ -126,6 +126,13 @@ describe("long names at phone width in Chromium", () => {
       .first()
       .evaluate((tr) => getComputedStyle(tr).display);
     expect(display).toBe("block");
+    // On the phone a mailing's runs are blocks whose cells read "Trigger: Sent from the web", with a colon.
+    await page.goto(mailingUrl);
+    const runLabel = await page
+      .locator("main .table-stack td[data-label]")
+      .first()
+      .evaluate((td) => getComputedStyle(td, "::before").content);
+    expect(runLabel).toBe('"Trigger: "');
     // On the phone the mailings list still shows each mailing's status.
     await page.goto("/mailings");
     await expect(page.locator("main tbody .badge").first().isVisible()).resolves.toBe(true);
