@@ -29,7 +29,8 @@ function monthsChart(months: MonthReport[], t: Translate, locale: string): Chart
     x: ordered.map((m) => calendarLabel(m.month, locale)),
     series: [
       series(r("sent"), "sent"),
-      series(r("failed"), "failed"),
+      // The deliveries that failed, named as in the table ("Failed" alone there is the failed runs).
+      series(r("failedDeliveries"), "failed"),
       series(r("suppressed"), "suppressed"),
       series(r("bounced"), "bounced"),
       series(r("unsubscribed"), "unsubscribed"),

@@ -150,6 +150,7 @@ describe("sending pages", () => {
     // The months chart, with its figures as the table folded beneath it.
     const monthsChart = chartData(reports.body);
     expect(monthsChart.series[0]).toMatchObject({ label: "Sent", values: [2] });
+    expect(monthsChart.series[1].label).toBe("Failed deliveries");
     expect(monthsChart.x).toEqual([`${month} ${today.getUTCFullYear()}`]);
     expect(reports.body).toMatch(/<details class="mt-2"><summary class="small">Messages per month/);
     // The run's charts: deliveries per minute (both sent in one minute) and the replies by code.
