@@ -75,8 +75,8 @@ function SendingChart({ days, t }: { days: { day: string; sent: number; failed: 
           {days.map((d) => (
             <tr>
               <td>{d.day}</td>
-              <td class="text-end">{d.sent}</td>
-              <td class="text-end">{d.failed}</td>
+              <td class="text-end">{formatNumber(locale, d.sent)}</td>
+              <td class="text-end">{formatNumber(locale, d.failed)}</td>
             </tr>
           ))}
         </tbody>

@@ -223,7 +223,7 @@ function reportsPage(
               <tbody>
                 {months.map((m) => (
                   <tr>
-                    <td class="text-nowrap fw-semibold">{m.month}</td>
+                    <td class="text-nowrap fw-semibold">{calendarLabel(m.month, locale)}</td>
                     {columns.map(([label, of, col]) => (
                       <td class="text-end" data-col={col} data-label={label}>
                         {n(of(m))}

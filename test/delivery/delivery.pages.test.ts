@@ -152,6 +152,10 @@ describe("sending pages", () => {
     expect(monthsChart.series[0]).toMatchObject({ label: "Sent", values: [2] });
     expect(monthsChart.series[1].label).toBe("Failed deliveries");
     expect(monthsChart.x).toEqual([`${month} ${today.getUTCFullYear()}`]);
+    // The month's card (a row on a desktop) is headed by the same name.
+    expect(reports.body).toContain(
+      `<td class="text-nowrap fw-semibold">${month} ${today.getUTCFullYear()}</td>`,
+    );
     expect(reports.body).toMatch(/<details class="mt-2"><summary class="small">Messages per month/);
     // The run's charts: deliveries per minute (both sent in one minute) and the replies by code.
     const charts = [...done.body.matchAll(/data-chart="([^"]*)"/g)].map((m) =>
