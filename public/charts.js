@@ -32,16 +32,30 @@ function chartOptions(box, data, uPlot) {
   const time = typeof data.x[0] === "number";
   const labels = time ? null : data.x;
   const width = Math.max(280, box.clientWidth);
+  const lang = document.documentElement.lang || "en";
+  // Every chart counts messages or runs: the y axis ticks whole numbers only, in the page's digits
+  // ("1 500" in Russian), never "0,5"; the legend shows the hovered point's figures in the same digits.
+  const count = new Intl.NumberFormat(lang);
+  const fmtDate = fmtDate24(uPlot, localNames(lang));
+  const tzDate = time && data.zone ? (ts) => uPlot.tzDate(new Date(ts * 1e3), data.zone) : undefined;
+  const stamp = fmtDate("{D} {MMM} {YYYY}, {HH}:{mm}");
+  // Away from the chart the legend names the series alone (uPlot's own placeholder is "--").
+  const hovered = (format) => (_u, value, _s, i) => (i == null || value == null ? "" : format(value));
   const series = [
     time
-      ? { label: data.xLabel ?? "Time" }
+      ? {
+          label: data.xLabel ?? "Time",
+          value: hovered((ts) => stamp(tzDate ? tzDate(ts) : new Date(ts * 1e3))),
+        }
       : { label: data.xLabel ?? "", value: (_u, i) => (i === null ? "" : (labels[i] ?? "")) },
     ...data.series.map((s) => ({
       label: s.label,
+      value: hovered((v) => count.format(v)),
       stroke: s.color,
       fill: data.kind === "bars" ? `${s.color}99` : undefined,
       width: 2,
-      points: { show: true, size: 6 },
+      // Bars need no point marker (it sat on top of each bar like a stray dot).
+      points: { show: data.kind !== "bars", size: 6 },
       paths: data.kind === "bars" ? uPlot.paths.bars({ size: [0.6, 60] }) : undefined,
     })),
   ];
@@ -51,9 +65,6 @@ function chartOptions(box, data, uPlot) {
         values: (_u, ticks) => ticks.map((t) => (Number.isInteger(t) ? (labels[t] ?? "") : "")),
         incrs: [1, 2, 3, 6, 12],
       };
-  // Every chart counts messages or runs: the y axis ticks whole numbers only, in the page's digits
-  // ("1 500" in Russian), never "0,5".
-  const count = new Intl.NumberFormat(document.documentElement.lang || "en");
   const yAxis = {
     size: 56,
     incrs: [1, 2, 5].flatMap((m) => [1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7].map((p) => m * p)).sort((a, b) => a - b),
@@ -75,8 +86,8 @@ function chartOptions(box, data, uPlot) {
         : { time: false, range: () => [-0.5, labels.length - 0.5] },
       y: { range: (_u, _min, max) => [0, Math.max(1, max) * 1.1] },
     },
-    fmtDate: fmtDate24(uPlot, localNames(document.documentElement.lang || "en")),
-    tzDate: time && data.zone ? (ts) => uPlot.tzDate(new Date(ts * 1e3), data.zone) : undefined,
+    fmtDate,
+    tzDate,
     legend: { live: true },
   };
 }

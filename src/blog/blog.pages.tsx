@@ -44,9 +44,7 @@ export function PostCards({ posts, columns = 3 }: { posts: PostCard[]; columns?:
                   {p.title}
                 </a>
               </h3>
-              <p class="text-body-secondary small mb-2">
-                {formatInZone(p.published_at, "UTC", { locale })} UTC
-              </p>
+              <p class="text-body-secondary small mb-2">{formatInZone(p.published_at, "UTC", { locale })}</p>
               <p class="card-text">{p.excerpt}</p>
             </div>
           </article>
@@ -104,7 +102,7 @@ export function blogRoutes(app: FastifyInstance, services: Services): void {
           {draft ? (
             <span class="badge text-bg-warning">{t("blog.public.draft")}</span>
           ) : (
-            <>{formatInZone(post.published_at, "UTC", { locale })} UTC</>
+            formatInZone(post.published_at, "UTC", { locale })
           )}
           {req.user?.role === "admin" && (
             <a class="ms-3" href={`/admin/blog/${post.id}/edit`}>

@@ -6,6 +6,7 @@ import { formatNumber, type Translate } from "../i18n/index.js";
 import { periodicityText, recipientsText, timeIn } from "../mailings/mailing-words.js";
 import { StatusBadge } from "../mailings/mailings.pages.js";
 import { isStaff } from "../shared/roles.js";
+import { calendarLabel } from "../shared/time.js";
 import { CHART_COLORS, Chart } from "../web/chart.js";
 import { EmptyState, PageHeader } from "../web/components.js";
 import { requireUser, sendPage, viewContext } from "../web/context.js";
@@ -43,6 +44,7 @@ function Stat({
 
 /** The last 30 days of sending, with the days as a table beneath. */
 function SendingChart({ days, t }: { days: { day: string; sent: number; failed: number }[]; t: Translate }) {
+  const { locale } = useI18n();
   const w = (key: string) => t(`mailings.dashboard.${key}`);
   return (
     <Chart
@@ -50,7 +52,7 @@ function SendingChart({ days, t }: { days: { day: string; sent: number; failed: 
       data={{
         kind: "lines",
         xLabel: w("day"),
-        x: days.map((d) => d.day.slice(5)),
+        x: days.map((d) => calendarLabel(d.day, locale)),
         series: [
           { label: w("sent"), color: CHART_COLORS.sent, values: days.map((d) => d.sent) },
           { label: w("failed"), color: CHART_COLORS.failed, values: days.map((d) => d.failed) },
@@ -73,8 +75,8 @@ function SendingChart({ days, t }: { days: { day: string; sent: number; failed: 
           {days.map((d) => (
             <tr>
               <td>{d.day}</td>
-              <td class="text-end">{d.sent}</td>
-              <td class="text-end">{d.failed}</td>
+              <td class="text-end">{formatNumber(locale, d.sent)}</td>
+              <td class="text-end">{formatNumber(locale, d.failed)}</td>
             </tr>
           ))}
         </tbody>

@@ -7,6 +7,7 @@ import type { Services } from "../container.js";
 import { formatNumber, type Translate } from "../i18n/index.js";
 import { id } from "../shared/fields.js";
 import { isStaff } from "../shared/roles.js";
+import { calendarLabel } from "../shared/time.js";
 import { CHART_COLORS, Chart, type ChartData } from "../web/chart.js";
 import { EmptyState, PageHeader } from "../web/components.js";
 import { requireUser, sendPage, type ViewContext, viewContext } from "../web/context.js";
@@ -14,7 +15,7 @@ import { renderPage } from "../web/layout.js";
 import type { MonthReport, OwnerReport } from "./delivery.service.js";
 
 /** Sent, failed, suppressed, bounced and unsubscribed per month, oldest first, for the chart. */
-function monthsChart(months: MonthReport[], t: Translate): ChartData {
+function monthsChart(months: MonthReport[], t: Translate, locale: string): ChartData {
   const ordered = [...months].sort((a, b) => a.month.localeCompare(b.month));
   const series = (label: string, key: keyof typeof CHART_COLORS & keyof MonthReport) => ({
     label,
@@ -25,10 +26,11 @@ function monthsChart(months: MonthReport[], t: Translate): ChartData {
   return {
     kind: "lines",
     xLabel: r("month"),
-    x: ordered.map((m) => m.month),
+    x: ordered.map((m) => calendarLabel(m.month, locale)),
     series: [
       series(r("sent"), "sent"),
-      series(r("failed"), "failed"),
+      // The deliveries that failed, named as in the table ("Failed" alone there is the failed runs).
+      series(r("failedDeliveries"), "failed"),
       series(r("suppressed"), "suppressed"),
       series(r("bounced"), "bounced"),
       series(r("unsubscribed"), "unsubscribed"),
@@ -191,7 +193,7 @@ function reportsPage(
           <div class="col-6 col-md-3">
             <div class="card stat-card h-100">
               <div class="card-body">
-                <i class={`bi ${icon} text-primary`} aria-hidden="true" />
+                <i class={`bi ${icon} fs-4 text-primary`} aria-hidden="true" />
                 <div class="fs-3 fw-semibold">{n(value)}</div>
                 <div class="text-body-secondary small">{label}</div>
               </div>
@@ -204,7 +206,7 @@ function reportsPage(
           {r("emptyText")} <a href="/mailings">{r("emptyLink")}</a>.
         </EmptyState>
       ) : (
-        <Chart title={r("chart")} data={monthsChart(months, t)}>
+        <Chart title={r("chart")} data={monthsChart(months, t, locale)}>
           <div class="table-responsive bg-body rounded-3 border">
             {/* On a phone each month is a card of labelled figures (.table-cards in public/app.css). */}
             <table class="table mb-0 table-cards">
@@ -221,7 +223,7 @@ function reportsPage(
               <tbody>
                 {months.map((m) => (
                   <tr>
-                    <td class="text-nowrap fw-semibold">{m.month}</td>
+                    <td class="text-nowrap fw-semibold">{calendarLabel(m.month, locale)}</td>
                     {columns.map(([label, of, col]) => (
                       <td class="text-end" data-col={col} data-label={label}>
                         {n(of(m))}

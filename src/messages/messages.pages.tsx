@@ -260,7 +260,8 @@ function PreviewPane({ t, v }: { t: Translate; v: DetailView }) {
           </select>
           {v.phone && <input type="hidden" name="width" value="phone" />}
           {v.senderId !== null && <input type="hidden" name="sender_id" value={String(v.senderId)} />}
-          <button class="btn btn-sm btn-outline-secondary" type="submit">
+          {/* The select takes the room; "Show" stays one word (squeezed, it broke into "Sho / w"). */}
+          <button class="btn btn-sm btn-outline-secondary text-nowrap flex-shrink-0" type="submit">
             {t("messages.preview.show")}
           </button>
         </form>

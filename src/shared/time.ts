@@ -33,6 +33,16 @@ export function formatInZone(
   return `${dt.toFormat(options.seconds ? "d LLL yyyy, HH:mm:ss" : "d LLL yyyy, HH:mm")} ${zoneLabel(zone)}`;
 }
 
+/**
+ * A calendar day ("2026-11-04") or month ("2026-11") as a chart's axis names it, in the reader's language:
+ * "4 Nov" / "4 нояб." for a day, "Nov 2026" / "нояб. 2026" for a month; the value itself when it is no date.
+ */
+export function calendarLabel(value: string, locale: string): string {
+  const dt = DateTime.fromISO(value, { zone: "utc" }).setLocale(locale);
+  if (!dt.isValid) return value;
+  return dt.toFormat(/^\d{4}-\d{2}$/.test(value) ? "LLL yyyy" : "d LLL");
+}
+
 /** A UTC timestamp as the value of an <input type="datetime-local"> in the given zone. */
 export function toLocalInput(value: string | null | undefined, zone: string): string {
   if (!value) return "";

@@ -174,11 +174,12 @@ function endpointPage(ctx: ViewContext, user: User, d: EndpointPageData) {
         <form method="post" action={`/webhooks/${e.id}/${e.enabled ? "disable" : "enable"}`}>
           <CsrfField token={ctx.csrfToken} />
           <button type="submit" class="btn btn-outline-secondary">
+            <i class={`bi ${e.enabled ? "bi-pause-circle" : "bi-play-circle"}`} aria-hidden="true" />{" "}
             {e.enabled ? t("webhooks.disable") : t("webhooks.enable")}
           </button>
         </form>
         <a class="btn btn-outline-primary" href={`/webhooks/${e.id}/edit`}>
-          {t("webhooks.edit")}
+          <i class="bi bi-pencil" aria-hidden="true" /> {t("webhooks.edit")}
         </a>
         <a class="btn btn-outline-danger" href={`/webhooks/${e.id}/delete`}>
           <i class="bi bi-trash" aria-hidden="true" /> {t("webhooks.delete")}

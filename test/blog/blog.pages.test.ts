@@ -224,6 +224,9 @@ describe("blog public pages", () => {
     expect(first.headers["cache-control"]).toBe("public, max-age=60");
     expect(first.body).toContain("1 / 2");
     expect(first.body).not.toContain("Hidden draft");
+    // A post's date names its zone once ("3 Dec 2026, 07:15 UTC"), not "UTC UTC".
+    expect(first.body).toMatch(/\d{2}:\d{2} UTC/);
+    expect(first.body).not.toContain("UTC UTC");
     const second = await visitor.get("/blog?page=2");
     expect((second.body.match(/href="\/blog\/post-\d+"/g) ?? []).length).toBe(2);
 
@@ -234,6 +237,8 @@ describe("blog public pages", () => {
     expect(again.body).toBe("");
 
     const post = await app.inject({ method: "GET", url: "/blog/post-3" });
+    expect(post.body).toMatch(/\d{2}:\d{2} UTC/);
+    expect(post.body).not.toContain("UTC UTC");
     expect(post.headers["cache-control"]).toBe("public, no-cache");
     const notModified = await app.inject({
       method: "GET",
@@ -264,6 +269,7 @@ describe("blog public pages", () => {
     expect(home).toContain("From the");
     expect((home.match(/href="\/blog\/post-\d"/g) ?? []).length).toBe(3);
     expect(home).not.toContain("Draft post");
+    expect(home).not.toContain("UTC UTC");
   });
 
   it("counts 100 concurrent views exactly", async () => {

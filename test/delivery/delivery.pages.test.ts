@@ -119,6 +119,8 @@ describe("sending pages", () => {
     // Each figure is labelled, so on a phone a month reads as a card of "Sent: 2" lines.
     expect(reports.body).toMatch(/<td class="text-end" data-label="Sent">2<\/td>/);
     expect(reports.body).toContain('<table class="table mb-0 table-cards">');
+    // The totals' icons are large enough to tell apart (at 1rem "sent" and "failed" looked alike).
+    expect(reports.body).toContain('<i class="bi bi-envelope-check fs-4 text-primary" aria-hidden="true">');
 
     // Clearing the outbox asks first, with the count; nothing stored today is older than a day.
     expect((await admin.get("/admin/outbox/delete?older_than=1")).body).toContain(
@@ -138,12 +140,22 @@ describe("sending pages", () => {
     // The dashboard charts the last 30 days, today last, with both messages on it.
     const daysChart = chartData((await admin.get("/")).body);
     expect(daysChart.x).toHaveLength(30);
+    // The days and months on the axes read as dates ("3 Dec", "Dec 2026"), not "12-03" or "2026-12".
+    const today = new Date();
+    const month = today.toLocaleString("en", { month: "short", timeZone: "UTC" });
+    expect(daysChart.x.at(-1)).toBe(`${today.getUTCDate()} ${month}`);
     expect(daysChart.series[0].label).toBe("Sent");
     expect(daysChart.series[0].values.at(-1)).toBe(2);
     expect(daysChart.series[0].values.slice(0, -1).every((n: number) => n === 0)).toBe(true);
     // The months chart, with its figures as the table folded beneath it.
     const monthsChart = chartData(reports.body);
     expect(monthsChart.series[0]).toMatchObject({ label: "Sent", values: [2] });
+    expect(monthsChart.series[1].label).toBe("Failed deliveries");
+    expect(monthsChart.x).toEqual([`${month} ${today.getUTCFullYear()}`]);
+    // The month's card (a row on a desktop) is headed by the same name.
+    expect(reports.body).toContain(
+      `<td class="text-nowrap fw-semibold">${month} ${today.getUTCFullYear()}</td>`,
+    );
     expect(reports.body).toMatch(/<details class="mt-2"><summary class="small">Messages per month/);
     // The run's charts: deliveries per minute (both sent in one minute) and the replies by code.
     const charts = [...done.body.matchAll(/data-chart="([^"]*)"/g)].map((m) =>

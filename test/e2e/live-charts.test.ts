@@ -110,6 +110,12 @@ describe("live run page and charts in Chromium", () => {
     );
     await page.locator(".chart canvas").first().waitFor();
     expect(await page.locator(".chart canvas").count()).toBe(2);
+    // Away from the chart its legend names the series only (not uPlot's "--"); over it, the hovered figures.
+    const legend = page.locator(".u-legend").first();
+    expect(await legend.textContent()).not.toContain("--");
+    const over = await page.locator(".u-over").first().boundingBox();
+    await page.mouse.move(over!.x + over!.width / 2, over!.y + over!.height / 2);
+    await expect.poll(() => legend.textContent()).toMatch(/Sent\s*\d/);
     expect(await statuses()).toEqual(Array(8).fill("sent"));
     await expect(page.locator("dd").filter({ hasText: /UTC$/ }).first().textContent()).resolves.toMatch(
       /UTC/,

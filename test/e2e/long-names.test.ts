@@ -41,6 +41,28 @@ describe("long names at phone width in Chromium", () => {
     ]);
     await screenshot(page, `long-${name}-${innerWidth}`);
     expect(scrollWidth, url).toBeLessThanOrEqual(innerWidth);
+    // No icon is squeezed narrower than its glyph (the local-outbox notice's ⚠ ran into its text).
+    const squeezed = await page.evaluate(() =>
+      [...document.querySelectorAll<HTMLElement>(".bi")]
+        .filter((i) => i.offsetParent !== null && i.getBoundingClientRect().width + 1 < i.scrollWidth)
+        .map((i) => `${i.className} in ${i.parentElement?.className}`),
+    );
+    expect(squeezed, url).toEqual([]);
+    // No one-word button breaks its word over two lines (the message preview's "Show" read "Sho / w").
+    const broken = await page.evaluate(() =>
+      [...document.querySelectorAll<HTMLElement>(".btn")]
+        .filter((b) => b.offsetParent !== null && /^\S+$/.test(b.textContent?.trim() ?? ""))
+        .filter((b) =>
+          [...b.childNodes].some((node) => {
+            if (node.nodeType !== Node.TEXT_NODE || !node.textContent?.trim()) return false;
+            const range = document.createRange();
+            range.selectNodeContents(node);
+            return new Set([...range.getClientRects()].map((r) => Math.round(r.top))).size > 1;
+          }),
+        )
+        .map((b) => b.textContent?.trim()),
+    );
+    expect(broken, url).toEqual([]);
   }
 
   it("wraps a 200-character name on the lists and pages of recipients and mailings at 390 px", async () => {
@@ -63,6 +85,7 @@ describe("long names at phone width in Chromium", () => {
     await field("Body").fill("Hello there");
     await page.getByRole("button", { name: "Create message", exact: true }).click();
     await page.waitForURL(/\/messages\/\d+$/);
+    const messageUrl = new URL(page.url()).pathname;
 
     await page.goto("/mailings/new");
     const first = new Date(Date.now() + 2 * 86_400_000).toISOString().slice(0, 11);
@@ -87,6 +110,7 @@ describe("long names at phone width in Chromium", () => {
       await noSidewaysScroll("/recipients", "recipients", LONG);
       await noSidewaysScroll(recipientUrl, "recipient", LONG);
       await noSidewaysScroll("/messages", "messages", LONG);
+      await noSidewaysScroll(messageUrl, "message", "Hello there");
       await noSidewaysScroll("/mailings", "mailings", LONG);
       await noSidewaysScroll(mailingUrl, "mailing", LONG);
       await noSidewaysScroll(runUrl, "run", EMAIL);
@@ -102,6 +126,13 @@ describe("long names at phone width in Chromium", () => {
       .first()
       .evaluate((tr) => getComputedStyle(tr).display);
     expect(display).toBe("block");
+    // On the phone a mailing's runs are blocks whose cells read "Trigger: Sent from the web", with a colon.
+    await page.goto(mailingUrl);
+    const runLabel = await page
+      .locator("main .table-stack td[data-label]")
+      .first()
+      .evaluate((td) => getComputedStyle(td, "::before").content);
+    expect(runLabel).toBe('"Trigger: "');
     // On the phone the mailings list still shows each mailing's status.
     await page.goto("/mailings");
     await expect(page.locator("main tbody .badge").first().isVisible()).resolves.toBe(true);

@@ -58,6 +58,10 @@ describe("message templates on the form, the API, previews and test sends", () =
     expect(page.statusCode).toBe(200);
     expect(page.body).toMatch(/<iframe[^>]*\ssandbox[\s>=]/);
     expect(page.body).toContain("Hello Olga");
+    // "Show" beside the recipient picker stays one word (squeezed, it broke into "Sho / w").
+    expect(page.body).toContain(
+      'class="btn btn-sm btn-outline-secondary text-nowrap flex-shrink-0" type="submit">Show',
+    );
     expect(page.body).not.toContain("<script>alert(1)");
     const frame = await admin.get(`/messages/${id}/preview.html?recipient_id=${recipient.id}`);
     expect(frame.headers["content-security-policy"]).toMatch(/^sandbox; default-src 'none'/);

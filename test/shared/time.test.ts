@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { canonicalTimeZone, timeZones } from "../../src/shared/fields.js";
 import {
   CURRENT_ZONE_NAMES,
+  calendarLabel,
   formatInZone,
   fromLocalInput,
   toLocalInput,
@@ -9,6 +10,14 @@ import {
 } from "../../src/shared/time.js";
 
 describe("time", () => {
+  it("names a chart's days and months in the reader's language", () => {
+    expect(calendarLabel("2026-11-04", "en")).toBe("4 Nov");
+    expect(calendarLabel("2026-11-04", "ru")).toBe("4 нояб.");
+    expect(calendarLabel("2026-11", "en")).toBe("Nov 2026");
+    expect(calendarLabel("2026-11", "ru")).toBe("нояб. 2026");
+    expect(calendarLabel("250", "en")).toBe("250");
+  });
+
   it("reads datetime-local values as wall-clock time in the zone", () => {
     expect(fromLocalInput("2027-03-01T09:00", "Europe/Berlin")?.toISOString()).toBe(
       "2027-03-01T08:00:00.000Z",

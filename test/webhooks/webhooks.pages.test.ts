@@ -26,6 +26,9 @@ describe("webhook pages", () => {
     const page = await client.get(`/webhooks/${endpoint.id}`);
     expect(page.body).toContain(URL_OK);
     expect(page.body).not.toContain(secret!);
+    // Each of the endpoint's buttons has its icon, like a mailing's (Disable, Edit, Delete).
+    expect(page.body).toMatch(/<i class="bi bi-pause-circle"[^>]*><\/i> Disable/);
+    expect(page.body).toMatch(/<i class="bi bi-pencil"[^>]*><\/i> Edit/);
     expect((await client.get("/webhooks")).body).toContain(`/webhooks/${endpoint.id}`);
 
     const event = await database.db
@@ -56,7 +59,9 @@ describe("webhook pages", () => {
     expect(copies.map((c) => c.status).sort()).toEqual(["failed", "pending"]);
 
     expect((await client.post(`/webhooks/${endpoint.id}/disable`, {}, { from })).statusCode).toBe(303);
-    expect((await client.get(from)).body).toContain("Disabled");
+    const disabled = (await client.get(from)).body;
+    expect(disabled).toContain("Disabled");
+    expect(disabled).toMatch(/<i class="bi bi-play-circle"[^>]*><\/i> Enable/);
 
     expect((await client.post(`/webhooks/${endpoint.id}/delete`, {}, { from })).statusCode).toBe(303);
     expect(await database.db.selectFrom("webhook_endpoints").selectAll().execute()).toHaveLength(0);
