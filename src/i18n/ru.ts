@@ -1099,7 +1099,7 @@ export const ru: Language = {
         title: "Рассылки",
         titleAll: "Рассылки всех пользователей",
         new: "Новая рассылка",
-        search: "Поиск по названию или теме",
+        search: "Название или тема",
         noMatch: "Ни одна рассылка не подходит под запрос",
         emptyTitle: "Рассылок пока нет",
         emptyAll: "Ни у одного пользователя пока нет рассылок.",
@@ -1157,7 +1157,7 @@ export const ru: Language = {
       zone: {
         label: "Часовой пояс",
         search: "Поиск: {{label}}",
-        placeholder: "Поиск: город или регион латиницей, например Moscow",
+        placeholder: "Город латиницей, напр. Moscow",
       },
       detail: {
         sendNow: "Отправить сейчас",
