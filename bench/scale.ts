@@ -369,7 +369,9 @@ async function main() {
     await database.migrateToLatest();
     const started = Date.now();
     const seeded = reuse ? await seededIn(database) : await seed(database);
-    console.log(`seed: ${reuse ? `reused ${url ? "the database" : file}` : `total ${Date.now() - started} ms`} (${label})`);
+    console.log(
+      `seed: ${reuse ? `reused ${url ? "the database" : file}` : `total ${Date.now() - started} ms`} (${label})`,
+    );
     const results = await measure(database, seeded, label, url ? { url } : { file });
     console.log(
       `\n${label}, ${RECIPIENTS.toLocaleString("en-US")} recipients, cache off, ${CONNECTIONS} connections`,

@@ -12,7 +12,7 @@ import { registerDatabaseCommands } from "./database.js";
 import { registerDemoCommands } from "./demo.js";
 import { registerDkimCommands } from "./dkim.js";
 import { allowCreatingDatabase, openExistingDatabase } from "./existing-database.js";
-import { cliLocale, inLanguage, speakInLanguage } from "./i18n.js";
+import { cliLocale, inLanguage } from "./i18n.js";
 import { registerMessageCommands } from "./messages.js";
 import { registerRecipientCommands } from "./recipients.js";
 import { registerRunCommands } from "./runs.js";
