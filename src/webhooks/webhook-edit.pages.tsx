@@ -4,7 +4,7 @@
  */
 import type { FastifyInstance } from "fastify";
 import type { Services } from "../container.js";
-import { CsrfField, Field, FormAlert, type FormState, PageHeader } from "../web/components.js";
+import { CsrfField, FormAlert, type FormState, PageHeader } from "../web/components.js";
 import {
   idParam,
   redirectWith,
@@ -15,11 +15,10 @@ import {
 } from "../web/context.js";
 import { formBody, handleForm } from "../web/forms.js";
 import { renderPage } from "../web/layout.js";
-import { WEBHOOK_EVENT_TYPES } from "./webhooks.schemas.js";
+import { EndpointFields, endpointInput } from "./webhooks.pages.js";
 import type { EndpointView } from "./webhooks.service.js";
 
 function editPage(ctx: ViewContext, endpoint: EndpointView, form: FormState) {
-  const chosen = new Set((form.values.events ?? "").split(",").filter(Boolean));
   const { t } = ctx;
   return renderPage(
     ctx,
@@ -34,34 +33,7 @@ function editPage(ctx: ViewContext, endpoint: EndpointView, form: FormState) {
         class="bg-body rounded-3 border p-3"
       >
         <CsrfField token={ctx.csrfToken} />
-        <Field
-          form={form}
-          name="url"
-          label={t("webhooks.url")}
-          required
-          maxLength={2000}
-          help={t("webhooks.urlHelp")}
-        />
-        <Field form={form} name="description" label={t("webhooks.description")} maxLength={200} />
-        <fieldset class="mb-3">
-          <legend class="form-label fs-6">{t("webhooks.events")}</legend>
-          {WEBHOOK_EVENT_TYPES.map((type) => (
-            <div class="form-check">
-              <input
-                class="form-check-input"
-                type="checkbox"
-                name="events"
-                value={type}
-                id={`event-${type}`}
-                checked={chosen.has(type)}
-              />
-              <label class="form-check-label" for={`event-${type}`}>
-                <code>{type}</code>
-              </label>
-            </div>
-          ))}
-          {form.errors.events && <div class="text-danger small">{form.errors.events}</div>}
-        </fieldset>
+        <EndpointFields form={form} t={t} />
         <button type="submit" class="btn btn-primary me-2">
           {t("webhooks.save")}
         </button>
@@ -71,12 +43,6 @@ function editPage(ctx: ViewContext, endpoint: EndpointView, form: FormState) {
       </form>
     </>,
   );
-}
-
-/** Checkboxes post "events" once per ticked box: a string, an array, or nothing (then none is chosen). */
-function editInput(body: Record<string, unknown>) {
-  const events = body.events === undefined ? [] : Array.isArray(body.events) ? body.events : [body.events];
-  return { url: body.url, description: body.description ?? "", events };
 }
 
 export function webhookEditRoutes(app: FastifyInstance, { webhooks }: Services): void {
@@ -98,7 +64,7 @@ export function webhookEditRoutes(app: FastifyInstance, { webhooks }: Services):
       req,
       reply,
       async () => {
-        await webhooks.update(user, endpoint.id, editInput(formBody(req)));
+        await webhooks.update(user, endpoint.id, endpointInput(formBody(req)));
         return redirectWith(reply, `/webhooks/${endpoint.id}`, "success", "Endpoint saved.");
       },
       (form) => editPage(viewContext(req, reply), endpoint, form),

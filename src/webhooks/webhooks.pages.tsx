@@ -5,7 +5,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { Services } from "../container.js";
 import type { User, WebhookAttempt, WebhookEvent } from "../db/schema.js";
-import { translateMessage } from "../i18n/index.js";
+import { type Translate, translateMessage } from "../i18n/index.js";
 import { NotFoundError } from "../shared/errors.js";
 import { id } from "../shared/fields.js";
 import { formatInZone } from "../shared/time.js";
@@ -92,8 +92,44 @@ function StateBadge({ endpoint }: { endpoint: EndpointView }) {
   return <span class="badge text-bg-success">{t("webhooks.enabled")}</span>;
 }
 
-function newPage(ctx: ViewContext, user: User, form: FormState) {
+/** The fields an endpoint is created and edited with: its URL, description and events. */
+export function EndpointFields({ form, t }: { form: FormState; t: Translate }) {
   const chosen = new Set((form.values.events ?? "").split(",").filter(Boolean));
+  return (
+    <>
+      <Field
+        form={form}
+        name="url"
+        label={t("webhooks.url")}
+        required
+        maxLength={2000}
+        help={t("webhooks.urlHelp")}
+      />
+      <Field form={form} name="description" label={t("webhooks.description")} maxLength={200} />
+      <fieldset class="mb-3">
+        <legend class="form-label fs-6">{t("webhooks.events")}</legend>
+        {WEBHOOK_EVENT_TYPES.map((type) => (
+          <div class="form-check">
+            <input
+              class="form-check-input"
+              type="checkbox"
+              name="events"
+              value={type}
+              id={`event-${type}`}
+              checked={chosen.has(type)}
+            />
+            <label class="form-check-label" for={`event-${type}`}>
+              <code>{type}</code>
+            </label>
+          </div>
+        ))}
+        {form.errors.events && <div class="text-danger small">{form.errors.events}</div>}
+      </fieldset>
+    </>
+  );
+}
+
+function newPage(ctx: ViewContext, user: User, form: FormState) {
   const { t } = ctx;
   return renderPage(
     ctx,
@@ -103,34 +139,7 @@ function newPage(ctx: ViewContext, user: User, form: FormState) {
       <FormAlert form={form} />
       <form method="post" action="/webhooks" novalidate class="bg-body rounded-3 border p-3">
         <CsrfField token={ctx.csrfToken} />
-        <Field
-          form={form}
-          name="url"
-          label={t("webhooks.url")}
-          required
-          maxLength={2000}
-          help={t("webhooks.urlHelp")}
-        />
-        <Field form={form} name="description" label={t("webhooks.description")} maxLength={200} />
-        <fieldset class="mb-3">
-          <legend class="form-label fs-6">{t("webhooks.events")}</legend>
-          {WEBHOOK_EVENT_TYPES.map((type) => (
-            <div class="form-check">
-              <input
-                class="form-check-input"
-                type="checkbox"
-                name="events"
-                value={type}
-                id={`event-${type}`}
-                checked={chosen.has(type)}
-              />
-              <label class="form-check-label" for={`event-${type}`}>
-                <code>{type}</code>
-              </label>
-            </div>
-          ))}
-          {form.errors.events && <div class="text-danger small">{form.errors.events}</div>}
-        </fieldset>
+        <EndpointFields form={form} t={t} />
         {user.role === "admin" && (
           <div class="form-check mb-3">
             <input
@@ -297,15 +306,14 @@ function endpointPage(ctx: ViewContext, user: User, d: EndpointPageData) {
   );
 }
 
-/** Checkboxes post "events" once per ticked box: a string, an array, or nothing. */
-function createInput(body: Record<string, unknown>, user: User) {
+/** Checkboxes post "events" once per ticked box: a string, an array, or nothing (then none is chosen). */
+export function endpointInput(body: Record<string, unknown>) {
   const events = body.events === undefined ? [] : Array.isArray(body.events) ? body.events : [body.events];
-  return {
-    url: body.url,
-    description: body.description ?? "",
-    events,
-    all_users: user.role === "admin" && body.all_users === "on",
-  };
+  return { url: body.url, description: body.description ?? "", events };
+}
+
+function createInput(body: Record<string, unknown>, user: User) {
+  return { ...endpointInput(body), all_users: user.role === "admin" && body.all_users === "on" };
 }
 
 export function webhookRoutes(app: FastifyInstance, { webhooks }: Services): void {
