@@ -180,9 +180,10 @@ export function translateErrors(locale: Locale, errors: Record<string, string>):
   return Object.fromEntries(Object.entries(errors).map(([k, v]) => [k, translateMessage(locale, v)]));
 }
 
-/** A number as the language writes it: 1,754 / 1 754. */
+/** One formatter per language, built once (building one costs more than formatting with it). */
 const numberFormats = new Map<Locale, Intl.NumberFormat>();
 
+/** A number as the language writes it: 1,754 / 1 754. */
 export function formatNumber(locale: Locale, n: number): string {
   let format = numberFormats.get(locale);
   if (!format) {
